@@ -1,0 +1,3 @@
+from tfinit_audit.cli import main
+
+raise SystemExit(main())

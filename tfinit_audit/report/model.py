@@ -1,0 +1,122 @@
+"""The report model: everything a renderer needs, assembled from the earlier stages.
+
+``Report.to_json_dict()`` is the ``report.json`` contract (DESIGN.md §4, docs/report.schema.json).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfinit_audit.analysis.model import Dims, SymbolResult
+from tfinit_audit.live.model import LiveRun
+from tfinit_audit.sources.base import FetchStats, PackageFile
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class VersionReport:
+    requested: str  # what the user asked for: "1.8", "2.x", "installed", ...
+    tensorflow: str | None  # concrete release, e.g. "1.8.0"
+    source: str  # pypi | github | dir | wheel | installed
+    packages: list[PackageFile] = field(default_factory=list)
+    status: str = "ok"  # ok | error
+    error: str | None = None
+    fetch: FetchStats = field(default_factory=FetchStats)
+    symbols: list[SymbolResult] = field(default_factory=list)
+    analysis_seconds: float = 0.0
+
+
+@dataclass
+class Report:
+    tool_name: str
+    tool_version: str
+    dims: Dims
+    versions: list[VersionReport] = field(default_factory=list)
+    live: list[LiveRun] = field(default_factory=list)
+    generated_at: str = ""  # ISO 8601 UTC
+    command: str = ""
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": self.tool_name, "version": self.tool_version},
+            "generated_at": self.generated_at,
+            "command": self.command,
+            "dims": _dims(self.dims),
+            "versions": [_version(v) for v in self.versions],
+            "live": [_live(r) for r in self.live],
+        }
+
+
+def _plain(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def _dims(d: Dims) -> dict[str, Any]:
+    out = _plain(d)
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _version(v: VersionReport) -> dict[str, Any]:
+    return {
+        "requested": v.requested,
+        "tensorflow": v.tensorflow,
+        "source": v.source,
+        "packages": [
+            {"name": p.name, "version": p.version, "file": p.file, "sha256": p.sha256}
+            for p in v.packages
+        ],
+        "status": v.status,
+        "error": v.error,
+        "fetch": {
+            "requests": v.fetch.requests,
+            "bytes": v.fetch.bytes,
+            "seconds": round(v.fetch.seconds, 3),
+            "from_cache": v.fetch.from_cache,
+            "files": v.fetch.files,
+        },
+        "analysis_seconds": round(v.analysis_seconds, 3),
+        "symbols": [_plain(s) for s in v.symbols],
+    }
+
+
+def _live(r: LiveRun) -> dict[str, Any]:
+    return {
+        "python": r.python,
+        "python_version": r.python_version,
+        "tensorflow": r.tensorflow,
+        "keras": r.keras,
+        "error": r.error,
+        "seconds": round(r.seconds, 3),
+        "symbols": [
+            {
+                "symbol": s.symbol,
+                "status": s.status,
+                "message": s.message,
+                "runtime_file": s.runtime_file,
+                "static_file": s.static_file,
+                "file_agrees": s.file_agrees,
+                "weights": [
+                    {
+                        "name": w.name,
+                        "shape": w.shape,
+                        "verdict": w.verdict,
+                        "evidence": _plain(w.evidence),
+                        "samples": w.samples,
+                    }
+                    for w in s.weights
+                ],
+            }
+            for s in r.symbols
+        ],
+        "summary": r.summary,
+    }
