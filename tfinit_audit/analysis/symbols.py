@@ -1,0 +1,102 @@
+"""Symbol specs (`tf.nn.rnn_cell.LSTMCell[use_peepholes=True,num_proj=16]`) and the default set."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfinit_audit.errors import UsageError
+
+
+@dataclass(frozen=True)
+class SymbolSpec:
+    """A public name plus constructor arguments; ``alternatives`` are tried in order.
+
+    For the default set a TF 1.x name carries its ``tf.compat.v1`` twin as an alternative: a
+    release is asked for the first name it has, and reports show both on one row (``row``).
+    """
+
+    name: str  # "tf.nn.rnn_cell.LSTMCell"
+    args: tuple[tuple[str, Any], ...] = ()
+    alternatives: tuple[str, ...] = ()  # e.g. ("tf.compat.v1.nn.rnn_cell.LSTMCell",)
+    kind_hint: str = ""  # "" | "function" (get_variable)
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        return dict(self.args)
+
+    def display(self, name: str | None = None) -> str:
+        base = name or self.name
+        if not self.args:
+            return base
+        inner = ",".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in self.args)
+        return f"{base}[{inner}]"
+
+    @property
+    def row(self) -> str:
+        """Row key shared by a TF 1.x name and its compat.v1 twin."""
+        return self.display()
+
+    def candidates(self) -> list[str]:
+        return [self.name, *self.alternatives]
+
+
+def parse_symbol(text: str) -> SymbolSpec:
+    """Parse ``tf.a.B`` or ``tf.a.B[k=v,...]`` (values are Python literals)."""
+    text = text.strip()
+    name, args = text, ()
+    if "[" in text:
+        if not text.endswith("]"):
+            raise UsageError(f"bad symbol {text!r}: expected NAME[arg=value,...]")
+        name, inner = text[:-1].split("[", 1)
+        args = _parse_args(text, inner)
+    parts = name.split(".")
+    if not name or not all(p.isidentifier() for p in parts):
+        raise UsageError(f"bad symbol {text!r}: expected a dotted public name like tf.keras.layers.LSTM")
+    if parts[0] not in ("tf", "tensorflow", "keras", "tf_keras"):
+        raise UsageError(f"bad symbol {text!r}: must start with tf., keras. or tf_keras.")
+    if parts[0] == "tensorflow":
+        name = "tf." + ".".join(parts[1:])
+    return SymbolSpec(name=name, args=args)
+
+
+def _parse_args(text: str, inner: str) -> tuple[tuple[str, Any], ...]:
+    try:
+        call = ast.parse(f"f({inner})", mode="eval").body
+        assert isinstance(call, ast.Call) and not call.args
+        return tuple((kw.arg or "", ast.literal_eval(kw.value)) for kw in call.keywords)
+    except (SyntaxError, ValueError, AssertionError):
+        raise UsageError(
+            f"bad symbol {text!r}: arguments must be name=literal pairs, e.g. [use_peepholes=True]"
+        ) from None
+
+
+def _tf1(name: str, args: tuple[tuple[str, Any], ...] = (), kind_hint: str = "") -> SymbolSpec:
+    rest = name.removeprefix("tf.")
+    return SymbolSpec(name, args, alternatives=(f"tf.compat.v1.{rest}",), kind_hint=kind_hint)
+
+
+DEFAULT_SYMBOLS: list[SymbolSpec] = [
+    _tf1("tf.nn.rnn_cell.BasicRNNCell"),
+    _tf1("tf.nn.rnn_cell.BasicLSTMCell"),
+    _tf1("tf.nn.rnn_cell.LSTMCell"),
+    _tf1("tf.nn.rnn_cell.LSTMCell", (("use_peepholes", True), ("num_proj", 16))),
+    _tf1("tf.nn.rnn_cell.GRUCell"),
+    _tf1("tf.layers.Dense"),
+    _tf1("tf.get_variable", kind_hint="function"),
+    SymbolSpec("tf.keras.layers.LSTM"),
+    SymbolSpec("tf.keras.layers.GRU"),
+    SymbolSpec("tf.keras.layers.SimpleRNN"),
+    SymbolSpec("tf.keras.layers.LSTMCell"),
+    SymbolSpec("tf.keras.layers.GRUCell"),
+    SymbolSpec("tf.keras.layers.Dense"),
+    SymbolSpec("tf.keras.layers.Embedding"),
+    SymbolSpec("tf.keras.layers.Conv2D"),
+    SymbolSpec("tf.keras.layers.BatchNormalization"),
+]
+
+
+@dataclass
+class SymbolSet:
+    specs: list[SymbolSpec] = field(default_factory=lambda: list(DEFAULT_SYMBOLS))
