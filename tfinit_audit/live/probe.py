@@ -1,0 +1,621 @@
+"""tfinit-audit live probe: builds layers in THIS interpreter and reports their real weights.
+
+Run by tfinit_audit/live/runner.py as a throw-away subprocess of the target interpreter:
+
+    python probe.py < request.json > result.json      # full probe
+    python probe.py --info > info.json                # versions and site-packages, no TF import
+
+Written to run unchanged on Python 3.6+ with only TensorFlow and numpy installed (no
+dataclasses, no walrus, no postponed annotations, no third-party helpers): TF 1.x users run old
+interpreters. It only observes and reports; every judgement is made by compare.py in the tool.
+Anything printed to fd 1 by TensorFlow is diverted to stderr so stdout carries only the JSON.
+"""
+
+import base64
+import inspect
+import json
+import math
+import os
+import random
+import re
+import sys
+import time
+import traceback
+import warnings
+
+PROBE_VERSION = 1
+DIST_NAMES = {
+    "tensorflow": "tensorflow",
+    "tensorflow-cpu": "tensorflow",
+    "tensorflow-gpu": "tensorflow",
+    "tensorflow-intel": "tensorflow",
+    "tensorflow-macos": "tensorflow",
+    "tf-nightly": "tensorflow",
+    "tf-nightly-cpu": "tensorflow",
+    "keras": "keras",
+    "tf-keras": "tf_keras",
+    "tf-keras-nightly": "tf_keras",
+}
+INIT_ATTRS = ("scale", "mode", "distribution", "gain", "value", "minval", "maxval", "mean",
+              "stddev")
+KERAS_RNN_LAYERS = ("LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU", "LSTMV1", "GRUV1")
+KERAS_RNN_CELLS = ("LSTMCell", "GRUCell", "SimpleRNNCell", "LSTMCellV1", "GRUCellV1")
+
+
+# --------------------------------------------------------------------------- environment facts
+
+def site_dirs():
+    """Directories on sys.path that hold installed distributions (site-packages and friends)."""
+    out = []
+    for p in sys.path:
+        if p and os.path.isdir(p) and ("site-packages" in p or "dist-packages" in p):
+            rp = os.path.realpath(p)
+            if rp not in out:
+                out.append(rp)
+    return out
+
+
+def installed_versions():
+    """Versions of TF / Keras / tf_keras read from *.dist-info metadata (no import needed)."""
+    found = {}
+    for d in site_dirs():
+        try:
+            entries = sorted(os.listdir(d))
+        except OSError:
+            continue
+        for e in entries:
+            if not e.endswith(".dist-info"):
+                continue
+            meta = os.path.join(d, e, "METADATA")
+            name = version = None
+            try:
+                with open(meta, encoding="utf-8", errors="replace") as fh:
+                    for line in fh:
+                        if line.startswith("Name:"):
+                            name = line.split(":", 1)[1].strip()
+                        elif line.startswith("Version:"):
+                            version = line.split(":", 1)[1].strip()
+                        if name and version:
+                            break
+                        if not line.strip():
+                            break
+            except (IOError, OSError):
+                continue
+            if not name:
+                continue
+            norm = re.sub(r"[-_.]+", "-", name).lower()
+            key = DIST_NAMES.get(norm)
+            if key and key not in found:
+                found[key] = {"distribution": name, "version": version, "site_packages": d}
+    return found
+
+
+def info():
+    vers = installed_versions()
+    return {
+        "probe_version": PROBE_VERSION,
+        "executable": sys.executable,
+        "python": "%d.%d.%d" % tuple(sys.version_info[:3]),
+        "tensorflow": (vers.get("tensorflow") or {}).get("version"),
+        "keras": (vers.get("keras") or {}).get("version"),
+        "tf_keras": (vers.get("tf_keras") or {}).get("version"),
+        "distributions": vers,
+        "site_packages": site_dirs(),
+    }
+
+
+def relative_to_site(path):
+    """Path of a source file relative to the site-packages dir that holds it (or None)."""
+    if not path:
+        return None
+    rp = os.path.realpath(path)
+    best = None
+    for d in site_dirs() + [os.path.realpath(p) for p in sys.path if p and os.path.isdir(p)]:
+        if rp.startswith(d.rstrip(os.sep) + os.sep) and (best is None or len(d) > len(best)):
+            best = d
+    if best is None:
+        return None
+    return os.path.relpath(rp, best).replace(os.sep, "/")
+
+
+# --------------------------------------------------------------------------- TF helpers
+
+def quiet_tf():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    warnings.filterwarnings("ignore")
+    try:
+        import absl.logging
+        absl.logging.set_verbosity(absl.logging.ERROR)
+    except Exception:
+        pass
+
+
+def silence_after_import(tf):
+    try:
+        tf.get_logger().setLevel("ERROR")
+    except Exception:
+        pass
+    try:
+        tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)
+    except Exception:
+        pass
+    try:
+        from tensorflow.python.util import deprecation
+        deprecation._PRINT_DEPRECATION_WARNINGS = False
+    except Exception:
+        pass
+
+
+def jsonable(obj, depth=0):
+    if depth > 6:
+        return repr(obj)
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else repr(obj)
+    if isinstance(obj, dict):
+        return dict((str(k), jsonable(v, depth + 1)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v, depth + 1) for v in obj]
+    try:
+        import numpy as np
+        if isinstance(obj, np.generic):
+            return jsonable(obj.item(), depth + 1)
+        if isinstance(obj, np.ndarray) and obj.size <= 64:
+            return jsonable(obj.tolist(), depth + 1)
+    except Exception:
+        pass
+    name = getattr(obj, "name", None)
+    if isinstance(name, str):  # tf.DType and similar
+        return name
+    return repr(obj)
+
+
+def describe_initializer(obj):
+    """Class, module, get_config() and the distribution attributes of an initializer object."""
+    if obj is None:
+        return None
+    if isinstance(obj, str):
+        return {"class": "str", "identifier": obj}
+    cls = type(obj)
+    out = {"class": cls.__name__, "module": cls.__module__}
+    if inspect.isfunction(obj) or inspect.ismethod(obj):
+        out["class"] = "function"
+        out["name"] = getattr(obj, "__qualname__", getattr(obj, "__name__", repr(obj)))
+        out["module"] = getattr(obj, "__module__", None)
+        return out
+    try:
+        out["config"] = jsonable(obj.get_config())
+    except Exception as e:
+        out["config_error"] = "%s: %s" % (type(e).__name__, e)
+    attrs = {}
+    for a in INIT_ATTRS:
+        try:
+            if a in getattr(obj, "__dict__", {}) or hasattr(type(obj), a):
+                v = getattr(obj, a)
+                if not callable(v):
+                    attrs[a] = jsonable(v)
+        except Exception:
+            pass
+    out["attrs"] = attrs
+    mro = []
+    for k in cls.__mro__:
+        if k is object:
+            break
+        mro.append(k.__name__)
+    out["mro"] = mro
+    return out
+
+
+def collect_initializers(obj):
+    """Every attribute named *initializer on the layer (and its .cell), public or private."""
+    out = {}
+    targets = [("", obj)]
+    cell = getattr(obj, "cell", None) if not inspect.isfunction(obj) else None
+    if cell is not None and not isinstance(cell, (list, tuple)):
+        targets.append(("cell.", cell))
+    for prefix, target in targets:
+        d = getattr(target, "__dict__", {})
+        for k in sorted(d):
+            if k.endswith("initializer"):
+                try:
+                    out[prefix + k] = describe_initializer(d[k])
+                except Exception as e:
+                    out[prefix + k] = {"error": "%s: %s" % (type(e).__name__, e)}
+    return out
+
+
+def resolve(tf, name):
+    """Attribute access from the imported tensorflow module, as user code would do it."""
+    parts = name.split(".")
+    if parts[0] in ("tf", "tensorflow"):
+        obj, rest = tf, parts[1:]
+    else:
+        obj, rest = __import__(parts[0]), parts[1:]
+    walked = [parts[0]]
+    for p in rest:
+        try:
+            obj = getattr(obj, p)
+        except AttributeError as e:
+            msg = str(e)
+            if ("has no attribute" in msg and p in msg) or not msg:
+                return None, "absent", "%s has no attribute %r (%s)" % (".".join(walked), p, msg)
+            return None, "unavailable", "%s: %s" % (type(e).__name__, msg)
+        except Exception as e:
+            return None, "unavailable", "%s: %s" % (type(e).__name__, e)
+        walked.append(p)
+    return obj, "ok", None
+
+
+def source_of(obj):
+    target = obj if inspect.isclass(obj) else type(obj) if not callable(obj) else obj
+    try:
+        target = inspect.unwrap(target)
+    except Exception:
+        pass
+    path = None
+    try:
+        path = inspect.getsourcefile(target)
+    except Exception:
+        try:
+            path = inspect.getfile(target)
+        except Exception:
+            path = None
+    line = None
+    try:
+        line = inspect.getsourcelines(target)[1]
+    except Exception:
+        pass
+    return {
+        "module": getattr(target, "__module__", None),
+        "qualname": getattr(target, "__qualname__", getattr(target, "__name__", None)),
+        "source_file_abs": path,
+        "source_file": relative_to_site(path),
+        "line": line,
+    }
+
+
+def family(name, obj, kind_hint):
+    last = name.split(".")[-1]
+    if kind_hint == "function" or not inspect.isclass(obj):
+        return "get_variable" if last == "get_variable" else "function"
+    module = getattr(obj, "__module__", "") or ""
+    if ".rnn_cell." in name or "rnn_cell_impl" in module or "legacy_cells" in module:
+        return "v1_cell"
+    if ".layers." in name and ".keras." not in name and not name.startswith("keras."):
+        return "v1_layer"
+    if last in KERAS_RNN_LAYERS:
+        return "keras_rnn"
+    if last in KERAS_RNN_CELLS:
+        return "keras_cell"
+    return "keras"
+
+
+def layer_ctor(last, dims, args):
+    """Positional args and the input shape for the default dims (DESIGN.md §5)."""
+    units = dims.get("units", 64)
+    input_dim = dims.get("input_dim", 32)
+    kwargs = dict(args)
+    if last == "Embedding":
+        return ([dims.get("embedding_input_dim", 100), dims.get("embedding_output_dim", 16)],
+                kwargs, (1, 1), "int32")
+    if last.startswith("Conv") and last[-2:] in ("1D", "2D", "3D"):
+        nd = int(last[-2])
+        k = list(dims.get("conv_kernel", [3, 3]))
+        kernel = tuple((k + k * 3)[:nd])
+        shape = (1,) + tuple([5] * nd) + (dims.get("conv_channels", 3),)
+        return [dims.get("conv_filters", 8), kernel], kwargs, shape, "float32"
+    if last in ("BatchNormalization", "LayerNormalization"):
+        return [], kwargs, (1, dims.get("batchnorm_features", 32)), "float32"
+    if last in KERAS_RNN_LAYERS:
+        return [units], kwargs, (1, 2, input_dim), "float32"
+    return [units], kwargs, (1, input_dim), "float32"
+
+
+# --------------------------------------------------------------------------- variables
+
+def var_name(v):
+    for attr in ("path", "name"):
+        try:
+            n = getattr(v, attr)
+        except Exception:
+            continue
+        if isinstance(n, str) and n:
+            return n
+    return repr(v)
+
+
+def short_name(full, scopes):
+    """Strip scope prefixes and ':0' to the weight name the static analysis uses."""
+    n = full.split(":")[0]
+    parts = n.split("/")
+    cut = -1
+    for i, p in enumerate(parts[:-1]):
+        if p in scopes:
+            cut = i
+    return "/".join(parts[cut + 1:])
+
+
+def scope_names(obj):
+    out = set()
+    for o in (obj, getattr(obj, "cell", None)):
+        if o is None or inspect.isfunction(o):
+            continue
+        for attr in ("name", "_name", "scope_name"):
+            try:
+                v = getattr(o, attr)
+            except Exception:
+                continue
+            if isinstance(v, str) and v:
+                out.add(v.split("/")[-1])
+    return out
+
+
+def encode(arr, cap, rng):
+    import numpy as np
+    flat = np.asarray(arr).reshape(-1)
+    sub = False
+    if flat.size > cap:
+        idx = np.sort(rng.choice(flat.size, cap, replace=False))
+        flat = flat[idx]
+        sub = True
+    if flat.dtype == np.float64:
+        enc, data = "b64-f8", flat.astype("<f8").tobytes()
+    else:
+        enc, data = "b64-f4", flat.astype("<f4").tobytes()
+    return {"encoding": enc, "n": int(flat.size), "subsampled": sub,
+            "data": base64.b64encode(data).decode("ascii")}
+
+
+def summary(arr):
+    import numpy as np
+    a = np.asarray(arr, dtype=np.float64).reshape(-1)
+    if a.size == 0:
+        return {"n": 0}
+    return {"n": int(a.size), "min": float(a.min()), "max": float(a.max()),
+            "mean": float(a.mean()), "std": float(a.std())}
+
+
+def var_shape(v):
+    s = getattr(v, "shape", None)
+    try:
+        return [int(d) for d in (s.as_list() if hasattr(s, "as_list") else s)]
+    except Exception:
+        return None
+
+
+def var_dtype(v):
+    d = getattr(v, "dtype", None)
+    n = getattr(d, "name", None)
+    if isinstance(n, str):
+        return n.replace("_ref", "")
+    return str(d)
+
+
+# --------------------------------------------------------------------------- builders
+
+def seed_all(tf, seed, graph_mode):
+    import numpy as np
+    random.seed(seed)
+    np.random.seed(seed)
+    if graph_mode:
+        tf.compat.v1.set_random_seed(seed)
+        return
+    try:
+        tf.random.set_seed(seed)
+    except Exception:
+        pass
+    try:
+        tf.keras.utils.set_random_seed(seed)
+    except Exception:
+        pass
+
+
+def build_graph(tf, fam, obj, name, dims, args, seed, want_forward):
+    """Graph mode (TF1 everywhere, v1 cells / tf.layers / get_variable in TF2)."""
+    import numpy as np
+    g = tf.Graph()
+    with g.as_default():
+        seed_all(tf, seed, True)
+        last = name.split(".")[-1]
+        units = dims.get("units", 64)
+        input_dim = dims.get("input_dim", 32)
+        forward = None
+        if fam == "get_variable":
+            with tf.compat.v1.variable_scope("probe"):
+                obj("v", shape=[input_dim, units], **args)
+            instance = obj
+        elif fam == "v1_cell":
+            kwargs = dict(args)
+            instance = obj(units, **kwargs)
+            inputs = tf.zeros([1, input_dim], tf.float32)
+            state = instance.zero_state(1, tf.float32)
+            out = instance(inputs, state)
+            forward = (state, out)
+        else:
+            pos, kwargs, shape, dtype = layer_ctor(last, dims, args)
+            instance = obj(*pos, **kwargs)
+            if fam == "keras_cell":
+                instance.build(tf.TensorShape([None, input_dim]))
+            else:
+                instance(tf.zeros(shape, getattr(tf, dtype)))
+        variables = tf.compat.v1.global_variables()
+        with tf.compat.v1.Session(graph=g) as sess:
+            sess.run(tf.compat.v1.global_variables_initializer())
+            values = sess.run(variables)
+            adjust = None
+            if want_forward and forward is not None:
+                adjust = forget_step(tf, sess, instance, variables, forward)
+        scopes = scope_names(instance) | {"probe"}
+        recs = [(var_name(v), var_shape(v), var_dtype(v), np.asarray(val),
+                 bool(getattr(v, "trainable", True))) for v, val in zip(variables, values)]
+        return instance, recs, scopes, adjust
+
+
+def forget_step(tf, sess, cell, variables, forward):
+    """All weights zero, c_prev = 1: new c = sigmoid(forget pre-activation) * 1 exposes it."""
+    import numpy as np
+    state, out = forward
+    c_prev = getattr(state, "c", None)
+    new_state = out[1] if isinstance(out, (tuple, list)) and len(out) == 2 else None
+    new_c = getattr(new_state, "c", None)
+    if c_prev is None or new_c is None:
+        return {"observed": None, "note": "state is not an (c, h) tuple; step not observable"}
+    sess.run([tf.compat.v1.assign(v, tf.zeros_like(v)) for v in variables])
+    val = sess.run(new_c, feed_dict={c_prev: np.ones(c_prev.shape.as_list(), np.float32)})
+    c = float(np.mean(val))
+    spread = float(np.max(val) - np.min(val))
+    fb = None
+    if 0.0 < c < 1.0:
+        fb = math.log(c / (1.0 - c))
+    return {"observed": fb, "new_c_mean": c, "new_c_spread": spread,
+            "method": "all variables zero, inputs zero, c_prev = 1, h_prev = 0: "
+                      "new_c = sigmoid(forget pre-activation); observed = logit(new_c)"}
+
+
+def build_eager(tf, fam, obj, name, dims, args, seed):
+    import numpy as np
+    seed_all(tf, seed, False)
+    last = name.split(".")[-1]
+    input_dim = dims.get("input_dim", 32)
+    pos, kwargs, shape, dtype = layer_ctor(last, dims, args)
+    instance = obj(*pos, **kwargs)
+    if fam == "keras_cell":
+        instance.build((None, input_dim))
+    else:
+        instance(np.zeros(shape, dtype=dtype))
+    recs = []
+    seen = set()
+    for v in instance.weights:
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        val = v.numpy() if hasattr(v, "numpy") else np.asarray(v)
+        recs.append((var_name(v), var_shape(v), var_dtype(v), np.asarray(val),
+                     bool(getattr(v, "trainable", True))))
+    return instance, recs, scope_names(instance), None
+
+
+def probe_symbol(tf, spec, dims, seeds, cap):
+    import numpy as np
+    name = spec["name"]
+    args = spec.get("args") or {}
+    res = {"key": spec.get("key", name), "name": name, "args": args}
+    obj, status, msg = resolve(tf, name)
+    res["status"], res["message"] = status, msg
+    if status != "ok":
+        return res
+    res["source"] = source_of(obj)
+    fam = family(name, obj, spec.get("kind_hint", ""))
+    res["family"] = fam
+    if fam == "function":
+        res["status"], res["message"] = "error", "probe does not know how to build function %s" % name
+        return res
+    graph_mode = fam in ("get_variable", "v1_cell", "v1_layer") or not tf.executing_eagerly()
+    res["mode"] = "graph" if graph_mode else "eager"
+    rng = np.random.RandomState(12345)
+    weights = {}
+    order = []
+    want_forward = fam == "v1_cell" and "LSTM" in name.split(".")[-1]
+    for i, seed in enumerate(seeds):
+        try:
+            if graph_mode:
+                inst, recs, scopes, adjust = build_graph(tf, fam, obj, name, dims, args, seed,
+                                                         want_forward and i == 0)
+            else:
+                inst, recs, scopes, adjust = build_eager(tf, fam, obj, name, dims, args, seed)
+        except Exception as e:
+            tb = traceback.format_exception_only(type(e), e)[-1].strip()
+            res["status"] = "unavailable"
+            res["message"] = tb[:500]
+            return res
+        if i == 0:
+            res["class"] = type(inst).__name__ if fam != "get_variable" else name
+            if fam != "get_variable":
+                res["runtime_source"] = source_of(type(inst))
+            res["initializers"] = collect_initializers(inst) if fam != "get_variable" else {}
+            if adjust is not None:
+                res["adjustments"] = {"forget_bias": adjust}
+        for full, shape, dtype, val, trainable in recs:
+            short = short_name(full, scopes)
+            w = weights.get(short)
+            if w is None:
+                if i > 0:
+                    continue
+                w = {"name": short, "full_name": full, "shape": shape, "dtype": dtype,
+                     "trainable": trainable, "summary": summary(val), "values": []}
+                weights[short] = w
+                order.append(short)
+            else:
+                s = summary(val)
+                w.setdefault("seed_summaries", []).append(s)
+            if val.dtype.kind == "f":
+                enc = encode(val, cap, rng)
+            else:
+                enc = encode(val.astype(np.float64), cap, rng)
+            enc["seed"] = seed
+            w["values"].append(enc)
+    res["weights"] = [weights[k] for k in order]
+    return res
+
+
+# --------------------------------------------------------------------------- main
+
+def run(request):
+    t0 = time.time()
+    quiet_tf()
+    out = info()
+    import numpy  # noqa: F401  (fail early and clearly if numpy is missing)
+    import tensorflow as tf
+    silence_after_import(tf)
+    out["import_seconds"] = time.time() - t0
+    out["tensorflow_runtime"] = getattr(tf, "__version__", None)
+    keras_v = None
+    try:
+        keras_v = getattr(tf.keras, "__version__", None)
+    except Exception as e:
+        keras_v = "unavailable: %s" % e
+    out["tf_keras_attr_version"] = keras_v
+    out["executing_eagerly"] = bool(tf.executing_eagerly())
+    for plugin in request.get("plugins") or []:
+        code = compile(open(plugin).read(), plugin, "exec")
+        exec(code, {"__name__": "tfinit_audit_probe_plugin", "__file__": plugin})
+    out["plugins"] = list(request.get("plugins") or [])
+    dims = request.get("dims") or {}
+    seeds = request.get("seeds") or [1, 2, 3]
+    cap = int(request.get("max_values") or 200000)
+    symbols = []
+    for spec in request.get("symbols") or []:
+        t1 = time.time()
+        try:
+            r = probe_symbol(tf, spec, dims, seeds, cap)
+        except Exception as e:
+            r = {"key": spec.get("key", spec.get("name")), "name": spec.get("name"),
+                 "status": "error", "message": ("%s: %s" % (type(e).__name__, e))[:500]}
+        r["seconds"] = time.time() - t1
+        symbols.append(r)
+    out["symbols"] = symbols
+    out["seconds"] = time.time() - t0
+    return out
+
+
+def main(argv):
+    # Keep fd 1 for the JSON only: anything TF or C++ prints goes to stderr instead.
+    json_out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    if "--info" in argv:
+        result = info()
+    else:
+        request = json.load(sys.stdin)
+        result = run(request)
+    json.dump(result, json_out)
+    json_out.write("\n")
+    json_out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
