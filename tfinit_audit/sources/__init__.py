@@ -1,0 +1,195 @@
+"""The fetch stage: one factory that opens a release tree from any source, plus helpers.
+
+Typical use (CLI and analysis)::
+
+    ctx = SourceContext.create(cache_dir=None, index_url=None, offline=False)
+    releases = resolve_versions(["1.8", "2.15"], ctx.index)          # tfinit_audit.versions
+    for res in open_trees("pypi", [r.version for r in releases], ctx=ctx):
+        if res.tree: res.tree.read_text("tensorflow/python/ops/rnn_cell_impl.py")
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from packaging.version import InvalidVersion, Version
+
+from tfinit_audit.errors import AuditError, FetchError, UsageError
+from tfinit_audit.sources.base import FetchStats, MemoryTree, PackageFile, SourceTree
+from tfinit_audit.sources.cache import Cache
+from tfinit_audit.sources.composite import CompositeTree
+from tfinit_audit.sources.github import GitHubClient, GitHubSource
+from tfinit_audit.sources.http import Http
+from tfinit_audit.sources.index import IndexClient, index_url_from_env
+from tfinit_audit.sources.local import open_dir, open_installed, open_wheel
+from tfinit_audit.sources.pypi import PyPISource
+from tfinit_audit.sources.wheel import ProgressFn
+
+__all__ = [
+    "CompositeTree", "FetchStats", "MemoryTree", "PackageFile", "SourceTree", "SourceContext",
+    "SourceSpec", "TreeResult", "find_module", "open_tree", "open_trees", "parse_source",
+]
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    kind: str  # "pypi" | "github" | "dir" | "wheel" | "installed"
+    arg: str | None = None  # PATH or PYTHON
+
+    @property
+    def is_local(self) -> bool:
+        return self.kind in ("dir", "wheel", "installed")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.arg}" if self.arg else self.kind
+
+
+def parse_source(text: str) -> SourceSpec:
+    """``pypi``, ``github``, ``dir:PATH``, ``wheel:PATH``, ``installed`` or ``installed:PYTHON``."""
+    kind, _, arg = text.partition(":")
+    kind = kind.strip().lower()
+    if kind in ("pypi", "github") and not arg:
+        return SourceSpec(kind)
+    if kind in ("dir", "wheel"):
+        if not arg:
+            raise UsageError(f"--source {kind}: needs a path, e.g. {kind}:/path/to/it")
+        return SourceSpec(kind, arg)
+    if kind == "installed":
+        return SourceSpec(kind, arg or None)
+    raise UsageError(
+        f"bad --source {text!r}: use pypi, github, dir:PATH, wheel:PATH or installed[:PYTHON]"
+    )
+
+
+@dataclass
+class SourceContext:
+    """What every fetch in one run shares: the HTTP session, the cache, the index client."""
+
+    cache: Cache
+    http: Http
+    index: IndexClient
+    offline: bool = False
+    progress: ProgressFn | None = None
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        cache_dir: str | os.PathLike[str] | None = None,
+        index_url: str | None = None,
+        offline: bool = False,
+        progress: ProgressFn | None = None,
+        http: Http | None = None,
+    ) -> SourceContext:
+        cache = Cache(cache_dir)
+        http = http or Http()
+        index = IndexClient(index_url_from_env(index_url), http=http, cache=cache, offline=offline)
+        return cls(cache, http, index, offline, progress)
+
+    def pypi(self) -> PyPISource:
+        return PyPISource(self.index, http=self.http, cache=self.cache, offline=self.offline,
+                          progress=self.progress)
+
+    def github(self) -> GitHubSource:
+        client = GitHubClient(self.http, self.cache, offline=self.offline)
+        return GitHubSource(client, pypi=self.pypi(), index=self.index)
+
+
+def open_tree(
+    source: str | SourceSpec, version: str | None, *, ctx: SourceContext
+) -> CompositeTree:
+    """Open one release tree. ``version`` is a concrete release for pypi/github; for local
+    sources it is optional and, when given, must match the release the tree says it is."""
+    spec = source if isinstance(source, SourceSpec) else parse_source(source)
+    if spec.kind in ("pypi", "github"):
+        if not version:
+            raise UsageError(f"--source {spec.kind} needs --versions")
+        try:
+            Version(version)
+        except InvalidVersion:
+            raise UsageError(f"bad release {version!r}") from None
+        return ctx.pypi().open(version) if spec.kind == "pypi" else ctx.github().open(version)
+    if spec.kind == "dir":
+        tree = open_dir(spec.arg or ".")
+    elif spec.kind == "wheel":
+        tree = open_wheel(spec.arg or "")
+    else:
+        tree = open_installed(spec.arg)
+    if version and version != "installed" and not version.startswith("installed:"):
+        _check_local_version(tree, version, spec)
+    return tree
+
+
+def _check_local_version(tree: CompositeTree, want: str, spec: SourceSpec) -> None:
+    from tfinit_audit.versions import resolve_spec
+
+    try:
+        have = Version(tree.release)
+        resolve_spec(want, [have], set())
+    except (InvalidVersion, UsageError):
+        raise UsageError(
+            f"--versions {want} does not match {spec}, which is tensorflow {tree.release}"
+        ) from None
+
+
+@dataclass
+class TreeResult:
+    """Outcome of opening one version: a tree, or the one-line error it failed with."""
+
+    version: str
+    tree: CompositeTree | None = None
+    error: AuditError | None = None
+    missing: list[str] = field(default_factory=list)  # prefetch paths the tree does not have
+
+    @property
+    def ok(self) -> bool:
+        return self.tree is not None and self.error is None
+
+
+def open_trees(
+    source: str | SourceSpec,
+    versions: Iterable[str | None],
+    *,
+    ctx: SourceContext,
+    prefetch: Iterable[str] = (),
+    max_workers: int = 4,
+) -> list[TreeResult]:
+    """Open (and optionally prefetch paths of) several versions concurrently.
+
+    One version failing never loses the others: its TreeResult carries the error instead.
+    """
+    vs = list(versions)
+    paths = list(prefetch)
+
+    def one(v: str | None) -> TreeResult:
+        res = TreeResult(v or "")
+        try:
+            tree = open_tree(source, v, ctx=ctx)
+            res.tree = tree
+            res.version = tree.release
+            if paths:
+                found = tree.prefetch(paths)
+                res.missing = [p for p, ok in found.items() if not ok]
+        except AuditError as exc:
+            res.error = exc
+        except OSError as exc:  # disk full, permissions: one line like the others
+            res.error = FetchError(f"{v}: {exc}")
+        return res
+
+    if len(vs) <= 1:
+        return [one(v) for v in vs]
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(vs)))) as pool:
+        return list(pool.map(one, vs))
+
+
+def find_module(tree: SourceTree, dotted: str) -> str | None:
+    """Path of module ``a.b.c`` in ``tree`` (``a/b/c.py`` or ``a/b/c/__init__.py``), else None."""
+    base = dotted.replace(".", "/")
+    for cand in (f"{base}.py", f"{base}/__init__.py"):
+        if tree.exists(cand) and not tree.list(cand):  # a file, not a directory
+            return cand
+    return None
+

@@ -1,0 +1,211 @@
+"""A TensorFlow release as published on a package index: its wheel plus companion wheels.
+
+The TensorFlow wheel's ``METADATA`` says which ``keras`` (and, if it names one, ``tf-keras``)
+the release runs with; the newest release of that distribution satisfying the pin is opened as
+part of the same tree. ``tf_keras`` without a pin (TF >= 2.16 loads it lazily when asked for
+legacy Keras) is attached on first use: the tree picks the newest ``tf-keras`` whose own
+``Requires-Dist`` on tensorflow admits this release, so the pairing comes from metadata.
+"""
+
+from __future__ import annotations
+
+import re
+from email.parser import HeaderParser
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from tfinit_audit.errors import FetchError, UsageError
+from tfinit_audit.sources.base import PackageFile
+from tfinit_audit.sources.cache import Cache
+from tfinit_audit.sources.composite import CompositeTree
+from tfinit_audit.sources.http import Counter, Http
+from tfinit_audit.sources.index import IndexClient, IndexFile
+from tfinit_audit.sources.wheel import ProgressFn, RemoteWheel, choose_wheel
+
+TF_DIST = "tensorflow"
+COMPANIONS = ("keras", "tf-keras")  # canonical names read from Requires-Dist
+LAZY_COMPANIONS = {"tf_keras": "tf-keras"}  # top-level package -> distribution
+_DATA_LIB = re.compile(r"^[^/]+\.data/(?:purelib|platlib)/(.+)$")
+
+
+def member_to_path(member: str) -> str | None:
+    """Import path of a wheel member: strip ``*.data/purelib/``; other ``.data`` dirs: None."""
+    first = member.split("/", 1)[0]
+    if not first.endswith(".data"):
+        return member
+    m = _DATA_LIB.match(member)
+    if m:
+        return m.group(1)
+    first = member.split("/", 1)[0]
+    if first.endswith(".data"):
+        return None
+    return member
+
+
+class WheelPart:
+    """One distribution's wheel as a Part of a CompositeTree."""
+
+    def __init__(self, name: str, version: str, wheel: RemoteWheel, size: int | None) -> None:
+        self.wheel = wheel
+        self.package = PackageFile(
+            name=name, version=version, file=wheel.filename, sha256=wheel.sha256,
+            url=wheel.url, size=size,
+        )
+        self._paths: dict[str, str] | None = None
+        self._meta: dict[str, list[str]] | None = None
+
+    def paths(self) -> dict[str, str]:
+        if self._paths is None:
+            out: dict[str, str] = {}
+            for member in self.wheel.names():  # inlined member_to_path: 25k members, warm runs
+                if ".data/" in member:
+                    path = member_to_path(member)
+                    if path is not None:
+                        out.setdefault(path, member)
+                elif not member.endswith("/"):
+                    out.setdefault(member, member)
+            self._paths = out
+        return self._paths
+
+    def read(self, key: str) -> bytes:
+        return self.wheel.read(key)
+
+    def read_many(self, keys: list[str]) -> dict[str, bytes]:
+        return self.wheel.read_many(keys)
+
+    def cache_hits(self) -> int:
+        return self.wheel.from_cache
+
+    def metadata(self) -> dict[str, list[str]]:
+        """Header fields of ``*.dist-info/METADATA`` (multi-valued), empty if none."""
+        if self._meta is None:
+            names = [n for n in self.paths() if n.endswith(".dist-info/METADATA")
+                     and n.count("/") == 1]
+            text = self.read(self.paths()[names[0]]).decode("utf-8", "replace") if names else ""
+            self._meta = parse_metadata(text)
+        return self._meta
+
+    def close(self) -> None:
+        self.wheel.close()
+
+
+def parse_metadata(text: str) -> dict[str, list[str]]:
+    msg = HeaderParser().parsestr(text)
+    out: dict[str, list[str]] = {}
+    for k, v in msg.items():
+        out.setdefault(k.lower(), []).append(str(v))
+    return out
+
+
+def companion_requirements(metadata: dict[str, list[str]]) -> dict[str, Requirement]:
+    """``keras`` / ``tf-keras`` requirements, ignoring ones that only apply to an extra."""
+    out: dict[str, Requirement] = {}
+    for line in metadata.get("requires-dist", []):
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue
+        name = canonicalize_name(req.name)
+        if name not in COMPANIONS or name in out:
+            continue
+        if req.marker is not None and "extra" in str(req.marker):
+            continue
+        out[name] = req
+    return out
+
+
+class PyPISource:
+    """Opens release trees from one index; shares session, cache and index answers."""
+
+    def __init__(
+        self,
+        index: IndexClient,
+        *,
+        http: Http,
+        cache: Cache,
+        offline: bool = False,
+        progress: ProgressFn | None = None,
+    ) -> None:
+        self.index = index
+        self.http = http
+        self.cache = cache
+        self.offline = offline
+        self.progress = progress
+
+    def open(self, version: str) -> CompositeTree:
+        counter = Counter()
+        tree = CompositeTree(version, "pypi", [], counter=counter)
+        with tree._timed():
+            tf = self._part(TF_DIST, Version(version), counter)
+            tree._add(tf)
+            tree.release = tf.package.version
+            reqs = companion_requirements(tf.metadata())
+            for name, req in reqs.items():
+                tree._add(self._companion(name, req, counter))
+            if "tf-keras" not in reqs:
+                tree._lazy["tf_keras"] = lambda: self._reverse_companion(
+                    "tf-keras", tf.package.version, counter
+                )
+        return tree
+
+    def _part(self, dist: str, version: Version, counter: Counter) -> WheelPart:
+        project = self.index.project(dist)
+        files = project.releases().get(version)
+        if not files:
+            raise UsageError(f"the index {self.index.index_url} has no {dist} {version}")
+        chosen = choose_wheel(files, size_of=None if self.offline else self._size_of(counter))
+        wheel = RemoteWheel(
+            chosen.url, filename=chosen.filename, sha256=chosen.sha256, size=chosen.size,
+            http=self.http, cache=self.cache, offline=self.offline, counter=counter,
+            progress=self.progress,
+        )
+        part = WheelPart(dist, str(version), wheel, chosen.size)
+        meta = part.metadata()
+        if meta.get("name"):
+            part.package.name = meta["name"][0]
+        return part
+
+    def _size_of(self, counter: Counter):  # type: ignore[no-untyped-def]
+        def size_of(f: IndexFile) -> int | None:
+            return self.http.head_size(f.url, counter=counter)
+
+        return size_of
+
+    def _companion(self, name: str, req: Requirement, counter: Counter) -> WheelPart:
+        project = self.index.project(name)
+        yanked = project.yanked_versions()
+        ok = [
+            v for v in project.releases()
+            if v not in yanked and req.specifier.contains(v, prereleases=False)
+        ]
+        if not ok:  # a pin may name a pre-release on purpose
+            ok = [v for v in project.releases() if req.specifier.contains(v, prereleases=True)]
+        if not ok:
+            raise FetchError(f"no release of {name} satisfies the pin {req}")
+        return self._part(name, max(ok), counter)
+
+    def _reverse_companion(self, name: str, tf_version: str, counter: Counter) -> WheelPart | None:
+        """Newest ``name`` release whose own Requires-Dist on tensorflow admits ``tf_version``."""
+        try:
+            project = self.index.project(name)
+        except FetchError:
+            return None
+        tfv = Version(tf_version)
+        yanked = project.yanked_versions()
+        cands = [v for v in project.releases() if v not in yanked and not v.is_prerelease]
+        # Try the same major.minor first only to save requests; metadata decides.
+        cands.sort(key=lambda v: (v.release[:2] == tfv.release[:2], v), reverse=True)
+        for v in cands[:8]:
+            part = self._part(name, v, counter)
+            for line in part.metadata().get("requires-dist", []):
+                try:
+                    req = Requirement(line)
+                except InvalidRequirement:
+                    continue
+                if canonicalize_name(req.name) == TF_DIST and req.specifier.contains(
+                    tfv, prereleases=True
+                ):
+                    return part
+        return None

@@ -1,0 +1,429 @@
+"""Read single members of a remote wheel with HTTP Range requests (full download as fallback).
+
+Why not download the wheel: a TensorFlow wheel is 50-600 MB while the audit reads a few hundred
+KB of Python source. The zip central directory is read once with ``remotezip`` (explicit byte
+ranges only: the public file host answers suffix ranges with 501) and stored in the cache as a
+compact member table, so later runs need no request at all for it. Each member is then one
+explicit range request, from its local header to the next member, checked against the CRC the
+directory records. The per-member path is plain ``zlib`` so members of one wheel can be fetched
+concurrently over the shared keep-alive session, which a single ``ZipFile`` object cannot do.
+"""
+
+from __future__ import annotations
+
+import array
+import functools
+import hashlib
+import io
+import os
+import re
+import shutil
+import struct
+import threading
+import weakref
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import remotezip
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+from tfinit_audit.errors import FetchError
+from tfinit_audit.sources.cache import Cache
+from tfinit_audit.sources.http import Counter, Http, RangeNotHonoured
+from tfinit_audit.sources.index import IndexFile
+
+PLACEHOLDER_MAX = 64 * 1024  # wheels below this carry no sources (2 KB stubs that only depend)
+TAIL_BYTES = 64 * 1024  # first read at the end of the wheel: end record + small directories
+DEFAULT_MAX_DOWNLOAD = int(os.environ.get("TFINIT_AUDIT_MAX_DOWNLOAD", str(2 * 1024**3)))
+FETCH_WORKERS = 8
+
+ProgressFn = Callable[[str, int, int | None], None]  # (what, bytes done, total or None)
+
+
+# --------------------------------------------------------------------------------------------
+# Choosing the wheel
+# --------------------------------------------------------------------------------------------
+def is_placeholder(f: IndexFile) -> bool:
+    return f.size is not None and f.size < PLACEHOLDER_MAX
+
+
+def _rank(f: IndexFile) -> tuple[Any, ...]:
+    try:
+        _, _, _, tags = parse_wheel_filename(f.filename)
+    except InvalidWheelFilename:
+        return (0, 0, 0, 0, 0, f.filename)
+    plats = {t.platform for t in tags}
+    interps = {t.interpreter for t in tags}
+    linux64 = any(re.match(r"(many)?linux.*_x86_64$", p) for p in plats)
+    anyplat = "any" in plats
+    cp = [int(i[3:]) for i in interps if re.match(r"cp3\d+$", i)]
+    py3 = any(i.startswith("py3") for i in interps)
+    return (
+        0 if f.yanked else 1,
+        1 if (linux64 or anyplat) else 0,
+        1 if (cp or py3) else 0,
+        max(cp) if cp else 0,
+        f.size or 0,
+        f.filename,
+    )
+
+
+def choose_wheel(
+    files: Iterable[IndexFile], *, size_of: Callable[[IndexFile], int | None] | None = None
+) -> IndexFile:
+    """The wheel that carries the release's Python sources, chosen deterministically.
+
+    Skips placeholder wheels by size; prefers a linux x86_64 CPython 3 wheel (then the highest
+    CPython, then size, then name). ``size_of`` is asked for sizes the index did not give.
+    """
+    wheels = [f for f in files if f.is_wheel]
+    if not wheels:
+        raise FetchError("the release has no wheel on the index")
+    if size_of is not None:
+        for f in sorted(wheels, key=_rank, reverse=True):
+            if f.size is None:
+                f.size = size_of(f)
+            if not is_placeholder(f):
+                break
+    real = [f for f in wheels if not is_placeholder(f)]
+    if not real:
+        names = ", ".join(f.filename for f in wheels[:3])
+        raise FetchError(f"every wheel of the release is a placeholder without sources ({names})")
+    return max(real, key=_rank)
+
+
+# --------------------------------------------------------------------------------------------
+# Member table (the central directory, reduced to what reading a member needs)
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Member:
+    name: str
+    offset: int  # local header offset
+    csize: int
+    size: int
+    crc: int
+    method: int
+    end: int  # first byte after this member's stretch (next header or the directory)
+
+
+def _members_from_infos(infos: list[zipfile.ZipInfo], cd_start: int) -> dict[str, Member]:
+    offsets = sorted({i.header_offset for i in infos}) + [cd_start]
+    nxt = {a: b for a, b in zip(offsets, offsets[1:], strict=False)}
+    out = {}
+    for i in infos:
+        if i.is_dir():
+            continue
+        out[i.filename] = Member(
+            i.filename, i.header_offset, i.compress_size, i.file_size, i.CRC, i.compress_type,
+            nxt.get(i.header_offset, cd_start),
+        )
+    return out
+
+
+# Zip local file header (APPNOTE 4.3.7): signature ... file name length, extra field length.
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+
+
+class MemberTable:
+    """Member name -> Member, stored compactly (a 25k-member wheel loads in a few ms)."""
+
+    MAGIC = b"TFAZIP1\n"
+
+    def __init__(self, names: list[str], nums: array.array[int]) -> None:
+        self.names = names
+        self.nums = nums
+        self.pos = {n: i for i, n in enumerate(names)}
+
+    @classmethod
+    def from_members(cls, members: dict[str, Member]) -> MemberTable:
+        nums: array.array[int] = array.array("q")
+        for m in members.values():
+            nums.extend((m.offset, m.csize, m.size, m.crc, m.method, m.end))
+        return cls(list(members), nums)
+
+    def get(self, name: str) -> Member | None:
+        i = self.pos.get(name)
+        if i is None:
+            return None
+        return Member(name, *self.nums[i * 6 : i * 6 + 6])
+
+    def to_bytes(self) -> bytes:
+        names = "\n".join(self.names).encode("utf-8")
+        return self.MAGIC + struct.pack("<Q", len(self.names)) + self.nums.tobytes() + names
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> MemberTable | None:
+        if not data.startswith(cls.MAGIC):
+            return None
+        off = len(cls.MAGIC)
+        (n,) = struct.unpack_from("<Q", data, off)
+        off += 8
+        nums: array.array[int] = array.array("q")
+        nums.frombytes(data[off : off + n * 48])
+        names = data[off + n * 48 :].decode("utf-8").split("\n") if n else []
+        if len(names) != n or len(nums) != n * 6:
+            return None
+        return cls(names, nums)
+
+
+def decode_member(m: Member, raw: bytes, where: str) -> bytes:
+    """Payload of ``m`` from the bytes starting at its local header; checks size and CRC."""
+    if len(raw) < _LOCAL_HEADER.size:
+        raise CorruptMember(f"{m.name} in {where}: short local header")
+    fields = _LOCAL_HEADER.unpack_from(raw)
+    if fields[0] != b"PK\x03\x04":
+        raise CorruptMember(f"{m.name} in {where}: bad local header signature")
+    start = _LOCAL_HEADER.size + fields[10] + fields[11]  # + file name + extra field lengths
+    data = raw[start : start + m.csize]
+    if len(data) != m.csize:
+        raise CorruptMember(f"{m.name} in {where}: member data cut short")
+    if m.method == zipfile.ZIP_STORED:
+        out = data
+    elif m.method == zipfile.ZIP_DEFLATED:
+        try:
+            d = zlib.decompressobj(-15)
+            out = d.decompress(data) + d.flush()
+        except zlib.error as exc:
+            raise CorruptMember(f"{m.name} in {where}: cannot inflate ({exc})") from exc
+    else:
+        raise FetchError(f"{m.name} in {where}: unsupported compression method {m.method}")
+    if len(out) != m.size or zlib.crc32(out) != m.crc:
+        raise CorruptMember(f"{m.name} in {where}: CRC-32 mismatch")
+    return out
+
+
+class CorruptMember(FetchError):
+    """A member's bytes do not match the CRC or size its zip directory records."""
+
+
+# --------------------------------------------------------------------------------------------
+# The remote wheel
+# --------------------------------------------------------------------------------------------
+class _Fetcher(remotezip.RemoteFetcher):
+    """remotezip fetcher that only sends explicit ranges and goes through our session/counter."""
+
+    def __init__(self, url: str, session: Any = None, support_suffix_range: bool = False, *,
+                 wheel: RemoteWheel) -> None:
+        super().__init__(url, session, support_suffix_range=False)
+        self._wheel = wheel
+
+    def fetch(self, data_range: tuple[int, int | None], stream: bool = False) -> Any:
+        start, end = data_range
+        size = self._wheel.size
+        if start < 0:
+            start = max(0, size + start)
+        if end is None or end >= size:
+            end = size - 1
+        data = self._wheel.http.get_range(
+            self._url, start, end, counter=self._wheel.counter, what=self._wheel.filename
+        )
+        return remotezip.PartialBuffer(io.BytesIO(data), start, len(data), stream=False)
+
+
+class RemoteWheel:
+    """One wheel on a file host; members read on demand, cached by (sha256, member name)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        filename: str,
+        sha256: str | None,
+        size: int | None,
+        http: Http,
+        cache: Cache,
+        offline: bool = False,
+        counter: Counter | None = None,
+        max_download: int = DEFAULT_MAX_DOWNLOAD,
+        progress: ProgressFn | None = None,
+    ) -> None:
+        self.url = url
+        self.filename = filename
+        self.sha256 = sha256
+        self._size = size
+        self.http = http
+        self.cache = cache
+        self.offline = offline
+        self.counter = counter or Counter()
+        self.max_download = max_download
+        self.progress = progress
+        self.ident = sha256 or f"url:{url}"
+        self.from_cache = 0  # member reads served from the cache
+        self.dir_from_cache = False
+        self.used_full_download = False
+        self._members: MemberTable | None = None
+        self._local: Path | None = None
+        self._lock = threading.RLock()
+
+    @property
+    def size(self) -> int:
+        if self._size is None:
+            self._size = self.http.head_size(self.url, counter=self.counter)
+            if self._size is None:
+                raise FetchError(f"cannot tell the size of {self.filename} (no Content-Length)")
+        return self._size
+
+    # -- member table -------------------------------------------------------------------------
+    def members(self) -> MemberTable:
+        with self._lock:
+            if self._members is None:
+                self._members = self._load_members()
+            return self._members
+
+    def names(self) -> list[str]:
+        return self.members().names
+
+    def _cached_table(self) -> MemberTable | None:
+        data = self.cache.get("zipdir", self.ident, "members.bin")
+        return MemberTable.from_bytes(data) if data is not None else None
+
+    def _load_members(self) -> MemberTable:
+        cached = self._cached_table()
+        if cached is not None:
+            self.dir_from_cache = True
+            return cached
+        if self.offline:
+            raise FetchError(
+                f"offline: the file list of {self.filename} is not in the cache "
+                "(run once without --offline)"
+            )
+        with self.cache.lock("zipdir", self.ident):
+            cached = self._cached_table()  # another run may have just fetched it
+            if cached is not None:
+                self.dir_from_cache = True
+                return cached
+            try:
+                members = self._read_directory_remote()
+            except RangeNotHonoured:
+                members = self._read_directory_local(self._download())
+            table = MemberTable.from_members(members)
+            self.cache.put("zipdir", self.ident, "members.bin", table.to_bytes())
+            return table
+
+    def _read_directory_remote(self) -> dict[str, Member]:
+        fetcher = functools.partial(_Fetcher, wheel=self)
+        try:
+            rz = remotezip.RemoteZip(
+                self.url, initial_buffer_size=TAIL_BYTES, session=self.http.session,
+                fetcher=fetcher, support_suffix_range=False,
+            )
+        except remotezip.RemoteIOError as exc:
+            raise FetchError(f"cannot read the zip directory of {self.filename}: {exc}") from exc
+        except (zipfile.BadZipFile, remotezip.RemoteZipError, OSError, ValueError) as exc:
+            if isinstance(exc, FetchError):
+                raise
+            raise FetchError(f"{self.filename} is not a readable zip: {exc}") from exc
+        try:
+            return _members_from_infos(rz.infolist(), rz.start_dir)
+        finally:
+            rz.close()
+
+    # -- members ------------------------------------------------------------------------------
+    def read(self, name: str) -> bytes:
+        """Uncompressed bytes of member ``name`` (KeyError if the wheel has no such member)."""
+        cached = self.cache.get("wheel", self.ident, name)
+        if cached is not None:
+            with self._lock:
+                self.from_cache += 1
+            return cached
+        m = self.members().get(name)
+        if m is None:
+            raise KeyError(name)
+        if self.offline:
+            raise FetchError(f"offline: {name} of {self.filename} is not in the cache")
+        data = self._fetch_member(m)
+        self.cache.put("wheel", self.ident, name, data)
+        return data
+
+    def read_many(self, names: Iterable[str]) -> dict[str, bytes]:
+        """Several members at once, fetched concurrently; order of the result follows ``names``."""
+        names = list(dict.fromkeys(names))
+        if len(names) <= 1:
+            return {n: self.read(n) for n in names}
+        self.members()
+        with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, len(names))) as pool:
+            results = list(pool.map(self.read, names))
+        return dict(zip(names, results, strict=True))
+
+    def _fetch_member(self, m: Member) -> bytes:
+        last: CorruptMember | None = None
+        for _attempt in range(2):  # one re-fetch: a proxy or a broken connection may garble bytes
+            if self._local is None:
+                try:
+                    raw = self.http.get_range(
+                        self.url, m.offset, m.end - 1, counter=self.counter, what=self.filename
+                    )
+                except RangeNotHonoured:
+                    self._download()
+                    continue
+                try:
+                    return decode_member(m, raw, self.filename)
+                except CorruptMember as exc:
+                    last = exc
+                    continue
+            return self._read_local(m)
+        assert last is not None
+        raise last
+
+    # -- full-download fallback -----------------------------------------------------------------
+    def _download(self) -> Path:
+        """One streamed download of the whole wheel (server ignores Range), sha256-checked."""
+        with self._lock:
+            if self._local is not None:
+                return self._local
+            if self.offline:
+                raise FetchError(f"offline: cannot download {self.filename}")
+            tmpdir = self.cache.tempdir()
+            path = tmpdir / self.filename
+            digest = hashlib.sha256()
+            with open(path, "wb") as fh:
+
+                def write(chunk: bytes) -> None:
+                    digest.update(chunk)
+                    fh.write(chunk)
+
+                def report(done: int, total: int | None) -> None:
+                    if self.progress is not None:
+                        self.progress(f"download {self.filename}", done, total)
+
+                try:
+                    self.http.stream_to(
+                        self.url, write, max_bytes=self.max_download, counter=self.counter,
+                        progress=report, what=self.filename,
+                    )
+                except BaseException:
+                    fh.close()
+                    shutil.rmtree(tmpdir, ignore_errors=True)
+                    raise
+            if self.sha256 and digest.hexdigest() != self.sha256.lower():
+                shutil.rmtree(tmpdir, ignore_errors=True)
+                raise FetchError(f"download of {self.filename} does not match the index sha256")
+            self._local = path
+            self.used_full_download = True
+            weakref.finalize(self, shutil.rmtree, str(tmpdir), True)
+            return path
+
+    def _read_directory_local(self, path: Path) -> dict[str, Member]:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                return _members_from_infos(zf.infolist(), zf.start_dir)
+        except zipfile.BadZipFile as exc:
+            raise FetchError(f"{self.filename} is not a readable zip: {exc}") from exc
+
+    def _read_local(self, m: Member) -> bytes:
+        assert self._local is not None
+        try:
+            with zipfile.ZipFile(self._local) as zf:
+                return zf.read(m.name)
+        except zipfile.BadZipFile as exc:
+            raise CorruptMember(f"{m.name} in {self.filename}: {exc}") from exc
+
+    def close(self) -> None:
+        if self._local is not None:
+            shutil.rmtree(self._local.parent, ignore_errors=True)
+            self._local = None
