@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,9 @@ class Report:
     command: str = ""
 
     def to_json_dict(self) -> dict[str, Any]:
+        """The report.json document (DESIGN.md §4; docs/report.schema.json; docs/report-json.md)."""
+        from tfinit_audit.report.diff import diff_versions  # diff reads this model
+
         return {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": self.tool_name, "version": self.tool_version},
@@ -48,17 +52,26 @@ class Report:
             "dims": _dims(self.dims),
             "versions": [_version(v) for v in self.versions],
             "live": [_live(r) for r in self.live],
+            "changes": [c.to_json() for c in diff_versions(self)],
         }
 
 
 def _plain(obj: Any) -> Any:
+    """JSON-ready copy: dataclasses to dicts, tuples to lists, numpy scalars/arrays to Python,
+    non-finite floats to None (strict JSON has no NaN/Infinity)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, dict):
         return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
+    if isinstance(obj, (list, tuple, set, frozenset)):
         return [_plain(v) for v in obj]
-    return obj
+    if isinstance(obj, bool) or obj is None or isinstance(obj, (int, str)):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if hasattr(obj, "tolist"):  # numpy scalar or array
+        return _plain(obj.tolist())
+    return str(obj)
 
 
 def _dims(d: Dims) -> dict[str, Any]:
@@ -108,15 +121,15 @@ def _live(r: LiveRun) -> dict[str, Any]:
                 "weights": [
                     {
                         "name": w.name,
-                        "shape": w.shape,
+                        "shape": _plain(w.shape),
                         "verdict": w.verdict,
                         "evidence": _plain(w.evidence),
-                        "samples": w.samples,
+                        "samples": _plain(w.samples),
                     }
                     for w in s.weights
                 ],
             }
             for s in r.symbols
         ],
-        "summary": r.summary,
+        "summary": _plain(r.summary),
     }

@@ -1,0 +1,174 @@
+"""Changes between consecutive analysed releases: what a reader of the report must notice."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from tfinit_audit.analysis.model import Hop, SymbolResult, Weight
+from tfinit_audit.report import fmt
+
+if TYPE_CHECKING:
+    from tfinit_audit.report.model import Report, VersionReport
+
+# Kinds that change the starting values or what exists; the matrix highlights these.
+VALUE_KINDS = (
+    "availability",
+    "initializer",
+    "shape",
+    "weights",
+    "adjustment",
+    "condition",
+    "facts",
+)
+# Kinds that change only how the answer is reached (where the code lives, the hop chain).
+TRACE_KINDS = ("symbol", "defined_in", "chain")
+KIND_ORDER = {k: i for i, k in enumerate(VALUE_KINDS + TRACE_KINDS)}
+
+
+@dataclass
+class Change:
+    """One difference for one matrix row between two consecutive (non-error) releases."""
+
+    row: str  # matrix row key (TF1 name and compat.v1 twin share it)
+    from_version: str  # concrete release label, e.g. "1.8.0"
+    to_version: str
+    kind: str  # availability | initializer | shape | weights | adjustment | condition | facts
+    #            | symbol | defined_in | chain
+    before: str
+    after: str
+    weight: str | None = None
+    from_index: int = 0  # index into Report.versions
+    to_index: int = 0
+
+    @property
+    def affects_values(self) -> bool:
+        return self.kind in VALUE_KINDS
+
+    @property
+    def subject(self) -> str:
+        return f"{self.weight}: {self.kind}" if self.weight else self.kind
+
+    def text(self) -> str:
+        return f"{self.row} — {self.subject}: {self.before} → {self.after}"
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["affects_values"] = self.affects_values
+        return d
+
+
+def version_label(v: VersionReport) -> str:
+    return v.tensorflow or v.requested
+
+
+def diff_versions(report: Report) -> list[Change]:
+    """Compare each release with the previous one that analysed fine (error releases skipped),
+    row by row: availability, initializer, shape, weights, runtime adjustments, conditions,
+    porting facts, the concrete name used, the defining file and the provenance chain."""
+    changes: list[Change] = []
+    prev: tuple[int, VersionReport] | None = None
+    for idx, v in enumerate(report.versions):
+        if v.status == "error":
+            continue
+        if prev is not None:
+            changes.extend(diff_pair(prev[1], v, prev[0], idx))
+        prev = (idx, v)
+    return changes
+
+
+def diff_pair(a: VersionReport, b: VersionReport, ia: int = 0, ib: int = 1) -> list[Change]:
+    rows_a = {fmt.row_key(s): s for s in a.symbols}
+    out: list[Change] = []
+    la, lb = version_label(a), version_label(b)
+    for sb in b.symbols:
+        row = fmt.row_key(sb)
+        sa = rows_a.get(row)
+        if sa is None:
+            continue  # not analysed in the earlier release: nothing to compare
+        for kind, weight, before, after in _diff_symbol(sa, sb):
+            out.append(Change(row, la, lb, kind, before, after, weight, ia, ib))
+    out.sort(key=lambda c: (c.row, KIND_ORDER.get(c.kind, 99)))
+    # keep rows in the order of the later release
+    order = {fmt.row_key(s): i for i, s in enumerate(b.symbols)}
+    out.sort(key=lambda c: order.get(c.row, 1 << 30))
+    return out
+
+
+_Diff = tuple[str, str | None, str, str]
+
+
+def _diff_symbol(a: SymbolResult, b: SymbolResult) -> list[_Diff]:
+    out: list[_Diff] = []
+    if a.symbol != b.symbol:
+        out.append(("symbol", None, a.symbol, b.symbol))
+    if a.status != b.status:
+        out.append(("availability", None, _status(a), _status(b)))
+    if a.status in ("absent", "unavailable") or b.status in ("absent", "unavailable"):
+        return out
+    if _loc(a) != _loc(b):
+        out.append(("defined_in", None, _loc_text(a), _loc_text(b)))
+    wa = {w.name: w for w in a.weights}
+    wb = {w.name: w for w in b.weights}
+    for name in wa.keys() - wb.keys():
+        out.append(("weights", name, "present", "gone"))
+    for name in [w.name for w in b.weights if w.name not in wa]:
+        out.append(("weights", name, "absent", f"new: {fmt.weight_short(wb[name])}"))
+    for w_b in b.weights:
+        w_a = wa.get(w_b.name)
+        if w_a is not None:
+            out.extend(_diff_weight(w_a, w_b))
+    for key in sorted(set(a.facts) | set(b.facts)):
+        if a.facts.get(key) != b.facts.get(key):
+            out.append(
+                ("facts", key, fmt.value(a.facts.get(key, "—")), fmt.value(b.facts.get(key, "—")))
+            )
+    return out
+
+
+def _diff_weight(a: Weight, b: Weight) -> list[_Diff]:
+    out: list[_Diff] = []
+    n = b.name
+    if fmt.init_signature(a.initializer) != fmt.init_signature(b.initializer):
+        out.append(
+            ("initializer", n, fmt.init_params(a.initializer), fmt.init_params(b.initializer))
+        )
+    if a.shape != b.shape:
+        out.append(("shape", n, fmt.shape_text(a.shape), fmt.shape_text(b.shape)))
+    if a.condition != b.condition:
+        out.append(("condition", n, a.condition or "always", b.condition or "always"))
+    adj_a = [fmt.adjustment_long(x) for x in a.runtime_adjustments]
+    adj_b = [fmt.adjustment_long(x) for x in b.runtime_adjustments]
+    if adj_a != adj_b:
+        out.append(("adjustment", n, "; ".join(adj_a) or "none", "; ".join(adj_b) or "none"))
+    if _chain_sig(a) != _chain_sig(b):
+        out.append(("chain", n, _chain_text(a), _chain_text(b)))
+    return out
+
+
+def _status(s: SymbolResult) -> str:
+    return s.status + (f" ({s.message})" if s.message and s.status != "resolved" else "")
+
+
+def _loc(s: SymbolResult) -> tuple[str, str, str] | None:
+    d = s.defined_in
+    return None if d is None else (d.package, fmt.norm_path(d.path), d.qualname)
+
+
+def _loc_text(s: SymbolResult) -> str:
+    d = s.defined_in
+    return "unknown" if d is None else f"{d.qualname} in {d.package}:{d.path}:{d.line}"
+
+
+def _hop_sig(h: Hop) -> tuple[str, str]:
+    # file name + code, not the directory: a moved file is reported once, as ``defined_in``
+    return (fmt.basename(h.path), " ".join(h.code.split()))
+
+
+def _chain_sig(w: Weight) -> tuple[Any, ...]:
+    return (w.fallback, tuple(_hop_sig(h) for h in w.provenance))
+
+
+def _chain_text(w: Weight) -> str:
+    hops = " → ".join(f"{fmt.basename(h.path)}:{h.line}" for h in w.provenance) or "no hops"
+    return hops + (" (fallback)" if w.fallback else "")

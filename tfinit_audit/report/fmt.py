@@ -1,0 +1,204 @@
+"""Text forms of model values shared by every renderer (HTML, Markdown, terminal, diff)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from tfinit_audit.analysis.model import Initializer, RuntimeAdjustment, SymbolResult, Weight
+
+SHORT_KIND = {
+    "glorot_uniform": "glorot_u",
+    "glorot_normal": "glorot_n",
+    "he_uniform": "he_u",
+    "he_normal": "he_n",
+    "lecun_uniform": "lecun_u",
+    "lecun_normal": "lecun_n",
+    "variance_scaling": "var_scaling",
+    "orthogonal": "orth",
+    "random_uniform": "U",
+    "random_normal": "N",
+    "truncated_normal": "TN",
+    "constant": "const",
+}
+
+# Keys of ``params`` that locate rather than define an initializer.
+_LOCATION_KEYS = {"path", "line", "package"}
+
+
+def num(x: Any) -> str:
+    """Compact number: 4 significant digits, ints as ints."""
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, int):
+        return str(x)
+    if isinstance(x, float):
+        if math.isnan(x) or math.isinf(x):
+            return str(x)
+        if x == int(x) and abs(x) < 1e6:
+            return f"{x:.1f}"
+        return f"{x:.4g}"
+    return str(x)
+
+
+def value(x: Any) -> str:
+    """Display a parameter value (numbers compact, strings quoted, containers as JSON)."""
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return num(x)
+    if isinstance(x, str):
+        return repr(x)
+    if isinstance(x, Initializer):
+        return init_short(x)
+    if x is None or isinstance(x, bool):
+        return str(x)
+    try:
+        return json.dumps(x, default=str, sort_keys=True)
+    except (TypeError, ValueError):
+        return str(x)
+
+
+def _parts(init: Initializer) -> list[dict[str, Any]]:
+    parts = init.params.get("parts") or []
+    return [p for p in parts if isinstance(p, dict)]
+
+
+def _part_init(part: dict[str, Any]) -> Initializer:
+    i = part.get("initializer")
+    if isinstance(i, Initializer):
+        return i
+    if isinstance(i, dict):
+        return Initializer(
+            kind=str(i.get("kind", "unresolved")), params=dict(i.get("params") or {})
+        )
+    return Initializer(kind="unresolved", params={"expression": str(i)})
+
+
+def init_short(init: Initializer) -> str:
+    """Short form for matrix cells: ``glorot_u``, ``U(-0.05,0.05)``, ``zeros|ones|zeros``."""
+    k, p = init.kind, init.params
+    if k == "composite":
+        return "|".join(init_short(_part_init(part)) for part in _parts(init)) or "composite"
+    if k == "unresolved":
+        return "unresolved"
+    if k == "random_uniform" and "minval" in p and "maxval" in p:
+        return f"U({num(p['minval'])},{num(p['maxval'])})"
+    if k in ("random_normal", "truncated_normal") and "stddev" in p:
+        return f"{SHORT_KIND[k]}({num(p.get('mean', 0.0))},{num(p['stddev'])})"
+    if k == "constant":
+        return f"const({value(p.get('value'))})"
+    if k == "variance_scaling":
+        bits = [
+            num(p[x]) if x == "scale" else str(p[x])
+            for x in ("scale", "mode", "distribution")
+            if x in p
+        ]
+        return f"var_scaling({','.join(bits)})"
+    if k in ("orthogonal", "identity") and p.get("gain") not in (None, 1, 1.0):
+        return f"{SHORT_KIND.get(k, k)}(gain={num(p['gain'])})"
+    return SHORT_KIND.get(k, k)
+
+
+def init_params(init: Initializer) -> str:
+    """``kind(k=v, ...)`` with every defining parameter (composites spelled out by slice)."""
+    if init.kind == "composite":
+        bits = []
+        for part in _parts(init):
+            bits.append(f"[{part.get('start')}:{part.get('stop')}] {init_params(_part_init(part))}")
+        return "composite: " + " + ".join(bits)
+    if init.kind == "unresolved":
+        return f"unresolved: {init.params.get('expression', '?')}"
+    items = [(k, v) for k, v in init.params.items() if k not in _LOCATION_KEYS]
+    if not items:
+        return init.kind
+    return f"{init.kind}(" + ", ".join(f"{k}={value(v)}" for k, v in items) + ")"
+
+
+def init_numbers(init: Initializer) -> str:
+    """The concrete numbers for the run's shape: ``±0.1531`` / ``σ=0.05``."""
+    bits = []
+    if init.limit is not None:
+        bits.append(f"±{num(init.limit)}")
+    if init.stddev is not None:
+        bits.append(f"σ={num(init.stddev)}")
+    if init.kind == "composite":
+        for part in _parts(init):
+            sub = init_numbers(_part_init(part))
+            if sub:
+                bits.append(f"[{part.get('start')}:{part.get('stop')}] {sub}")
+    return " ".join(bits)
+
+
+def init_signature(init: Initializer) -> str:
+    """Canonical identity of an initializer for change detection (kind + defining params)."""
+
+    def norm(i: Initializer) -> Any:
+        params: dict[str, Any] = {}
+        for k, v in sorted(i.params.items()):
+            if k in _LOCATION_KEYS:
+                continue
+            if k == "parts":
+                params[k] = [
+                    [p.get("start"), p.get("stop"), norm(_part_init(p))] for p in _parts(i)
+                ]
+            else:
+                params[k] = v if isinstance(v, (int, float, str, bool, type(None))) else str(v)
+        return [i.kind, params]
+
+    return json.dumps(norm(init), sort_keys=True, default=str)
+
+
+def adjustment_short(a: RuntimeAdjustment) -> str:
+    return f"+{a.kind}={value(a.value)}"
+
+
+def adjustment_long(a: RuntimeAdjustment) -> str:
+    return f"{a.kind}={value(a.value)} added to {a.applies_to}"
+
+
+def shape_text(shape: list[int] | None) -> str:
+    return "?" if shape is None else "[" + ", ".join(str(d) for d in shape) + "]"
+
+
+def weight_short(w: Weight) -> str:
+    """``kernel glorot_u`` (+ runtime adjustments, ``if <condition>``)."""
+    out = f"{w.name} {init_short(w.initializer)}"
+    for a in w.runtime_adjustments:
+        out += " " + adjustment_short(a)
+    if w.condition:
+        out += f" (if {w.condition})"
+    return out
+
+
+def cell_text(s: SymbolResult) -> str:
+    """One-line summary of a symbol in one release."""
+    if s.status in ("absent", "unavailable"):
+        return s.status
+    text = " · ".join(weight_short(w) for w in s.weights) or "no weights"
+    if s.status == "partial":
+        text = "partial: " + text
+    return text
+
+
+def norm_path(path: str) -> str:
+    """Path without the 1.15/2.0 ``tensorflow_core`` detour, for comparisons across releases."""
+    return re.sub(r"^tensorflow_core/", "tensorflow/", path)
+
+
+def basename(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def row_key(s: SymbolResult) -> str:
+    """The matrix row: a TF 1.x name and its compat.v1 twin share one (``SymbolResult.twin``)."""
+    return s.twin or s.symbol

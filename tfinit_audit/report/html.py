@@ -1,0 +1,51 @@
+"""The HTML report: one self-contained file (inline CSS/JS/SVG), Jinja2 with autoescape on."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import jinja2
+
+from tfinit_audit.report import fmt
+from tfinit_audit.report.model import Report
+from tfinit_audit.report.view import build_view
+
+STATUS_BADGE = {
+    # status: (symbol, label) -- text and icon, colour is never the only signal
+    "resolved": ("✓", "resolved"),
+    "partial": ("◐", "partial"),
+    "unavailable": ("⚠", "unavailable"),
+    "absent": ("∅", "absent"),
+    "error": ("✖", "error"),
+    "missing": ("—", "not analysed"),
+    "ok": ("✓", "ok"),
+    "agree": ("✔", "agree"),
+    "disagree": ("✖", "disagree"),
+    "inconclusive": ("?", "inconclusive"),
+}
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("tfinit_audit.report", "templates"),
+        autoescape=True,  # every template, whatever its extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["badge_info"] = lambda s: STATUS_BADGE.get(s, ("•", s))
+    env.globals["init_short"] = fmt.init_short
+    env.globals["adjustment_short"] = fmt.adjustment_short
+    env.globals["adjustment_long"] = fmt.adjustment_long
+    env.filters["num"] = fmt.num
+    env.filters["shape"] = fmt.shape_text
+    env.filters["bytes"] = fmt.human_bytes
+    env.filters["basename"] = fmt.basename
+    return env
+
+
+def render_html(report: Report) -> str:
+    """The whole report as one HTML document (no external resources)."""
+    view = build_view(report)
+    return environment().get_template("report.html.j2").render(v=view, r=report)

@@ -1,0 +1,186 @@
+"""report.md: the summary matrix, the change list and the live verdicts, for a PR comment or a
+CI job summary (GitHub-flavoured Markdown; every untrusted string escaped)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from tfinit_audit.report import fmt
+from tfinit_audit.report.model import Report
+from tfinit_audit.report.view import build_view
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+
+
+def esc(text: object) -> str:
+    """Plain text safe in a Markdown table cell: no HTML, no emphasis, no broken columns."""
+    s = " ".join(str(text).split())
+    s = html.escape(s, quote=False)
+    return _MD_SPECIAL.sub(r"\\\1", s)
+
+
+def code(text: object) -> str:
+    """Inline code (shown verbatim by renderers, HTML included); pipes escaped for tables."""
+    s = " ".join(str(text).split())
+    if "`" in s or not s:
+        return esc(s)
+    return "`" + s.replace("|", "\\|") + "`"
+
+
+STATUS = {
+    "resolved": "",
+    "partial": "◐ partial",
+    "unavailable": "⚠ unavailable",
+    "absent": "∅ absent",
+    "error": "✖ error",
+    "missing": "— not analysed",
+}
+VERDICT = {"agree": "✔ agree", "disagree": "✖ disagree", "inconclusive": "? inconclusive"}
+
+
+def render_markdown(report: Report) -> str:
+    v = build_view(report)
+    out: list[str] = []
+    out.append(f"## {esc(report.tool_name)} — default initializers by TensorFlow release")
+    out.append("")
+    meta = [f"{esc(report.tool_name)} {esc(report.tool_version)}"]
+    if report.generated_at:
+        meta.append(f"generated {esc(report.generated_at)}")
+    if report.command:
+        meta.append(f"command {code(report.command)}")
+    out.append(" · ".join(meta))
+    out.append("")
+    out.append("Shapes for " + ", ".join(code(f"{k}={val}") for k, val in v.dims))
+    out.append("")
+    t = v.totals
+    summary = (
+        f"**{t['versions']}** releases · **{t['rows']}** symbols · "
+        f"**{t['changes']}** value changes · {t['trace_changes']} chain/location changes"
+    )
+    if report.live:
+        summary += (
+            f" · live: ✔ {t['agree']} agree, ✖ {t['disagree']} disagree, "
+            f"? {t['inconclusive']} inconclusive"
+        )
+    out += [summary, ""]
+
+    out.append("### Summary")
+    out.append("")
+    if not v.rows:
+        out += ["_No symbols were analysed._", ""]
+    else:
+        head = ["Symbol"] + [
+            f"TF {esc(lbl)}" + (" ✖ error" if report.versions[i].status == "error" else "")
+            for i, lbl in enumerate(v.labels)
+        ]
+        out.append("| " + " | ".join(head) + " |")
+        out.append("|" + "---|" * len(head))
+        for row in v.rows:
+            cells = [code(row.key)]
+            for cell in row.cells:
+                bits = []
+                if cell.changed:
+                    bits.append("**▲ changed**")
+                elif cell.trace_changed:
+                    bits.append("↻ chain changed")
+                if cell.status != "resolved":
+                    bits.append(STATUS.get(cell.status, esc(cell.status)))
+                if cell.concrete_name:
+                    bits.append("as " + code(cell.concrete_name))
+                if cell.lines:
+                    bits.append("<br>".join(code(line) for line in cell.lines))
+                elif cell.status in ("absent", "unavailable") and cell.message:
+                    bits.append(esc(cell.message))
+                cells.append(" ".join(bits) or "—")
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+        out.append(
+            "▲ changed: starting values differ from the previous release · "
+            "↻ chain changed: same values, different code path · "
+            "`+forget_bias=1.0`: added at run time in `call()`"
+        )
+        out.append("")
+
+    out.append("### Changes between consecutive releases")
+    out.append("")
+    if not v.change_groups:
+        out += ["_No differences between consecutive releases._", ""]
+    for frm, to, chs in v.change_groups:
+        out.append(f"**TF {esc(frm)} → TF {esc(to)}** ({len(chs)})")
+        out.append("")
+        for c in chs:
+            mark = "▲" if c.affects_values else "↻"
+            subj = esc(c.kind.replace("_", " ")) + (f" {code(c.weight)}" if c.weight else "")
+            out.append(f"- {mark} {code(c.row)} — {subj}: {code(c.before)} → {code(c.after)}")
+        out.append("")
+
+    if v.live:
+        out.append("### Live check")
+        out.append("")
+        out.append("| Python | TensorFlow | Keras | ✔ agree | ✖ disagree | ? inconclusive | note |")
+        out.append("|---|---|---|---|---|---|---|")
+        for lv in v.live:
+            r = lv.run
+            s = r.summary
+            note = (
+                esc(r.error)
+                if r.error
+                else (f"vs static TF {esc(lv.static_version)}" if lv.static_version else "")
+            )
+            counts = f"{s.get('agree', 0)} | {s.get('disagree', 0)} | {s.get('inconclusive', 0)}"
+            out.append(
+                f"| {esc(r.python_version)} | {esc(r.tensorflow or '—')} | {esc(r.keras or '—')} | "
+                f"{counts} | {note} |"
+            )
+        out.append("")
+        bad = [
+            (lv, sv, wv)
+            for lv in v.live
+            for sv in lv.symbols
+            for wv in sv.weights
+            if wv.weight.verdict != "agree"
+        ]
+        if bad:
+            out.append("Not agreeing:")
+            out.append("")
+            for lv, sv, wv in bad:
+                ev = ", ".join(f"{k}={val}" for k, val in wv.evidence[:6])
+                tf = esc(lv.run.tensorflow or "?")
+                out.append(
+                    f"- {VERDICT.get(wv.weight.verdict, esc(wv.weight.verdict))} "
+                    f"TF {tf} {code(sv.symbol.symbol)} {code(wv.weight.name)}"
+                    + (f" (static {code(wv.static)})" if wv.static else "")
+                    + (f": {code(ev)}" if ev else "")
+                )
+            out.append("")
+
+    out.append("### Sources")
+    out.append("")
+    if not report.versions:
+        out += ["_No release was analysed._", ""]
+    else:
+        out.append("| Release | Source | Status | Package file | sha256 | Fetch |")
+        out.append("|---|---|---|---|---|---|")
+        for i, ver in enumerate(report.versions):
+            f = ver.fetch
+            fetch = (
+                f"{f.requests} req · {fmt.human_bytes(f.bytes)} · {fmt.num(f.seconds)} s"
+                f" · {f.from_cache} cached"
+            )
+            status = "✓ ok" if ver.status == "ok" else f"✖ {esc(ver.error or 'error')}"
+            pkgs = ver.packages or []
+            if not pkgs:
+                out.append(
+                    f"| TF {esc(v.labels[i])} | {esc(ver.source)} | {status} | — | — | {fetch} |"
+                )
+            for j, p in enumerate(pkgs):
+                lead = (
+                    f"TF {esc(v.labels[i])} | {esc(ver.source)} | {status}" if j == 0 else " | | "
+                )
+                out.append(
+                    f"| {lead} | {code(p.name + ' ' + p.version)} {code(p.file)} | "
+                    f"{code(p.sha256 or 'not recorded')} | {fetch if j == 0 else ''} |"
+                )
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,124 @@
+"""Terminal views (rich): the summary table printed in every run, and the diff listing.
+
+All report text goes in as ``rich.text.Text`` so that ``[brackets]`` in symbol specs or source
+lines are never read as console markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from tfinit_audit.report import fmt
+from tfinit_audit.report.diff import Change
+from tfinit_audit.report.model import Report
+from tfinit_audit.report.view import build_view
+
+STATUS_STYLE = {
+    "partial": ("◐ partial", "yellow"),
+    "unavailable": ("⚠ unavailable", "red"),
+    "absent": ("∅ absent", "dim"),
+    "error": ("✖ error", "bold red"),
+    "missing": ("— not analysed", "dim"),
+}
+
+
+def render_terminal(report: Report, console: Console) -> None:
+    """Summary matrix (symbols × releases), change count, live verdicts, sources in brief."""
+    v = build_view(report)
+    if not v.rows:
+        console.print(Text("No symbols analysed.", style="dim"))
+    else:
+        table = Table(
+            title="Default initializers by TensorFlow release", show_lines=True, expand=False
+        )
+        table.add_column("Symbol", style="bold", overflow="fold")
+        for i, label in enumerate(v.labels):
+            ver = report.versions[i]
+            head = Text(f"TF {label}")
+            if ver.status == "error":
+                head.append(" ✖ error", style="bold red")
+            table.add_column(head, overflow="fold")
+        for row in v.rows:
+            cells: list[Text] = [Text(row.key)]
+            for cell in row.cells:
+                t = Text()
+                if cell.changed:
+                    t.append("▲ changed\n", style="bold yellow")
+                elif cell.trace_changed:
+                    t.append("↻ chain changed\n", style="magenta")
+                if cell.status in STATUS_STYLE:
+                    label, style = STATUS_STYLE[cell.status]
+                    t.append(label + "\n", style=style)
+                if cell.concrete_name:
+                    t.append(f"as {cell.concrete_name}\n", style="dim")
+                t.append("\n".join(cell.lines))
+                if not cell.lines and cell.message and cell.status in ("absent", "unavailable"):
+                    t.append(cell.message, style="dim")
+                cells.append(Text(t.plain.rstrip("\n")) if not t.spans else _rstrip(t))
+            table.add_row(*cells)
+        console.print(table)
+    tot = v.totals
+    line = Text(
+        f"{tot['versions']} releases · {tot['rows']} symbols · {tot['changes']} value changes · "
+        f"{tot['trace_changes']} chain/location changes"
+    )
+    console.print(line)
+    for i, ver in enumerate(report.versions):
+        f = ver.fetch
+        t = Text(f"  TF {v.labels[i]} ({ver.source}): ")
+        if ver.status == "error":
+            t.append(f"error: {ver.error}", style="red")
+        else:
+            t.append(
+                f"{f.requests} requests, {fmt.human_bytes(f.bytes)}, {fmt.num(f.seconds)} s fetch, "
+                f"{f.from_cache} from cache, analysis {fmt.num(ver.analysis_seconds)} s"
+            )
+        console.print(t)
+    for lv in v.live:
+        r = lv.run
+        s = r.summary
+        t = Text(f"Live Python {r.python_version} TF {r.tensorflow or '?'}: ")
+        t.append(f"✔ {s.get('agree', 0)} agree  ", style="green")
+        t.append(f"✖ {s.get('disagree', 0)} disagree  ", style="red" if s.get("disagree") else "")
+        t.append(f"? {s.get('inconclusive', 0)} inconclusive", style="blue")
+        if r.error:
+            t.append(f"  error: {r.error}", style="red")
+        console.print(t)
+
+
+def _rstrip(t: Text) -> Text:
+    t.rstrip()
+    return t
+
+
+def render_diff_terminal(changes: Sequence[Change], console: Console) -> None:
+    """Changes grouped by release pair; value changes first-class, trace changes dimmed."""
+    if not changes:
+        console.print(Text("No differences between consecutive releases.", style="green"))
+        return
+    current: tuple[str, str] | None = None
+    for c in changes:
+        if (c.from_version, c.to_version) != current:
+            current = (c.from_version, c.to_version)
+            n = sum(1 for x in changes if (x.from_version, x.to_version) == current)
+            plural = "s" if n != 1 else ""
+            console.print(
+                Text(
+                    f"\nTF {c.from_version} → TF {c.to_version}  ({n} change{plural})", style="bold"
+                )
+            )
+        t = Text("  ")
+        if c.affects_values:
+            t.append("▲ ", style="bold yellow")
+        else:
+            t.append("↻ ", style="magenta")
+        t.append(c.row, style="bold")
+        t.append(f"  {c.subject}: ")
+        t.append(c.before, style="dim")
+        t.append(" → ")
+        t.append(c.after, style="bold" if c.affects_values else "")
+        console.print(t)

@@ -1,0 +1,309 @@
+"""The report reorganised for reading: matrix rows × releases, per-row sections, live cards.
+
+Every renderer (HTML, Markdown, terminal) reads this one view, so they show the same facts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfinit_audit.analysis.model import Hop, SymbolResult, Weight
+from tfinit_audit.live.model import LiveRun, LiveSymbol, LiveWeight
+from tfinit_audit.report import charts, fmt
+from tfinit_audit.report.diff import Change, diff_versions, version_label
+from tfinit_audit.report.links import SourceLink, source_link
+from tfinit_audit.report.model import Report, VersionReport
+
+
+@dataclass
+class Cell:
+    version_index: int
+    symbol: SymbolResult | None  # None: this release did not analyse the row / errored
+    status: str  # resolved | partial | unavailable | absent | error | missing
+    lines: list[str] = field(default_factory=list)  # one per weight, short form
+    concrete_name: str | None = None  # set when the release used another name than the row key
+    changed: bool = False  # initializer/shape/availability... changed vs previous release
+    trace_changed: bool = False  # only the chain / defining file changed
+    changes: list[Change] = field(default_factory=list)
+    anchor: str = ""
+    message: str | None = None
+
+    @property
+    def text(self) -> str:
+        return " · ".join(self.lines)
+
+
+@dataclass
+class Row:
+    key: str
+    slug: str
+    cells: list[Cell]
+
+    @property
+    def changed(self) -> bool:
+        return any(c.changed or c.trace_changed for c in self.cells)
+
+
+@dataclass
+class HopView:
+    hop: Hop
+    link: SourceLink
+
+
+@dataclass
+class WeightView:
+    weight: Weight
+    short: str
+    params: str
+    numbers: str
+    hops: list[HopView]
+    adjustments: list[tuple[str, SourceLink]]
+
+
+@dataclass
+class VersionDetail:
+    version: VersionReport
+    index: int
+    label: str
+    cell: Cell
+    symbol: SymbolResult | None
+    defined_link: SourceLink | None = None
+    name_hops: list[HopView] = field(default_factory=list)
+    weights: list[WeightView] = field(default_factory=list)
+    facts: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    row: Row
+    details: list[VersionDetail]
+
+
+@dataclass
+class LiveWeightView:
+    weight: LiveWeight
+    evidence: list[tuple[str, str]]
+    chart: charts.Chart | None
+    static: str | None  # the static answer compared against, short form
+
+
+@dataclass
+class LiveSymbolView:
+    symbol: LiveSymbol
+    weights: list[LiveWeightView]
+
+
+@dataclass
+class LiveView:
+    run: LiveRun
+    slug: str
+    static_version: str | None  # label of the analysed release matched to this interpreter
+    symbols: list[LiveSymbolView]
+
+
+@dataclass
+class ReportView:
+    report: Report
+    labels: list[str]  # one per release column
+    rows: list[Row]
+    sections: list[Section]
+    changes: list[Change]
+    change_groups: list[tuple[str, str, list[Change]]]  # (from, to, changes)
+    live: list[LiveView]
+    dims: list[tuple[str, str]]
+    totals: dict[str, int]
+    slugs: dict[str, str]  # row key -> anchor slug
+
+
+def slugify(text: str, taken: set[str]) -> str:
+    base = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "x"
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def build_view(report: Report) -> ReportView:
+    labels = [version_label(v) for v in report.versions]
+    changes = diff_versions(report)
+    keys: list[str] = []
+    for v in report.versions:
+        for s in v.symbols:
+            k = fmt.row_key(s)
+            if k not in keys:
+                keys.append(k)
+    taken: set[str] = set()
+    rows = [Row(k, slugify(k, taken), []) for k in keys]
+    for row in rows:
+        for idx, v in enumerate(report.versions):
+            row.cells.append(_cell(row, idx, v))
+    by_cell: dict[tuple[str, int], list[Change]] = {}
+    for ch in changes:
+        by_cell.setdefault((ch.row, ch.to_index), []).append(ch)
+    for row in rows:
+        for cell in row.cells:
+            cs = by_cell.get((row.key, cell.version_index), [])
+            cell.changes = cs
+            cell.changed = any(c.affects_values for c in cs)
+            cell.trace_changed = bool(cs) and not cell.changed
+    sections = [_section(report, row) for row in rows]
+    groups: list[tuple[str, str, list[Change]]] = []
+    for ch in changes:
+        if not groups or groups[-1][0] != ch.from_version or groups[-1][1] != ch.to_version:
+            groups.append((ch.from_version, ch.to_version, []))
+        groups[-1][2].append(ch)
+    live_taken: set[str] = set()
+    live = [_live(report, run, live_taken) for run in report.live]
+    dims = [(k, fmt.value(v)) for k, v in report.dims.__dict__.items() if v is not None]
+    totals = {
+        "versions": len(report.versions),
+        "rows": len(rows),
+        "changes": sum(1 for c in changes if c.affects_values),
+        "trace_changes": sum(1 for c in changes if not c.affects_values),
+        "errors": sum(1 for v in report.versions if v.status == "error"),
+        "agree": sum(r.summary.get("agree", 0) for r in report.live),
+        "disagree": sum(r.summary.get("disagree", 0) for r in report.live),
+        "inconclusive": sum(r.summary.get("inconclusive", 0) for r in report.live),
+    }
+    slugs = {row.key: row.slug for row in rows}
+    return ReportView(report, labels, rows, sections, changes, groups, live, dims, totals, slugs)
+
+
+def _cell(row: Row, idx: int, v: VersionReport) -> Cell:
+    anchor = f"{row.slug}--v{idx}"
+    if v.status == "error":
+        return Cell(idx, None, "error", anchor=anchor, message=v.error)
+    sym = next((s for s in v.symbols if fmt.row_key(s) == row.key), None)
+    if sym is None:
+        return Cell(idx, None, "missing", anchor=anchor)
+    lines = (
+        []
+        if sym.status in ("absent", "unavailable")
+        else [fmt.weight_short(w) for w in sym.weights]
+    )
+    concrete = sym.symbol if sym.symbol != row.key else None
+    return Cell(idx, sym, sym.status, lines, concrete, anchor=anchor, message=sym.message)
+
+
+def _links(v: VersionReport, hops: list[Hop]) -> list[HopView]:
+    return [
+        HopView(h, source_link(h.package or None, h.path, h.line, v.packages, v.tensorflow))
+        for h in hops
+    ]
+
+
+def _section(report: Report, row: Row) -> Section:
+    details = []
+    for cell in row.cells:
+        v = report.versions[cell.version_index]
+        d = VersionDetail(v, cell.version_index, version_label(v), cell, cell.symbol)
+        s = cell.symbol
+        if s is not None:
+            if s.defined_in is not None:
+                loc = s.defined_in
+                d.defined_link = source_link(
+                    loc.package or None, loc.path, loc.line, v.packages, v.tensorflow
+                )
+            d.name_hops = _links(v, s.name_hops)
+            for w in s.weights:
+                adjs = [
+                    (
+                        fmt.adjustment_long(a),
+                        source_link(a.package or None, a.path, a.line, v.packages, v.tensorflow),
+                    )
+                    for a in w.runtime_adjustments
+                ]
+                d.weights.append(
+                    WeightView(
+                        w,
+                        fmt.init_short(w.initializer),
+                        fmt.init_params(w.initializer),
+                        fmt.init_numbers(w.initializer),
+                        _links(v, w.provenance),
+                        adjs,
+                    )
+                )
+            d.facts = [(k, _fact(val)) for k, val in s.facts.items()]
+        details.append(d)
+    return Section(row, details)
+
+
+def _fact(val: Any) -> str:
+    if isinstance(val, str):
+        return val
+    if isinstance(val, (list, tuple)) and all(isinstance(x, str) for x in val):
+        return ", ".join(val)
+    return fmt.value(val)
+
+
+def _live(report: Report, run: LiveRun, taken: set[str]) -> LiveView:
+    slug = slugify(f"live-{run.python_version}-{run.tensorflow}", taken)
+    match = _matching_version(report, run)
+    syms = []
+    for ls in run.symbols:
+        static_sym = _static_symbol(match, ls.symbol) if match else None
+        views = []
+        for lw in ls.weights:
+            sw = _static_weight(static_sym, lw.name) if static_sym else None
+            pred = charts.predicted(sw.initializer, lw.shape or sw.shape) if sw else None
+            chart = None
+            if lw.samples:
+                chart = charts.build_chart(
+                    f"{ls.symbol} {lw.name}", lw.samples, pred, _evidence_bounds(lw.evidence)
+                )
+            views.append(
+                LiveWeightView(
+                    lw,
+                    [(k, _evidence_value(v)) for k, v in lw.evidence.items()],
+                    chart,
+                    fmt.weight_short(sw) if sw else None,
+                )
+            )
+        syms.append(LiveSymbolView(ls, views))
+    return LiveView(run, slug, version_label(match) if match else None, syms)
+
+
+def _matching_version(report: Report, run: LiveRun) -> VersionReport | None:
+    cands = [
+        v
+        for v in report.versions
+        if v.tensorflow and v.tensorflow == run.tensorflow and v.status == "ok"
+    ]
+    cands.sort(key=lambda v: v.source != "installed")
+    return cands[0] if cands else None
+
+
+def _static_symbol(v: VersionReport, name: str) -> SymbolResult | None:
+    for s in v.symbols:
+        if name in (s.symbol, s.twin):
+            return s
+    return None
+
+
+def _static_weight(s: SymbolResult, name: str) -> Weight | None:
+    base = name.split(":", 1)[0]
+    for w in s.weights:
+        if w.name in (name, base) or base.endswith("/" + w.name):
+            return w
+    return None
+
+
+def _evidence_bounds(ev: dict[str, Any]) -> list[float]:
+    out = []
+    for k in ("limit", "expected_limit"):
+        v = ev.get(k)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0:
+            out += [-float(v), float(v)]
+            break
+    return out
+
+
+def _evidence_value(v: Any) -> str:
+    if isinstance(v, (dict, list)):
+        text = json.dumps(v, default=str, sort_keys=True)
+        return text if len(text) <= 300 else text[:297] + "…"
+    return fmt.value(v) if not isinstance(v, str) else v
