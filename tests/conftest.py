@@ -1,0 +1,51 @@
+"""Shared fixtures: loopback HTTP server + fake package index, and a session-wide real cache."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from httpserver import FakeIndex, LoopbackServer
+
+from tfinit_audit.sources import SourceContext
+from tfinit_audit.sources.http import Http, make_session
+
+
+@pytest.fixture()
+def server() -> Iterator[LoopbackServer]:
+    srv = LoopbackServer().start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture()
+def index(server: LoopbackServer) -> FakeIndex:
+    return FakeIndex(server)
+
+
+def fast_http() -> Http:
+    """Retries with tiny backoff so fault-injection tests stay quick."""
+    return Http(make_session(backoff=0.01), backoff=0.01)
+
+
+@pytest.fixture()
+def make_ctx(tmp_path: Path, index: FakeIndex):  # type: ignore[no-untyped-def]
+    def make(offline: bool = False, cache: Path | None = None) -> SourceContext:
+        return SourceContext.create(cache_dir=cache or tmp_path / "cache", index_url=index.url,
+                                    offline=offline, http=fast_http())
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def real_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache for every network test of the session (fetch once, reuse)."""
+    return tmp_path_factory.mktemp("real-cache")
+
+
+@pytest.fixture(scope="session")
+def real_ctx(real_cache: Path) -> SourceContext:
+    return SourceContext.create(cache_dir=real_cache, index_url="https://pypi.org/simple/")
