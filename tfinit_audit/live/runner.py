@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -73,10 +74,16 @@ def _env() -> dict[str, str]:
     return env
 
 
+_EXC_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b.*")
+
+
 def stderr_tail(text: str, lines: int = 3) -> str:
-    """Last meaningful stderr lines, joined into one line (TF noise removed)."""
+    """The exception line of a traceback, else the last meaningful stderr lines (one line)."""
     keep = [ln.strip() for ln in text.splitlines()
             if ln.strip() and not any(n in ln for n in _NOISE)]
+    exc = [ln for ln in keep if _EXC_LINE.match(ln)]
+    if exc:
+        return exc[-1][:800]
     return " | ".join(keep[-lines:])[:800]
 
 

@@ -163,7 +163,7 @@ def _num(v: Any) -> float | None:
         return None
 
 
-def test_distribution(samples: list[np.ndarray], dist: Distribution, alpha: float = ALPHA,
+def distribution_checks(samples: list[np.ndarray], dist: Distribution, alpha: float = ALPHA,
                       extremes: list[tuple[float, float]] | None = None) -> list[Check]:
     """Bounds, mean, variance and KS tests of ``samples`` (one array per seed, pooled).
 
@@ -215,7 +215,7 @@ def test_distribution(samples: list[np.ndarray], dist: Distribution, alpha: floa
     return checks
 
 
-def test_exact(samples: list[np.ndarray], expected: np.ndarray | float, what: str) -> Check:
+def exact_check(samples: list[np.ndarray], expected: np.ndarray | float, what: str) -> Check:
     """Every value of every seed equals ``expected`` exactly (after casting to its dtype)."""
     worst = 0.0
     for s in samples:
@@ -228,7 +228,7 @@ def test_exact(samples: list[np.ndarray], expected: np.ndarray | float, what: st
                  {"max_abs_diff": worst})
 
 
-def test_orthogonal(samples: list[np.ndarray], shape: list[int], gain: float) -> list[Check]:
+def orthogonal_checks(samples: list[np.ndarray], shape: list[int], gain: float) -> list[Check]:
     """Rows (or columns, the smaller side) orthonormal up to gain²; values differ per seed."""
     if len(shape) < 2:
         return [Check("orthogonal", None, f"shape {shape} has fewer than 2 dimensions")]
@@ -284,15 +284,15 @@ def check_values(init: Initializer, shape: list[int], samples: list[np.ndarray],
         exp = expected_exact(init, shape)
         if exp is None:
             return [Check("exact", None, f"cannot compute exact values of {kind} for {shape}")]
-        return [test_exact(samples, exp, kind)]
+        return [exact_check(samples, exp, kind)]
     if kind == "orthogonal":
         gain = _num((init.params or {}).get("gain", 1.0))
-        return test_orthogonal(samples, shape, 1.0 if gain is None else gain)
+        return orthogonal_checks(samples, shape, 1.0 if gain is None else gain)
     if kind in RANDOM_KINDS:
         dist, why = predicted_distribution(init, shape)
         if dist is None:
             return [Check("distribution", None, why)]
-        checks = test_distribution(samples, dist, extremes=extremes)
+        checks = distribution_checks(samples, dist, extremes=extremes)
         for c in checks:
             c.data.setdefault("predicted_distribution", dist.describe())
             c.data.setdefault("prediction_source", why)
