@@ -12,14 +12,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfinit_audit.analysis.model import Initializer
+from tfinit_audit.live.stats import predicted_distribution
 from tfinit_audit.report import fmt
 
 W, H = 320.0, 150.0
 PAD_L, PAD_R, PAD_T, PAD_B = 8.0, 8.0, 10.0, 26.0
 BINS = 24
 
-_UNIFORM = {"glorot_uniform", "he_uniform", "lecun_uniform"}
-_NORMAL = {"glorot_normal", "he_normal", "lecun_normal"}
+_RANDOM = {
+    "glorot_uniform",
+    "he_uniform",
+    "lecun_uniform",
+    "glorot_normal",
+    "he_normal",
+    "lecun_normal",
+    "variance_scaling",
+    "random_uniform",
+    "random_normal",
+    "truncated_normal",
+}
 
 
 @dataclass
@@ -82,34 +93,25 @@ def _f(x: Any) -> float | None:
 def predicted(init: Initializer, shape: list[int] | None) -> Predicted | None:
     """Distribution of one weight's starting values from its static initializer, or None."""
     k, p = init.kind, init.params
-    dist = str(p.get("distribution", ""))
-    if k == "random_uniform":
-        lo, hi = _f(p.get("minval")), _f(p.get("maxval"))
-        if lo is None or hi is None:
-            if init.limit is None:
-                return None
-            lo, hi = -init.limit, init.limit
-        if hi <= lo:
-            return Predicted(f"constant {fmt.num(lo)}", spikes=[(lo, 1.0)])
-        return Predicted(
-            f"uniform [{fmt.num(lo)}, {fmt.num(hi)}]",
-            _uniform_pdf(lo, hi),
-            (lo, hi),
-            bounds=[lo, hi],
-        )
-    if k in _UNIFORM or (k == "variance_scaling" and dist == "uniform"):
-        if not init.limit:
+    if k in _RANDOM:
+        # the same prediction the live check tested against (one source of truth)
+        dist, _why = predicted_distribution(init, shape)
+        if dist is None:
             return None
-        lim = init.limit
-        return Predicted(
-            f"uniform ±{fmt.num(lim)}", _uniform_pdf(-lim, lim), (-lim, lim), bounds=[-lim, lim]
-        )
-    if k in ("random_normal", "truncated_normal") or k in _NORMAL or k == "variance_scaling":
-        sd = init.stddev if init.stddev is not None else _f(p.get("stddev"))
-        if not sd:
+        if dist.family == "uniform":
+            lo, hi = dist.low, dist.high
+            if hi <= lo:
+                return Predicted(f"constant {fmt.num(lo)}", spikes=[(lo, 1.0)])
+            label = (
+                f"uniform ±{fmt.num(hi)}"
+                if abs(lo + hi) < 1e-12
+                else f"uniform [{fmt.num(lo)}, {fmt.num(hi)}]"
+            )
+            return Predicted(label, _uniform_pdf(lo, hi), (lo, hi), bounds=[lo, hi])
+        mean, sd = dist.mean, dist.stddev
+        if sd <= 0:
             return None
-        mean = _f(p.get("mean")) or 0.0
-        if k == "truncated_normal" or dist == "truncated_normal":
+        if dist.family == "truncated_normal":
             return Predicted(
                 f"truncated normal σ={fmt.num(sd)} (±2σ)",
                 _truncated_pdf(mean, sd),

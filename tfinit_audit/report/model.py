@@ -85,7 +85,14 @@ def _version(v: VersionReport) -> dict[str, Any]:
         "tensorflow": v.tensorflow,
         "source": v.source,
         "packages": [
-            {"name": p.name, "version": p.version, "file": p.file, "sha256": p.sha256}
+            {
+                "name": p.name,
+                "version": p.version,
+                "file": p.file,
+                "sha256": p.sha256,
+                "url": p.url,
+                "size": p.size,
+            }
             for p in v.packages
         ],
         "status": v.status,

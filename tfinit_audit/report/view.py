@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tfinit_audit.analysis.model import Hop, SymbolResult, Weight
+from tfinit_audit.analysis.model import Hop, Initializer, SymbolResult, Weight
 from tfinit_audit.live.model import LiveRun, LiveSymbol, LiveWeight
 from tfinit_audit.report import charts, fmt
 from tfinit_audit.report.diff import Change, diff_versions, version_label
@@ -88,6 +88,7 @@ class LiveWeightView:
     evidence: list[tuple[str, str]]
     chart: charts.Chart | None
     static: str | None  # the static answer compared against, short form
+    checks: list[tuple[str, str, str]] = field(default_factory=list)  # (status, name, detail)
 
 
 @dataclass
@@ -249,6 +250,8 @@ def _live(report: Report, run: LiveRun, taken: set[str]) -> LiveView:
         views = []
         for lw in ls.weights:
             sw = _static_weight(static_sym, lw.name) if static_sym else None
+            if sw is None:
+                sw = _weight_from_evidence(lw)
             pred = charts.predicted(sw.initializer, lw.shape or sw.shape) if sw else None
             chart = None
             if lw.samples:
@@ -258,9 +261,14 @@ def _live(report: Report, run: LiveRun, taken: set[str]) -> LiveView:
             views.append(
                 LiveWeightView(
                     lw,
-                    [(k, _evidence_value(v)) for k, v in lw.evidence.items()],
+                    [
+                        (k, _evidence_value(v))
+                        for k, v in lw.evidence.items()
+                        if k != "checks" and not (k == "static" and sw is not None)
+                    ],
                     chart,
                     fmt.weight_short(sw) if sw else None,
+                    _checks(lw.evidence.get("checks")),
                 )
             )
         syms.append(LiveSymbolView(ls, views))
@@ -290,6 +298,34 @@ def _static_weight(s: SymbolResult, name: str) -> Weight | None:
         if w.name in (name, base) or base.endswith("/" + w.name):
             return w
     return None
+
+
+def _weight_from_evidence(lw: LiveWeight) -> Weight | None:
+    """The static answer the live stage recorded in its evidence (``evidence["static"]``)."""
+    st = lw.evidence.get("static")
+    if not isinstance(st, dict) or not isinstance(st.get("kind"), str):
+        return None
+    raw = st.get("params")
+    params: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
+    init = Initializer(st["kind"], params, _num(st.get("limit")), _num(st.get("stddev")))
+    shape = st.get("shape") if isinstance(st.get("shape"), list) else lw.shape
+    return Weight(lw.name, shape, "", init, bool(st.get("fallback")))
+
+
+def _num(v: Any) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _checks(raw: Any) -> list[tuple[str, str, str]]:
+    out = []
+    for c in raw if isinstance(raw, list) else []:
+        if isinstance(c, dict):
+            passed = c.get("passed")
+            status = (
+                "agree" if passed is True else "disagree" if passed is False else "inconclusive"
+            )
+            out.append((status, str(c.get("check", "")), str(c.get("detail", ""))))
+    return out
 
 
 def _evidence_bounds(ev: dict[str, Any]) -> list[float]:
