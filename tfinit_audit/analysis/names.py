@@ -1,0 +1,183 @@
+"""Public name -> defining class, as Python would resolve it at import time.
+
+The resolver reads module summaries (analysis/summaries.py) lazily: a module's namespace is its
+ordered binding events; an attribute is the last binding of that name (a star import provides
+the names its module exports, respecting ``__all__``), else a submodule. Values are computed on
+demand, so resolving ``tf.nn.rnn_cell.LSTMCell`` touches only the modules on that path.
+
+Import-time code that is not a plain binding -- ``setattr(_current_module, ...)``,
+``_current_module.nn.rnn_cell = Loader(...)``, ``sys.modules`` aliasing in a package shim,
+lazy-loader classes -- is run by a small interpreter over the release's own source
+(analysis/names_interp.py). The only assumptions are generic Python semantics and a default
+environment (no environment variables set, ``typing.TYPE_CHECKING`` false).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tfinit_audit.analysis.model import Hop, Location
+from tfinit_audit.analysis.names_interp import (
+    ClassVal,
+    FuncVal,
+    Interpreter,
+    Missing,
+    ModVal,
+    Opaque,
+    RaiseSignal,
+    Value,
+)
+from tfinit_audit.analysis.summaries import ClassInfo, FunctionInfo, ModuleSummary
+from tfinit_audit.sources.base import SourceTree
+
+
+@dataclass
+class Definition:
+    kind: str  # "class" | "function" | "module" | "value" | "unresolved"
+    module: str  # dotted module name as Python knows it
+    qualname: str
+    location: Location | None
+    info: ClassInfo | FunctionInfo | None
+    expr: str | None = None
+
+
+@dataclass
+class PublicResolution:
+    status: str  # "found" | "absent" | "unavailable"
+    definition: Definition | None
+    message: str | None
+    hops: list[Hop] = field(default_factory=list)
+
+
+ROOTS = {"tf": "tensorflow", "tensorflow": "tensorflow", "keras": "keras", "tf_keras": "tf_keras"}
+
+
+class Resolver:
+    """Resolves names in one release tree; memoizes per instance, summaries cached on disk."""
+
+    def __init__(self, tree: SourceTree, cache_dir: Path | None = None) -> None:
+        self.tree = tree
+        self.cache_dir = cache_dir
+        self.interp = Interpreter(tree, cache_dir)
+
+    # ------------------------------------------------------------------ modules
+    def module(self, dotted: str) -> ModuleSummary | None:
+        """Summary of the module Python would import as ``dotted`` (sys.modules aliases kept)."""
+        mod = self.interp.import_module(dotted, quiet=True)
+        if not isinstance(mod, ModVal) or mod.path is None:
+            return None
+        return self.interp.summary(mod.path)
+
+    def module_path(self, dotted: str) -> str | None:
+        mod = self.interp.import_module(dotted, quiet=True)
+        return mod.path if isinstance(mod, ModVal) else None
+
+    # ------------------------------------------------------------------ names
+    def resolve(self, module: str, dotted_name: str) -> Definition | None:
+        """``dotted_name`` as seen in ``module``'s namespace (follows imports, aliases...)."""
+        mod = self.interp.import_module(module, quiet=True)
+        if not isinstance(mod, ModVal):
+            return None
+        parts = dotted_name.split(".")
+        try:
+            with self.interp.quiet():
+                val = self.interp.lookup_global(mod, parts[0])
+                for p in parts[1:]:
+                    if isinstance(val, Missing):
+                        break
+                    val = self.interp.getattr(val, p)
+        except RaiseSignal:
+            return None
+        if isinstance(val, Missing):
+            return None
+        return self.definition(val)
+
+    def definition(self, val: Value) -> Definition:
+        """A Definition for an interpreter value."""
+        return to_definition(self.interp, val)
+
+    def resolve_public(self, public_name: str) -> PublicResolution:
+        """``tf.nn.rnn_cell.LSTMCell`` -> found / absent / unavailable, with the hops taken."""
+        parts = public_name.split(".")
+        root = ROOTS.get(parts[0], parts[0])
+        interp = self.interp
+        hops: list[Hop] = []
+        interp.begin_trace(hops)
+        try:
+            val: Value = interp.import_module(root)
+            if isinstance(val, Missing):
+                return PublicResolution(
+                    "absent", None, f"the tree has no package {root!r}", hops
+                )
+            walked = [parts[0]]
+            for p in parts[1:]:
+                nxt = interp.getattr(val, p)
+                if isinstance(nxt, Missing):
+                    if isinstance(val, ModVal | ClassVal):
+                        fb = self._export_fallback(root, parts)
+                        if fb is not None:
+                            return fb
+                    return PublicResolution(
+                        "absent",
+                        None,
+                        f"{'.'.join(walked)} has no attribute {p!r}",
+                        hops,
+                    )
+                walked.append(p)
+                val = nxt
+        except RaiseSignal as sig:
+            return PublicResolution("unavailable", None, sig.message_line(), hops)
+        finally:
+            interp.end_trace()
+        d = self.definition(val)
+        if d.location is not None:
+            hops.append(
+                Hop(
+                    d.location.package,
+                    d.location.path,
+                    d.location.line,
+                    interp.line_text(d.location.path, d.location.line),
+                    f"{public_name} is defined here ({d.kind} {d.qualname})",
+                )
+            )
+        return PublicResolution("found", d, None, hops)
+
+    # ------------------------------------------------------------------ exports
+    def _export_fallback(self, root: str, parts: list[str]) -> PublicResolution | None:
+        """tf_export/keras_export decorators, used only where generated API modules are absent."""
+        return None
+
+
+def to_definition(interp: Interpreter, val: Value) -> Definition:
+    if isinstance(val, ClassVal):
+        s = interp.summary(val.path)
+        info = val.info
+        return Definition(
+            "class",
+            val.module,
+            info.qualname,
+            Location(s.package or "" if s else "", val.path, info.line, info.qualname),
+            info,
+        )
+    if isinstance(val, FuncVal) and val.path is not None:
+        s = interp.summary(val.path)
+        finfo = val.info
+        return Definition(
+            "function",
+            val.module,
+            finfo.qualname,
+            Location(s.package or "" if s else "", val.path, finfo.def_line, finfo.qualname),
+            finfo,
+        )
+    if isinstance(val, ModVal):
+        loc = None
+        if val.path is not None:
+            loc = Location(interp.tree.package_of(val.path) or "", val.path, 1, val.name)
+        return Definition("module", val.name, val.name, loc, None)
+    if isinstance(val, Opaque):
+        loc = None
+        if val.path:
+            loc = Location(interp.tree.package_of(val.path) or "", val.path, val.line, "")
+        return Definition("unresolved", val.module or "", "", loc, None, val.expr)
+    return Definition("value", "", "", None, None, repr(val))
