@@ -1,0 +1,202 @@
+"""Porting facts and runtime adjustments, read from the layer's ``call`` and constructor.
+
+- gate order: the names a ``split`` of the kernel (or of the pre-activation) is unpacked into
+  inside ``call`` (TF1 ``i, j, f, o = array_ops.split(...)``, Keras ``k_i, k_f, k_c, k_o``);
+- ``forget_bias``: a constructor value that ``call`` adds to one of those gates;
+- activation / recurrent_activation / reset_after: instance attributes set by ``__init__``.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from tfinit_audit.analysis.evaluate import ClassV, Const, FuncV, Module, Obj, Program, Unknown, Value
+from tfinit_audit.analysis.model import RuntimeAdjustment, Weight
+
+
+def _methods(p: Program, cls: ClassV, names: tuple[str, ...]) -> list[tuple[Module, ast.FunctionDef]]:
+    out = []
+    for n in names:
+        found = p.class_member(cls, n)
+        if found and isinstance(found[1], ast.FunctionDef) and found[0].mod is not None:
+            out.append((found[0].mod, found[1]))
+    return out
+
+
+_CALL_METHODS = ("call", "_compute_carry_and_output", "_compute_carry_and_output_fused", "step")
+
+
+def _loc(mod: Module, line: int) -> dict[str, Any]:
+    return {"package": mod.package, "path": mod.path, "line": line, "code": mod.code(line)}
+
+
+def gate_order(p: Program, cls: ClassV) -> dict[str, Any] | None:
+    """Unpacking of a 3- or 4-way (or 2-way) ``split`` in ``call``; prefer splits of a kernel."""
+    best: tuple[int, list[str], Module, int] | None = None
+    for mod, fn in _methods(p, cls, _CALL_METHODS):
+        for node in ast.walk(fn):
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+                continue
+            t = node.targets[0]
+            if not (isinstance(t, ast.Tuple) and all(isinstance(x, ast.Name) for x in t.elts)):
+                continue
+            v = node.value
+            if not (isinstance(v, ast.Call) and ast.unparse(v.func).split(".")[-1] == "split"):
+                continue
+            names = [x.id for x in t.elts]  # type: ignore[attr-defined]
+            if len(names) < 2:
+                continue
+            src = ast.unparse(v.args[0]) if v.args else ast.unparse(v)
+            score = (2 if "kernel" in src else 1) * 10 + len(names)
+            if best is None or score > best[0]:
+                best = (score, names, mod, node.lineno)
+    if best is None:
+        return _slice_order(p, cls)
+    _, names, mod, line = best
+    return {"value": names, **_loc(mod, line)}
+
+
+def _slice_order(p: Program, cls: ClassV) -> dict[str, Any] | None:
+    """Keras 2.0-style cells: ``self.kernel_i = self.kernel[:, :self.units]`` in column order."""
+    for mod, fn in _methods(p, cls, ("build", *_CALL_METHODS)):
+        names: list[str] = []
+        first = 0
+        for node in ast.walk(fn):
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+                continue
+            for v in ast.walk(node.value):
+                if isinstance(v, ast.Subscript) and ast.unparse(v.value) == "self.kernel":
+                    sl = v.slice
+                    if isinstance(sl, ast.Tuple) and len(sl.elts) == 2 and isinstance(sl.elts[1], ast.Slice):
+                        t = ast.unparse(node.targets[0]).split(".")[-1]
+                        names.append(t.rsplit("_", 1)[-1])
+                        first = first or node.lineno
+                        break
+        if len(names) >= 2:
+            return {"value": names, **_loc(mod, first)}
+    return None
+
+
+def _describe_callable(v: Value) -> str | None:
+    if isinstance(v, FuncV):
+        return v.name
+    if isinstance(v, Const):
+        return None if v.value is None else str(v.value)
+    if isinstance(v, ClassV):
+        return v.name
+    if isinstance(v, Obj):
+        return v.cls.name
+    return None
+
+
+def attr_fact(p: Program, obj: Obj, names: tuple[str, ...], bound: dict[str, Value], param: str) -> dict[str, Any] | None:
+    for n in names:
+        if n in obj.attrs:
+            v = obj.attrs[n]
+            desc = _describe_callable(v)
+            if desc is None and isinstance(v, Unknown | Obj):
+                # e.g. activations.get('tanh'): report the identifier the constructor passed
+                arg = bound.get(param)
+                if isinstance(arg, Const) and isinstance(arg.value, str):
+                    desc = arg.value
+            hop = obj.attr_lines.get(n)
+            out: dict[str, Any] = {"value": desc}
+            if hop is not None:
+                out.update({"package": hop.package, "path": hop.path, "line": hop.line, "code": hop.code})
+            return out
+    return None
+
+
+def hardcoded_recurrent_activation(p: Program, cls: ClassV, gates: list[str]) -> dict[str, Any] | None:
+    """TF1 cells apply ``sigmoid(...)`` to gates directly in ``call``."""
+    for mod, fn in _methods(p, cls, ("call",)):
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Call):
+                fname = ast.unparse(node.func).split(".")[-1]
+                if fname == "sigmoid" and node.args:
+                    used = {n.id for n in ast.walk(node.args[0]) if isinstance(n, ast.Name)}
+                    if used & set(gates):
+                        return {"value": "sigmoid", **_loc(mod, node.lineno)}
+    return None
+
+
+def forget_bias(p: Program, cls: ClassV, obj: Obj, gates: list[str] | None) -> RuntimeAdjustment | None:
+    """A constructor value (``self._forget_bias``) that ``call`` adds to a gate pre-activation."""
+    attr = next((a for a in ("_forget_bias", "forget_bias") if a in obj.attrs), None)
+    if attr is None:
+        return None
+    val = obj.attrs[attr]
+    if not isinstance(val, Const) or not isinstance(val.value, int | float) or isinstance(val.value, bool):
+        return None
+    for mod, fn in _methods(p, cls, ("call",)):
+        derived = set()
+        first_line = None
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Assign) and f"self.{attr}" in ast.unparse(node.value):
+                derived |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        for node in ast.walk(fn):
+            pair: tuple[ast.expr, ast.expr] | None = None
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+                pair = (node.left, node.right)
+            elif isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "add" and len(node.args) == 2:
+                pair = (node.args[0], node.args[1])
+            if pair is None:
+                continue
+            texts = [ast.unparse(x) for x in pair]
+            hit = [i for i, t in enumerate(texts) if f"self.{attr}" == t or t in derived]
+            if not hit:
+                # nested: f + self._forget_bias + ...
+                continue
+            other = pair[1 - hit[0]]
+            names = [n.id for n in ast.walk(other) if isinstance(n, ast.Name)]
+            gate = next((n for n in names if gates and n in gates), names[0] if names else "?")
+            first_line = node.lineno
+            idx = gates.index(gate) if gates and gate in gates else None
+            where = f"gate {gate!r}" + (f" (block {idx} of {len(gates)} in the kernel/bias columns)" if idx is not None and gates else "")
+            return RuntimeAdjustment(
+                kind="forget_bias",
+                value=val.value,
+                applies_to=f"{where}: added to the pre-activation in call(), not stored in the variable",
+                path=mod.path,
+                line=first_line,
+                package=mod.package,
+            )
+    return None
+
+
+def collect(p: Program, cls: ClassV, obj: Obj, bound: dict[str, Value], weights: list[Weight]) -> dict[str, Any]:
+    """Facts for one layer; RNN layers report the facts of their cell."""
+    facts: dict[str, Any] = {}
+    target_cls, target_obj = cls, obj
+    cell = obj.attrs.get("cell") or obj.attrs.get("_cell")
+    if isinstance(cell, Obj):
+        target_cls, target_obj = cell.cls, cell
+        facts["cell"] = cell.cls.name
+    go = gate_order(p, target_cls)
+    gates = go["value"] if go else None
+    if go:
+        facts["gate_order"] = go
+    act = attr_fact(p, target_obj, ("activation", "_activation"), bound, "activation")
+    if act:
+        facts["activation"] = act
+    ract = attr_fact(p, target_obj, ("recurrent_activation", "_recurrent_activation"), bound, "recurrent_activation")
+    if ract is None and gates:
+        ract = hardcoded_recurrent_activation(p, target_cls, gates)
+    if ract:
+        facts["recurrent_activation"] = ract
+    ra = attr_fact(p, target_obj, ("reset_after", "_reset_after"), bound, "reset_after")
+    if ra:
+        v = target_obj.attrs.get("reset_after", target_obj.attrs.get("_reset_after"))
+        ra["value"] = v.value if isinstance(v, Const) else ra["value"]
+        facts["reset_after"] = ra
+        bias = next((w for w in weights if w.name.endswith("bias")), None)
+        if bias is not None:
+            facts["bias_shape"] = {"value": bias.shape, "shape_expr": bias.shape_expr}
+    fb = forget_bias(p, target_cls, target_obj, gates)
+    if fb is not None:
+        facts["forget_bias"] = {"value": fb.value, "path": fb.path, "line": fb.line, "package": fb.package}
+        tgt = next((w for w in weights if w.name.endswith("bias")), weights[0] if weights else None)
+        if tgt is not None:
+            tgt.runtime_adjustments.append(fb)
+    return facts

@@ -1,0 +1,266 @@
+"""Class -> the weights its ``build`` creates, each with its effective initializer and provenance.
+
+The layer is constructed abstractly (its ``__init__`` through the MRO with the given arguments),
+then ``build`` is run on a concrete input shape. Every ``add_weight``/``add_variable``/
+``get_variable`` call made on behalf of the layer is captured; an ``initializer`` that is None is
+followed into the library's own code until a real initializer is assigned (the fallback chain).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfinit_audit.analysis import initializers as vocab
+from tfinit_audit.analysis.evaluate import (
+    Applied,
+    ClassV,
+    Composite,
+    Const,
+    DictV,
+    Fixed,
+    Frame,
+    FuncV,
+    InitV,
+    Obj,
+    Program,
+    SeqV,
+    Unknown,
+    Value,
+    _describe,
+    _initializer_arg,
+)
+from tfinit_audit.analysis.model import Hop, Initializer, Weight
+
+CREATORS = ("add_weight", "add_variable", "get_variable")
+
+# constructor parameter name -> how to fill it from the run's dims (required args only)
+def required_args(dims: Any) -> dict[str, Any]:
+    return {
+        "num_units": dims.units,
+        "units": dims.units,
+        "filters": dims.conv_filters,
+        "kernel_size": tuple(dims.conv_kernel),
+        "input_dim": dims.embedding_input_dim,
+        "output_dim": dims.embedding_output_dim,
+    }
+
+
+@dataclass
+class Captured:
+    name: str
+    shape: list[int] | None
+    shape_expr: str
+    init_value: Value
+    fallback: bool
+    hops: list[Hop]
+    condition: str | None
+    owner: Obj | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class WeightCollector:
+    """Call hook that records variable-creating calls made by the layer's own code."""
+
+    def __init__(self, program: Program, layer_modules: set[str]) -> None:
+        self.p = program
+        self.captured: list[Captured] = []
+        self.layer_modules = layer_modules
+        self.active = True
+
+    def __call__(
+        self, p: Program, frame: Frame, e: ast.Call, f: Value, args: list[Value], kwargs: dict[str, Value]
+    ) -> Value | None:
+        if not self.active or frame.follow or not isinstance(f, FuncV) or f.name not in CREATORS:
+            return None
+        if frame.func_name in CREATORS or frame.func_name.startswith("_add_variable"):
+            return None
+        name_v = kwargs.get("name", args[0] if args else Unknown())
+        shape_v = kwargs.get("shape", args[1] if len(args) > 1 else Unknown())
+        shape_node = next((k.value for k in e.keywords if k.arg == "shape"), e.args[1] if len(e.args) > 1 else None)
+        name = str(name_v.value) if isinstance(name_v, Const) else ast.unparse(
+            next((k.value for k in e.keywords if k.arg == "name"), e.args[0] if e.args else e)
+        )
+        shape = _concrete_shape(shape_v)
+        init = _initializer_arg(p, f, args, kwargs)
+        if init is None:
+            init = Const(value=None)
+        init_node = next((k.value for k in e.keywords if k.arg == "initializer"), None)
+        site_note = f"{frame.func_name}: creates {name!r} with initializer={ast.unparse(init_node) if init_node else 'None (not passed)'}"
+        hops = [frame.mod.hop(e.lineno, site_note)]
+        fallback = False
+        value: Value = init
+        if isinstance(init, Const) and init.value is None:
+            fallback = True
+            hops.extend(init.hops)
+            self.active = False
+            try:
+                p.call(f, args, kwargs, (frame, e), follow=True)
+                value = Unknown(text=f"initializer stays None in {f.name}", path=f.mod.path if f.mod else "",
+                                line=getattr(f.node, "lineno", 0))
+            except Fixed as fx:
+                value = fx.value
+                hops.extend(fx.hops)
+            finally:
+                self.active = True
+            hops.extend(_derivation(value))
+        else:
+            hops.extend(_derivation(init))
+        cond = " and ".join(frame.conds) or None
+        self.captured.append(
+            Captured(
+                name=name,
+                shape=shape,
+                shape_expr=ast.unparse(shape_node) if shape_node is not None else "",
+                init_value=value,
+                fallback=fallback,
+                hops=hops,
+                condition=cond,
+                owner=frame.self_obj if isinstance(frame.self_obj, Obj) else None,
+            )
+        )
+        return Unknown(text=f"variable {name}")
+
+
+def _derivation(v: Value) -> list[Hop]:
+    """Hops of a value, oldest assignment last -> returned in use-to-origin order."""
+    return list(v.hops)
+
+
+def _concrete_shape(v: Value) -> list[int] | None:
+    if isinstance(v, SeqV):
+        out = []
+        for i in v.items:
+            if isinstance(i, Const) and isinstance(i.value, int) and not isinstance(i.value, bool):
+                out.append(i.value)
+            else:
+                return None
+        return out
+    if isinstance(v, Const) and isinstance(v.value, int):
+        return [v.value]
+    return None
+
+
+def to_initializer(p: Program, v: Value, shape: list[int] | None, where: tuple[str, int]) -> Initializer:
+    """Canonical Initializer (with numbers for ``shape``) from an abstract value."""
+    if isinstance(v, InitV):
+        params = dict(v.params)
+        ini = Initializer(kind=v.kind, params=params)
+        if v.truncation is not None and ini.kind in ("glorot_normal", "he_normal", "lecun_normal", "variance_scaling"):
+            ini.params["truncation"] = v.truncation
+        vocab.with_numbers(ini, shape)
+        ini.params.pop("truncation", None) if v.truncation is None else None
+        return ini
+    if isinstance(v, Composite):
+        parts = []
+        for sub, a, b in v.parts:
+            sub_shape = [*shape[:-1], b - a] if shape else None
+            parts.append({"initializer": to_initializer(p, sub, sub_shape, where), "start": a, "stop": b})
+        return Initializer(kind="composite", params={"parts": parts})
+    if isinstance(v, FuncV) and v.closure is not None:
+        shape_v = SeqV(items=[Const(value=d) for d in (shape or [])])
+        try:
+            r = p.call(v, [shape_v], {}, None)
+        except Fixed:
+            r = Unknown()
+        if isinstance(r, Composite | InitV):
+            return to_initializer(p, r, shape, where)
+        if isinstance(r, Applied):
+            return to_initializer(p, r.init, shape, where)
+        return _unresolved(f"nested initializer function {v.name}", v.mod.path if v.mod else where[0],
+                           getattr(v.node, "lineno", where[1]))
+    if isinstance(v, Applied):
+        return to_initializer(p, v.init, shape, where)
+    if isinstance(v, ClassV) and p.is_initializer_class(v):
+        inst = p.instantiate(v, [], {}, None)
+        if isinstance(inst, InitV):
+            return to_initializer(p, inst, shape, where)
+    if isinstance(v, Unknown):
+        return _unresolved(v.text or "unknown expression", v.path or where[0], v.line or where[1])
+    return _unresolved(_describe(v), where[0], where[1])
+
+
+def _unresolved(expr: str, path: str, line: int) -> Initializer:
+    return Initializer(kind="unresolved", params={"expression": expr, "path": path, "line": line})
+
+
+def build_layer(
+    p: Program,
+    cls: ClassV,
+    kwargs: dict[str, Any],
+    dims: Any,
+    input_shape: list[int | None],
+) -> tuple[Obj, list[Captured], dict[str, Value]]:
+    """Construct ``cls`` abstractly and run its build; return the instance and captured weights."""
+    collector = WeightCollector(p, set())
+    p.call_hook = collector
+    ctor = p.member_value(cls, "__init__", None)
+    req = required_args(dims)
+    call_kwargs: dict[str, Value] = {k: _const(v) for k, v in kwargs.items()}
+    if isinstance(ctor, FuncV) and ctor.node is not None and not isinstance(ctor.node, ast.Lambda):
+        a = ctor.node.args
+        pos = [x.arg for x in [*a.posonlyargs, *a.args]][1:]
+        ndef = len(a.defaults)
+        required = pos[: len(pos) - ndef] if ndef else pos
+        for name in required:
+            if name not in call_kwargs and name in req:
+                call_kwargs[name] = _const(req[name])
+    collector.active = False
+    obj = p.instantiate(cls, [], call_kwargs, None)
+    collector.active = True
+    if not isinstance(obj, Obj):
+        return Obj(cls=cls), [], call_kwargs
+    build = p.getattr(obj, "build", None, None)
+    shape_v = SeqV(items=[Const(value=d) for d in input_shape], kind="tuple")
+    if isinstance(build, FuncV):
+        p.call(build, [shape_v], {}, None)
+    # sub-layers (an RNN's cell) whose build was not reached: build them on the step input
+    built = {id(c.owner) for c in collector.captured}
+    for attr, sub in list(obj.attrs.items()):
+        if isinstance(sub, Obj) and id(sub) not in built and attr in ("cell", "_cell"):
+            sb = p.getattr(sub, "build", None, None)
+            if isinstance(sb, FuncV):
+                step = [input_shape[0], *input_shape[2:]]
+                p.call(sb, [SeqV(items=[Const(value=d) for d in step], kind="tuple")], {}, None)
+    p.call_hook = None
+    return obj, collector.captured, call_kwargs
+
+
+def _const(v: Any) -> Value:
+    if isinstance(v, tuple | list):
+        return SeqV(items=[_const(i) for i in v])
+    if isinstance(v, dict):
+        return DictV(items={k: _const(i) for k, i in v.items()})
+    return Const(value=v)
+
+
+def to_weights(p: Program, captured: list[Captured]) -> list[Weight]:
+    out = []
+    for c in captured:
+        where = (c.hops[0].path, c.hops[0].line) if c.hops else ("", 0)
+        ini = to_initializer(p, c.init_value, c.shape, where)
+        out.append(
+            Weight(
+                name=c.name,
+                shape=c.shape,
+                shape_expr=c.shape_expr,
+                initializer=ini,
+                fallback=c.fallback,
+                provenance=_dedupe(c.hops),
+                condition=c.condition,
+            )
+        )
+    return out
+
+
+def _dedupe(hops: list[Hop]) -> list[Hop]:
+    seen: set[tuple[str, int, str]] = set()
+    out = []
+    for h in hops:
+        key = (h.path, h.line, h.note)
+        if key in seen or not h.path:
+            continue
+        seen.add(key)
+        out.append(h)
+    return out
