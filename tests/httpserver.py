@@ -21,6 +21,7 @@ class Logged:
     method: str
     path: str
     range: str | None
+    auth: str | None = None
 
 
 @dataclass
@@ -54,7 +55,7 @@ class Handler(BaseHTTPRequestHandler):
         st = self.server.state
         rng = self.headers.get("Range")
         with st.lock:
-            st.log.append(Logged(self.command, self.path, rng))
+            st.log.append(Logged(self.command, self.path, rng, self.headers.get("Authorization")))
             fails = st.fail_next.get(self.path.split("?")[0], 0)
             if fails:
                 st.fail_next[self.path.split("?")[0]] = fails - 1

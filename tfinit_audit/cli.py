@@ -302,6 +302,13 @@ def fetch_releases(
     return out
 
 
+def report_failure(f: FetchedRelease, debug: bool = False) -> None:
+    """One line on stderr for a release that failed (traceback too with --debug)."""
+    if debug and f.error is not None:
+        traceback.print_exception(f.error, file=sys.stderr)
+    print(f"{f.requested}: error: {f.error}", file=sys.stderr)
+
+
 def exit_code_for(fetched: list[FetchedRelease]) -> int:
     codes = [f.error.exit_code for f in fetched if f.error is not None]
     if not codes:
@@ -309,12 +316,14 @@ def exit_code_for(fetched: list[FetchedRelease]) -> int:
     return EXIT_FETCH if EXIT_FETCH in codes else max(codes)
 
 
-def print_fetch_summary(fetched: list[FetchedRelease], out: Any = None) -> None:
+def print_fetch_summary(
+    fetched: list[FetchedRelease], out: Any = None, debug: bool = False
+) -> None:
     """One line per release: the distributions read and what fetching them cost."""
     out = out or sys.stdout
     for f in fetched:
         if not f.ok:
-            print(f"{f.requested}: error: {f.error}", file=sys.stderr)
+            report_failure(f, debug)
             continue
         tree = f.tree
         s = tree.refresh_stats() if hasattr(tree, "refresh_stats") else tree.stats
@@ -340,7 +349,7 @@ def run_audit(args: argparse.Namespace) -> int:
     #   args.symbols with dims (args.units, args.input_dim).
     # Stage 3, live verification (issue 4): unless args.no_live.
     # Stage 4, report model + renderers (issue 5): args.format, args.out; findings -> exit 1.
-    print_fetch_summary(fetched)
+    print_fetch_summary(fetched, debug=args.debug)
     return exit_code_for(fetched)
 
 
@@ -353,7 +362,7 @@ def run_fetch(args: argparse.Namespace) -> int:
     many = len(fetched) > 1
     for f in fetched:
         if not f.ok:
-            print(f"{f.requested}: error: {f.error}", file=sys.stderr)
+            report_failure(f, args.debug)
             continue
         tree = f.tree
         if many and (args.list_prefix is not None or args.show):
@@ -364,7 +373,7 @@ def run_fetch(args: argparse.Namespace) -> int:
                 f.error = UsageError(
                     f"tensorflow {tree.release} has nothing below {args.list_prefix!r}"
                 )
-                print(f"{f.requested}: error: {f.error}", file=sys.stderr)
+                report_failure(f)
                 continue
             for p in paths:
                 print(p)
@@ -372,13 +381,12 @@ def run_fetch(args: argparse.Namespace) -> int:
             text = tree.read_text(args.show)
             if text is None:
                 f.error = UsageError(f"tensorflow {tree.release} has no file {args.show!r}")
-                print(f"{f.requested}: error: {f.error}", file=sys.stderr)
+                report_failure(f)
                 continue
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    if args.list_prefix is None and not args.show:
-        print_fetch_summary(fetched)
-    else:
-        print_fetch_summary([f for f in fetched if f.ok], out=sys.stderr)
+    listing = args.list_prefix is not None or bool(args.show)
+    ok = [f for f in fetched if f.ok]
+    print_fetch_summary(ok, out=sys.stderr if listing else sys.stdout)
     return exit_code_for(fetched)
 
 
