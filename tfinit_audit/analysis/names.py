@@ -28,6 +28,7 @@ from tfinit_audit.analysis.names_interp import (
     RaiseSignal,
     Value,
 )
+from tfinit_audit.analysis.names_interp import _Unknown as Unknown
 from tfinit_audit.analysis.summaries import ClassInfo, FunctionInfo, ModuleSummary
 from tfinit_audit.sources.base import SourceTree
 
@@ -44,7 +45,7 @@ class Definition:
 
 @dataclass
 class PublicResolution:
-    status: str  # "found" | "absent" | "unavailable"
+    status: str  # "found" | "absent" | "unavailable" | "unresolved" (could not follow; message)
     definition: Definition | None
     message: str | None
     hops: list[Hop] = field(default_factory=list)
@@ -128,9 +129,18 @@ class Resolver:
                 val = nxt
         except RaiseSignal as sig:
             return PublicResolution("unavailable", None, sig.message_line(), hops)
+        except (Unknown, RecursionError) as exc:
+            return PublicResolution(
+                "unresolved", None, f"cannot follow {public_name}: {exc}", hops
+            )
         finally:
             interp.end_trace()
         d = self.definition(val)
+        if d.kind == "unresolved":
+            where = f" ({d.location.path}:{d.location.line})" if d.location else ""
+            return PublicResolution(
+                "unresolved", d, f"cannot follow {d.expr or public_name}{where}", hops
+            )
         if d.location is not None:
             hops.append(
                 Hop(

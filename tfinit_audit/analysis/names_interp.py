@@ -124,7 +124,7 @@ class BuiltinClass:
 @dataclass(eq=False)
 class SuperProxy:
     obj: Any
-    after: ClassVal
+    after: ClassVal | BuiltinClass
 
 
 @dataclass(eq=False)
@@ -171,7 +171,7 @@ EXC_PARENTS = {
     "KeyError": "LookupError",
 }
 EXTERNAL_OK = {"sys", "os", "importlib", "types", "typing", "logging", "inspect", "site"}
-STEP_BUDGET = 50_000
+STEP_BUDGET = 2_000_000
 
 
 @dataclass
@@ -181,6 +181,7 @@ class _Frame:
     locals: dict[str, Any]
     cls: ClassVal | None = None
     line_offset: int = 0
+    fn: bool = False  # a function body: global name lookups leave no hops
 
 
 class Interpreter:
@@ -194,6 +195,11 @@ class Interpreter:
         self._attr_memo: dict[tuple[str, str], tuple[Any, list[Hop]]] = {}
         self._in_progress: set[tuple[str, str, int]] = set()
         self._could_memo: dict[tuple[str, str], bool] = {}
+        self._getattr_active: set[tuple[int, str]] = set()
+        self._ns_memo: dict[tuple[str, str, int | None], tuple[Any, list[Hop]]] = {}
+        self._ns_blocked: set[tuple[str, str, int]] = set()
+        self._guard_memo: dict[tuple[str, int, str], bool] = {}
+        self._ast_memo: dict[str, ast.expr] = {}
         self._fn_ast: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self._trace: list[Hop] | None = None
         self._quiet = 0
@@ -238,6 +244,12 @@ class Interpreter:
         h = Hop(pkg, path, line, self.line_text(path, line), note)
         if not self._trace or (self._trace[-1].path, self._trace[-1].line) != (path, line):
             self._trace.append(h)
+
+    def _forget(self) -> None:
+        """sys.modules changed: what names lead to may change."""
+        self._attr_memo.clear()
+        self._ns_memo.clear()
+        self._could_memo.clear()
 
     def _tick(self) -> None:
         self.steps += 1
@@ -345,6 +357,14 @@ class Interpreter:
     def _guard_ok(self, mod: ModVal, b: Binding) -> bool:
         if not b.guard:
             return True
+        gk = (mod.name, b.line, b.guard)
+        if gk in self._guard_memo:
+            return self._guard_memo[gk]
+        self._guard_memo[gk] = ok = self._guard_eval(mod, b)
+        return ok
+
+    def _guard_eval(self, mod: ModVal, b: Binding) -> bool:
+        assert b.guard is not None
         try:
             with self.quiet():
                 v = self.eval_text(b.guard, mod, b.line)
@@ -364,6 +384,8 @@ class Interpreter:
             return val
         if mod.path is None:
             return self._external_attr(mod, attr)
+        if attr == "__dict__":
+            return Opaque(f"{mod.name}.__dict__", mod.name, mod.path)
         sub: list[Hop] = []
         saved = self._trace
         self._trace = sub if not self._quiet else saved
@@ -405,6 +427,29 @@ class Interpreter:
         return out
 
     def _module_attr(self, mod: ModVal, name: str, before: int | None) -> Any:
+        """Memoized: the value ``name`` has in ``mod`` (bindings before line ``before``)."""
+        key = (mod.name, name, before)
+        hit = self._ns_memo.get(key)
+        if hit is not None:
+            val, hops = hit
+            for h in hops:
+                self.hop(h.path, h.line, h.note)
+            return val
+        saved = self._trace
+        sub: list[Hop] = []
+        self._trace = sub if saved is not None and not self._quiet else saved
+        try:
+            val = self._module_attr_uncached(mod, name, before)
+        finally:
+            self._trace = saved
+        if saved is not None and not self._quiet:
+            for h in sub:
+                self.hop(h.path, h.line, h.note)
+        if (mod.name, name, -1) not in self._ns_blocked:
+            self._ns_memo[key] = (val, sub)
+        return val
+
+    def _module_attr_uncached(self, mod: ModVal, name: str, before: int | None) -> Any:
         s = self.summary(mod.path)
         if s is None:
             return MISSING
@@ -413,10 +458,14 @@ class Interpreter:
             if before is not None and (order > 0 or line >= before):
                 continue
             guard_key = (src.name, b.name or "*", b.line)
-            if not self._guard_ok(src, b):
-                continue
             if b.kind == "star":
                 if guard_key in self._in_progress:
+                    continue
+                with self.quiet():
+                    smod = self.import_module(b.module or "")
+                if not isinstance(smod, ModVal) or not self._could_provide(smod, name, 0):
+                    continue
+                if not self._guard_ok(src, b):
                     continue
                 self._in_progress.add(guard_key)
                 saved = self._trace
@@ -433,6 +482,8 @@ class Interpreter:
                         for h in sub:
                             self.hop(h.path, h.line, h.note)
                     return val
+                continue
+            if not self._guard_ok(src, b):
                 continue
             key = (src.name, name, b.line)
             if key in self._in_progress:
@@ -553,14 +604,14 @@ class Interpreter:
         return Opaque(b.expr or b.kind, mod.name, mod.path, b.line)
 
     def lookup_global(self, mod: ModVal, name: str, before: int | None = None) -> Any:
-        if mod.path is not None:
-            val = self._module_attr(mod, name, before)
-            if val is not MISSING:
-                return val
         if name == "__name__":
             return mod.name
         if name == "__file__":
             return mod.path
+        if mod.path is not None:
+            val = self._module_attr(mod, name, before)
+            if val is not MISSING:
+                return val
         if name == "__path__" and mod.dir is not None:
             return [mod.dir]
         b = self._builtin(name)
@@ -606,11 +657,12 @@ class Interpreter:
                     own = self._own_class_attr(c, attr)
                     if own is not None:
                         return BoundMethod(obj.obj, own) if isinstance(own, FuncVal) else own
-                if c is obj.after:
+                if (isinstance(c, ClassVal) and isinstance(obj.after, ClassVal)
+                        and c.info is obj.after.info) or c is obj.after or (
+                        isinstance(c, BuiltinClass) and isinstance(obj.after, BuiltinClass)
+                        and c.name == obj.after.name):
                     after = True
-            if attr == "__init__":
-                return Builtin("object.__init__", lambda a, k: None)
-            return MISSING
+            return self._object_method(obj.obj, attr)
         if isinstance(obj, Opaque):
             return Opaque(f"{obj.expr}.{attr}", obj.module, obj.path, obj.line)
         if isinstance(obj, SysModulesVal):
@@ -628,6 +680,34 @@ class Interpreter:
                 return Builtin(f"{type(obj).__name__}.{attr}", _py_method(v))
             return v
         return Opaque(f"{obj!r}.{attr}")
+
+    def _object_method(self, obj: Any, attr: str) -> Any:
+        """Methods of ``object`` reached through super(): plain attribute storage."""
+        if not isinstance(obj, Inst):
+            return Opaque(f"object.{attr}")
+
+        def setattr_(a: list[Any], k: dict[str, Any]) -> None:
+            if isinstance(a[0], str):
+                obj.attrs[a[0]] = a[1]
+
+        def getattribute(a: list[Any], k: dict[str, Any]) -> Any:
+            if isinstance(a[0], str) and a[0] in obj.attrs:
+                return obj.attrs[a[0]]
+            raise RaiseSignal("AttributeError", f"no attribute {a[0]!r}", None, 0)
+
+        def delattr_(a: list[Any], k: dict[str, Any]) -> None:
+            if isinstance(a[0], str):
+                obj.attrs.pop(a[0], None)
+
+        table: dict[str, Callable[[list[Any], dict[str, Any]], Any]] = {
+            "__init__": lambda a, k: None,
+            "__setattr__": setattr_,
+            "__getattribute__": getattribute,
+            "__delattr__": delattr_,
+        }
+        if attr in table:
+            return Builtin(f"object.{attr}", table[attr])
+        return MISSING
 
     def _own_class_attr(self, c: ClassVal, attr: str) -> Any:
         info = c.info
@@ -677,13 +757,22 @@ class Interpreter:
     def _inst_attr(self, obj: Inst, attr: str) -> Any:
         if attr in obj.attrs:
             return obj.attrs[attr]
+        if attr == "__dict__":
+            return Opaque(f"{obj.cls.info.name}().__dict__")
         found = self._class_attr(obj.cls, attr)
         if found is not None:
             val, _ = found
             return BoundMethod(obj, val) if isinstance(val, FuncVal) else val
         ga = self._class_attr(obj.cls, "__getattr__")
         if ga is not None and isinstance(ga[0], FuncVal):
-            return self.call(BoundMethod(obj, ga[0]), [attr], {})
+            key = (id(obj), attr)
+            if key in self._getattr_active:
+                raise _Unknown(f"recursive __getattr__({attr!r})")
+            self._getattr_active.add(key)
+            try:
+                return self.call(BoundMethod(obj, ga[0]), [attr], {})
+            finally:
+                self._getattr_active.discard(key)
         return MISSING
 
     def _module_type_init(self, obj: Any) -> Callable[[list[Any], dict[str, Any]], Any]:
@@ -700,7 +789,7 @@ class Interpreter:
                 raise _Unknown("sys.modules key")
             if key not in self.sys_modules:
                 self.sys_modules[key] = val
-                self._attr_memo.clear()
+                self._forget()
             return self.sys_modules[key]
 
         def get(a: list[Any], k: dict[str, Any]) -> Any:
@@ -791,7 +880,9 @@ class Interpreter:
 
     # ------------------------------------------------------------ evaluation
     def eval_text(self, text: str, mod: ModVal, line: int) -> Any:
-        node = ast.parse(text.strip(), mode="eval").body
+        node = self._ast_memo.get(text)
+        if node is None:
+            node = self._ast_memo[text] = ast.parse(text.strip(), mode="eval").body
         frame = _Frame(mod, mod.path, {}, None, line - 1)
         return self.eval(node, frame, before=line)
 
@@ -804,7 +895,11 @@ class Interpreter:
     def _lookup(self, name: str, frame: _Frame, before: int | None) -> Any:
         if name in frame.locals:
             return frame.locals[name]
-        val = self.lookup_global(frame.mod, name, before)
+        if frame.fn:
+            with self.quiet():
+                val = self.lookup_global(frame.mod, name, before)
+        else:
+            val = self.lookup_global(frame.mod, name, before)
         if val is MISSING:
             raise RaiseSignal("NameError", f"name '{name}' is not defined", frame.path, 0)
         return val
@@ -975,7 +1070,7 @@ class Interpreter:
                 obj = self.eval(node.args[1], frame, before)
             else:
                 cls, obj = frame.cls, frame.locals.get("self")
-            if not isinstance(cls, ClassVal):
+            if not isinstance(cls, ClassVal | BuiltinClass):
                 raise _Unknown("super() outside a known class")
             return SuperProxy(obj, cls)
         fn = self.eval(node.func, frame, before)
@@ -1059,7 +1154,7 @@ class Interpreter:
             return Opaque(f.info.qualname + "(...)")
         node = self._fn_node(f.info)
         mod = ModVal(f.module, f.path)
-        frame = _Frame(mod, f.path, {}, f.cls, f.info.line - 1)
+        frame = _Frame(mod, f.path, {}, f.cls, f.info.line - 1, fn=True)
         a = node.args
         positional = [*a.posonlyargs, *a.args]
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults))
@@ -1107,15 +1202,19 @@ class Interpreter:
         elif isinstance(target, ast.Attribute):
             obj = self.eval(target.value, frame, before)
             if isinstance(obj, Inst):
-                obj.attrs[target.attr] = value
+                hook = self._class_attr(obj.cls, "__setattr__")
+                if hook is not None and isinstance(hook[0], FuncVal):
+                    self.call(BoundMethod(obj, hook[0]), [target.attr, value], {})
+                else:
+                    obj.attrs[target.attr] = value
         elif isinstance(target, ast.Subscript):
             obj = self.eval(target.value, frame, before)
             key = self.eval(target.slice, frame, before)
             if isinstance(obj, SysModulesVal) and isinstance(key, str):
                 if not _opaque(value) and not isinstance(value, Opaque):
                     self.sys_modules[key] = value
-                    self._attr_memo.clear()
-            elif isinstance(obj, dict) and _hashable(key):
+                    self._forget()
+            elif isinstance(obj, dict) and _hashable(key) or isinstance(obj, list) and isinstance(key, int) and -len(obj) <= key < len(obj):
                 obj[key] = value
             # globals()[x] = ... and others: no effect on what the summaries say
         elif isinstance(target, ast.Tuple | ast.List):
