@@ -61,6 +61,7 @@ def analyze(
         return cached
     resolver = Resolver(tree, cache_dir=cache_dir)
     program = Program(tree)
+    program.public_resolver = _public_bridge(resolver)
     results: list[SymbolResult] = []
     for spec in specs:
         if progress:
@@ -68,6 +69,25 @@ def analyze(
         results.append(_analyze_one(tree, resolver, program, spec, _dims_for(spec, dims)))
     _store_cache(tree, specs, dims, cache_dir, program, results)
     return results
+
+
+def _public_bridge(resolver: Any) -> Callable[[str], tuple[str, str, str, str] | None]:
+    def resolve(dotted: str) -> tuple[str, str, str, str] | None:
+        root, _, rest = dotted.partition(".")
+        if root not in ("tensorflow", "keras", "tf_keras") or not rest:
+            return None
+        name = ("tf" if root == "tensorflow" else root) + "." + rest
+        try:
+            res = resolver.resolve_public(name)
+        except Exception:  # noqa: BLE001 - a resolver failure just leaves the name unknown
+            return None
+        d = res.definition
+        if res.status != "found" or d is None:
+            return None
+        path = d.location.path if d.location else ""
+        return d.kind, d.module, path, d.qualname
+
+    return resolve
 
 
 def _analyze_one(tree: SourceTree, resolver: Any, program: Program, spec: SymbolSpec, dims: Dims) -> SymbolResult:

@@ -242,6 +242,11 @@ class Program:
         self.stack: list[int] = []
         self.call_hook: CallHook | None = None
         self.steps = 0
+        # public dotted name -> (kind, module dotted, path, qualname); set by the caller so that
+        # names only reachable through generated API modules / lazy loaders (``tf.compat.v1.x``
+        # inside Keras) resolve the way Python would resolve them at import time.
+        self.public_resolver: Callable[[str], tuple[str, str, str, str] | None] | None = None
+        self._public_cache: dict[str, Value | None] = {}
 
     # --- module loading -------------------------------------------------------------
     def _paths_for(self, dotted: str) -> list[tuple[str, bool]]:
@@ -290,6 +295,31 @@ class Program:
             if m and m.path == path:
                 return m
         return self.module(dotted)
+
+    def public_value(self, dotted: str) -> Value | None:
+        """Resolve ``tensorflow.compat.v1.zeros_initializer``-style names via the name resolver."""
+        if self.public_resolver is None:
+            return None
+        if dotted in self._public_cache:
+            return self._public_cache[dotted]
+        self._public_cache[dotted] = None
+        found = self.public_resolver(dotted)
+        val: Value | None = None
+        if found is not None:
+            kind, module, path, qualname = found
+            if kind == "module":
+                m = self.module_by_path(path) if path else self.module(module)
+                val = ModuleV(mod=m, dotted=module)
+            elif kind in ("class", "function") and path:
+                m = self.module_by_path(path)
+                if m is not None:
+                    parts = qualname.split(".")
+                    v = self.global_value(m, parts[0])
+                    for part in parts[1:]:
+                        v = self.getattr(v, part, None, None)
+                    val = None if isinstance(v, Unknown) else v
+        self._public_cache[dotted] = val
+        return val
 
     def is_module(self, dotted: str) -> bool:
         return any(self.tree.exists(p) for p, _ in self._paths_for(dotted))
@@ -900,6 +930,9 @@ class Program:
                 return ModuleV(mod=self.module(sub), dotted=sub)
             if attr in _DTYPES and obj.dotted.endswith("dtypes"):
                 return DType(name=attr)
+            pv = self.public_value(f"{obj.dotted}.{attr}")
+            if pv is not None:
+                return pv
             return Unknown(text=text)
         if isinstance(obj, Obj):
             if attr in obj.attrs:
@@ -1143,7 +1176,18 @@ class Program:
         return FuncV(mod=frame.mod, node=e, owner=frame.owner, closure=env)
 
     def _e_JoinedStr(self, e: ast.JoinedStr, frame: Frame) -> Value:  # noqa: N802
-        return Unknown(text=ast.unparse(e))
+        out = []
+        for part in e.values:
+            if isinstance(part, ast.Constant):
+                out.append(str(part.value))
+            elif isinstance(part, ast.FormattedValue) and part.format_spec is None and part.conversion == -1:
+                v = self.eval(part.value, frame)
+                if not isinstance(v, Const):
+                    return Unknown(text=ast.unparse(e))
+                out.append(str(v.value))
+            else:
+                return Unknown(text=ast.unparse(e))
+        return Const(value="".join(out))
 
     def _e_Starred(self, e: ast.Starred, frame: Frame) -> Value:  # noqa: N802
         return self.eval(e.value, frame)

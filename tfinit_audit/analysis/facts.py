@@ -54,6 +54,7 @@ def gate_order(p: Program, cls: ClassV) -> dict[str, Any] | None:
     if best is None:
         return _slice_order(p, cls)
     _, names, mod, line = best
+    names = [n.rsplit("_", 1)[-1] for n in names]
     return {"value": names, **_loc(mod, line)}
 
 

@@ -68,10 +68,26 @@ class WeightCollector:
         self.captured: list[Captured] = []
         self.layer_modules = layer_modules
         self.active = True
+        self.top: Obj | None = None
+        self.step_shape: list[int | None] | None = None
 
     def __call__(
         self, p: Program, frame: Frame, e: ast.Call, f: Value, args: list[Value], kwargs: dict[str, Value]
     ) -> Value | None:
+        if (
+            self.active
+            and isinstance(f, FuncV)
+            and f.name == "build"
+            and isinstance(f.bound, Obj)
+            and f.bound is not self.top
+            and self.step_shape is not None
+            and (not args or _concrete_shape(args[0]) is None)
+        ):
+            # a sub-layer (an RNN's cell) built on a shape the evaluator could not compute:
+            # build it on the per-step input shape (batch, input_dim)
+            shape = SeqV(items=[Const(value=d) for d in self.step_shape], kind="tuple")
+            p.call(f, [shape], {}, (frame, e))
+            return Const(value=None)
         if not self.active or frame.follow or not isinstance(f, FuncV) or f.name not in CREATORS:
             return None
         if frame.func_name in CREATORS or frame.func_name.startswith("_add_variable"):
@@ -211,6 +227,9 @@ def build_layer(
     collector.active = True
     if not isinstance(obj, Obj):
         return Obj(cls=cls), [], call_kwargs
+    collector.top = obj
+    if len(input_shape) == 3:
+        collector.step_shape = [input_shape[0], input_shape[2]]
     build = p.getattr(obj, "build", None, None)
     shape_v = SeqV(items=[Const(value=d) for d in input_shape], kind="tuple")
     if isinstance(build, FuncV):
