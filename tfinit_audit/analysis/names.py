@@ -29,7 +29,13 @@ from tfinit_audit.analysis.names_interp import (
     Value,
 )
 from tfinit_audit.analysis.names_interp import _Unknown as Unknown
-from tfinit_audit.analysis.summaries import ClassInfo, FunctionInfo, ModuleSummary
+from tfinit_audit.analysis.summaries import (
+    ClassInfo,
+    Export,
+    FunctionInfo,
+    ModuleSummary,
+    module_name_of,
+)
 from tfinit_audit.sources.base import SourceTree
 
 
@@ -51,6 +57,9 @@ class PublicResolution:
     hops: list[Hop] = field(default_factory=list)
 
 
+API_DIRS = ("tensorflow/_api", "tensorflow_core/_api", "tensorflow/tools/api/generator/api",
+            "keras/api")
+EXPORT_ROOTS = ("tensorflow/python", "keras")
 ROOTS = {"tf": "tensorflow", "tensorflow": "tensorflow", "keras": "keras", "tf_keras": "tf_keras"}
 
 
@@ -155,8 +164,61 @@ class Resolver:
 
     # ------------------------------------------------------------------ exports
     def _export_fallback(self, root: str, parts: list[str]) -> PublicResolution | None:
-        """tf_export/keras_export decorators, used only where generated API modules are absent."""
-        return None
+        """tf_export/keras_export decorators, used only where generated API modules are absent.
+
+        A source checkout (GitHub) has no ``_api`` tree: the public name is then found where a
+        ``*_export("...")`` decorator or call names it. ``tf.compat.v1.X`` matches v1 names
+        (the positional names when no ``v1=`` is given); ``tf.X`` matches the positional names
+        first, then v1 names.
+        """
+        if any(self.tree.exists(d) for d in API_DIRS):
+            return None
+        rest = parts[1:]
+        v1_only = rest[:2] == ["compat", "v1"]
+        if v1_only or rest[:2] == ["compat", "v2"]:
+            rest = rest[2:]
+        wanted = ".".join(rest)
+        if not wanted:
+            return None
+        found: list[tuple[int, str, Export]] = []
+        for top in EXPORT_ROOTS:
+            for path in self.tree.list(top):
+                if not path.endswith(".py"):
+                    continue
+                text = self.tree.read_text(path) or ""
+                if f'"{wanted}"' not in text and f"'{wanted}'" not in text:
+                    continue
+                s = self.interp.summary(path)
+                for e in s.exports if s else []:
+                    v1 = e.v1 if e.v1 is not None else e.names
+                    if v1_only:
+                        rank = 0 if wanted in v1 else -1
+                    else:
+                        rank = 0 if wanted in e.names else (1 if wanted in v1 else -1)
+                    if rank >= 0:
+                        found.append((rank, path, e))
+        if not found:
+            return None
+        found.sort(key=lambda t: t[0])
+        _, path, e = found[0]
+        s = self.interp.summary(path)
+        assert s is not None
+        first = e.target.split(".")[0]
+        mod = ModVal(module_name_of(path), path)
+        with self.interp.quiet():
+            val = self.interp.lookup_global(mod, first)
+            for p in e.target.split(".")[1:]:
+                val = self.interp.getattr(val, p)
+        if isinstance(val, Missing):
+            return None
+        hops = [Hop(s.package or "", path, e.line, self.interp.line_text(path, e.line),
+                    f"{'.'.join(parts)} is exported here by {e.api}")]
+        d = self.definition(val)
+        if d.location is not None:
+            hops.append(Hop(d.location.package, d.location.path, d.location.line,
+                            self.interp.line_text(d.location.path, d.location.line),
+                            f"{'.'.join(parts)} is defined here ({d.kind} {d.qualname})"))
+        return PublicResolution("found", d, None, hops)
 
 
 def to_definition(interp: Interpreter, val: Value) -> Definition:

@@ -44,6 +44,8 @@ class _MissingType:
 
 Missing = _MissingType
 MISSING = _MissingType()
+DELETED = object()  # a module-level ``del name`` was the last event
+DELETED_ATTR = object()
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,6 @@ class Interpreter:
         self._could_memo: dict[tuple[str, str], bool] = {}
         self._getattr_active: set[tuple[int, str]] = set()
         self._ns_memo: dict[tuple[str, str, int | None], tuple[Any, list[Hop]]] = {}
-        self._ns_blocked: set[tuple[str, str, int]] = set()
         self._guard_memo: dict[tuple[str, int, str], bool] = {}
         self._ast_memo: dict[str, ast.expr] = {}
         self._fn_ast: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
@@ -391,6 +392,8 @@ class Interpreter:
         self._trace = sub if not self._quiet else saved
         try:
             val = self._module_attr(mod, attr, None)
+            if val is DELETED:
+                val = DELETED_ATTR  # `del name` at module level: no submodule fallback
             if val is MISSING and attr == "__path__" and mod.dir is not None:
                 val = ModPath(mod.dir)
             if val is MISSING and attr == "__name__":
@@ -404,6 +407,8 @@ class Interpreter:
                         self.hop(sm.path, 1, f"submodule {mod.name}.{attr}")
         finally:
             self._trace = saved
+        if val is DELETED_ATTR:
+            val = MISSING
         if saved is not None and not self._quiet:
             for h in sub:
                 self.hop(h.path, h.line, h.note)
@@ -445,8 +450,7 @@ class Interpreter:
         if saved is not None and not self._quiet:
             for h in sub:
                 self.hop(h.path, h.line, h.note)
-        if (mod.name, name, -1) not in self._ns_blocked:
-            self._ns_memo[key] = (val, sub)
+        self._ns_memo[key] = (val, sub)
         return val
 
     def _module_attr_uncached(self, mod: ModVal, name: str, before: int | None) -> Any:
@@ -494,7 +498,7 @@ class Interpreter:
             finally:
                 self._in_progress.discard(key)
             if val is MISSING and b.kind == "del":
-                return MISSING
+                return DELETED
             if val is not MISSING:
                 return val
         return MISSING
@@ -560,6 +564,8 @@ class Interpreter:
             val = self._module_attr(mod, name, None)
         finally:
             self._trace = saved
+        if val is DELETED:
+            val = MISSING
         if val is not MISSING and saved is not None and not self._quiet:
             for h in sub:
                 self.hop(h.path, h.line, h.note)
@@ -610,6 +616,8 @@ class Interpreter:
             return mod.path
         if mod.path is not None:
             val = self._module_attr(mod, name, before)
+            if val is DELETED:
+                return MISSING
             if val is not MISSING:
                 return val
         if name == "__path__" and mod.dir is not None:
@@ -1214,7 +1222,9 @@ class Interpreter:
                 if not _opaque(value) and not isinstance(value, Opaque):
                     self.sys_modules[key] = value
                     self._forget()
-            elif isinstance(obj, dict) and _hashable(key) or isinstance(obj, list) and isinstance(key, int) and -len(obj) <= key < len(obj):
+            elif (isinstance(obj, dict) and _hashable(key)) or (
+                isinstance(obj, list) and isinstance(key, int) and -len(obj) <= key < len(obj)
+            ):
                 obj[key] = value
             # globals()[x] = ... and others: no effect on what the summaries say
         elif isinstance(target, ast.Tuple | ast.List):
