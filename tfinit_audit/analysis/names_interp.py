@@ -311,7 +311,7 @@ class Interpreter:
     def _run_import_effects(self, mod: ModVal) -> None:
         """Register attribute patches and run statements that touch the import system."""
         text = self.tree.read_text(mod.path) if mod.path and mod.path.endswith(".py") else None
-        if text is None or not _EFFECT_RE.search(text):
+        if text is None or not touches_other_modules(text):
             return  # nothing in the source can patch modules: no parse needed
         s = self.summary(mod.path)
         if s is None:
@@ -1352,13 +1352,6 @@ class Interpreter:
         return any(n in ("Exception", "BaseException") or n in chain for n in names)
 
 
-# Module-level code that can patch another module or sys.modules: ``setattr(`` or
-# ``a.b = ...`` at column 0, or any write into ``sys.modules``.
-_EFFECT_RE = re.compile(
-    r"^setattr\(|modules\[[^\]\n]*\]\s*=(?!=)|modules\.(?:setdefault|update)\("
-    r"|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\s*=(?!=)",
-    re.M,
-)
 def _calls_local(text: str, local_defs: set[str]) -> bool:
     """Does the statement call a function or class defined in its own module?"""
     try:
@@ -1373,34 +1366,56 @@ def _calls_local(text: str, local_defs: set[str]) -> bool:
 
 _SYS_WRITE_RE = re.compile(r"modules\[[^\]\n]*\]\s*=(?!=)|modules\.(?:setdefault|update)\(")
 _STAR_RE = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\*", re.M)
-_BIND_RE_CACHE: dict[str, re.Pattern[str]] = {}
+_LINE_BIND_CACHE: dict[str, re.Pattern[str]] = {}
 
 
 def may_bind(text: str, name: str) -> bool:
     """Cheap text pre-filter: could this module's source bind ``name`` at all?
 
-    False only when ``name`` appears in no binding position (def/class, assignment target,
-    import or ``as`` clause, import-list entry, string for setattr). False positives only cost
-    a parse; the patterns are deliberately loose.
+    False only when no line that mentions ``name`` has it in a binding position (def/class,
+    assignment target, import or ``as`` clause, import-list entry, a string for setattr).
+    False positives only cost a parse; the patterns are deliberately loose.
     """
     if name not in text:
         return False
-    pat = _BIND_RE_CACHE.get(name)
+    pat = _LINE_BIND_CACHE.get(name)
     if pat is None:
         n = re.escape(name)
         pat = re.compile(
-            rf"^[ \t]*(?:async\s+)?(?:def|class)\s+{n}\b"
-            rf"|^[ \t]*{n}\s*(?::[^=\n]*)?=(?!=)"
+            rf"^\s*(?:async\s+)?(?:def|class)\s+{n}\b"
+            rf"|^\s*{n}\s*(?::[^=]*)?=(?!=)"
             rf"|,\s*{n}\s*=(?!=)"
-            rf"|\bimport\b[^\n]*\b{n}\b"
+            rf"|\bimport\b.*\b{n}\b"
             rf"|\bas\s+{n}\b"
-            rf"|^[ \t]*{n}\s*(?:,|\)|$)"
+            rf"|^\s*{n}\s*(?:,|\)|$)"
             rf"|[,(]\s*{n}\s*(?:,|\)|$)"
-            rf"|['\"]{n}['\"]",
-            re.M,
+            rf"|['\"]{n}['\"]"
         )
-        _BIND_RE_CACHE[name] = pat
-    return pat.search(text) is not None
+        _LINE_BIND_CACHE[name] = pat
+    pos = 0
+    while True:
+        i = text.find(name, pos)
+        if i < 0:
+            return False
+        ls = text.rfind("\n", 0, i) + 1
+        le = text.find("\n", i)
+        le = len(text) if le < 0 else le
+        if pat.search(text[ls:le]):
+            return True
+        pos = le
+
+
+_ATTR_ASSIGN_RE = re.compile(r"\n[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+[ \t]*=(?!=)")
+
+
+def touches_other_modules(text: str) -> bool:
+    """Module-level code that can patch a module or sys.modules: ``setattr(`` or
+    ``a.b = ...`` at column 0, or any write into ``sys.modules`` (text pre-filter)."""
+    if "\nsetattr(" in text or text.startswith("setattr("):
+        return True
+    if ("modules[" in text or "modules." in text) and _SYS_WRITE_RE.search(text):
+        return True
+    return _ATTR_ASSIGN_RE.search(text) is not None
 
 
 def _py_method(v: Callable[..., Any]) -> Callable[[list[Any], dict[str, Any]], Any]:
