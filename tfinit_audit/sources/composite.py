@@ -81,8 +81,10 @@ class CompositeTree:
     def _add(self, part: Part) -> None:
         with self._lock:
             self._parts.append(part)
+            owner = self._owner
             for path, key in part.paths().items():
-                self._owner.setdefault(path, (part, key))
+                if path not in owner:
+                    owner[path] = (part, key)
             self._sorted = sorted(self._owner)
 
     def _ensure_lazy(self, path: str) -> None:

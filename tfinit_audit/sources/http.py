@@ -42,10 +42,17 @@ class Counter:
 
 
 _COUNTER_LOCK = threading.Lock()
+# Failures worth another try: connection trouble and bodies that break off mid-way.
+RETRYABLE = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+             requests.exceptions.ContentDecodingError)
+
+
+MAX_CONNECTIONS = 8  # per host; requests beyond wait for a free keep-alive connection
 
 
 def make_session(
-    *, retries: int = 4, backoff: float = 0.25, pool: int = 16, token: str | None = None
+    *, retries: int = 4, backoff: float = 0.25, pool: int = MAX_CONNECTIONS,
+    token: str | None = None,
 ) -> requests.Session:
     """A session whose adapter retries idempotent requests on 5xx and connection errors."""
     session = requests.Session()
@@ -61,7 +68,10 @@ def make_session(
         respect_retry_after_header=True,
         raise_on_status=False,
     )
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool, pool_maxsize=pool)
+    # pool_block: never open (and throw away) more connections than the pool keeps, so every
+    # TLS handshake is paid once and the connections are reused.
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool, pool_maxsize=pool,
+                          pool_block=True)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = USER_AGENT
@@ -99,7 +109,7 @@ class Http:
             try:
                 res = self.session.get(url, headers=headers, timeout=self.timeout)
                 _ = res.content  # read the body inside the retry loop: it may break off
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except RETRYABLE as exc:
                 last = exc
                 self._sleep(attempt)
                 continue
@@ -125,42 +135,36 @@ class Http:
         last: str = ""
         for attempt in range(BODY_ATTEMPTS):
             try:
+                # Not streamed: requests then reads the body fully and hands the connection
+                # back to the pool (keep-alive); a streamed response closed early would not.
                 res = self.session.get(
                     url,
                     headers={"Range": f"bytes={start}-{end}", "Accept-Encoding": "identity"},
                     timeout=self.timeout,
-                    stream=True,
                 )
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except RETRYABLE as exc:
                 last = _short(exc)
+                if counter is not None:
+                    counter.add(1, 0)
                 self._sleep(attempt)
                 continue
             except requests.RequestException as exc:
                 raise FetchError(f"cannot fetch {what or url}: {_short(exc)}") from exc
-            with res:
-                if res.status_code == 200 or res.status_code in (416, 501):
-                    if counter is not None:
-                        counter.add(1, 0)
-                    raise RangeNotHonoured(f"HTTP {res.status_code} for a Range request")
-                if res.status_code != 206:
-                    if counter is not None:
-                        counter.add(1, 0)
-                    raise FetchError(f"cannot fetch {what or url}: HTTP {res.status_code}")
-                crange = res.headers.get("Content-Range", "")
-                if not crange.startswith(f"bytes {start}-"):
-                    raise RangeNotHonoured(f"unexpected Content-Range {crange!r}")
-                try:
-                    data = res.raw.read(want + 1, decode_content=False)
-                except Exception as exc:  # urllib3 ProtocolError/IncompleteRead: body broke off
-                    data = b""
-                    last = f"body broke off ({_short(exc)})"
             if counter is not None:
-                counter.add(1, len(data))
+                counter.add(1, len(res.content))
+            if res.status_code == 200 or res.status_code in (416, 501):
+                raise RangeNotHonoured(f"HTTP {res.status_code} for a Range request")
+            if res.status_code != 206:
+                raise FetchError(f"cannot fetch {what or url}: HTTP {res.status_code}")
+            crange = res.headers.get("Content-Range", "")
+            if not crange.startswith(f"bytes {start}-"):
+                raise RangeNotHonoured(f"unexpected Content-Range {crange!r}")
+            data = res.content
             if len(data) == want:
                 return data
             if len(data) > want:
                 raise FetchError(f"cannot fetch {what or url}: more bytes than the range asked")
-            last = last or f"truncated body: got {len(data)} of {want} bytes"
+            last = f"truncated body: got {len(data)} of {want} bytes"
             self._sleep(attempt)
         raise FetchError(f"cannot fetch {what or url}: {last}")
 

@@ -167,7 +167,9 @@ def parse_json_page(data: dict[str, Any], base_url: str) -> list[IndexFile]:
     for d in data["files"]:
         f = IndexFile(
             filename=d["filename"],
-            url=urljoin(base_url, d["url"]),
+            url=d["url"] if d["url"].startswith(("https://", "http://")) else urljoin(
+                base_url, d["url"]
+            ),
             sha256=(d.get("hashes") or {}).get("sha256"),
             size=d.get("size") if isinstance(d.get("size"), int) else None,
             yanked=bool(d.get("yanked")),

@@ -59,13 +59,16 @@ class WheelPart:
     def paths(self) -> dict[str, str]:
         if self._paths is None:
             out: dict[str, str] = {}
-            for member in self.wheel.names():  # inlined member_to_path: 25k members, warm runs
+            for member in self.wheel.names():  # member_to_path inlined: 25k members, warm runs
                 if ".data/" in member:
-                    path = member_to_path(member)
-                    if path is not None:
-                        out.setdefault(path, member)
-                elif not member.endswith("/"):
-                    out.setdefault(member, member)
+                    head, _, rest = member.partition("/")
+                    if head.endswith(".data"):
+                        kind, _, path = rest.partition("/")
+                        if kind in ("purelib", "platlib") and path and path not in out:
+                            out[path] = member
+                        continue
+                if member not in out and not member.endswith("/"):
+                    out[member] = member
             self._paths = out
         return self._paths
 

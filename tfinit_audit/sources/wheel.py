@@ -12,7 +12,7 @@ concurrently over the shared keep-alive session, which a single ``ZipFile`` obje
 from __future__ import annotations
 
 import array
-import functools
+import contextlib
 import hashlib
 import io
 import os
@@ -38,7 +38,9 @@ from tfinit_audit.sources.http import Counter, Http, RangeNotHonoured
 from tfinit_audit.sources.index import IndexFile
 
 PLACEHOLDER_MAX = 64 * 1024  # wheels below this carry no sources (2 KB stubs that only depend)
-TAIL_BYTES = 64 * 1024  # first read at the end of the wheel: end record + small directories
+TAIL_BYTES = 256 * 1024  # first read at the end of the wheel: end record + small directories
+COALESCE_GAP = 32 * 1024  # members closer than this are fetched in one range request
+COALESCE_SPAN = 4 * 1024 * 1024
 DEFAULT_MAX_DOWNLOAD = int(os.environ.get("TFINIT_AUDIT_MAX_DOWNLOAD", str(2 * 1024**3)))
 FETCH_WORKERS = 8
 
@@ -197,6 +199,20 @@ def decode_member(m: Member, raw: bytes, where: str) -> bytes:
     return out
 
 
+def coalesce(members: list[Member], gap: int = COALESCE_GAP,
+             span: int = COALESCE_SPAN) -> list[list[Member]]:
+    """Group members whose stretches lie within ``gap`` bytes of each other (one request)."""
+    groups: list[list[Member]] = []
+    for m in sorted(members, key=lambda m: m.offset):
+        if groups:
+            g = groups[-1]
+            if m.offset - g[-1].end <= gap and m.end - g[0].offset <= span:
+                g.append(m)
+                continue
+        groups.append([m])
+    return groups
+
+
 class CorruptMember(FetchError):
     """A member's bytes do not match the CRC or size its zip directory records."""
 
@@ -211,6 +227,7 @@ class _Fetcher(remotezip.RemoteFetcher):
                  wheel: RemoteWheel) -> None:
         super().__init__(url, session, support_suffix_range=False)
         self._wheel = wheel
+        self._have: tuple[int, bytes] | None = None  # the last range fetched (the tail)
 
     def fetch(self, data_range: tuple[int, int | None], stream: bool = False) -> Any:
         start, end = data_range
@@ -219,10 +236,27 @@ class _Fetcher(remotezip.RemoteFetcher):
             start = max(0, size + start)
         if end is None or end >= size:
             end = size - 1
-        data = self._wheel.http.get_range(
+        data = self._get(start, end)
+        self._have = (start, data)
+        return remotezip.PartialBuffer(io.BytesIO(data), start, len(data), stream=False)
+
+    def _get(self, start: int, end: int) -> bytes:
+        """Bytes start..end; reuses the bytes already fetched so a directory larger than the
+        first tail read costs one request for the missing front part only."""
+        if self._have is not None:
+            h0, hdata = self._have
+            h1 = h0 + len(hdata) - 1
+            if h0 <= start and end <= h1:
+                return hdata[start - h0 : end - h0 + 1]
+            if start < h0 <= end + 1 and end <= h1:
+                front = self._wheel.http.get_range(
+                    self._url, start, h0 - 1, counter=self._wheel.counter,
+                    what=self._wheel.filename,
+                )
+                return front + hdata[: end - h0 + 1]
+        return self._wheel.http.get_range(
             self._url, start, end, counter=self._wheel.counter, what=self._wheel.filename
         )
-        return remotezip.PartialBuffer(io.BytesIO(data), start, len(data), stream=False)
 
 
 class RemoteWheel:
@@ -258,6 +292,7 @@ class RemoteWheel:
         self.used_full_download = False
         self._members: MemberTable | None = None
         self._local: Path | None = None
+        self._tail: tuple[int, bytes] | None = None  # bytes read at the end with the directory
         self._lock = threading.RLock()
 
     @property
@@ -306,7 +341,13 @@ class RemoteWheel:
             return table
 
     def _read_directory_remote(self) -> dict[str, Member]:
-        fetcher = functools.partial(_Fetcher, wheel=self)
+        rz_fetcher: list[_Fetcher] = []
+
+        def fetcher(url: str, session: Any = None, support_suffix_range: bool = False) -> _Fetcher:
+            f = _Fetcher(url, session, support_suffix_range, wheel=self)
+            rz_fetcher.append(f)
+            return f
+
         try:
             rz = remotezip.RemoteZip(
                 self.url, initial_buffer_size=TAIL_BYTES, session=self.http.session,
@@ -319,9 +360,13 @@ class RemoteWheel:
                 raise
             raise FetchError(f"{self.filename} is not a readable zip: {exc}") from exc
         try:
-            return _members_from_infos(rz.infolist(), rz.start_dir)
+            members = _members_from_infos(rz.infolist(), rz.start_dir)
         finally:
             rz.close()
+        used = rz_fetcher[0] if rz_fetcher else None
+        if used is not None and used._have is not None:
+            self._tail = used._have  # dist-info members usually sit in it: no extra request
+        return members
 
     # -- members ------------------------------------------------------------------------------
     def read(self, name: str) -> bytes:
@@ -341,16 +386,77 @@ class RemoteWheel:
         return data
 
     def read_many(self, names: Iterable[str]) -> dict[str, bytes]:
-        """Several members at once, fetched concurrently; order of the result follows ``names``."""
+        """Several members at once: cached ones from disk, the rest in coalesced range
+        requests (members close together in the archive share one request), concurrently."""
         names = list(dict.fromkeys(names))
-        if len(names) <= 1:
-            return {n: self.read(n) for n in names}
-        self.members()
-        with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, len(names))) as pool:
-            results = list(pool.map(self.read, names))
-        return dict(zip(names, results, strict=True))
+        out: dict[str, bytes] = {}
+        todo: list[Member] = []
+        for n in names:
+            cached = self.cache.get("wheel", self.ident, n)
+            if cached is not None:
+                with self._lock:
+                    self.from_cache += 1
+                out[n] = cached
+                continue
+            m = self.members().get(n)
+            if m is None:
+                raise KeyError(n)
+            if self.offline:
+                raise FetchError(f"offline: {n} of {self.filename} is not in the cache")
+            todo.append(m)
+        groups = coalesce(todo)
+        if len(groups) == 1:
+            out.update(self._fetch_group(groups[0]))
+        elif groups:
+            with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, len(groups))) as pool:
+                for got in pool.map(self._fetch_group, groups):
+                    out.update(got)
+        return {n: out[n] for n in names}
+
+    def _fetch_group(self, group: list[Member]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for m in group:
+            hit = self._from_tail(m)
+            if hit is not None:
+                out[m.name] = hit
+        group_left = [m for m in group if m.name not in out]
+        if len(group_left) > 1 and self._local is None:
+            group = group_left
+            base, stop = group[0].offset, group[-1].end
+            try:
+                raw = self.http.get_range(
+                    self.url, base, stop - 1, counter=self.counter, what=self.filename
+                )
+            except RangeNotHonoured:
+                self._download()
+                raw = b""
+            for m in group if raw else []:
+                with contextlib.suppress(CorruptMember):  # else fetched again on its own below
+                    out[m.name] = decode_member(
+                        m, raw[m.offset - base : m.end - base], self.filename
+                    )
+        for m in group_left:
+            if m.name not in out:
+                out[m.name] = self._fetch_member(m)
+        for name, data in out.items():
+            self.cache.put("wheel", self.ident, name, data)
+        return out
+
+    def _from_tail(self, m: Member) -> bytes | None:
+        if self._tail is None:
+            return None
+        t0, tdata = self._tail
+        if t0 <= m.offset and m.end <= t0 + len(tdata):
+            try:
+                return decode_member(m, tdata[m.offset - t0 : m.end - t0], self.filename)
+            except CorruptMember:
+                return None
+        return None
 
     def _fetch_member(self, m: Member) -> bytes:
+        hit = self._from_tail(m)
+        if hit is not None:
+            return hit
         last: CorruptMember | None = None
         for _attempt in range(2):  # one re-fetch: a proxy or a broken connection may garble bytes
             if self._local is None:
