@@ -822,7 +822,9 @@ class Interpreter:
             raise _Unknown("relative import_module")
         m = self.import_module(name)
         if m is MISSING:
-            raise RaiseSignal("ModuleNotFoundError", f"No module named '{name}'", None, 0)
+            # not necessarily what Python would do: package ``__path__`` extensions made at
+            # import time are not modelled, so this is "cannot follow", not "unavailable"
+            raise _Unknown(f"importlib.import_module({name!r}) not found in the tree")
         return m
 
     # ------------------------------------------------------------ builtins
