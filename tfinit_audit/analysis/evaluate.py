@@ -614,7 +614,7 @@ class Program:
         module's own and imported names.
         """
         target, hop = self._identifier_target(mod, ident, set())
-        hops = [mod.hop(hop[0], hop[1])] if hop else []
+        hops = [mod.hop(hop[0], hop[1])] if hop and hop[0] > 0 else []
         if target is None:
             return Unknown(text=f"initializer identifier {ident!r}", path=mod.path, line=0, hops=arg_hops)
         if isinstance(target, ClassV):
@@ -1199,6 +1199,7 @@ class _ImportBinding:
     module: str
     name: str | None
     level: int = 0
+    lineno: int = 0
 
 
 def _import_bindings(st: ast.Import | ast.ImportFrom) -> list[tuple[str, _ImportBinding]]:
@@ -1206,15 +1207,15 @@ def _import_bindings(st: ast.Import | ast.ImportFrom) -> list[tuple[str, _Import
     if isinstance(st, ast.Import):
         for a in st.names:
             if a.asname:
-                out.append((a.asname, _ImportBinding(a.name, None)))
+                out.append((a.asname, _ImportBinding(a.name, None, 0, st.lineno)))
             else:
                 top = a.name.split(".")[0]
-                out.append((top, _ImportBinding(top, None)))
+                out.append((top, _ImportBinding(top, None, 0, st.lineno)))
     else:
         for a in st.names:
             if a.name == "*":
                 continue
-            out.append((a.asname or a.name, _ImportBinding(st.module or "", a.name, st.level)))
+            out.append((a.asname or a.name, _ImportBinding(st.module or "", a.name, st.level, st.lineno)))
     return out
 
 

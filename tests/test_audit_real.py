@@ -1,0 +1,212 @@
+"""The known answers, computed from the real release sources fetched from PyPI.
+
+Network tests: they fail (not skip) when PyPI is unreachable.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tfinit_audit.analysis.audit import analyze
+from tfinit_audit.analysis.model import Dims, SymbolResult, Weight
+from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS, SymbolSpec, parse_symbol
+from tfinit_audit.sources import SourceContext, open_tree
+from tfinit_audit.sources.base import SourceTree
+
+pytestmark = [pytest.mark.network, pytest.mark.slow]
+
+_TREES: dict[str, SourceTree] = {}
+
+
+def tree_of(ctx: SourceContext, version: str) -> SourceTree:
+    if version not in _TREES:
+        _TREES[version] = open_tree("pypi", version, ctx=ctx)
+    return _TREES[version]
+
+
+def one(tree: SourceTree, symbol: str, cache: Path | None = None) -> SymbolResult:
+    spec = parse_symbol(symbol)
+    default = next((s for s in DEFAULT_SYMBOLS if s.name == spec.name and s.args == spec.args), spec)
+    [res] = analyze(tree, [default], Dims(), cache_dir=cache)
+    return res
+
+
+def weights(r: SymbolResult) -> dict[str, Weight]:
+    return {w.name: w for w in r.weights}
+
+
+def assert_hops_real(tree: SourceTree, r: SymbolResult) -> None:
+    for w in r.weights:
+        assert w.provenance, w.name
+        for h in w.provenance:
+            text = tree.read_text(h.path)
+            assert text is not None, h.path
+            assert text.splitlines()[h.line - 1].strip() == h.code, (w.name, h)
+
+
+@pytest.fixture(scope="module")
+def analysis_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("analysis-cache")
+
+
+def test_tf18_lstmcell(real_ctx: SourceContext, analysis_cache: Path) -> None:
+    tree = tree_of(real_ctx, "1.8.0")
+    r = one(tree, "tf.nn.rnn_cell.LSTMCell", analysis_cache)
+    assert r.status == "resolved"
+    assert r.defined_in is not None and r.defined_in.path == "tensorflow/python/ops/rnn_cell_impl.py"
+    w = weights(r)
+    k = w["kernel"]
+    assert k.shape == [96, 256]
+    assert k.initializer.kind == "glorot_uniform"
+    assert k.fallback is True
+    assert k.initializer.limit == pytest.approx(math.sqrt(6 / 352))
+    notes = " | ".join(h.note for h in k.provenance)
+    assert "add_variable" in notes and "get_variable" in notes and "_get_default_initializer" in notes
+    paths = [h.path for h in k.provenance]
+    assert paths[0] == "tensorflow/python/ops/rnn_cell_impl.py"
+    assert "tensorflow/python/layers/base.py" in paths
+    assert "tensorflow/python/ops/variable_scope.py" in paths
+    assert w["bias"].shape == [256] and w["bias"].initializer.kind == "zeros"
+    [adj] = w["bias"].runtime_adjustments
+    assert adj.kind == "forget_bias" and adj.value == 1.0
+    assert r.facts["gate_order"]["value"] == ["i", "j", "f", "o"]
+    assert_hops_real(tree, r)
+
+
+def test_tf110_lstmcell_chain_differs(real_ctx: SourceContext, analysis_cache: Path) -> None:
+    tree = tree_of(real_ctx, "1.10.0")
+    r = one(tree, "tf.nn.rnn_cell.LSTMCell", analysis_cache)
+    w = weights(r)
+    k = w["kernel"]
+    assert (k.shape, k.initializer.kind, k.fallback) == ([96, 256], "glorot_uniform", True)
+    assert k.initializer.limit == pytest.approx(math.sqrt(6 / 352))
+    codes = [h.code for h in k.provenance]
+    assert any("initializer or scope.initializer" in c for c in codes)
+    assert any(h.path == "tensorflow/python/keras/engine/base_layer.py" and "glorot_uniform" in h.code
+               for h in k.provenance)
+    assert not any("_get_default_initializer" in h.note for h in k.provenance)
+    assert w["bias"].initializer.kind == "zeros"
+    assert w["bias"].runtime_adjustments[0].value == 1.0
+    assert_hops_real(tree, r)
+
+
+def test_tf18_grucell(real_ctx: SourceContext, analysis_cache: Path) -> None:
+    tree = tree_of(real_ctx, "1.8.0")
+    r = one(tree, "tf.nn.rnn_cell.GRUCell", analysis_cache)
+    w = weights(r)
+    assert w["gates/bias"].initializer.kind == "constant"
+    assert w["gates/bias"].initializer.params == {"value": 1.0}
+    assert w["candidate/bias"].initializer.kind == "zeros"
+    assert w["gates/kernel"].initializer.kind == "glorot_uniform"
+    assert w["candidate/kernel"].initializer.kind == "glorot_uniform"
+    assert_hops_real(tree, r)
+
+
+def test_tf18_peepholes_projection(real_ctx: SourceContext, analysis_cache: Path) -> None:
+    tree = tree_of(real_ctx, "1.8.0")
+    r = one(tree, "tf.nn.rnn_cell.LSTMCell[use_peepholes=True,num_proj=16]", analysis_cache)
+    w = weights(r)
+    assert w["kernel"].shape == [48, 256]  # h_depth = num_proj
+    assert w["w_f_diag"].shape == [64] and w["w_f_diag"].condition == "self._use_peepholes"
+    assert w["projection/kernel"].shape == [64, 16]
+    assert all(x.initializer.kind == "glorot_uniform" for n, x in w.items() if n != "bias")
+
+
+def test_tf215_keras_lstm_and_compat_cell(real_ctx: SourceContext, analysis_cache: Path) -> None:
+    tree = tree_of(real_ctx, "2.15.0")
+    r = one(tree, "tf.keras.layers.LSTM", analysis_cache)
+    assert r.status == "resolved"
+    assert r.defined_in is not None and r.defined_in.package == "keras"
+    w = weights(r)
+    assert w["kernel"].initializer.kind == "glorot_uniform"
+    assert w["recurrent_kernel"].initializer.kind == "orthogonal"
+    assert w["recurrent_kernel"].initializer.params["gain"] == 1.0
+    parts = w["bias"].initializer.params["parts"]
+    assert [(p["initializer"].kind, p["start"], p["stop"]) for p in parts] == [
+        ("zeros", 0, 64), ("ones", 64, 128), ("zeros", 128, 256)]
+    assert_hops_real(tree, r)
+    c = one(tree, "tf.nn.rnn_cell.LSTMCell", analysis_cache)
+    assert c.symbol == "tf.compat.v1.nn.rnn_cell.LSTMCell"
+    assert c.defined_in is not None and c.defined_in.path == "keras/src/layers/rnn/legacy_cells.py"
+    assert weights(c)["kernel"].initializer.kind == "glorot_uniform"
+
+
+@dataclass
+class Overlay:
+    """A copy of a release tree with some files edited (reads fall through to the base tree)."""
+
+    base: SourceTree
+    edits: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def release(self) -> str:
+        return self.base.release
+
+    @property
+    def kind(self) -> str:
+        return "dir"
+
+    @property
+    def packages(self) -> list:  # type: ignore[type-arg]
+        return []
+
+    @property
+    def stats(self):  # type: ignore[no-untyped-def]
+        return self.base.stats
+
+    def read_text(self, path: str) -> str | None:
+        return self.edits.get(path, self.base.read_text(path))
+
+    def exists(self, path: str) -> bool:
+        return self.base.exists(path)
+
+    def list(self, prefix: str) -> list[str]:
+        return self.base.list(prefix)
+
+    def package_of(self, path: str) -> str | None:
+        return self.base.package_of(path)
+
+
+def test_mutations_follow_the_source(real_ctx: SourceContext) -> None:
+    base = tree_of(real_ctx, "1.8.0")
+    vs = "tensorflow/python/ops/variable_scope.py"
+    cells = "tensorflow/python/ops/rnn_cell_impl.py"
+    vs_text = base.read_text(vs) or ""
+    cell_text = base.read_text(cells) or ""
+    old = "initializer = init_ops.glorot_uniform_initializer()"
+    assert old in vs_text and "constant_initializer(1.0, dtype=self.dtype)" in cell_text
+    tree = Overlay(base, {
+        vs: vs_text.replace(old, "initializer = init_ops.orthogonal_initializer()"),
+        cells: cell_text.replace("constant_initializer(1.0, dtype=self.dtype)",
+                                 "constant_initializer(2.0, dtype=self.dtype)"),
+    })
+    specs: list[SymbolSpec] = [parse_symbol("tf.nn.rnn_cell.LSTMCell"), parse_symbol("tf.nn.rnn_cell.GRUCell")]
+    lstm, gru = analyze(tree, specs, Dims(), cache_dir=None)  # type: ignore[arg-type]
+    k = weights(lstm)["kernel"]
+    assert k.initializer.kind == "orthogonal" and k.fallback
+    assert k.initializer.params == {"gain": 1.0}
+    assert weights(gru)["gates/bias"].initializer.params == {"value": 2.0}
+
+
+def test_tf18_whole_default_set(real_ctx: SourceContext, analysis_cache: Path) -> None:
+    tree = tree_of(real_ctx, "1.8.0")
+    results = analyze(tree, DEFAULT_SYMBOLS, Dims(), cache_dir=analysis_cache)
+    assert [r.status for r in results] == ["resolved"] * len(DEFAULT_SYMBOLS)
+    by = {r.symbol: weights(r) for r in results}
+    assert by["tf.get_variable"]["v"].initializer.kind == "glorot_uniform"
+    assert by["tf.get_variable"]["v"].shape == [32, 64]
+    assert by["tf.layers.Dense"]["kernel"].fallback
+    assert by["tf.keras.layers.Conv2D"]["kernel"].shape == [3, 3, 3, 8]
+    assert by["tf.keras.layers.Conv2D"]["kernel"].initializer.limit == pytest.approx(math.sqrt(6 / (27 + 72)))
+    assert by["tf.keras.layers.Embedding"]["embeddings"].shape == [100, 16]
+    assert by["tf.keras.layers.BatchNormalization"]["gamma"].initializer.kind == "ones"
+    for r in results:
+        assert_hops_real(tree, r)
+    # warm: the same answers again from the result cache
+    again = analyze(tree, DEFAULT_SYMBOLS, Dims(), cache_dir=analysis_cache)
+    assert [w.initializer.kind for r in again for w in r.weights] == [
+        w.initializer.kind for r in results for w in r.weights]
