@@ -21,6 +21,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from packaging.utils import parse_wheel_filename
+
 from tfinit_audit.sources import CompositeTree, SourceContext, open_tree
 from tfinit_audit.versions import resolve_versions
 
@@ -39,9 +41,16 @@ WANTED = {
 SKIP = re.compile(r"(_test\.py$|/tests?/|/testing/|/benchmarks?/)")
 
 
+BASENAMES = {"rnn_cell_impl.py", "base.py", "base_layer.py", "variable_scope.py", "init_ops.py",
+             "recurrent.py", "recurrent_v2.py", "lstm.py", "gru.py", "simple_rnn.py",
+             "base_rnn.py", "initializers.py", "__init__.py", "initializers_v1.py",
+             "initializers_v2.py"}  # a cheap filter before the patterns below
+
+
 def audit_paths(tree: CompositeTree) -> dict[str, list[str]]:
     """The files of each kind this release has, found in its own file list."""
-    allp = [p for p in tree.list("") if not SKIP.search(p)]
+    allp = [p for p in tree.list("")
+            if p[p.rfind("/") + 1 :] in BASENAMES and not SKIP.search(p)]
     out: dict[str, list[str]] = {}
     for label, pattern in WANTED.items():
         rx = re.compile(pattern)
@@ -80,13 +89,31 @@ def run_fetch(versions: list[str], cache: Path) -> dict[str, object]:
             "search": max(search_time.values(), default=0.0)}
 
 
-def pip_download(urls: list[str]) -> tuple[float, int]:
+def pip_args(filename: str) -> list[str]:
+    """``pip download`` arguments that select exactly this wheel (its name, version, tags)."""
+    name, version, _, tags = parse_wheel_filename(filename)
+    args = [f"{name}=={version}", "--only-binary=:all:"]
+    tag = sorted(tags, key=str)[0]
+    if tag.interpreter.startswith("cp"):
+        args += ["--implementation", "cp", "--python-version", tag.interpreter[2:],
+                 "--abi", tag.abi]
+    for plat in sorted({t.platform for t in tags} - {"any"}):
+        args += ["--platform", plat]
+    return args
+
+
+def pip_download(filenames: list[str]) -> tuple[float, int]:
+    """The naive way, run now: ``pip download --no-deps`` of each wheel, one after another."""
     dest = Path(tempfile.mkdtemp(prefix="tfa-pip-"))
     try:
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir",
-                        "-q", "-d", str(dest), *urls], check=True)
+        for fn in filenames:
+            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
+                            "--no-cache-dir", "-q", "-d", str(dest), *pip_args(fn)], check=True)
         wall = time.perf_counter() - t0
+        got = sorted(f.name for f in dest.iterdir())
+        if got != sorted(filenames):
+            raise SystemExit(f"pip downloaded {got}, expected {sorted(filenames)}")
         return wall, sum(f.stat().st_size for f in dest.iterdir())
     finally:
         shutil.rmtree(dest, ignore_errors=True)
@@ -103,7 +130,10 @@ def main() -> int:
     cache = Path(tempfile.mkdtemp(prefix="tfa-bench-cache-"))
     try:
         cold = run_fetch(args.versions, cache)
-        warm = run_fetch(args.versions, cache)
+        # warm: median of three runs (the machine is shared; one run is noisy)
+        warms = sorted((run_fetch(args.versions, cache) for _ in range(3)),
+                       key=lambda r: r["wall"])  # type: ignore[arg-type,return-value]
+        warm = warms[1]
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 
@@ -130,9 +160,9 @@ def main() -> int:
                 print(f"  {label}: {', '.join(paths) or '(none in this release)'}")
     cold_b = sum(p["bytes"] for p in cold["per"]) + cold["index_bytes"]  # type: ignore
     if not args.skip_pip:
-        urls = [u for p in cold["per"] for (_, u, _) in p["wheels"]]  # type: ignore
-        pip_wall, pip_bytes = pip_download(urls)
-        print(f"\npip download --no-deps of the same {len(urls)} wheels: {pip_wall:.1f} s, "
+        files = [f for p in cold["per"] for (f, _, _) in p["wheels"]]  # type: ignore
+        pip_wall, pip_bytes = pip_download(files)
+        print(f"\npip download --no-deps of the same {len(files)} wheels: {pip_wall:.1f} s, "
               f"{pip_bytes:,} bytes")
         print(f"ratio pip/cold: time x{pip_wall / cold['wall']:.0f}, "  # type: ignore
               f"bytes x{pip_bytes / cold_b:.0f};  pip/warm time x"

@@ -113,3 +113,16 @@ def test_github_layout_gives_the_same_bytes(real_ctx: SourceContext, real_cache:
         if pypi.exists(p):
             assert gh.read_bytes(p) == pypi.read_bytes(p), p
     assert json.loads(json.dumps(gh.refresh_stats().__dict__))["requests"] > 0
+
+
+def test_fast_directory_parser_agrees_with_zipfile_on_a_real_wheel(real_ctx: SourceContext,
+                                                                   tmp_path: Path) -> None:
+    tree = open_tree("pypi", "1.8.0", ctx=real_ctx)
+    wheel = tree.parts[0].wheel  # type: ignore[attr-defined]
+    from tfinit_audit.sources.wheel import RemoteWheel
+
+    fresh = RemoteWheel(wheel.url, filename=wheel.filename, sha256=wheel.sha256, size=wheel.size,
+                        http=real_ctx.http, cache=Cache(tmp_path))
+    fast = fresh._read_directory_fast()
+    assert fast == fresh._read_directory_remote()
+    assert len(fast) > 4000

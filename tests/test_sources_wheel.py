@@ -301,3 +301,17 @@ def test_neighbouring_members_share_one_request(pub: Published, server: Loopback
     got = w.read_many(names)
     assert [got[n] for n in names] == [f"X = {i}\n".encode() * 500 for i in range(20)]
     assert w.counter.requests - before == 1  # adjacent in the archive: one coalesced range
+
+
+def test_fast_directory_parser_agrees_with_zipfile(pub: Published, tmp_path: Path) -> None:
+    fast = remote(pub, tmp_path / "a")._read_directory_fast()
+    slow = remote(pub, tmp_path / "b")._read_directory_remote()  # zipfile via remotezip
+    assert fast == slow and len(fast) > 50
+
+
+def test_unusual_archive_goes_to_zipfile(index: FakeIndex, tmp_path: Path) -> None:
+    """Bytes before the archive (self-extractor style): zipfile's offset repair is used."""
+    name, data = build_wheel("tensorflow", "1.8.0", tf_files(3), purelib=True, filler=70_000)
+    pub = index.add_file("tensorflow", name, b"#!prefix\n" * 100 + data)
+    w = remote(pub, tmp_path)
+    assert w.read(MEMBER).decode() == RNN

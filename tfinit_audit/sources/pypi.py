@@ -84,8 +84,12 @@ class WheelPart:
     def metadata(self) -> dict[str, list[str]]:
         """Header fields of ``*.dist-info/METADATA`` (multi-valued), empty if none."""
         if self._meta is None:
-            names = [n for n in self.paths() if n.endswith(".dist-info/METADATA")
-                     and n.count("/") == 1]
+            paths = self.paths()
+            dist = self.package.name.replace("-", "_")
+            guess = f"{dist}-{self.package.version}.dist-info/METADATA"
+            names = [guess] if guess in paths else [
+                n for n in paths if n.endswith(".dist-info/METADATA") and n.count("/") == 1
+            ]
             text = self.read(self.paths()[names[0]]).decode("utf-8", "replace") if names else ""
             self._meta = parse_metadata(text)
         return self._meta
