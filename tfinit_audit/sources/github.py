@@ -92,12 +92,21 @@ class GitHubClient:
         return value
 
     def tags(self, repo: str, counter: Counter) -> list[str]:
-        """Tag names of ``repo`` starting with ``v`` (for companions when no index is reachable)."""
+        """Tag names of ``repo`` starting with ``v`` (for companions when no index is reachable);
+        cached briefly, and used at any age when offline."""
+        ident = f"{self.api}|{repo}"
+        cached = self.cache.get_fresh("github-tags", ident, "v", None if self.offline else 600.0)
+        if cached is not None:
+            return list(cached)
+        if self.offline:
+            raise FetchError(f"offline: the tag list of {repo} is not in the cache")
         url = f"{self.api}/repos/{repo}/git/matching-refs/tags/v"
         res = self.http.get(url, headers=self.headers, counter=counter, what=f"{repo} tags")
         if res.status_code >= 400:
             raise FetchError(f"GitHub tags of {repo}: HTTP {res.status_code}")
-        return [r["ref"].rsplit("/", 1)[-1] for r in res.json()]
+        tags = [r["ref"].rsplit("/", 1)[-1] for r in res.json()]
+        self.cache.put_timed("github-tags", ident, "v", tags)
+        return tags
 
     def raw_file(self, repo: str, tag: str, path: str, sha: str | None, counter: Counter) -> bytes:
         if sha:
