@@ -264,10 +264,20 @@ def source_of(obj):
         except Exception:
             path = None
     line = None
-    try:
-        line = inspect.getsourcelines(target)[1]
-    except Exception:
-        pass
+    code = getattr(target, "__code__", None)
+    if code is not None:
+        line = code.co_firstlineno
+    elif path and inspect.isclass(target):
+        # cheap: inspect.getsourcelines parses the whole module (seconds for big TF files)
+        pat = re.compile(r"^\s*class\s+%s\b" % re.escape(target.__name__))
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                for n, text in enumerate(fh, 1):
+                    if pat.match(text):
+                        line = n
+                        break
+        except (IOError, OSError):
+            pass
     return {
         "module": getattr(target, "__module__", None),
         "qualname": getattr(target, "__qualname__", getattr(target, "__name__", None)),
@@ -413,45 +423,73 @@ def seed_all(tf, seed, graph_mode):
         pass
 
 
-def build_graph(tf, fam, obj, name, dims, args, seed, want_forward):
-    """Graph mode (TF1 everywhere, v1 cells / tf.layers / get_variable in TF2)."""
+def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward):
+    """Graph mode (TF1 everywhere; v1 cells, tf.layers and get_variable in TF2).
+
+    One graph and one session per symbol: instance i is built in variable scope "seed<i>"; the
+    graph-level seed is seeds[0] and every instance's ops get their own op-level seeds, so the
+    instances are independent draws. Returns one (instance, records, scopes) per seed.
+    """
     import numpy as np
     g = tf.Graph()
+    built = []
     with g.as_default():
-        seed_all(tf, seed, True)
+        tf.compat.v1.set_random_seed(seeds[0])
+        random.seed(seeds[0])
+        np.random.seed(seeds[0])
         last = name.split(".")[-1]
         units = dims.get("units", 64)
         input_dim = dims.get("input_dim", 32)
         forward = None
-        if fam == "get_variable":
-            with tf.compat.v1.variable_scope("probe"):
-                obj("v", shape=[input_dim, units], **args)
-            instance = obj
-        elif fam == "v1_cell":
-            kwargs = dict(args)
-            instance = obj(units, **kwargs)
-            inputs = tf.zeros([1, input_dim], tf.float32)
-            state = instance.zero_state(1, tf.float32)
-            out = instance(inputs, state)
-            forward = (state, out)
-        else:
-            pos, kwargs, shape, dtype = layer_ctor(last, dims, args)
-            instance = obj(*pos, **kwargs)
-            if fam == "keras_cell":
-                instance.build(tf.TensorShape([None, input_dim]))
-            else:
-                instance(tf.zeros(shape, getattr(tf, dtype)))
-        variables = tf.compat.v1.global_variables()
+        for i, _seed in enumerate(seeds):
+            before = set(id(v) for v in tf.compat.v1.global_variables())
+            with tf.compat.v1.variable_scope("seed%d" % i):
+                if fam == "get_variable":
+                    obj("v", shape=[input_dim, units], **args)
+                    instance = obj
+                elif fam == "v1_cell":
+                    instance = obj(units, **dict(args))
+                    inputs = tf.zeros([1, input_dim], tf.float32)
+                    state = instance.zero_state(1, tf.float32)
+                    out = instance(inputs, state)
+                    if i == 0:
+                        forward = (state, out)
+                elif fam == "v1_layer":
+                    pos, kwargs, shape, dtype = layer_ctor(last, dims, args)
+                    instance = obj(*pos, **kwargs)
+                    instance(tf.zeros(shape, getattr(tf, dtype)))
+                else:
+                    pos, kwargs, shape, dtype = layer_ctor(last, dims, args)
+                    instance = obj(*pos, **kwargs)
+                    keras_build(tf, fam, instance, shape, input_dim)
+            new = [v for v in tf.compat.v1.global_variables() if id(v) not in before]
+            built.append((instance, new))
+        all_vars = [v for _, vs in built for v in vs]
         with tf.compat.v1.Session(graph=g) as sess:
             sess.run(tf.compat.v1.global_variables_initializer())
-            values = sess.run(variables)
+            values = sess.run(all_vars)
             adjust = None
             if want_forward and forward is not None:
-                adjust = forget_step(tf, sess, instance, variables, forward)
-        scopes = scope_names(instance) | {"probe"}
-        recs = [(var_name(v), var_shape(v), var_dtype(v), np.asarray(val),
-                 bool(getattr(v, "trainable", True))) for v, val in zip(variables, values)]
-        return instance, recs, scopes, adjust
+                adjust = forget_step(tf, sess, built[0][0], built[0][1], forward)
+    out_list = []
+    k = 0
+    for instance, vs in built:
+        scopes = scope_names(instance) | set("seed%d" % i for i in range(len(seeds)))
+        recs = []
+        for v in vs:
+            recs.append((var_name(v), var_shape(v), var_dtype(v), np.asarray(values[k]),
+                         bool(getattr(v, "trainable", True))))
+            k += 1
+        out_list.append((instance, recs, scopes))
+    return out_list, adjust
+
+
+def keras_build(tf, fam, instance, shape, input_dim):
+    """Create the weights by build() with the input shape: no forward graph needed."""
+    if fam == "keras_cell":
+        instance.build((None, input_dim))
+    else:
+        instance.build(tuple([None] + list(shape[1:])))
 
 
 def forget_step(tf, sess, cell, variables, forward):
@@ -482,10 +520,7 @@ def build_eager(tf, fam, obj, name, dims, args, seed):
     input_dim = dims.get("input_dim", 32)
     pos, kwargs, shape, dtype = layer_ctor(last, dims, args)
     instance = obj(*pos, **kwargs)
-    if fam == "keras_cell":
-        instance.build((None, input_dim))
-    else:
-        instance(np.zeros(shape, dtype=dtype))
+    keras_build(tf, fam, instance, shape, input_dim)
     recs = []
     seen = set()
     for v in instance.weights:
@@ -495,7 +530,7 @@ def build_eager(tf, fam, obj, name, dims, args, seed):
         val = v.numpy() if hasattr(v, "numpy") else np.asarray(v)
         recs.append((var_name(v), var_shape(v), var_dtype(v), np.asarray(val),
                      bool(getattr(v, "trainable", True))))
-    return instance, recs, scope_names(instance), None
+    return instance, recs, scope_names(instance)
 
 
 def probe_symbol(tf, spec, dims, seeds, cap):
@@ -515,34 +550,41 @@ def probe_symbol(tf, spec, dims, seeds, cap):
         return res
     graph_mode = fam in ("get_variable", "v1_cell", "v1_layer") or not tf.executing_eagerly()
     res["mode"] = "graph" if graph_mode else "eager"
+    # graph mode: one graph seeded with seeds[0]; the other labels name independent instances
+    res["seeding"] = "graph" if graph_mode else "global seed per build"
     rng = np.random.RandomState(12345)
     weights = {}
     order = []
     want_forward = fam == "v1_cell" and "LSTM" in name.split(".")[-1]
-    for i, seed in enumerate(seeds):
-        try:
-            if graph_mode:
-                inst, recs, scopes, adjust = build_graph(tf, fam, obj, name, dims, args, seed,
-                                                         want_forward and i == 0)
-            else:
-                inst, recs, scopes, adjust = build_eager(tf, fam, obj, name, dims, args, seed)
-        except Exception as e:
-            tb = traceback.format_exception_only(type(e), e)[-1].strip()
-            res["status"] = "unavailable"
-            res["message"] = tb[:500]
-            return res
+    adjust = None
+    try:
+        if graph_mode:
+            runs, adjust = build_graph(tf, fam, obj, name, dims, args, seeds, want_forward)
+        else:
+            runs = [build_eager(tf, fam, obj, name, dims, args, seed) for seed in seeds]
+    except Exception as e:
+        tb = traceback.format_exception_only(type(e), e)[-1].strip()
+        res["status"] = "unavailable"
+        res["message"] = tb[:500]
+        return res
+    for i, (seed, (inst, recs, scopes)) in enumerate(zip(seeds, runs)):
         if i == 0:
             res["class"] = type(inst).__name__ if fam != "get_variable" else name
-            if fam != "get_variable":
+            if fam != "get_variable" and type(inst) is not obj:
                 res["runtime_source"] = source_of(type(inst))
             res["initializers"] = collect_initializers(inst) if fam != "get_variable" else {}
             if adjust is not None:
                 res["adjustments"] = {"forget_bias": adjust}
-        for full, shape, dtype, val, trainable in recs:
+        same_layout = i > 0 and len(recs) == len(order)
+        for j, (full, shape, dtype, val, trainable) in enumerate(recs):
             short = short_name(full, scopes)
+            if same_layout and short not in weights:
+                short = order[j]  # same creation order, scope named differently
             w = weights.get(short)
             if w is None:
                 if i > 0:
+                    res.setdefault("notes", []).append(
+                        "instance %d created %s, unlike instance 0" % (i, full))
                     continue
                 w = {"name": short, "full_name": full, "shape": shape, "dtype": dtype,
                      "trainable": trainable, "summary": summary(val), "values": []}
@@ -618,4 +660,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    sys.stderr.flush()
+    # A throw-away process: skip interpreter teardown (TF's atexit hooks and thread joins
+    # take a second or more and can hang); the JSON is already flushed.
+    os._exit(code)
