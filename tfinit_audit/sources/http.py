@@ -47,7 +47,7 @@ RETRYABLE = (requests.ConnectionError, requests.Timeout, requests.exceptions.Chu
              requests.exceptions.ContentDecodingError)
 
 
-MAX_CONNECTIONS = 8  # per host; requests beyond wait for a free keep-alive connection
+MAX_CONNECTIONS = 10  # per host; requests beyond wait for a free keep-alive connection
 
 
 def make_session(

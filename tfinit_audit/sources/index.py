@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -227,12 +228,18 @@ def parse_html_page(text: str, base_url: str) -> list[IndexFile]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
+def _version(text: str) -> Version:
+    """Version objects shared between the many files of one release (1,700+ for tensorflow)."""
+    return Version(text)
+
+
 def _version_of(filename: str) -> tuple[Version | None, bool]:
     try:
         if filename.endswith(".whl"):
             parts = filename.split("-")
             if len(parts) in (5, 6):  # name-ver[-build]-py-abi-plat.whl; full parse not needed
-                return Version(parts[1]), True
+                return _version(parts[1]), True
             return parse_wheel_filename(filename)[1], True
         return parse_sdist_filename(filename)[1], False
     except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):

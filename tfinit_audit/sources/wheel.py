@@ -42,7 +42,7 @@ TAIL_BYTES = 256 * 1024  # first read at the end of the wheel: end record + smal
 COALESCE_GAP = 32 * 1024  # members closer than this are fetched in one range request
 COALESCE_SPAN = 4 * 1024 * 1024
 DEFAULT_MAX_DOWNLOAD = int(os.environ.get("TFINIT_AUDIT_MAX_DOWNLOAD", str(2 * 1024**3)))
-FETCH_WORKERS = 8
+FETCH_WORKERS = 4  # per wheel: one release must not take every connection of the pool
 
 ProgressFn = Callable[[str, int, int | None], None]  # (what, bytes done, total or None)
 
