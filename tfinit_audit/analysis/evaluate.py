@@ -103,6 +103,8 @@ class Obj(Value):
     cls: ClassV = field(default_factory=ClassV)
     attrs: dict[str, Value] = field(default_factory=dict)
     attr_lines: dict[str, Hop] = field(default_factory=dict)
+    # constructor call not run yet: objects nobody looks at (name scopes, specs) stay cheap
+    pending: tuple[Any, ...] | None = None
 
 
 @dataclass(eq=False)
@@ -389,6 +391,13 @@ class Program:
 
     # --- classes --------------------------------------------------------------------------
     def bases(self, cls: ClassV) -> list[ClassV]:
+        cache: dict[int, list[ClassV]] = self.__dict__.setdefault("_bases_cache", {})
+        key = id(cls.node)
+        if key not in cache:
+            cache[key] = self._bases(cls)
+        return cache[key]
+
+    def _bases(self, cls: ClassV) -> list[ClassV]:
         out: list[ClassV] = []
         assert cls.node is not None and cls.mod is not None
         for b in cls.node.bases:
@@ -430,13 +439,9 @@ class Program:
             chain = chain[idx + 1 :] if idx is not None else []
         for c in chain:
             assert c.node is not None
-            for st in c.node.body:
-                if isinstance(st, ast.FunctionDef | ast.AsyncFunctionDef) and st.name == name:
-                    return c, st
-                if isinstance(st, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id == name for t in st.targets
-                ):
-                    return c, st
+            st = _members(c.node).get(name)
+            if st is not None:
+                return c, st
         return None
 
     def member_value(self, cls: ClassV, name: str, obj: Value | None, after: ClassV | None = None) -> Value:
@@ -502,13 +507,13 @@ class Program:
             if p.arg not in env:
                 if d is None:
                     return None
-                env[p.arg] = with_hops(self.eval(d, frame), [f.mod.hop(d.lineno, f"default {p.arg}={ast.unparse(d)}")])
-                where[p.arg] = f.mod.hop(d.lineno, f"default {p.arg}={ast.unparse(d)}")
+                env[p.arg] = with_hops(self.eval(d, frame), [f.mod.hop(d.lineno, f"default {p.arg}={_unparse(d)}")])
+                where[p.arg] = f.mod.hop(d.lineno, f"default {p.arg}={_unparse(d)}")
         for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True):
             if p.arg not in env:
                 if d is None:
                     return None
-                env[p.arg] = with_hops(self.eval(d, frame), [f.mod.hop(d.lineno, f"default {p.arg}={ast.unparse(d)}")])
+                env[p.arg] = with_hops(self.eval(d, frame), [f.mod.hop(d.lineno, f"default {p.arg}={_unparse(d)}")])
         if a.vararg is not None:
             env[a.vararg.arg] = SeqV(items=extra_pos)
         if a.kwarg is not None:
@@ -600,7 +605,16 @@ class Program:
         if init is not None:
             return init
         obj = Obj(cls=cls)
-        ctor = self.member_value(cls, "__init__", obj)
+        obj.pending = (args, kwargs, site)
+        return obj
+
+    def force(self, obj: Obj) -> Obj:
+        """Run a lazily instantiated object's ``__init__`` (first time it is looked at)."""
+        if obj.pending is None:
+            return obj
+        args, kwargs, site = obj.pending
+        obj.pending = None
+        ctor = self.member_value(obj.cls, "__init__", obj)
         if isinstance(ctor, FuncV):
             self.call(ctor, args, kwargs, site)
         return obj
@@ -659,7 +673,7 @@ class Program:
             except Fixed:
                 continue
             if isinstance(v, ClassV | FuncV):
-                return v, (line, f"identifier {ident!r} -> {ast.unparse(expr)}")
+                return v, (line, f"identifier {ident!r} -> {_unparse(expr)}")
         if ident in mod.defs:
             v = self.global_value(mod, ident)
             if isinstance(v, ClassV | FuncV):
@@ -737,7 +751,7 @@ class Program:
                     try:
                         params[k] = concrete(v)
                     except KeyError:
-                        params[k] = ast.unparse(ast.Constant(None)) if False else f"<{_describe(v)}>"
+                        params[k] = _unparse(ast.Constant(None)) if False else f"<{_describe(v)}>"
                 assert owner.mod is not None
                 hops.append(owner.mod.hop(node.lineno, f"{owner.name}.__init__ defaults give the parameters"))
         ini = vocab.canonical(kind, params)
@@ -818,7 +832,7 @@ class Program:
     def exec_if(self, st: ast.If, frame: Frame) -> Return | RaiseSig | None:
         cond = self.eval(st.test, frame)
         t = truth(cond)
-        text = ast.unparse(st.test)
+        text = _unparse(st.test)
         if t is True:
             frame.conds.append(text)
             try:
@@ -865,12 +879,13 @@ class Program:
             if isinstance(v, SeqV) and len(v.items) == len(target.elts):
                 items = v.items
             else:
-                items = [Unknown(text=ast.unparse(target)) for _ in target.elts]
+                items = [Unknown(text=_unparse(target)) for _ in target.elts]
             for t, i in zip(target.elts, items, strict=True):
                 self.assign(t, i, frame, st)
         elif isinstance(target, ast.Attribute):
             obj = self.eval(target.value, frame)
             if isinstance(obj, Obj):
+                self.force(obj)
                 hop = frame.mod.hop(st.lineno, f"{frame.func_name}: self.{target.attr} = {_describe(v)}")
                 obj.attrs[target.attr] = with_hops(v, [hop]) if not isinstance(v, Obj) else v
                 obj.attr_lines[target.attr] = hop
@@ -890,7 +905,7 @@ class Program:
         self.steps += 1
         m = getattr(self, "_e_" + type(e).__name__, None)
         if m is None:
-            return Unknown(text=ast.unparse(e), path=frame.mod.path, line=getattr(e, "lineno", 0))
+            return Unknown(text=_unparse(e), path=frame.mod.path, line=getattr(e, "lineno", 0))
         return m(e, frame)  # type: ignore[no-any-return]
 
     def _e_Constant(self, e: ast.Constant, frame: Frame) -> Value:  # noqa: N802
@@ -913,7 +928,7 @@ class Program:
         return self.getattr(self.eval(e.value, frame), e.attr, e, frame)
 
     def getattr(self, obj: Value, attr: str, e: ast.expr | None, frame: Frame | None) -> Value:
-        text = ast.unparse(e) if e is not None else attr
+        text = _unparse(e) if e is not None else attr
         if isinstance(obj, ModuleV):
             if attr in _DTYPES and obj.dotted.endswith("dtypes"):
                 return DType(name=attr)
@@ -935,6 +950,7 @@ class Program:
                 return pv
             return Unknown(text=text)
         if isinstance(obj, Obj):
+            self.force(obj)
             if attr in obj.attrs:
                 return obj.attrs[attr]
             if attr == "__class__":
@@ -1020,7 +1036,7 @@ class Program:
                 if isinstance(init_arg, Const) and init_arg.value is None and isinstance(f, FuncV):
                     kw = next((k for k in e.keywords if k.arg == "initializer"), None)
                     line = kw.value.lineno if kw is not None else e.lineno
-                    expr = ast.unparse(kw.value) if kw is not None else "initializer"
+                    expr = _unparse(kw.value) if kw is not None else "initializer"
                     hop = frame.mod.hop(line, f"{frame.func_name}: passes {expr} = None on to {f.name}")
                     try:
                         self.call(f, args, kwargs, (frame, e), follow=True)
@@ -1048,7 +1064,7 @@ class Program:
             if t is None:
                 if i == len(e.values) - 1:
                     return cur
-                return Unknown(text=ast.unparse(e), path=frame.mod.path, line=e.lineno)
+                return Unknown(text=_unparse(e), path=frame.mod.path, line=e.lineno)
             if isinstance(e.op, ast.Or) and t:
                 return cur
             if isinstance(e.op, ast.And) and not t:
@@ -1059,13 +1075,13 @@ class Program:
         v = self.eval(e.operand, frame)
         if isinstance(e.op, ast.Not):
             t = truth(v)
-            return Unknown(text=ast.unparse(e)) if t is None else Const(value=not t)
+            return Unknown(text=_unparse(e)) if t is None else Const(value=not t)
         if isinstance(v, Const) and isinstance(v.value, int | float):
             if isinstance(e.op, ast.USub):
                 return Const(value=-v.value)
             if isinstance(e.op, ast.UAdd):
                 return v
-        return Unknown(text=ast.unparse(e))
+        return Unknown(text=_unparse(e))
 
     def _e_Compare(self, e: ast.Compare, frame: Frame) -> Value:  # noqa: N802
         left = self.eval(e.left, frame)
@@ -1074,7 +1090,7 @@ class Program:
             right = self.eval(rx, frame)
             r = _compare(op, left, right)
             if r is None:
-                return Unknown(text=ast.unparse(e), path=frame.mod.path, line=e.lineno)
+                return Unknown(text=_unparse(e), path=frame.mod.path, line=e.lineno)
             result = result and r
             left = right
         return Const(value=result)
@@ -1085,7 +1101,7 @@ class Program:
             return self.eval(e.body, frame)
         if t is False:
             return self.eval(e.orelse, frame)
-        return Unknown(text=ast.unparse(e), path=frame.mod.path, line=e.lineno)
+        return Unknown(text=_unparse(e), path=frame.mod.path, line=e.lineno)
 
     def _e_Tuple(self, e: ast.Tuple, frame: Frame) -> Value:  # noqa: N802
         return SeqV(items=self._elts(e.elts, frame), kind="tuple")
@@ -1098,7 +1114,7 @@ class Program:
         for x in elts:
             if isinstance(x, ast.Starred):
                 v = self.eval(x.value, frame)
-                out.extend(v.items if isinstance(v, SeqV) else [Unknown(text=ast.unparse(x))])
+                out.extend(v.items if isinstance(v, SeqV) else [Unknown(text=_unparse(x))])
             else:
                 out.append(self.eval(x, frame))
         return out
@@ -1123,26 +1139,26 @@ class Program:
                     return SeqV(items=obj.items[lo:hi])
                 except (KeyError, TypeError):
                     pass
-            return Unknown(text=ast.unparse(e))
+            return Unknown(text=_unparse(e))
         key = self.eval(e.slice, frame)
         if isinstance(obj, SeqV) and isinstance(key, Const) and isinstance(key.value, int):
             try:
                 return obj.items[key.value]
             except IndexError:
-                return Unknown(text=ast.unparse(e))
+                return Unknown(text=_unparse(e))
         if isinstance(obj, DictV) and isinstance(key, Const) and key.value in obj.items:
             return obj.items[key.value]
-        return Unknown(text=ast.unparse(e), path=frame.mod.path, line=e.lineno)
+        return Unknown(text=_unparse(e), path=frame.mod.path, line=e.lineno)
 
     def _comprehension(self, e: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, frame: Frame) -> Value:
         if len(e.generators) != 1:
-            return Unknown(text=ast.unparse(e))
+            return Unknown(text=_unparse(e))
         g = e.generators[0]
         it = self.eval(g.iter, frame)
         if isinstance(it, DictV):
             it = SeqV(items=[Const(value=k) for k in it.items])
         if not isinstance(it, SeqV) or len(it.items) > 256:
-            return Unknown(text=ast.unparse(e))
+            return Unknown(text=_unparse(e))
         inner = Frame(**{**frame.__dict__, "locals": dict(frame.locals)})
         items: list[Value] = []
         d = DictV()
@@ -1152,14 +1168,14 @@ class Program:
             for cond in g.ifs:
                 t = truth(self.eval(cond, inner))
                 if t is None:
-                    return Unknown(text=ast.unparse(e))
+                    return Unknown(text=_unparse(e))
                 ok = ok and t
             if not ok:
                 continue
             if isinstance(e, ast.DictComp):
                 k = self.eval(e.key, inner)
                 if not isinstance(k, Const):
-                    return Unknown(text=ast.unparse(e))
+                    return Unknown(text=_unparse(e))
                 d.items[k.value] = self.eval(e.value, inner)
             else:
                 items.append(self.eval(e.elt, inner))
@@ -1183,10 +1199,10 @@ class Program:
             elif isinstance(part, ast.FormattedValue) and part.format_spec is None and part.conversion == -1:
                 v = self.eval(part.value, frame)
                 if not isinstance(v, Const):
-                    return Unknown(text=ast.unparse(e))
+                    return Unknown(text=_unparse(e))
                 out.append(str(v.value))
             else:
-                return Unknown(text=ast.unparse(e))
+                return Unknown(text=_unparse(e))
         return Const(value="".join(out))
 
     def _e_Starred(self, e: ast.Starred, frame: Frame) -> Value:  # noqa: N802
@@ -1194,6 +1210,42 @@ class Program:
 
 
 # ----------------------------------------------------------------------------- helpers
+_MEMBERS: dict[int, tuple[ast.ClassDef, dict[str, ast.stmt]]] = {}
+
+
+def _members(node: ast.ClassDef) -> dict[str, ast.stmt]:
+    """Class-body bindings by name (a later definition wins, like Python; setters skipped)."""
+    hit = _MEMBERS.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    out: dict[str, ast.stmt] = {}
+    for st in node.body:
+        if isinstance(st, ast.FunctionDef | ast.AsyncFunctionDef):
+            if any(_unparse(d).endswith((".setter", ".deleter")) for d in st.decorator_list):
+                continue
+            out[st.name] = st
+        elif isinstance(st, ast.Assign):
+            for t in st.targets:
+                if isinstance(t, ast.Name):
+                    out[t.id] = st
+    _MEMBERS[id(node)] = (node, out)
+    return out
+
+
+_UNPARSED: dict[int, tuple[ast.AST, str]] = {}
+
+
+def _unparse(node: ast.AST) -> str:
+    """``ast.unparse`` memoized per node (module ASTs live as long as their Program)."""
+    hit = _UNPARSED.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    text = ast.unparse(node)
+    if len(_UNPARSED) > 200_000:
+        _UNPARSED.clear()
+    _UNPARSED[id(node)] = (node, text)
+    return text
+
 @dataclass
 class _ImportBinding:
     module: str
@@ -1261,7 +1313,7 @@ def _index_module(m: Module) -> None:
 def _deco_name(d: ast.expr) -> str:
     if isinstance(d, ast.Call):
         d = d.func
-    return ast.unparse(d).split(".")[-1] if not ast.unparse(d).endswith(".setter") else "setter"
+    return _unparse(d).split(".")[-1] if not _unparse(d).endswith(".setter") else "setter"
 
 
 def _is_super(c: ast.Call) -> bool:
@@ -1279,13 +1331,13 @@ def _super_init_call(fn: ast.FunctionDef) -> ast.Call | None:
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__":
             if _is_super(n):
                 return n
-            if isinstance(n.func.value, ast.Name) and n.args and ast.unparse(n.args[0]) == "self":
+            if isinstance(n.func.value, ast.Name) and n.args and _unparse(n.args[0]) == "self":
                 return n
     return None
 
 
 def _kw_text(c: ast.Call) -> str:
-    return ", ".join(ast.unparse(k) for k in c.keywords) or ", ".join(ast.unparse(a) for a in c.args)
+    return ", ".join(_unparse(k) for k in c.keywords) or ", ".join(_unparse(a) for a in c.args)
 
 
 def _exits(body: list[ast.stmt]) -> bool:
@@ -1337,7 +1389,7 @@ def _describe(v: Value) -> str:
 
 
 def _site_text(site: tuple[Frame, ast.Call] | None) -> str:
-    return ast.unparse(site[1]) if site else ""
+    return _unparse(site[1]) if site else ""
 
 
 def _shape_list(v: Value) -> list[Any] | None:

@@ -224,6 +224,8 @@ def build_layer(
                 call_kwargs[name] = _const(req[name])
     collector.active = False
     obj = p.instantiate(cls, [], call_kwargs, None)
+    if isinstance(obj, Obj):
+        p.force(obj)
     collector.active = True
     if not isinstance(obj, Obj):
         return Obj(cls=cls), [], call_kwargs
@@ -237,6 +239,8 @@ def build_layer(
     # sub-layers (an RNN's cell) whose build was not reached: build them on the step input
     built = {id(c.owner) for c in collector.captured}
     for attr, sub in list(obj.attrs.items()):
+        if isinstance(sub, Obj) and attr in ("cell", "_cell"):
+            p.force(sub)
         if isinstance(sub, Obj) and id(sub) not in built and attr in ("cell", "_cell"):
             sb = p.getattr(sub, "build", None, None)
             if isinstance(sb, FuncV):
