@@ -28,7 +28,9 @@ def main() -> None:
     ap.add_argument("--versions", nargs="+", default=["1.8.0", "2.15.0"])
     ap.add_argument("--cache", default=None, help="source cache dir (default: a temp dir)")
     args = ap.parse_args()
-    src_cache = Path(args.cache) if args.cache else Path(tempfile.mkdtemp(prefix="tfinit-bench-src-"))
+    src_cache = (
+        Path(args.cache) if args.cache else Path(tempfile.mkdtemp(prefix="tfinit-bench-src-"))
+    )
     ctx = SourceContext.create(cache_dir=src_cache)
     print(f"{'release':10} {'fetch+1st':>10} {'cold':>8} {'cold-eval':>10} {'warm':>8}  statuses")
     for v in args.versions:

@@ -30,7 +30,9 @@ def tree_of(ctx: SourceContext, version: str) -> SourceTree:
 
 def one(tree: SourceTree, symbol: str, cache: Path | None = None) -> SymbolResult:
     spec = parse_symbol(symbol)
-    default = next((s for s in DEFAULT_SYMBOLS if s.name == spec.name and s.args == spec.args), spec)
+    default = next(
+        (s for s in DEFAULT_SYMBOLS if s.name == spec.name and s.args == spec.args), spec
+    )
     [res] = analyze(tree, [default], Dims(), cache_dir=cache)
     return res
 
@@ -57,7 +59,9 @@ def test_tf18_lstmcell(real_ctx: SourceContext, analysis_cache: Path) -> None:
     tree = tree_of(real_ctx, "1.8.0")
     r = one(tree, "tf.nn.rnn_cell.LSTMCell", analysis_cache)
     assert r.status == "resolved"
-    assert r.defined_in is not None and r.defined_in.path == "tensorflow/python/ops/rnn_cell_impl.py"
+    assert (
+        r.defined_in is not None and r.defined_in.path == "tensorflow/python/ops/rnn_cell_impl.py"
+    )
     w = weights(r)
     k = w["kernel"]
     assert k.shape == [96, 256]
@@ -65,7 +69,9 @@ def test_tf18_lstmcell(real_ctx: SourceContext, analysis_cache: Path) -> None:
     assert k.fallback is True
     assert k.initializer.limit == pytest.approx(math.sqrt(6 / 352))
     notes = " | ".join(h.note for h in k.provenance)
-    assert "add_variable" in notes and "get_variable" in notes and "_get_default_initializer" in notes
+    assert (
+        "add_variable" in notes and "get_variable" in notes and "_get_default_initializer" in notes
+    )
     paths = [h.path for h in k.provenance]
     assert paths[0] == "tensorflow/python/ops/rnn_cell_impl.py"
     assert "tensorflow/python/layers/base.py" in paths
@@ -86,8 +92,10 @@ def test_tf110_lstmcell_chain_differs(real_ctx: SourceContext, analysis_cache: P
     assert k.initializer.limit == pytest.approx(math.sqrt(6 / 352))
     codes = [h.code for h in k.provenance]
     assert any("initializer or scope.initializer" in c for c in codes)
-    assert any(h.path == "tensorflow/python/keras/engine/base_layer.py" and "glorot_uniform" in h.code
-               for h in k.provenance)
+    assert any(
+        h.path == "tensorflow/python/keras/engine/base_layer.py" and "glorot_uniform" in h.code
+        for h in k.provenance
+    )
     assert not any("_get_default_initializer" in h.note for h in k.provenance)
     assert w["bias"].initializer.kind == "zeros"
     assert w["bias"].runtime_adjustments[0].value == 1.0
@@ -127,7 +135,10 @@ def test_tf215_keras_lstm_and_compat_cell(real_ctx: SourceContext, analysis_cach
     assert w["recurrent_kernel"].initializer.params["gain"] == 1.0
     parts = w["bias"].initializer.params["parts"]
     assert [(p["initializer"].kind, p["start"], p["stop"]) for p in parts] == [
-        ("zeros", 0, 64), ("ones", 64, 128), ("zeros", 128, 256)]
+        ("zeros", 0, 64),
+        ("ones", 64, 128),
+        ("zeros", 128, 256),
+    ]
     assert_hops_real(tree, r)
     c = one(tree, "tf.nn.rnn_cell.LSTMCell", analysis_cache)
     assert c.symbol == "tf.compat.v1.nn.rnn_cell.LSTMCell"
@@ -179,12 +190,20 @@ def test_mutations_follow_the_source(real_ctx: SourceContext) -> None:
     cell_text = base.read_text(cells) or ""
     old = "initializer = init_ops.glorot_uniform_initializer()"
     assert old in vs_text and "constant_initializer(1.0, dtype=self.dtype)" in cell_text
-    tree = Overlay(base, {
-        vs: vs_text.replace(old, "initializer = init_ops.orthogonal_initializer()"),
-        cells: cell_text.replace("constant_initializer(1.0, dtype=self.dtype)",
-                                 "constant_initializer(2.0, dtype=self.dtype)"),
-    })
-    specs: list[SymbolSpec] = [parse_symbol("tf.nn.rnn_cell.LSTMCell"), parse_symbol("tf.nn.rnn_cell.GRUCell")]
+    tree = Overlay(
+        base,
+        {
+            vs: vs_text.replace(old, "initializer = init_ops.orthogonal_initializer()"),
+            cells: cell_text.replace(
+                "constant_initializer(1.0, dtype=self.dtype)",
+                "constant_initializer(2.0, dtype=self.dtype)",
+            ),
+        },
+    )
+    specs: list[SymbolSpec] = [
+        parse_symbol("tf.nn.rnn_cell.LSTMCell"),
+        parse_symbol("tf.nn.rnn_cell.GRUCell"),
+    ]
     lstm, gru = analyze(tree, specs, Dims(), cache_dir=None)  # type: ignore[arg-type]
     k = weights(lstm)["kernel"]
     assert k.initializer.kind == "orthogonal" and k.fallback
@@ -201,7 +220,9 @@ def test_tf18_whole_default_set(real_ctx: SourceContext, analysis_cache: Path) -
     assert by["tf.get_variable"]["v"].shape == [32, 64]
     assert by["tf.layers.Dense"]["kernel"].fallback
     assert by["tf.keras.layers.Conv2D"]["kernel"].shape == [3, 3, 3, 8]
-    assert by["tf.keras.layers.Conv2D"]["kernel"].initializer.limit == pytest.approx(math.sqrt(6 / (27 + 72)))
+    assert by["tf.keras.layers.Conv2D"]["kernel"].initializer.limit == pytest.approx(
+        math.sqrt(6 / (27 + 72))
+    )
     assert by["tf.keras.layers.Embedding"]["embeddings"].shape == [100, 16]
     assert by["tf.keras.layers.BatchNormalization"]["gamma"].initializer.kind == "ones"
     for r in results:
@@ -209,4 +230,5 @@ def test_tf18_whole_default_set(real_ctx: SourceContext, analysis_cache: Path) -
     # warm: the same answers again from the result cache
     again = analyze(tree, DEFAULT_SYMBOLS, Dims(), cache_dir=analysis_cache)
     assert [w.initializer.kind for r in again for w in r.weights] == [
-        w.initializer.kind for r in results for w in r.weights]
+        w.initializer.kind for r in results for w in r.weights
+    ]

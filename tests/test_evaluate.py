@@ -19,7 +19,7 @@ from tfinit_audit.analysis.model import Dims, Weight
 from tfinit_audit.analysis.weights import build_layer, to_weights
 from tfinit_audit.sources.base import MemoryTree
 
-INIT_OPS = '''
+INIT_OPS = """
 import math
 
 class Initializer(object):
@@ -54,16 +54,17 @@ class VarianceScaling(Initializer):
 
 class GlorotUniform(VarianceScaling):
     def __init__(self, seed=None):
-        super(GlorotUniform, self).__init__(scale=1.0, mode="fan_avg", distribution="uniform", seed=seed)
+        super(GlorotUniform, self).__init__(
+            scale=1.0, mode="fan_avg", distribution="uniform", seed=seed)
 
 zeros_initializer = Zeros
 constant_initializer = Constant
 
 def glorot_uniform_initializer(seed=None):
     return GlorotUniform(seed=seed)
-'''
+"""
 
-INITIALIZERS = '''
+INITIALIZERS = """
 from mylib import init_ops
 from mylib.init_ops import GlorotUniform, Orthogonal, RandomUniform, Zeros, Ones
 
@@ -80,9 +81,9 @@ def get(identifier):
     if isinstance(identifier, str):
         return deserialize(identifier)
     return identifier
-'''
+"""
 
-SCOPE = '''
+SCOPE = """
 from mylib import init_ops
 from mylib import dtypes
 
@@ -124,9 +125,9 @@ def current_scope():
 
 def get_variable(name, shape=None, dtype=None, initializer=None):
     return current_scope().get_variable(name, shape=shape, initializer=initializer)
-'''
+"""
 
-LAYERS = '''
+LAYERS = """
 from mylib import init_ops
 from mylib import initializers
 from mylib import scope as vs
@@ -206,11 +207,12 @@ class KerasCell(Layer):
                 ])
         else:
             bias_initializer = self.bias_initializer
-        self.bias = self.add_weight(shape=(self.units * 4,), name="bias", initializer=bias_initializer)
+        self.bias = self.add_weight(shape=(self.units * 4,), name="bias",
+                                    initializer=bias_initializer)
         self.emb = self.add_weight(shape=(10, 4), name="emb", initializer=self.emb_initializer)
-'''
+"""
 
-BACKEND = '''
+BACKEND = """
 def tanh(x):
     return x
 
@@ -222,15 +224,15 @@ def split(value, num_or_size_splits, axis=0):
 
 def concatenate(tensors, axis=-1):
     return tensors
-'''
+"""
 
-DTYPES = '''
+DTYPES = """
 class DType(object):
     def __init__(self, t):
         self.t = t
 
 float32 = DType(1)
-'''
+"""
 
 
 def tree(**overrides: str) -> MemoryTree:
@@ -247,7 +249,9 @@ def tree(**overrides: str) -> MemoryTree:
     return MemoryTree({k: textwrap.dedent(v) for k, v in files.items()})
 
 
-def run(t: MemoryTree, cls: str, shape: list[int | None], **kwargs: object) -> tuple[dict[str, Weight], dict]:
+def run(
+    t: MemoryTree, cls: str, shape: list[int | None], **kwargs: object
+) -> tuple[dict[str, Weight], dict]:
     p = Program(t)
     c = p.global_value(p.module("mylib.layers"), cls)
     obj, captured, bound = build_layer(p, c, dict(kwargs), Dims(), shape)  # type: ignore[arg-type]
@@ -298,7 +302,9 @@ def test_ifexp_constant_and_mutation() -> None:
 
 
 def test_default_initializer_mutation_follows_source() -> None:
-    mutated = SCOPE.replace("init = init_ops.glorot_uniform_initializer()", "init = init_ops.Orthogonal(gain=3.0)")
+    mutated = SCOPE.replace(
+        "init = init_ops.glorot_uniform_initializer()", "init = init_ops.Orthogonal(gain=3.0)"
+    )
     ws, _ = run(tree(mylib__scope=mutated), "Cell", [None, 32])
     assert ws["kernel"].initializer.kind == "orthogonal"
     assert ws["kernel"].initializer.params == {"gain": 3.0}
@@ -306,8 +312,12 @@ def test_default_initializer_mutation_follows_source() -> None:
 
 def test_unknown_dtype_is_not_guessed() -> None:
     # the default depends on dtype.is_floating; with an unknown dtype the answer must be unresolved
-    mutated = SCOPE.replace("dtype=dtypes.float32, initializer=None):", "dtype=None, initializer=None):")
-    mutated = mutated.replace("if name in self._vars:", "dtype = some_unknown_call(dtype)\n        if name in self._vars:")
+    mutated = SCOPE.replace(
+        "dtype=dtypes.float32, initializer=None):", "dtype=None, initializer=None):"
+    )
+    mutated = mutated.replace(
+        "if name in self._vars:", "dtype = some_unknown_call(dtype)\n        if name in self._vars:"
+    )
     ws, _ = run(tree(mylib__scope=mutated), "Cell", [None, 32])
     assert ws["kernel"].initializer.kind == "unresolved"
     assert ws["kernel"].initializer.params["expression"]
@@ -334,7 +344,10 @@ def test_string_identifiers_and_composite() -> None:
     assert emb.kind == "random_uniform" and emb.params == {"minval": -0.05, "maxval": 0.05}
     parts = ws["bias"].initializer.params["parts"]
     assert [(p["initializer"].kind, p["start"], p["stop"]) for p in parts] == [
-        ("zeros", 0, 64), ("ones", 64, 128), ("zeros", 128, 256)]
+        ("zeros", 0, 64),
+        ("ones", 64, 128),
+        ("zeros", 128, 256),
+    ]
     for w in ws.values():
         check_hops(t, w)
 

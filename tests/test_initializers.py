@@ -25,9 +25,15 @@ from tfinit_audit.analysis.model import Initializer
     ],
 )
 def test_preset_names(scale: float, mode: str, dist: str, name: str) -> None:
-    got = ini.canonical("variance_scaling", {"scale": scale, "mode": mode, "distribution": dist, "seed": None})
+    got = ini.canonical(
+        "variance_scaling", {"scale": scale, "mode": mode, "distribution": dist, "seed": None}
+    )
     assert got.kind == name
-    assert got.params == {"scale": scale, "mode": mode, "distribution": dist}  # seed dropped, args kept
+    assert got.params == {
+        "scale": scale,
+        "mode": mode,
+        "distribution": dist,
+    }  # seed dropped, args kept
 
 
 def test_fans_dense_and_conv() -> None:
@@ -37,30 +43,53 @@ def test_fans_dense_and_conv() -> None:
 
 
 def test_glorot_limit_tf1_lstm_kernel() -> None:
-    got = ini.with_numbers(ini.canonical("variance_scaling", {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform"}), [96, 256])
+    got = ini.with_numbers(
+        ini.canonical(
+            "variance_scaling", {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform"}
+        ),
+        [96, 256],
+    )
     assert got.limit == pytest.approx(math.sqrt(6 / 352))
     assert got.stddev is None
 
 
 def test_truncated_normal_uses_correction() -> None:
-    i = Initializer("he_normal", {"scale": 2.0, "mode": "fan_in", "distribution": "truncated_normal", "truncation": 0.8796})
+    i = Initializer(
+        "he_normal",
+        {"scale": 2.0, "mode": "fan_in", "distribution": "truncated_normal", "truncation": 0.8796},
+    )
     ini.with_numbers(i, [27, 8])
     assert i.stddev == pytest.approx(math.sqrt(2 / 27) / 0.8796)
 
 
 def test_truncation_constant_from_source() -> None:
-    src = "    if self.distribution == 'normal':\n      stddev = math.sqrt(scale) / .87962566103423978\n"
+    src = (
+        "    if self.distribution == 'normal':\n"
+        "      stddev = math.sqrt(scale) / .87962566103423978\n"
+    )
     assert ini.truncation_constant(src) == pytest.approx(0.87962566103423978)
     assert ini.truncation_constant("stddev = math.sqrt(scale)") is None
 
 
 def test_random_uniform_limit_only_when_symmetric() -> None:
-    assert ini.with_numbers(Initializer("random_uniform", {"minval": -0.05, "maxval": 0.05}), [100, 16]).limit == 0.05
-    assert ini.with_numbers(Initializer("random_uniform", {"minval": 0, "maxval": None}), [100, 16]).limit is None
+    assert (
+        ini.with_numbers(
+            Initializer("random_uniform", {"minval": -0.05, "maxval": 0.05}), [100, 16]
+        ).limit
+        == 0.05
+    )
+    assert (
+        ini.with_numbers(
+            Initializer("random_uniform", {"minval": 0, "maxval": None}), [100, 16]
+        ).limit
+        is None
+    )
 
 
 def test_composite_parts_get_their_own_shapes() -> None:
-    g = ini.canonical("variance_scaling", {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform"})
+    g = ini.canonical(
+        "variance_scaling", {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform"}
+    )
     comp = Initializer("composite", {"parts": [{"initializer": g, "start": 0, "stop": 64}]})
     ini.with_numbers(comp, [32, 256])
     assert g.limit == pytest.approx(math.sqrt(6 / (32 + 64)))

@@ -7,6 +7,7 @@ run of the same release parses nothing (it re-reads and hashes the files it depe
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import json
 import pickle
@@ -16,7 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from tfinit_audit.analysis import facts as facts_mod
-from tfinit_audit.analysis.evaluate import ClassV, Const, FuncV, Fixed, Frame, Obj, Program, SeqV, Unknown
+from tfinit_audit.analysis.evaluate import (
+    ClassV,
+    Const,
+    Fixed,
+    Frame,
+    FuncV,
+    Obj,
+    Program,
+    SeqV,
+    Unknown,
+)
 from tfinit_audit.analysis.model import Dims, Hop, Location, SymbolResult, Weight
 from tfinit_audit.analysis.symbols import SymbolSpec
 from tfinit_audit.analysis.weights import WeightCollector, build_layer, to_weights
@@ -90,7 +101,9 @@ def _public_bridge(resolver: Any) -> Callable[[str], tuple[str, str, str, str] |
     return resolve
 
 
-def _analyze_one(tree: SourceTree, resolver: Any, program: Program, spec: SymbolSpec, dims: Dims) -> SymbolResult:
+def _analyze_one(
+    tree: SourceTree, resolver: Any, program: Program, spec: SymbolSpec, dims: Dims
+) -> SymbolResult:
     last = None
     chosen = spec.name
     res = None
@@ -104,14 +117,22 @@ def _analyze_one(tree: SourceTree, resolver: Any, program: Program, spec: Symbol
     symbol = spec.display(chosen)
     if res.status == "absent":
         msg = (last or res).message
-        return SymbolResult(symbol=symbol, status="absent", message=msg, twin=spec.row, name_hops=res.hops)
+        return SymbolResult(
+            symbol=symbol, status="absent", message=msg, twin=spec.row, name_hops=res.hops
+        )
     if res.status == "unavailable" or res.definition is None:
         return SymbolResult(
-            symbol=symbol, status="unavailable", message=res.message, twin=spec.row, name_hops=res.hops
+            symbol=symbol,
+            status="unavailable",
+            message=res.message,
+            twin=spec.row,
+            name_hops=res.hops,
         )
     d = res.definition
     loc: Location | None = d.location
-    result = SymbolResult(symbol=symbol, status="resolved", defined_in=loc, twin=spec.row, name_hops=res.hops)
+    result = SymbolResult(
+        symbol=symbol, status="resolved", defined_in=loc, twin=spec.row, name_hops=res.hops
+    )
     if loc is None:
         result.status = "partial"
         result.message = f"{chosen} resolves to {d.kind} {d.qualname} with no source location"
@@ -156,14 +177,18 @@ def _unresolved(w: Weight) -> bool:
     return False
 
 
-def _analyze_class(program: Program, cls: ClassV, spec: SymbolSpec, dims: Dims, result: SymbolResult) -> None:
+def _analyze_class(
+    program: Program, cls: ClassV, spec: SymbolSpec, dims: Dims, result: SymbolResult
+) -> None:
     ctor_kwargs = dict(spec.kwargs)
     obj, captured, bound = _build(program, cls, ctor_kwargs, dims)
     result.weights = to_weights(program, captured)
     result.facts = facts_mod.collect(program, cls, obj, bound, result.weights)
 
 
-def _build(program: Program, cls: ClassV, kwargs: dict[str, Any], dims: Dims) -> tuple[Obj, list[Any], dict[str, Any]]:
+def _build(
+    program: Program, cls: ClassV, kwargs: dict[str, Any], dims: Dims
+) -> tuple[Obj, list[Any], dict[str, Any]]:
     # first guess: construct, look at attributes to pick the input rank, then build
     from tfinit_audit.analysis.weights import required_args
 
@@ -171,7 +196,9 @@ def _build(program: Program, cls: ClassV, kwargs: dict[str, Any], dims: Dims) ->
     return build_layer(program, cls, kwargs, dims, shape)
 
 
-def _guess_shape(program: Program, cls: ClassV, dims: Dims, kwargs: dict[str, Any], req: dict[str, Any]) -> list[int | None]:
+def _guess_shape(
+    program: Program, cls: ClassV, dims: Dims, kwargs: dict[str, Any], req: dict[str, Any]
+) -> list[int | None]:
     attrs: dict[str, Any] = {}
     for c in program.mro(cls):
         if c.name in ("RNN", "Bidirectional", "Wrapper") or c.name.endswith("RNN") and c is not cls:
@@ -179,7 +206,9 @@ def _guess_shape(program: Program, cls: ClassV, dims: Dims, kwargs: dict[str, An
     return input_shape_for(cls, attrs, dims)
 
 
-def _analyze_function(program: Program, f: FuncV, spec: SymbolSpec, dims: Dims, result: SymbolResult) -> None:
+def _analyze_function(
+    program: Program, f: FuncV, spec: SymbolSpec, dims: Dims, result: SymbolResult
+) -> None:
     """``tf.get_variable("v", shape=[input_dim, units])`` with no initializer."""
     assert f.mod is not None and f.node is not None
     collector = WeightCollector(program, set())
@@ -207,7 +236,9 @@ def _analyze_function(program: Program, f: FuncV, spec: SymbolSpec, dims: Dims, 
         fallback = True
         try:
             program.call(f, [Const(value="v")], kwargs, (frame, call), follow=True)
-            value = Unknown(text=f"initializer stays None in {f.name}", path=f.mod.path, line=f.node.lineno)
+            value = Unknown(
+                text=f"initializer stays None in {f.name}", path=f.mod.path, line=f.node.lineno
+            )
         except Fixed as fx:
             value = fx.value
             hops.extend(fx.hops)
@@ -233,11 +264,16 @@ def _code_version() -> str:
     """Hash of the analysis code itself, so cached results die with the code that made them."""
     here = Path(__file__).parent
     h = hashlib.sha256(ANALYSIS_VERSION.encode())
-    for name in ("evaluate.py", "weights.py", "facts.py", "initializers.py", "audit.py", "names.py"):
-        try:
+    for name in (
+        "evaluate.py",
+        "weights.py",
+        "facts.py",
+        "initializers.py",
+        "audit.py",
+        "names.py",
+    ):
+        with contextlib.suppress(OSError):
             h.update((here / name).read_bytes())
-        except OSError:
-            pass
     return h.hexdigest()
 
 
@@ -256,7 +292,9 @@ def _index_path(tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir
     return cache_dir / "analysis" / f"{rel}-{_spec_key(specs, dims)}.pkl"
 
 
-def _load_cache(tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir: Path | None) -> list[SymbolResult] | None:
+def _load_cache(
+    tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir: Path | None
+) -> list[SymbolResult] | None:
     if cache_dir is None:
         return None
     path = _index_path(tree, specs, dims, cache_dir)
@@ -268,11 +306,17 @@ def _load_cache(tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir
         text = tree.read_text(fpath)
         if text is None or hashlib.sha256(text.encode()).hexdigest() != sha:
             return None
-    return data["results"]  # type: ignore[no-any-return]
+    results: list[SymbolResult] = data["results"]
+    return results
 
 
 def _store_cache(
-    tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir: Path | None, program: Program, results: list[SymbolResult]
+    tree: SourceTree,
+    specs: list[SymbolSpec],
+    dims: Dims,
+    cache_dir: Path | None,
+    program: Program,
+    results: list[SymbolResult],
 ) -> None:
     if cache_dir is None:
         return

@@ -230,7 +230,9 @@ class Frame:
 
 
 # hook signature: (program, frame, call node, callee, args, kwargs) -> Value | None
-CallHook = Callable[["Program", Frame, ast.Call, Value, list[Value], dict[str, Value]], Value | None]
+CallHook = Callable[
+    ["Program", Frame, ast.Call, Value, list[Value], dict[str, Value]], Value | None
+]
 
 
 class Program:
@@ -327,7 +329,9 @@ class Program:
         return any(self.tree.exists(p) for p, _ in self._paths_for(dotted))
 
     # --- globals ------------------------------------------------------------------------
-    def global_value(self, mod: Module, name: str, _seen: set[tuple[str, str]] | None = None) -> Value:
+    def global_value(
+        self, mod: Module, name: str, _seen: set[tuple[str, str]] | None = None
+    ) -> Value:
         if name in mod.cache:
             return mod.cache[name]
         seen = _seen or set()
@@ -432,7 +436,9 @@ class Program:
         cache[key] = result
         return result
 
-    def class_member(self, cls: ClassV, name: str, after: ClassV | None = None) -> tuple[ClassV, ast.AST] | None:
+    def class_member(
+        self, cls: ClassV, name: str, after: ClassV | None = None
+    ) -> tuple[ClassV, ast.AST] | None:
         chain = self.mro(cls)
         if after is not None:
             idx = next((i for i, c in enumerate(chain) if c.node is after.node), None)
@@ -444,7 +450,9 @@ class Program:
                 return c, st
         return None
 
-    def member_value(self, cls: ClassV, name: str, obj: Value | None, after: ClassV | None = None) -> Value:
+    def member_value(
+        self, cls: ClassV, name: str, obj: Value | None, after: ClassV | None = None
+    ) -> Value:
         found = self.class_member(cls, name, after)
         if found is None:
             return Unknown(text=f"{cls.name}.{name}")
@@ -478,9 +486,7 @@ class Program:
         env: dict[str, Value] = {}
         where: dict[str, Hop] = {}
         args = list(args)
-        if f.bound is not None and not isinstance(node, ast.Lambda):
-            args = [f.bound, *args]
-        elif f.bound is not None:
+        if f.bound is not None and not isinstance(node, ast.Lambda) or f.bound is not None:
             args = [f.bound, *args]
         defaults = [None] * (len(pos) - len(a.defaults)) + list(a.defaults)
         extra_pos: list[Value] = []
@@ -507,13 +513,17 @@ class Program:
             if p.arg not in env:
                 if d is None:
                     return None
-                env[p.arg] = with_hops(self.eval(d, frame), [f.mod.hop(d.lineno, f"default {p.arg}={_unparse(d)}")])
+                env[p.arg] = with_hops(
+                    self.eval(d, frame), [f.mod.hop(d.lineno, f"default {p.arg}={_unparse(d)}")]
+                )
                 where[p.arg] = f.mod.hop(d.lineno, f"default {p.arg}={_unparse(d)}")
         for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True):
             if p.arg not in env:
                 if d is None:
                     return None
-                env[p.arg] = with_hops(self.eval(d, frame), [f.mod.hop(d.lineno, f"default {p.arg}={_unparse(d)}")])
+                env[p.arg] = with_hops(
+                    self.eval(d, frame), [f.mod.hop(d.lineno, f"default {p.arg}={_unparse(d)}")]
+                )
         if a.vararg is not None:
             env[a.vararg.arg] = SeqV(items=extra_pos)
         if a.kwarg is not None:
@@ -599,7 +609,11 @@ class Program:
         return Unknown(text=_site_text(site))
 
     def instantiate(
-        self, cls: ClassV, args: list[Value], kwargs: dict[str, Value], site: tuple[Frame, ast.Call] | None
+        self,
+        cls: ClassV,
+        args: list[Value],
+        kwargs: dict[str, Value],
+        site: tuple[Frame, ast.Call] | None,
     ) -> Value:
         init = self.initializer_from_class(cls, args, kwargs)
         if init is not None:
@@ -619,7 +633,9 @@ class Program:
             self.call(ctor, args, kwargs, site)
         return obj
 
-    def initializer_identifier(self, mod: Module, ident: str, arg_hops: tuple[Hop, ...] = ()) -> Value:
+    def initializer_identifier(
+        self, mod: Module, ident: str, arg_hops: tuple[Hop, ...] = ()
+    ) -> Value:
         """A string identifier looked up the way the release's initializers module does.
 
         In order: explicit alias entries in that module (``TABLE["uniform"] = ...``,
@@ -630,7 +646,9 @@ class Program:
         target, hop = self._identifier_target(mod, ident, set())
         hops = [mod.hop(hop[0], hop[1])] if hop and hop[0] > 0 else []
         if target is None:
-            return Unknown(text=f"initializer identifier {ident!r}", path=mod.path, line=0, hops=arg_hops)
+            return Unknown(
+                text=f"initializer identifier {ident!r}", path=mod.path, line=0, hops=arg_hops
+            )
         if isinstance(target, ClassV):
             val = self.instantiate(target, [], {}, None)
         elif isinstance(target, FuncV):
@@ -639,7 +657,9 @@ class Program:
             val = target
         if isinstance(val, InitV | Composite):
             return with_hops(val, list(arg_hops) + hops + list(target.hops))
-        return Unknown(text=f"initializer identifier {ident!r}", path=mod.path, line=hop[0] if hop else 0)
+        return Unknown(
+            text=f"initializer identifier {ident!r}", path=mod.path, line=hop[0] if hop else 0
+        )
 
     def _identifier_target(
         self, mod: Module, ident: str, seen: set[str]
@@ -652,7 +672,11 @@ class Program:
             expr: ast.expr | None = None
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
                 t = node.targets[0]
-                if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant) and t.slice.value == ident:
+                if (
+                    isinstance(t, ast.Subscript)
+                    and isinstance(t.slice, ast.Constant)
+                    and t.slice.value == ident
+                ):
                     expr = node.value
             elif isinstance(node, ast.Dict):
                 for k, v in zip(node.keys, node.values, strict=True):
@@ -661,30 +685,37 @@ class Program:
             if expr is None:
                 continue
             line = expr.lineno
-            if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) and isinstance(
-                expr.slice.value, str
+            if (
+                isinstance(expr, ast.Subscript)
+                and isinstance(expr.slice, ast.Constant)
+                and isinstance(expr.slice.value, str)
             ):
                 tgt, _ = self._identifier_target(mod, expr.slice.value, seen)
                 if tgt is not None:
                     return tgt, (line, f"identifier {ident!r} is an alias of {expr.slice.value!r}")
                 continue
             try:
-                v = self.eval(expr, frame)
+                found = self.eval(expr, frame)
             except Fixed:
                 continue
-            if isinstance(v, ClassV | FuncV):
-                return v, (line, f"identifier {ident!r} -> {_unparse(expr)}")
+            if isinstance(found, ClassV | FuncV):
+                return found, (line, f"identifier {ident!r} -> {_unparse(expr)}")
         if ident in mod.defs:
-            v = self.global_value(mod, ident)
-            if isinstance(v, ClassV | FuncV):
+            gv = self.global_value(mod, ident)
+            if isinstance(gv, ClassV | FuncV):
                 line = getattr(mod.defs[ident], "lineno", 0)
-                return v, (line, f"identifier {ident!r} is the module-level name {ident}")
-        camel = "".join(w[:1].upper() + w[1:] for w in ident.split("_")) if ident.islower() else ident
+                return gv, (line, f"identifier {ident!r} is the module-level name {ident}")
+        camel = (
+            "".join(w[:1].upper() + w[1:] for w in ident.split("_")) if ident.islower() else ident
+        )
         cands: list[tuple[int, Value, int]] = []
         if camel in mod.defs:
-            v = self.global_value(mod, camel)
-            if isinstance(v, ClassV):
-                return v, (getattr(mod.defs[camel], "lineno", 0), f"identifier {ident!r} names class {camel}")
+            cv0 = self.global_value(mod, camel)
+            if isinstance(cv0, ClassV):
+                return cv0, (
+                    getattr(mod.defs[camel], "lineno", 0),
+                    f"identifier {ident!r} names class {camel}",
+                )
         for name, b in mod.defs.items():
             if not isinstance(b, _ImportBinding):
                 continue
@@ -713,7 +744,8 @@ class Program:
         assert cls.node is not None and cls.mod is not None
         hops = [cls.mod.hop(cls.node.lineno, f"class {cls.name}")]
         own = next(
-            (s for s in cls.node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None
+            (s for s in cls.node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"),
+            None,
         )
         if own is not None:
             sup = _super_init_call(own)
@@ -733,17 +765,26 @@ class Program:
                         parent = parents[0]
                     res = self.initializer_from_class(parent, sargs, skw)
                     if isinstance(res, InitV):
-                        res.hops = tuple(hops) + (
-                            cls.mod.hop(sup.lineno, f"{cls.name} calls its base with {_kw_text(sup)}"),
-                        ) + res.hops
+                        res.hops = (
+                            tuple(hops)
+                            + (
+                                cls.mod.hop(
+                                    sup.lineno, f"{cls.name} calls its base with {_kw_text(sup)}"
+                                ),
+                            )
+                            + res.hops
+                        )
                         return res
         kind = vocab.VOCABULARY.get(cls.name)
         if kind is None:
-            return Unknown(text=f"initializer class {cls.name}", path=cls.mod.path, line=cls.node.lineno)
+            return Unknown(
+                text=f"initializer class {cls.name}", path=cls.mod.path, line=cls.node.lineno
+            )
         ctor = self.class_member(cls, "__init__")
         params: dict[str, Any] = {}
         if ctor is not None and isinstance(ctor[1], ast.FunctionDef):
             owner, node = ctor
+            assert isinstance(node, ast.FunctionDef)
             f = FuncV(mod=owner.mod, node=node, owner=owner, bound=Const(value=None))
             bound = self.bind(f, args, kwargs)
             if bound is not None:
@@ -751,14 +792,20 @@ class Program:
                     try:
                         params[k] = concrete(v)
                     except KeyError:
-                        params[k] = _unparse(ast.Constant(None)) if False else f"<{_describe(v)}>"
+                        params[k] = f"<{_describe(v)}>"
                 assert owner.mod is not None
-                hops.append(owner.mod.hop(node.lineno, f"{owner.name}.__init__ defaults give the parameters"))
+                hops.append(
+                    owner.mod.hop(
+                        node.lineno, f"{owner.name}.__init__ defaults give the parameters"
+                    )
+                )
         ini = vocab.canonical(kind, params)
         trunc = None
         vs = next((c for c in self.mro(cls) if c.name == "VarianceScaling"), None)
         if vs is not None and vs.mod is not None and vs.node is not None:
-            src = "\n".join(vs.mod.lines[vs.node.lineno - 1 : (vs.node.end_lineno or vs.node.lineno)])
+            src = "\n".join(
+                vs.mod.lines[vs.node.lineno - 1 : (vs.node.end_lineno or vs.node.lineno)]
+            )
             trunc = vocab.truncation_constant(src)
         return InitV(kind=ini.kind, params=ini.params, truncation=trunc, hops=tuple(hops))
 
@@ -782,13 +829,19 @@ class Program:
             if st.value is not None:
                 self.assign(st.target, self.eval(st.value, frame), frame, st)
         elif isinstance(st, ast.AugAssign):
-            cur = self.eval(st.target, frame) if not isinstance(st.target, ast.Subscript) else Unknown()
+            cur = (
+                self.eval(st.target, frame)
+                if not isinstance(st.target, ast.Subscript)
+                else Unknown()
+            )
             v = _binop(st.op, cur, self.eval(st.value, frame))
             self.assign(st.target, v, frame, st)
         elif isinstance(st, ast.Return):
             rv = self.eval(st.value, frame) if st.value is not None else Const(value=None)
             if isinstance(rv, InitV | Composite):
-                rv = with_hops(rv, [frame.mod.hop(st.lineno, f"{frame.func_name} returns {_describe(rv)}")])
+                rv = with_hops(
+                    rv, [frame.mod.hop(st.lineno, f"{frame.func_name} returns {_describe(rv)}")]
+                )
             return Return(rv)
         elif isinstance(st, ast.Raise):
             return RAISE
@@ -807,10 +860,10 @@ class Program:
             fin = self.exec_block(st.finalbody, frame)
             return sig if sig is not None and not isinstance(sig, RaiseSig) else fin
         elif isinstance(st, ast.For):
-            it = self.eval(st.iter, frame)
-            if isinstance(it, SeqV) and len(it.items) <= 64:
-                for item in it.items:
-                    self.assign(st.target, item, frame, st)
+            seq = self.eval(st.iter, frame)
+            if isinstance(seq, SeqV) and len(seq.items) <= 64:
+                for elem in seq.items:
+                    self.assign(st.target, elem, frame, st)
                     sig = self.exec_block(st.body, frame)
                     if isinstance(sig, Return):
                         return sig
@@ -852,8 +905,16 @@ class Program:
             finally:
                 frame.conds.pop()
         # run both, merge
-        f1 = Frame(**{**frame.__dict__, "locals": dict(frame.locals), "conds": [*frame.conds, text]})
-        f2 = Frame(**{**frame.__dict__, "locals": dict(frame.locals), "conds": [*frame.conds, f"not ({text})"]})
+        f1 = Frame(
+            **{**frame.__dict__, "locals": dict(frame.locals), "conds": [*frame.conds, text]}
+        )
+        f2 = Frame(
+            **{
+                **frame.__dict__,
+                "locals": dict(frame.locals),
+                "conds": [*frame.conds, f"not ({text})"],
+            }
+        )
         s1 = self.exec_block(st.body, f1)
         s2 = self.exec_block(st.orelse, f2)
         if isinstance(s1, Return) and isinstance(s2, Return):
@@ -873,7 +934,10 @@ class Program:
                 hop = frame.mod.hop(st.lineno, f"{frame.func_name}: initializer = {_describe(v)}")
                 raise Fixed(v, [hop])
             if isinstance(v, InitV | Composite):
-                v = with_hops(v, [frame.mod.hop(st.lineno, f"{frame.func_name}: {target.id} = {_describe(v)}")])
+                v = with_hops(
+                    v,
+                    [frame.mod.hop(st.lineno, f"{frame.func_name}: {target.id} = {_describe(v)}")],
+                )
             frame.locals[target.id] = v
         elif isinstance(target, ast.Tuple | ast.List):
             if isinstance(v, SeqV) and len(v.items) == len(target.elts):
@@ -886,14 +950,20 @@ class Program:
             obj = self.eval(target.value, frame)
             if isinstance(obj, Obj):
                 self.force(obj)
-                hop = frame.mod.hop(st.lineno, f"{frame.func_name}: self.{target.attr} = {_describe(v)}")
+                hop = frame.mod.hop(
+                    st.lineno, f"{frame.func_name}: self.{target.attr} = {_describe(v)}"
+                )
                 obj.attrs[target.attr] = with_hops(v, [hop]) if not isinstance(v, Obj) else v
                 obj.attr_lines[target.attr] = hop
         elif isinstance(target, ast.Subscript):
             obj = self.eval(target.value, frame)
             if isinstance(obj, SeqV):
                 key = self.eval(target.slice, frame)
-                if isinstance(key, Const) and isinstance(key.value, int) and -len(obj.items) <= key.value < len(obj.items):
+                if (
+                    isinstance(key, Const)
+                    and isinstance(key.value, int)
+                    and -len(obj.items) <= key.value < len(obj.items)
+                ):
                     obj.items[key.value] = v
             if isinstance(obj, DictV):
                 key = self.eval(target.slice, frame)
@@ -906,7 +976,7 @@ class Program:
         m = getattr(self, "_e_" + type(e).__name__, None)
         if m is None:
             return Unknown(text=_unparse(e), path=frame.mod.path, line=getattr(e, "lineno", 0))
-        return m(e, frame)  # type: ignore[no-any-return]
+        return m(e, frame)  # type: ignore[no-any-return,unused-ignore]
 
     def _e_Constant(self, e: ast.Constant, frame: Frame) -> Value:  # noqa: N802
         return Const(value=e.value)
@@ -957,7 +1027,6 @@ class Program:
                 return obj.cls
             return self.member_value(obj.cls, attr, obj)
         if isinstance(obj, SuperV):
-            v = self.member_value(obj.cls, attr, obj.obj, after=obj.cls) if False else None
             mro_cls = obj.obj.cls if isinstance(obj.obj, Obj) else obj.cls
             found = self.class_member(mro_cls, attr, after=obj.cls)
             if found is None:
@@ -965,7 +1034,7 @@ class Program:
             owner, node = found
             if isinstance(node, ast.FunctionDef):
                 return FuncV(mod=owner.mod, node=node, owner=owner, bound=obj.obj)
-            return v or Unknown(text=text)
+            return self.member_value(mro_cls, attr, obj.obj, after=obj.cls)
         if isinstance(obj, ClassV):
             found = self.class_member(obj, attr)
             if found is None:
@@ -1026,25 +1095,39 @@ class Program:
         # fallback chain: an "initializer" argument that is None is followed into the callee
         if frame.follow and isinstance(f, FuncV | ClassV):
             init_arg = _initializer_arg(self, f, args, kwargs)
-            forwards_all = any(isinstance(a, ast.Starred) for a in e.args) or any(k.arg is None for k in e.keywords)
-            if init_arg is None and forwards_all and isinstance(f, FuncV) and _has_param(f, "initializer"):
+            forwards_all = any(isinstance(a, ast.Starred) for a in e.args) or any(
+                k.arg is None for k in e.keywords
+            )
+            if (
+                init_arg is None
+                and forwards_all
+                and isinstance(f, FuncV)
+                and _has_param(f, "initializer")
+            ):
                 init_arg = Const(value=None)  # *args/**kwargs pass-through without an initializer
             if init_arg is not None:
                 if _is_initializer(init_arg):
-                    hop = frame.mod.hop(e.lineno, f"{frame.func_name}: passes initializer={_describe(init_arg)}")
+                    hop = frame.mod.hop(
+                        e.lineno, f"{frame.func_name}: passes initializer={_describe(init_arg)}"
+                    )
                     raise Fixed(init_arg, [hop])
                 if isinstance(init_arg, Const) and init_arg.value is None and isinstance(f, FuncV):
                     kw = next((k for k in e.keywords if k.arg == "initializer"), None)
                     line = kw.value.lineno if kw is not None else e.lineno
                     expr = _unparse(kw.value) if kw is not None else "initializer"
-                    hop = frame.mod.hop(line, f"{frame.func_name}: passes {expr} = None on to {f.name}")
+                    hop = frame.mod.hop(
+                        line, f"{frame.func_name}: passes {expr} = None on to {f.name}"
+                    )
                     try:
                         self.call(f, args, kwargs, (frame, e), follow=True)
                     except Fixed as fx:
                         raise Fixed(fx.value, [hop, *fx.hops]) from None
                     raise Fixed(
-                        Unknown(text=f"initializer stays None in {f.name}", path=f.mod.path if f.mod else "",
-                                line=getattr(f.node, "lineno", 0)),
+                        Unknown(
+                            text=f"initializer stays None in {f.name}",
+                            path=f.mod.path if f.mod else "",
+                            line=getattr(f.node, "lineno", 0),
+                        ),
                         [hop],
                     )
         if isinstance(f, FuncV) and f.name in ("concatenate", "concat") and args:
@@ -1150,7 +1233,9 @@ class Program:
             return obj.items[key.value]
         return Unknown(text=_unparse(e), path=frame.mod.path, line=e.lineno)
 
-    def _comprehension(self, e: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, frame: Frame) -> Value:
+    def _comprehension(
+        self, e: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, frame: Frame
+    ) -> Value:
         if len(e.generators) != 1:
             return Unknown(text=_unparse(e))
         g = e.generators[0]
@@ -1196,7 +1281,11 @@ class Program:
         for part in e.values:
             if isinstance(part, ast.Constant):
                 out.append(str(part.value))
-            elif isinstance(part, ast.FormattedValue) and part.format_spec is None and part.conversion == -1:
+            elif (
+                isinstance(part, ast.FormattedValue)
+                and part.format_spec is None
+                and part.conversion == -1
+            ):
                 v = self.eval(part.value, frame)
                 if not isinstance(v, Const):
                     return Unknown(text=_unparse(e))
@@ -1246,6 +1335,7 @@ def _unparse(node: ast.AST) -> str:
     _UNPARSED[id(node)] = (node, text)
     return text
 
+
 @dataclass
 class _ImportBinding:
     module: str
@@ -1267,7 +1357,9 @@ def _import_bindings(st: ast.Import | ast.ImportFrom) -> list[tuple[str, _Import
         for a in st.names:
             if a.name == "*":
                 continue
-            out.append((a.asname or a.name, _ImportBinding(st.module or "", a.name, st.level, st.lineno)))
+            out.append(
+                (a.asname or a.name, _ImportBinding(st.module or "", a.name, st.level, st.lineno))
+            )
     return out
 
 
@@ -1328,7 +1420,11 @@ def _is_super(c: ast.Call) -> bool:
 
 def _super_init_call(fn: ast.FunctionDef) -> ast.Call | None:
     for n in ast.walk(fn):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__":
+        if (
+            isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "__init__"
+        ):
             if _is_super(n):
                 return n
             if isinstance(n.func.value, ast.Name) and n.args and _unparse(n.args[0]) == "self":
@@ -1358,7 +1454,12 @@ def _merge(a: Value | None, b: Value | None) -> Value:
         return b or Unknown()
     if b is None or a is b:
         return a
-    if isinstance(a, Const) and isinstance(b, Const) and a.value == b.value and type(a.value) is type(b.value):
+    if (
+        isinstance(a, Const)
+        and isinstance(b, Const)
+        and a.value == b.value
+        and type(a.value) is type(b.value)
+    ):
         return a
     if isinstance(a, Unknown):
         return b
@@ -1417,7 +1518,9 @@ def _composite(v: Value) -> Composite | None:
     return Composite(parts=parts)
 
 
-def _initializer_arg(p: Program, f: FuncV | ClassV, args: list[Value], kwargs: dict[str, Value]) -> Value | None:
+def _initializer_arg(
+    p: Program, f: FuncV | ClassV, args: list[Value], kwargs: dict[str, Value]
+) -> Value | None:
     if "initializer" in kwargs:
         return kwargs["initializer"]
     if isinstance(f, FuncV) and f.node is not None and not isinstance(f.node, ast.Lambda):
@@ -1439,8 +1542,22 @@ def _has_param(f: FuncV, name: str) -> bool:
 
 
 _DTYPES = {
-    "float16", "float32", "float64", "bfloat16", "half", "double", "int8", "int16", "int32",
-    "int64", "uint8", "uint16", "bool", "string", "complex64", "complex128",
+    "float16",
+    "float32",
+    "float64",
+    "bfloat16",
+    "half",
+    "double",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "bool",
+    "string",
+    "complex64",
+    "complex128",
 }
 
 
@@ -1537,9 +1654,31 @@ def _compare(op: ast.cmpop, a: Value, b: Value) -> bool | None:
 
 
 _BUILTINS = {
-    "len", "isinstance", "int", "float", "max", "min", "tuple", "list", "callable", "hasattr",
-    "getattr", "str", "dict", "bool", "abs", "issubclass", "type", "sum", "any", "all",
-    "enumerate", "zip", "range", "set", "sorted",
+    "len",
+    "isinstance",
+    "int",
+    "float",
+    "max",
+    "min",
+    "tuple",
+    "list",
+    "callable",
+    "hasattr",
+    "getattr",
+    "str",
+    "dict",
+    "bool",
+    "abs",
+    "issubclass",
+    "type",
+    "sum",
+    "any",
+    "all",
+    "enumerate",
+    "zip",
+    "range",
+    "set",
+    "sorted",
 }
 
 
@@ -1549,7 +1688,12 @@ def _builtin(p: Program, f: Builtin, args: list[Value], kwargs: dict[str, Value]
         if n.startswith("method:"):
             meth = n[7:]
             obj = f.bound
-            if isinstance(obj, SeqV) and meth in ("as_list", "with_rank_at_least", "with_rank", "merge_with"):
+            if isinstance(obj, SeqV) and meth in (
+                "as_list",
+                "with_rank_at_least",
+                "with_rank",
+                "merge_with",
+            ):
                 return obj
             if isinstance(obj, DictV) and meth in ("items", "keys", "values"):
                 if meth == "keys":
@@ -1559,7 +1703,9 @@ def _builtin(p: Program, f: Builtin, args: list[Value], kwargs: dict[str, Value]
                 return SeqV(items=[SeqV(items=[Const(value=k), v]) for k, v in obj.items.items()])
             if isinstance(obj, DictV):
                 if meth == "get" and args and isinstance(args[0], Const):
-                    return obj.items.get(args[0].value, args[1] if len(args) > 1 else Const(value=None))
+                    return obj.items.get(
+                        args[0].value, args[1] if len(args) > 1 else Const(value=None)
+                    )
                 if meth == "update" and args and isinstance(args[0], DictV):
                     obj.items.update(args[0].items)
                     return Const(value=None)
@@ -1573,9 +1719,12 @@ def _builtin(p: Program, f: Builtin, args: list[Value], kwargs: dict[str, Value]
                 return Const(value=getattr(obj.value, meth)(*a))
             return Unknown(text=meth)
         if n == "enumerate" and args and isinstance(args[0], SeqV):
-            return SeqV(items=[SeqV(items=[Const(value=i), v]) for i, v in enumerate(args[0].items)])
+            return SeqV(
+                items=[SeqV(items=[Const(value=i), v]) for i, v in enumerate(args[0].items)]
+            )
         if n == "zip" and args and all(isinstance(a, SeqV) for a in args):
-            return SeqV(items=[SeqV(items=list(t)) for t in zip(*[a.items for a in args])])  # type: ignore[union-attr]
+            seqs = [a.items for a in args if isinstance(a, SeqV)]
+            return SeqV(items=[SeqV(items=list(t)) for t in zip(*seqs, strict=False)])
         if n == "range":
             return SeqV(items=[Const(value=i) for i in range(*[int(concrete(a)) for a in args])])
         if n == "isinstance" and len(args) == 2:
@@ -1609,7 +1758,12 @@ def _builtin(p: Program, f: Builtin, args: list[Value], kwargs: dict[str, Value]
             if isinstance(v, Unknown) and len(args) > 2:
                 return args[2]
             return v
-        if n == "hasattr" and len(args) == 2 and isinstance(args[1], Const) and isinstance(args[0], Obj):
+        if (
+            n == "hasattr"
+            and len(args) == 2
+            and isinstance(args[1], Const)
+            and isinstance(args[0], Obj)
+        ):
             v = p.getattr(args[0], str(args[1].value), None, None)
             return Unknown(text="hasattr") if isinstance(v, Unknown) else Const(value=True)
         vals = [concrete(a) for a in args]
@@ -1630,7 +1784,15 @@ def _isinstance(p: Program, v: Value, cls: Value) -> Value:
         if all(isinstance(o, Const) for o in outs):
             return Const(value=False)
         return Unknown(text="isinstance")
-    pytypes = {"str": str, "int": int, "float": float, "dict": dict, "tuple": tuple, "list": list, "bool": bool}
+    pytypes = {
+        "str": str,
+        "int": int,
+        "float": float,
+        "dict": dict,
+        "tuple": tuple,
+        "list": list,
+        "bool": bool,
+    }
     if isinstance(cls, Builtin) and cls.name in pytypes:
         t = pytypes[cls.name]
         if isinstance(v, Const):
@@ -1638,7 +1800,9 @@ def _isinstance(p: Program, v: Value, cls: Value) -> Value:
         if isinstance(v, DictV):
             return Const(value=t is dict)
         if isinstance(v, SeqV):
-            return Const(value=(t is list and v.kind == "list") or (t is tuple and v.kind == "tuple"))
+            return Const(
+                value=(t is list and v.kind == "list") or (t is tuple and v.kind == "tuple")
+            )
         if isinstance(v, Obj | InitV | FuncV | ClassV | DType):
             return Const(value=False)
         return Unknown(text="isinstance")

@@ -11,11 +11,22 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from tfinit_audit.analysis.evaluate import ClassV, Const, FuncV, Module, Obj, Program, Unknown, Value
+from tfinit_audit.analysis.evaluate import (
+    ClassV,
+    Const,
+    FuncV,
+    Module,
+    Obj,
+    Program,
+    Unknown,
+    Value,
+)
 from tfinit_audit.analysis.model import RuntimeAdjustment, Weight
 
 
-def _methods(p: Program, cls: ClassV, names: tuple[str, ...]) -> list[tuple[Module, ast.FunctionDef]]:
+def _methods(
+    p: Program, cls: ClassV, names: tuple[str, ...]
+) -> list[tuple[Module, ast.FunctionDef]]:
     out = []
     for n in names:
         found = p.class_member(cls, n)
@@ -69,7 +80,11 @@ def _slice_order(p: Program, cls: ClassV) -> dict[str, Any] | None:
             for v in ast.walk(node.value):
                 if isinstance(v, ast.Subscript) and ast.unparse(v.value) == "self.kernel":
                     sl = v.slice
-                    if isinstance(sl, ast.Tuple) and len(sl.elts) == 2 and isinstance(sl.elts[1], ast.Slice):
+                    if (
+                        isinstance(sl, ast.Tuple)
+                        and len(sl.elts) == 2
+                        and isinstance(sl.elts[1], ast.Slice)
+                    ):
                         t = ast.unparse(node.targets[0]).split(".")[-1]
                         names.append(t.rsplit("_", 1)[-1])
                         first = first or node.lineno
@@ -91,7 +106,9 @@ def _describe_callable(v: Value) -> str | None:
     return None
 
 
-def attr_fact(p: Program, obj: Obj, names: tuple[str, ...], bound: dict[str, Value], param: str) -> dict[str, Any] | None:
+def attr_fact(
+    p: Program, obj: Obj, names: tuple[str, ...], bound: dict[str, Value], param: str
+) -> dict[str, Any] | None:
     for n in names:
         if n in obj.attrs:
             v = obj.attrs[n]
@@ -104,12 +121,16 @@ def attr_fact(p: Program, obj: Obj, names: tuple[str, ...], bound: dict[str, Val
             hop = obj.attr_lines.get(n)
             out: dict[str, Any] = {"value": desc}
             if hop is not None:
-                out.update({"package": hop.package, "path": hop.path, "line": hop.line, "code": hop.code})
+                out.update(
+                    {"package": hop.package, "path": hop.path, "line": hop.line, "code": hop.code}
+                )
             return out
     return None
 
 
-def hardcoded_recurrent_activation(p: Program, cls: ClassV, gates: list[str]) -> dict[str, Any] | None:
+def hardcoded_recurrent_activation(
+    p: Program, cls: ClassV, gates: list[str]
+) -> dict[str, Any] | None:
     """TF1 cells apply ``sigmoid(...)`` to gates directly in ``call``."""
     for mod, fn in _methods(p, cls, ("call",)):
         for node in ast.walk(fn):
@@ -122,13 +143,19 @@ def hardcoded_recurrent_activation(p: Program, cls: ClassV, gates: list[str]) ->
     return None
 
 
-def forget_bias(p: Program, cls: ClassV, obj: Obj, gates: list[str] | None) -> RuntimeAdjustment | None:
+def forget_bias(
+    p: Program, cls: ClassV, obj: Obj, gates: list[str] | None
+) -> RuntimeAdjustment | None:
     """A constructor value (``self._forget_bias``) that ``call`` adds to a gate pre-activation."""
     attr = next((a for a in ("_forget_bias", "forget_bias") if a in obj.attrs), None)
     if attr is None:
         return None
     val = obj.attrs[attr]
-    if not isinstance(val, Const) or not isinstance(val.value, int | float) or isinstance(val.value, bool):
+    if (
+        not isinstance(val, Const)
+        or not isinstance(val.value, int | float)
+        or isinstance(val.value, bool)
+    ):
         return None
     for mod, fn in _methods(p, cls, ("call",)):
         derived = set()
@@ -140,7 +167,11 @@ def forget_bias(p: Program, cls: ClassV, obj: Obj, gates: list[str] | None) -> R
             pair: tuple[ast.expr, ast.expr] | None = None
             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
                 pair = (node.left, node.right)
-            elif isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "add" and len(node.args) == 2:
+            elif (
+                isinstance(node, ast.Call)
+                and ast.unparse(node.func).split(".")[-1] == "add"
+                and len(node.args) == 2
+            ):
                 pair = (node.args[0], node.args[1])
             if pair is None:
                 continue
@@ -152,13 +183,18 @@ def forget_bias(p: Program, cls: ClassV, obj: Obj, gates: list[str] | None) -> R
             other = pair[1 - hit[0]]
             names = [n.id for n in ast.walk(other) if isinstance(n, ast.Name)]
             gate = next((n for n in names if gates and n in gates), names[0] if names else "?")
-            first_line = node.lineno
+            first_line = getattr(node, "lineno", 0)
             idx = gates.index(gate) if gates and gate in gates else None
-            where = f"gate {gate!r}" + (f" (block {idx} of {len(gates)} in the kernel/bias columns)" if idx is not None and gates else "")
+            where = f"gate {gate!r}" + (
+                f" (block {idx} of {len(gates)} in the kernel/bias columns)"
+                if idx is not None and gates
+                else ""
+            )
             return RuntimeAdjustment(
                 kind="forget_bias",
                 value=val.value,
-                applies_to=f"{where}: added to the pre-activation in call(), not stored in the variable",
+                applies_to=f"{where}: added to the pre-activation in call(), "
+                "not stored in the variable",
                 path=mod.path,
                 line=first_line,
                 package=mod.package,
@@ -166,7 +202,9 @@ def forget_bias(p: Program, cls: ClassV, obj: Obj, gates: list[str] | None) -> R
     return None
 
 
-def collect(p: Program, cls: ClassV, obj: Obj, bound: dict[str, Value], weights: list[Weight]) -> dict[str, Any]:
+def collect(
+    p: Program, cls: ClassV, obj: Obj, bound: dict[str, Value], weights: list[Weight]
+) -> dict[str, Any]:
     """Facts for one layer; RNN layers report the facts of their cell."""
     facts: dict[str, Any] = {}
     target_cls, target_obj = cls, obj
@@ -181,7 +219,13 @@ def collect(p: Program, cls: ClassV, obj: Obj, bound: dict[str, Value], weights:
     act = attr_fact(p, target_obj, ("activation", "_activation"), bound, "activation")
     if act:
         facts["activation"] = act
-    ract = attr_fact(p, target_obj, ("recurrent_activation", "_recurrent_activation"), bound, "recurrent_activation")
+    ract = attr_fact(
+        p,
+        target_obj,
+        ("recurrent_activation", "_recurrent_activation"),
+        bound,
+        "recurrent_activation",
+    )
     if ract is None and gates:
         ract = hardcoded_recurrent_activation(p, target_cls, gates)
     if ract:
@@ -196,7 +240,12 @@ def collect(p: Program, cls: ClassV, obj: Obj, bound: dict[str, Value], weights:
             facts["bias_shape"] = {"value": bias.shape, "shape_expr": bias.shape_expr}
     fb = forget_bias(p, target_cls, target_obj, gates)
     if fb is not None:
-        facts["forget_bias"] = {"value": fb.value, "path": fb.path, "line": fb.line, "package": fb.package}
+        facts["forget_bias"] = {
+            "value": fb.value,
+            "path": fb.path,
+            "line": fb.line,
+            "package": fb.package,
+        }
         tgt = next((w for w in weights if w.name.endswith("bias")), weights[0] if weights else None)
         if tgt is not None:
             tgt.runtime_adjustments.append(fb)

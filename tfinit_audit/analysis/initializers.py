@@ -130,7 +130,11 @@ def with_numbers(init: Initializer, shape: list[int] | None) -> Initializer:
         _variance_scaling_numbers(init, shape)
     elif vs_args:
         scale, mode, uniform = vs_args
-        p2 = {"scale": scale, "mode": mode, "distribution": "uniform" if uniform else "truncated_normal"}
+        p2 = {
+            "scale": scale,
+            "mode": mode,
+            "distribution": "uniform" if uniform else "truncated_normal",
+        }
         tmp = Initializer(init.kind, {**p2, "truncation": p.get("truncation")})
         _variance_scaling_numbers(tmp, shape)
         init.limit, init.stddev = tmp.limit, tmp.stddev

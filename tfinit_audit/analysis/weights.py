@@ -35,6 +35,7 @@ from tfinit_audit.analysis.model import Hop, Initializer, Weight
 
 CREATORS = ("add_weight", "add_variable", "get_variable")
 
+
 # constructor parameter name -> how to fill it from the run's dims (required args only)
 def required_args(dims: Any) -> dict[str, Any]:
     return {
@@ -72,7 +73,13 @@ class WeightCollector:
         self.step_shape: list[int | None] | None = None
 
     def __call__(
-        self, p: Program, frame: Frame, e: ast.Call, f: Value, args: list[Value], kwargs: dict[str, Value]
+        self,
+        p: Program,
+        frame: Frame,
+        e: ast.Call,
+        f: Value,
+        args: list[Value],
+        kwargs: dict[str, Value],
     ) -> Value | None:
         if (
             self.active
@@ -85,8 +92,8 @@ class WeightCollector:
         ):
             # a sub-layer (an RNN's cell) built on a shape the evaluator could not compute:
             # build it on the per-step input shape (batch, input_dim)
-            shape = SeqV(items=[Const(value=d) for d in self.step_shape], kind="tuple")
-            p.call(f, [shape], {}, (frame, e))
+            step = SeqV(items=[Const(value=d) for d in self.step_shape], kind="tuple")
+            p.call(f, [step], {}, (frame, e))
             return Const(value=None)
         if not self.active or frame.follow or not isinstance(f, FuncV) or f.name not in CREATORS:
             return None
@@ -94,16 +101,24 @@ class WeightCollector:
             return None
         name_v = kwargs.get("name", args[0] if args else Unknown())
         shape_v = kwargs.get("shape", args[1] if len(args) > 1 else Unknown())
-        shape_node = next((k.value for k in e.keywords if k.arg == "shape"), e.args[1] if len(e.args) > 1 else None)
-        name = str(name_v.value) if isinstance(name_v, Const) else ast.unparse(
-            next((k.value for k in e.keywords if k.arg == "name"), e.args[0] if e.args else e)
+        shape_node = next(
+            (k.value for k in e.keywords if k.arg == "shape"),
+            e.args[1] if len(e.args) > 1 else None,
+        )
+        name = (
+            str(name_v.value)
+            if isinstance(name_v, Const)
+            else ast.unparse(
+                next((k.value for k in e.keywords if k.arg == "name"), e.args[0] if e.args else e)
+            )
         )
         shape = _concrete_shape(shape_v)
         init = _initializer_arg(p, f, args, kwargs)
         if init is None:
             init = Const(value=None)
         init_node = next((k.value for k in e.keywords if k.arg == "initializer"), None)
-        site_note = f"{frame.func_name}: creates {name!r} with initializer={ast.unparse(init_node) if init_node else 'None (not passed)'}"
+        passed = ast.unparse(init_node) if init_node else "None (not passed)"
+        site_note = f"{frame.func_name}: creates {name!r} with initializer={passed}"
         hops = [frame.mod.hop(e.lineno, site_note)]
         fallback = False
         value: Value = init
@@ -113,8 +128,11 @@ class WeightCollector:
             self.active = False
             try:
                 p.call(f, args, kwargs, (frame, e), follow=True)
-                value = Unknown(text=f"initializer stays None in {f.name}", path=f.mod.path if f.mod else "",
-                                line=getattr(f.node, "lineno", 0))
+                value = Unknown(
+                    text=f"initializer stays None in {f.name}",
+                    path=f.mod.path if f.mod else "",
+                    line=getattr(f.node, "lineno", 0),
+                )
             except Fixed as fx:
                 value = fx.value
                 hops.extend(fx.hops)
@@ -158,12 +176,19 @@ def _concrete_shape(v: Value) -> list[int] | None:
     return None
 
 
-def to_initializer(p: Program, v: Value, shape: list[int] | None, where: tuple[str, int]) -> Initializer:
+def to_initializer(
+    p: Program, v: Value, shape: list[int] | None, where: tuple[str, int]
+) -> Initializer:
     """Canonical Initializer (with numbers for ``shape``) from an abstract value."""
     if isinstance(v, InitV):
         params = dict(v.params)
         ini = Initializer(kind=v.kind, params=params)
-        if v.truncation is not None and ini.kind in ("glorot_normal", "he_normal", "lecun_normal", "variance_scaling"):
+        if v.truncation is not None and ini.kind in (
+            "glorot_normal",
+            "he_normal",
+            "lecun_normal",
+            "variance_scaling",
+        ):
             ini.params["truncation"] = v.truncation
         vocab.with_numbers(ini, shape)
         ini.params.pop("truncation", None) if v.truncation is None else None
@@ -172,7 +197,9 @@ def to_initializer(p: Program, v: Value, shape: list[int] | None, where: tuple[s
         parts = []
         for sub, a, b in v.parts:
             sub_shape = [*shape[:-1], b - a] if shape else None
-            parts.append({"initializer": to_initializer(p, sub, sub_shape, where), "start": a, "stop": b})
+            parts.append(
+                {"initializer": to_initializer(p, sub, sub_shape, where), "start": a, "stop": b}
+            )
         return Initializer(kind="composite", params={"parts": parts})
     if isinstance(v, FuncV) and v.closure is not None:
         shape_v = SeqV(items=[Const(value=d) for d in (shape or [])])
@@ -184,8 +211,11 @@ def to_initializer(p: Program, v: Value, shape: list[int] | None, where: tuple[s
             return to_initializer(p, r, shape, where)
         if isinstance(r, Applied):
             return to_initializer(p, r.init, shape, where)
-        return _unresolved(f"nested initializer function {v.name}", v.mod.path if v.mod else where[0],
-                           getattr(v.node, "lineno", where[1]))
+        return _unresolved(
+            f"nested initializer function {v.name}",
+            v.mod.path if v.mod else where[0],
+            getattr(v.node, "lineno", where[1]),
+        )
     if isinstance(v, Applied):
         return to_initializer(p, v.init, shape, where)
     if isinstance(v, ClassV) and p.is_initializer_class(v):
