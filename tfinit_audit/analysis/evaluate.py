@@ -1465,6 +1465,12 @@ def _merge(a: Value | None, b: Value | None) -> Value:
         return b
     if isinstance(b, Unknown):
         return a
+    if isinstance(a, SeqV) and isinstance(b, SeqV):
+        try:
+            if concrete(a) == concrete(b):
+                return a
+        except KeyError:
+            pass
     return Unknown(text="value differs between branches")
 
 

@@ -59,6 +59,7 @@ class Captured:
     condition: str | None
     owner: Obj | None
     extra: dict[str, Any] = field(default_factory=dict)
+    conds: list[str] = field(default_factory=list)
 
 
 class WeightCollector:
@@ -152,6 +153,7 @@ class WeightCollector:
                 hops=hops,
                 condition=cond,
                 owner=frame.self_obj if isinstance(frame.self_obj, Obj) else None,
+                conds=list(frame.conds),
             )
         )
         return Unknown(text=f"variable {name}")
@@ -288,7 +290,41 @@ def _const(v: Any) -> Value:
     return Const(value=v)
 
 
+def _same_weight(a: Weight, b: Weight) -> bool:
+    return (a.name, a.shape, a.initializer, a.fallback) == (
+        b.name,
+        b.shape,
+        b.initializer,
+        b.fallback,
+    )
+
+
+def _joined_condition(a: list[str], b: list[str]) -> str | None:
+    """Both arms of an undecidable ``if`` create the same weight: drop the ``X``/``not (X)`` pair."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    ra, rb = a[n:], b[n:]
+    if len(ra) == 1 and len(rb) == 1 and (rb[0] == f"not ({ra[0]})" or ra[0] == f"not ({rb[0]})"):
+        return " and ".join(a[:n]) or None
+    return " and ".join(a) or None
+
+
 def to_weights(p: Program, captured: list[Captured]) -> list[Weight]:
+    weights = _to_weights(p, captured)
+    out: list[Weight] = []
+    conds: list[list[str]] = []
+    for w, c in zip(weights, captured, strict=True):
+        prev = next((i for i, o in enumerate(out) if _same_weight(o, w)), None)
+        if prev is not None:
+            out[prev].condition = _joined_condition(conds[prev], c.conds)
+            continue
+        out.append(w)
+        conds.append(c.conds)
+    return out
+
+
+def _to_weights(p: Program, captured: list[Captured]) -> list[Weight]:
     out = []
     for c in captured:
         where = (c.hops[0].path, c.hops[0].line) if c.hops else ("", 0)
