@@ -300,7 +300,7 @@ def _same_weight(a: Weight, b: Weight) -> bool:
 
 
 def _joined_condition(a: list[str], b: list[str]) -> str | None:
-    """Both arms of an undecidable ``if`` create the same weight: drop the ``X``/``not (X)`` pair."""
+    """Both arms of an undecidable ``if`` made this weight: drop the ``X``/``not (X)`` pair."""
     n = 0
     while n < min(len(a), len(b)) and a[n] == b[n]:
         n += 1
