@@ -61,6 +61,7 @@ def audit_paths(tree: CompositeTree) -> dict[str, list[str]]:
 def run_fetch(versions: list[str], cache: Path) -> dict[str, object]:
     """Resolve, then per release (all releases concurrently): open, search, fetch the files."""
     t0 = time.perf_counter()
+    c0 = time.process_time()
     ctx = SourceContext.create(cache_dir=cache)
     releases = resolve_versions(versions, ctx.index)
     search_time: dict[str, float] = {}
@@ -76,6 +77,7 @@ def run_fetch(versions: list[str], cache: Path) -> dict[str, object]:
     with ThreadPoolExecutor(len(releases)) as pool:
         results = list(pool.map(pipeline, [r.version for r in releases]))
     wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     per: list[dict[str, object]] = []
     for tree, found in results:
         s = tree.refresh_stats()
@@ -86,7 +88,7 @@ def run_fetch(versions: list[str], cache: Path) -> dict[str, object]:
                     "found": found})
     return {"wall": wall, "per": per, "index_requests": ctx.index.counter.requests,
             "index_bytes": ctx.index.counter.bytes,
-            "search": max(search_time.values(), default=0.0)}
+            "search": max(search_time.values(), default=0.0), "cpu": cpu}
 
 
 def pip_args(filename: str) -> list[str]:
@@ -152,7 +154,7 @@ def main() -> int:
         tot_b += run["index_bytes"]  # type: ignore[operator]
         print(f"{name:<6} {'ALL':<8} {'':>5} {tot_r:>8} {tot_b:>12,} {tot_w:>13,} "
               f"{100 * tot_b / tot_w:>6.2f}%   wall {run['wall']:.3f} s (incl. index; of it "
-              f"{run['search']:.3f} s searching the file lists)")
+              f"{run['search']:.3f} s searching the file lists; CPU {run['cpu']:.3f} s)")
     if args.show_files:
         for p in cold["per"]:  # type: ignore[attr-defined]
             print(f"\n{p['version']}:")
