@@ -344,6 +344,97 @@ def test_core_shim_forwarding_by_sys_modules() -> None:
     assert r.module_path("tensorflow.python.ops.cells") == "tensorflow_core/python/ops/cells.py"
 
 
+# 2.0-style: the package extends its own ``__path__`` at import time, so ``tensorflow_core.keras``
+# is found in a directory that is not ``tensorflow_core/keras`` (that one does not exist).
+PATH_SHIM = {
+    **SHIM,
+    "tensorflow/__init__.py": SHIM["tensorflow/__init__.py"].replace(
+        '["tensorflow._api", "tensorflow.python"]',
+        '["tensorflow._api", "tensorflow.python", "tensorflow.keras"]',
+    ) + """
+        keras = _sys.modules["tensorflow.keras"]
+        """,
+    "tensorflow_core/__init__.py": """
+        import os as _os
+        import sys as _sys
+        from tensorflow.python.tools import module_util as _module_util
+        from tensorflow._api.v1 import nn
+
+        _API_MODULE = _sys.modules[__name__].nn
+        _tf_api_dir = _os.path.dirname(_os.path.dirname(_API_MODULE.__file__))
+        _current_module = _sys.modules[__name__]
+
+        if not hasattr(_current_module, '__path__'):
+          __path__ = [_tf_api_dir]
+        elif _tf_api_dir not in __path__:
+          __path__.append(_tf_api_dir)
+
+        try:
+          from tensorboard.summary._tf import summary
+          _current_module.__path__ = (
+              [_module_util.get_parent_dir(summary)] + _current_module.__path__)
+        except ImportError:
+          pass
+
+        try:
+          from .python.keras.api._v2 import keras
+          _current_module.__path__ = (
+              [_module_util.get_parent_dir(keras)] + _current_module.__path__)
+          setattr(_current_module, "keras", keras)
+        except ImportError:
+          pass
+        """,
+    "tensorflow_core/python/tools/__init__.py": "",
+    "tensorflow_core/python/tools/module_util.py": """
+        import os
+
+
+        def get_parent_dir(module):
+          return os.path.abspath(os.path.join(os.path.dirname(module.__file__), ".."))
+        """,
+    "tensorflow_core/python/keras/__init__.py": "",
+    "tensorflow_core/python/keras/api/__init__.py": "",
+    "tensorflow_core/python/keras/api/_v2/__init__.py": "",
+    "tensorflow_core/python/keras/api/_v2/keras/__init__.py": "from . import layers\n",
+    "tensorflow_core/python/keras/api/_v2/keras/layers/__init__.py": (
+        "from tensorflow.python.keras.layers.recurrent_v2 import LSTM\n"),
+    "tensorflow_core/python/keras/layers/__init__.py": "",
+    "tensorflow_core/python/keras/layers/recurrent_v2.py": "\n\nclass LSTM(object):\n  pass\n",
+}
+
+
+def test_package_path_extended_at_import_time() -> None:
+    tree = _tree(PATH_SHIM)
+    r = Resolver(tree)
+    core = r.interp.import_module("tensorflow_core")
+    path = r.interp.package_path(core)
+    assert path is not None
+    # the keras parent dir is prepended last; tensorboard's is outside the tree (opaque)
+    assert [p for p in path if isinstance(p, str)] == [
+        "tensorflow_core/python/keras/api/_v2", "tensorflow_core", "tensorflow_core/_api/v1"]
+    assert r.module_path("tensorflow_core.keras") == (
+        "tensorflow_core/python/keras/api/_v2/keras/__init__.py")
+    res = r.resolve_public("tf.keras.layers.LSTM")
+    assert res.status == "found", res.message
+    assert res.definition and res.definition.location
+    assert res.definition.location.path == "tensorflow_core/python/keras/layers/recurrent_v2.py"
+    assert res.definition.location.line == 3
+    _check_hops(tree, res)
+    assert any("import_module" in h.code for h in res.hops)  # through the lazy loader
+
+
+def test_package_path_edit_changes_the_answer() -> None:
+    files = dict(PATH_SHIM)
+    # the extension now names tensorflow_core/python: tensorflow_core.keras is then the
+    # implementation package python/keras/, whose (empty) layers package has no LSTM
+    files["tensorflow_core/__init__.py"] = files["tensorflow_core/__init__.py"].replace(
+        "[_module_util.get_parent_dir(keras)]", "[_module_util.get_parent_dir(_module_util)]")
+    r = Resolver(_tree(files))
+    assert r.module_path("tensorflow_core.keras") == "tensorflow_core/python/keras/__init__.py"
+    res = r.resolve_public("tf.keras.layers.LSTM")
+    assert res.status == "absent", (res.status, res.message)
+
+
 EXPORT_ONLY = {
     "tensorflow/__init__.py": "from tensorflow.python import *\n",
     "tensorflow/python/__init__.py": "",
@@ -498,3 +589,24 @@ def test_real_2_21_0_keras3(real_ctx: object) -> None:
         assert raise_hop.path == "tensorflow/python/util/lazy_loader.py"
         assert raise_hop.code.startswith("raise AttributeError(")
         _check_hops(tree, res)
+
+
+@network
+@pytest.mark.slow
+def test_real_2_0_0_core_path_extension(real_ctx: object) -> None:
+    tree = _real("2.0.0", real_ctx)
+    res = _found(tree, "tf.keras.layers.LSTM",
+                 "tensorflow_core/python/keras/layers/recurrent_v2.py", "class LSTM(", "tensorflow")
+    assert any(h.path == "tensorflow_core/python/keras/api/_v2/keras/layers/__init__.py"
+               for h in res.hops)
+    _found(tree, "tf.keras.layers.Dense", "tensorflow_core/python/keras/layers/core.py",
+           "class Dense(", "tensorflow")
+    _found(tree, "tf.keras.layers.BatchNormalization",
+           "tensorflow_core/python/keras/layers/normalization_v2.py",
+           "class BatchNormalization(", "tensorflow")
+    _found(tree, "tf.compat.v1.nn.rnn_cell.LSTMCell",
+           "tensorflow_core/python/ops/rnn_cell_impl.py", "class LSTMCell(", "tensorflow")
+    r = Resolver(tree)
+    path = r.interp.package_path(r.interp.import_module("tensorflow_core"))
+    assert path is not None and path[0] == "tensorflow_core/python/keras/api/_v2"
+    assert r.resolve_public("tf.nn.rnn_cell.LSTMCell").status == "absent"

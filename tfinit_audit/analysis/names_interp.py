@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import posixpath
 import re
 import textwrap
 from collections.abc import Callable, Iterator
@@ -65,13 +66,6 @@ class ModVal:
         if self.path.endswith("/__init__.py"):
             return self.path[: -len("/__init__.py")]
         return None
-
-
-@dataclass(frozen=True)
-class ModPath:
-    """A package's ``__path__`` (the directory its submodules are found in)."""
-
-    dir: str
 
 
 @dataclass(eq=False)
@@ -172,7 +166,9 @@ EXC_PARENTS = {
     "ModuleNotFoundError": "ImportError",
     "KeyError": "LookupError",
 }
-EXTERNAL_OK = {"sys", "os", "importlib", "types", "typing", "logging", "inspect", "site"}
+EXTERNAL_OK = {
+    "sys", "os", "os.path", "importlib", "types", "typing", "logging", "inspect", "site",
+}
 STEP_BUDGET = 2_000_000
 
 
@@ -202,6 +198,8 @@ class Interpreter:
         self._guard_memo: dict[tuple[str, int, str], bool] = {}
         self._ast_memo: dict[str, ast.expr] = {}
         self._fn_ast: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self._path_memo: dict[str, list[Any]] = {}
+        self._path_state: dict[str, list[Any]] = {}
         self._trace: list[Hop] | None = None
         self._quiet = 0
         self._effects_of: str | None = None  # running import-system effects of this module
@@ -258,27 +256,90 @@ class Interpreter:
             raise _Unknown("step budget exhausted")
 
     # ------------------------------------------------------------ imports
-    def _find_file(self, base_dir: str, last: str) -> str | None:
-        prefix = f"{base_dir}/{last}" if base_dir else last
-        for cand in (f"{prefix}/__init__.py", f"{prefix}.py"):
-            if self.tree.read_text(cand) is not None:
-                return cand
-        if self.tree.exists(prefix) and self.tree.list(prefix):
-            return prefix + "/"  # namespace package
+    def _find_file(self, base_dirs: list[str], last: str) -> str | None:
+        """PathFinder over ``base_dirs`` in order: a regular package or module in any entry
+        wins over a namespace portion (PEP 420)."""
+        prefixes = [f"{d}/{last}" if d else last for d in base_dirs]
+        for prefix in prefixes:
+            for cand in (f"{prefix}/__init__.py", f"{prefix}.py"):
+                if self.tree.read_text(cand) is not None:
+                    return cand
+        for prefix in prefixes:
+            if self.tree.exists(prefix) and self.tree.list(prefix):
+                return prefix + "/"  # namespace package
         return None
 
-    def module_dir(self, mod: Any) -> str | None:
-        """Directory where submodules of ``mod`` are found (its ``__path__``)."""
+    def module_dirs(self, mod: Any) -> list[str] | None:
+        """Directories searched for submodules of ``mod``: its ``__path__`` (None: not a
+        package). Entries outside the tree (opaque) hold nothing we can read and are skipped."""
+        p: Any = None
         if isinstance(mod, ModVal):
-            return mod.dir
-        if isinstance(mod, Inst):
+            p = self.package_path(mod)
+        elif isinstance(mod, Inst):
             try:
                 p = self.getattr(mod, "__path__")
             except (RaiseSignal, _Unknown):
                 return None
-            if isinstance(p, ModPath):
-                return p.dir
-        return None
+        if not isinstance(p, list | tuple):
+            return None
+        return [d for d in p if isinstance(d, str)]
+
+    def module_dir(self, mod: Any) -> str | None:
+        """First directory of ``mod``'s ``__path__`` (kept for callers of the old API)."""
+        dirs = self.module_dirs(mod)
+        return dirs[0] if dirs else None
+
+    def package_path(self, mod: ModVal) -> list[Any] | None:
+        """``mod.__path__`` as Python leaves it after the package's ``__init__`` ran.
+
+        Starts as ``[package dir]``; module-level statements of the package that rebind or
+        mutate ``__path__`` (``__path__ = ...``, ``__path__.append(...)``,
+        ``sys.modules[__name__].__path__ = [...] + ...``) are run in source order, so an
+        import made while the package is still executing sees the value so far, as in Python.
+        """
+        if mod.dir is None or mod.path is None:
+            return None
+        if mod.name in self._path_state:
+            return self._path_state[mod.name]
+        if mod.name in self._path_memo:
+            return self._path_memo[mod.name]
+        state: list[Any] = [mod.dir]
+        text = self.tree.read_text(mod.path) if mod.path.endswith(".py") else None
+        s = self.summary(mod.path) if text is not None and "__path__" in text else None
+        if s is None:
+            self._path_memo[mod.name] = state
+            return state
+        self._path_state[mod.name] = state
+        try:
+            for b in s.bindings:
+                if b.handler or not _touches_path(b):
+                    continue
+                try:
+                    with self.quiet():
+                        if self._guard_ok(mod, b):
+                            self._path_event(mod, b, state)
+                except (RaiseSignal, _Unknown, RecursionError, SyntaxError):
+                    continue
+        finally:
+            del self._path_state[mod.name]
+        self._path_memo[mod.name] = state
+        return state
+
+    def _path_event(self, mod: ModVal, b: Binding, state: list[Any]) -> None:
+        if b.kind == "effect":
+            self.exec_module_stmt(b.expr or "", mod, b.line)
+            return
+        if b.kind in ("attr", "setattr"):
+            target = self.eval_text(b.target or "", mod, b.line)
+            if not (isinstance(target, ModVal) and target.name == mod.name):
+                return
+        value = self.eval_text(b.expr or "", mod, b.line)
+        if not isinstance(value, list | tuple):
+            return
+        if b.kind == "augassign":
+            state.extend(value)
+        elif value is not state:
+            state[:] = list(value)
 
     def import_module(self, name: str, quiet: bool = False) -> Any:
         """What ``importlib.import_module(name)`` returns, or MISSING if it would fail."""
@@ -291,12 +352,18 @@ class Interpreter:
                 return MISSING
             if name in self.sys_modules:  # the parent's code may have registered it
                 return self.sys_modules[name]
-            base = self.module_dir(pmod)
-            if base is None:
+            if isinstance(pmod, ModVal) and pmod.path is None:  # outside the tree
+                if name in EXTERNAL_OK:
+                    mod = ModVal(name, None)
+                    self.sys_modules[name] = mod
+                    return mod
+                return MISSING
+            bases = self.module_dirs(pmod)
+            if bases is None:
                 return MISSING
         else:
-            base = ""
-        path = self._find_file(base, last)
+            bases = [""]
+        path = self._find_file(bases, last)
         if path is None:
             if not parent and name in EXTERNAL_OK:
                 mod = ModVal(name, None)
@@ -387,6 +454,11 @@ class Interpreter:
             return self._external_attr(mod, attr)
         if attr == "__dict__":
             return Opaque(f"{mod.name}.__dict__", mod.name, mod.path)
+        if attr == "__path__":
+            p = self.package_path(mod)
+            return MISSING if p is None else p
+        if attr == "__file__":
+            return mod.path if mod.path.endswith(".py") else None
         sub: list[Hop] = []
         saved = self._trace
         self._trace = sub if not self._quiet else saved
@@ -394,8 +466,6 @@ class Interpreter:
             val = self._module_attr(mod, attr, None)
             if val is DELETED:
                 val = DELETED_ATTR  # `del name` at module level: no submodule fallback
-            if val is MISSING and attr == "__path__" and mod.dir is not None:
-                val = ModPath(mod.dir)
             if val is MISSING and attr == "__name__":
                 val = mod.name
             if val is MISSING:
@@ -614,14 +684,16 @@ class Interpreter:
             return mod.name
         if name == "__file__":
             return mod.path
+        if name == "__path__" and mod.path is not None:
+            p = self.package_path(mod)
+            if p is not None:
+                return p
         if mod.path is not None:
             val = self._module_attr(mod, name, before)
             if val is DELETED:
                 return MISSING
             if val is not MISSING:
                 return val
-        if name == "__path__" and mod.dir is not None:
-            return [mod.dir]
         b = self._builtin(name)
         if b is not MISSING:
             return b
@@ -637,6 +709,10 @@ class Interpreter:
             ),
             "importlib.import_module": Builtin("importlib.import_module", self._bi_import_module),
             "types.ModuleType": BuiltinClass("ModuleType"),
+            "os.path": self.import_module("os.path"),
+            **{f"os.path.{f}": Builtin(f"os.path.{f}", self._os_path(f))
+               for f in ("dirname", "basename", "join", "abspath", "normpath", "realpath",
+                         "exists", "isdir", "isfile")},
             "typing.TYPE_CHECKING": False,
         }
         if n in table:
@@ -677,8 +753,6 @@ class Interpreter:
             return Builtin(f"sys.modules.{attr}", self._sysmod_method(attr))
         if isinstance(obj, GlobalsVal):
             return Opaque(f"globals().{attr}")
-        if isinstance(obj, ModPath):
-            return Opaque(f"__path__.{attr}")
         if isinstance(obj, str | int | float | list | tuple | dict | bool) or obj is None:
             try:
                 v = getattr(obj, attr)
@@ -814,6 +888,32 @@ class Interpreter:
 
         return unknown
 
+    def _os_path(self, fn: str) -> Callable[[list[Any], dict[str, Any]], Any]:
+        """``os.path`` over tree paths: the tree root stands for the install directory, so
+        ``abspath`` is ``normpath`` inside it; a path that is not a known string is opaque."""
+
+        def call(a: list[Any], k: dict[str, Any]) -> Any:
+            if not a or not all(isinstance(x, str) for x in a) or k:
+                return Opaque(f"os.path.{fn}(...)")
+            if fn == "join":
+                return posixpath.join(*a)
+            p = a[0]
+            if fn in ("abspath", "normpath", "realpath"):
+                n = posixpath.normpath(p)
+                return "" if n == "." else n
+            if fn == "dirname":
+                return posixpath.dirname(p)
+            if fn == "basename":
+                return posixpath.basename(p)
+            n = posixpath.normpath(p)
+            if fn == "isdir":
+                return bool(self.tree.list(n))
+            if fn == "isfile":
+                return self.tree.read_text(n) is not None
+            return self.tree.exists(n)
+
+        return call
+
     def _bi_import_module(self, a: list[Any], k: dict[str, Any]) -> Any:
         name = a[0] if a else k.get("name")
         if not isinstance(name, str):
@@ -822,8 +922,8 @@ class Interpreter:
             raise _Unknown("relative import_module")
         m = self.import_module(name)
         if m is MISSING:
-            # not necessarily what Python would do: package ``__path__`` extensions made at
-            # import time are not modelled, so this is "cannot follow", not "unavailable"
+            # the module may come from a distribution outside the tree: "cannot follow",
+            # not "unavailable"
             raise _Unknown(f"importlib.import_module({name!r}) not found in the tree")
         return m
 
@@ -1352,6 +1452,16 @@ class Interpreter:
             chain.append(exc)
             exc = EXC_PARENTS.get(exc)
         return any(n in ("Exception", "BaseException") or n in chain for n in names)
+
+
+_PATH_MUTATION_RE = re.compile(r"__path__\s*(?:\.\s*(?:append|insert|extend)\s*\(|\+=|=(?!=))")
+
+
+def _touches_path(b: Binding) -> bool:
+    """Does this module-level event rebind or mutate the module's ``__path__``?"""
+    if b.name == "__path__" and b.kind in ("assign", "attr", "setattr", "augassign"):
+        return True
+    return b.kind == "effect" and _PATH_MUTATION_RE.search(b.expr or "") is not None
 
 
 def _calls_local(text: str, local_defs: set[str]) -> bool:
