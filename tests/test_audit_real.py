@@ -232,3 +232,64 @@ def test_tf18_whole_default_set(real_ctx: SourceContext, analysis_cache: Path) -
     assert [w.initializer.kind for r in again for w in r.weights] == [
         w.initializer.kind for r in results for w in r.weights
     ]
+
+
+KERAS_EXPECT = {
+    "tf.keras.layers.LSTM": {
+        "kernel": "glorot_uniform",
+        "recurrent_kernel": "orthogonal",
+        "bias": "composite",
+    },
+    "tf.keras.layers.GRU": {
+        "kernel": "glorot_uniform",
+        "recurrent_kernel": "orthogonal",
+        "bias": "zeros",
+    },
+    "tf.keras.layers.Dense": {"kernel": "glorot_uniform", "bias": "zeros"},
+    "tf.keras.layers.Embedding": {"embeddings": "random_uniform"},
+    "tf.keras.layers.Conv2D": {"kernel": "glorot_uniform", "bias": "zeros"},
+    "tf.keras.layers.BatchNormalization": {
+        "gamma": "ones",
+        "beta": "zeros",
+        "moving_mean": "zeros",
+        "moving_variance": "ones",
+    },
+}
+
+
+@pytest.mark.parametrize("version", ["1.15.5", "2.0.0", "2.4.4", "2.10.1", "2.16.2", "2.21.0"])
+def test_default_set_across_releases(
+    real_ctx: SourceContext, analysis_cache: Path, version: str
+) -> None:
+    tree = tree_of(real_ctx, version)
+    results = analyze(tree, DEFAULT_SYMBOLS, Dims(), cache_dir=analysis_cache)
+    by = {r.symbol.replace("tf.compat.v1.", "tf."): r for r in results}
+    keras3 = any(p.name == "keras" and p.version.startswith("3") for p in tree.packages)
+    for r in results:
+        if (
+            keras3
+            and r.symbol.startswith("tf.compat.v1.")
+            and r.symbol != "tf.compat.v1.get_variable"
+        ):
+            # Keras 3 releases refuse the compat.v1 cells and tf.compat.v1.layers at use
+            assert r.status == "unavailable" and r.message and "Keras 3" in r.message, r
+            continue
+        assert r.status == "resolved", (r.symbol, r.status, r.message)
+        assert_hops_real(tree, r)
+    for sym, expect in KERAS_EXPECT.items():
+        got = {w.name: w.initializer.kind for w in by[sym].weights}
+        assert got == expect, (sym, got)
+    lstm = weights(by["tf.keras.layers.LSTM"])
+    assert lstm["kernel"].shape == [32, 256] and lstm["recurrent_kernel"].initializer.params == {
+        "gain": 1.0
+    }
+    emb = weights(by["tf.keras.layers.Embedding"])["embeddings"].initializer
+    assert emb.params == {"minval": -0.05, "maxval": 0.05}
+    assert weights(by["tf.get_variable"])["v"].initializer.kind == "glorot_uniform"
+    if not keras3:
+        cell = weights(by["tf.nn.rnn_cell.LSTMCell"])
+        assert cell["kernel"].fallback and cell["kernel"].initializer.kind == "glorot_uniform"
+        assert cell["bias"].runtime_adjustments[0].value == 1.0
+        assert weights(by["tf.nn.rnn_cell.GRUCell"])["gates/bias"].initializer.params == {
+            "value": 1.0
+        }
