@@ -244,3 +244,25 @@ def test_forget_bias_observed_in_forward_step(venv: str) -> None:
     bias = next(x for x in cell.weights if x.name == "bias")
     adj = next(c for c in bias.evidence["checks"] if c["check"] == "runtime_adjustment")
     assert adj["passed"] is True and adj["observed"] == pytest.approx(1.0, abs=1e-4)
+
+
+# ----------------------------------------------------------------- with the real static analysis
+@pytest.mark.parametrize("venv", ["tf115", "tf215", "tf221"])
+def test_real_static_analysis_of_installed_release_agrees(venv: str) -> None:
+    """The tool's own pipeline: audit the installed files statically, then verify them live."""
+    from tfinit_audit.analysis.audit import analyze
+    from tfinit_audit.sources.local import open_installed
+
+    python = venv_python(venv)
+    static = analyze(open_installed(python), list(DEFAULT_SYMBOLS), Dims())
+    expected = CASES[venv]()
+    assert [(s.symbol, s.status) for s in static] == [(s.symbol, s.status) for s in expected]
+    run = verify_interpreter(python, static, Dims(), timeout=600)
+    assert run.error is None, run.error
+    assert run.summary["disagree"] == 0 and run.summary["inconclusive"] == 0, describe(run)
+    assert run.summary["agree"] == sum(len(s.weights) for s in expected)
+    for s in run.symbols:
+        if s.status == "ok":
+            assert s.file_agrees is True, (s.symbol, s.static_file, s.runtime_file)
+        else:
+            assert s.status == "unavailable" and venv == "tf221", (s.symbol, s.message)
