@@ -227,6 +227,7 @@ class Frame:
     follow: bool = False  # track the local "initializer" (fallback chain)
     func_name: str = ""
     conds: list[str] = field(default_factory=list)
+    trail: list[Hop] = field(default_factory=list)  # follow mode: lines that kept it None
 
 
 # hook signature: (program, frame, call node, callee, args, kwargs) -> Value | None
@@ -932,7 +933,14 @@ class Program:
         if isinstance(target, ast.Name):
             if frame.follow and target.id == "initializer" and _is_initializer(v):
                 hop = frame.mod.hop(st.lineno, f"{frame.func_name}: initializer = {_describe(v)}")
-                raise Fixed(v, [hop])
+                raise Fixed(v, [*frame.trail, hop])
+            if frame.follow and target.id == "initializer" and isinstance(v, Const):
+                src = _unparse(st.value) if isinstance(st, ast.Assign) else "..."
+                frame.trail.append(
+                    frame.mod.hop(
+                        st.lineno, f"{frame.func_name}: initializer = {src} -> {v.value!r}"
+                    )
+                )
             if isinstance(v, InitV | Composite):
                 v = with_hops(
                     v,
@@ -1121,7 +1129,7 @@ class Program:
                     try:
                         self.call(f, args, kwargs, (frame, e), follow=True)
                     except Fixed as fx:
-                        raise Fixed(fx.value, [hop, *fx.hops]) from None
+                        raise Fixed(fx.value, [*frame.trail, hop, *fx.hops]) from None
                     raise Fixed(
                         Unknown(
                             text=f"initializer stays None in {f.name}",

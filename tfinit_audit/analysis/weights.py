@@ -329,6 +329,9 @@ def _to_weights(p: Program, captured: list[Captured]) -> list[Weight]:
     for c in captured:
         where = (c.hops[0].path, c.hops[0].line) if c.hops else ("", 0)
         ini = to_initializer(p, c.init_value, c.shape, where)
+        hops = list(c.hops)
+        if isinstance(c.init_value, FuncV) and c.init_value.closure is not None:
+            hops.extend(_closure_hops(p, c.init_value, c.shape))
         out.append(
             Weight(
                 name=c.name,
@@ -336,10 +339,27 @@ def _to_weights(p: Program, captured: list[Captured]) -> list[Weight]:
                 shape_expr=c.shape_expr,
                 initializer=ini,
                 fallback=c.fallback,
-                provenance=_dedupe(c.hops),
+                provenance=_dedupe(hops),
                 condition=c.condition,
             )
         )
+    return out
+
+
+def _closure_hops(p: Program, f: FuncV, shape: list[int] | None) -> list[Hop]:
+    """A nested initializer function: its def line, what it returns, and each part's origin."""
+    if f.mod is None or f.node is None:
+        return []
+    out = [f.mod.hop(f.node.lineno, f"nested initializer function {f.name} builds the value")]
+    try:
+        r = p.call(f, [SeqV(items=[Const(value=d) for d in (shape or [])])], {}, None)
+    except Fixed:
+        return out
+    out.extend(r.hops)
+    if isinstance(r, Composite):
+        for sub, a, b in r.parts:
+            for h in sub.hops:
+                out.append(Hop(h.package, h.path, h.line, h.code, f"[{a}:{b}] {h.note}"))
     return out
 
 
