@@ -435,6 +435,153 @@ def test_package_path_edit_changes_the_answer() -> None:
     assert res.status == "absent", (res.status, res.message)
 
 
+# C3: the classic example of the Python MRO docs, spread over modules, imported under aliases.
+C3_FILES = {
+    "pkg/__init__.py": "",
+    "pkg/base.py": """
+        class O(object):
+          def build(self):
+            return "O"
+
+
+        class A(O):
+          pass
+
+
+        class B(O):
+          def build(self):
+            return "B"
+
+
+        class C(O):
+          pass
+        """,
+    "pkg/more.py": """
+        from pkg import base as _b
+
+
+        class D(_b.O):
+          pass
+
+
+        class E(_b.O):
+          def build(self):
+            return "E"
+        """,
+    "pkg/mid.py": """
+        from pkg.base import A, B, C
+        from pkg.more import D, E as Ee
+
+
+        class K1(A, B, C):
+          pass
+
+
+        class K2(D, B, Ee):
+          pass
+
+
+        class K3(D, A):
+          pass
+        """,
+    "pkg/top.py": """
+        from pkg import mid
+
+
+        class Z(mid.K1, mid.K2, mid.K3):
+          pass
+
+
+        class Diamond(mid.K3, mid.K1):
+          pass
+        """,
+}
+
+
+def _real_mro(tmp_path: Path, files: dict[str, str], module: str, name: str) -> list[str]:
+    """``__mro__`` qualnames as real CPython computes them for the same files."""
+    import importlib
+    import sys
+
+    for rel, text in files.items():
+        f = tmp_path / rel
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(textwrap.dedent(text))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        for m in [m for m in sys.modules if m == "pkg" or m.startswith("pkg.")]:
+            del sys.modules[m]
+        cls = getattr(importlib.import_module(module), name)
+        return [c.__qualname__ for c in cls.__mro__]
+    finally:
+        sys.path.remove(str(tmp_path))
+        for m in [m for m in sys.modules if m == "pkg" or m.startswith("pkg.")]:
+            del sys.modules[m]
+
+
+@pytest.mark.parametrize("name", ["Z", "Diamond"])
+def test_mro_is_c3_across_modules(tmp_path: Path, name: str) -> None:
+    r = Resolver(_tree(C3_FILES))
+    d = r.resolve("pkg.top", name)
+    assert d is not None and d.kind == "class"
+    order = r.mro(d)
+    assert [x.qualname for x in order] == _real_mro(tmp_path, C3_FILES, "pkg.top", name)
+    assert order[-1].kind == "builtin" and order[-1].module == "builtins"
+    assert all(x.location and x.location.path.startswith("pkg/") for x in order[:-1])
+
+
+def test_attribute_lookup_follows_c3_not_depth_first() -> None:
+    from tfinit_audit.analysis.names_interp import ClassVal, FuncVal
+
+    r = Resolver(_tree(C3_FILES))
+    z = r.resolve("pkg.top", "Z")
+    assert z is not None and z.location is not None and z.info is not None
+    # depth-first would reach O.build through K1 -> A -> O before B; Python finds B.build
+    build = r.interp.getattr(ClassVal(z.module, z.location.path, z.info), "build")  # type: ignore[arg-type]
+    assert isinstance(build, FuncVal) and build.info.qualname == "B.build"
+
+
+def test_mro_unresolvable_base_and_inconsistent_order() -> None:
+    files = {
+        **C3_FILES,
+        "pkg/odd.py": """
+            from pkg.base import A, B
+            from somewhere_else import Mixin
+
+
+            class Uses(Mixin, A):
+              pass
+
+
+            class X(A, B):
+              pass
+
+
+            class Y(B, A):
+              pass
+
+
+            class Bad(X, Y):
+              pass
+            """,
+    }
+    r = Resolver(_tree(files))
+    u = r.resolve("pkg.odd", "Uses")
+    assert u is not None
+    order = r.mro(u)
+    assert [x.kind for x in order] == ["class", "unresolved", "class", "class", "builtin"]
+    assert order[1].expr == "Mixin" and order[1].location is not None
+    assert order[1].location.path == "pkg/odd.py" and order[1].location.line == 6
+    bad = r.resolve("pkg.odd", "Bad")
+    assert bad is not None
+    b = r.mro(bad)
+    assert len(b) == 2 and b[1].kind == "unresolved" and "consistent" in (b[1].expr or "")
+    fn = r.resolve("pkg.base", "O.build")
+    assert fn is not None and fn.kind == "function"
+    with pytest.raises(ValueError):
+        r.mro(fn)
+
+
 EXPORT_ONLY = {
     "tensorflow/__init__.py": "from tensorflow.python import *\n",
     "tensorflow/python/__init__.py": "",
@@ -571,6 +718,22 @@ def test_real_2_15_0_keras_lazy_loaders(real_ctx: object) -> None:
     r = Resolver(tree)
     assert r.resolve_public("tf.nn.rnn_cell.LSTMCell").status == "absent"
     assert r.resolve_public("tf.keras.layers.NoSuchLayer").status == "absent"
+    # LSTMCell.__mro__ as the installed TF 2.15.1 / Keras 2.15.0 prints it (C3 across the
+    # keras and tensorflow distributions)
+    assert res.definition is not None
+    assert [f"{d.module}.{d.qualname}" for d in r.mro(res.definition)] == [
+        "keras.src.layers.rnn.legacy_cells.LSTMCell",
+        "keras.src.layers.rnn.legacy_cells.LayerRNNCell",
+        "keras.src.layers.rnn.legacy_cells.RNNCell",
+        "keras.src.legacy_tf_layers.base.Layer",
+        "keras.src.engine.base_layer_v1.Layer",
+        "keras.src.engine.base_layer.Layer",
+        "tensorflow.python.module.module.Module",
+        "tensorflow.python.trackable.autotrackable.AutoTrackable",
+        "tensorflow.python.trackable.base.Trackable",
+        "keras.src.utils.version_utils.LayerVersionSelector",
+        "builtins.object",
+    ]
 
 
 @network

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tfinit_audit.analysis.model import Hop, Location
 from tfinit_audit.analysis.names_interp import (
+    BuiltinClass,
     ClassVal,
     FuncVal,
     Interpreter,
@@ -41,7 +42,7 @@ from tfinit_audit.sources.base import SourceTree
 
 @dataclass
 class Definition:
-    kind: str  # "class" | "function" | "module" | "value" | "unresolved"
+    kind: str  # "class" | "function" | "module" | "value" | "builtin" | "unresolved"
     module: str  # dotted module name as Python knows it
     qualname: str
     location: Location | None
@@ -102,6 +103,27 @@ class Resolver:
         if isinstance(val, Missing):
             return None
         return self.definition(val)
+
+    def mro(self, definition: Definition) -> list[Definition]:
+        """``cls.__mro__`` of a class Definition: Python's C3 linearization, each base
+        resolved in the module that defines its subclass (imports, aliases, lazy loaders).
+
+        Entries: kind "class" (with ClassInfo), "builtin" (``object``, ``types.ModuleType``:
+        module "builtins", no location) or "unresolved" (a base that cannot be followed;
+        ``expr`` is the base as written, location the ``class`` line that names it; its own
+        ancestry is unknown). When no consistent order exists -- Python raises TypeError
+        creating the class -- the result is ``[cls, unresolved]`` with that message.
+        """
+        if definition.kind != "class" or not isinstance(definition.info, ClassInfo) \
+                or definition.location is None:
+            raise ValueError(f"not a class definition: {definition.kind} {definition.qualname}")
+        cls = ClassVal(definition.module, definition.location.path, definition.info)
+        order = self.interp.c3_mro(cls)
+        if order is None:
+            return [definition, Definition(
+                "unresolved", definition.module, "", definition.location, None,
+                "TypeError: Cannot create a consistent method resolution order (MRO)")]
+        return [definition, *(self.definition(c) for c in order[1:])]
 
     def definition(self, val: Value) -> Definition:
         """A Definition for an interpreter value."""
@@ -247,6 +269,8 @@ def to_definition(interp: Interpreter, val: Value) -> Definition:
         if val.path is not None:
             loc = Location(interp.tree.package_of(val.path) or "", val.path, 1, val.name)
         return Definition("module", val.name, val.name, loc, None)
+    if isinstance(val, BuiltinClass):
+        return Definition("builtin", "builtins", val.name, None, None)
     if isinstance(val, Opaque):
         loc = None
         if val.path:

@@ -199,6 +199,8 @@ class Interpreter:
         self._ast_memo: dict[str, ast.expr] = {}
         self._fn_ast: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self._path_memo: dict[str, list[Any]] = {}
+        self._mro_memo: dict[tuple[Any, ...], list[Any] | None] = {}
+        self._mro_active: set[tuple[Any, ...]] = set()
         self._path_state: dict[str, list[Any]] = {}
         self._trace: list[Hop] | None = None
         self._quiet = 0
@@ -249,6 +251,7 @@ class Interpreter:
         self._attr_memo.clear()
         self._ns_memo.clear()
         self._could_memo.clear()
+        self._mro_memo.clear()
 
     def _tick(self) -> None:
         self.steps += 1
@@ -812,28 +815,73 @@ class Interpreter:
                     return own, c
         return None
 
-    def mro(self, cls: ClassVal) -> list[Any]:
+    def class_bases(self, c: ClassVal) -> list[Any]:
+        """The bases of ``c`` as values, each evaluated in the defining module at the ``class``
+        line; a base that cannot be followed is an ``Opaque`` carrying the text as written.
+        No bases means ``object`` (Python 3 semantics, also what TF's ``(object)`` spells)."""
+        mod = ModVal(c.module, c.path)
         out: list[Any] = []
-        seen: set[int] = set()
+        for btxt in c.info.bases:
+            try:
+                with self.quiet():
+                    bv = self.eval_text(btxt, mod, c.info.line)
+            except (_Unknown, RaiseSignal, SyntaxError, RecursionError):
+                bv = None
+            if not isinstance(bv, ClassVal | BuiltinClass):
+                bv = Opaque(btxt, c.module, c.path, c.info.line)
+            out.append(bv)
+        return out or [BuiltinClass("object")]
+
+    def c3_mro(self, cls: ClassVal | BuiltinClass | Opaque) -> list[Any] | None:
+        """Python's C3 linearization of ``cls`` (``cls.__mro__``), bases resolved across
+        modules. Opaque bases stay in the list as opaque entries with unknown ancestry.
+        None when no consistent order exists (Python raises TypeError creating the class)."""
+        key = _class_key(cls)
+        if key in self._mro_memo:
+            return self._mro_memo[key]
+        if isinstance(cls, Opaque):
+            return [cls]
+        if isinstance(cls, BuiltinClass):
+            return [cls] if cls.name == "object" else [cls, BuiltinClass("object")]
+        if key in self._mro_active:  # a cycle Python could never build: no order
+            return None
+        self._mro_active.add(key)
+        try:
+            bases = self.class_bases(cls)
+            seqs: list[list[Any]] = []
+            for b in bases:
+                sub = self.c3_mro(b)
+                if sub is None:
+                    self._mro_memo[key] = None
+                    return None
+                seqs.append(list(sub))
+            seqs.append(list(bases))
+            result = _c3_merge([cls], seqs)
+        finally:
+            self._mro_active.discard(key)
+        self._mro_memo[key] = result
+        return result
+
+    def mro(self, cls: ClassVal) -> list[Any]:
+        """``cls.__mro__`` for attribute lookup: C3 (see ``c3_mro``); when Python would refuse
+        the class, the bases in depth-first order so lookups still see something."""
+        order = self.c3_mro(cls)
+        if order is not None:
+            return order
+        out: list[Any] = []
+        seen: set[tuple[Any, ...]] = set()
 
         def visit(c: Any, depth: int) -> None:
-            if id(c) in seen or depth > 30:
+            k = _class_key(c)
+            if k in seen or depth > 30:
                 return
-            seen.add(id(c))
+            seen.add(k)
             out.append(c)
             if isinstance(c, ClassVal):
-                mod = ModVal(c.module, c.path)
-                for btxt in c.info.bases:
-                    try:
-                        with self.quiet():
-                            bv = self.eval_text(btxt, mod, c.info.line)
-                    except (_Unknown, RaiseSignal, SyntaxError):
-                        continue
-                    if isinstance(bv, ClassVal | BuiltinClass):
-                        visit(bv, depth + 1)
+                for b in self.class_bases(c):
+                    visit(b, depth + 1)
 
         visit(cls, 0)
-        # C3 puts shared bases last; a DFS with dedup is close enough for attribute lookup
         return out
 
     def _inst_attr(self, obj: Inst, attr: str) -> Any:
@@ -1452,6 +1500,36 @@ class Interpreter:
             chain.append(exc)
             exc = EXC_PARENTS.get(exc)
         return any(n in ("Exception", "BaseException") or n in chain for n in names)
+
+
+def _class_key(c: Any) -> tuple[Any, ...]:
+    """Identity of a class across ClassVal copies: defining file and qualname."""
+    if isinstance(c, ClassVal):
+        return ("class", c.path, c.info.qualname)
+    if isinstance(c, BuiltinClass):
+        return ("builtin", c.name)
+    if isinstance(c, Opaque):
+        return ("opaque", c.expr, c.path, c.line)
+    return ("other", id(c))
+
+
+def _c3_merge(head: list[Any], seqs: list[list[Any]]) -> list[Any] | None:
+    """C3 merge: repeatedly take the first head that is in no other list's tail."""
+    result = list(head)
+    seqs = [list(q) for q in seqs if q]
+    while seqs:
+        tails = {_class_key(x) for q in seqs for x in q[1:]}
+        for q in seqs:
+            cand = q[0]
+            if _class_key(cand) not in tails:
+                break
+        else:
+            return None
+        ck = _class_key(cand)
+        result.append(cand)
+        seqs = [q[1:] if _class_key(q[0]) == ck else q for q in seqs]
+        seqs = [q for q in seqs if q]
+    return result
 
 
 _PATH_MUTATION_RE = re.compile(r"__path__\s*(?:\.\s*(?:append|insert|extend)\s*\(|\+=|=(?!=))")
