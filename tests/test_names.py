@@ -655,6 +655,31 @@ def _real(version: str, real_ctx: object) -> SourceTree:
     return open_tree("pypi", version, ctx=real_ctx)
 
 
+class _HideTop:
+    """A SourceTree view without one top-level package (empty: hides nothing); records reads."""
+
+    def __init__(self, tree: SourceTree, top: str) -> None:
+        self.tree = tree
+        self.top = top
+        self.seen: list[str] = []
+
+    def _hidden(self, path: str) -> bool:
+        self.seen.append(path)
+        return bool(self.top) and (path == self.top or path.startswith(self.top + "/"))
+
+    def read_text(self, path: str) -> str | None:
+        return None if self._hidden(path) else self.tree.read_text(path)
+
+    def exists(self, path: str) -> bool:
+        return False if self._hidden(path) else self.tree.exists(path)
+
+    def list(self, prefix: str) -> list[str]:
+        return [] if self._hidden(prefix) else self.tree.list(prefix)
+
+    def package_of(self, path: str) -> str | None:
+        return None if self._hidden(path) else self.tree.package_of(path)
+
+
 def _found(tree: SourceTree, name: str, path: str, first: str, package: str,
            cache: Path | None = None) -> PublicResolution:
     res = Resolver(tree, cache).resolve_public(name)
@@ -738,9 +763,21 @@ def test_real_2_15_0_keras_lazy_loaders(real_ctx: object) -> None:
 
 @network
 @pytest.mark.slow
-def test_real_2_21_0_keras3(real_ctx: object) -> None:
-    tree = _real("2.21.0", real_ctx)
+@pytest.mark.parametrize("release", ["2.16.1", "2.21.0"])
+def test_real_keras3_compat_v1_cells_unavailable(real_ctx: object, release: str) -> None:
+    """2.16+ with Keras 3 and no ``tf_keras`` (TF does not require it; no TF_USE_LEGACY_KERAS
+    set): the compat.v1 cells and layers raise the release's own message at use."""
+    real = _real(release, real_ctx)
+    tree = _HideTop(real, "tf_keras")  # a default install: tf_keras is not a requirement
     _found(tree, "tf.keras.layers.LSTM", "keras/src/layers/rnn/lstm.py", "class LSTM(", "keras")
+    _found(tree, "tf.compat.v1.get_variable", "tensorflow/python/ops/variable_scope.py",
+           "def get_variable(", "tensorflow")
+    # the same answer when tf_keras could be installed: without TF_USE_LEGACY_KERAS the
+    # release's loader never imports it
+    spy = _HideTop(real, "")
+    res = Resolver(spy).resolve_public("tf.compat.v1.nn.rnn_cell.LSTMCell")
+    assert res.status == "unavailable", res.message
+    assert not [p for p in spy.seen if p.startswith("tf_keras")]
     r = Resolver(tree)
     for name, item in (("tf.compat.v1.nn.rnn_cell.LSTMCell", "LSTMCell"),
                        ("tf.compat.v1.layers.Dense", "Dense")):
