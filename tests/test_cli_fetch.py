@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -96,11 +97,19 @@ def test_main_job_reports_each_version_and_fails_with_3(
         capsys: pytest.CaptureFixture[str]) -> None:
     broken = [f for f in published.projects["tensorflow"] if "1.9.0" in f["filename"]][0]
     server.state.fail_next[f"/files/{broken['filename']}"] = 10_000
+    out_dir = tmp_path / "out"
     code, out, err = run(["--versions", "1.8", "1.9", "1.10", "--index-url", published.url,
-                          "--cache-dir", str(tmp_path), "--no-live"], capsys)
+                          "--cache-dir", str(tmp_path), "--no-live", "--out", str(out_dir)],
+                         capsys)
     assert code == 3
-    assert "1.8 -> tensorflow 1.8.0" in out and "1.10 -> tensorflow 1.10.0" in out
+    assert "TF 1.8.0" in out and "TF 1.10.0" in out
     assert "1.9: error:" in err and "Traceback" not in err
+    # what was fetched and computed for the other releases is kept in the reports
+    report = json.loads((out_dir / "report.json").read_text())
+    by_req = {v["requested"]: v for v in report["versions"]}
+    assert by_req["1.9"]["status"] == "error" and by_req["1.9"]["error"]
+    assert by_req["1.8"]["status"] == "ok" and by_req["1.8"]["tensorflow"] == "1.8.0"
+    assert by_req["1.10"]["status"] == "ok" and (out_dir / "index.html").is_file()
 
 
 def test_cache_info_and_clear(published: FakeIndex, tmp_path: Path,

@@ -12,20 +12,36 @@ import threading
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tfinit_audit import __version__
-from tfinit_audit.errors import EXIT_FETCH, EXIT_OK, EXIT_USAGE, AuditError, UsageError
+from tfinit_audit.errors import (
+    EXIT_FETCH,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    AuditError,
+    UsageError,
+)
 
 EXIT_INTERRUPTED = 130
 PROG = "tfinit-audit"
 
 MAIN_EPILOG = """\
+The main job audits each release, verifies the TensorFlow installed for this interpreter (or
+each --python) live, prints a summary table and writes reports/index.html, report.json and
+report.md.
+
 examples:
   tfinit-audit --versions 1.8 1.10 2.15
-  tfinit-audit --versions 2.x latest --out report --format html,json
+  tfinit-audit --versions 1.8 2.15 --out site/ --format html,json
+  tfinit-audit --versions 1.8 --symbols 'tf.nn.rnn_cell.LSTMCell[use_peepholes=True,num_proj=16]'
   tfinit-audit --source dir:/tmp/src/1.8.0 --symbols tf.nn.rnn_cell.LSTMCell
   tfinit-audit --source installed:/opt/tf/bin/python --units 128 --input-dim 64
+  tfinit-audit explain tf.nn.rnn_cell.LSTMCell --version 1.8
+  tfinit-audit diff 1.8 2.15
+  tfinit-audit verify --python ~/venvs/tf215/bin/python --fail-on-mismatch
   tfinit-audit fetch --versions 2.15 --list keras/src/layers/rnn
   tfinit-audit cache info
 
@@ -79,6 +95,63 @@ def _add_versions(p: argparse.ArgumentParser, *, sub: bool) -> None:
     )
 
 
+def _add_audit(p: argparse.ArgumentParser, *, sub: bool) -> None:
+    """What to audit and where the reports go (main job and verify)."""
+    d = (lambda v: argparse.SUPPRESS) if sub else (lambda v: v)
+    g = p.add_argument_group("audit options")
+    g.add_argument(
+        "--symbols", nargs="+", metavar="SYMBOL", default=d(None),
+        help="public layer names to audit, with optional constructor args; default: the built-in "
+        "set (TF1 cells, tf.layers.Dense, get_variable, Keras layers). "
+        "Example: --symbols tf.keras.layers.LSTM 'tf.nn.rnn_cell.LSTMCell[num_proj=16]'",
+    )
+    g.add_argument(
+        "--units", type=_positive_int, default=d(64), metavar="N",
+        help="units for the concrete shapes and bounds (default 64). Example: --units 128",
+    )
+    g.add_argument(
+        "--input-dim", type=_positive_int, default=d(32), metavar="N",
+        help="input feature size for the concrete shapes (default 32). Example: --input-dim 16",
+    )
+    g.add_argument(
+        "--out", default=d("reports"), metavar="DIR",
+        help="directory for index.html, report.json and report.md (default: reports). "
+        "Example: --out site/",
+    )
+    g.add_argument(
+        "--format", default=d("html,json,md"), metavar="FMT[,FMT]",
+        help="report files to write, comma-separated from html, json, md (default all three; "
+        "'none' writes nothing). The terminal summary is always printed. "
+        "Example: --format html,json",
+    )
+
+
+def _add_live(p: argparse.ArgumentParser, *, sub: bool, verify_only: bool) -> None:
+    d = (lambda v: argparse.SUPPRESS) if sub else (lambda v: v)
+    g = p.add_argument_group("live verification")
+    if not verify_only:
+        g.add_argument(
+            "--no-live", action="store_true", default=d(False),
+            help="skip the check against installed TensorFlow (by default the main job verifies "
+            "the TF of this interpreter, or of each --python, when there is one). "
+            "Example: --no-live",
+        )
+    g.add_argument(
+        "--python", action="append", dest="pythons", metavar="PYTHON", default=d(None),
+        help="interpreter whose installed TensorFlow to verify; repeat for several (default: "
+        "this interpreter). Example: --python ~/venvs/tf215/bin/python",
+    )
+    g.add_argument(
+        "--fail-on-mismatch", action="store_true", default=d(False),
+        help="exit 1 when any weight disagrees with the static answer (for CI). "
+        "Example: --fail-on-mismatch",
+    )
+    g.add_argument(
+        "--timeout", type=float, default=d(300.0), metavar="SECONDS",
+        help="time limit for each interpreter's probe (default 300). Example: --timeout 120",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -94,34 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_versions(parser, sub=False)
     _add_common(parser, sub=False)
-    g = parser.add_argument_group("audit options")
-    g.add_argument(
-        "--symbols", nargs="+", metavar="SYMBOL", default=None,
-        help="public layer names to audit, with optional constructor args; default: the built-in "
-        "set. Example: --symbols tf.keras.layers.LSTM 'tf.nn.rnn_cell.LSTMCell[num_proj=16]'",
-    )
-    g.add_argument(
-        "--units", type=_positive_int, default=64, metavar="N",
-        help="units for the concrete shapes and bounds (default 64). Example: --units 128",
-    )
-    g.add_argument(
-        "--input-dim", type=_positive_int, default=32, metavar="N",
-        help="input feature size for the concrete shapes (default 32). Example: --input-dim 16",
-    )
-    g.add_argument(
-        "--no-live", action="store_true",
-        help="skip the check against installed TensorFlow. Example: --no-live",
-    )
-    g.add_argument(
-        "--out", default=None, metavar="PATH",
-        help="directory (or file stem) to write reports to; default: terminal only. "
-        "Example: --out reports/run1",
-    )
-    g.add_argument(
-        "--format", default="terminal", metavar="FMT[,FMT]",
-        help="report formats, comma-separated: terminal, json, html, markdown (default "
-        "terminal). Example: --format json,html",
-    )
+    _add_audit(parser, sub=False)
+    _add_live(parser, sub=False, verify_only=False)
 
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
     fetch = subs.add_parser(
@@ -149,6 +196,69 @@ def build_parser() -> argparse.ArgumentParser:
         "Example: --show tensorflow/python/ops/init_ops.py",
     )
     _add_common(fetch, sub=True)
+
+    verify = subs.add_parser(
+        "verify",
+        help="check the static answers against installed TensorFlow, weight by weight",
+        description="For each interpreter: audit the TensorFlow release installed there from its "
+        "own files (no network), then build every symbol in that interpreter (a subprocess with "
+        "a timeout) and compare each weight with the static answer: exact values for "
+        "zeros/ones/constant/composite, bounds + moments + a Kolmogorov-Smirnov test for random "
+        "initializers, orthonormality for orthogonal ones, and the defining file.",
+        epilog="examples:\n"
+        "  tfinit-audit verify                                  # the TF of this interpreter\n"
+        "  tfinit-audit verify --python ~/venvs/tf215/bin/python "
+        "--python ~/venvs/tf221/bin/python\n"
+        "  tfinit-audit verify --fail-on-mismatch               # exit 1 on any disagreement\n"
+        "  tfinit-audit verify --symbols tf.keras.layers.LSTM --out reports/verify",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_audit(verify, sub=True)
+    _add_live(verify, sub=True, verify_only=True)
+    _add_common(verify, sub=True)
+
+    explain = subs.add_parser(
+        "explain",
+        help="explain one symbol in one release: weights, initializers, provenance hop by hop",
+        description="Print, for each weight of SYMBOL in one release: name, shape, canonical "
+        "initializer with parameters and the numeric limit/stddev for that shape, whether it "
+        "came from a None-fallback, the provenance chain (path:line  code  - what it decided), "
+        "runtime adjustments and porting facts.",
+        epilog="examples:\n"
+        "  tfinit-audit explain tf.nn.rnn_cell.LSTMCell --version 1.8 --units 64 --input-dim 32\n"
+        "  tfinit-audit explain 'tf.nn.rnn_cell.LSTMCell[use_peepholes=True,num_proj=16]' "
+        "--version 1.10\n"
+        "  tfinit-audit explain tf.keras.layers.LSTM --version 2.15",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    explain.add_argument("symbol", metavar="SYMBOL",
+                         help="public name, optionally with args. Example: tf.keras.layers.GRU")
+    explain.add_argument(
+        "--version", dest="explain_version", metavar="SPEC", default=None,
+        help="the TensorFlow release (any --versions spec; optional with a local --source). "
+        "Example: --version 1.8",
+    )
+    explain.add_argument("--units", type=_positive_int, default=argparse.SUPPRESS, metavar="N",
+                         help="units for the concrete shapes (default 64). Example: --units 128")
+    explain.add_argument("--input-dim", type=_positive_int, default=argparse.SUPPRESS,
+                         metavar="N",
+                         help="input feature size (default 32). Example: --input-dim 16")
+    _add_common(explain, sub=True)
+
+    diff = subs.add_parser(
+        "diff",
+        help="what changed between releases (initializers, shapes, chains, files, availability)",
+        description="Audit two or more releases and list every change between consecutive ones.",
+        epilog="examples:\n  tfinit-audit diff 1.8 2.15\n  tfinit-audit diff 1.10 1.15 2.0 "
+        "--symbols tf.keras.layers.GRU",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    diff.add_argument("diff_versions", nargs="+", metavar="SPEC",
+                      help="two or more release specs, oldest first. Example: 1.8 2.15")
+    diff.add_argument("--symbols", nargs="+", metavar="SYMBOL", default=argparse.SUPPRESS,
+                      help="symbols to compare (default: the built-in set). "
+                      "Example: --symbols tf.keras.layers.LSTM")
+    _add_common(diff, sub=True)
 
     cache = subs.add_parser(
         "cache",
@@ -213,6 +323,7 @@ class Progress:
             console=self.console, transient=True, disable=not self.enabled,
         )
         self._tasks: dict[str, Any] = {}
+        self._status: Any = None
         self._lock = threading.Lock()
 
     def __enter__(self) -> Progress:
@@ -228,6 +339,22 @@ class Progress:
             if task is None:
                 task = self._tasks[what] = self._rich.add_task(what, total=total)
         self._rich.update(task, completed=done, total=total)
+
+    def status(self, text: str) -> None:
+        """One live status line (per-symbol progress); shown on a terminal only."""
+        if not self.enabled:
+            return
+        with self._lock:
+            if self._status is None:
+                self._status = self._rich.add_task(text, total=None)
+        self._rich.update(self._status, description=text)
+
+    def note(self, text: str) -> None:
+        """A stage line: on a terminal it becomes the status line, elsewhere one stderr line."""
+        if self.enabled:
+            self.status(text)
+        else:
+            print(f"{PROG}: {text}", file=sys.stderr, flush=True)
 
     def step(self, what: str) -> Any:
         with self._lock:
@@ -339,18 +466,186 @@ def print_fetch_summary(
         )
 
 
+def _specs(args: argparse.Namespace) -> list[Any]:
+    from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS, parse_symbol
+
+    names = getattr(args, "symbols", None)
+    return [parse_symbol(n) for n in names] if names else list(DEFAULT_SYMBOLS)
+
+
+def _dims(args: argparse.Namespace) -> Any:
+    from tfinit_audit.analysis.model import Dims
+
+    return Dims(units=getattr(args, "units", 64), input_dim=getattr(args, "input_dim", 32))
+
+
+def _formats(text: str) -> set[str]:
+    from tfinit_audit.report import FORMATS
+
+    wanted = {f.strip().lower() for f in text.split(",") if f.strip()}
+    wanted = {"md" if f in ("markdown", "md") else f for f in wanted}
+    if wanted in (set(), {"none"}):
+        return set()
+    unknown = wanted - set(FORMATS)
+    if unknown:
+        raise UsageError(
+            f"unknown --format {', '.join(sorted(unknown))}: use html, json, md or none"
+        )
+    return wanted
+
+
+def _opened(args: argparse.Namespace, fetched: list[FetchedRelease]) -> list[Any]:
+    from tfinit_audit.pipeline import Opened
+    from tfinit_audit.sources import parse_source
+
+    kind = parse_source(args.source).kind
+    return [Opened(f.requested, f.release, kind, f.tree, f.error) for f in fetched]
+
+
+def _command_line() -> str:
+    import shlex
+
+    return " ".join(["tfinit-audit", *(shlex.quote(a) for a in sys.argv[1:])])
+
+
+def _all_failed_on_input(fetched: list[FetchedRelease]) -> None:
+    """Nothing to report when every release failed on bad input: say so in one line (exit 2)."""
+    errors = [f.error for f in fetched]
+    if errors and all(isinstance(e, UsageError) for e in errors):
+        first = errors[0]
+        assert first is not None
+        raise first
+
+
+def _finish(args: argparse.Namespace, report: Any, *, terminal: bool = True,
+            fetch_code: int = EXIT_OK) -> int:
+    """Print the terminal summary, write the report files, and pick the exit code."""
+    from rich.console import Console
+
+    from tfinit_audit.report import write_reports
+
+    console = Console()
+    if terminal:
+        from tfinit_audit.report import render_terminal
+
+        render_terminal(report, console)
+    formats = _formats(getattr(args, "format", "html,json,md"))
+    if formats:
+        written = write_reports(report, Path(args.out), formats)
+        for fmt_name in ("json", "md", "html"):
+            if fmt_name in written:
+                print(f"{fmt_name:>4}: {written[fmt_name]}")
+        if "html" in written:
+            print(f"report: {written['html'].resolve().as_uri()}")
+    for v in report.versions:
+        if v.status == "error":
+            print(f"{PROG}: {v.requested}: error: {v.error}", file=sys.stderr)
+    for run in report.live:
+        if run.error:
+            print(f"{PROG}: live {run.python}: error: {run.error}", file=sys.stderr)
+    mismatches = sum(r.summary.get("disagree", 0) for r in report.live)
+    if getattr(args, "fail_on_mismatch", False) and (
+        mismatches or any(r.error for r in report.live)
+    ):
+        print(f"{PROG}: {mismatches} weight(s) disagree with the static answer"
+              + ("; a live check failed" if any(r.error for r in report.live) else ""),
+              file=sys.stderr)
+        return EXIT_FINDINGS
+    if fetch_code != EXIT_OK:
+        return fetch_code
+    if any(v.status == "error" for v in report.versions):
+        return EXIT_FETCH
+    return EXIT_OK
+
+
 def run_audit(args: argparse.Namespace) -> int:
-    """The main job: resolve -> fetch -> (analysis -> live -> report, wired in by later issues)."""
+    """The main job: resolve -> fetch -> analyse -> verify live -> report."""
+    from tfinit_audit import pipeline
+
+    specs, dims = _specs(args), _dims(args)
+    _formats(args.format)  # bad --format fails before any work
     with Progress() as progress:
         ctx = source_context(args, progress)
         wanted = resolve_releases(args, ctx)
         fetched = fetch_releases(args, ctx, wanted, progress)
-    # Stage 2, analysis (issue 3): for f in fetched if f.ok -> analyse f.tree for
-    #   args.symbols with dims (args.units, args.input_dim).
-    # Stage 3, live verification (issue 4): unless args.no_live.
-    # Stage 4, report model + renderers (issue 5): args.format, args.out; findings -> exit 1.
-    print_fetch_summary(fetched, debug=args.debug)
-    return exit_code_for(fetched)
+        _all_failed_on_input(fetched)
+        progress.note(f"analysing {len(fetched)} release(s), {len(specs)} symbol(s)")
+        versions = pipeline.analyze_releases(_opened(args, fetched), specs, dims, ctx,
+                                             progress.status)
+        live: list[Any] = []
+        pythons = args.pythons or ([] if args.no_live else pipeline.default_pythons())
+        if pythons and not args.no_live:
+            progress.note(f"verifying against {len(pythons)} interpreter(s)")
+            _, live = pipeline.verify_pythons(pythons, specs, dims, ctx, args.timeout,
+                                              progress.status)
+    report = pipeline.build_report(versions, live, dims, _command_line())
+    return _finish(args, report, fetch_code=exit_code_for(fetched))
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """Only the installed TF: static audit of each interpreter's release, then the live probe."""
+    from tfinit_audit import pipeline
+
+    specs, dims = _specs(args), _dims(args)
+    _formats(args.format)
+    pythons = args.pythons or [sys.executable]
+    with Progress() as progress:
+        ctx = source_context(args, progress)
+        progress.note(f"verifying against {len(pythons)} interpreter(s)")
+        versions, live = pipeline.verify_pythons(pythons, specs, dims, ctx, args.timeout,
+                                                 progress.status)
+    report = pipeline.build_report(versions, live, dims, _command_line())
+    return _finish(args, report)
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from tfinit_audit import pipeline
+    from tfinit_audit.analysis.symbols import parse_symbol
+    from tfinit_audit.report.explain import render_explain
+
+    spec = parse_symbol(args.symbol)
+    dims = _dims(args)
+    args.versions = [args.explain_version] if args.explain_version else None
+    with Progress() as progress:
+        ctx = source_context(args, progress)
+        wanted = resolve_releases(args, ctx)
+        if len(wanted) != 1:
+            raise UsageError("explain takes exactly one release, e.g. --version 1.8")
+        fetched = fetch_releases(args, ctx, wanted, progress)
+        _all_failed_on_input(fetched)
+        (version,) = pipeline.analyze_releases(_opened(args, fetched), [spec], dims, ctx,
+                                               progress.status)
+    if version.status == "error":
+        print(f"{PROG}: {version.requested}: error: {version.error}", file=sys.stderr)
+        return EXIT_FETCH
+    render_explain(version, Console(soft_wrap=True))
+    return EXIT_OK
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from tfinit_audit import pipeline
+    from tfinit_audit.report import diff_versions, render_diff_terminal
+
+    if len(args.diff_versions) < 2:
+        raise UsageError("diff needs at least two releases, e.g. tfinit-audit diff 1.8 2.15")
+    args.versions = args.diff_versions
+    specs, dims = _specs(args), _dims(args)
+    with Progress() as progress:
+        ctx = source_context(args, progress)
+        wanted = resolve_releases(args, ctx)
+        fetched = fetch_releases(args, ctx, wanted, progress)
+        versions = pipeline.analyze_releases(_opened(args, fetched), specs, dims, ctx,
+                                             progress.status)
+    report = pipeline.build_report(versions, [], dims, _command_line())
+    render_diff_terminal(diff_versions(report), Console())
+    for v in versions:
+        if v.status == "error":
+            print(f"{PROG}: {v.requested}: error: {v.error}", file=sys.stderr)
+    return EXIT_FETCH if pipeline.fetch_failed(versions) else EXIT_OK
 
 
 def run_fetch(args: argparse.Namespace) -> int:
@@ -418,7 +713,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         for name, default in (("source", "pypi"), ("index_url", None), ("cache_dir", None),
-                              ("offline", False), ("debug", False), ("versions", None)):
+                              ("offline", False), ("debug", False), ("versions", None),
+                              ("symbols", None), ("units", 64), ("input_dim", 32),
+                              ("out", "reports"), ("format", "html,json,md"),
+                              ("pythons", None), ("fail_on_mismatch", False),
+                              ("timeout", 300.0), ("no_live", False)):
             if not hasattr(args, name):
                 setattr(args, name, default)
         debug = bool(args.debug)
@@ -426,6 +725,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_fetch(args)
         if args.command == "cache":
             return run_cache(args)
+        if args.command == "verify":
+            return run_verify(args)
+        if args.command == "explain":
+            return run_explain(args)
+        if args.command == "diff":
+            return run_diff(args)
         return run_audit(args)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

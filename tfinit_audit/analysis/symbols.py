@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from tfinit_audit.errors import UsageError
 
@@ -45,7 +45,7 @@ class SymbolSpec:
 def parse_symbol(text: str) -> SymbolSpec:
     """Parse ``tf.a.B`` or ``tf.a.B[k=v,...]`` (values are Python literals)."""
     text = text.strip()
-    name, args = text, ()
+    name, args = text, cast(tuple[tuple[str, Any], ...], ())
     if "[" in text:
         if not text.endswith("]"):
             raise UsageError(f"bad symbol {text!r}: expected NAME[arg=value,...]")
@@ -53,7 +53,9 @@ def parse_symbol(text: str) -> SymbolSpec:
         args = _parse_args(text, inner)
     parts = name.split(".")
     if not name or not all(p.isidentifier() for p in parts):
-        raise UsageError(f"bad symbol {text!r}: expected a dotted public name like tf.keras.layers.LSTM")
+        raise UsageError(
+            f"bad symbol {text!r}: expected a dotted public name like tf.keras.layers.LSTM"
+        )
     if parts[0] not in ("tf", "tensorflow", "keras", "tf_keras"):
         raise UsageError(f"bad symbol {text!r}: must start with tf., keras. or tf_keras.")
     if parts[0] == "tensorflow":

@@ -119,10 +119,9 @@ def _diff_symbol(a: SymbolResult, b: SymbolResult) -> list[_Diff]:
         if w_a is not None:
             out.extend(_diff_weight(w_a, w_b))
     for key in sorted(set(a.facts) | set(b.facts)):
-        if a.facts.get(key) != b.facts.get(key):
-            out.append(
-                ("facts", key, fmt.value(a.facts.get(key, "—")), fmt.value(b.facts.get(key, "—")))
-            )
+        before, after = fmt.fact_value(a.facts.get(key, "—")), fmt.fact_value(b.facts.get(key, "—"))
+        if before != after:  # where the fact is stated may move; only its value counts
+            out.append(("facts", key, fmt.value(before), fmt.value(after)))
     return out
 
 

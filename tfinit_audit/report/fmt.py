@@ -202,3 +202,17 @@ def human_bytes(n: int) -> str:
 def row_key(s: SymbolResult) -> str:
     """The matrix row: a TF 1.x name and its compat.v1 twin share one (``SymbolResult.twin``)."""
     return s.twin or s.symbol
+
+
+def fact_value(val: Any) -> Any:
+    """A porting fact's value: the analysis gives ``{value, path, line, code}``, or a plain one."""
+    if isinstance(val, dict) and "value" in val:
+        return val["value"]
+    return val
+
+
+def fact_where(val: Any) -> str:
+    """``path:line`` of a porting fact, '' when the fact carries no location."""
+    if isinstance(val, dict) and val.get("path"):
+        return f"{val['path']}:{val.get('line', '?')}"
+    return ""

@@ -233,7 +233,14 @@ def _section(report: Report, row: Row) -> Section:
     return Section(row, details)
 
 
-def _fact(val: Any) -> str:
+def _fact(raw: Any) -> str:
+    val = fmt.fact_value(raw)
+    where = fmt.fact_where(raw)
+    text = _fact_text(val)
+    return f"{text} ({where})" if where else text
+
+
+def _fact_text(val: Any) -> str:
     if isinstance(val, str):
         return val
     if isinstance(val, (list, tuple)) and all(isinstance(x, str) for x in val):

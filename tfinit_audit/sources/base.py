@@ -41,8 +41,12 @@ class SourceTree(Protocol):
 
     release: str  # the TensorFlow version this tree is, e.g. "2.15.0"
     kind: str  # "pypi" | "github" | "dir" | "wheel" | "installed"
-    packages: list[PackageFile]
     stats: FetchStats
+
+    @property
+    def packages(self) -> list[PackageFile]:
+        """Every distribution this tree reads from (tensorflow, keras, ...)."""
+        ...
 
     def read_text(self, path: str) -> str | None:
         """Text of the file at import path ``path``, or None if no distribution has it."""
