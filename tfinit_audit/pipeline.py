@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib.util
+import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -126,13 +128,21 @@ def verify_pythons(
 ) -> tuple[list[VersionReport], list[LiveRun]]:
     statics: list[VersionReport] = []
     runs: list[LiveRun] = []
-    for py in pythons:
+    for py in (_absolute_python(p) for p in pythons):
         static, run = verify_python(py, specs, dims, ctx, timeout, say)
         if static is not None:
             static.requested = f"installed:{py}" if len(pythons) > 1 else "installed"
             statics.append(static)
         runs.append(run)
     return statics, runs
+
+
+def _absolute_python(python: str) -> str:
+    """``.venv/bin/python`` -> absolute (the probe runs elsewhere); symlinks kept, so a venv's
+    interpreter stays that venv's; a bare name is looked up on PATH."""
+    if os.sep in python:
+        return os.path.abspath(os.path.expanduser(python))
+    return shutil.which(python) or python
 
 
 def default_pythons() -> list[str]:
