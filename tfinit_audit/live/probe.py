@@ -130,13 +130,19 @@ def quiet_tf():
         pass
 
 
+def v1api(tf):
+    """The TF1-style API: tf.compat.v1 where it exists (1.13+), else tf itself (1.8-1.12)."""
+    compat = getattr(tf, "compat", None)
+    return getattr(compat, "v1", None) or tf
+
+
 def silence_after_import(tf):
     try:
         tf.get_logger().setLevel("ERROR")
     except Exception:
         pass
     try:
-        tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)
+        v1api(tf).logging.set_verbosity(v1api(tf).logging.ERROR)
     except Exception:
         pass
     try:
@@ -411,7 +417,7 @@ def seed_all(tf, seed, graph_mode):
     random.seed(seed)
     np.random.seed(seed)
     if graph_mode:
-        tf.compat.v1.set_random_seed(seed)
+        v1api(tf).set_random_seed(seed)
         return
     try:
         tf.random.set_seed(seed)
@@ -434,7 +440,7 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward):
     g = tf.Graph()
     built = []
     with g.as_default():
-        tf.compat.v1.set_random_seed(seeds[0])
+        v1api(tf).set_random_seed(seeds[0])
         random.seed(seeds[0])
         np.random.seed(seeds[0])
         last = name.split(".")[-1]
@@ -442,8 +448,8 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward):
         input_dim = dims.get("input_dim", 32)
         forward = None
         for i, _seed in enumerate(seeds):
-            before = set(id(v) for v in tf.compat.v1.global_variables())
-            with tf.compat.v1.variable_scope("seed%d" % i):
+            before = set(id(v) for v in v1api(tf).global_variables())
+            with v1api(tf).variable_scope("seed%d" % i):
                 if fam == "get_variable":
                     obj("v", shape=[input_dim, units], **args)
                     instance = obj
@@ -462,11 +468,11 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward):
                     pos, kwargs, shape, dtype = layer_ctor(last, dims, args)
                     instance = obj(*pos, **kwargs)
                     keras_build(tf, fam, instance, shape, input_dim)
-            new = [v for v in tf.compat.v1.global_variables() if id(v) not in before]
+            new = [v for v in v1api(tf).global_variables() if id(v) not in before]
             built.append((instance, new))
         all_vars = [v for _, vs in built for v in vs]
-        with tf.compat.v1.Session(graph=g) as sess:
-            sess.run(tf.compat.v1.global_variables_initializer())
+        with v1api(tf).Session(graph=g) as sess:
+            sess.run(v1api(tf).global_variables_initializer())
             values = sess.run(all_vars)
             adjust = None
             if want_forward and forward is not None:
@@ -501,7 +507,7 @@ def forget_step(tf, sess, cell, variables, forward):
     new_c = getattr(new_state, "c", None)
     if c_prev is None or new_c is None:
         return {"observed": None, "note": "state is not an (c, h) tuple; step not observable"}
-    sess.run([tf.compat.v1.assign(v, tf.zeros_like(v)) for v in variables])
+    sess.run([v1api(tf).assign(v, tf.zeros_like(v)) for v in variables])
     val = sess.run(new_c, feed_dict={c_prev: np.ones(c_prev.shape.as_list(), np.float32)})
     c = float(np.mean(val))
     spread = float(np.max(val) - np.min(val))
