@@ -637,7 +637,7 @@ def test_warm_resolver_parses_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
     def boom(*a: object, **k: object) -> None:
         raise AssertionError("parsed on a warm run")
 
-    monkeypatch.setattr(summaries.cst, "parse_module", boom)
+    monkeypatch.setattr(summaries, "parse", boom)
     warm = Resolver(tree, tmp_path).resolve_public("tf.compat.v1.nn.rnn_cell.LSTMCell")
     assert warm.definition and cold.definition
     assert warm.definition.location == cold.definition.location

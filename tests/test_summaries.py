@@ -1,4 +1,4 @@
-"""Module summaries: what one libcst pass keeps, exact lines, and the content-hash disk cache."""
+"""Module summaries: what one parse keeps, exact lines, and the content-hash disk cache."""
 
 from __future__ import annotations
 
@@ -139,14 +139,56 @@ def test_all_names_and_exports() -> None:
     assert computed.all_names is None and computed.all_computed
 
 
-def test_line_positions_agree_with_libcst_provider() -> None:
+def test_lines_agree_with_libcst_positions() -> None:
+    """An independent parser (libcst, concrete syntax tree) places every class, method,
+    function and module-level statement on the same lines as the summary."""
     module = cst.parse_module(SRC)
-    ours = summaries._line_positions(module)
-    theirs = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    assert ours  # every recorded node agrees with libcst's own PositionProvider
-    for node, (start, end) in ours.items():
-        r = theirs[node]
-        assert (r.start.line, r.end.line) == (start, end)
+    pos = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    s = _summ()
+    seen = 0
+    for stmt in module.body:
+        if isinstance(stmt, cst.ClassDef):
+            info = s.classes[stmt.name.value]
+            assert (info.line, info.end_line) == (pos[stmt.name].start.line, pos[stmt].end.line)
+            assert info.start_line == pos[stmt.decorators[0]].start.line
+            for m in stmt.body.body:
+                if isinstance(m, cst.FunctionDef):
+                    f = info.methods[m.name.value]
+                    assert (f.def_line, f.end_line) == (pos[m.name].start.line, pos[m].end.line)
+                    seen += 1
+        elif isinstance(stmt, cst.FunctionDef):
+            f = s.functions[stmt.name.value]
+            assert (f.def_line, f.end_line) == (pos[stmt.name].start.line, pos[stmt].end.line)
+            seen += 1
+    starts = set()
+    for node, r in pos.items():
+        if isinstance(node, cst.BaseSmallStatement | cst.BaseCompoundStatement):
+            starts.add(r.start.line)
+        if isinstance(node, cst.ClassDef | cst.FunctionDef):
+            starts.add(pos[node.name].start.line)  # the `class`/`def` line, past decorators
+    for b in s.bindings:
+        assert b.line in starts, b  # every event sits on the first line of a statement
+    assert seen == 3
+
+
+def test_one_line_compound_statements_and_async_names() -> None:
+    s = summarize_text("if not _flag: estimator = mods['e']\n", "m.py")
+    (b,) = s.bindings
+    assert (b.kind, b.name, b.expr, b.guard) == ("assign", "estimator", "mods['e']", "not _flag")
+    # TF 1.x era code names a parameter ``async`` (a keyword since 3.7): 3.6 grammar fallback
+    old = summarize_text("def run(fn, async=False):\n  return fn\n", "old.py")
+    assert old.error is None
+    assert [p.name for p in old.functions["run"].params] == ["fn", "async"]
+
+
+def test_multiline_expression_text_stays_evaluable() -> None:
+    import ast
+
+    s = summarize_text("x = (a +\n     b)\ny = f(1,\n      2)\n", "m.py")
+    exprs = [b.expr for b in s.bindings]
+    assert exprs == ["(a +\n     b)", "f(1,\n      2)"]
+    for e in exprs:
+        ast.parse(e or "", mode="eval")
 
 
 def test_unparsable_module_gives_empty_summary() -> None:
@@ -162,7 +204,7 @@ def test_disk_cache_by_content_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     def boom(*a: object, **k: object) -> None:
         raise AssertionError("warm run must not parse")
 
-    monkeypatch.setattr(summaries.cst, "parse_module", boom)
+    monkeypatch.setattr(summaries, "parse", boom)
     warm = summarize(tree, PATH, tmp_path)
     assert warm == first
     # changed content -> different hash -> parsed again (and here: the patched parser fires)
