@@ -941,7 +941,9 @@ class Program:
                         st.lineno, f"{frame.func_name}: initializer = {src} -> {v.value!r}"
                     )
                 )
-            if isinstance(v, InitV | Composite):
+            if isinstance(v, InitV | Composite) or (
+                isinstance(v, ClassV) and v.node is not None and self.is_initializer_class(v)
+            ):
                 v = with_hops(
                     v,
                     [frame.mod.hop(st.lineno, f"{frame.func_name}: {target.id} = {_describe(v)}")],

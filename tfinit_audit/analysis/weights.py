@@ -332,6 +332,12 @@ def _to_weights(p: Program, captured: list[Captured]) -> list[Weight]:
         hops = list(c.hops)
         if isinstance(c.init_value, FuncV) and c.init_value.closure is not None:
             hops.extend(_closure_hops(p, c.init_value, c.shape))
+        if isinstance(c.init_value, ClassV) and p.is_initializer_class(c.init_value):
+            inst = p.instantiate(c.init_value, [], {}, None)
+            for h in inst.hops:  # the class itself was passed: it is called with its defaults
+                hops.append(
+                    Hop(h.package, h.path, h.line, h.code, f"class passed uninstantiated; {h.note}")
+                )
         out.append(
             Weight(
                 name=c.name,
