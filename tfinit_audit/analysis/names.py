@@ -7,9 +7,11 @@ demand, so resolving ``tf.nn.rnn_cell.LSTMCell`` touches only the modules on tha
 
 Import-time code that is not a plain binding -- ``setattr(_current_module, ...)``,
 ``_current_module.nn.rnn_cell = Loader(...)``, ``sys.modules`` aliasing in a package shim,
-lazy-loader classes -- is run by a small interpreter over the release's own source
+a package extending its own ``__path__`` (TF 2.0's ``tensorflow_core.keras``), lazy-loader
+classes -- is run by a small interpreter over the release's own source
 (analysis/names_interp.py). The only assumptions are generic Python semantics and a default
 environment (no environment variables set, ``typing.TYPE_CHECKING`` false).
+``Resolver.mro`` gives a class's C3 linearization across modules.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Used by analysis/names.py. Module namespaces come from summaries (binding events
 order); function bodies (lazy-loader classes, shim helpers) are interpreted with ``ast`` from the
 exact source text kept in the summary. Anything it cannot know becomes ``Opaque`` -- never a
 guess. Built-in knowledge is limited to generic Python semantics (``sys.modules``, ``importlib``,
-``types.ModuleType``, ``super``, str methods) and a default environment: no environment variables
+package ``__path__`` lists, ``os.path`` over tree paths, ``types.ModuleType``, ``super`` and C3
+method resolution, str methods) and a default environment: no environment variables
 set, ``typing.TYPE_CHECKING`` false, ``try`` bodies succeed unless they raise here.
 """
 
