@@ -63,6 +63,10 @@ class PublicResolution:
 API_DIRS = ("tensorflow/_api", "tensorflow_core/_api", "tensorflow/tools/api/generator/api",
             "keras/api")
 EXPORT_ROOTS = ("tensorflow/python", "keras")
+# Trees made from built distributions (wheels, site-packages): the pip package build generated
+# their public API modules (in 1.10 directly under tensorflow/, later under _api/), so a name
+# they lack is absent; only source checkouts need the export-decorator fallback.
+BUILT_KINDS = ("pypi", "wheel", "installed")
 ROOTS = {"tf": "tensorflow", "tensorflow": "tensorflow", "keras": "keras", "tf_keras": "tf_keras"}
 
 
@@ -195,8 +199,8 @@ class Resolver:
         (the positional names when no ``v1=`` is given); ``tf.X`` matches the positional names
         first, then v1 names.
         """
-        if any(self.tree.exists(d) for d in API_DIRS):
-            return None
+        if self.tree.kind in BUILT_KINDS or any(self.tree.exists(d) for d in API_DIRS):
+            return None  # a built distribution carries the generated API: its answer stands
         rest = parts[1:]
         v1_only = rest[:2] == ["compat", "v1"]
         if v1_only or rest[:2] == ["compat", "v2"]:
