@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from tfinit_audit import __version__
 from tfinit_audit.errors import (
@@ -152,8 +152,15 @@ def _add_live(p: argparse.ArgumentParser, *, sub: bool, verify_only: bool) -> No
     )
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line (exit 2), pointing at --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog=PROG,
         description="What initializer does each weight of a TensorFlow/Keras layer really get "
         "when you pass none - per release, with file:line evidence, checked against live "
@@ -170,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_audit(parser, sub=False)
     _add_live(parser, sub=False, verify_only=False)
 
-    subs = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     fetch = subs.add_parser(
         "fetch",
         help="show what the fetcher sees of a release (list paths, print a file)",
@@ -268,7 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
         "  tfinit-audit cache info --cache-dir /tmp/tfa-cache",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    cache_subs = cache.add_subparsers(dest="cache_command", metavar="ACTION")
+    cache_subs = cache.add_subparsers(dest="cache_command", metavar="ACTION",
+                                      parser_class=OneLineParser)
     info = cache_subs.add_parser(
         "info", help="where the cache is, how many entries and bytes",
         description="Print the cache location, entry count and size.",
@@ -604,9 +612,12 @@ def run_explain(args: argparse.Namespace) -> int:
     from tfinit_audit import pipeline
     from tfinit_audit.analysis.symbols import parse_symbol
     from tfinit_audit.report.explain import render_explain
+    from tfinit_audit.sources import parse_source
 
     spec = parse_symbol(args.symbol)
     dims = _dims(args)
+    if not args.explain_version and not parse_source(args.source).is_local:
+        raise UsageError("explain needs the release: --version SPEC, e.g. --version 1.8")
     args.versions = [args.explain_version] if args.explain_version else None
     with Progress() as progress:
         ctx = source_context(args, progress)
