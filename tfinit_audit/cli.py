@@ -7,6 +7,7 @@ error, 130 interrupted. Errors are one line on stderr; ``--debug`` adds the trac
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 import traceback
@@ -145,6 +146,12 @@ def _add_live(p: argparse.ArgumentParser, *, sub: bool, verify_only: bool) -> No
         "--fail-on-mismatch", action="store_true", default=d(False),
         help="exit 1 when any weight disagrees with the static answer (for CI). "
         "Example: --fail-on-mismatch",
+    )
+    g.add_argument(
+        "--probe-plugin", action="append", dest="probe_plugins", metavar="FILE", default=d(None),
+        help="Python file the probe runs right after importing TensorFlow, in the target "
+        "interpreter (e.g. to register custom layers, or to check that the checker catches a "
+        "changed initializer); repeatable. Example: --probe-plugin my_layers.py",
     )
     g.add_argument(
         "--timeout", type=float, default=d(300.0), metavar="SECONDS",
@@ -502,6 +509,14 @@ def _formats(text: str) -> set[str]:
     return wanted
 
 
+def _plugins(args: argparse.Namespace) -> list[str]:
+    plugins = [os.path.abspath(p) for p in (args.probe_plugins or [])]
+    for p in plugins:
+        if not os.path.isfile(p):
+            raise UsageError(f"--probe-plugin {p}: no such file")
+    return plugins
+
+
 def _opened(args: argparse.Namespace, fetched: list[FetchedRelease]) -> list[Any]:
     from tfinit_audit.pipeline import Opened
     from tfinit_audit.sources import parse_source
@@ -585,7 +600,7 @@ def run_audit(args: argparse.Namespace) -> int:
         if pythons and not args.no_live:
             progress.note(f"verifying against {len(pythons)} interpreter(s)")
             _, live = pipeline.verify_pythons(pythons, specs, dims, ctx, args.timeout,
-                                              progress.status)
+                                              progress.status, _plugins(args))
     report = pipeline.build_report(versions, live, dims, _command_line())
     return _finish(args, report, fetch_code=exit_code_for(fetched))
 
@@ -601,7 +616,7 @@ def run_verify(args: argparse.Namespace) -> int:
         ctx = source_context(args, progress)
         progress.note(f"verifying against {len(pythons)} interpreter(s)")
         versions, live = pipeline.verify_pythons(pythons, specs, dims, ctx, args.timeout,
-                                                 progress.status)
+                                                 progress.status, _plugins(args))
     report = pipeline.build_report(versions, live, dims, _command_line())
     return _finish(args, report)
 
@@ -728,7 +743,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                               ("symbols", None), ("units", 64), ("input_dim", 32),
                               ("out", "reports"), ("format", "html,json,md"),
                               ("pythons", None), ("fail_on_mismatch", False),
-                              ("timeout", 300.0), ("no_live", False)):
+                              ("timeout", 300.0), ("no_live", False),
+                              ("probe_plugins", None)):
             if not hasattr(args, name):
                 setattr(args, name, default)
         debug = bool(args.debug)

@@ -93,7 +93,7 @@ def current_python_has_tensorflow() -> bool:
 
 def verify_python(
     python: str, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    timeout: float = DEFAULT_TIMEOUT, say: Say = _quiet,
+    timeout: float = DEFAULT_TIMEOUT, say: Say = _quiet, plugins: Sequence[str] = (),
 ) -> tuple[VersionReport | None, LiveRun]:
     """Audit the release installed for ``python`` from its own files, then probe it live."""
     try:
@@ -118,18 +118,18 @@ def verify_python(
                                error=f"static audit of the installed release failed: "
                                      f"{static.error}")
     say(f"{python}: probing tensorflow {info.tensorflow} live")
-    run = verify_interpreter(python, static.symbols, dims, timeout)
+    run = verify_interpreter(python, static.symbols, dims, timeout, plugins=plugins)
     return static, run
 
 
 def verify_pythons(
     pythons: Sequence[str], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    timeout: float = DEFAULT_TIMEOUT, say: Say = _quiet,
+    timeout: float = DEFAULT_TIMEOUT, say: Say = _quiet, plugins: Sequence[str] = (),
 ) -> tuple[list[VersionReport], list[LiveRun]]:
     statics: list[VersionReport] = []
     runs: list[LiveRun] = []
     for py in (_absolute_python(p) for p in pythons):
-        static, run = verify_python(py, specs, dims, ctx, timeout, say)
+        static, run = verify_python(py, specs, dims, ctx, timeout, say, plugins)
         if static is not None:
             static.requested = f"installed:{py}" if len(pythons) > 1 else "installed"
             statics.append(static)
