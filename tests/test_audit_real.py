@@ -293,3 +293,29 @@ def test_default_set_across_releases(
         assert weights(by["tf.nn.rnn_cell.GRUCell"])["gates/bias"].initializer.params == {
             "value": 1.0
         }
+
+
+def test_embedding_uniform_range_from_the_call_chain(
+    real_ctx: SourceContext, analysis_cache: Path
+) -> None:
+    # 1.8: 'uniform' -> init_ops.RandomUniform(minval=0, maxval=None); the None is decided by
+    # random_ops.random_uniform (`if maxval is None: ... maxval = 1`), reached from __call__
+    tree = tree_of(real_ctx, "1.8.0")
+    r = one(tree, "tf.keras.layers.Embedding", analysis_cache)
+    emb = weights(r)["embeddings"]
+    assert emb.shape == [100, 16]
+    assert emb.initializer.kind == "random_uniform"
+    assert emb.initializer.params == {"minval": 0, "maxval": 1}
+    assert emb.initializer.limit is None  # U[0, 1) is not a symmetric +-limit range
+    last = emb.provenance[-1]
+    assert last.path == "tensorflow/python/ops/random_ops.py" and last.code == "maxval = 1"
+    assert any(
+        h.path == "tensorflow/python/ops/init_ops.py" and "self.maxval" in h.code
+        for h in emb.provenance
+    )
+    assert_hops_real(tree, r)
+    # 2.15: Keras' own RandomUniform(minval=-0.05, maxval=0.05), nothing left None
+    r2 = one(tree_of(real_ctx, "2.15.1"), "tf.keras.layers.Embedding", analysis_cache)
+    emb2 = weights(r2)["embeddings"].initializer
+    assert emb2.params == {"minval": -0.05, "maxval": 0.05}
+    assert emb2.limit == pytest.approx(0.05)

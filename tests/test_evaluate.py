@@ -357,3 +357,65 @@ def test_unknown_identifier_is_unresolved() -> None:
     i = ws["recurrent_kernel"].initializer
     assert i.kind == "unresolved"
     assert "no_such_thing" in i.params["expression"]
+
+
+UNBOUNDED_UNIFORM = INIT_OPS.replace(
+    """class RandomUniform(Initializer):
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        self.minval = minval
+""",
+    """from mylib import random_ops
+from mylib import dtypes
+
+class RandomUniform(Initializer):
+    def __init__(self, minval=0, maxval=None, seed=None, dtype=dtypes.float32):
+        self.minval = minval
+        self.maxval = maxval
+        self.dtype = dtype
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        if dtype is None:
+            dtype = self.dtype
+        return random_ops.random_uniform(
+            shape, self.minval, self.maxval, dtype)
+""",
+)
+
+RANDOM_OPS = """
+from mylib import dtypes
+
+def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None):
+    dtype = dtypes.as_dtype(dtype)
+    if maxval is None:
+        if dtype.is_integer:
+            raise ValueError("Must specify maxval for integer dtype")
+        maxval = 1
+    return shape
+"""
+
+
+def test_none_parameter_follows_call_into_callee() -> None:
+    # RandomUniform(maxval=None): None means what the function __call__ hands it to decides
+    t = tree(mylib__init_ops=UNBOUNDED_UNIFORM, mylib__random_ops=RANDOM_OPS)
+    ws, _ = run(t, "KerasCell", [None, 32])
+    emb = ws["emb"]
+    assert emb.initializer.kind == "random_uniform"
+    assert emb.initializer.params == {"minval": 0, "maxval": 1}
+    assert emb.initializer.limit is None  # asymmetric range: no +-limit
+    codes = [h.code for h in emb.provenance]
+    assert codes[-1] == "maxval = 1" and "shape, self.minval, self.maxval, dtype)" in codes
+    check_hops(t, emb)
+    # the rule is read from the callee: change it and the answer follows
+    t2 = tree(
+        mylib__init_ops=UNBOUNDED_UNIFORM,
+        mylib__random_ops=RANDOM_OPS.replace("maxval = 1", "maxval = 7"),
+    )
+    assert run(t2, "KerasCell", [None, 32])[0]["emb"].initializer.params["maxval"] == 7
+
+
+def test_none_parameter_without_rule_stays_none() -> None:
+    # no "if maxval is None" in the callee: nothing to derive, nothing guessed
+    ops = RANDOM_OPS.replace("maxval = 1", "pass")
+    t = tree(mylib__init_ops=UNBOUNDED_UNIFORM, mylib__random_ops=ops)
+    emb = run(t, "KerasCell", [None, 32])[0]["emb"]
+    assert emb.initializer.params == {"minval": 0, "maxval": None}

@@ -16,6 +16,7 @@ Generic rules (no per-release knowledge):
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -224,7 +225,8 @@ class Frame:
     owner: ClassV | None = None
     self_obj: Value | None = None
     closure: dict[str, Value] | None = None
-    follow: bool = False  # track the local "initializer" (fallback chain)
+    follow: bool = False  # track the local ``follow_var`` (fallback chain)
+    follow_var: str = "initializer"  # the followed local: "initializer", or a None parameter
     func_name: str = ""
     conds: list[str] = field(default_factory=list)
     trail: list[Hop] = field(default_factory=list)  # follow mode: lines that kept it None
@@ -538,6 +540,7 @@ class Program:
         kwargs: dict[str, Value],
         site: tuple[Frame, ast.Call] | None,
         follow: bool = False,
+        follow_var: str = "initializer",
     ) -> Value:
         """Call a source function, class or builtin abstractly."""
         if isinstance(f, Builtin):
@@ -590,6 +593,7 @@ class Program:
             self_obj=f.bound if isinstance(f.bound, Obj) else None,
             closure=f.closure,
             follow=follow,
+            follow_var=follow_var,
             func_name=f.name,
         )
         self.depth += 1
@@ -800,6 +804,7 @@ class Program:
                         node.lineno, f"{owner.name}.__init__ defaults give the parameters"
                     )
                 )
+        hops.extend(self._none_params_through_call(cls, kind, params, args, kwargs))
         ini = vocab.canonical(kind, params)
         trunc = None
         vs = next((c for c in self.mro(cls) if c.name == "VarianceScaling"), None)
@@ -809,6 +814,116 @@ class Program:
             )
             trunc = vocab.truncation_constant(src)
         return InitV(kind=ini.kind, params=ini.params, truncation=trunc, hops=tuple(hops))
+
+    def _none_params_through_call(
+        self,
+        cls: ClassV,
+        kind: str,
+        params: dict[str, Any],
+        args: list[Value],
+        kwargs: dict[str, Value],
+    ) -> list[Hop]:
+        """Effective value of parameters the constructor leaves ``None``.
+
+        ``RandomUniform(minval=0, maxval=None)`` does not mean an unbounded range: its
+        ``__call__`` hands ``self.maxval`` to a function whose body decides what None means
+        (``if maxval is None: maxval = 1``). The object is built, ``__call__`` is run, and at
+        each call that passes a None attribute the callee is run with that parameter followed
+        until a line assigns it a constant. ``params`` is updated in place; returns the hops.
+        """
+        nones = [k for k in vocab.PARAMS.get(kind, ()) if k in params and params[k] is None]
+        found = self.class_member(cls, "__call__") if nones else None
+        if found is None or not isinstance(found[1], ast.FunctionDef):
+            return []
+        owner, node = found[0], found[1]
+        assert isinstance(node, ast.FunctionDef)
+        obj = Obj(cls=cls, pending=(args, kwargs, None))
+        saved_hook, self.call_hook = self.call_hook, None
+        try:
+            self.force(obj)
+            attrs: dict[str, str] = {}  # attribute holding None -> constructor parameter
+            for p in nones:
+                for a in (p, "_" + p):
+                    v = obj.attrs.get(a)
+                    if isinstance(v, Const) and v.value is None:
+                        attrs[a] = p
+                        break
+            sites = {
+                id(c)
+                for c in ast.walk(node)
+                if isinstance(c, ast.Call)
+                and any(
+                    isinstance(x, ast.Attribute)
+                    and isinstance(x.value, ast.Name)
+                    and x.value.id == "self"
+                    and x.attr in attrs
+                    for x in [*c.args, *(k.value for k in c.keywords)]
+                )
+            }
+            if not sites:
+                return []
+            out: list[Hop] = []
+            done: set[str] = set()
+
+            def hook(
+                prog: Program,
+                frame: Frame,
+                e: ast.Call,
+                f: Value,
+                cargs: list[Value],
+                ckw: dict[str, Value],
+            ) -> Value | None:
+                if id(e) not in sites or not isinstance(f, FuncV) or f.node is None:
+                    return None
+                bound = self.bind(f, cargs, ckw)
+                if bound is None:
+                    return None
+                for a, p in attrs.items():
+                    if p in done:
+                        continue
+                    held = obj.attrs.get(a)
+                    q = next((k for k, v in bound[0].items() if v is held), None)
+                    if q is None:
+                        continue
+                    line = next(
+                        (
+                            x.lineno
+                            for x in [*e.args, *(k.value for k in e.keywords)]
+                            if isinstance(x, ast.Attribute) and x.attr == a
+                        ),
+                        e.lineno,
+                    )
+                    site = frame.mod.hop(
+                        line, f"{frame.func_name} passes self.{a} = None as {f.name}({q}=...)"
+                    )
+                    try:
+                        self.call(f, cargs, ckw, (frame, e), follow=True, follow_var=q)
+                    except Fixed as fx:
+                        if isinstance(fx.value, Const) and fx.value.value is not None:
+                            params[p] = fx.value.value
+                            out.extend([site, *fx.hops])
+                    done.add(p)
+                return Unknown(text=_unparse(e))
+
+            self.call_hook = hook
+            call = FuncV(mod=owner.mod, node=node, owner=owner, bound=obj)
+            shape = SeqV(items=[Unknown(text="shape")])
+            with contextlib.suppress(Fixed):
+                self.call(call, [shape], {}, None)
+            return out
+        finally:
+            self.call_hook = saved_hook
+
+    def _follow_param(self, name: str, v: Value, frame: Frame, st: ast.stmt) -> None:
+        """Follow mode for a None parameter: a constant assigned to it fixes its value."""
+        if isinstance(v, Const) and v.value is None:
+            frame.trail.append(frame.mod.hop(st.lineno, f"{frame.func_name}: {name} stays None"))
+            return
+        if isinstance(v, Const):
+            when = f" when {frame.conds[-1]}" if frame.conds else ""
+            hop = frame.mod.hop(st.lineno, f"{frame.func_name}: {name} = {v.value!r}{when}")
+            raise Fixed(v, [*frame.trail, hop])
+        raise Fixed(Unknown(text=name), [])
 
     # --- statements -----------------------------------------------------------------------
     def exec_block(self, body: list[ast.stmt], frame: Frame) -> Return | RaiseSig | None:
@@ -931,6 +1046,8 @@ class Program:
 
     def assign(self, target: ast.expr, v: Value, frame: Frame, st: ast.stmt) -> None:
         if isinstance(target, ast.Name):
+            if frame.follow and frame.follow_var != "initializer" and target.id == frame.follow_var:
+                self._follow_param(target.id, v, frame, st)
             if frame.follow and target.id == "initializer" and _is_initializer(v):
                 hop = frame.mod.hop(st.lineno, f"{frame.func_name}: initializer = {_describe(v)}")
                 raise Fixed(v, [*frame.trail, hop])
@@ -1103,7 +1220,7 @@ class Program:
             if r is not None:
                 return r
         # fallback chain: an "initializer" argument that is None is followed into the callee
-        if frame.follow and isinstance(f, FuncV | ClassV):
+        if frame.follow and frame.follow_var == "initializer" and isinstance(f, FuncV | ClassV):
             init_arg = _initializer_arg(self, f, args, kwargs)
             forwards_all = any(isinstance(a, ast.Starred) for a in e.args) or any(
                 k.arg is None for k in e.keywords

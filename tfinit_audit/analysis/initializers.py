@@ -114,7 +114,12 @@ DEFAULT_TRUNCATION = 0.87962566103423978  # scipy.stats.truncnorm.std(a=-2, b=2)
 
 
 def with_numbers(init: Initializer, shape: list[int] | None) -> Initializer:
-    """Fill ``limit``/``stddev`` of ``init`` (and of composite parts) for a concrete shape."""
+    """Fill ``limit``/``stddev`` of ``init`` (and of composite parts) for a concrete shape.
+
+    ``limit`` means U[-limit, limit]: it is set for a uniform range only when the range is
+    symmetric. An asymmetric ``random_uniform`` such as U[0, 1) keeps ``limit`` None; its
+    ``minval``/``maxval`` params are the range.
+    """
     if init.kind == "composite":
         for part in init.params.get("parts", []):
             sub = part["initializer"]
