@@ -102,9 +102,10 @@ def test_index_url_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def fake_python(tmp_path: Path, site: Path) -> str:
-    """An interpreter whose site-packages is ``site`` (a wrapper script around this one)."""
+    """An interpreter whose only site-packages is ``site`` (a wrapper script around this one;
+    ``-S`` keeps this interpreter's own site-packages, which may hold TensorFlow, out)."""
     exe = tmp_path / "python-with-tf"
-    exe.write_text(f'#!/bin/sh\nPYTHONPATH="{site}" exec "{sys.executable}" "$@"\n')
+    exe.write_text(f'#!/bin/sh\nPYTHONPATH="{site}" exec "{sys.executable}" -S "$@"\n')
     exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
     return str(exe)
 
