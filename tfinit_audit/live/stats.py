@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as sps
 
+from tfinit_audit.analysis.initializers import compute_fans
 from tfinit_audit.analysis.model import Initializer
 
 ALPHA = 1e-4  # per-weight false-alarm rate of the statistical tests (Bonferroni over 3 tests)
@@ -90,18 +91,6 @@ class Distribution:
         if self.family == "uniform":
             return {"family": "uniform", "low": self.low, "high": self.high}
         return {"family": self.family, "mean": self.mean, "stddev": self.stddev}
-
-
-def compute_fans(shape: list[int]) -> tuple[float, float]:
-    """fan_in / fan_out as TF and Keras compute them (receptive field for conv kernels)."""
-    if len(shape) < 1:
-        return 1.0, 1.0
-    if len(shape) == 1:
-        return float(shape[0]), float(shape[0])
-    if len(shape) == 2:
-        return float(shape[0]), float(shape[1])
-    receptive = float(np.prod(shape[:-2]))
-    return shape[-2] * receptive, shape[-1] * receptive
 
 
 def predicted_distribution(init: Initializer, shape: list[int] | None) -> tuple[
