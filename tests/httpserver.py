@@ -10,6 +10,7 @@ import json
 import os
 import re
 import threading
+import time
 import zipfile
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +32,7 @@ class ServerState:
     fail_next: dict[str, int] = field(default_factory=dict)  # path -> 503s before success
     truncate_next: dict[str, int] = field(default_factory=dict)  # path -> truncated answers
     html_only: bool = False  # index pages: ignore the JSON Accept header
+    delay: float = 0.0  # seconds before answering a Range request (a slow, distant host)
     log: list[Logged] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -62,6 +64,8 @@ class Handler(BaseHTTPRequestHandler):
             trunc = st.truncate_next.get(self.path.split("?")[0], 0)
             if trunc and not head:
                 st.truncate_next[self.path.split("?")[0]] = trunc - 1
+        if rng and st.delay:
+            time.sleep(st.delay)
         if fails:
             return self._send(503, "text/plain", b"try later")
         path = self.path.split("?")[0]

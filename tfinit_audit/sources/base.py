@@ -33,6 +33,8 @@ class FetchStats:
     seconds: float = 0.0
     from_cache: int = 0  # number of file reads served from the on-disk cache
     files: int = 0  # number of distinct files read
+    prefetched: int = 0  # files fetched speculatively (imports of files read; in requests/bytes)
+    prefetch_used: int = 0  # ...of which were then read (the rest is the speculation's waste)
 
 
 @runtime_checkable

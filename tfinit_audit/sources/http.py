@@ -51,7 +51,9 @@ RETRYABLE = (requests.ConnectionError, requests.Timeout, requests.exceptions.Chu
              requests.exceptions.ContentDecodingError)
 
 
-MAX_CONNECTIONS = 10  # per host; requests beyond wait for a free keep-alive connection
+# Per host; requests beyond wait for a free keep-alive connection. Sized for up to 4 releases
+# at once, each with its reader and a few speculative prefetch workers (composite.py).
+MAX_CONNECTIONS = 24
 
 
 def _ca_bundle() -> str:

@@ -93,6 +93,17 @@ class WheelPart:
     def cache_hits(self) -> int:
         return self.wheel.from_cache
 
+    # -- hooks for speculative prefetch (CompositeTree): only remote, online parts have them --
+    @property
+    def speculative(self) -> bool:
+        return not self.wheel.offline
+
+    def is_cached(self, key: str) -> bool:
+        return self.wheel.is_cached(key)
+
+    def plan(self, keys: list[str], gap: int, span: int) -> list[tuple[list[str], int]]:
+        return self.wheel.plan(keys, gap, span)
+
     def metadata(self) -> dict[str, list[str]]:
         """Header fields of ``*.dist-info/METADATA`` (multi-valued), empty if none."""
         if self._meta is None:

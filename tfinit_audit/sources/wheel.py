@@ -448,6 +448,17 @@ class RemoteWheel:
         self.cache.put("wheel", self.ident, name, data)
         return data
 
+    def is_cached(self, name: str) -> bool:
+        """True if reading ``name`` needs no request (its bytes are in the cache)."""
+        return self.cache.has("wheel", self.ident, name)
+
+    def plan(self, names: Iterable[str], gap: int = COALESCE_GAP,
+             span: int = COALESCE_SPAN) -> list[tuple[list[str], int]]:
+        """How ``names`` would be fetched: groups of members that share one range request,
+        each with the bytes that request costs (in archive order); unknown names are left out."""
+        ms = [m for m in (self.members().get(n) for n in dict.fromkeys(names)) if m is not None]
+        return [([m.name for m in g], g[-1].end - g[0].offset) for g in coalesce(ms, gap, span)]
+
     def read_many(self, names: Iterable[str]) -> dict[str, bytes]:
         """Several members at once: cached ones from disk, the rest in coalesced range
         requests (members close together in the archive share one request), concurrently."""
