@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tfinit_audit.analysis.audit import analyze
+from tfinit_audit.analysis.audit import RecordingTree, analyze
 from tfinit_audit.analysis.model import Dims, SymbolResult, Weight
 from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS, SymbolSpec, parse_symbol
 from tfinit_audit.sources import SourceContext, open_tree
-from tfinit_audit.sources.base import SourceTree
+from tfinit_audit.sources.base import MemoryTree, SourceTree
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 
@@ -319,3 +319,34 @@ def test_embedding_uniform_range_from_the_call_chain(
     emb2 = weights(r2)["embeddings"].initializer
     assert emb2.params == {"minval": -0.05, "maxval": 0.05}
     assert emb2.limit == pytest.approx(0.05)
+
+
+def test_warm_cache_notices_an_edited_generated_api_module(
+    real_ctx: SourceContext, tmp_path: Path
+) -> None:
+    # copy exactly what the analysis looks at into a MemoryTree, answer once (cache warm), then
+    # re-point the generated API module: the cached answer must not be served
+    base = tree_of(real_ctx, "1.8.0")
+    rec = RecordingTree(base)
+    specs = [parse_symbol("tf.keras.layers.Embedding")]
+    both = [*specs, parse_symbol("tf.keras.layers.Dense")]
+    analyze(rec, both, Dims(), cache_dir=None)  # type: ignore[arg-type]
+    files: dict[str, str] = {}
+    for key in rec.reads:
+        text = None if key.startswith("list:") else base.read_text(key)
+        if text is not None:
+            files[key] = text
+    api = "tensorflow/tools/api/generator/api/keras/layers/__init__.py"
+    line = "from tensorflow.python.keras._impl.keras.layers import Embedding"
+    assert line in files[api]
+    copy = MemoryTree(dict(files), release="1.8.0", kind="pypi")
+    cache = tmp_path / "cache"
+    [first] = analyze(copy, specs, Dims(), cache_dir=cache)
+    assert first.defined_in is not None and first.defined_in.qualname == "Embedding"
+    assert [w.name for w in first.weights] == ["embeddings"]
+    [warm] = analyze(copy, specs, Dims(), cache_dir=cache)  # served from the cache
+    assert warm.defined_in == first.defined_in
+    copy.files[api] = files[api].replace(line, line.replace("Embedding", "Dense as Embedding"))
+    [edited] = analyze(copy, specs, Dims(), cache_dir=cache)
+    assert edited.defined_in is not None and edited.defined_in.qualname == "Dense"
+    assert sorted(w.name for w in edited.weights) == ["bias", "kernel"]

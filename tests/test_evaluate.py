@@ -419,3 +419,39 @@ def test_none_parameter_without_rule_stays_none() -> None:
     t = tree(mylib__init_ops=UNBOUNDED_UNIFORM, mylib__random_ops=ops)
     emb = run(t, "KerasCell", [None, 32])[0]["emb"]
     assert emb.initializer.params == {"minval": 0, "maxval": None}
+
+
+def test_large_module_lookup_by_chunks_equals_whole_parse() -> None:
+    # a module above LAZY_MIN is not parsed whole: a name is looked up in the statements whose
+    # text can bind it. The answers must equal the whole-module index.
+    from tfinit_audit.analysis.evaluate import LAZY_MIN, Module
+    from tfinit_audit.analysis.summaries import ParseCache
+
+    filler = "".join(
+        f'@export("f{i}")\ndef f{i}(x, name=None):\n    """Doc.\ndef fake{i}(): pass\n"""\n'
+        f"    return helper(x) + {i}\n\n"
+        for i in range(400)
+    )
+    text = (
+        "from pkg.other import *\nimport helper_mod as helper\n"
+        + filler
+        + "if FLAG:\n    f3 = f4\nelse:\n    g = 1\nf5 = None\n"
+    )
+    assert len(text) > LAZY_MIN
+    lazy = Module(dotted="pkg.big", path="pkg/big.py", package="pkg", text=text, is_pkg=False)
+    whole = Module(
+        dotted="pkg.big", path="pkg/big.py", package="pkg", text=text, is_pkg=False,
+        asts=ParseCache(),
+    )
+    whole._whole()
+    assert lazy._index is None  # really lazy
+    names = [*(f"f{i}" for i in range(400)), "fake7", "helper", "g", "x", "export", "nothing"]
+    for n in names:
+        a, b = whole.defs.get(n), lazy.defs.get(n)
+        assert (a is None) == (b is None), n
+        if a is not None:
+            assert type(a) is type(b) and getattr(a, "lineno", 0) == getattr(b, "lineno", 0), n
+    assert lazy.stars == ["pkg.other"]
+    fresh = Module(dotted="pkg.big", path="pkg/big.py", package="pkg", text=text, is_pkg=False)
+    assert fresh.defs.get("f7") is not None and fresh._index is None
+    assert len(fresh._chunk) == 1  # one statement parsed, not 400

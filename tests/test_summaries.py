@@ -212,3 +212,31 @@ def test_disk_cache_by_content_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     changed = summarize(tree, PATH, tmp_path)
     assert changed is not None and "must not parse" in (changed.error or "")
     assert summarize(tree, "missing.py", tmp_path) is None
+
+
+def test_top_level_starts_match_the_parser() -> None:
+    # statement starts found without a parse agree with ast on the tricky cases: column-0 text
+    # inside strings and brackets, decorators, else/except clauses, backslash continuations
+    import ast
+
+    from tfinit_audit.analysis.summaries import top_level_starts
+
+    src = (
+        'X = """\ndef not_a_def():\nclass Nope: pass\n"""\n'
+        "@deco(1,\n2)\n@other\ndef f(a=(\n1)):\n    s = '(' \n    return a\n"
+        "# comment at column 0\n"
+        "if X:\n    y = 1\nelse:\n    y = 2\n"
+        "try:\n    import foo\nexcept ImportError:\n    foo = None\nfinally:\n    pass\n"
+        "z = 1 + \\\n2\n"
+        "d = {\n'a': 1,\n}\n"
+        "class C(object):\n    '''doc\nclass D: pass\n'''\n"
+    )
+    starts = top_level_starts(src)
+    assert starts is not None
+    got = [src.count("\n", 0, s) + 1 for s in starts]
+    want = [
+        min([st.lineno, *(d.lineno for d in getattr(st, "decorator_list", []))])
+        for st in ast.parse(src).body
+    ]
+    assert got == want
+    assert top_level_starts("x = (1,\n") is None  # unbalanced: callers parse the whole module

@@ -1,7 +1,8 @@
 """Entry point of the static analysis: specs -> one SymbolResult each, for one release tree.
 
-Final results are cached on disk keyed by the sha256 of every file the analysis read, so a warm
-run of the same release parses nothing (it re-reads and hashes the files it depends on).
+Final results are cached on disk with everything the analysis saw (the sha256 of every file the
+name resolver and the evaluator read, every existence check and listing), so a warm run of the
+same release parses nothing and a changed file anywhere on the resolution path is noticed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pickle
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from tfinit_audit.analysis import facts as facts_mod
 from tfinit_audit.analysis.evaluate import (
@@ -29,11 +30,12 @@ from tfinit_audit.analysis.evaluate import (
     Unknown,
 )
 from tfinit_audit.analysis.model import Dims, Hop, Location, SymbolResult, Weight
+from tfinit_audit.analysis.summaries import ParseCache
 from tfinit_audit.analysis.symbols import SymbolSpec
 from tfinit_audit.analysis.weights import WeightCollector, build_layer, to_weights
 from tfinit_audit.sources.base import SourceTree
 
-ANALYSIS_VERSION = "1"  # bump when the evaluator's semantics change (invalidates cached results)
+ANALYSIS_VERSION = "2"  # bump when the evaluator's semantics change (invalidates cached results)
 
 
 def input_shape_for(cls: ClassV, obj_attrs: dict[str, Any], dims: Dims) -> list[int | None]:
@@ -70,16 +72,74 @@ def analyze(
     cached = _load_cache(tree, specs, dims, cache_dir)
     if cached is not None:
         return cached
-    resolver = Resolver(tree, cache_dir=cache_dir)
-    program = Program(tree)
+    rec = RecordingTree(tree)  # every read of resolver and evaluator keys the result cache
+    tree = cast(SourceTree, rec)
+    asts = ParseCache()  # one parse per module for the resolver and the evaluator
+    resolver = Resolver(tree, cache_dir=cache_dir, asts=asts)
+    program = Program(tree, asts=asts)
     program.public_resolver = _public_bridge(resolver)
     results: list[SymbolResult] = []
     for spec in specs:
         if progress:
             progress(spec.display())
         results.append(_analyze_one(tree, resolver, program, spec, _dims_for(spec, dims)))
-    _store_cache(tree, specs, dims, cache_dir, program, results)
+    _store_cache(tree, specs, dims, cache_dir, rec.reads, results)
     return results
+
+
+class RecordingTree:
+    """A ``SourceTree`` that notes what the analysis saw: each file read (its sha256, or None
+    when absent), each existence check and each directory listing. A cached answer is valid
+    only while all of them are unchanged, anywhere on the resolution path."""
+
+    def __init__(self, tree: SourceTree) -> None:
+        self.base = tree
+        self.reads: dict[str, str | None] = {}
+
+    def __getattr__(self, name: str) -> Any:  # release, kind, packages, ...
+        return getattr(self.base, name)
+
+    def read_text(self, path: str) -> str | None:
+        text = self.base.read_text(path)
+        if path not in self.reads or self.reads[path] in (None, _EXISTS):
+            self.reads[path] = None if text is None else _sha(text)
+        return text
+
+    def exists(self, path: str) -> bool:
+        found = self.base.exists(path)
+        if path not in self.reads:
+            self.reads[path] = _EXISTS if found else None
+        return found
+
+    def list(self, prefix: str) -> list[str]:
+        out = self.base.list(prefix)
+        self.reads.setdefault(_LIST + prefix, _sha("\n".join(sorted(out))))
+        return out
+
+    def package_of(self, path: str) -> str | None:
+        return self.base.package_of(path)
+
+
+_EXISTS = "exists"
+_LIST = "list:"
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _still_valid(tree: SourceTree, reads: dict[str, str | None]) -> bool:
+    for key, seen in reads.items():
+        if key.startswith(_LIST):
+            now: str | None = _sha("\n".join(sorted(tree.list(key[len(_LIST) :]))))
+        elif seen == _EXISTS or seen is None:
+            now = _EXISTS if tree.exists(key) else None
+        else:
+            text = tree.read_text(key)
+            now = None if text is None else _sha(text)
+        if now != seen:
+            return False
+    return True
 
 
 def _public_bridge(resolver: Any) -> Callable[[str], tuple[str, str, str, str] | None]:
@@ -271,6 +331,8 @@ def _code_version() -> str:
         "initializers.py",
         "audit.py",
         "names.py",
+        "names_interp.py",
+        "summaries.py",
     ):
         with contextlib.suppress(OSError):
             h.update((here / name).read_bytes())
@@ -300,12 +362,10 @@ def _load_cache(
     path = _index_path(tree, specs, dims, cache_dir)
     try:
         data = pickle.loads(path.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError):
         return None
-    for fpath, sha in data["files"].items():
-        text = tree.read_text(fpath)
-        if text is None or hashlib.sha256(text.encode()).hexdigest() != sha:
-            return None
+    if not isinstance(data, dict) or not _still_valid(tree, data.get("reads") or {}):
+        return None
     results: list[SymbolResult] = data["results"]
     return results
 
@@ -315,7 +375,7 @@ def _store_cache(
     specs: list[SymbolSpec],
     dims: Dims,
     cache_dir: Path | None,
-    program: Program,
+    reads: dict[str, str | None],
     results: list[SymbolResult],
 ) -> None:
     if cache_dir is None:
@@ -324,7 +384,7 @@ def _store_cache(
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(pickle.dumps({"files": dict(program.read), "results": results}))
+        tmp.write_bytes(pickle.dumps({"reads": dict(reads), "results": results}))
         tmp.replace(path)
     except OSError:
         pass

@@ -16,14 +16,17 @@ Generic rules (no per-release knowledge):
 from __future__ import annotations
 
 import ast
+import bisect
 import contextlib
-import hashlib
+import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from tfinit_audit.analysis import initializers as vocab
 from tfinit_audit.analysis.model import Hop
+from tfinit_audit.analysis.summaries import ParseCache, parse, top_level_starts
 from tfinit_audit.sources.base import SourceTree
 
 MAX_DEPTH = 14
@@ -176,25 +179,181 @@ def truth(v: Value) -> bool | None:
 
 
 # ----------------------------------------------------------------------------- modules
+LAZY_MIN = 16_000  # modules at least this large and not parsed yet are read chunk by chunk
+_HEADER = re.compile(r"(?:async[ \t]+def|def|class)[ \t]+(\w+)")
+_DECORATED = re.compile(r"\n(?:async[ \t]+def|def|class)[ \t]+(\w+)")
+_STAR = re.compile(r"\bimport\s*\*")
+
+
 @dataclass(eq=False)
 class Module:
+    """One source module. A large module nobody has parsed yet is not parsed whole: a name is
+    looked up by parsing only the top-level statements whose text contains it (a binding of a
+    name needs its identifier in the text), found by ``top_level_starts``."""
+
     dotted: str
     path: str
     package: str
     text: str
-    tree: ast.Module
-    lines: list[str]
     is_pkg: bool
-    defs: dict[str, ast.AST] = field(default_factory=dict)  # name -> binding node
-    stars: list[str] = field(default_factory=list)
+    asts: ParseCache = field(default_factory=ParseCache)
+    sha: str = ""
     cache: dict[str, Value] = field(default_factory=dict)
-    all_classes: dict[str, ast.ClassDef] = field(default_factory=dict)
+    _tree: ast.Module | None = None
+    _lines: list[str] | None = None
+    _index: dict[str, ast.AST] | None = None  # every module-level binding (whole parse)
+    _stars: list[str] | None = None
+    _found: dict[str, ast.AST | None] = field(default_factory=dict)
+    _starts: list[int] | None = None
+    _start_lines: list[int] | None = None
+    _chunk: dict[int, list[ast.stmt]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.sha = self.sha or ParseCache.sha(self.text)
+        self.defs = _Defs(self)
+        if len(self.text) < LAZY_MIN or self.asts.has(self.sha):
+            self._full()
+        else:
+            starts = top_level_starts(self.text)
+            if starts is None:
+                self._full()
+            else:
+                self._starts = starts
+                lines = [1]
+                for a, b in itertools.pairwise(starts):
+                    lines.append(lines[-1] + self.text.count("\n", a, b))
+                self._start_lines = lines
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
+
+    @property
+    def tree(self) -> ast.Module:
+        if self._tree is None:
+            self._tree = self.asts.parse(self.text, self.sha)
+        return self._tree
+
+    @property
+    def stars(self) -> list[str]:
+        if self._stars is None:
+            stars: list[str] = []
+            if not self._visit_chunks("*", {}, stars):
+                self._whole()
+                return self._stars or []
+            self._stars = stars
+        return self._stars
+
+    def _full(self) -> None:
+        defs: dict[str, ast.AST] = {}
+        stars: list[str] = []
+        _index_body(self, self.tree.body, defs, stars)
+        self._index, self._stars = defs, stars
+
+    def _whole(self) -> None:
+        """Fall back to the whole parse after a lazy start; unparsable -> no bindings."""
+        try:
+            self._full()
+        except Exception:  # noqa: BLE001 - like a module Python cannot import
+            self._index, self._stars = {}, []
+
+    def lookup(self, name: str) -> ast.AST | None:
+        """The binding node of module-level ``name`` (last one wins), or None."""
+        if self._index is not None:
+            return self._index.get(name)
+        if name in self._found:
+            return self._found[name]
+        defs: dict[str, ast.AST] = {}
+        if not self._visit_chunks(name, defs, []):
+            self._whole()
+            return self.lookup(name)
+        self._found[name] = defs.get(name)
+        return self._found[name]
+
+    def _chunk_binds(self, i: int, name: str) -> bool:
+        """Can top-level statement ``i`` bind ``name``? A def/class binds only its own name
+        (read from its header); any other statement may, when the name is in its text."""
+        starts = self._starts
+        assert starts is not None
+        a = starts[i]
+        b = starts[i + 1] if i + 1 < len(starts) else len(self.text)
+        m = _HEADER.match(self.text, a, b)
+        if m is None and self.text.startswith("@", a):
+            m = _DECORATED.search(self.text, a, b)
+        if m is not None:  # decorators are expressions: they bind nothing themselves
+            return m.group(1) == name or self.text.find(name, a, m.start()) >= 0
+        return True
+
+    def _visit_chunks(self, word: str, defs: dict[str, ast.AST], stars: list[str]) -> bool:
+        """Index, in source order, the top-level statements that can bind ``word`` (its text
+        occurs in them; "*" finds star imports); False when one does not parse on its own
+        (then only a whole parse is safe)."""
+        starts, lines = self._starts, self._start_lines
+        assert starts is not None and lines is not None
+        text = self.text
+        seen: list[int] = []
+        pos = text.find(word)
+        while pos >= 0:
+            end = pos + len(word)
+            if word == "*" or (
+                not (pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_"))
+                and not (end < len(text) and (text[end].isalnum() or text[end] == "_"))
+            ):
+                i = bisect.bisect_right(starts, pos) - 1
+                if word == "*" or self._chunk_binds(i, word):
+                    seen.append(i)
+                if i + 1 >= len(starts):
+                    break
+                pos = text.find(word, starts[i + 1])
+            else:
+                pos = text.find(word, end)
+        for i in seen:
+            body = self._chunk.get(i)
+            if body is None:
+                end = starts[i + 1] if i + 1 < len(starts) else len(text)
+                chunk = text[starts[i] : end]
+                if word == "*" and not _STAR.search(chunk):
+                    continue
+                try:  # blank lines in front keep the real line numbers
+                    tree = parse("\n" * (lines[i] - 1) + chunk)
+                except Exception:  # noqa: BLE001 - unsure segmentation: parse the whole module
+                    return False
+                body = self._chunk[i] = tree.body
+            _index_body(self, body, defs, stars)
+        return True
 
     def code(self, line: int) -> str:
         return self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
 
     def hop(self, line: int, note: str) -> Hop:
         return Hop(package=self.package, path=self.path, line=line, code=self.code(line), note=note)
+
+
+class _Defs:
+    """``name in mod.defs`` / ``mod.defs.get(name)`` over a module's lazy index."""
+
+    def __init__(self, mod: Module) -> None:
+        self.mod = mod
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.mod.lookup(name) is not None
+
+    def get(self, name: str) -> ast.AST | None:
+        return self.mod.lookup(name)
+
+    def __getitem__(self, name: str) -> ast.AST:
+        node = self.mod.lookup(name)
+        if node is None:
+            raise KeyError(name)
+        return node
+
+    def items(self) -> list[tuple[str, ast.AST]]:
+        if self.mod._index is None:
+            self.mod._whole()
+        assert self.mod._index is not None
+        return list(self.mod._index.items())
 
 
 class Fixed(Exception):  # noqa: N818 - control flow, not an error
@@ -241,8 +400,9 @@ CallHook = Callable[
 class Program:
     """All modules of one release that the evaluation touches, plus the evaluator itself."""
 
-    def __init__(self, tree: SourceTree) -> None:
+    def __init__(self, tree: SourceTree, asts: ParseCache | None = None) -> None:
         self.tree = tree
+        self.asts = asts or ParseCache()  # shared with the name resolver's summaries
         self.modules: dict[str, Module | None] = {}
         self.read: dict[str, str] = {}  # path -> sha256 of every file read
         self.depth = 0
@@ -276,21 +436,20 @@ class Program:
             text = self.tree.read_text(path)
             if text is None:
                 continue
-            self.read[path] = hashlib.sha256(text.encode()).hexdigest()
+            sha = ParseCache.sha(text)
+            self.read[path] = sha
             try:
-                tree = ast.parse(text)
-            except SyntaxError:
+                m = Module(
+                    dotted=dotted,
+                    path=path,
+                    package=self.tree.package_of(path) or path.split("/", 1)[0],
+                    text=text,
+                    is_pkg=is_pkg,
+                    asts=self.asts,
+                    sha=sha,
+                )
+            except Exception:  # noqa: BLE001 - a module Python could not import either
                 continue
-            m = Module(
-                dotted=dotted,
-                path=path,
-                package=self.tree.package_of(path) or path.split("/", 1)[0],
-                text=text,
-                tree=tree,
-                lines=text.splitlines(),
-                is_pkg=is_pkg,
-            )
-            _index_module(m)
             self.modules[dotted] = m
             return m
         return None
@@ -661,7 +820,10 @@ class Program:
         else:
             val = target
         if isinstance(val, InitV | Composite):
-            return with_hops(val, list(arg_hops) + hops + list(target.hops))
+            # the line that names the identifier may also be the alias line: one hop, not two
+            seen = {(h.path, h.line) for h in hops}
+            more = [h for h in target.hops if (h.path, h.line) not in seen]
+            return with_hops(val, list(arg_hops) + hops + more)
         return Unknown(
             text=f"initializer identifier {ident!r}", path=mod.path, line=hop[0] if hop else 0
         )
@@ -1490,43 +1652,36 @@ def _import_bindings(st: ast.Import | ast.ImportFrom) -> list[tuple[str, _Import
     return out
 
 
-def _index_module(m: Module) -> None:
+def _index_body(
+    m: Module, body: list[ast.stmt], defs: dict[str, ast.AST], stars: list[str]
+) -> None:
     """Module-level bindings (last one wins, in source order, descending into if/try)."""
-
-    def visit(body: list[ast.stmt]) -> None:
-        for st in body:
-            if isinstance(st, ast.ClassDef):
-                m.defs[st.name] = st
-                m.all_classes[st.name] = st
-            elif isinstance(st, ast.FunctionDef | ast.AsyncFunctionDef):
-                m.defs[st.name] = st
-            elif isinstance(st, ast.Import | ast.ImportFrom):
-                if isinstance(st, ast.ImportFrom) and any(a.name == "*" for a in st.names):
-                    mod = st.module or ""
-                    if st.level:
-                        pkg = m.dotted.split(".") if m.is_pkg else m.dotted.split(".")[:-1]
-                        if st.level > 1:
-                            pkg = pkg[: -(st.level - 1)]
-                        mod = ".".join(pkg + ([mod] if mod else []))
-                    m.stars.append(mod)
-                for name, b in _import_bindings(st):
-                    m.defs[name] = b  # type: ignore[assignment]
-            elif isinstance(st, ast.Assign):
-                for t in st.targets:
-                    names = [t] if isinstance(t, ast.Name) else []
-                    for n in names:
-                        m.defs[n.id] = st.value
-                # chained "a = b = X"
-            elif isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name) and st.value:
-                m.defs[st.target.id] = st.value
-            elif isinstance(st, ast.If | ast.Try):
-                visit(st.body)
-                if isinstance(st, ast.Try):
-                    for h in st.handlers:
-                        visit(h.body)
-                visit(st.orelse)
-
-    visit(m.tree.body)
+    for st in body:
+        if isinstance(st, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            defs[st.name] = st
+        elif isinstance(st, ast.Import | ast.ImportFrom):
+            if isinstance(st, ast.ImportFrom) and any(a.name == "*" for a in st.names):
+                mod = st.module or ""
+                if st.level:
+                    pkg = m.dotted.split(".") if m.is_pkg else m.dotted.split(".")[:-1]
+                    if st.level > 1:
+                        pkg = pkg[: -(st.level - 1)]
+                    mod = ".".join(pkg + ([mod] if mod else []))
+                stars.append(mod)
+            for name, b in _import_bindings(st):
+                defs[name] = b  # type: ignore[assignment]
+        elif isinstance(st, ast.Assign):
+            for t in st.targets:
+                if isinstance(t, ast.Name):
+                    defs[t.id] = st.value
+        elif isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name) and st.value:
+            defs[st.target.id] = st.value
+        elif isinstance(st, ast.If | ast.Try):
+            _index_body(m, st.body, defs, stars)
+            if isinstance(st, ast.Try):
+                for h in st.handlers:
+                    _index_body(m, h.body, defs, stars)
+            _index_body(m, st.orelse, defs, stars)
 
 
 def _deco_name(d: ast.expr) -> str:

@@ -37,6 +37,7 @@ from tfinit_audit.analysis.summaries import (
     Export,
     FunctionInfo,
     ModuleSummary,
+    ParseCache,
     module_name_of,
 )
 from tfinit_audit.sources.base import SourceTree
@@ -73,10 +74,12 @@ ROOTS = {"tf": "tensorflow", "tensorflow": "tensorflow", "keras": "keras", "tf_k
 class Resolver:
     """Resolves names in one release tree; memoizes per instance, summaries cached on disk."""
 
-    def __init__(self, tree: SourceTree, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self, tree: SourceTree, cache_dir: Path | None = None, asts: ParseCache | None = None
+    ) -> None:
         self.tree = tree
         self.cache_dir = cache_dir
-        self.interp = Interpreter(tree, cache_dir)
+        self.interp = Interpreter(tree, cache_dir, asts)
 
     # ------------------------------------------------------------------ modules
     def module(self, dotted: str) -> ModuleSummary | None:

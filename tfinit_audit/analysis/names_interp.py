@@ -27,6 +27,7 @@ from tfinit_audit.analysis.summaries import (
     ClassInfo,
     FunctionInfo,
     ModuleSummary,
+    ParseCache,
     summarize,
 )
 from tfinit_audit.sources.base import SourceTree
@@ -184,9 +185,12 @@ class _Frame:
 
 
 class Interpreter:
-    def __init__(self, tree: SourceTree, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self, tree: SourceTree, cache_dir: Path | None = None, asts: ParseCache | None = None
+    ) -> None:
         self.tree = tree
         self.cache_dir = cache_dir
+        self.asts = asts
         self.sys_modules: dict[str, Any] = {}
         self._summaries: dict[str, ModuleSummary | None] = {}
         self._lines: dict[str, list[str]] = {}
@@ -214,7 +218,7 @@ class Interpreter:
         if path is None or path.endswith("/"):
             return None
         if path not in self._summaries:
-            self._summaries[path] = summarize(self.tree, path, self.cache_dir)
+            self._summaries[path] = summarize(self.tree, path, self.cache_dir, self.asts)
             self.summarized.append(path)
         return self._summaries[path]
 
