@@ -357,3 +357,20 @@ def test_compare_run_summary() -> None:
     assert run.summary == {"agree": 2, "disagree": 0, "inconclusive": 0}
     assert run.symbols[1].status == "error"
     assert run.tensorflow == "2.15.1" and run.keras == "2.15.0"
+
+
+def test_compare_config_none_means_decided_when_called() -> None:
+    # 1.x RandomUniform keeps maxval=None in its config and uses 1 when called; the static side
+    # followed that rule (maxval 1). The config check must not call that a mismatch; the values
+    # decide: U[0, 1) agrees, U[0, 2) does not.
+    static_u01 = Initializer("random_uniform", {"minval": 0, "maxval": 1})
+    cfg = {"class": "RandomUniform", "config": {"minval": 0, "maxval": None, "seed": None}}
+    good = [np.random.default_rng(s).uniform(0, 1, [32, 64]).astype(np.float32) for s in SEEDS]
+    ls = compare_symbol(dense_static(static_u01), dense_obs(good, cfg))
+    checks = {c["check"]: c for c in ls.weights[0].evidence["checks"]}
+    assert checks["initializer_config"]["passed"] is True
+    assert "maxval None in the config" in checks["initializer_config"]["detail"]
+    assert ls.weights[0].verdict == "agree"
+    wide = [np.random.default_rng(s).uniform(0, 2, [32, 64]).astype(np.float32) for s in SEEDS]
+    ls = compare_symbol(dense_static(static_u01), dense_obs(wide, cfg))
+    assert ls.weights[0].verdict == "disagree"
