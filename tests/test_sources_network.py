@@ -127,3 +127,67 @@ def test_fast_directory_parser_agrees_with_zipfile_on_a_real_wheel(real_ctx: Sou
     slow = fresh._read_directory_remote()
     assert {n: fast.get(n) for n in fast.names} == slow
     assert len(slow) > 4000
+
+
+class _Recording:
+    """Delegates to a tree and records what every read returned (the analysis's view)."""
+
+    def __init__(self, tree: object) -> None:
+        self._tree = tree
+        self.reads: dict[str, str | None] = {}
+
+    def read_text(self, path: str) -> str | None:
+        text = self._tree.read_text(path)  # type: ignore[attr-defined]
+        self.reads[path] = text
+        return text
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._tree, name)
+
+
+@pytest.mark.slow
+def test_audit_reads_the_same_with_and_without_prefetch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold audit of 1.10 (fresh caches) with speculative prefetch and without it: the same
+    files with the same content reach the analysis, and the answer is the same; the prefetch
+    really ran, fetched each member once, and stayed under its cap."""
+    from tfinit_audit.analysis.audit import analyze
+    from tfinit_audit.analysis.model import Dims
+    from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS
+    from tfinit_audit.report.model import _plain
+    from tfinit_audit.sources.composite import NO_PREFETCH_ENV
+
+    runs = {}
+    for flag in ("", "1"):
+        monkeypatch.setenv(NO_PREFETCH_ENV, flag)
+        ctx = SourceContext.create(cache_dir=tmp_path / f"c{flag}",
+                                   index_url="https://pypi.org/simple/")
+        stored: dict[str, int] = {}
+        real_put = ctx.cache.put
+
+        def put(ns: str, ident: str, name: str, payload: bytes, real_put=real_put,
+                stored=stored) -> None:  # type: ignore[no-untyped-def]
+            if ns == "wheel":
+                stored[name] = stored.get(name, 0) + 1
+            real_put(ns, ident, name, payload)
+
+        ctx.cache.put = put  # type: ignore[method-assign]
+        tree = open_tree("pypi", "1.10.1", ctx=ctx)
+        assert tree.speculate == (flag == "")
+        rec = _Recording(tree)
+        results = analyze(rec, list(DEFAULT_SYMBOLS), Dims(64, 32),  # type: ignore[arg-type]
+                          cache_dir=tmp_path / f"a{flag}")
+        stats = tree.refresh_stats()
+        runs[flag] = (rec.reads, [_plain(r) for r in results], stats)
+        assert max(stored.values()) == 1  # no member fetched twice
+        if flag == "":
+            assert stats.prefetched > 0 and stats.prefetch_used > 0
+            assert tree._spec_spent <= tree.speculate_cap
+        else:
+            assert stats.prefetched == 0
+    (reads_on, answer_on, _), (reads_off, answer_off, _) = runs[""], runs["1"]
+    assert reads_on.keys() == reads_off.keys() and len(reads_on) > 50
+    assert reads_on == reads_off
+    assert answer_on == answer_off
+    assert any(r["status"] == "resolved" for r in answer_on)
