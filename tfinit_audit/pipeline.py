@@ -23,13 +23,12 @@ from tfinit_audit.analysis.model import Dims, SymbolResult
 from tfinit_audit.analysis.symbols import SymbolSpec
 from tfinit_audit.errors import AuditError, FetchError
 from tfinit_audit.live.model import LiveRun
-from tfinit_audit.live.runner import DEFAULT_TIMEOUT, ProbeError, interpreter_info
-from tfinit_audit.live.verify import verify_interpreter
 from tfinit_audit.report.model import Report, VersionReport
 from tfinit_audit.sources import SourceContext, SourceTree, open_tree
 from tfinit_audit.sources.base import FetchStats
 
 Say = Callable[[str], None]
+DEFAULT_TIMEOUT = 300.0  # seconds for one interpreter's probe (live.runner's default too)
 
 
 def _quiet(_: str) -> None:
@@ -96,6 +95,10 @@ def verify_python(
     timeout: float = DEFAULT_TIMEOUT, say: Say = _quiet, plugins: Sequence[str] = (),
 ) -> tuple[VersionReport | None, LiveRun]:
     """Audit the release installed for ``python`` from its own files, then probe it live."""
+    # imported here: the live stage pulls in scipy, which a --no-live run need not pay for
+    from tfinit_audit.live.runner import ProbeError, interpreter_info
+    from tfinit_audit.live.verify import verify_interpreter
+
     try:
         info = interpreter_info(python)
     except ProbeError as exc:

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
 
 from tfinit_audit.analysis.initializers import compute_fans
 from tfinit_audit.analysis.model import Initializer
@@ -74,6 +73,8 @@ class Distribution:
     stddev: float = 0.0
 
     def frozen(self) -> Any:
+        from scipy import stats as sps  # imported on use: importing scipy costs ~0.7 s
+
         if self.family == "uniform":
             return sps.uniform(loc=self.low, scale=self.high - self.low)
         if self.family == "normal":
@@ -163,6 +164,8 @@ def distribution_checks(samples: list[np.ndarray], dist: Distribution, alpha: fl
     checks: list[Check] = []
     if n < MIN_SAMPLES:
         return [Check("distribution", None, f"only {n} values; at least {MIN_SAMPLES} needed")]
+    from scipy import stats as sps
+
     frozen = dist.frozen()
     b = dist.bounds()
     lo_obs = min([float(x.min())] + [e[0] for e in extremes or []])
