@@ -103,6 +103,8 @@ def _version(v: VersionReport) -> dict[str, Any]:
             "seconds": round(v.fetch.seconds, 3),
             "from_cache": v.fetch.from_cache,
             "files": v.fetch.files,
+            "prefetched": v.fetch.prefetched,
+            "prefetch_used": v.fetch.prefetch_used,
         },
         "analysis_seconds": round(v.analysis_seconds, 3),
         "symbols": [_plain(s) for s in v.symbols],
