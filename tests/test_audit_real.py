@@ -146,6 +146,28 @@ def test_tf215_keras_lstm_and_compat_cell(real_ctx: SourceContext, analysis_cach
     assert weights(c)["kernel"].initializer.kind == "glorot_uniform"
 
 
+def test_tf215_lstm_kernel_chain_ends_at_the_base_call(
+    real_ctx: SourceContext, analysis_cache: Path
+) -> None:
+    """GlorotUniform fixes its parameters in super().__init__(...); the chain ends there."""
+    tree = tree_of(real_ctx, "2.15.1")
+    r = one(tree, "tf.keras.layers.LSTM", analysis_cache)
+    assert_hops_real(tree, r)
+    w = weights(r)
+    chain = w["kernel"].provenance
+    last = chain[-1]
+    assert last.path == "keras/src/initializers/initializers.py"
+    lines = tree.read_text(last.path).splitlines()  # type: ignore[union-attr]
+    call = "\n".join(lines[last.line - 1 : last.line + 6])  # the call spans lines
+    assert last.code.startswith("super().__init__(") and "fan_avg" in call
+    assert "fan_avg" in last.note
+    assert len({(h.path, h.line) for h in chain}) == len(chain)  # no duplicated hop
+    assert not any("defaults" in h.note for h in chain)  # every parameter was explicit
+    # Orthogonal's gain really is its __init__ default: that line ends the chain
+    rk = w["recurrent_kernel"].provenance[-1]
+    assert rk.code.startswith("def __init__(") and "gain=1.0" in rk.note
+
+
 @dataclass
 class Overlay:
     """A copy of a release tree with some files edited (reads fall through to the base tree)."""

@@ -903,9 +903,19 @@ class Program:
         return any(c.name in vocab.VOCABULARY or c.name == "Initializer" for c in self.mro(cls))
 
     def initializer_from_class(
-        self, cls: ClassV, args: list[Value], kwargs: dict[str, Value]
+        self,
+        cls: ClassV,
+        args: list[Value],
+        kwargs: dict[str, Value],
+        via_super: bool = False,
     ) -> InitV | Unknown | None:
-        """Instantiate an initializer class: follow super().__init__(...) to a vocabulary class."""
+        """Instantiate an initializer class: follow super().__init__(...) to a vocabulary class.
+
+        Provenance ends at the line that fixes the parameters: a base reached through
+        ``super().__init__(...)`` adds hops only when its own defaults (or its own base call)
+        decide something, and the ``__init__`` default line is a hop only for the vocabulary
+        parameters the caller left to it.
+        """
         if not self.is_initializer_class(cls):
             return None
         assert cls.node is not None and cls.mod is not None
@@ -930,7 +940,7 @@ class Program:
                     parent = parents[0]
                     if _is_super(sup) and sup.func.value.args:  # type: ignore[attr-defined]
                         parent = parents[0]
-                    res = self.initializer_from_class(parent, sargs, skw)
+                    res = self.initializer_from_class(parent, sargs, skw, via_super=True)
                     if isinstance(res, InitV):
                         res.hops = (
                             tuple(hops)
@@ -949,6 +959,7 @@ class Program:
             )
         ctor = self.class_member(cls, "__init__")
         params: dict[str, Any] = {}
+        all_given = False
         if ctor is not None and isinstance(ctor[1], ast.FunctionDef):
             owner, node = ctor
             assert isinstance(node, ast.FunctionDef)
@@ -960,13 +971,26 @@ class Program:
                         params[k] = concrete(v)
                     except KeyError:
                         params[k] = f"<{_describe(v)}>"
-                assert owner.mod is not None
-                hops.append(
-                    owner.mod.hop(
-                        node.lineno, f"{owner.name}.__init__ defaults give the parameters"
+                pos = [p.arg for p in (*node.args.posonlyargs, *node.args.args)][1:]
+                given = set(pos[: len(args)]) | set(kwargs)
+                defaulted = [
+                    k for k in vocab.PARAMS.get(kind, ()) if k in params and k not in given
+                ]
+                all_given = bool(vocab.PARAMS.get(kind)) and not defaulted
+                if defaulted:
+                    assert owner.mod is not None
+                    which = ", ".join(f"{k}={params[k]!r}" for k in defaulted)
+                    hops.append(
+                        owner.mod.hop(node.lineno, f"{owner.name}.__init__ defaults: {which}")
                     )
-                )
         hops.extend(self._none_params_through_call(cls, kind, params, args, kwargs))
+        if all_given and len(hops) == 1:
+            if via_super:
+                hops = []  # the base call's line already fixed every parameter
+            else:
+                h = hops[0]
+                note = f"{h.note}; the call gives every parameter"
+                hops = [Hop(h.package, h.path, h.line, h.code, note)]
         ini = vocab.canonical(kind, params)
         trunc = None
         vs = next((c for c in self.mro(cls) if c.name == "VarianceScaling"), None)
