@@ -131,6 +131,11 @@ def test_keyboard_reaches_filter_and_links(browser: Any, tmp_path: Path) -> None
     # Enter on a focused cell link opens the release details
     page.focus('a.cl[href="#tf-keras-layers-gru--v2"]')
     page.keyboard.press("Enter")
+    # the page opens the details from its hashchange handler: wait for it (up to 5 s)
+    page.wait_for_function(
+        "() => document.getElementById('tf-keras-layers-gru--v2').hasAttribute('open')",
+        timeout=5000,
+    )
     assert page.locator("#tf-keras-layers-gru--v2").get_attribute("open") is not None
 
 
