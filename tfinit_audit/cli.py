@@ -601,6 +601,9 @@ def run_audit(args: argparse.Namespace) -> int:
             progress.note(f"verifying against {len(pythons)} interpreter(s)")
             _, live = pipeline.verify_pythons(pythons, specs, dims, ctx, args.timeout,
                                               progress.status, _plugins(args))
+    if not pythons and not args.no_live:
+        print(f"{PROG}: live check skipped: this interpreter has no TensorFlow "
+              "(name one with --python, or pass --no-live)", file=sys.stderr)
     report = pipeline.build_report(versions, live, dims, _command_line())
     return _finish(args, report, fetch_code=exit_code_for(fetched))
 
