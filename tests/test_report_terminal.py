@@ -40,6 +40,12 @@ def test_empty() -> None:
 def test_diff_listing() -> None:
     r = realistic_report()
     out = capture(render_diff_terminal, diff_versions(r))
-    assert "TF 1.10.0 → TF 2.15.0" in out and "TF 2.15.0 → TF 2.16.1  (1 change)" in out
-    assert "▲ tf.keras.layers.GRU  bias: shape: [192] → [2, 192]" in out
+    assert "TF 1.10.0 → TF 2.15.0" in out and "TF 2.15.0 → TF 2.16.1" in out
+    # value changes come first, in full; code-path-only changes after them, one line each
+    assert "tf.keras.layers.GRU  bias: shape: [192] → [2, 192]" in out
+    first_pair = out.split("TF 1.10.0 → TF 2.15.0")[1].split("\nTF ")[0]
+    assert first_pair.index("change(s) of initializers, shapes or porting facts") < (
+        first_pair.index("bias: shape: [192] → [2, 192]"))
+    if "code path only" in first_pair:
+        assert first_pair.index("bias: shape") < first_pair.index("code path only")
     assert "No differences" in capture(render_diff_terminal, [])

@@ -96,29 +96,43 @@ def _rstrip(t: Text) -> Text:
 
 
 def render_diff_terminal(changes: Sequence[Change], console: Console) -> None:
-    """Changes grouped by release pair; value changes first-class, trace changes dimmed."""
+    """Per release pair: changes of starting values first, in full; then what only moved
+    (defining file, public name, provenance chain), one short line each."""
     if not changes:
         console.print(Text("No differences between consecutive releases.", style="green"))
         return
-    current: tuple[str, str] | None = None
-    for c in changes:
-        if (c.from_version, c.to_version) != current:
-            current = (c.from_version, c.to_version)
-            n = sum(1 for x in changes if (x.from_version, x.to_version) == current)
-            plural = "s" if n != 1 else ""
-            console.print(
-                Text(
-                    f"\nTF {c.from_version} → TF {c.to_version}  ({n} change{plural})", style="bold"
-                )
-            )
-        t = Text("  ")
-        if c.affects_values:
-            t.append("▲ ", style="bold yellow")
-        else:
-            t.append("↻ ", style="magenta")
-        t.append(c.row, style="bold")
-        t.append(f"  {c.subject}: ")
-        t.append(c.before, style="dim")
-        t.append(" → ")
-        t.append(c.after, style="bold" if c.affects_values else "")
-        console.print(t)
+    pairs = list(dict.fromkeys((c.from_version, c.to_version) for c in changes))
+    for pair in pairs:
+        here = [c for c in changes if (c.from_version, c.to_version) == pair]
+        values = [c for c in here if c.affects_values]
+        moved = [c for c in here if not c.affects_values]
+        console.print(Text(f"\nTF {pair[0]} → TF {pair[1]}", style="bold"))
+        console.print(Text(f"  ▲ {len(values)} change(s) of initializers, shapes or porting facts"
+                           + ("" if values else " (none)"), style="bold yellow"))
+        for c in values:
+            t = Text("    ")
+            t.append(c.row, style="bold")
+            t.append(f"  {c.subject}: ")
+            t.append(c.before, style="dim")
+            t.append(" → ")
+            t.append(c.after, style="bold")
+            console.print(t)
+        if moved:
+            console.print(Text(f"  ↻ {len(moved)} change(s) of code path only (same values)",
+                               style="magenta"))
+        for c in moved:
+            t = Text("    ")
+            t.append(c.row, style="bold")
+            t.append(f"  {c.subject}: ")
+            t.append(_short_move(c), style="dim")
+            console.print(t)
+
+
+def _short_move(c: Change) -> str:
+    """A chain change as 'N → M hops, now ends at file:line'; others as before → after."""
+    if c.kind == "chain":
+        hops_before = c.before.count("→") + 1 if c.before else 0
+        hops_after = c.after.count("→") + 1 if c.after else 0
+        last = c.after.split("→")[-1].strip() if c.after else "—"
+        return f"{hops_before} → {hops_after} hops, now ends at {last}"
+    return f"{c.before} → {c.after}"
