@@ -54,34 +54,48 @@ exit codes: 0 ok, 1 findings you asked to fail on, 2 usage/input error,
 # --------------------------------------------------------------------------------------------
 # Options
 # --------------------------------------------------------------------------------------------
+# Defaults of the options every command may carry. Subcommand parsers SUPPRESS them (so a value
+# given before the subcommand name is not overwritten by the subparser); main() fills in what
+# is still missing from this same table.
+DEFAULTS: dict[str, Any] = {
+    "source": "pypi", "index_url": None, "cache_dir": None, "offline": False, "debug": False,
+    "versions": None, "symbols": None, "units": 64, "input_dim": 32, "out": "reports",
+    "format": "html,json,md", "no_live": False, "pythons": None, "fail_on_mismatch": False,
+    "probe_plugins": None, "timeout": 300.0,
+}
+
+
+def _default(sub: bool, dest: str) -> Any:
+    return argparse.SUPPRESS if sub else DEFAULTS[dest]
+
+
 def _add_common(p: argparse.ArgumentParser, *, sub: bool) -> None:
     """Options every command takes; in subcommands defaults are SUPPRESSed so a value given
     before the subcommand name is not overwritten by the subparser's default."""
-    d = (lambda v: argparse.SUPPRESS) if sub else (lambda v: v)
     g = p.add_argument_group("source options")
     g.add_argument(
-        "--source", default=d("pypi"), metavar="SOURCE",
+        "--source", default=_default(sub, "source"), metavar="SOURCE",
         help="where release files come from: pypi (wheels on the package index, default), "
         "github (release tag v<version>), dir:PATH (unpacked site-packages or checkout), "
         "wheel:PATH (a local wheel), installed[:PYTHON] (TensorFlow installed for this or "
         "that interpreter). Example: --source dir:/tmp/src/1.8.0",
     )
     g.add_argument(
-        "--index-url", default=d(None), metavar="URL",
+        "--index-url", default=_default(sub, "index_url"), metavar="URL",
         help="package index (PEP 691 JSON or PEP 503 HTML simple API); default $PIP_INDEX_URL "
         "or https://pypi.org/simple/. Example: --index-url https://mirror.example/simple/",
     )
     g.add_argument(
-        "--cache-dir", default=d(None), metavar="DIR",
+        "--cache-dir", default=_default(sub, "cache_dir"), metavar="DIR",
         help="on-disk cache of fetched files; default $TFINIT_AUDIT_CACHE or the user cache "
         "dir. Example: --cache-dir /tmp/tfa-cache",
     )
     g.add_argument(
-        "--offline", action="store_true", default=d(False),
+        "--offline", action="store_true", default=_default(sub, "offline"),
         help="use only the cache, no network; names what is missing. Example: --offline",
     )
     g.add_argument(
-        "--debug", action="store_true", default=d(False),
+        "--debug", action="store_true", default=_default(sub, "debug"),
         help="show the traceback of an error. Example: --debug",
     )
 
@@ -89,7 +103,7 @@ def _add_common(p: argparse.ArgumentParser, *, sub: bool) -> None:
 def _add_versions(p: argparse.ArgumentParser, *, sub: bool) -> None:
     p.add_argument(
         "--versions", nargs="+", metavar="SPEC",
-        default=argparse.SUPPRESS if sub else None,
+        default=_default(sub, "versions"),
         help="TensorFlow releases: 1.8 (newest 1.8.*), 1.8.0 (exact), 2 or 2.x (newest 2.*), "
         "latest, all, installed[:PYTHON]; pre-releases only when named exactly. Optional for "
         "local sources (checked against the tree). Example: --versions 1.8 1.10 2.15",
@@ -98,29 +112,28 @@ def _add_versions(p: argparse.ArgumentParser, *, sub: bool) -> None:
 
 def _add_audit(p: argparse.ArgumentParser, *, sub: bool) -> None:
     """What to audit and where the reports go (main job and verify)."""
-    d = (lambda v: argparse.SUPPRESS) if sub else (lambda v: v)
     g = p.add_argument_group("audit options")
     g.add_argument(
-        "--symbols", nargs="+", metavar="SYMBOL", default=d(None),
+        "--symbols", nargs="+", metavar="SYMBOL", default=_default(sub, "symbols"),
         help="public layer names to audit, with optional constructor args; default: the built-in "
         "set (TF1 cells, tf.layers.Dense, get_variable, Keras layers). "
         "Example: --symbols tf.keras.layers.LSTM 'tf.nn.rnn_cell.LSTMCell[num_proj=16]'",
     )
     g.add_argument(
-        "--units", type=_positive_int, default=d(64), metavar="N",
+        "--units", type=_positive_int, default=_default(sub, "units"), metavar="N",
         help="units for the concrete shapes and bounds (default 64). Example: --units 128",
     )
     g.add_argument(
-        "--input-dim", type=_positive_int, default=d(32), metavar="N",
+        "--input-dim", type=_positive_int, default=_default(sub, "input_dim"), metavar="N",
         help="input feature size for the concrete shapes (default 32). Example: --input-dim 16",
     )
     g.add_argument(
-        "--out", default=d("reports"), metavar="DIR",
+        "--out", default=_default(sub, "out"), metavar="DIR",
         help="directory for index.html, report.json and report.md (default: reports). "
         "Example: --out site/",
     )
     g.add_argument(
-        "--format", default=d("html,json,md"), metavar="FMT[,FMT]",
+        "--format", default=_default(sub, "format"), metavar="FMT[,FMT]",
         help="report files to write, comma-separated from html, json, md (default all three; "
         "'none' writes nothing). The terminal summary is always printed. "
         "Example: --format html,json",
@@ -128,33 +141,34 @@ def _add_audit(p: argparse.ArgumentParser, *, sub: bool) -> None:
 
 
 def _add_live(p: argparse.ArgumentParser, *, sub: bool, verify_only: bool) -> None:
-    d = (lambda v: argparse.SUPPRESS) if sub else (lambda v: v)
     g = p.add_argument_group("live verification")
     if not verify_only:
         g.add_argument(
-            "--no-live", action="store_true", default=d(False),
+            "--no-live", action="store_true", default=_default(sub, "no_live"),
             help="skip the check against installed TensorFlow (by default the main job verifies "
             "the TF of this interpreter, or of each --python, when there is one). "
             "Example: --no-live",
         )
     g.add_argument(
-        "--python", action="append", dest="pythons", metavar="PYTHON", default=d(None),
+        "--python", action="append", dest="pythons", metavar="PYTHON",
+        default=_default(sub, "pythons"),
         help="interpreter whose installed TensorFlow to verify; repeat for several (default: "
         "this interpreter). Example: --python ~/venvs/tf215/bin/python",
     )
     g.add_argument(
-        "--fail-on-mismatch", action="store_true", default=d(False),
+        "--fail-on-mismatch", action="store_true", default=_default(sub, "fail_on_mismatch"),
         help="exit 1 when any weight disagrees with the static answer (for CI). "
         "Example: --fail-on-mismatch",
     )
     g.add_argument(
-        "--probe-plugin", action="append", dest="probe_plugins", metavar="FILE", default=d(None),
+        "--probe-plugin", action="append", dest="probe_plugins", metavar="FILE",
+        default=_default(sub, "probe_plugins"),
         help="Python file the probe runs right after importing TensorFlow, in the target "
         "interpreter (e.g. to register custom layers, or to check that the checker catches a "
         "changed initializer); repeatable. Example: --probe-plugin my_layers.py",
     )
     g.add_argument(
-        "--timeout", type=float, default=d(300.0), metavar="SECONDS",
+        "--timeout", type=float, default=_default(sub, "timeout"), metavar="SECONDS",
         help="time limit for each interpreter's probe (default 300). Example: --timeout 120",
     )
 
@@ -741,13 +755,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in (sys.argv[1:] if argv is None else list(argv))
     try:
         args = parser.parse_args(argv)
-        for name, default in (("source", "pypi"), ("index_url", None), ("cache_dir", None),
-                              ("offline", False), ("debug", False), ("versions", None),
-                              ("symbols", None), ("units", 64), ("input_dim", 32),
-                              ("out", "reports"), ("format", "html,json,md"),
-                              ("pythons", None), ("fail_on_mismatch", False),
-                              ("timeout", 300.0), ("no_live", False),
-                              ("probe_plugins", None)):
+        for name, default in DEFAULTS.items():
             if not hasattr(args, name):
                 setattr(args, name, default)
         debug = bool(args.debug)
