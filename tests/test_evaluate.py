@@ -13,10 +13,13 @@ import textwrap
 
 import pytest
 
-from tfinit_audit.analysis.evaluate import Program
-from tfinit_audit.analysis.facts import collect
+from tfinit_audit.analysis.engine.interp import Interpreter
+from tfinit_audit.analysis.engine.values import ClassV
+from tfinit_audit.analysis.layers import build_layer
 from tfinit_audit.analysis.model import Dims, Weight
-from tfinit_audit.analysis.weights import build_layer, to_weights
+from tfinit_audit.analysis.rules import ENGINE_RULES
+from tfinit_audit.analysis.rules.facts import collect
+from tfinit_audit.analysis.rules.weights import to_weights
 from tfinit_audit.sources.base import MemoryTree
 
 INIT_OPS = """
@@ -252,11 +255,12 @@ def tree(**overrides: str) -> MemoryTree:
 def run(
     t: MemoryTree, cls: str, shape: list[int | None], **kwargs: object
 ) -> tuple[dict[str, Weight], dict]:
-    p = Program(t)
-    c = p.global_value(p.module("mylib.layers"), cls)
-    obj, captured, bound = build_layer(p, c, dict(kwargs), Dims(), shape)  # type: ignore[arg-type]
-    weights = to_weights(p, captured)
-    facts = collect(p, c, obj, bound, weights)
+    it = Interpreter(t, ENGINE_RULES)
+    c = it.value_at("mylib/layers.py", cls)
+    assert isinstance(c, ClassV)
+    obj, captured, bound = build_layer(it, c, dict(kwargs), Dims(), shape)
+    weights = to_weights(it, captured)
+    facts = collect(it, c, obj, bound, weights)
     return {w.name: w for w in weights}, facts
 
 
@@ -423,9 +427,8 @@ def test_none_parameter_without_rule_stays_none() -> None:
 
 def test_large_module_lookup_by_chunks_equals_whole_parse() -> None:
     # a module above LAZY_MIN is not parsed whole: a name is looked up in the statements whose
-    # text can bind it. The answers must equal the whole-module index.
-    from tfinit_audit.analysis.evaluate import LAZY_MIN, Module
-    from tfinit_audit.analysis.summaries import ParseCache
+    # text can bind it. The answers must equal the whole-module summary's.
+    from tfinit_audit.analysis.engine.source import LAZY_MIN, Sources
 
     filler = "".join(
         f'@export("f{i}")\ndef f{i}(x, name=None):\n    """Doc.\ndef fake{i}(): pass\n"""\n'
@@ -438,20 +441,25 @@ def test_large_module_lookup_by_chunks_equals_whole_parse() -> None:
         + "if FLAG:\n    f3 = f4\nelse:\n    g = 1\nf5 = None\n"
     )
     assert len(text) > LAZY_MIN
-    lazy = Module(dotted="pkg.big", path="pkg/big.py", package="pkg", text=text, is_pkg=False)
-    whole = Module(
-        dotted="pkg.big", path="pkg/big.py", package="pkg", text=text, is_pkg=False,
-        asts=ParseCache(),
-    )
-    whole._whole()
-    assert lazy._index is None  # really lazy
+    t = MemoryTree({"pkg/__init__.py": "", "pkg/big.py": text})
+    lazy = Sources(t).module("pkg/big.py")
+    whole = Sources(t).module("pkg/big.py")
+    assert lazy is not None and whole is not None
+    whole.full()
+    assert lazy.summary is None  # really lazy
     names = [*(f"f{i}" for i in range(400)), "fake7", "helper", "g", "x", "export", "nothing"]
     for n in names:
-        a, b = whole.defs.get(n), lazy.defs.get(n)
-        assert (a is None) == (b is None), n
-        if a is not None:
-            assert type(a) is type(b) and getattr(a, "lineno", 0) == getattr(b, "lineno", 0), n
-    assert lazy.stars == ["pkg.other"]
-    fresh = Module(dotted="pkg.big", path="pkg/big.py", package="pkg", text=text, is_pkg=False)
-    assert fresh.defs.get("f7") is not None and fresh._index is None
-    assert len(fresh._chunk) == 1  # one statement parsed, not 400
+        a = [(b.kind, b.line, b.guard) for b in whole.events(n)]
+        b = [(b.kind, b.line, b.guard) for b in lazy.events(n)]
+        assert a == b, n
+        assert (whole.function_info(n) is None) == (lazy.function_info(n) is None), n
+    assert [b.module for b in lazy.stars()] == ["pkg.other"]
+    assert lazy.summary is None
+    fresh = Sources(t).module("pkg/big.py")
+    assert fresh is not None and [b.kind for b in fresh.events("f7")][-1] == "def"
+    assert len(fresh._chunk_body) == 2  # f7's statement and the star import, not 400
+    info = fresh.function_info("f7")
+    assert info is not None
+    node = fresh.function_node(info)
+    assert node is not None and node.lineno == info.def_line
+    assert fresh.sources.asts.parsed == 0  # no whole-module parse

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from tfinit_audit.analysis import initializers as ini
 from tfinit_audit.analysis.model import Initializer
+from tfinit_audit.analysis.rules import vocabulary as ini
 
 
 @pytest.mark.parametrize(

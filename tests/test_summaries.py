@@ -8,8 +8,8 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from tfinit_audit.analysis import summaries
-from tfinit_audit.analysis.summaries import summarize, summarize_text
+from tfinit_audit.analysis.engine import summaries
+from tfinit_audit.analysis.engine.summaries import summarize, summarize_text
 from tfinit_audit.sources.base import MemoryTree
 
 SRC = '''"""Doc."""
@@ -219,7 +219,7 @@ def test_top_level_starts_match_the_parser() -> None:
     # inside strings and brackets, decorators, else/except clauses, backslash continuations
     import ast
 
-    from tfinit_audit.analysis.summaries import top_level_starts
+    from tfinit_audit.analysis.engine.summaries import top_level_starts
 
     src = (
         'X = """\ndef not_a_def():\nclass Nope: pass\n"""\n'

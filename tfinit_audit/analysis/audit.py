@@ -7,7 +7,6 @@ same release parses nothing and a changed file anywhere on the resolution path i
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import gc
 import hashlib
@@ -18,39 +17,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
-from tfinit_audit.analysis import facts as facts_mod
-from tfinit_audit.analysis.evaluate import (
-    ClassV,
-    Const,
-    Fixed,
-    Frame,
-    FuncV,
-    Obj,
-    Program,
-    SeqV,
-    Unknown,
-)
-from tfinit_audit.analysis.model import Dims, Hop, Location, SymbolResult, Weight
-from tfinit_audit.analysis.summaries import ParseCache
+from tfinit_audit.analysis.engine.interp import Interpreter
+from tfinit_audit.analysis.engine.summaries import ParseCache
+from tfinit_audit.analysis.engine.values import ClassV, FunctionV
+from tfinit_audit.analysis.layers import analyze_class, analyze_function
+from tfinit_audit.analysis.model import Dims, Location, SymbolResult, Weight
+from tfinit_audit.analysis.names import PublicResolution, Resolver
+from tfinit_audit.analysis.rules import ENGINE_RULES
 from tfinit_audit.analysis.symbols import SymbolSpec
-from tfinit_audit.analysis.weights import WeightCollector, build_layer, to_weights
 from tfinit_audit.sources.base import SourceTree
 
-ANALYSIS_VERSION = "2"  # bump when the evaluator's semantics change (invalidates cached results)
-
-
-def input_shape_for(cls: ClassV, obj_attrs: dict[str, Any], dims: Dims) -> list[int | None]:
-    """Input shape handed to build(): per-layer conventions of DESIGN.md §5."""
-    name = cls.name
-    if "Conv2D" in name or name.startswith("Conv") and "2D" in name:
-        return [None, 5, 5, dims.conv_channels]
-    if "Embedding" in name:
-        return [None, 10]
-    if "BatchNorm" in name:
-        return [None, dims.batchnorm_features]
-    if "cell" in obj_attrs or "_cell" in obj_attrs:
-        return [None, 10, dims.input_dim]
-    return [None, dims.input_dim]
+ANALYSIS_VERSION = "3"  # bump when the evaluator's semantics change (invalidates cached results)
 
 
 def _dims_for(spec: SymbolSpec, dims: Dims) -> Dims:
@@ -97,21 +74,38 @@ def _analyze_cold(
     cache_dir: Path | None,
     progress: Callable[[str], None] | None,
 ) -> list[SymbolResult]:
-    from tfinit_audit.analysis.names import Resolver
-
-    rec = RecordingTree(tree)  # every read of resolver and evaluator keys the result cache
+    rec = RecordingTree(tree)  # every read of the engine keys the result cache
     tree = cast(SourceTree, rec)
-    asts = ParseCache()  # one parse per module for the resolver and the evaluator
-    resolver = Resolver(tree, cache_dir=cache_dir, asts=asts)
-    program = Program(tree, asts=asts)
-    program.public_resolver = _public_bridge(resolver)
+    engine = Interpreter(tree, ENGINE_RULES, cache_dir=cache_dir, asts=ParseCache())
+    resolver = Resolver(tree, engine=engine)
+    # every public name is resolved before any layer is evaluated: the lines a resolution
+    # records then depend only on the names resolved, not on what evaluations imported
+    resolved = [_resolve(resolver, spec) for spec in specs]
     results: list[SymbolResult] = []
-    for spec in specs:
+    for spec, (chosen, res, last) in zip(specs, resolved, strict=True):
         if progress:
             progress(spec.display())
-        results.append(_analyze_one(tree, resolver, program, spec, _dims_for(spec, dims)))
+        results.append(_analyze_one(engine, spec, chosen, res, last, _dims_for(spec, dims)))
     _store_cache(tree, specs, dims, cache_dir, rec.reads, results)
     return results
+
+
+def _resolve(
+    resolver: Resolver, spec: SymbolSpec
+) -> tuple[str, PublicResolution, PublicResolution | None]:
+    """The first candidate name the release has (the chosen name, its resolution, and the
+    last absent one before it)."""
+    last = None
+    chosen = spec.name
+    res = None
+    for cand in spec.candidates():
+        res = resolver.resolve_public(cand)
+        chosen = cand
+        if res.status != "absent":
+            break
+        last = res
+    assert res is not None
+    return chosen, res, last
 
 
 class RecordingTree:
@@ -169,38 +163,10 @@ def _still_valid(tree: SourceTree, reads: dict[str, str | None]) -> bool:
     return True
 
 
-def _public_bridge(resolver: Any) -> Callable[[str], tuple[str, str, str, str] | None]:
-    def resolve(dotted: str) -> tuple[str, str, str, str] | None:
-        root, _, rest = dotted.partition(".")
-        if root not in ("tensorflow", "keras", "tf_keras") or not rest:
-            return None
-        name = ("tf" if root == "tensorflow" else root) + "." + rest
-        try:
-            res = resolver.resolve_public(name)
-        except Exception:  # noqa: BLE001 - a resolver failure just leaves the name unknown
-            return None
-        d = res.definition
-        if res.status != "found" or d is None:
-            return None
-        path = d.location.path if d.location else ""
-        return d.kind, d.module, path, d.qualname
-
-    return resolve
-
-
 def _analyze_one(
-    tree: SourceTree, resolver: Any, program: Program, spec: SymbolSpec, dims: Dims
+    it: Interpreter, spec: SymbolSpec, chosen: str, res: PublicResolution,
+    last: PublicResolution | None, dims: Dims,
 ) -> SymbolResult:
-    last = None
-    chosen = spec.name
-    res = None
-    for cand in spec.candidates():
-        res = resolver.resolve_public(cand)
-        chosen = cand
-        if res.status != "absent":
-            break
-        last = res
-    assert res is not None
     symbol = spec.display(chosen)
     if res.status == "absent":
         msg = (last or res).message
@@ -224,23 +190,20 @@ def _analyze_one(
         result.status = "partial"
         result.message = f"{chosen} resolves to {d.kind} {d.qualname} with no source location"
         return result
-    mod = program.module_by_path(loc.path)
-    if mod is None:
+    if it.module_source(loc.path) is None:
         result.status = "partial"
         result.message = f"cannot read {loc.path}"
         return result
-    top = d.qualname.split(".")[0]
-    val = program.global_value(mod, top)
-    for part in d.qualname.split(".")[1:]:
-        val = program.getattr(val, part, None, None)
+    val = it.value_at(loc.path, d.qualname, d.module)
     try:
-        if isinstance(val, ClassV):
-            _analyze_class(program, val, spec, dims, result)
-        elif isinstance(val, FuncV):
-            _analyze_function(program, val, spec, dims, result)
-        else:
-            result.status = "partial"
-            result.message = f"{chosen} is {d.kind} {d.qualname}; nothing to evaluate"
+        with it.question():
+            if isinstance(val, ClassV):
+                analyze_class(it, val, dict(spec.kwargs), dims, result)
+            elif isinstance(val, FunctionV):
+                analyze_function(it, val, dict(spec.kwargs), dims, result)
+            else:
+                result.status = "partial"
+                result.message = f"{chosen} is {d.kind} {d.qualname}; nothing to evaluate"
     except RecursionError:
         result.status = "partial"
         result.message = "evaluation too deep"
@@ -264,105 +227,15 @@ def _unresolved(w: Weight) -> bool:
     return False
 
 
-def _analyze_class(
-    program: Program, cls: ClassV, spec: SymbolSpec, dims: Dims, result: SymbolResult
-) -> None:
-    ctor_kwargs = dict(spec.kwargs)
-    obj, captured, bound = _build(program, cls, ctor_kwargs, dims)
-    result.weights = to_weights(program, captured)
-    result.facts = facts_mod.collect(program, cls, obj, bound, result.weights)
-
-
-def _build(
-    program: Program, cls: ClassV, kwargs: dict[str, Any], dims: Dims
-) -> tuple[Obj, list[Any], dict[str, Any]]:
-    # first guess: construct, look at attributes to pick the input rank, then build
-    from tfinit_audit.analysis.weights import required_args
-
-    shape = _guess_shape(program, cls, dims, kwargs, required_args(dims))
-    return build_layer(program, cls, kwargs, dims, shape)
-
-
-def _guess_shape(
-    program: Program, cls: ClassV, dims: Dims, kwargs: dict[str, Any], req: dict[str, Any]
-) -> list[int | None]:
-    attrs: dict[str, Any] = {}
-    for c in program.mro(cls):
-        if c.name in ("RNN", "Bidirectional", "Wrapper") or c.name.endswith("RNN") and c is not cls:
-            attrs["cell"] = True
-    return input_shape_for(cls, attrs, dims)
-
-
-def _analyze_function(
-    program: Program, f: FuncV, spec: SymbolSpec, dims: Dims, result: SymbolResult
-) -> None:
-    """``tf.get_variable("v", shape=[input_dim, units])`` with no initializer."""
-    assert f.mod is not None and f.node is not None
-    collector = WeightCollector(program, set())
-    program.call_hook = collector
-    shape = SeqV(items=[Const(value=dims.input_dim), Const(value=dims.units)])
-    call = ast.parse(f'{f.name}("v", shape=[input_dim, units])', mode="eval").body
-    assert isinstance(call, ast.Call)
-    frame = Frame(mod=f.mod, locals={}, func_name="user code")
-    collector.active = False
-    hop = Hop(
-        package=f.mod.package,
-        path=f.mod.path,
-        line=f.node.lineno,
-        code=f.mod.code(f.node.lineno),
-        note=f'user calls {f.name}("v", shape=[input_dim, units]) with no initializer',
-    )
-    from tfinit_audit.analysis.weights import Captured
-
-    kwargs = {"shape": shape, **{k: Const(value=v) for k, v in spec.kwargs.items()}}
-    init_kw = kwargs.get("initializer", Const(value=None))
-    hops = [hop]
-    fallback = False
-    value: Any = init_kw
-    if isinstance(init_kw, Const) and init_kw.value is None:
-        fallback = True
-        try:
-            program.call(f, [Const(value="v")], kwargs, (frame, call), follow=True)
-            value = Unknown(
-                text=f"initializer stays None in {f.name}", path=f.mod.path, line=f.node.lineno
-            )
-        except Fixed as fx:
-            value = fx.value
-            hops.extend(fx.hops)
-        hops.extend(value.hops)
-    program.call_hook = None
-    captured = [
-        Captured(
-            name="v",
-            shape=[dims.input_dim, dims.units],
-            shape_expr="[input_dim, units]",
-            init_value=value,
-            fallback=fallback,
-            hops=hops,
-            condition=None,
-            owner=None,
-        )
-    ]
-    result.weights = to_weights(program, captured)
-
-
 # ----------------------------------------------------------------------------- cache
 def _code_version() -> str:
     """Hash of the analysis code itself, so cached results die with the code that made them."""
     here = Path(__file__).parent
     h = hashlib.sha256(ANALYSIS_VERSION.encode())
-    for name in (
-        "evaluate.py",
-        "weights.py",
-        "facts.py",
-        "initializers.py",
-        "audit.py",
-        "names.py",
-        "names_interp.py",
-        "summaries.py",
-    ):
+    for path in sorted(here.rglob("*.py")):
         with contextlib.suppress(OSError):
-            h.update((here / name).read_bytes())
+            h.update(path.relative_to(here).as_posix().encode())
+            h.update(path.read_bytes())
     return h.hexdigest()
 
 

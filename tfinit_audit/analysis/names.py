@@ -1,38 +1,21 @@
-"""Public name -> defining class, as Python would resolve it at import time.
+"""Front end of the engine for public names: ``tf.nn.rnn_cell.LSTMCell`` -> its definition.
 
-The resolver reads module summaries (analysis/summaries.py) lazily: a module's namespace is its
-ordered binding events; an attribute is the last binding of that name (a star import provides
-the names its module exports, respecting ``__all__``), else a submodule. Values are computed on
-demand, so resolving ``tf.nn.rnn_cell.LSTMCell`` touches only the modules on that path.
-
-Import-time code that is not a plain binding -- ``setattr(_current_module, ...)``,
-``_current_module.nn.rnn_cell = Loader(...)``, ``sys.modules`` aliasing in a package shim,
-a package extending its own ``__path__`` (TF 2.0's ``tensorflow_core.keras``), lazy-loader
-classes -- is run by a small interpreter over the release's own source
-(analysis/names_interp.py). The only assumptions are generic Python semantics and a default
-environment (no environment variables set, ``typing.TYPE_CHECKING`` false).
-``Resolver.mro`` gives a class's C3 linearization across modules.
+The engine's import system (engine/imports.py) resolves the name as Python would at import
+time -- generated API modules, re-exports, star imports, package shims, lazy loaders -- and
+records each line that decided it. Where a source checkout has no generated API modules, the
+``tf_export``/``keras_export`` decorators name the public symbols. ``Resolver.mro`` gives a
+class's C3 linearization across modules.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from tfinit_audit.analysis.model import Hop, Location
-from tfinit_audit.analysis.names_interp import (
-    BuiltinClass,
-    ClassVal,
-    FuncVal,
-    Interpreter,
-    Missing,
-    ModVal,
-    Opaque,
-    RaiseSignal,
-    Value,
-)
-from tfinit_audit.analysis.names_interp import _Unknown as Unknown
-from tfinit_audit.analysis.summaries import (
+from tfinit_audit.analysis.engine.frames import IMPORT, Raised, Undecidable
+from tfinit_audit.analysis.engine.interp import Interpreter
+from tfinit_audit.analysis.engine.summaries import (
     ClassInfo,
     Export,
     FunctionInfo,
@@ -40,6 +23,16 @@ from tfinit_audit.analysis.summaries import (
     ParseCache,
     module_name_of,
 )
+from tfinit_audit.analysis.engine.values import (
+    MISSING,
+    BuiltinClassV,
+    ClassV,
+    FunctionV,
+    ModuleV,
+    Unknown,
+    Value,
+)
+from tfinit_audit.analysis.model import Hop, Location
 from tfinit_audit.sources.base import SourceTree
 
 
@@ -72,46 +65,48 @@ ROOTS = {"tf": "tensorflow", "tensorflow": "tensorflow", "keras": "keras", "tf_k
 
 
 class Resolver:
-    """Resolves names in one release tree; memoizes per instance, summaries cached on disk."""
+    """Resolves public names in one release tree with the engine ``it`` (one is made when
+    none is given)."""
 
     def __init__(
-        self, tree: SourceTree, cache_dir: Path | None = None, asts: ParseCache | None = None
+        self, tree: SourceTree, cache_dir: Path | None = None, asts: ParseCache | None = None,
+        engine: Interpreter | None = None,
     ) -> None:
         self.tree = tree
-        self.cache_dir = cache_dir
-        self.interp = Interpreter(tree, cache_dir, asts)
+        self.it = engine or Interpreter(tree, cache_dir=cache_dir, asts=asts)
 
     # ------------------------------------------------------------------ modules
     def module(self, dotted: str) -> ModuleSummary | None:
         """Summary of the module Python would import as ``dotted`` (sys.modules aliases kept)."""
-        mod = self.interp.import_module(dotted, quiet=True)
-        if not isinstance(mod, ModVal) or mod.path is None:
+        mod = self.it.import_module(dotted)
+        if not isinstance(mod, ModuleV) or mod.path is None:
             return None
-        return self.interp.summary(mod.path)
+        return self.it.sources.summary(mod.path)
 
     def module_path(self, dotted: str) -> str | None:
-        mod = self.interp.import_module(dotted, quiet=True)
-        return mod.path if isinstance(mod, ModVal) else None
+        mod = self.it.import_module(dotted)
+        return mod.path if isinstance(mod, ModuleV) else None
 
     # ------------------------------------------------------------------ names
     def resolve(self, module: str, dotted_name: str) -> Definition | None:
         """``dotted_name`` as seen in ``module``'s namespace (follows imports, aliases...)."""
-        mod = self.interp.import_module(module, quiet=True)
-        if not isinstance(mod, ModVal):
+        mod = self.it.import_module(module)
+        if not isinstance(mod, ModuleV):
             return None
-        parts = dotted_name.split(".")
+        val = self._walk(mod, dotted_name.split("."))
+        return None if val is None else self.definition(val)
+
+    def _walk(self, mod: ModuleV, parts: list[str]) -> Value | None:
         try:
-            with self.interp.quiet():
-                val = self.interp.lookup_global(mod, parts[0])
+            with self.it.imports.ns.quiet():
+                val = self.it.module_global(mod, parts[0])
                 for p in parts[1:]:
-                    if isinstance(val, Missing):
+                    if val is MISSING:
                         break
-                    val = self.interp.getattr(val, p)
-        except RaiseSignal:
+                    val = self.it.getattr(val, p, IMPORT)
+        except Raised:
             return None
-        if isinstance(val, Missing):
-            return None
-        return self.definition(val)
+        return None if val is MISSING else val
 
     def mro(self, definition: Definition) -> list[Definition]:
         """``cls.__mro__`` of a class Definition: Python's C3 linearization, each base
@@ -123,11 +118,12 @@ class Resolver:
         ancestry is unknown). When no consistent order exists -- Python raises TypeError
         creating the class -- the result is ``[cls, unresolved]`` with that message.
         """
+        src = self.it.sources.module(definition.location.path) if definition.location else None
         if definition.kind != "class" or not isinstance(definition.info, ClassInfo) \
-                or definition.location is None:
+                or definition.location is None or src is None:
             raise ValueError(f"not a class definition: {definition.kind} {definition.qualname}")
-        cls = ClassVal(definition.module, definition.location.path, definition.info)
-        order = self.interp.c3_mro(cls)
+        cls = ClassV(src=src, info=definition.info, modname=definition.module)
+        order = self.it.c3_mro(cls)
         if order is None:
             return [definition, Definition(
                 "unresolved", definition.module, "", definition.location, None,
@@ -135,46 +131,41 @@ class Resolver:
         return [definition, *(self.definition(c) for c in order[1:])]
 
     def definition(self, val: Value) -> Definition:
-        """A Definition for an interpreter value."""
-        return to_definition(self.interp, val)
+        """A Definition for an engine value."""
+        return to_definition(self.it, val)
 
     def resolve_public(self, public_name: str) -> PublicResolution:
         """``tf.nn.rnn_cell.LSTMCell`` -> found / absent / unavailable, with the hops taken."""
         parts = public_name.split(".")
         root = ROOTS.get(parts[0], parts[0])
-        interp = self.interp
+        it = self.it
         hops: list[Hop] = []
-        interp.begin_trace(hops)
-        try:
-            val: Value = interp.import_module(root)
-            if isinstance(val, Missing):
-                return PublicResolution(
-                    "absent", None, f"the tree has no package {root!r}", hops
-                )
-            walked = [parts[0]]
-            for p in parts[1:]:
-                nxt = interp.getattr(val, p)
-                if isinstance(nxt, Missing):
-                    if isinstance(val, ModVal | ClassVal):
-                        fb = self._export_fallback(root, parts)
-                        if fb is not None:
-                            return fb
+        with it.question(hops):
+            try:
+                val: Any = it.import_module(root)
+                if val is MISSING:
                     return PublicResolution(
-                        "absent",
-                        None,
-                        f"{'.'.join(walked)} has no attribute {p!r}",
-                        hops,
+                        "absent", None, f"the tree has no package {root!r}", hops
                     )
-                walked.append(p)
-                val = nxt
-        except RaiseSignal as sig:
-            return PublicResolution("unavailable", None, sig.message_line(), hops)
-        except (Unknown, RecursionError) as exc:
-            return PublicResolution(
-                "unresolved", None, f"cannot follow {public_name}: {exc}", hops
-            )
-        finally:
-            interp.end_trace()
+                walked = [parts[0]]
+                for p in parts[1:]:
+                    nxt = it.getattr(val, p, IMPORT)
+                    if nxt is MISSING:
+                        if isinstance(val, ModuleV | ClassV):
+                            fb = self._export_fallback(root, parts)
+                            if fb is not None:
+                                return fb
+                        return PublicResolution(
+                            "absent", None, f"{'.'.join(walked)} has no attribute {p!r}", hops
+                        )
+                    walked.append(p)
+                    val = nxt
+            except Raised as sig:
+                return PublicResolution("unavailable", None, sig.message_line(), hops)
+            except (Undecidable, RecursionError) as exc:
+                return PublicResolution(
+                    "unresolved", None, f"cannot follow {public_name}: {exc}", hops
+                )
         d = self.definition(val)
         if d.kind == "unresolved":
             where = f" ({d.location.path}:{d.location.line})" if d.location else ""
@@ -187,7 +178,7 @@ class Resolver:
                     d.location.package,
                     d.location.path,
                     d.location.line,
-                    interp.line_text(d.location.path, d.location.line),
+                    it.sources.line_text(d.location.path, d.location.line),
                     f"{public_name} is defined here ({d.kind} {d.qualname})",
                 )
             )
@@ -219,7 +210,7 @@ class Resolver:
                 text = self.tree.read_text(path) or ""
                 if f'"{wanted}"' not in text and f"'{wanted}'" not in text:
                     continue
-                s = self.interp.summary(path)
+                s = self.it.sources.summary(path)
                 for e in s.exports if s else []:
                     v1 = e.v1 if e.v1 is not None else e.names
                     if v1_only:
@@ -232,57 +223,43 @@ class Resolver:
             return None
         found.sort(key=lambda t: t[0])
         _, path, e = found[0]
-        s = self.interp.summary(path)
+        s = self.it.sources.summary(path)
         assert s is not None
-        first = e.target.split(".")[0]
-        mod = ModVal(module_name_of(path), path)
-        with self.interp.quiet():
-            val = self.interp.lookup_global(mod, first)
-            for p in e.target.split(".")[1:]:
-                val = self.interp.getattr(val, p)
-        if isinstance(val, Missing):
+        val = self._walk(ModuleV(name=module_name_of(path), path=path), e.target.split("."))
+        if val is None:
             return None
-        hops = [Hop(s.package or "", path, e.line, self.interp.line_text(path, e.line),
+        line_text = self.it.sources.line_text
+        hops = [Hop(s.package or "", path, e.line, line_text(path, e.line),
                     f"{'.'.join(parts)} is exported here by {e.api}")]
         d = self.definition(val)
         if d.location is not None:
             hops.append(Hop(d.location.package, d.location.path, d.location.line,
-                            self.interp.line_text(d.location.path, d.location.line),
+                            line_text(d.location.path, d.location.line),
                             f"{'.'.join(parts)} is defined here ({d.kind} {d.qualname})"))
         return PublicResolution("found", d, None, hops)
 
 
-def to_definition(interp: Interpreter, val: Value) -> Definition:
-    if isinstance(val, ClassVal):
-        s = interp.summary(val.path)
+def to_definition(it: Interpreter, val: Value) -> Definition:
+    package_of = it.tree.package_of
+    if isinstance(val, ClassV):
         info = val.info
-        return Definition(
-            "class",
-            val.module,
-            info.qualname,
-            Location(s.package or "" if s else "", val.path, info.line, info.qualname),
-            info,
-        )
-    if isinstance(val, FuncVal) and val.path is not None:
-        s = interp.summary(val.path)
-        finfo = val.info
-        return Definition(
-            "function",
-            val.module,
-            finfo.qualname,
-            Location(s.package or "" if s else "", val.path, finfo.def_line, finfo.qualname),
-            finfo,
-        )
-    if isinstance(val, ModVal):
-        loc = None
+        loc = Location(package_of(val.path) or "", val.path, info.line, info.qualname)
+        return Definition("class", val.module, info.qualname, loc, info)
+    if isinstance(val, FunctionV) and val.info is not None:
+        finfo: FunctionInfo = val.info
+        loc = Location(package_of(val.src.path) or "", val.src.path, finfo.def_line,
+                       finfo.qualname)
+        return Definition("function", val.module, finfo.qualname, loc, finfo)
+    if isinstance(val, ModuleV):
+        mloc = None
         if val.path is not None:
-            loc = Location(interp.tree.package_of(val.path) or "", val.path, 1, val.name)
-        return Definition("module", val.name, val.name, loc, None)
-    if isinstance(val, BuiltinClass):
+            mloc = Location(package_of(val.path) or "", val.path, 1, val.name)
+        return Definition("module", val.name, val.name, mloc, None)
+    if isinstance(val, BuiltinClassV):
         return Definition("builtin", "builtins", val.name, None, None)
-    if isinstance(val, Opaque):
-        loc = None
+    if isinstance(val, Unknown):
+        uloc = None
         if val.path:
-            loc = Location(interp.tree.package_of(val.path) or "", val.path, val.line, "")
-        return Definition("unresolved", val.module or "", "", loc, None, val.expr)
-    return Definition("value", "", "", None, None, repr(val))
+            uloc = Location(package_of(val.path) or "", val.path, val.line, "")
+        return Definition("unresolved", val.module or "", "", uloc, None, val.text)
+    return Definition("value", "", "", None, None, val.describe())

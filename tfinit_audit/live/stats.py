@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from tfinit_audit.analysis.initializers import compute_fans
 from tfinit_audit.analysis.model import Initializer
+from tfinit_audit.analysis.rules.vocabulary import compute_fans
 
 ALPHA = 1e-4  # per-weight false-alarm rate of the statistical tests (Bonferroni over 3 tests)
 MIN_SAMPLES = 30  # fewer pooled values than this: too weak to call agree -> inconclusive

@@ -11,13 +11,13 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from tfinit_audit.analysis.evaluate import (
+from tfinit_audit.analysis.engine.interp import Interpreter
+from tfinit_audit.analysis.engine.source import SourceModule
+from tfinit_audit.analysis.engine.values import (
     ClassV,
     Const,
-    FuncV,
-    Module,
-    Obj,
-    Program,
+    FunctionV,
+    Instance,
     Unknown,
     Value,
 )
@@ -25,27 +25,29 @@ from tfinit_audit.analysis.model import RuntimeAdjustment, Weight
 
 
 def _methods(
-    p: Program, cls: ClassV, names: tuple[str, ...]
-) -> list[tuple[Module, ast.FunctionDef]]:
+    it: Interpreter, cls: ClassV, names: tuple[str, ...]
+) -> list[tuple[SourceModule, ast.FunctionDef]]:
     out = []
     for n in names:
-        found = p.class_member(cls, n)
-        if found and isinstance(found[1], ast.FunctionDef) and found[0].mod is not None:
-            out.append((found[0].mod, found[1]))
+        found = it.member(cls, n)
+        if found and isinstance(found[1], FunctionV):
+            node = found[1].node
+            if isinstance(node, ast.FunctionDef):
+                out.append((found[0].src, node))
     return out
 
 
 _CALL_METHODS = ("call", "_compute_carry_and_output", "_compute_carry_and_output_fused", "step")
 
 
-def _loc(mod: Module, line: int) -> dict[str, Any]:
+def _loc(mod: SourceModule, line: int) -> dict[str, Any]:
     return {"package": mod.package, "path": mod.path, "line": line, "code": mod.code(line)}
 
 
-def gate_order(p: Program, cls: ClassV) -> dict[str, Any] | None:
+def gate_order(it: Interpreter, cls: ClassV) -> dict[str, Any] | None:
     """Unpacking of a 3- or 4-way (or 2-way) ``split`` in ``call``; prefer splits of a kernel."""
-    best: tuple[int, list[str], Module, int] | None = None
-    for mod, fn in _methods(p, cls, _CALL_METHODS):
+    best: tuple[int, list[str], SourceModule, int] | None = None
+    for mod, fn in _methods(it, cls, _CALL_METHODS):
         for node in ast.walk(fn):
             if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
                 continue
@@ -63,15 +65,15 @@ def gate_order(p: Program, cls: ClassV) -> dict[str, Any] | None:
             if best is None or score > best[0]:
                 best = (score, names, mod, node.lineno)
     if best is None:
-        return _slice_order(p, cls)
+        return _slice_order(it, cls)
     _, names, mod, line = best
     names = [n.rsplit("_", 1)[-1] for n in names]
     return {"value": names, **_loc(mod, line)}
 
 
-def _slice_order(p: Program, cls: ClassV) -> dict[str, Any] | None:
+def _slice_order(it: Interpreter, cls: ClassV) -> dict[str, Any] | None:
     """Keras 2.0-style cells: ``self.kernel_i = self.kernel[:, :self.units]`` in column order."""
-    for mod, fn in _methods(p, cls, ("build", *_CALL_METHODS)):
+    for mod, fn in _methods(it, cls, ("build", *_CALL_METHODS)):
         names: list[str] = []
         first = 0
         for node in ast.walk(fn):
@@ -95,25 +97,25 @@ def _slice_order(p: Program, cls: ClassV) -> dict[str, Any] | None:
 
 
 def _describe_callable(v: Value) -> str | None:
-    if isinstance(v, FuncV):
+    if isinstance(v, FunctionV):
         return v.name
     if isinstance(v, Const):
         return None if v.value is None else str(v.value)
     if isinstance(v, ClassV):
         return v.name
-    if isinstance(v, Obj):
+    if isinstance(v, Instance):
         return v.cls.name
     return None
 
 
 def attr_fact(
-    p: Program, obj: Obj, names: tuple[str, ...], bound: dict[str, Value], param: str
+    it: Interpreter, obj: Instance, names: tuple[str, ...], bound: dict[str, Value], param: str
 ) -> dict[str, Any] | None:
     for n in names:
         if n in obj.attrs:
             v = obj.attrs[n]
             desc = _describe_callable(v)
-            if desc is None and isinstance(v, Unknown | Obj):
+            if desc is None and isinstance(v, Unknown | Instance):
                 # e.g. activations.get('tanh'): report the identifier the constructor passed
                 arg = bound.get(param)
                 if isinstance(arg, Const) and isinstance(arg.value, str):
@@ -129,10 +131,10 @@ def attr_fact(
 
 
 def hardcoded_recurrent_activation(
-    p: Program, cls: ClassV, gates: list[str]
+    it: Interpreter, cls: ClassV, gates: list[str]
 ) -> dict[str, Any] | None:
     """TF1 cells apply ``sigmoid(...)`` to gates directly in ``call``."""
-    for mod, fn in _methods(p, cls, ("call",)):
+    for mod, fn in _methods(it, cls, ("call",)):
         for node in ast.walk(fn):
             if isinstance(node, ast.Call):
                 fname = ast.unparse(node.func).split(".")[-1]
@@ -144,7 +146,7 @@ def hardcoded_recurrent_activation(
 
 
 def forget_bias(
-    p: Program, cls: ClassV, obj: Obj, gates: list[str] | None
+    it: Interpreter, cls: ClassV, obj: Instance, gates: list[str] | None
 ) -> RuntimeAdjustment | None:
     """A constructor value (``self._forget_bias``) that ``call`` adds to a gate pre-activation."""
     attr = next((a for a in ("_forget_bias", "forget_bias") if a in obj.attrs), None)
@@ -157,7 +159,7 @@ def forget_bias(
         or isinstance(val.value, bool)
     ):
         return None
-    for mod, fn in _methods(p, cls, ("call",)):
+    for mod, fn in _methods(it, cls, ("call",)):
         derived = set()
         first_line = None
         for node in ast.walk(fn):
@@ -203,34 +205,33 @@ def forget_bias(
 
 
 def collect(
-    p: Program, cls: ClassV, obj: Obj, bound: dict[str, Value], weights: list[Weight]
+    it: Interpreter, cls: ClassV, obj: Instance, bound: dict[str, Value], weights: list[Weight]
 ) -> dict[str, Any]:
     """Facts for one layer; RNN layers report the facts of their cell."""
     facts: dict[str, Any] = {}
     target_cls, target_obj = cls, obj
     cell = obj.attrs.get("cell") or obj.attrs.get("_cell")
-    if isinstance(cell, Obj):
+    if isinstance(cell, Instance) and isinstance(cell.cls, ClassV):
         target_cls, target_obj = cell.cls, cell
         facts["cell"] = cell.cls.name
-    go = gate_order(p, target_cls)
+    go = gate_order(it, target_cls)
     gates = go["value"] if go else None
     if go:
         facts["gate_order"] = go
-    act = attr_fact(p, target_obj, ("activation", "_activation"), bound, "activation")
+    act = attr_fact(it, target_obj, ("activation", "_activation"), bound, "activation")
     if act:
         facts["activation"] = act
-    ract = attr_fact(
-        p,
+    ract = attr_fact(it,
         target_obj,
         ("recurrent_activation", "_recurrent_activation"),
         bound,
         "recurrent_activation",
     )
     if ract is None and gates:
-        ract = hardcoded_recurrent_activation(p, target_cls, gates)
+        ract = hardcoded_recurrent_activation(it, target_cls, gates)
     if ract:
         facts["recurrent_activation"] = ract
-    ra = attr_fact(p, target_obj, ("reset_after", "_reset_after"), bound, "reset_after")
+    ra = attr_fact(it, target_obj, ("reset_after", "_reset_after"), bound, "reset_after")
     if ra:
         v = target_obj.attrs.get("reset_after", target_obj.attrs.get("_reset_after"))
         ra["value"] = v.value if isinstance(v, Const) else ra["value"]
@@ -238,7 +239,7 @@ def collect(
         bias = next((w for w in weights if w.name.endswith("bias")), None)
         if bias is not None:
             facts["bias_shape"] = {"value": bias.shape, "shape_expr": bias.shape_expr}
-    fb = forget_bias(p, target_cls, target_obj, gates)
+    fb = forget_bias(it, target_cls, target_obj, gates)
     if fb is not None:
         facts["forget_bias"] = {
             "value": fb.value,

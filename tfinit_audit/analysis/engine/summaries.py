@@ -27,7 +27,7 @@ from pathlib import Path
 
 from tfinit_audit.sources.base import SourceTree
 
-SCHEMA = "summaries-v4"  # bump when the summary layout changes (invalidates the disk cache)
+SCHEMA = "summaries-v5"  # bump when the summary layout changes (invalidates the disk cache)
 
 
 @dataclass
@@ -86,6 +86,7 @@ class Binding:
     guard: str | None = None
     handler: bool = False
     end_line: int = 0
+    expr_line: int = 0  # first line of ``expr`` (its value expression) in the file
 
 
 @dataclass
@@ -236,6 +237,29 @@ def summarize(
     return summarize_text(text, path, tree.package_of(path), cache_dir, asts)
 
 
+def _cache_file(text: str, path: str, package: str | None, cache_dir: Path | None) -> Path | None:
+    if cache_dir is None:
+        return None
+    sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    key = hashlib.sha256(f"{SCHEMA}\0{path}\0{package}\0{sha}".encode()).hexdigest()
+    return cache_dir / "summaries" / key[:2] / f"{key}.pkl"
+
+
+def load_cached_summary(
+    text: str, path: str, package: str | None, cache_dir: Path | None
+) -> ModuleSummary | None:
+    """The summary cached on disk for this exact content, or None."""
+    cfile = _cache_file(text, path, package, cache_dir)
+    if cfile is None or not cfile.exists():
+        return None
+    try:
+        with cfile.open("rb") as fh:
+            cached = pickle.load(fh)
+    except Exception:  # noqa: BLE001 - a corrupt cache entry is just recomputed
+        return None
+    return cached if isinstance(cached, ModuleSummary) else None
+
+
 def summarize_text(
     text: str,
     path: str,
@@ -243,18 +267,12 @@ def summarize_text(
     cache_dir: Path | None = None,
     asts: ParseCache | None = None,
 ) -> ModuleSummary:
+    cached = load_cached_summary(text, path, package, cache_dir)
+    if cached is not None:
+        return cached
     sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    key = hashlib.sha256(f"{SCHEMA}\0{path}\0{package}\0{sha}".encode()).hexdigest()
-    cfile = cache_dir / "summaries" / key[:2] / f"{key}.pkl" if cache_dir else None
-    if cfile is not None and cfile.exists():
-        try:
-            with cfile.open("rb") as fh:
-                cached = pickle.load(fh)
-            if isinstance(cached, ModuleSummary):
-                return cached
-        except Exception:  # noqa: BLE001 - a corrupt cache entry is just recomputed
-            pass
     summary = _build(text, path, package, sha, asts)
+    cfile = _cache_file(text, path, package, cache_dir)
     if cfile is not None:
         cfile.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cfile.parent, suffix=".tmp")
@@ -283,7 +301,7 @@ def _build(
     except Exception as exc:  # noqa: BLE001 - Python 2 era files, nesting too deep: empty summary
         empty.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         return empty
-    builder = _Builder(text, path)
+    builder = SummaryBuilder(text, path)
     builder.run(module.body)
     return ModuleSummary(
         path=path,
@@ -337,7 +355,10 @@ _AUG_OPS: dict[type[ast.operator], str] = {
 _Positioned = ast.expr | ast.stmt | ast.excepthandler | ast.arg | ast.keyword
 
 
-class _Builder:
+class SummaryBuilder:
+    """Walks module-level statements into binding events, class and function infos; ``run``
+    may be called on several statement lists (chunks of one file), in any order."""
+
     def __init__(self, text: str, path: str) -> None:
         self.lines = text.splitlines(keepends=True)
         self._blines: dict[int, bytes] = {}
@@ -492,7 +513,8 @@ class _Builder:
                 name = aug
                 value = self.code(small.value)
                 self.add(Binding(name, "augassign", expr=value, line=ln,
-                                 attr=_AUG_OPS.get(type(small.op), "?=")), guard, handler)
+                                 attr=_AUG_OPS.get(type(small.op), "?="),
+                                 expr_line=small.value.lineno), guard, handler)
                 if name == "__all__" and isinstance(small.op, ast.Add):
                     extra = _str_list(small.value)
                     if extra is not None and self.all_names is not None:
@@ -516,7 +538,8 @@ class _Builder:
         guard: str | None, handler: bool,
     ) -> None:
         if isinstance(t, ast.Name):
-            self.add(Binding(t.id, "assign", expr=value, line=ln), guard, handler)
+            self.add(Binding(t.id, "assign", expr=value, line=ln, expr_line=value_node.lineno),
+                     guard, handler)
             if t.id == "__all__":
                 names = _str_list(value_node)
                 if names is not None and not isinstance(value_node, ast.Constant):
@@ -527,7 +550,7 @@ class _Builder:
                     self.all_computed = True
         elif isinstance(t, ast.Attribute):
             self.add(Binding(t.attr, "attr", target=self.code(t.value), expr=value,
-                             line=ln), guard, handler)
+                             line=ln, expr_line=value_node.lineno), guard, handler)
         elif isinstance(t, ast.Tuple | ast.List):
             for el in t.elts:
                 inner = el.value if isinstance(el, ast.Starred) else el
@@ -545,7 +568,8 @@ class _Builder:
                 attr = _str_value(v.args[1])
                 if attr is not None:
                     self.add(Binding(attr, "setattr", target=self.code(v.args[0]),
-                                     expr=self.code(v.args[2]), line=ln), guard, handler)
+                                     expr=self.code(v.args[2]), line=ln,
+                                     expr_line=v.args[2].lineno), guard, handler)
                     return
             # tf_export("x")(obj) / keras_export(...)(obj) call form
             if isinstance(v.func, ast.Call):
@@ -625,6 +649,8 @@ class _Builder:
         attrs: dict[str, tuple[str, int]] = {}
         for st in node.body:
             if isinstance(st, ast.FunctionDef | ast.AsyncFunctionDef):
+                if _is_accessor(st):
+                    continue  # @x.setter / @x.deleter: the property keeps its getter
                 methods[st.name] = self.func_info(st, qual + ".")
             elif isinstance(st, ast.Assign):
                 for t in st.targets:
@@ -654,6 +680,12 @@ class _Builder:
             start_line=start,
             keywords=keywords,
         )
+
+
+def _is_accessor(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(
+        isinstance(d, ast.Attribute) and d.attr in ("setter", "deleter") for d in fn.decorator_list
+    )
 
 
 def _and(a: str | None, b: str) -> str:

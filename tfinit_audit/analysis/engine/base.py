@@ -1,0 +1,109 @@
+"""State and interface shared by the parts of the interpreter (see engine/interp.py).
+
+The interpreter is one class assembled from parts by concern -- expressions, statements,
+calls, attributes and classes -- each in its own module; this base declares what the parts
+share, so that each part can be read (and type-checked) alone.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from tfinit_audit.analysis.engine.frames import ABSTRACT, Frame, Mode, Signal, Site, Undecidable
+from tfinit_audit.analysis.engine.hooks import RuleSet, Watch
+from tfinit_audit.analysis.engine.imports import ImportSystem
+from tfinit_audit.analysis.engine.source import Sources
+from tfinit_audit.analysis.engine.values import (
+    BuiltinClassV,
+    ClassV,
+    FunctionV,
+    Instance,
+    ModuleV,
+    Unknown,
+    Value,
+)
+
+STEP_BUDGET = 2_000_000  # import-mode steps per question (a lazy loader gone round in circles)
+
+
+class InterpreterBase:
+    sources: Sources
+    rules: RuleSet
+    imports: ImportSystem
+    depth: int  # abstract-mode calls currently running
+    stack: list[int]  # ids of the abstract-mode functions running (no recursion)
+    steps: int  # import-mode steps since the budget was last reset
+
+    # ------------------------------------------------------------ shared helpers
+    def tick(self, frame: Frame) -> None:
+        if frame.mode.strict:
+            self.steps += 1
+            if self.steps > STEP_BUDGET:
+                raise Undecidable("step budget exhausted")
+
+    def undecidable(self, frame: Frame, text: str, node: ast.AST | None = None) -> Value:
+        """Something the engine cannot decide: import mode gives up on the running call,
+        abstract mode goes on with an Unknown."""
+        if frame.mode.strict:
+            raise Undecidable(text)
+        return Unknown(text=text, path=frame.path or "", line=getattr(node, "lineno", 0))
+
+    @staticmethod
+    def unparse(node: ast.AST) -> str:
+        """``ast.unparse`` memoized on the node itself (lives as long as the syntax tree)."""
+        text = node.__dict__.get("_tfa_text")
+        if text is None:
+            text = node.__dict__["_tfa_text"] = ast.unparse(node)
+        return text
+
+    # ------------------------------------------------------------ implemented by the parts
+    def eval(self, node: ast.expr, frame: Frame) -> Value:
+        raise NotImplementedError
+
+    def exec_block(self, body: list[ast.stmt], frame: Frame) -> Signal:
+        raise NotImplementedError
+
+    def assign(self, target: ast.expr, value: Value, frame: Frame, st: ast.stmt,
+               local: bool = False) -> None:
+        raise NotImplementedError
+
+    def call(self, fn: Value, args: list[Value], kwargs: dict[str, Value], site: Site = None,
+             *, mode: Mode = ABSTRACT, watch: Watch | None = None) -> Value:
+        raise NotImplementedError
+
+    def instantiate(self, cls: ClassV, args: list[Value], kwargs: dict[str, Value],
+                    site: Site = None, mode: Mode = ABSTRACT) -> Value:
+        raise NotImplementedError
+
+    def force(self, obj: Instance) -> Instance:
+        raise NotImplementedError
+
+    def bind(self, f: FunctionV, args: list[Value], kwargs: dict[str, Value],
+             mode: Mode = ABSTRACT) -> dict[str, Value] | None:
+        raise NotImplementedError
+
+    def getattr(self, obj: Value, attr: str, mode: Mode = ABSTRACT) -> Any:
+        raise NotImplementedError
+
+    def mro(self, cls: ClassV | BuiltinClassV | Unknown) -> list[Any]:
+        raise NotImplementedError
+
+    def member(self, cls: ClassV, name: str, after: Value | None = None,
+               start: ClassV | None = None) -> tuple[ClassV, Any] | None:
+        raise NotImplementedError
+
+    def builtin(self, name: str) -> Any:
+        raise NotImplementedError
+
+    def external_attr(self, mod: ModuleV, attr: str) -> Value:
+        raise NotImplementedError
+
+    def binop(self, op: ast.operator, a: Value, b: Value, frame: Frame) -> Value:
+        raise NotImplementedError
+
+    def compare(self, op: ast.cmpop, a: Value, b: Value) -> bool | None:
+        raise NotImplementedError
+
+    def truth(self, v: Value, frame: Frame) -> bool | None:
+        raise NotImplementedError

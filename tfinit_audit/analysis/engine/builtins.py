@@ -1,0 +1,504 @@
+"""Python's builtins, the methods of plain values, and the standard-library modules that
+import-time code uses (``sys.modules``, ``importlib``, ``os.path`` over tree paths, ``types``,
+``typing``), modelled for abstract values."""
+
+from __future__ import annotations
+
+import builtins as _py
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tfinit_audit.analysis.engine.base import InterpreterBase
+from tfinit_audit.analysis.engine.frames import Frame, Mode, Raised, Undecidable
+from tfinit_audit.analysis.engine.values import (
+    MISSING,
+    BuiltinClassV,
+    BuiltinV,
+    ClassV,
+    Const,
+    DictV,
+    ExceptionV,
+    FunctionV,
+    Instance,
+    ModuleV,
+    Seq,
+    Unknown,
+    Value,
+    concrete,
+    from_value,
+    is_plain,
+    to_value,
+)
+
+Fn = Callable[[Any, list[Value], dict[str, Value], Mode], Value]
+
+EXCEPTIONS = {
+    "Exception", "BaseException", "ImportError", "ModuleNotFoundError", "AttributeError",
+    "NameError", "KeyError", "ValueError", "TypeError", "RuntimeError", "LookupError",
+    "IndexError", "NotImplementedError",
+}
+TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "tuple": tuple,
+         "dict": dict, "set": set, "bytes": bytes, "frozenset": frozenset, "complex": complex}
+OTHER_CLASSES = {"type", "property", "staticmethod", "classmethod"}
+
+
+@dataclass(eq=False)
+class SysModulesV(Value):
+    """``sys.modules``."""
+
+
+@dataclass(eq=False)
+class GlobalsV(Value):
+    """``globals()`` of a module."""
+
+    mod: ModuleV | None = None
+
+
+class Builtins(InterpreterBase):
+    def builtin(self, name: str) -> Any:
+        if name in EXCEPTIONS or name == "object" or name in TYPES or name in OTHER_CLASSES:
+            return BuiltinClassV(name=name)
+        fn = _FUNCTIONS.get(name)
+        if fn is not None:
+            return BuiltinV(name=name, fn=fn)
+        if name in ("True", "False", "None"):
+            return Const(value={"True": True, "False": False, "None": None}[name])
+        return MISSING
+
+    def call_builtin_class(self, cls: BuiltinClassV, args: list[Value],
+                           kwargs: dict[str, Value], mode: Mode) -> Value:
+        if cls.name in EXCEPTIONS:
+            msg = args[0].value if args and isinstance(args[0], Const) and isinstance(
+                args[0].value, str) else ""
+            return ExceptionV(name=cls.name, message=msg)
+        t = TYPES.get(cls.name)
+        if t is not None:
+            return _convert(cls.name, t, args, kwargs, mode)
+        if mode.strict:
+            return Unknown(text=f"{cls.name}(...)")
+        return Unknown(text=cls.name)
+
+    # ------------------------------------------------------------ methods of plain values
+    def value_method(self, obj: Value, attr: str) -> Any:
+        if isinstance(obj, Seq) and attr in _SEQ_METHODS:
+            return BuiltinV(name=f"list.{attr}", fn=_SEQ_METHODS[attr](obj), bound=obj)
+        if isinstance(obj, DictV) and attr in _DICT_METHODS:
+            return BuiltinV(name=f"dict.{attr}", fn=_DICT_METHODS[attr](obj), bound=obj)
+        if isinstance(obj, Const) and not attr.startswith("__"):
+            try:
+                method = getattr(obj.value, attr)
+            except AttributeError:
+                return MISSING
+            if callable(method):
+                return BuiltinV(name=f"{type(obj.value).__name__}.{attr}",
+                                fn=_python_method(method), bound=obj)
+            return to_value(method)
+        return MISSING
+
+    # ------------------------------------------------------------ modelled modules
+    def external_attr(self, mod: ModuleV, attr: str) -> Value:
+        n = f"{mod.name}.{attr}"
+        if n == "sys.modules":
+            return SysModulesV()
+        if n == "os.environ":
+            return DictV()
+        if n == "os.getenv":
+            return BuiltinV(name=n, fn=_getenv)
+        if n == "importlib.import_module":
+            return BuiltinV(name=n, fn=_import_module)
+        if n == "types.ModuleType":
+            return BuiltinClassV(name="ModuleType")
+        if n == "os.path":
+            return self.imports.import_module("os.path")
+        if mod.name == "os.path" and attr in _OS_PATH:
+            return BuiltinV(name=n, fn=_os_path(attr))
+        if n == "typing.TYPE_CHECKING":
+            return Const(value=False)
+        return Unknown(text=n, module=mod.name)
+
+    def special_attr(self, obj: Value, attr: str) -> Any:
+        if isinstance(obj, SysModulesV):
+            return BuiltinV(name=f"sys.modules.{attr}", fn=_sys_modules_method(attr))
+        if isinstance(obj, GlobalsV):
+            return Unknown(text=f"globals().{attr}")
+        if isinstance(obj, ExceptionV) and attr == "args":
+            return Seq(items=[Const(value=obj.message)], kind="tuple")
+        return MISSING
+
+    def special_subscript(self, obj: Value, key: Value, frame: Frame) -> Value | None:
+        if isinstance(obj, SysModulesV) and isinstance(key, Const) and isinstance(
+                key.value, str):
+            if key.value in self.imports.sys_modules:
+                return self.imports.sys_modules[key.value]
+            if frame.mode.strict:
+                raise Raised("KeyError", repr(key.value), frame.path, 0)
+        if isinstance(obj, GlobalsV) and obj.mod is not None and isinstance(key, Const) \
+                and isinstance(key.value, str):
+            g = Frame(mod=obj.mod, src=self.sources.module(obj.mod.path), locals={},
+                      mode=frame.mode)
+            return self.eval(_name(key.value), g)
+        return None
+
+    def container_keys(self, container: Value) -> set[Any] | None:
+        if isinstance(container, SysModulesV):
+            return set(self.imports.sys_modules)
+        return None
+
+    def globals_of(self, frame: Frame) -> Value:
+        return GlobalsV(mod=frame.mod)
+
+    def set_item(self, obj: Value, key: Value, value: Value, frame: Frame) -> None:
+        if isinstance(obj, SysModulesV):
+            if isinstance(key, Const) and isinstance(key.value, str) \
+                    and not isinstance(value, Unknown):
+                self.imports.set_module(key.value, value)
+            return
+        super().set_item(obj, key, value, frame)  # type: ignore[misc]
+
+
+def _name(n: str) -> Any:
+    import ast
+
+    return ast.Name(id=n, ctx=ast.Load(), lineno=0)
+
+
+# ----------------------------------------------------------------------------- functions
+def _undecided(mode: Mode, text: str) -> Value:
+    if mode.strict:
+        raise Undecidable(text)
+    return Unknown(text=text)
+
+
+def _convert(name: str, t: type, args: list[Value], kwargs: dict[str, Value],
+             mode: Mode) -> Value:
+    if name in ("list", "tuple", "set", "frozenset"):
+        if not args:
+            return Seq(kind="set" if name == "frozenset" else name)
+        if isinstance(args[0], Seq):
+            return Seq(items=list(args[0].items), kind=_kind(name))
+        if isinstance(args[0], DictV):
+            return Seq(items=[Const(value=k) for k in args[0].items], kind=_kind(name))
+        if isinstance(args[0], Const) and isinstance(args[0].value, str):
+            return Seq(items=[Const(value=c) for c in args[0].value], kind=_kind(name))
+        return _undecided(mode, name)
+    if name == "dict":
+        d = DictV(items=dict(kwargs))
+        if args and isinstance(args[0], DictV):
+            d.items = {**args[0].items, **kwargs}
+        elif args:
+            return _undecided(mode, name)
+        return d
+    if not args:
+        return Const(value=t())
+    if all(is_plain(a) for a in args):
+        try:
+            return to_value(t(*(from_value(a) for a in args)))
+        except Exception:  # noqa: BLE001 - Python would raise: the value is not known
+            pass
+    return _undecided(mode, name)
+
+
+def _kind(name: str) -> str:
+    return "set" if name == "frozenset" else name
+
+
+def _plain_fn(name: str) -> Fn:
+    fn = getattr(_py, name)
+
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        if all(is_plain(a) for a in args) and not kwargs:
+            try:
+                return to_value(fn(*(from_value(a) for a in args)))
+            except Exception:  # noqa: BLE001 - Python would raise: the value is not known
+                pass
+        return _undecided(mode, name)
+
+    return call
+
+
+def _len(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    if args and isinstance(args[0], Seq | DictV):
+        return Const(value=len(args[0].items))
+    if args and isinstance(args[0], Const):
+        return Const(value=len(args[0].value))
+    return _undecided(mode, "len")
+
+
+def _callable(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    c = args[0].is_callable() if args else None
+    return Unknown(text="callable") if c is None else Const(value=c)
+
+
+def _getattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    if len(args) < 2 or not isinstance(args[1], Const) or not isinstance(args[1].value, str):
+        return _undecided(mode, "getattr with unknown name")
+    v = it.getattr(args[0], args[1].value, mode)
+    if mode.strict:
+        if v is MISSING:
+            if len(args) > 2:
+                return args[2]
+            raise Raised("AttributeError", f"no attribute {args[1].value!r}")
+        return v
+    if v is MISSING or isinstance(v, Unknown):
+        return args[2] if len(args) > 2 else Unknown(text=f"getattr {args[1].value}")
+    return v
+
+
+def _hasattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    if len(args) != 2 or not isinstance(args[1], Const) or not isinstance(args[1].value, str):
+        return _undecided(mode, "hasattr")
+    if mode.strict:
+        try:
+            return Const(value=it.getattr(args[0], args[1].value, mode) is not MISSING)
+        except Raised:
+            return Const(value=False)
+    if not isinstance(args[0], Instance):
+        return Unknown(text="hasattr")
+    v = it.getattr(args[0], args[1].value, mode)
+    # absent here may still be set by code the analysis does not model: not decided
+    return Unknown(text="hasattr") if v is MISSING or isinstance(v, Unknown) else Const(
+        value=True)
+
+
+def _setattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    if len(args) == 3 and isinstance(args[0], Instance) and isinstance(args[1], Const):
+        args[0].attrs[str(args[1].value)] = args[2]
+    return Const(value=None)
+
+
+def _isinstance(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    if len(args) != 2:
+        return _undecided(mode, "isinstance")
+    return isinstance_of(it, args[0], args[1])
+
+
+def isinstance_of(it: Any, v: Value, cls: Value) -> Value:
+    if isinstance(cls, Seq):
+        outs = [isinstance_of(it, v, c) for c in cls.items]
+        if any(isinstance(o, Const) and o.value for o in outs):
+            return Const(value=True)
+        if all(isinstance(o, Const) for o in outs):
+            return Const(value=False)
+        return Unknown(text="isinstance")
+    if isinstance(cls, BuiltinClassV) and cls.name in TYPES:
+        t = TYPES[cls.name]
+        if isinstance(v, Const):
+            return Const(value=isinstance(v.value, t))
+        if isinstance(v, DictV):
+            return Const(value=t is dict)
+        if isinstance(v, Seq):
+            return Const(value=(t is list and v.kind == "list")
+                         or (t is tuple and v.kind == "tuple") or (t is set and v.kind == "set"))
+        if isinstance(v, Unknown):
+            return Unknown(text="isinstance")
+        return Const(value=False)  # a module, class, function, instance, rule value...
+    if isinstance(cls, ClassV):
+        if isinstance(v, Instance):
+            return Const(value=it.is_subclass(v.cls, cls))
+        if isinstance(v, Const) and v.value is None:
+            return Const(value=False)
+        if isinstance(v, Const | DictV | FunctionV):
+            return Const(value=False)
+    return Unknown(text="isinstance")
+
+
+def _enumerate(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    if args and isinstance(args[0], Seq):
+        return Seq(items=[Seq(items=[Const(value=i), v], kind="tuple")
+                          for i, v in enumerate(args[0].items)])
+    return _undecided(mode, "enumerate")
+
+
+def _zip(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    if args and all(isinstance(a, Seq) for a in args):
+        seqs = [a.items for a in args if isinstance(a, Seq)]
+        return Seq(items=[Seq(items=list(t), kind="tuple") for t in zip(*seqs, strict=False)])
+    return _undecided(mode, "zip")
+
+
+def _range(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    try:
+        return Seq(items=[Const(value=i) for i in range(*[int(concrete(a)) for a in args])])
+    except (KeyError, TypeError, ValueError):
+        return _undecided(mode, "range")
+
+
+def _print(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    return Const(value=None)
+
+
+_FUNCTIONS: dict[str, Fn] = {
+    "len": _len, "callable": _callable, "getattr": _getattr, "hasattr": _hasattr,
+    "setattr": _setattr, "isinstance": _isinstance, "enumerate": _enumerate, "zip": _zip,
+    "range": _range, "print": _print,
+    **{n: _plain_fn(n) for n in ("abs", "max", "min", "sum", "any", "all", "sorted", "round",
+                                 "repr", "ord", "chr", "divmod", "pow", "hash")},
+}
+
+
+# ----------------------------------------------------------------------------- methods
+def _python_method(method: Callable[..., Any]) -> Fn:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        if all(is_plain(a) for a in args) and all(is_plain(v) for v in kwargs.values()):
+            return to_value(method(*(from_value(a) for a in args),
+                                   **{k: from_value(v) for k, v in kwargs.items()}))
+        return _undecided(mode, getattr(method, "__name__", "method"))
+
+    return call
+
+
+def _seq_append(s: Seq) -> Fn:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        s.items.append(args[0])
+        return Const(value=None)
+    return call
+
+
+def _seq_extend(s: Seq) -> Fn:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        if args and isinstance(args[0], Seq):
+            s.items.extend(args[0].items)
+            return Const(value=None)
+        return _undecided(mode, "list.extend")
+    return call
+
+
+def _seq_insert(s: Seq) -> Fn:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        if len(args) == 2 and isinstance(args[0], Const) and isinstance(args[0].value, int):
+            s.items.insert(args[0].value, args[1])
+            return Const(value=None)
+        return _undecided(mode, "list.insert")
+    return call
+
+
+_SEQ_METHODS: dict[str, Callable[[Seq], Fn]] = {
+    "append": _seq_append, "extend": _seq_extend, "insert": _seq_insert,
+}
+
+
+def _dict_get(d: DictV) -> Fn:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        if args and isinstance(args[0], Const):
+            return d.items.get(args[0].value, args[1] if len(args) > 1 else Const(value=None))
+        return _undecided(mode, "dict.get")
+    return call
+
+
+def _dict_view(d: DictV, which: str) -> Fn:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        if which == "keys":
+            return Seq(items=[Const(value=k) for k in d.items])
+        if which == "values":
+            return Seq(items=list(d.items.values()))
+        return Seq(items=[Seq(items=[Const(value=k), v]) for k, v in d.items.items()])
+    return call
+
+
+def _dict_update(d: DictV) -> Fn:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        if args and isinstance(args[0], DictV):
+            d.items.update(args[0].items)
+        elif args:
+            return _undecided(mode, "dict.update")
+        d.items.update(kwargs)
+        return Const(value=None)
+    return call
+
+
+def _dict_pop(d: DictV) -> Fn:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        if args and isinstance(args[0], Const):
+            return d.items.pop(args[0].value, args[1] if len(args) > 1 else Unknown())
+        return _undecided(mode, "dict.pop")
+    return call
+
+
+def _dict_setdefault(d: DictV) -> Fn:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        if args and isinstance(args[0], Const):
+            return d.items.setdefault(args[0].value,
+                                      args[1] if len(args) > 1 else Const(value=None))
+        return _undecided(mode, "dict.setdefault")
+    return call
+
+
+_DICT_METHODS: dict[str, Callable[[DictV], Fn]] = {
+    "get": _dict_get, "update": _dict_update, "pop": _dict_pop,
+    "setdefault": _dict_setdefault,
+    "keys": lambda d: _dict_view(d, "keys"), "values": lambda d: _dict_view(d, "values"),
+    "items": lambda d: _dict_view(d, "items"),
+}
+
+
+# ----------------------------------------------------------------------------- stdlib
+def _getenv(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    return args[1] if len(args) > 1 else kwargs.get("default", Const(value=None))
+
+
+def _import_module(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    target = args[0] if args else kwargs.get("name")
+    if not isinstance(target, Const) or not isinstance(target.value, str):
+        raise Undecidable("import_module of an unknown name")
+    name = target.value
+    if name.startswith("."):
+        raise Undecidable("relative import_module")
+    m = it.imports.import_module(name)
+    if m is MISSING:
+        # the module may come from a distribution outside the tree: "cannot follow",
+        # not "unavailable"
+        raise Undecidable(f"importlib.import_module({name!r}) not found in the tree")
+    return m
+
+
+def _sys_modules_method(attr: str) -> Fn:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        key = args[0].value if args and isinstance(args[0], Const) else None
+        if not isinstance(key, str):
+            raise Undecidable(f"sys.modules.{attr}")
+        mods = it.imports.sys_modules
+        if attr == "setdefault":
+            if key not in mods:
+                it.imports.set_module(key, args[1] if len(args) > 1 else Const(value=None))
+            return mods[key]
+        if attr == "get":
+            return mods.get(key, args[1] if len(args) > 1 else Const(value=None))
+        raise Undecidable(f"sys.modules.{attr}")
+
+    return call
+
+
+_OS_PATH = ("dirname", "basename", "join", "abspath", "normpath", "realpath", "exists",
+            "isdir", "isfile")
+
+
+def _os_path(fn: str) -> Fn:
+    """``os.path`` over tree paths: the tree root stands for the install directory, so
+    ``abspath`` is ``normpath`` inside it; a path that is not a known string is unknown."""
+
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        if not args or kwargs or not all(
+                isinstance(x, Const) and isinstance(x.value, str) for x in args):
+            return Unknown(text=f"os.path.{fn}(...)")
+        a = [str(x.value) for x in args if isinstance(x, Const)]
+        tree = it.sources.tree
+        if fn == "join":
+            return Const(value=posixpath.join(*a))
+        p = a[0]
+        if fn in ("abspath", "normpath", "realpath"):
+            n = posixpath.normpath(p)
+            return Const(value="" if n == "." else n)
+        if fn == "dirname":
+            return Const(value=posixpath.dirname(p))
+        if fn == "basename":
+            return Const(value=posixpath.basename(p))
+        n = posixpath.normpath(p)
+        if fn == "isdir":
+            return Const(value=bool(tree.list(n)))
+        if fn == "isfile":
+            return Const(value=tree.read_text(n) is not None)
+        return Const(value=tree.exists(n))
+
+    return call

@@ -1,0 +1,216 @@
+"""Calls: builtins, source functions and classes, argument binding, instances."""
+
+from __future__ import annotations
+
+import ast
+
+from tfinit_audit.analysis.engine.base import InterpreterBase
+from tfinit_audit.analysis.engine.frames import (
+    ABSTRACT,
+    IMPORT,
+    RAISE,
+    Frame,
+    Mode,
+    Raised,
+    Return,
+    Site,
+    Undecidable,
+)
+from tfinit_audit.analysis.engine.hooks import Watch
+from tfinit_audit.analysis.engine.values import (
+    BuiltinClassV,
+    BuiltinV,
+    ClassV,
+    Const,
+    DictV,
+    FunctionV,
+    Instance,
+    ModuleV,
+    Seq,
+    Unknown,
+    Value,
+    with_hops,
+)
+
+
+class Calls(InterpreterBase):
+    def call(self, fn: Value, args: list[Value], kwargs: dict[str, Value], site: Site = None,
+             *, mode: Mode = ABSTRACT, watch: Watch | None = None) -> Value:
+        """Call ``fn`` with abstract arguments. ``site`` is the calling frame and call node
+        (None for calls the engine or a rule makes); ``watch`` follows a local of the callee."""
+        if site is not None:
+            mode = site[0].mode
+        if isinstance(fn, BuiltinV) and fn.fn is not None:
+            try:
+                return fn.fn(self, args, kwargs, mode)
+            except (Raised, Undecidable):
+                if mode.strict:
+                    raise
+                return Unknown(text=fn.name)
+            except Exception as exc:  # noqa: BLE001 - a builtin our model cannot apply here
+                if mode.strict:
+                    raise Undecidable(f"{fn.name}: {exc}") from None
+                return Unknown(text=fn.name)
+        for rule in (*self.rules.extra_by_hook["call"], *self.rules.by_hook["call"]):
+            r = rule.call(self, fn, args, kwargs)
+            if r is not None:
+                return r
+        effects = self.imports.effects_of
+        if effects is not None and isinstance(fn, FunctionV | ClassV) and fn.module != effects:
+            return Unknown(text="call during import effects")  # only the module's own code
+        if isinstance(fn, ClassV):
+            return self.instantiate(fn, args, kwargs, site, mode)
+        if isinstance(fn, BuiltinClassV):
+            return self.call_builtin_class(fn, args, kwargs, mode)
+        if isinstance(fn, FunctionV):
+            return self._call_function(fn, args, kwargs, site, mode, watch)
+        if mode.strict:
+            if isinstance(fn, Unknown):
+                return Unknown(text=f"{fn.text}(...)", module=fn.module, path=fn.path,
+                               line=fn.line)
+            raise Undecidable(f"call of {fn.describe()}")
+        return Unknown(text=self._site_text(site))
+
+    def _site_text(self, site: Site) -> str:
+        return self.unparse(site[1]) if site else ""
+
+    def call_builtin_class(self, cls: BuiltinClassV, args: list[Value],
+                           kwargs: dict[str, Value], mode: Mode) -> Value:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ source functions
+    def _call_function(self, f: FunctionV, args: list[Value], kwargs: dict[str, Value],
+                       site: Site, mode: Mode, watch: Watch | None) -> Value:
+        node = f.node
+        if node is None:
+            return Unknown(text=f"{f.qualname}(...)") if mode.strict else Unknown(
+                text=self._site_text(site))
+        if mode.max_depth is not None and (self.depth >= mode.max_depth
+                                           or id(node) in self.stack):
+            return Unknown(text=self._site_text(site))
+        env = self.bind(f, args, kwargs, mode)
+        if env is None:
+            return Unknown(text=self._site_text(site))
+        frame = Frame(mod=ModuleV(name=f.module, path=f.src.path), src=f.src, locals=env,
+                      mode=mode, owner=f.owner,
+                      self_obj=f.bound if isinstance(f.bound, Instance) else None,
+                      closure=f.closure, func_name=f.name, quiet=True, watch=watch)
+        if mode.strict:
+            return self._run_strict(f, node, frame)
+        self.depth += 1
+        self.stack.append(id(node))
+        try:
+            if isinstance(node, ast.Lambda):
+                return self.eval(node.body, frame)
+            sig = self.exec_block(node.body, frame)
+        finally:
+            self.depth -= 1
+            self.stack.pop()
+        if isinstance(sig, Return):
+            if f.hops and self.rules.traced(self, sig.value, "return"):
+                return with_hops(sig.value, f.hops)
+            return sig.value
+        if sig is None:
+            return Const(value=None)
+        assert sig is RAISE
+        return Unknown(text=self._site_text(site))
+
+    def _run_strict(self, f: FunctionV, node: ast.AST, frame: Frame) -> Value:
+        try:
+            if isinstance(node, ast.Lambda):
+                return self.eval(node.body, frame)
+            assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            sig = self.exec_block(node.body, frame)
+        except Undecidable:
+            line = f.info.def_line if f.info is not None else getattr(node, "lineno", 0)
+            return Unknown(text=f"{f.qualname}(...)", module=f.module, path=f.src.path,
+                           line=line)
+        return sig.value if isinstance(sig, Return) else Const(value=None)
+
+    def bind(self, f: FunctionV, args: list[Value], kwargs: dict[str, Value],
+             mode: Mode = ABSTRACT) -> dict[str, Value] | None:
+        """Arguments -> parameters, defaults evaluated in the defining module. Arguments that
+        do not fit the signature: None in abstract mode; import mode fills what it can."""
+        node = f.node
+        assert node is not None
+        a = node.args
+        pos = [*a.posonlyargs, *a.args]
+        env: dict[str, Value] = {}
+        args = [f.bound, *args] if f.bound is not None else list(args)
+        extra_pos = args[len(pos):]
+        for p, v in zip(pos, args, strict=False):
+            env[p.arg] = v
+        if extra_pos and a.vararg is None and mode.bind_strict:
+            return None
+        extra_kw: dict[str, Value] = {}
+        names = {p.arg for p in pos} | {p.arg for p in a.kwonlyargs}
+        for k, v in kwargs.items():
+            if k not in names:
+                extra_kw[k] = v
+            elif k in env:
+                if mode.bind_strict:
+                    return None
+            else:
+                env[k] = v
+        if extra_kw and a.kwarg is None and mode.bind_strict:
+            return None
+        defaults: list[ast.expr | None] = [None] * (len(pos) - len(a.defaults))
+        defaults += list(a.defaults)
+        pairs = [*zip(pos, defaults, strict=True), *zip(a.kwonlyargs, a.kw_defaults,
+                                                        strict=True)]
+        for p, d in pairs:
+            if p.arg in env:
+                continue
+            if d is None:
+                if mode.bind_strict:
+                    return None
+                env[p.arg] = Unknown(text=p.arg)
+                continue
+            env[p.arg] = self._default(f, p.arg, d, mode)
+        if a.vararg is not None:
+            env[a.vararg.arg] = Seq(items=extra_pos, kind="tuple")
+        if a.kwarg is not None:
+            env[a.kwarg.arg] = DictV(items=dict(extra_kw))
+        return env
+
+    def _default(self, f: FunctionV, name: str, d: ast.expr, mode: Mode) -> Value:
+        frame = Frame(mod=ModuleV(name=f.module, path=f.src.path), src=f.src, locals={},
+                      mode=mode)
+        if mode.strict:
+            return self.eval(d, frame)
+        hop = f.src.hop(d.lineno, f"default {name}={self.unparse(d)}")
+        return with_hops(self.eval(d, frame), [hop])
+
+    # ------------------------------------------------------------ classes
+    def instantiate(self, cls: ClassV, args: list[Value], kwargs: dict[str, Value],
+                    site: Site = None, mode: Mode = ABSTRACT) -> Value:
+        for rule in (*self.rules.extra_by_hook["instantiate"],
+                     *self.rules.by_hook["instantiate"]):
+            r = rule.instantiate(self, cls, args, kwargs)
+            if r is not None:
+                return r
+        if mode.lazy_instances:
+            return Instance(cls=cls, pending=(args, kwargs, site))
+        inst = Instance(cls=cls)
+        init = self.member(cls, "__init__")
+        if init is not None and isinstance(init[1], FunctionV):
+            self.call(init[1].with_receiver(inst), args, kwargs, mode=mode)
+        elif args and any(isinstance(c, BuiltinClassV) and c.name == "ModuleType"
+                          for c in self.mro(cls)):
+            inst.attrs["__name__"] = args[0]
+        return inst
+
+    def force(self, obj: Instance) -> Instance:
+        """Run a lazily constructed object's ``__init__`` (first time it is looked at)."""
+        if obj.pending is None:
+            return obj
+        args, kwargs, site = obj.pending
+        obj.pending = None
+        if isinstance(obj.cls, ClassV):
+            ctor = self.getattr(obj, "__init__")
+            if isinstance(ctor, FunctionV):
+                self.call(ctor, args, kwargs, site)
+        return obj
+
+
+__all__ = ["IMPORT", "Calls"]

@@ -1,0 +1,495 @@
+"""Expressions: one handler per syntax node type (``EXPRESSIONS``), in both modes."""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from tfinit_audit.analysis.engine.base import InterpreterBase
+from tfinit_audit.analysis.engine.frames import Frame, Raised, Undecidable
+from tfinit_audit.analysis.engine.hooks import CallSite
+from tfinit_audit.analysis.engine.values import (
+    DELETED,
+    MISSING,
+    BuiltinClassV,
+    BuiltinV,
+    ClassV,
+    Const,
+    DictV,
+    FunctionV,
+    Instance,
+    Seq,
+    SuperV,
+    Unknown,
+    Value,
+    concrete,
+    from_value,
+    is_plain,
+    to_value,
+)
+
+_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
+_CMPOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge,
+}
+
+
+class Expressions(InterpreterBase):
+    _globals: dict[tuple[str, str], Any]  # module-level names as abstract code sees them
+
+    def eval(self, node: ast.expr, frame: Frame) -> Value:
+        self.tick(frame)
+        handler = EXPRESSIONS.get(type(node))
+        if handler is None:
+            return self.undecidable(frame, self.unparse(node), node)
+        return handler(self, node, frame)
+
+    # ------------------------------------------------------------ names
+    def _e_constant(self, e: ast.Constant, frame: Frame) -> Value:
+        return Const(value=e.value)
+
+    def _e_name(self, e: ast.Name, frame: Frame) -> Value:
+        name = e.id
+        if name in frame.locals:
+            return frame.locals[name]
+        if frame.closure and name in frame.closure:
+            return frame.closure[name]
+        v = self.global_name(frame, name)
+        if v is MISSING or (not frame.mode.strict and isinstance(v, Unknown)):
+            b = self.builtin(name)
+            if b is not MISSING:
+                return b
+        if v is MISSING:
+            if frame.mode.strict:
+                raise Raised("NameError", f"name '{name}' is not defined", frame.path, 0)
+            return Unknown(text=name, path=frame.path or "", line=e.lineno)
+        return v
+
+    def global_name(self, frame: Frame, name: str) -> Any:
+        """A module-level name of the frame's module (no builtins), or MISSING."""
+        ns = self.imports.ns
+        if frame.mode.strict:
+            if frame.quiet:
+                with ns.quiet():
+                    v = ns.lookup_global(frame.mod, name, frame.before, builtins=False)
+            else:
+                v = ns.lookup_global(frame.mod, name, frame.before, builtins=False)
+            return v
+        key = (frame.mod.name, name)
+        v = self._globals.get(key)
+        if v is not None:
+            return v
+        try:
+            with ns.quiet():
+                v = ns.lookup_global(frame.mod, name, None, builtins=False)
+        except (Raised, Undecidable, RecursionError):
+            v = Unknown(text=name, path=frame.path or "")
+        if v is DELETED:
+            v = MISSING
+        self._globals[key] = v
+        return v
+
+    def _e_attribute(self, e: ast.Attribute, frame: Frame) -> Value:
+        base = self.eval(e.value, frame)
+        if frame.mode.strict:
+            v = self.getattr(base, e.attr, frame.mode)
+            if v is MISSING:
+                raise Raised("AttributeError", f"no attribute {e.attr!r}", frame.path, e.lineno)
+            return v
+        if isinstance(base, Unknown):
+            return Unknown(text=self.unparse(e))
+        v = self.getattr(base, e.attr, frame.mode)
+        if v is not MISSING:
+            return v
+        if isinstance(base, Instance):
+            return Unknown(text=f"{base.cls.name}.{e.attr}")
+        return Unknown(text=self.unparse(e))
+
+    # ------------------------------------------------------------ operators
+    def binop(self, op: ast.operator, a: Value, b: Value, frame: Frame) -> Value:
+        if isinstance(a, Seq) and isinstance(b, Seq) and isinstance(op, ast.Add):
+            return Seq(items=a.items + b.items, kind=a.kind)
+        fn = _BINOPS.get(type(op))
+        if fn is not None and is_plain(a) and is_plain(b):
+            try:
+                return to_value(fn(from_value(a), from_value(b)))
+            except Exception:  # noqa: BLE001 - Python would raise: we do not know the value
+                pass
+        return self.undecidable(frame, "arithmetic")
+
+    def _e_binop(self, e: ast.BinOp, frame: Frame) -> Value:
+        return self.binop(e.op, self.eval(e.left, frame), self.eval(e.right, frame), frame)
+
+    def truth(self, v: Value, frame: Frame) -> bool | None:
+        if frame.mode.strict and isinstance(v, DictV):
+            return bool(v.items)
+        return v.truth()
+
+    def _e_boolop(self, e: ast.BoolOp, frame: Frame) -> Value:
+        cur: Value = Const(value=None)
+        for i, sub in enumerate(e.values):
+            cur = self.eval(sub, frame)
+            if i == len(e.values) - 1:
+                return cur
+            t = self.truth(cur, frame)
+            if t is None:
+                return self.undecidable(frame, self.unparse(e), e)
+            if isinstance(e.op, ast.Or) and t:
+                return cur
+            if isinstance(e.op, ast.And) and not t:
+                return cur
+        return cur
+
+    def _e_unaryop(self, e: ast.UnaryOp, frame: Frame) -> Value:
+        v = self.eval(e.operand, frame)
+        if isinstance(e.op, ast.Not):
+            t = self.truth(v, frame)
+            return Unknown(text=self.unparse(e)) if t is None else Const(value=not t)
+        if isinstance(v, Const) and isinstance(v.value, int | float):
+            if isinstance(e.op, ast.USub):
+                return Const(value=-v.value)
+            if isinstance(e.op, ast.UAdd):
+                return v
+        return self.undecidable(frame, self.unparse(e), e)
+
+    def compare(self, op: ast.cmpop, a: Value, b: Value) -> bool | None:
+        """Python's comparison of two values, None when it depends on something unknown."""
+        if isinstance(op, ast.Is | ast.IsNot):
+            r = _identical(a, b)
+            return None if r is None else (r if isinstance(op, ast.Is) else not r)
+        if isinstance(op, ast.In | ast.NotIn):
+            r = self.contains(b, a)
+            return None if r is None else (r if isinstance(op, ast.In) else not r)
+        try:
+            x, y = concrete(a), concrete(b)
+        except KeyError:
+            if isinstance(op, ast.Eq | ast.NotEq) and (
+                (_is_none(a) and not isinstance(b, Unknown))
+                or (_is_none(b) and not isinstance(a, Unknown))
+            ):
+                return isinstance(op, ast.NotEq)
+            return None
+        try:
+            return bool(_CMPOPS[type(op)](x, y))
+        except Exception:  # noqa: BLE001
+            return None
+
+    def contains(self, container: Value, item: Value) -> bool | None:
+        try:
+            key = from_value(item)
+            hash(key)
+        except (KeyError, TypeError):
+            return None
+        if isinstance(container, DictV):
+            return key in container.items
+        if isinstance(container, Seq | Const):
+            try:
+                return key in from_value(container)
+            except (KeyError, TypeError):
+                return None
+        special = self.container_keys(container)
+        return None if special is None else key in special
+
+    def container_keys(self, container: Value) -> set[Any] | None:
+        """Keys of a modelled container (``sys.modules``), None for anything else."""
+        return None
+
+    def _e_compare(self, e: ast.Compare, frame: Frame) -> Value:
+        left = self.eval(e.left, frame)
+        for op, rx in zip(e.ops, e.comparators, strict=True):
+            right = self.eval(rx, frame)
+            r = self.compare(op, left, right)
+            if r is None:
+                if frame.mode.strict:
+                    return Unknown(text="compare")
+                return Unknown(text=self.unparse(e), path=frame.path or "", line=e.lineno)
+            if not r:
+                return Const(value=False)
+            left = right
+        return Const(value=True)
+
+    def _e_ifexp(self, e: ast.IfExp, frame: Frame) -> Value:
+        t = self.truth(self.eval(e.test, frame), frame)
+        if t is True:
+            return self.eval(e.body, frame)
+        if t is False:
+            return self.eval(e.orelse, frame)
+        return self.undecidable(frame, self.unparse(e), e)
+
+    # ------------------------------------------------------------ containers
+    def _elts(self, elts: list[ast.expr], frame: Frame) -> list[Value]:
+        out: list[Value] = []
+        for x in elts:
+            if isinstance(x, ast.Starred):
+                v = self.eval(x.value, frame)
+                if isinstance(v, Seq):
+                    out.extend(v.items)
+                else:
+                    out.append(self.undecidable(frame, self.unparse(x), x))
+            else:
+                out.append(self.eval(x, frame))
+        return out
+
+    def _e_tuple(self, e: ast.Tuple, frame: Frame) -> Value:
+        return Seq(items=self._elts(e.elts, frame), kind="tuple")
+
+    def _e_list(self, e: ast.List, frame: Frame) -> Value:
+        return Seq(items=self._elts(e.elts, frame), kind="list")
+
+    def _e_set(self, e: ast.Set, frame: Frame) -> Value:
+        return Seq(items=self._elts(e.elts, frame), kind="set")
+
+    def _e_dict(self, e: ast.Dict, frame: Frame) -> Value:
+        d = DictV()
+        for k, v in zip(e.keys, e.values, strict=True):
+            if k is None:
+                more = self.eval(v, frame)
+                if isinstance(more, DictV):
+                    d.items.update(more.items)
+                elif frame.mode.strict:
+                    raise Undecidable("dict unpacking")
+                continue
+            kv = self.eval(k, frame)
+            if isinstance(kv, Const):
+                d.items[kv.value] = self.eval(v, frame)
+            elif frame.mode.strict:
+                raise Undecidable("dict key")
+        return d
+
+    def _e_subscript(self, e: ast.Subscript, frame: Frame) -> Value:
+        obj = self.eval(e.value, frame)
+        if isinstance(e.slice, ast.Slice):
+            return self._slice(obj, e, e.slice, frame)
+        key = self.eval(e.slice, frame)
+        return self.subscript(obj, key, frame, e)
+
+    def subscript(self, obj: Value, key: Value, frame: Frame, e: ast.AST) -> Value:
+        strict = frame.mode.strict
+        if isinstance(obj, Seq) and isinstance(key, Const) and isinstance(key.value, int):
+            try:
+                return obj.items[key.value]
+            except IndexError:
+                if strict:
+                    raise Raised("KeyError", repr(key.value), frame.path, 0) from None
+                return Unknown(text=self.unparse(e))
+        if isinstance(obj, DictV) and isinstance(key, Const):
+            try:
+                return obj.items[key.value]
+            except (KeyError, TypeError):
+                if strict:
+                    raise Raised("KeyError", repr(key.value), frame.path, 0) from None
+        if isinstance(obj, Const) and isinstance(key, Const):
+            try:
+                return Const(value=obj.value[key.value])
+            except Exception:  # noqa: BLE001
+                pass
+        special = self.special_subscript(obj, key, frame)
+        if special is not None:
+            return special
+        if strict:
+            raise Undecidable("subscript")
+        return Unknown(text=self.unparse(e), path=frame.path or "", line=getattr(e, "lineno", 0))
+
+    def special_subscript(self, obj: Value, key: Value, frame: Frame) -> Value | None:
+        """``obj[key]`` of a modelled object (``sys.modules``, ``globals()``); else None."""
+        return None
+
+    def _slice(self, obj: Value, e: ast.Subscript, sl: ast.Slice, frame: Frame) -> Value:
+        try:
+            lo = from_value(self.eval(sl.lower, frame)) if sl.lower else None
+            hi = from_value(self.eval(sl.upper, frame)) if sl.upper else None
+            step = from_value(self.eval(sl.step, frame)) if sl.step else None
+            if isinstance(obj, Seq):
+                return Seq(items=obj.items[lo:hi:step])
+            if isinstance(obj, Const) and isinstance(obj.value, str | bytes | tuple):
+                return Const(value=obj.value[lo:hi:step])
+        except (KeyError, TypeError, ValueError):
+            pass
+        return self.undecidable(frame, self.unparse(e), e)
+
+    def _comprehension(self, e: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
+                       frame: Frame) -> Value:
+        if len(e.generators) != 1:
+            return self.undecidable(frame, self.unparse(e), e)
+        g = e.generators[0]
+        it = self.eval(g.iter, frame)
+        if isinstance(it, DictV):
+            it = Seq(items=[Const(value=k) for k in it.items])
+        if not isinstance(it, Seq) or (len(it.items) > 256 and not frame.mode.strict):
+            return self.undecidable(frame, self.unparse(e), e)
+        inner = Frame(**{**frame.__dict__, "locals": dict(frame.locals), "module_level": False})
+        items: list[Value] = []
+        d = DictV()
+        for item in it.items:
+            self.assign(g.target, item, inner, ast.Pass(lineno=e.lineno), local=True)
+            ok = True
+            for cond in g.ifs:
+                t = self.truth(self.eval(cond, inner), inner)
+                if t is None:
+                    return self.undecidable(frame, self.unparse(e), e)
+                ok = ok and t
+            if not ok:
+                continue
+            if isinstance(e, ast.DictComp):
+                k = self.eval(e.key, inner)
+                if not isinstance(k, Const):
+                    return self.undecidable(frame, self.unparse(e), e)
+                d.items[k.value] = self.eval(e.value, inner)
+            else:
+                items.append(self.eval(e.elt, inner))
+        return d if isinstance(e, ast.DictComp) else Seq(items=items)
+
+    def _e_lambda(self, e: ast.Lambda, frame: Frame) -> Value:
+        assert frame.src is not None
+        env = dict(frame.closure or {})
+        env.update(frame.locals)
+        return FunctionV(src=frame.src, owner=frame.owner, closure=env, fnode=e,
+                         modname=frame.mod.name)
+
+    def _e_joinedstr(self, e: ast.JoinedStr, frame: Frame) -> Value:
+        parts = []
+        for part in e.values:
+            if isinstance(part, ast.Constant):
+                parts.append(str(part.value))
+                continue
+            assert isinstance(part, ast.FormattedValue)
+            v = self.eval(part.value, frame)
+            if not is_plain(v):
+                return self.undecidable(frame, self.unparse(e), e)
+            x = from_value(v)
+            if part.conversion == ord("r"):
+                x = repr(x)
+            elif part.conversion == ord("s"):
+                x = str(x)
+            spec = ""
+            if part.format_spec is not None:
+                sv = self.eval(part.format_spec, frame)
+                if not isinstance(sv, Const):
+                    return self.undecidable(frame, self.unparse(e), e)
+                spec = str(sv.value)
+            try:
+                parts.append(format(x, spec))
+            except (TypeError, ValueError):
+                return self.undecidable(frame, self.unparse(e), e)
+        return Const(value="".join(parts))
+
+    def _e_starred(self, e: ast.Starred, frame: Frame) -> Value:
+        return self.eval(e.value, frame)
+
+    # ------------------------------------------------------------ calls
+    def _e_call(self, e: ast.Call, frame: Frame) -> Value:
+        func = e.func
+        if isinstance(func, ast.Name) and func.id == "super" and (
+                frame.owner is not None or e.args or frame.mode.strict):
+            return self._super(e, frame)
+        if isinstance(func, ast.Name) and func.id == "globals" and not e.args:
+            return self.globals_of(frame)
+        f = self.eval(func, frame)
+        if frame.mode.strict and isinstance(f, Unknown):
+            # an unknown callee gives an unknown result whatever the arguments: import-time
+            # code is not evaluated further (protobuf descriptors, huge literal tables)
+            return Unknown(text=f"{f.text}(...)", module=f.module, path=f.path, line=f.line)
+        args: list[Value] = []
+        for a in e.args:
+            if isinstance(a, ast.Starred):
+                v = self.eval(a.value, frame)
+                if isinstance(v, Seq):
+                    args.extend(v.items)
+                elif frame.mode.strict:
+                    raise Undecidable("*args")
+                continue
+            args.append(self.eval(a, frame))
+        kwargs: dict[str, Value] = {}
+        for k in e.keywords:
+            v = self.eval(k.value, frame)
+            if k.arg is not None:
+                kwargs[k.arg] = v
+            elif isinstance(v, DictV):
+                kwargs.update({str(kk): vv for kk, vv in v.items.items()})
+            elif frame.mode.strict:
+                raise Undecidable("**kwargs")
+        if isinstance(f, BuiltinV) and f.name == "importlib.import_module":
+            target = args[0] if args else kwargs.get("name")
+            name = target.value if isinstance(target, Const) else target
+            self.imports.ns.hop(frame.path, e.lineno, f"imports module {name}")
+        site = CallSite(frame, e, f, args, kwargs)
+        for rule in self.rules.extra_by_hook["call_site"]:
+            r = rule.call_site(self, site)
+            if r is not None:
+                return r
+        if frame.watch is not None:
+            r = frame.watch.on_call(self, site)
+            if r is not None:
+                return r
+        for rule in self.rules.by_hook["call_site"]:
+            r = rule.call_site(self, site)
+            if r is not None:
+                return r
+        return self.call(f, args, kwargs, (frame, e), mode=frame.mode)
+
+    def _super(self, e: ast.Call, frame: Frame) -> Value:
+        cls: Value | None
+        if e.args:
+            cls = self.eval(e.args[0], frame)
+            obj = self.eval(e.args[1], frame) if len(e.args) > 1 else Unknown(text="super")
+            if not isinstance(cls, ClassV | BuiltinClassV) and frame.owner is not None \
+                    and not frame.mode.strict:
+                cls = frame.owner
+        else:
+            cls = frame.owner
+            obj = frame.self_obj or frame.locals.get("self") or Unknown(text="self")
+        if not isinstance(cls, ClassV | BuiltinClassV):
+            return self.undecidable(frame, "super() outside a known class", e)
+        return SuperV(cls=cls, obj=obj)
+
+    def globals_of(self, frame: Frame) -> Value:
+        return Unknown(text="globals()")
+
+
+def _is_none(v: Value) -> bool:
+    return isinstance(v, Const) and v.value is None
+
+
+def _identical(a: Value, b: Value) -> bool | None:
+    """``a is b``: None when it depends on something unknown."""
+    if a is b:
+        return True
+    if isinstance(a, Unknown) or isinstance(b, Unknown):
+        return None
+    if _is_none(a) or _is_none(b):
+        return _is_none(a) and _is_none(b)
+    if isinstance(a, Const) and isinstance(b, Const):
+        return a.value is b.value
+    if isinstance(a, Const) or isinstance(b, Const):
+        return False
+    if isinstance(a, ClassV) and isinstance(b, ClassV):
+        return a.key == b.key
+    if isinstance(a, BuiltinClassV) and isinstance(b, BuiltinClassV):
+        return a.name == b.name
+    if isinstance(a, FunctionV) and isinstance(b, FunctionV):
+        return a.node is b.node and a.bound is b.bound
+    return False
+
+
+def _table() -> dict[type, Callable[[Any, Any, Frame], Value]]:
+    e = Expressions
+    return {
+        ast.Constant: e._e_constant, ast.Name: e._e_name, ast.Attribute: e._e_attribute,
+        ast.BinOp: e._e_binop, ast.BoolOp: e._e_boolop, ast.UnaryOp: e._e_unaryop,
+        ast.Compare: e._e_compare, ast.IfExp: e._e_ifexp, ast.Tuple: e._e_tuple,
+        ast.List: e._e_list, ast.Set: e._e_set, ast.Dict: e._e_dict,
+        ast.Subscript: e._e_subscript, ast.ListComp: e._comprehension,
+        ast.SetComp: e._comprehension, ast.GeneratorExp: e._comprehension,
+        ast.DictComp: e._comprehension, ast.Lambda: e._e_lambda,
+        ast.JoinedStr: e._e_joinedstr, ast.Starred: e._e_starred, ast.Call: e._e_call,
+    }
+
+
+EXPRESSIONS = _table()  # node type -> handler: the one dispatch of expressions

@@ -1,0 +1,115 @@
+"""Modes, frames and control-flow signals of the one interpreter.
+
+Two modes run the same statements and expressions:
+
+- ``IMPORT`` (strict): import-time code -- module namespaces, lazy loaders, package shims. It
+  models exceptions (``raise``, a missing attribute or name, a failed import raise ``Raised``;
+  ``try``/``except`` catches them) and gives up on what it cannot decide: a branch on an unknown
+  value raises ``Undecidable``, which makes the running call's result ``Unknown``.
+- ``ABSTRACT``: constructors, ``build`` and the library code they call, on abstract arguments.
+  A branch on an unknown value that leaves the function (``return``/``raise``) is a special case
+  not taken; other undecidable branches are both run and their locals merged; a ``raise`` is a
+  path not taken; instances are constructed lazily (first time they are looked at) and calls
+  nest at most ``max_depth`` deep, never recursively. Module globals are their import-time
+  values (the import system's, in the default environment).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tfinit_audit.analysis.engine.values import ClassV, ExceptionV, ModuleV, Value
+
+if TYPE_CHECKING:
+    from tfinit_audit.analysis.engine.hooks import Watch
+    from tfinit_audit.analysis.engine.source import SourceModule
+    from tfinit_audit.analysis.model import Hop
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    strict: bool  # undecidable -> Undecidable (abort the call) instead of merge/Unknown
+    lazy_instances: bool  # run __init__ when the object is first looked at
+    attribute_hooks: bool  # honour a class's __setattr__ / __getattr__
+    bind_strict: bool  # arguments that do not fit the signature make the call Unknown
+    max_depth: int | None  # nesting of calls into source functions (None: Python's limit)
+
+
+IMPORT = Mode("import", strict=True, lazy_instances=False, attribute_hooks=True,
+              bind_strict=False, max_depth=None)
+ABSTRACT = Mode("abstract", strict=False, lazy_instances=True, attribute_hooks=False,
+                bind_strict=True, max_depth=14)
+
+
+@dataclass
+class Frame:
+    """One running code block: module-level statement, function body or lambda."""
+
+    mod: ModuleV  # the module whose globals the code sees
+    src: SourceModule | None  # its source (None for modules outside the tree)
+    locals: dict[str, Value]
+    mode: Mode
+    owner: ClassV | None = None  # class whose body defines the running function (super())
+    self_obj: Value | None = None
+    closure: dict[str, Value] | None = None
+    func_name: str = ""
+    before: int | None = None  # module-level code: bindings from this line on do not exist yet
+    module_level: bool = False  # module-level names are the summary's, not frame locals
+    quiet: bool = False  # global lookups leave no name-resolution hops (function bodies)
+    conds: list[str] = field(default_factory=list)  # conditions assumed on the way here
+    watch: Watch | None = None  # a rule following one local variable (see hooks.Watch)
+
+    @property
+    def path(self) -> str | None:
+        return self.mod.path if self.src is not None else None
+
+    def hop(self, line: int, note: str) -> Hop:
+        assert self.src is not None
+        return self.src.hop(line, note)
+
+    def branch(self, cond: str) -> Frame:
+        """A copy for one arm of an undecidable ``if`` (own locals, one more condition)."""
+        return Frame(**{**self.__dict__, "locals": dict(self.locals),
+                        "conds": [*self.conds, cond]})
+
+
+@dataclass
+class Return:
+    value: Value
+
+
+class RaiseSignal:
+    """Abstract mode: a ``raise`` statement was reached (the path is not taken)."""
+
+
+RAISE = RaiseSignal()
+Signal = Return | RaiseSignal | None
+
+
+class Raised(Exception):  # noqa: N818 - interpreted code raised; not an error of ours
+    """Import mode: the interpreted code raised ``exc`` at ``path:line``."""
+
+    def __init__(self, exc: str, message: str = "", path: str | None = None,
+                 line: int = 0) -> None:
+        super().__init__(f"{exc}: {message}" if message else exc)
+        self.exc = exc
+        self.message = message
+        self.path = path
+        self.line = line
+
+    @classmethod
+    def of(cls, value: ExceptionV, path: str | None, line: int) -> Raised:
+        return cls(value.name, value.message, path, line)
+
+    def message_line(self) -> str:
+        return f"{self.exc}: {self.message}" if self.message else self.exc
+
+
+class Undecidable(Exception):  # noqa: N818 - control flow
+    """Import mode: the running call depends on something unknown; its result is Unknown."""
+
+
+ARGS = tuple[list[Value], dict[str, Value]]
+Site = tuple[Frame, Any] | None  # (calling frame, ast.Call) or None for calls made by rules

@@ -1,0 +1,128 @@
+"""Hook points where rules teach the engine a library's conventions.
+
+The engine knows Python; what TensorFlow or Keras mean by a call or a value is a ``Rule``
+(analysis/rules). A rule overrides only the hooks it needs; the engine asks the rules in the
+order they were registered and takes the first answer that is not None.
+
+Hook points, in the order the engine reaches them:
+
+- ``call_site(it, site)``: a call expression is about to be evaluated (the arguments are
+  evaluated; ``site.frame`` and ``site.node`` say where). Answer a value to replace the call.
+- ``call(it, callee, args, kwargs)``: any call, also the ones the engine or a rule makes itself.
+- ``instantiate(it, cls, args, kwargs)``: a source class is called.
+- ``module_attr(it, module, attr)``: an attribute of a module, before the module's namespace.
+- ``attr(it, obj, attr)``: an attribute of any other value, before Python's own lookup.
+- ``traced(it, value, event)``: True for values whose lines are worth recording in provenance
+  when they are assigned to a local ("assign"), returned ("return") or bound by a module-level
+  assignment ("alias"); the engine then adds a hop to the value.
+
+Per-question hooks (e.g. the collector of created weights) are added for a block with
+``Interpreter.hooks(rule)``, a context manager; nothing stays installed after the block.
+A ``Watch`` follows one local variable of one call (``Interpreter.call(..., watch=w)``) and of
+the calls that variable is passed on to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from tfinit_audit.analysis.engine.values import ClassV, ModuleV, Value
+
+if TYPE_CHECKING:
+    import ast
+
+    from tfinit_audit.analysis.engine.frames import Frame
+
+
+@dataclass
+class CallSite:
+    """A call expression being evaluated: where, what is called, with which arguments."""
+
+    frame: Frame
+    node: ast.Call
+    callee: Value
+    args: list[Value]
+    kwargs: dict[str, Value]
+
+
+class Rule:
+    """One convention of a library the analysis relies on. Subclasses document, in their
+    docstring, what convention they encode and where in TensorFlow/Keras it comes from."""
+
+    name = "rule"
+
+    def call_site(self, it: Any, site: CallSite) -> Value | None:
+        return None
+
+    def call(self, it: Any, callee: Value, args: list[Value],
+             kwargs: dict[str, Value]) -> Value | None:
+        return None
+
+    def instantiate(self, it: Any, cls: ClassV, args: list[Value],
+                    kwargs: dict[str, Value]) -> Value | None:
+        return None
+
+    def module_attr(self, it: Any, module: ModuleV, attr: str) -> Value | None:
+        return None
+
+    def attr(self, it: Any, obj: Value, attr: str) -> Value | None:
+        return None
+
+    def traced(self, it: Any, value: Value, event: str) -> bool:
+        """Record a hop when ``value`` is assigned to a local ("assign"), returned from a
+        function ("return") or bound by a module-level assignment ("alias")?"""
+        return False
+
+
+class Watch(Protocol):
+    """Follows one local variable of a call (``name``): told about each assignment to it and
+    about each call made while it is watched."""
+
+    name: str
+
+    def on_assign(self, it: Any, frame: Frame, name: str, value: Value, stmt: ast.stmt) -> None:
+        ...
+
+    def on_call(self, it: Any, site: CallSite) -> Value | None:
+        ...
+
+
+HOOKS = ("call_site", "call", "instantiate", "module_attr", "attr", "traced")
+
+
+class RuleSet:
+    """The registered rules, plus the rules added for the current block; indexed by the hooks
+    each one overrides so that a hook nobody uses costs nothing."""
+
+    def __init__(self, rules: Sequence[Rule] = ()) -> None:
+        self.base: list[Rule] = list(rules)
+        self.extra: list[Rule] = []
+        self.by_hook: dict[str, list[Rule]] = {}
+        self.extra_by_hook: dict[str, list[Rule]] = {}
+        self._index()
+
+    def _index(self) -> None:
+        def overriding(rules: list[Rule], hook: str) -> list[Rule]:
+            return [r for r in rules if getattr(type(r), hook) is not getattr(Rule, hook)]
+
+        self.by_hook = {h: overriding(self.base, h) for h in HOOKS}
+        self.extra_by_hook = {h: overriding(self.extra, h) for h in HOOKS}
+
+    @contextlib.contextmanager
+    def added(self, rules: Sequence[Rule], replace: bool = False) -> Iterator[None]:
+        """Rules for one block: asked before the registered ones (``replace``: instead of the
+        other rules added for enclosing blocks)."""
+        saved = self.extra
+        self.extra = list(rules) if replace else [*rules, *saved]
+        self._index()
+        try:
+            yield
+        finally:
+            self.extra = saved
+            self._index()
+
+    def traced(self, it: Any, value: Value, event: str) -> bool:
+        return any(r.traced(it, value, event) for r in self.by_hook["traced"])

@@ -1,0 +1,388 @@
+"""Source modules of one release: text, binding events and syntax trees, all read lazily.
+
+A ``SourceModule`` answers the engine's questions about one file:
+- ``events(name)``: the module-level statements that may bind ``name`` (and the star imports),
+  as ``Binding`` events in source order with their guards -- from the module's summary;
+- ``node(info)``: the syntax tree of a class or function, with the file's real line numbers.
+
+A large module nobody has parsed yet is not parsed whole: the top-level statements whose text
+contains a name are found by ``top_level_starts`` and parsed alone (a binding of a name needs its
+identifier in the text); the whole-module summary is used when it is cached on disk, already in
+memory, or the module is small. Both views come from the same summary builder, so they agree.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import itertools
+import re
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from tfinit_audit.analysis.engine.summaries import (
+    Binding,
+    ClassInfo,
+    FunctionInfo,
+    ModuleSummary,
+    ParseCache,
+    SummaryBuilder,
+    load_cached_summary,
+    module_name_of,
+    parse,
+    summarize_text,
+    top_level_starts,
+)
+from tfinit_audit.analysis.model import Hop
+from tfinit_audit.sources.base import SourceTree
+
+LAZY_MIN = 16_000  # modules at least this large and not parsed yet are read chunk by chunk
+_HEADER = re.compile(r"(?:async[ \t]+def|def|class)[ \t]+(\w+)")
+_DECORATED = re.compile(r"\n(?:async[ \t]+def|def|class)[ \t]+(\w+)")
+_STAR = re.compile(r"\bimport\s*\*")
+
+DefNode = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+
+
+class SourceModule:
+    """One file of the tree (see the module docstring)."""
+
+    def __init__(self, sources: Sources, path: str, text: str, package: str) -> None:
+        self.sources = sources
+        self.path = path
+        self.text = text
+        self.package = package  # distribution shipping the file (or its top directory)
+        self.dotted = module_name_of(path)
+        self.is_pkg = path.endswith("/__init__.py")
+        self.sha = ParseCache.sha(text)
+        self._lines: list[str] | None = None
+        self._summary: ModuleSummary | None = None
+        self._by_name: dict[str, list[Binding]] | None = None
+        self._stars: list[Binding] | None = None
+        self._events: dict[str, list[Binding]] = {}
+        self._starts: list[int] | None = None
+        self._starts_tried = False
+        self._start_lines: list[int] | None = None
+        self._chunk_events: dict[int, list[Binding]] = {}
+        self._chunk_index: dict[str, set[int]] = {}
+        self._chunk_body: dict[int, list[ast.stmt]] = {}
+        self._builder: SummaryBuilder | None = None
+        self._nodes: dict[tuple[int, str], DefNode] = {}
+        self._walked: set[int] = set()  # chunks (-1: the whole tree) indexed into _nodes
+        cached = load_cached_summary(text, path, sources.tree.package_of(path), sources.cache_dir)
+        if cached is not None:
+            self._use(cached)
+        elif len(text) < LAZY_MIN or sources.asts.has(self.sha):
+            self.full()
+
+    # ------------------------------------------------------------------ text
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
+
+    def code(self, line: int) -> str:
+        lines = self.lines
+        return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+
+    def hop(self, line: int, note: str) -> Hop:
+        return Hop(package=self.package, path=self.path, line=line, code=self.code(line),
+                   note=note)
+
+    # ------------------------------------------------------------------ summary views
+    def full(self) -> ModuleSummary:
+        """The whole-module summary (parsed once, cached on disk by content)."""
+        if self._summary is None:
+            s = summarize_text(self.text, self.path, self.sources.tree.package_of(self.path),
+                               self.sources.cache_dir, self.sources.asts)
+            self.sources.summarized.append(self.path)
+            self._use(s)
+        assert self._summary is not None
+        return self._summary
+
+    def _use(self, s: ModuleSummary) -> None:
+        self._summary = s
+        by_name: dict[str, list[Binding]] = {}
+        stars: list[Binding] = []
+        for b in s.bindings:
+            if b.kind == "star":
+                stars.append(b)
+            else:
+                by_name.setdefault(b.name, []).append(b)
+        self._by_name, self._stars = by_name, stars
+        self._events.clear()
+
+    @property
+    def summary(self) -> ModuleSummary | None:
+        return self._summary
+
+    def events(self, name: str) -> list[Binding]:
+        """Module-level events binding ``name`` and the star imports, in source order."""
+        hit = self._events.get(name)
+        if hit is not None:
+            return hit
+        if self._by_name is None and (not self._ensure_starts()
+                                      or not self._chunk_events_for(name)):
+            self.full()
+        if self._by_name is not None:
+            assert self._stars is not None
+            own = self._by_name.get(name, [])
+            out = sorted([*own, *self._stars], key=lambda b: b.line) if self._stars else own
+        else:
+            out = self._lazy_events(name)
+        self._events[name] = out
+        return out
+
+    def stars(self) -> list[Binding]:
+        return [b for b in self.events("*") if b.kind == "star"]
+
+    def class_info(self, name: str) -> ClassInfo | None:
+        if self._summary is not None:
+            return self._summary.classes.get(name)
+        self.events(name)
+        return self._builder.classes.get(name) if self._builder else None
+
+    def function_info(self, name: str) -> FunctionInfo | None:
+        if self._summary is not None:
+            return self._summary.functions.get(name)
+        self.events(name)
+        return self._builder.functions.get(name) if self._builder else None
+
+    @property
+    def all_names(self) -> list[str] | None:
+        """A literal ``__all__`` (None when absent or computed)."""
+        if self._summary is None and self._ensure_starts():
+            builder = SummaryBuilder(self.text, self.path)  # fresh: __all__ edits in order
+            for i in sorted(self._chunk_index_for("__all__")):
+                body = self._chunk(i)
+                if body is None:
+                    break
+                builder.run(body)
+            else:
+                return builder.all_names
+        return self.full().all_names
+
+    # ------------------------------------------------------------------ chunks
+    def _lazy_events(self, name: str) -> list[Binding]:
+        out: list[Binding] = []
+        for i in sorted(self._chunk_index_for(name) | self._chunk_index_for("*")):
+            out.extend(b for b in self._chunk_events[i] if b.name == name or b.kind == "star")
+        return out
+
+    def _chunk_events_for(self, name: str) -> bool:
+        """Summarize the chunks that may bind ``name`` (and the star imports); False when one
+        does not parse on its own (then only a whole parse is safe)."""
+        for word in (name, "*"):
+            for i in self._chunk_index_for(word):
+                if i in self._chunk_events:
+                    continue
+                body = self._chunk(i)
+                if body is None:
+                    return False
+                if self._builder is None:
+                    self._builder = SummaryBuilder(self.text, self.path)
+                start = len(self._builder.bindings)
+                self._builder.run(body)
+                self._chunk_events[i] = self._builder.bindings[start:]
+        return True
+
+    def _chunk_index_for(self, word: str) -> set[int]:
+        """Top-level statements whose text can bind ``word`` ("*": star imports)."""
+        hit = self._chunk_index.get(word)
+        if hit is not None:
+            return hit
+        starts = self._starts
+        assert starts is not None
+        text = self.text
+        seen: set[int] = set()
+        if word == "*":
+            for m in _STAR.finditer(text):
+                seen.add(bisect.bisect_right(starts, m.start()) - 1)
+        else:
+            n = len(word)
+            pos = text.find(word)
+            while pos >= 0:
+                end = pos + n
+                if (pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_")) or (
+                        end < len(text) and (text[end].isalnum() or text[end] == "_")):
+                    pos = text.find(word, end)  # part of a longer identifier
+                    continue
+                i = bisect.bisect_right(starts, pos) - 1
+                if self._chunk_binds(i, word):
+                    seen.add(i)
+                if i + 1 >= len(starts):
+                    break
+                pos = text.find(word, starts[i + 1])
+        self._chunk_index[word] = seen
+        return seen
+
+    def _chunk_binds(self, i: int, name: str) -> bool:
+        """Can top-level statement ``i`` bind ``name``? A def/class binds only its own name
+        (read from its header); any other statement may, when the name is in its text."""
+        starts = self._starts
+        assert starts is not None
+        a = starts[i]
+        b = starts[i + 1] if i + 1 < len(starts) else len(self.text)
+        m = _HEADER.match(self.text, a, b)
+        if m is None and self.text.startswith("@", a):
+            m = _DECORATED.search(self.text, a, b)
+        if m is not None:  # decorators are expressions: they bind nothing themselves
+            return m.group(1) == name or self.text.find(name, a, m.start()) >= 0
+        return True
+
+    def _ensure_starts(self) -> bool:
+        """Find the top-level statement boundaries (False when brackets do not balance)."""
+        if self._starts is None and not self._starts_tried:
+            self._starts_tried = True
+            self._starts = top_level_starts(self.text)
+            if self._starts is not None:
+                lines = [1]
+                for a, b in itertools.pairwise(self._starts):
+                    lines.append(lines[-1] + self.text.count("\n", a, b))
+                self._start_lines = lines
+        return self._starts is not None
+
+    def _chunk(self, i: int) -> list[ast.stmt] | None:
+        body = self._chunk_body.get(i)
+        if body is None:
+            starts, lines = self._starts, self._start_lines
+            assert starts is not None and lines is not None
+            end = starts[i + 1] if i + 1 < len(starts) else len(self.text)
+            try:  # blank lines in front keep the real line numbers
+                body = parse("\n" * (lines[i] - 1) + self.text[starts[i]:end]).body
+            except Exception:  # noqa: BLE001 - unsure segmentation: parse the whole module
+                return None
+            self._chunk_body[i] = body
+        return body
+
+    # ------------------------------------------------------------------ syntax trees
+    def class_node(self, info: ClassInfo) -> ast.ClassDef | None:
+        n = self._def_node(info.start_line or info.line, info.end_line, info.line, info.name)
+        return n if isinstance(n, ast.ClassDef) else None
+
+    def function_node(self, info: FunctionInfo) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        n = self._def_node(info.line, info.end_line, info.def_line, info.name)
+        return n if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) else None
+
+    def _def_node(self, start: int, end: int, line: int, name: str) -> DefNode | None:
+        """The class/function statement ``name`` whose keyword is on ``line`` and whose text
+        (decorators included) spans lines ``start``..``end``, with the file's line numbers:
+        from the whole parse when there is one, else from a parse of those lines alone."""
+        key = (line, name)
+        hit = self._nodes.get(key)
+        if hit is not None:
+            return hit
+        if self.sources.asts.has(self.sha):
+            if -1 not in self._walked:
+                self._walked.add(-1)
+                tree = self.tree()
+                for n in _walk_defs(tree.body if tree is not None else []):
+                    self._nodes.setdefault((n.lineno, n.name), n)
+            return self._nodes.get(key)
+        if self._start_lines is not None:
+            i = bisect.bisect_right(self._start_lines, start) - 1
+            chunk = self._chunk_body.get(i)
+            if chunk is not None and i not in self._walked:  # its statement is parsed already
+                self._walked.add(i)
+                for n in _walk_defs(chunk):
+                    self._nodes.setdefault((n.lineno, n.name), n)
+                hit = self._nodes.get(key)
+                if hit is not None:
+                    return hit
+        segment = "\n".join(self.lines[start - 1:end])
+        indented = segment[:1] in (" ", "\t")
+        head = "\n" * (start - 2) + "if 1:\n" if indented else "\n" * (start - 1)
+        try:
+            body = parse(head + segment).body
+        except Exception:  # noqa: BLE001 - e.g. a statement split oddly: parse the module
+            tree = self.tree()
+            body = tree.body if tree is not None else []
+        for n in _walk_defs(body):
+            self._nodes.setdefault((n.lineno, n.name), n)
+        return self._nodes.get(key)
+
+    def tree(self) -> ast.Module | None:
+        try:
+            return self.sources.asts.parse(self.text, self.sha)
+        except Exception:  # noqa: BLE001
+            return None
+
+
+def _walk_defs(body: list[ast.stmt]) -> list[DefNode]:
+    """The classes and functions a summary can name: module level, in class bodies and in
+    compound statements -- not inside function bodies."""
+    out: list[DefNode] = []
+    stack: list[ast.stmt] = list(body)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef):
+            out.append(n)
+            continue
+        if isinstance(n, ast.ClassDef):
+            out.append(n)
+            stack.extend(n.body)
+        elif isinstance(n, ast.If | ast.For | ast.While | ast.With | ast.AsyncWith):
+            stack.extend(n.body)
+            stack.extend(getattr(n, "orelse", []))
+        elif isinstance(n, ast.Try | ast.TryStar):
+            stack.extend(n.body)
+            for h in n.handlers:
+                stack.extend(h.body)
+            stack.extend(n.orelse)
+            stack.extend(n.finalbody)
+    return out
+
+
+class Sources:
+    """The source modules of one tree read so far; one parse per content (``ParseCache``),
+    summaries cached on disk under ``cache_dir`` by content hash."""
+
+    def __init__(self, tree: SourceTree, cache_dir: Path | None = None,
+                 asts: ParseCache | None = None) -> None:
+        self.tree = tree
+        self.cache_dir = cache_dir
+        self.asts = asts or ParseCache()
+        self._mods: dict[str, SourceModule | None] = {}
+        self._lines: dict[str, list[str]] = {}
+        self._snippets: dict[tuple[str, int, str], Any] = {}
+        self.summarized: list[str] = []  # paths whose whole summary was built or loaded
+
+    def module(self, path: str | None) -> SourceModule | None:
+        """The module at ``path`` (``a/b.py`` or ``a/__init__.py``); None when absent."""
+        if path is None or path.endswith("/") or not path.endswith(".py"):
+            return None
+        if path in self._mods:
+            return self._mods[path]
+        text = self.tree.read_text(path)
+        mod = None
+        if text is not None:
+            package = self.tree.package_of(path) or path.split("/", 1)[0]
+            mod = SourceModule(self, path, text, package)
+        self._mods[path] = mod
+        return mod
+
+    def summary(self, path: str | None) -> ModuleSummary | None:
+        mod = self.module(path)
+        return mod.full() if mod is not None else None
+
+    def snippet(self, text: str, line: int, kind: str) -> Any:
+        """Source text of a module starting on ``line``, parsed with the file's line numbers:
+        an expression (``kind`` "eval") or a list of statements."""
+        key = (text, line, kind)
+        node = self._snippets.get(key)
+        if node is None:
+            pad = "\n" * (line - 1)
+            if kind == "eval":
+                node = ast.parse(pad + text.strip(), mode="eval").body
+            else:
+                node = ast.parse(pad + textwrap.dedent(text)).body
+            self._snippets[key] = node
+        return node
+
+    def line_text(self, path: str, line: int) -> str:
+        if path not in self._lines:
+            self._lines[path] = (self.tree.read_text(path) or "").splitlines()
+        lines = self._lines[path]
+        return lines[line - 1].strip() if 0 < line <= len(lines) else ""

@@ -1,0 +1,415 @@
+"""Statements: one handler per syntax node type (``STATEMENTS``), in both modes.
+
+Control flow is signalled by return values (``Return``; ``RAISE`` in abstract mode) and, in
+import mode, by the ``Raised`` / ``Undecidable`` exceptions (see engine/frames.py).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+from tfinit_audit.analysis.engine.base import InterpreterBase
+from tfinit_audit.analysis.engine.frames import RAISE, Frame, Raised, Return, Signal, Undecidable
+from tfinit_audit.analysis.engine.values import (
+    MISSING,
+    BuiltinClassV,
+    Const,
+    DictV,
+    ExceptionV,
+    FunctionV,
+    Instance,
+    ModuleV,
+    Seq,
+    Unknown,
+    Value,
+    from_value,
+    with_hops,
+)
+
+# exception class -> its base, for ``except`` matching of the exceptions import code raises
+EXC_PARENTS = {"ModuleNotFoundError": "ImportError", "KeyError": "LookupError",
+               "IndexError": "LookupError"}
+MAX_ABSTRACT_LOOP = 64  # abstract mode runs loops over at most this many known items
+
+
+class Statements(InterpreterBase):
+    def exec_block(self, body: list[ast.stmt], frame: Frame) -> Signal:
+        for st in body:
+            self.tick(frame)
+            handler = STATEMENTS.get(type(st))
+            if handler is None:
+                if frame.mode.strict:
+                    raise Undecidable(type(st).__name__)
+                continue
+            sig = handler(self, st, frame)
+            if sig is not None:
+                return sig
+        return None
+
+    # ------------------------------------------------------------ assignments
+    def _s_expr(self, st: ast.Expr, frame: Frame) -> Signal:
+        self.eval(st.value, frame)
+        return None
+
+    def _s_assign(self, st: ast.Assign, frame: Frame) -> Signal:
+        v = self.eval(st.value, frame)
+        for t in st.targets:
+            self.assign(t, v, frame, st)
+        return None
+
+    def _s_annassign(self, st: ast.AnnAssign, frame: Frame) -> Signal:
+        if st.value is not None:
+            self.assign(st.target, self.eval(st.value, frame), frame, st)
+        return None
+
+    def _s_augassign(self, st: ast.AugAssign, frame: Frame) -> Signal:
+        if isinstance(st.target, ast.Subscript) and not frame.mode.strict:
+            cur: Value = Unknown()
+        else:
+            cur = self.eval(st.target, frame)
+        self.assign(st.target, self.binop(st.op, cur, self.eval(st.value, frame), frame),
+                    frame, st)
+        return None
+
+    def assign(self, target: ast.expr, value: Value, frame: Frame, st: ast.stmt,
+               local: bool = False) -> None:
+        if isinstance(target, ast.Name):
+            if frame.module_level and not local:
+                return  # module-level names are the summary's binding events
+            if frame.watch is not None:
+                frame.watch.on_assign(self, frame, target.id, value, st)
+            if frame.src is not None and self.rules.traced(self, value, "assign"):
+                value = with_hops(value, [frame.hop(
+                    st.lineno, f"{frame.func_name}: {target.id} = {value.describe()}")])
+            frame.locals[target.id] = value
+        elif isinstance(target, ast.Tuple | ast.List):
+            if isinstance(value, Seq) and len(value.items) == len(target.elts):
+                items = value.items
+            else:
+                items = [Unknown(text=self.unparse(target)) for _ in target.elts]
+            for t, i in zip(target.elts, items, strict=True):
+                self.assign(t, i, frame, st, local=True)
+        elif isinstance(target, ast.Attribute):
+            self._assign_attr(target, value, frame, st)
+        elif isinstance(target, ast.Subscript):
+            obj = self.eval(target.value, frame)
+            key = self.eval(target.slice, frame)
+            self.set_item(obj, key, value, frame)
+
+    def _assign_attr(self, target: ast.Attribute, value: Value, frame: Frame,
+                     st: ast.stmt) -> None:
+        obj = self.eval(target.value, frame)
+        if not isinstance(obj, Instance):
+            return
+        if frame.mode.attribute_hooks:
+            hook = self.getattr(obj.cls, "__setattr__", frame.mode) \
+                if not isinstance(obj.cls, BuiltinClassV) else MISSING
+            if isinstance(hook, FunctionV):
+                self.call(hook.with_receiver(obj), [Const(value=target.attr), value], {},
+                          mode=frame.mode)
+                return
+        if obj.pending is not None:
+            self.force(obj)
+        if frame.src is None:
+            obj.attrs[target.attr] = value
+            return
+        hop = frame.hop(st.lineno, f"{frame.func_name}: self.{target.attr} = {value.describe()}")
+        obj.attrs[target.attr] = with_hops(value, [hop]) if not isinstance(value,
+                                                                           Instance) else value
+        obj.attr_lines[target.attr] = hop
+
+    def set_item(self, obj: Value, key: Value, value: Value, frame: Frame) -> None:
+        if isinstance(obj, Seq) and isinstance(key, Const) and isinstance(key.value, int) \
+                and -len(obj.items) <= key.value < len(obj.items):
+            obj.items[key.value] = value
+        elif isinstance(obj, DictV) and isinstance(key, Const):
+            with contextlib.suppress(TypeError):
+                obj.items[key.value] = value
+
+    # ------------------------------------------------------------ control flow
+    def _s_return(self, st: ast.Return, frame: Frame) -> Signal:
+        rv = self.eval(st.value, frame) if st.value is not None else Const(value=None)
+        if frame.src is not None and self.rules.traced(self, rv, "return"):
+            rv = with_hops(rv, [frame.hop(st.lineno,
+                                          f"{frame.func_name} returns {rv.describe()}")])
+        return Return(rv)
+
+    def _s_raise(self, st: ast.Raise, frame: Frame) -> Signal:
+        if not frame.mode.strict:
+            return RAISE
+        exc = self.eval(st.exc, frame) if st.exc is not None else None
+        name = exc.name if isinstance(exc, ExceptionV | BuiltinClassV) else None
+        if name is None:
+            raise Undecidable("raise of an unknown exception")
+        self.imports.ns.hop(frame.path, st.lineno, f"raises {name}")
+        msg = exc.message if isinstance(exc, ExceptionV) else ""
+        raise Raised(name, msg, frame.path, st.lineno)
+
+    def _s_if(self, st: ast.If, frame: Frame) -> Signal:
+        t = self.truth(self.eval(st.test, frame), frame)
+        if frame.mode.strict:
+            if t is None:
+                raise Undecidable("branch on an unknown value")
+            return self.exec_block(st.body if t else st.orelse, frame)
+        text = self.unparse(st.test)
+        if t is True:
+            return self._under(st.body, frame, text)
+        if t is False:
+            return self.exec_block(st.orelse, frame)
+        body_exits = exits(st.body)
+        else_exits = exits(st.orelse) if st.orelse else False
+        if body_exits and not else_exits:  # a special case that leaves: not taken
+            return self.exec_block(st.orelse, frame)
+        if else_exits and not body_exits:
+            return self._under(st.body, frame, text)
+        f1, f2 = frame.branch(text), frame.branch(f"not ({text})")
+        s1, s2 = self.exec_block(st.body, f1), self.exec_block(st.orelse, f2)
+        if isinstance(s1, Return) and isinstance(s2, Return):
+            return s1 if not isinstance(s1.value, Unknown) else s2
+        if isinstance(s1, Return):
+            return s1
+        if isinstance(s2, Return):
+            return s2
+        for k in set(f1.locals) | set(f2.locals):
+            frame.locals[k] = merge(f1.locals.get(k), f2.locals.get(k))
+        return None
+
+    def _under(self, body: list[ast.stmt], frame: Frame, cond: str) -> Signal:
+        frame.conds.append(cond)
+        try:
+            return self.exec_block(body, frame)
+        finally:
+            frame.conds.pop()
+
+    def _s_for(self, st: ast.For, frame: Frame) -> Signal:
+        seq = self.eval(st.iter, frame)
+        items: list[Value] | None = None
+        if isinstance(seq, Seq):
+            items = list(seq.items)
+        elif isinstance(seq, DictV):
+            items = [Const(value=k) for k in seq.items]
+        elif isinstance(seq, Const) and isinstance(seq.value, str):
+            items = [Const(value=c) for c in seq.value]
+        if frame.mode.strict:
+            if items is None:
+                raise Undecidable("loop over an unknown value")
+        elif not isinstance(seq, Seq) or len(seq.items) > MAX_ABSTRACT_LOOP:
+            return None
+        for elem in items or []:
+            self.assign(st.target, elem, frame, st, local=True)
+            sig = self.exec_block(st.body, frame)
+            if isinstance(sig, Return):
+                return sig
+        return None
+
+    def _s_while(self, st: ast.While, frame: Frame) -> Signal:
+        if frame.mode.strict:
+            raise Undecidable("while loop")
+        return None
+
+    def _s_try(self, st: ast.Try, frame: Frame) -> Signal:
+        if not frame.mode.strict:
+            sig = self.exec_block(st.body, frame)
+            if sig is None:
+                sig = self.exec_block(st.orelse, frame)
+            fin = self.exec_block(st.finalbody, frame)
+            return sig if sig is not None and sig is not RAISE else fin
+        try:
+            try:
+                sig = self.exec_block(st.body, frame)
+            except Raised as exc:
+                for h in st.handlers:
+                    if self._handles(h, exc, frame):
+                        if h.name:
+                            frame.locals[h.name] = Unknown(text=exc.message_line())
+                        return self.exec_block(h.body, frame)
+                raise
+            if sig is None:
+                sig = self.exec_block(st.orelse, frame)
+            return sig
+        finally:
+            fin = self.exec_block(st.finalbody, frame)
+            if fin is not None:
+                return fin  # noqa: B012 - Python's own rule: finally's return wins
+
+    def _handles(self, h: ast.ExceptHandler, exc: Raised, frame: Frame) -> bool:
+        if h.type is None:
+            return True
+        names: list[str] = []
+        for t in h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]:
+            if isinstance(t, ast.Name):
+                names.append(t.id)
+            elif isinstance(t, ast.Attribute):
+                names.append(t.attr)
+        chain = []
+        name: str | None = exc.exc
+        while name:
+            chain.append(name)
+            name = EXC_PARENTS.get(name)
+        return any(n in ("Exception", "BaseException") or n in chain for n in names)
+
+    def _s_with(self, st: ast.With, frame: Frame) -> Signal:
+        for item in st.items:
+            if frame.mode.strict:
+                if item.optional_vars is not None:
+                    self.assign(item.optional_vars, Unknown(text="context manager"), frame, st)
+                continue
+            ctx = self.eval(item.context_expr, frame)
+            if item.optional_vars is not None:
+                self.assign(item.optional_vars, self._enter(ctx), frame, st)
+        return self.exec_block(st.body, frame)
+
+    def _enter(self, ctx: Value) -> Value:
+        """``with X as y``: y is what ``X.__enter__()`` returns, evaluated from source."""
+        if isinstance(ctx, Instance):
+            ent = self.getattr(ctx, "__enter__")
+            if isinstance(ent, FunctionV):
+                return self.call(ent, [], {})
+        return Unknown(text="context manager")
+
+    # ------------------------------------------------------------ imports and definitions
+    def _s_import(self, st: ast.Import, frame: Frame) -> Signal:
+        for alias in st.names:
+            if frame.mode.strict:
+                m = self.imports.import_module(alias.name)
+                if m is MISSING:
+                    self.imports.ns.hop(frame.path, st.lineno,
+                                        f"import of {alias.name} fails here")
+                    raise Raised("ModuleNotFoundError", f"No module named '{alias.name}'",
+                                 frame.path, st.lineno)
+                top = m if alias.asname else self.imports.import_module(
+                    alias.name.split(".")[0])
+            else:
+                top = self._quiet_import(alias.name if alias.asname else
+                                         alias.name.split(".")[0])
+            self.assign(ast.Name(alias.asname or alias.name.split(".")[0]), top, frame, st)
+        return None
+
+    def _s_importfrom(self, st: ast.ImportFrom, frame: Frame) -> Signal:
+        module = st.module or ""
+        if st.level:
+            if frame.mode.strict:
+                raise Undecidable("relative import inside a function")
+            assert frame.src is not None
+            pkg = frame.src.dotted.split(".")
+            if not frame.src.is_pkg:
+                pkg = pkg[:-1]
+            if st.level > 1:
+                pkg = pkg[: -(st.level - 1)]
+            module = ".".join(pkg + ([module] if module else []))
+        if frame.mode.strict:
+            m = self.imports.import_module(module)
+            if m is MISSING:
+                raise Raised("ModuleNotFoundError", f"No module named '{module}'", frame.path,
+                             st.lineno)
+        else:
+            m = self._quiet_import(module)
+        for alias in st.names:
+            if alias.name == "*":
+                continue
+            v = self._from(m, module, alias.name, frame)
+            if v is MISSING:
+                raise Raised("ImportError", f"cannot import name '{alias.name}'", frame.path,
+                             st.lineno)
+            self.assign(ast.Name(alias.asname or alias.name), v, frame, st)
+        return None
+
+    def _quiet_import(self, name: str) -> Value:
+        try:
+            with self.imports.ns.quiet():
+                m = self.imports.import_module(name)
+        except (Raised, Undecidable, RecursionError):
+            m = MISSING
+        return ModuleV(name=name, path=None) if m is MISSING else m
+
+    def _from(self, m: Value, module: str, name: str, frame: Frame) -> Any:
+        if frame.mode.strict:
+            return self.getattr(m, name, frame.mode)
+        try:
+            with self.imports.ns.quiet():
+                v = self.getattr(m, name, frame.mode)
+        except (Raised, Undecidable, RecursionError):
+            v = MISSING
+        return Unknown(text=f"{module}.{name}", path=frame.path or "") if v is MISSING else v
+
+    def _s_functiondef(self, st: ast.FunctionDef, frame: Frame) -> Signal:
+        if frame.module_level or frame.src is None:
+            return None
+        env = dict(frame.closure or {})
+        env.update(frame.locals)
+        f = FunctionV(src=frame.src, owner=frame.owner, closure=env, fnode=st,
+                      modname=frame.mod.name)
+        env[st.name] = f
+        frame.locals[st.name] = f
+        return None
+
+    def _s_classdef(self, st: ast.ClassDef, frame: Frame) -> Signal:
+        if not frame.module_level:
+            frame.locals[st.name] = Unknown(text=st.name)
+        return None
+
+    def _s_delete(self, st: ast.Delete, frame: Frame) -> Signal:
+        for t in st.targets:
+            if isinstance(t, ast.Name) and not frame.module_level:
+                frame.locals.pop(t.id, None)
+        return None
+
+    def _s_nothing(self, st: ast.stmt, frame: Frame) -> Signal:
+        return None
+
+
+def exits(body: list[ast.stmt]) -> bool:
+    """Does the block always leave (return/raise/break/continue as its last statement)?"""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, ast.Return | ast.Raise | ast.Continue | ast.Break):
+        return True
+    if isinstance(last, ast.If):
+        return exits(last.body) and exits(last.orelse)
+    if isinstance(last, ast.With):
+        return exits(last.body)
+    return False
+
+
+def merge(a: Value | None, b: Value | None) -> Value:
+    """The value of a local after an undecidable ``if`` whose arms gave it ``a`` and ``b``."""
+    if a is None:
+        return b or Unknown()
+    if b is None or a is b:
+        return a
+    if isinstance(a, Const) and isinstance(b, Const) and a.value == b.value \
+            and type(a.value) is type(b.value):
+        return a
+    if isinstance(a, Unknown):
+        return b
+    if isinstance(b, Unknown):
+        return a
+    if isinstance(a, Seq) and isinstance(b, Seq):
+        try:
+            if from_value(a) == from_value(b):
+                return a
+        except KeyError:
+            pass
+    return Unknown(text="value differs between branches")
+
+
+def _table() -> dict[type, Callable[[Any, Any, Frame], Signal]]:
+    s = Statements
+    return {
+        ast.Expr: s._s_expr, ast.Assign: s._s_assign, ast.AnnAssign: s._s_annassign,
+        ast.AugAssign: s._s_augassign, ast.Return: s._s_return, ast.Raise: s._s_raise,
+        ast.If: s._s_if, ast.For: s._s_for, ast.While: s._s_while, ast.Try: s._s_try,
+        ast.With: s._s_with, ast.AsyncWith: s._s_with, ast.Import: s._s_import,
+        ast.ImportFrom: s._s_importfrom, ast.FunctionDef: s._s_functiondef,
+        ast.AsyncFunctionDef: s._s_functiondef, ast.ClassDef: s._s_classdef,
+        ast.Delete: s._s_delete, ast.Pass: s._s_nothing, ast.Global: s._s_nothing,
+        ast.Nonlocal: s._s_nothing, ast.Assert: s._s_nothing, ast.Break: s._s_nothing,
+        ast.Continue: s._s_nothing,
+    }
+
+
+STATEMENTS = _table()  # node type -> handler: the one dispatch of statements

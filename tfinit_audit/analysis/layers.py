@@ -1,0 +1,132 @@
+"""Front end of the engine for layers: construct a class abstractly, run its ``build``, and
+collect the weights it creates (or call a variable-creating function), with their
+initializers, provenance and porting facts."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from tfinit_audit.analysis.engine.frames import ABSTRACT, Frame
+from tfinit_audit.analysis.engine.interp import Interpreter
+from tfinit_audit.analysis.engine.values import (
+    ClassV,
+    Const,
+    DictV,
+    FunctionV,
+    Instance,
+    ModuleV,
+    Seq,
+    Value,
+)
+from tfinit_audit.analysis.model import Dims, Hop, SymbolResult
+from tfinit_audit.analysis.rules import facts as facts_mod
+from tfinit_audit.analysis.rules.inputs import input_shape_for, required_args
+from tfinit_audit.analysis.rules.none_fallback import follow_none_initializer
+from tfinit_audit.analysis.rules.weights import Captured, WeightCollector, to_weights
+
+
+def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims,
+                  result: SymbolResult) -> None:
+    """The weights ``cls(**kwargs)`` creates in ``build``, and its porting facts."""
+    shape = input_shape_for(it, cls, dims)
+    obj, captured, bound = build_layer(it, cls, kwargs, dims, shape)
+    result.weights = to_weights(it, captured)
+    result.facts = facts_mod.collect(it, cls, obj, bound, result.weights)
+
+
+def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims,
+                input_shape: list[int | None]) -> tuple[Instance, list[Captured],
+                                                        dict[str, Value]]:
+    """Construct ``cls`` abstractly and run its build; the instance and captured weights."""
+    collector = WeightCollector()
+    with it.hooks(collector):
+        call_kwargs = _constructor_kwargs(it, cls, kwargs, dims)
+        collector.active = False
+        obj = it.instantiate(cls, [], call_kwargs, None)
+        if isinstance(obj, Instance):
+            it.force(obj)
+        collector.active = True
+        if not isinstance(obj, Instance):
+            return Instance(cls=cls), [], call_kwargs
+        collector.top = obj
+        if len(input_shape) == 3:
+            collector.step_shape = [input_shape[0], input_shape[2]]
+        build = it.getattr(obj, "build")
+        if isinstance(build, FunctionV):
+            it.call(build, [_shape(input_shape)], {})
+        _build_cells(it, obj, collector, input_shape)
+    return obj, collector.captured, call_kwargs
+
+
+def _constructor_kwargs(it: Interpreter, cls: ClassV, kwargs: dict[str, Any],
+                        dims: Dims) -> dict[str, Value]:
+    """The spec's arguments, plus required parameters filled from the run's dims."""
+    call_kwargs: dict[str, Value] = {k: _const(v) for k, v in kwargs.items()}
+    ctor = it.getattr(cls, "__init__")
+    node = ctor.node if isinstance(ctor, FunctionV) else None
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        req = required_args(dims)
+        a = node.args
+        pos = [x.arg for x in [*a.posonlyargs, *a.args]][1:]
+        ndef = len(a.defaults)
+        for name in pos[: len(pos) - ndef] if ndef else pos:
+            if name not in call_kwargs and name in req:
+                call_kwargs[name] = _const(req[name])
+    return call_kwargs
+
+
+def _build_cells(it: Interpreter, obj: Instance, collector: WeightCollector,
+                 input_shape: list[int | None]) -> None:
+    """Sub-layers (an RNN's cell) whose build was not reached: build them on the step input."""
+    built = {id(c.owner) for c in collector.captured}
+    for attr, sub in list(obj.attrs.items()):
+        if not isinstance(sub, Instance) or attr not in ("cell", "_cell"):
+            continue
+        it.force(sub)
+        if id(sub) in built:
+            continue
+        sb = it.getattr(sub, "build")
+        if isinstance(sb, FunctionV):
+            it.call(sb, [_shape([input_shape[0], *input_shape[2:]])], {})
+
+
+def analyze_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any], dims: Dims,
+                     result: SymbolResult) -> None:
+    """``tf.get_variable("v", shape=[input_dim, units])`` with no initializer."""
+    node = f.node
+    assert node is not None
+    call = ast.parse(f'{f.name}("v", shape=[input_dim, units])', mode="eval").body
+    assert isinstance(call, ast.Call)
+    frame = Frame(mod=ModuleV(name=f.module, path=f.src.path), src=f.src, locals={},
+                  mode=ABSTRACT, func_name="user code")
+    hop = Hop(package=f.src.package, path=f.src.path, line=node.lineno,
+              code=f.src.code(node.lineno),
+              note=f'user calls {f.name}("v", shape=[input_dim, units]) with no initializer')
+    call_kwargs: dict[str, Value] = {
+        "shape": Seq(items=[Const(value=dims.input_dim), Const(value=dims.units)]),
+        **{k: Const(value=v) for k, v in kwargs.items()}}
+    value = call_kwargs.get("initializer", Const(value=None))
+    hops = [hop]
+    fallback = isinstance(value, Const) and value.value is None
+    if fallback:
+        value, more = follow_none_initializer(it, f, [Const(value="v")], call_kwargs,
+                                              (frame, call))
+        hops.extend(more or [])
+        hops.extend(value.hops)
+    captured = [Captured(name="v", shape=[dims.input_dim, dims.units],
+                         shape_expr="[input_dim, units]", init_value=value, fallback=fallback,
+                         hops=hops, condition=None, owner=None)]
+    result.weights = to_weights(it, captured)
+
+
+def _shape(dims: list[int | None]) -> Seq:
+    return Seq(items=[Const(value=d) for d in dims], kind="tuple")
+
+
+def _const(v: Any) -> Value:
+    if isinstance(v, tuple | list):
+        return Seq(items=[_const(i) for i in v])
+    if isinstance(v, dict):
+        return DictV(items={k: _const(i) for k, i in v.items()})
+    return Const(value=v)

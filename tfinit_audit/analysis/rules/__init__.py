@@ -1,0 +1,36 @@
+"""TensorFlow and Keras conventions the analysis relies on, one small named rule each.
+
+The engine (analysis/engine) knows Python; each rule here teaches it one convention of the
+library and says in its docstring where in TensorFlow/Keras that convention comes from. No rule
+is keyed on a version number: every answer comes from the release's own source.
+
+``ENGINE_RULES`` is the explicit list the engine is given (engine/hooks.py names the hook
+points and the order rules are asked in). Rules used by the layer front end (analysis/layers.py)
+directly: ``weights.WeightCollector`` (added for each layer with ``Interpreter.hooks``),
+``inputs`` (what a layer is built with), ``none_fallback`` (following a None initializer),
+``facts`` (gate order, activations, forget bias, GRU layout). To teach the tool a new
+convention, write a rule in a module here, add it to ``ENGINE_RULES`` (or call it from the
+front end), and give it fixture tests (tests/rules/) -- one snippet it must decide, one it must
+leave alone.
+"""
+
+from __future__ import annotations
+
+from tfinit_audit.analysis.engine.hooks import Rule
+from tfinit_audit.analysis.rules.composite import CompositeRule
+from tfinit_audit.analysis.rules.dtypes import DTypeRule
+from tfinit_audit.analysis.rules.identifiers import (
+    ActivationIdentifierRule,
+    InitializerIdentifierRule,
+)
+from tfinit_audit.analysis.rules.initializer_classes import InitializerClassRule
+from tfinit_audit.analysis.rules.shapes import TensorShapeRule
+
+ENGINE_RULES: list[Rule] = [
+    TensorShapeRule(),
+    DTypeRule(),
+    ActivationIdentifierRule(),
+    InitializerIdentifierRule(),
+    InitializerClassRule(),
+    CompositeRule(),
+]

@@ -1,0 +1,179 @@
+"""Initializer classes: a class of the vocabulary, instantiated, is an initializer value."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from tfinit_audit.analysis.engine.frames import ABSTRACT, Frame
+from tfinit_audit.analysis.engine.hooks import Rule
+from tfinit_audit.analysis.engine.values import (
+    ClassV,
+    Const,
+    FunctionV,
+    ModuleV,
+    Unknown,
+    Value,
+    concrete,
+)
+from tfinit_audit.analysis.model import Hop
+from tfinit_audit.analysis.rules import vocabulary as vocab
+from tfinit_audit.analysis.rules.none_parameters import none_params_through_call
+from tfinit_audit.analysis.rules.values import Composite, InitV
+
+
+def is_initializer_class(it: Any, cls: ClassV) -> bool:
+    """A class whose MRO has a vocabulary class or the ``Initializer`` base."""
+    return any(c.name in vocab.VOCABULARY or c.name == "Initializer"
+               for c in it.source_mro(cls))
+
+
+class InitializerClassRule(Rule):
+    """Instantiating an initializer class of the release (``init_ops.GlorotUniform``,
+    ``keras.initializers.RandomUniform``...) gives an initializer of the canonical vocabulary
+    (rules/vocabulary.py) whose parameters are the constructor's, as the release's source
+    sets them: the arguments given, else the ``__init__`` defaults of that release; a
+    subclass that only calls ``super().__init__(scale=..., mode=...)`` (TF 2.x / Keras
+    ``GlorotUniform`` over ``VarianceScaling``) is followed into its base with those values;
+    parameters left None are decided where ``__call__`` uses them (rules/none_parameters.py);
+    the truncated-normal correction constant is read from the release's ``VarianceScaling``.
+    Provenance ends at the line that fixes the parameters.
+
+    Initializer values also record the lines where they are assigned, returned or aliased,
+    and their parameters read as attributes (``self.scale``)."""
+
+    name = "initializer-classes"
+
+    def instantiate(self, it: Any, cls: ClassV, args: list[Value],
+                    kwargs: dict[str, Value]) -> Value | None:
+        return initializer_from_class(it, cls, args, kwargs)
+
+    def traced(self, it: Any, value: Value, event: str) -> bool:
+        if isinstance(value, InitV):
+            return True
+        if isinstance(value, Composite):
+            return event in ("assign", "return")
+        # a class passed uninstantiated (initializer=init_ops.GlorotUniform)
+        return event == "assign" and isinstance(value, ClassV) and is_initializer_class(
+            it, value)
+
+    def attr(self, it: Any, obj: Value, attr: str) -> Value | None:
+        if isinstance(obj, InitV) and attr in obj.params:
+            return Const(value=obj.params[attr])
+        return None
+
+
+def initializer_from_class(it: Any, cls: ClassV, args: list[Value], kwargs: dict[str, Value],
+                           via_super: bool = False) -> InitV | Unknown | None:
+    """``cls(*args, **kwargs)`` as an initializer value; None when not an initializer class.
+
+    Provenance ends at the line that fixes the parameters: a base reached through
+    ``super().__init__(...)`` adds hops only when its own defaults (or its own base call)
+    decide something, and the ``__init__`` default line is a hop only for the vocabulary
+    parameters the caller left to it.
+    """
+    if not is_initializer_class(it, cls):
+        return None
+    hops = [cls.src.hop(cls.info.line, f"class {cls.name}")]
+    through_base = _through_base(it, cls, args, kwargs, hops)
+    if through_base is not None:
+        return through_base
+    kind = vocab.VOCABULARY.get(cls.name)
+    if kind is None:
+        return Unknown(text=f"initializer class {cls.name}", path=cls.path, line=cls.info.line)
+    params: dict[str, Any] = {}
+    all_given = False
+    ctor = it.member(cls, "__init__")
+    if ctor is not None and isinstance(ctor[1], FunctionV) and isinstance(
+            ctor[1].node, ast.FunctionDef):
+        owner, f = ctor
+        node = f.node
+        assert isinstance(node, ast.FunctionDef)
+        bound = it.bind(f.with_receiver(Const(value=None)), args, kwargs)
+        if bound is not None:
+            for k, v in bound.items():
+                try:
+                    params[k] = concrete(v)
+                except KeyError:
+                    params[k] = f"<{v.describe()}>"
+            pos = [p.arg for p in (*node.args.posonlyargs, *node.args.args)][1:]
+            given = set(pos[: len(args)]) | set(kwargs)
+            defaulted = [k for k in vocab.PARAMS.get(kind, ()) if k in params and k not in given]
+            all_given = bool(vocab.PARAMS.get(kind)) and not defaulted
+            if defaulted:
+                which = ", ".join(f"{k}={params[k]!r}" for k in defaulted)
+                hops.append(owner.src.hop(node.lineno,
+                                          f"{owner.name}.__init__ defaults: {which}"))
+    hops.extend(none_params_through_call(it, cls, kind, params, args, kwargs))
+    if all_given and len(hops) == 1:
+        if via_super:
+            hops = []  # the base call's line already fixed every parameter
+        else:
+            h = hops[0]
+            hops = [Hop(h.package, h.path, h.line, h.code,
+                        f"{h.note}; the call gives every parameter")]
+    ini = vocab.canonical(kind, params)
+    return InitV(kind=ini.kind, params=ini.params, truncation=_truncation(it, cls),
+                 hops=tuple(hops))
+
+
+def _through_base(it: Any, cls: ClassV, args: list[Value], kwargs: dict[str, Value],
+                  hops: list[Hop]) -> InitV | None:
+    """A class whose own ``__init__`` calls its base's with arguments: the base decides."""
+    own_info = cls.info.methods.get("__init__")
+    own = cls.src.function_node(own_info) if own_info is not None else None
+    if not isinstance(own, ast.FunctionDef):
+        return None
+    sup = _super_init_call(it, own)
+    if sup is None or not (sup.keywords or len(sup.args) > (0 if _is_super(sup) else 1)):
+        return None
+    f = FunctionV(src=cls.src, info=own_info, owner=cls, bound=Const(value=None),
+                  modname=cls.modname)
+    bound = it.bind(f, args, kwargs)
+    parents = [b for b in it.class_bases(cls) if isinstance(b, ClassV)]
+    if bound is None or not parents:
+        return None
+    frame = Frame(mod=ModuleV(name=cls.module, path=cls.path), src=cls.src, locals=bound,
+                  mode=ABSTRACT, owner=cls)
+    sargs = [it.eval(x, frame) for x in sup.args]
+    if not _is_super(sup):
+        sargs = sargs[1:]
+    skw = {k.arg: it.eval(k.value, frame) for k in sup.keywords if k.arg}
+    res = initializer_from_class(it, parents[0], sargs, skw, via_super=True)
+    if not isinstance(res, InitV):
+        return None
+    res.hops = (*hops, cls.src.hop(sup.lineno, f"{cls.name} calls its base with "
+                                   f"{_kw_text(it, sup)}"), *res.hops)
+    return res
+
+
+def _truncation(it: Any, cls: ClassV) -> float | None:
+    """The truncated-normal std correction as written in the release's VarianceScaling."""
+    vs = next((c for c in it.source_mro(cls) if c.name == "VarianceScaling"), None)
+    if vs is None:
+        return None
+    src = "\n".join(vs.src.lines[vs.info.line - 1: vs.info.end_line])
+    return vocab.truncation_constant(src)
+
+
+def _is_super(c: ast.Call) -> bool:
+    f = c.func
+    return (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Call)
+            and isinstance(f.value.func, ast.Name) and f.value.func.id == "super")
+
+
+def _super_init_call(it: Any, fn: ast.FunctionDef) -> ast.Call | None:
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) \
+                and n.func.attr == "__init__":
+            if _is_super(n):
+                return n
+            if isinstance(n.func.value, ast.Name) and n.args \
+                    and it.unparse(n.args[0]) == "self":
+                return n
+    return None
+
+
+def _kw_text(it: Any, c: ast.Call) -> str:
+    return ", ".join(it.unparse(k) for k in c.keywords) or ", ".join(
+        it.unparse(a) for a in c.args)

@@ -1,0 +1,61 @@
+"""TensorShape conventions: a shape given as a list already is that shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tfinit_audit.analysis.engine.frames import Mode
+from tfinit_audit.analysis.engine.hooks import Rule
+from tfinit_audit.analysis.engine.values import (
+    BuiltinV,
+    ClassV,
+    Const,
+    FunctionV,
+    Seq,
+    Unknown,
+    Value,
+)
+
+_SAME_SHAPE = ("as_list", "with_rank_at_least", "with_rank", "merge_with")
+
+
+class TensorShapeRule(Rule):
+    """``TensorShape([..])`` / ``tensor_shape.as_shape([..])`` (tensorflow/python/framework/
+    tensor_shape.py) of a list is that list; ``TensorShape(None)`` is a shape of unknown rank.
+    On a shape: ``.ndims`` / ``.rank`` is its length, ``.dims`` and ``.as_list()`` (and the
+    rank checks ``with_rank``, ``with_rank_at_least``, ``merge_with``) give it back, and a
+    dimension's ``.value`` (TF 1.x ``Dimension``) is the number itself (None when unknown).
+    Shapes are the evaluator's lists, so ``build(input_shape)`` sees concrete dimensions."""
+
+    name = "tensor-shape"
+
+    def call(self, it: Any, callee: Value, args: list[Value],
+             kwargs: dict[str, Value]) -> Value | None:
+        if not isinstance(callee, ClassV | FunctionV) or not args:
+            return None
+        if callee.name in ("TensorShape", "as_shape") and isinstance(args[0], Seq):
+            return args[0]
+        if callee.name == "TensorShape" and isinstance(args[0], Const) and args[0].value is None:
+            return Unknown(text="TensorShape(None)")
+        return None
+
+    def attr(self, it: Any, obj: Value, attr: str) -> Value | None:
+        if isinstance(obj, Const) and attr == "value" and (
+                obj.value is None or isinstance(obj.value, int)):
+            return obj
+        if not isinstance(obj, Seq):
+            return None
+        if attr in ("ndims", "rank"):
+            return Const(value=len(obj.items))
+        if attr == "dims":
+            return obj
+        if attr in _SAME_SHAPE:
+            return BuiltinV(name=f"TensorShape.{attr}", fn=_same(obj), bound=obj)
+        return None
+
+
+def _same(obj: Seq) -> Any:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        return obj
+
+    return call

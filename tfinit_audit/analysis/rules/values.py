@@ -1,0 +1,49 @@
+"""Values the TensorFlow rules add to the engine's value model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfinit_audit.analysis.engine.values import Unknown, Value
+
+
+@dataclass(eq=False)
+class InitV(Value):
+    """An initializer object of the canonical vocabulary (rules/vocabulary.py)."""
+
+    kind: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    truncation: float | None = None
+
+    def is_callable(self) -> bool | None:
+        return True
+
+    def describe(self) -> str:
+        ps = ", ".join(f"{k}={p!r}" for k, p in self.params.items())
+        return f"{self.kind}({ps})"
+
+
+@dataclass(eq=False)
+class Applied(Value):
+    """An initializer called on a shape (inside a nested initializer function)."""
+
+    init: Value = field(default_factory=Unknown)
+    shape: list[Any] | None = None
+
+
+@dataclass(eq=False)
+class Composite(Value):
+    """Initializers applied to consecutive column ranges of one weight (concatenated)."""
+
+    parts: list[tuple[Value, int, int]] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class DType(Value):
+    """A TensorFlow dtype, known by name."""
+
+    name: str = "float32"
+
+    def to_python(self) -> Any:
+        return self.name

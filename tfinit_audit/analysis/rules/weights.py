@@ -1,0 +1,255 @@
+"""Weight creation: the calls that create a layer's variables, and what their initializer
+values mean as canonical initializers with numbers for the weight's shape."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfinit_audit.analysis.engine.hooks import CallSite, Rule
+from tfinit_audit.analysis.engine.values import (
+    ClassV,
+    Const,
+    FunctionV,
+    Instance,
+    Seq,
+    Unknown,
+    Value,
+)
+from tfinit_audit.analysis.model import Hop, Initializer, Weight
+from tfinit_audit.analysis.rules import vocabulary as vocab
+from tfinit_audit.analysis.rules.initializer_classes import is_initializer_class
+from tfinit_audit.analysis.rules.none_fallback import (
+    Fixed,
+    follow_none_initializer,
+    initializer_arg,
+)
+from tfinit_audit.analysis.rules.values import Applied, Composite, InitV
+
+CREATORS = ("add_weight", "add_variable", "get_variable")
+
+
+@dataclass
+class Captured:
+    name: str
+    shape: list[int] | None
+    shape_expr: str
+    init_value: Value
+    fallback: bool
+    hops: list[Hop]
+    condition: str | None
+    owner: Instance | None
+    conds: list[str] = field(default_factory=list)
+
+
+class WeightCollector(Rule):
+    """Records the variables a layer's own code creates: calls of ``add_weight`` (Keras and
+    tf.layers), ``add_variable`` (TF 1.x layers and cells) and ``get_variable`` (variable
+    scopes) -- name, shape, the initializer passed and the conditions on the way. An
+    initializer that is None is followed into the library (rules/none_fallback.py). A
+    sub-layer (an RNN's cell) whose ``build`` is reached with a shape the evaluation could not
+    compute is built on the per-step input shape. Added for one layer with
+    ``Interpreter.hooks``."""
+
+    name = "weight-collector"
+
+    def __init__(self) -> None:
+        self.captured: list[Captured] = []
+        self.active = True
+        self.top: Instance | None = None
+        self.step_shape: list[int | None] | None = None
+
+    def call_site(self, it: Any, site: CallSite) -> Value | None:
+        f, frame, args = site.callee, site.frame, site.args
+        if (self.active and isinstance(f, FunctionV) and f.name == "build"
+                and isinstance(f.bound, Instance) and f.bound is not self.top
+                and self.step_shape is not None
+                and (not args or concrete_shape(args[0]) is None)):
+            step = Seq(items=[Const(value=d) for d in self.step_shape], kind="tuple")
+            it.call(f, [step], {}, (frame, site.node))
+            return Const(value=None)
+        if not self.active or frame.watch is not None or not isinstance(f, FunctionV) \
+                or f.name not in CREATORS:
+            return None
+        if frame.func_name in CREATORS or frame.func_name.startswith("_add_variable"):
+            return None  # the library's own creator calling the next one down
+        self.captured.append(self._capture(it, site, f))
+        return Unknown(text=f"variable {self.captured[-1].name}")
+
+    def _capture(self, it: Any, site: CallSite, f: FunctionV) -> Captured:
+        e, frame, args, kwargs = site.node, site.frame, site.args, site.kwargs
+        name_v = kwargs.get("name", args[0] if args else Unknown())
+        shape_v = kwargs.get("shape", args[1] if len(args) > 1 else Unknown())
+        shape_node = next((k.value for k in e.keywords if k.arg == "shape"),
+                          e.args[1] if len(e.args) > 1 else None)
+        if isinstance(name_v, Const):
+            name = str(name_v.value)
+        else:
+            name = ast.unparse(next((k.value for k in e.keywords if k.arg == "name"),
+                                    e.args[0] if e.args else e))
+        init = initializer_arg(f, args, kwargs) or Const(value=None)
+        init_node = next((k.value for k in e.keywords if k.arg == "initializer"), None)
+        passed = ast.unparse(init_node) if init_node else "None (not passed)"
+        hops = [frame.hop(e.lineno, f"{frame.func_name}: creates {name!r} with "
+                                    f"initializer={passed}")]
+        fallback = isinstance(init, Const) and init.value is None
+        value: Value = init
+        if fallback:
+            hops.extend(init.hops)
+            self.active = False
+            try:
+                value, more = follow_none_initializer(it, f, args, kwargs, (frame, e))
+                hops.extend(more or [])
+            finally:
+                self.active = True
+        hops.extend(value.hops)
+        return Captured(
+            name=name, shape=concrete_shape(shape_v),
+            shape_expr=ast.unparse(shape_node) if shape_node is not None else "",
+            init_value=value, fallback=fallback, hops=hops,
+            condition=" and ".join(frame.conds) or None,
+            owner=frame.self_obj if isinstance(frame.self_obj, Instance) else None,
+            conds=list(frame.conds))
+
+
+def concrete_shape(v: Value) -> list[int] | None:
+    if isinstance(v, Seq):
+        out = []
+        for i in v.items:
+            if isinstance(i, Const) and isinstance(i.value, int) and not isinstance(i.value,
+                                                                                    bool):
+                out.append(i.value)
+            else:
+                return None
+        return out
+    if isinstance(v, Const) and isinstance(v.value, int):
+        return [v.value]
+    return None
+
+
+# ----------------------------------------------------------------------------- conversion
+def to_weights(it: Any, captured: list[Captured]) -> list[Weight]:
+    """Captured creations -> Weights; a weight made on both arms of an undecidable ``if``
+    is reported once, without that condition."""
+    out: list[Weight] = []
+    conds: list[list[str]] = []
+    for c in captured:
+        w = _to_weight(it, c)
+        prev = next((i for i, o in enumerate(out) if _same_weight(o, w)), None)
+        if prev is not None:
+            out[prev].condition = _joined_condition(conds[prev], c.conds)
+            continue
+        out.append(w)
+        conds.append(c.conds)
+    return out
+
+
+def _to_weight(it: Any, c: Captured) -> Weight:
+    where = (c.hops[0].path, c.hops[0].line) if c.hops else ("", 0)
+    ini = to_initializer(it, c.init_value, c.shape, where)
+    hops = list(c.hops)
+    v = c.init_value
+    if isinstance(v, FunctionV) and v.closure is not None:
+        hops.extend(_closure_hops(it, v, c.shape))
+    if isinstance(v, ClassV) and is_initializer_class(it, v):
+        inst = it.instantiate(v, [], {}, None)
+        for h in inst.hops:  # the class itself was passed: it is called with its defaults
+            hops.append(Hop(h.package, h.path, h.line, h.code,
+                            f"class passed uninstantiated; {h.note}"))
+    return Weight(name=c.name, shape=c.shape, shape_expr=c.shape_expr, initializer=ini,
+                  fallback=c.fallback, provenance=_dedupe(hops), condition=c.condition)
+
+
+def to_initializer(it: Any, v: Value, shape: list[int] | None,
+                   where: tuple[str, int]) -> Initializer:
+    """Canonical Initializer (with numbers for ``shape``) from an abstract value."""
+    if isinstance(v, InitV):
+        ini = Initializer(kind=v.kind, params=dict(v.params))
+        if v.truncation is not None and ini.kind in ("glorot_normal", "he_normal",
+                                                     "lecun_normal", "variance_scaling"):
+            ini.params["truncation"] = v.truncation
+        vocab.with_numbers(ini, shape)
+        return ini
+    if isinstance(v, Composite):
+        parts = []
+        for sub, a, b in v.parts:
+            sub_shape = [*shape[:-1], b - a] if shape else None
+            parts.append({"initializer": to_initializer(it, sub, sub_shape, where),
+                          "start": a, "stop": b})
+        return Initializer(kind="composite", params={"parts": parts})
+    if isinstance(v, FunctionV) and v.closure is not None:
+        r = _call_nested(it, v, shape)
+        if isinstance(r, Composite | InitV):
+            return to_initializer(it, r, shape, where)
+        if isinstance(r, Applied):
+            return to_initializer(it, r.init, shape, where)
+        return _unresolved(f"nested initializer function {v.name}", v.src.path,
+                           getattr(v.node, "lineno", where[1]))
+    if isinstance(v, Applied):
+        return to_initializer(it, v.init, shape, where)
+    if isinstance(v, ClassV) and is_initializer_class(it, v):
+        inst = it.instantiate(v, [], {}, None)
+        if isinstance(inst, InitV):
+            return to_initializer(it, inst, shape, where)
+    if isinstance(v, Unknown):
+        return _unresolved(v.text or "unknown expression", v.path or where[0],
+                           v.line or where[1])
+    return _unresolved(v.describe(), where[0], where[1])
+
+
+def _call_nested(it: Any, f: FunctionV, shape: list[int] | None) -> Value:
+    try:
+        return it.call(f, [Seq(items=[Const(value=d) for d in (shape or [])])], {})
+    except Fixed:
+        return Unknown()
+
+
+def _unresolved(expr: str, path: str, line: int) -> Initializer:
+    return Initializer(kind="unresolved", params={"expression": expr, "path": path, "line": line})
+
+
+def _closure_hops(it: Any, f: FunctionV, shape: list[int] | None) -> list[Hop]:
+    """A nested initializer function: its def line, what it returns, and each part's origin."""
+    node = f.node
+    if node is None:
+        return []
+    out = [f.src.hop(node.lineno, f"nested initializer function {f.name} builds the value")]
+    try:
+        r = it.call(f, [Seq(items=[Const(value=d) for d in (shape or [])])], {})
+    except Fixed:
+        return out
+    out.extend(r.hops)
+    if isinstance(r, Composite):
+        for sub, a, b in r.parts:
+            for h in sub.hops:
+                out.append(Hop(h.package, h.path, h.line, h.code, f"[{a}:{b}] {h.note}"))
+    return out
+
+
+def _same_weight(a: Weight, b: Weight) -> bool:
+    return (a.name, a.shape, a.initializer, a.fallback) == (b.name, b.shape, b.initializer,
+                                                            b.fallback)
+
+
+def _joined_condition(a: list[str], b: list[str]) -> str | None:
+    """Both arms of an undecidable ``if`` made this weight: drop the ``X``/``not (X)`` pair."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    ra, rb = a[n:], b[n:]
+    if len(ra) == 1 and len(rb) == 1 and (rb[0] == f"not ({ra[0]})" or ra[0] == f"not ({rb[0]})"):
+        return " and ".join(a[:n]) or None
+    return " and ".join(a) or None
+
+
+def _dedupe(hops: list[Hop]) -> list[Hop]:
+    seen: set[tuple[str, int, str]] = set()
+    out = []
+    for h in hops:
+        key = (h.path, h.line, h.note)
+        if key in seen or not h.path:
+            continue
+        seen.add(key)
+        out.append(h)
+    return out
