@@ -12,6 +12,7 @@ from typing import Any
 
 from tfinit_audit.analysis.model import Dims, SymbolResult
 from tfinit_audit.live.model import LiveRun
+from tfinit_audit.report.diff import Change, diff_pair
 from tfinit_audit.sources.base import FetchStats, PackageFile
 
 SCHEMA_VERSION = 1
@@ -29,6 +30,11 @@ class VersionReport:
     symbols: list[SymbolResult] = field(default_factory=list)
     analysis_seconds: float = 0.0
 
+    @property
+    def label(self) -> str:
+        """The concrete release (``1.8.0``), or what was asked for if it never resolved."""
+        return self.tensorflow or self.requested
+
 
 @dataclass
 class Report:
@@ -42,8 +48,6 @@ class Report:
 
     def to_json_dict(self) -> dict[str, Any]:
         """The report.json document (DESIGN.md §4; docs/report.schema.json; docs/report-json.md)."""
-        from tfinit_audit.report.diff import diff_versions  # diff reads this model
-
         return {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": self.tool_name, "version": self.tool_version},
@@ -54,6 +58,21 @@ class Report:
             "live": [_live(r) for r in self.live],
             "changes": [c.to_json() for c in diff_versions(self)],
         }
+
+
+def diff_versions(report: Report) -> list[Change]:
+    """The report's change list: each release against the previous one that analysed fine
+    (releases with status "error" are skipped), in report order."""
+    changes: list[Change] = []
+    prev: tuple[int, VersionReport] | None = None
+    for idx, v in enumerate(report.versions):
+        if v.status == "error":
+            continue
+        if prev is not None:
+            i, p = prev
+            changes.extend(diff_pair(p.symbols, v.symbols, p.label, v.label, i, idx))
+        prev = (idx, v)
+    return changes
 
 
 def _plain(obj: Any) -> Any:
