@@ -18,7 +18,7 @@ from test_sources_local_github import serve_repo
 from tfinit_audit.sources import SourceContext, open_tree, open_trees
 from tfinit_audit.sources.cache import Cache
 from tfinit_audit.sources.github import GitHubClient, GitHubSource
-from tfinit_audit.versions import resolve_versions
+from tfinit_audit.sources.versions import resolve_versions
 
 pytestmark = pytest.mark.network
 

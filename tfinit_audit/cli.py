@@ -423,7 +423,7 @@ def source_context(args: argparse.Namespace, progress: Progress | None = None) -
 def resolve_releases(args: argparse.Namespace, ctx: Any) -> list[tuple[str, str | None]]:
     """(requested spec, concrete release or None for 'read it from the local tree')."""
     from tfinit_audit.sources import parse_source
-    from tfinit_audit.versions import resolve_versions
+    from tfinit_audit.sources.versions import resolve_versions
 
     spec = parse_source(args.source)
     versions: list[str] | None = getattr(args, "versions", None)

@@ -3,7 +3,7 @@
 Typical use (CLI and analysis)::
 
     ctx = SourceContext.create(cache_dir=None, index_url=None, offline=False)
-    releases = resolve_versions(["1.8", "2.15"], ctx.index)          # tfinit_audit.versions
+    releases = resolve_versions(["1.8", "2.15"], ctx.index)          # sources.versions
     for res in open_trees("pypi", [r.version for r in releases], ctx=ctx):
         if res.tree: res.tree.read_text("tensorflow/python/ops/rnn_cell_impl.py")
 """
@@ -26,11 +26,13 @@ from tfinit_audit.sources.http import Http
 from tfinit_audit.sources.index import IndexClient, index_url_from_env
 from tfinit_audit.sources.local import open_dir, open_installed, open_wheel
 from tfinit_audit.sources.pypi import PyPISource
+from tfinit_audit.sources.versions import Release, resolve_spec, resolve_versions
 from tfinit_audit.sources.wheel import ProgressFn
 
 __all__ = [
-    "CompositeTree", "FetchStats", "MemoryTree", "PackageFile", "SourceTree", "SourceContext",
-    "SourceSpec", "TreeResult", "find_module", "open_tree", "open_trees", "parse_source",
+    "CompositeTree", "FetchStats", "MemoryTree", "PackageFile", "Release", "SourceTree",
+    "SourceContext", "SourceSpec", "TreeResult", "find_module", "open_tree", "open_trees",
+    "parse_source", "resolve_versions",
 ]
 
 
@@ -124,8 +126,6 @@ def open_tree(
 
 
 def _check_local_version(tree: CompositeTree, want: str, spec: SourceSpec) -> None:
-    from tfinit_audit.versions import resolve_spec
-
     try:
         have = Version(tree.release)
         resolve_spec(want, [have], set())
