@@ -1,3 +1,5 @@
 """tfinit-audit: the initializer each TF/Keras weight really gets, per release, with evidence."""
 
-__version__ = "0.1.0"
+from tfinit_audit._version import __version__
+
+__all__ = ["__version__"]
