@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tfinit_audit import defaults
 from tfinit_audit._version import __version__
@@ -50,6 +51,9 @@ from tfinit_audit.sources import (
 )
 from tfinit_audit.sources.base import FetchStats
 from tfinit_audit.sources.wheel import ProgressFn
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 Say = Callable[[str], None]
 PathLike = str | os.PathLike[str]
@@ -103,7 +107,8 @@ class Diff:
         return self.text
 
 
-def _render_text(render: Callable[..., None]) -> str:
+def _render_text(render: Callable[[Console], None]) -> str:
+    """What ``render`` prints on a console without colours or wrapping."""
     import io
 
     from rich.console import Console
