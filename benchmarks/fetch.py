@@ -24,7 +24,7 @@ from pathlib import Path
 from packaging.utils import parse_wheel_filename
 
 from tfinit_audit.sources import CompositeTree, SourceContext, open_tree
-from tfinit_audit.versions import resolve_versions
+from tfinit_audit.sources.versions import resolve_versions
 
 PKG = r"(?:tensorflow|tensorflow_core|keras|tf_keras)"
 WANTED = {

@@ -15,10 +15,12 @@ from httpserver import LoopbackServer
 from packaging.version import Version
 from test_sources_local_github import serve_repo
 
-from tfinit_audit.sources import SourceContext, open_tree, open_trees
+from tfinit_audit.pipeline import fetch
+from tfinit_audit.report.model import VersionReport
+from tfinit_audit.sources import SourceContext, open_tree
 from tfinit_audit.sources.cache import Cache
 from tfinit_audit.sources.github import GitHubClient, GitHubSource
-from tfinit_audit.versions import resolve_versions
+from tfinit_audit.sources.versions import resolve_versions
 
 pytestmark = pytest.mark.network
 
@@ -73,11 +75,12 @@ def test_keras_pinned_by_tf_2_15_0(real_ctx: SourceContext) -> None:
 
 
 def test_concurrent_open_of_three_releases(real_ctx: SourceContext) -> None:
-    res = open_trees("pypi", ["1.8.0", "1.10.0", "2.15.0"], ctx=real_ctx,
-                     prefetch=[RNN, "tensorflow/python/ops/init_ops.py"])
-    assert all(r.ok for r in res), [str(r.error) for r in res]
-    assert [r.version for r in res] == ["1.8.0", "1.10.0", "2.15.0"]
-    assert res[2].missing == []  # 2.15's rnn_cell_impl.py still exists (a shim)
+    records = [VersionReport(v, v, "pypi") for v in ("1.8.0", "1.10.0", "2.15.0")]
+    fetch(records, "pypi", real_ctx, prefetch=[RNN, "tensorflow/python/ops/init_ops.py"])
+    assert all(r.status == "ok" for r in records), [r.error for r in records]
+    assert [r.tree.release for r in records if r.tree] == ["1.8.0", "1.10.0", "2.15.0"]
+    assert records[2].tree is not None
+    assert records[2].tree.read_text(RNN)  # 2.15's rnn_cell_impl.py still exists (a shim)
 
 
 def test_warm_open_makes_no_request(real_ctx: SourceContext, real_cache: Path) -> None:

@@ -14,7 +14,9 @@ from conftest import fast_http
 from httpserver import FakeIndex, LoopbackServer, Published, build_wheel
 
 from tfinit_audit.errors import FetchError
-from tfinit_audit.sources import open_tree, open_trees
+from tfinit_audit.pipeline import fetch
+from tfinit_audit.report.model import VersionReport
+from tfinit_audit.sources import open_tree
 from tfinit_audit.sources.cache import Cache
 from tfinit_audit.sources.http import Counter
 from tfinit_audit.sources.wheel import CorruptMember, RemoteWheel
@@ -263,11 +265,13 @@ def test_one_failing_version_does_not_lose_the_others(index: FakeIndex, make_ctx
     index.add("tensorflow", "1.8.0", tf_files(2), purelib=True)
     broken = index.add("tensorflow", "1.9.0", tf_files(2), purelib=True)
     server.state.fail_next[f"/files/{broken.filename}"] = 10_000
-    res = open_trees("pypi", ["1.8.0", "1.9.0"], ctx=make_ctx(),
-                     prefetch=["tensorflow/python/ops/init_ops.py"])
-    assert res[0].ok and res[0].tree.read_text("tensorflow/python/ops/init_ops.py") == INIT
-    assert not res[1].ok and isinstance(res[1].error, FetchError)
-    assert res[1].error.exit_code == 3
+    records = [VersionReport(v, v, "pypi") for v in ("1.8.0", "1.9.0")]
+    fetch(records, "pypi", make_ctx(), prefetch=["tensorflow/python/ops/init_ops.py"])
+    ok, bad = records
+    assert ok.status == "ok" and ok.tree is not None
+    assert ok.tree.read_text("tensorflow/python/ops/init_ops.py") == INIT
+    assert bad.status == "error" and bad.tree is None and isinstance(bad.exception, FetchError)
+    assert bad.exception.exit_code == 3 and bad.error and "\n" not in bad.error
 
 
 def test_html_index_fallback(index: FakeIndex, server: LoopbackServer, make_ctx) -> None:  # type: ignore[no-untyped-def]

@@ -1,7 +1,22 @@
-"""The service layer: runs the stages in order (sources -> analysis -> live -> report model).
+"""The service layer and the Python API: resolve -> fetch -> analyse -> verify -> report.
 
-The CLI parses arguments and prints; everything that wires one stage's output into the next
-lives here, so tests and other front ends can drive a whole audit without argparse.
+One record per requested release flows through the stages: a ``VersionReport``
+(``report/model.py``). ``resolve`` creates it from a version spec (requested spec, concrete
+release, source kind), ``fetch`` attaches the release's source tree or fails it with the error
+that stopped it, ``analyse`` fills its symbols, packages and fetch statistics, and the finished
+records are the ``versions`` of the ``Report``. A release that fails stays in the report with
+status "error"; the others go on.
+
+The four jobs ``audit``, ``explain``, ``diff`` and ``verify`` are the public Python API
+(re-exported by ``tfinit_audit``) and exactly what the ``tfinit-audit`` commands run: the CLI only
+parses arguments, calls them and prints. Progress is reported through plain callables:
+
+- ``progress(line)``: one line per stage ("analysing 3 release(s), 16 symbol(s)");
+- ``detail(line)``: finer, frequent lines (the release being fetched, each symbol analysed);
+- ``download(what, done, total)``: bytes of a whole-wheel download (the fallback path).
+
+Options have the CLI's defaults (``defaults.py``); ``cache_dir=None`` and ``index_url=None`` mean
+``$TFINIT_AUDIT_CACHE`` / the user cache dir and ``$PIP_INDEX_URL`` / PyPI, as for the CLI.
 """
 
 from __future__ import annotations
@@ -16,128 +31,473 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tfinit_audit import __version__
+from tfinit_audit import defaults
+from tfinit_audit._version import __version__
 from tfinit_audit.analysis.audit import analyze
 from tfinit_audit.analysis.model import Dims, SymbolResult
-from tfinit_audit.analysis.symbols import SymbolSpec
-from tfinit_audit.errors import AuditError, FetchError
+from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS, SymbolSpec, parse_symbol
+from tfinit_audit.errors import AuditError, FetchError, ReleaseError, UsageError, one_line
 from tfinit_audit.live.model import LiveRun
-from tfinit_audit.report.model import Report, VersionReport
-from tfinit_audit.sources import SourceContext, SourceTree, open_tree
+from tfinit_audit.report.diff import Change
+from tfinit_audit.report.model import Report, VersionReport, diff_versions
+from tfinit_audit.sources import (
+    SourceContext,
+    SourceSpec,
+    open_tree,
+    parse_source,
+    resolve_versions,
+)
 from tfinit_audit.sources.base import FetchStats
+from tfinit_audit.sources.wheel import ProgressFn
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 Say = Callable[[str], None]
-DEFAULT_TIMEOUT = 300.0  # seconds for one interpreter's probe (live.runner's default too)
+PathLike = str | os.PathLike[str]
 
 
 def _quiet(_: str) -> None:
     return None
 
 
+# --------------------------------------------------------------------------------------------
+# Results of explain and diff
+# --------------------------------------------------------------------------------------------
 @dataclass
-class Opened:
-    """One requested release after the fetch stage: a tree, or the error that stopped it."""
+class Explanation:
+    """What ``explain`` returns: one symbol in one release, and its printed form."""
 
-    requested: str
-    release: str
-    source: str
-    tree: SourceTree | None = None
-    error: AuditError | None = None
+    release: VersionReport  # the release record; its only symbol is ``symbol``
+
+    @property
+    def symbol(self) -> SymbolResult:
+        """The answer: weights, initializers, provenance hop by hop, facts."""
+        return self.release.symbols[0]
+
+    @property
+    def text(self) -> str:
+        """The lines ``tfinit-audit explain`` prints (without colours)."""
+        from tfinit_audit.report.explain import render_explain
+
+        return _render_text(lambda console: render_explain(self.release, console))
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass
+class Diff:
+    """What ``diff`` returns: the changes between consecutive releases, and the report of the
+    releases compared (failed releases are entries with status "error" and are skipped)."""
+
+    report: Report
+    changes: list[Change]
+
+    @property
+    def text(self) -> str:
+        """The lines ``tfinit-audit diff`` prints (without colours, not wrapped)."""
+        from tfinit_audit.report.terminal import render_diff_terminal
+
+        return _render_text(lambda console: render_diff_terminal(self.changes, console))
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _render_text(render: Callable[[Console], None]) -> str:
+    """What ``render`` prints on a console without colours or wrapping."""
+    import io
+
+    from rich.console import Console
+
+    buf = io.StringIO()
+    render(Console(file=buf, soft_wrap=True, color_system=None, highlight=False))
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# The public jobs
+# --------------------------------------------------------------------------------------------
+def audit(
+    versions: str | Sequence[str] | None = None,
+    *,
+    symbols: Sequence[str | SymbolSpec] | None = None,
+    source: str = defaults.SOURCE,
+    index_url: str | None = None,
+    cache_dir: PathLike | None = None,
+    offline: bool = False,
+    units: int = defaults.UNITS,
+    input_dim: int = defaults.INPUT_DIM,
+    live: bool = False,
+    python: str | Sequence[str] | None = None,
+    timeout: float = defaults.PROBE_TIMEOUT,
+    probe_plugins: Sequence[PathLike] = (),
+    progress: Say | None = None,
+    detail: Say | None = None,
+    download: ProgressFn | None = None,
+    command: str = "",
+) -> Report:
+    """Audit each release: which initializer every weight of each symbol really gets.
+
+    ``versions`` are specs as on the command line (``"1.8"``, ``"1.8.0"``, ``"2.x"``,
+    ``"latest"``, ``"all"``, ``"installed[:PYTHON]"``); optional for a local ``source``
+    (``"dir:PATH"``, ``"wheel:PATH"``, ``"installed[:PYTHON]"``). ``symbols`` default to the
+    built-in set. No live check runs unless asked: ``live=True`` verifies the TensorFlow of this
+    interpreter, ``python=`` (one path or several) those interpreters'.
+
+    Returns the ``Report`` the CLI renders (``report.to_json_dict()`` is report.json). A release
+    that cannot be fetched is an entry with status "error". Raises ``UsageError`` on bad input
+    (unknown version, bad symbol or source), also when *every* release failed on bad input (the
+    CLI exits 2 with no report), and ``FetchError`` when the package index cannot be read; both
+    are ``AuditError``.
+    """
+    specs, dims = symbol_specs(symbols), make_dims(units, input_dim)
+    pythons = _as_list(python) or ([sys.executable] if live else [])
+    say = progress or _quiet
+    ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
+                       download=download)
+    records = resolve(parse_source(source), _as_list(versions) or None, ctx)
+    fetch(records, source, ctx, detail=detail)
+    raise_if_all_failed_on_input(records)
+    say(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
+    analyse(records, specs, dims, ctx, detail)
+    runs: list[LiveRun] = []
+    if pythons:
+        say(f"verifying against {len(pythons)} interpreter(s)")
+        _, runs = verify_pythons(pythons, specs, dims, ctx, timeout, detail, probe_plugins)
+    return build_report(records, runs, dims, command)
+
+
+def explain(
+    symbol: str | SymbolSpec,
+    version: str | None = None,
+    *,
+    source: str = defaults.SOURCE,
+    index_url: str | None = None,
+    cache_dir: PathLike | None = None,
+    offline: bool = False,
+    units: int = defaults.UNITS,
+    input_dim: int = defaults.INPUT_DIM,
+    progress: Say | None = None,
+    detail: Say | None = None,
+    download: ProgressFn | None = None,
+) -> Explanation:
+    """One symbol (``"tf.keras.layers.LSTM"``, ``"tf.nn.rnn_cell.LSTMCell[num_proj=16]"``) in one
+    release: each weight, its initializer with the numbers for the shape, and the provenance
+    chain. ``version`` is one spec (optional with a local ``source``).
+
+    Raises ``UsageError`` on bad input (also when ``version`` names more than one release) and
+    ``ReleaseError`` (a ``FetchError``) when that release cannot be fetched or analysed.
+    """
+    (spec,) = symbol_specs([symbol])
+    dims = make_dims(units, input_dim)
+    if not version and not parse_source(source).is_local:
+        raise UsageError("explain needs the release: --version SPEC, e.g. --version 1.8")
+    ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
+                       download=download)
+    records = resolve(parse_source(source), [version] if version else None, ctx)
+    if len(records) != 1:
+        raise UsageError("explain takes exactly one release, e.g. --version 1.8")
+    fetch(records, source, ctx, detail=detail)
+    raise_if_all_failed_on_input(records)
+    (record,) = records
+    (progress or _quiet)("analysing 1 release(s), 1 symbol(s)")
+    analyse(records, [spec], dims, ctx, detail)
+    if record.status == "error":
+        raise ReleaseError(record.requested, record.error or "unknown error")
+    return Explanation(record)
+
+
+def diff(
+    *versions: str | Sequence[str],
+    symbols: Sequence[str | SymbolSpec] | None = None,
+    source: str = defaults.SOURCE,
+    index_url: str | None = None,
+    cache_dir: PathLike | None = None,
+    offline: bool = False,
+    units: int = defaults.UNITS,
+    input_dim: int = defaults.INPUT_DIM,
+    progress: Say | None = None,
+    detail: Say | None = None,
+    download: ProgressFn | None = None,
+    command: str = "",
+) -> Diff:
+    """What changed between consecutive releases: ``diff("1.8", "2.15")`` (or one list of specs),
+    oldest first. Initializers, shapes, weights, runtime adjustments, porting facts, the defining
+    file and the provenance chain.
+
+    Returns a ``Diff``: ``changes`` (``report.diff.Change`` each) and the ``report`` of the
+    releases; a release that cannot be fetched is an entry with status "error" and is skipped.
+    Raises ``UsageError`` on bad input (fewer than two releases, unknown version, bad symbol).
+    """
+    wanted = [v for spec in versions for v in _as_list(spec)]
+    if len(wanted) < 2:
+        raise UsageError("diff needs at least two releases, e.g. tfinit-audit diff 1.8 2.15")
+    specs, dims = symbol_specs(symbols), make_dims(units, input_dim)
+    ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
+                       download=download)
+    records = resolve(parse_source(source), wanted, ctx)
+    fetch(records, source, ctx, detail=detail)
+    (progress or _quiet)(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
+    analyse(records, specs, dims, ctx, detail)
+    report = build_report(records, [], dims, command)
+    return Diff(report, diff_versions(report))
+
+
+def verify(
+    python: str | Sequence[str] | None = None,
+    *,
+    symbols: Sequence[str | SymbolSpec] | None = None,
+    cache_dir: PathLike | None = None,
+    units: int = defaults.UNITS,
+    input_dim: int = defaults.INPUT_DIM,
+    timeout: float = defaults.PROBE_TIMEOUT,
+    probe_plugins: Sequence[PathLike] = (),
+    progress: Say | None = None,
+    detail: Say | None = None,
+    command: str = "",
+) -> Report:
+    """Check the installed TensorFlow of each interpreter (default: this one), weight by weight.
+
+    For each ``python``: audit the release installed there from its own files (no network),
+    then build every symbol in that interpreter (a subprocess, ``timeout`` seconds) and compare.
+    Returns a ``Report`` whose ``versions`` are the static audits and ``live`` the runs (a run
+    that could not happen carries its ``error``). ``probe_plugins`` are Python files the probe
+    runs after importing TensorFlow. Raises ``UsageError`` on bad input (bad symbol, missing
+    interpreter or plug-in).
+    """
+    specs, dims = symbol_specs(symbols), make_dims(units, input_dim)
+    pythons = _as_list(python) or [sys.executable]
+    ctx = open_context(cache_dir=cache_dir)
+    (progress or _quiet)(f"verifying against {len(pythons)} interpreter(s)")
+    statics, runs = verify_pythons(pythons, specs, dims, ctx, timeout, detail, probe_plugins)
+    return build_report(statics, runs, dims, command)
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+# --------------------------------------------------------------------------------------------
+def symbol_specs(symbols: Sequence[str | SymbolSpec] | None) -> list[SymbolSpec]:
+    """Parsed symbol specs; the built-in default set when none are given."""
+    if not symbols:
+        return list(DEFAULT_SYMBOLS)
+    if isinstance(symbols, str):
+        symbols = [symbols]
+    return [s if isinstance(s, SymbolSpec) else parse_symbol(s) for s in symbols]
+
+
+def make_dims(units: int = defaults.UNITS, input_dim: int = defaults.INPUT_DIM) -> Dims:
+    """The concrete sizes the shapes and bounds are computed for."""
+    for name, value in (("units", units), ("input_dim", input_dim)):
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise UsageError(f"{name} must be a whole number > 0, not {value!r}")
+    return Dims(units=units, input_dim=input_dim)
+
+
+def open_context(
+    *, cache_dir: PathLike | None = None, index_url: str | None = None, offline: bool = False,
+    download: ProgressFn | None = None,
+) -> SourceContext:
+    """What every fetch of one job shares: the cache, the HTTP session, the index client."""
+    return SourceContext.create(cache_dir=cache_dir, index_url=index_url, offline=offline,
+                                progress=download)
+
+
+def _as_list(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Stages: resolve -> fetch -> analyse
+# --------------------------------------------------------------------------------------------
+def open_releases(
+    versions: str | Sequence[str] | None, *, source: str = defaults.SOURCE,
+    index_url: str | None = None, cache_dir: PathLike | None = None, offline: bool = False,
+    prefetch: Sequence[str] = (), detail: Say | None = None, download: ProgressFn | None = None,
+) -> list[VersionReport]:
+    """Resolve and fetch (no analysis): each record has its ``tree`` or its error. What
+    ``tfinit-audit fetch`` shows; ``prefetch`` paths are read ahead."""
+    ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
+                       download=download)
+    records = resolve(parse_source(source), _as_list(versions) or None, ctx)
+    fetch(records, source, ctx, prefetch=prefetch, detail=detail)
+    return records
+
+
+def resolve(
+    source: SourceSpec, versions: Sequence[str] | None, ctx: SourceContext
+) -> list[VersionReport]:
+    """One record per release asked for. A local source is its own release (``versions``, if
+    given, are checked against the tree when it is opened); index sources need ``versions``."""
+    if source.is_local:
+        if not versions:
+            return [VersionReport(str(source), None, source.kind)]
+        return [VersionReport(v, v, source.kind) for v in versions]
+    if not versions:
+        raise UsageError(
+            f"--versions is required with --source {source.kind}, e.g. --versions 2.15"
+        )
+    return [VersionReport(r.requested, r.version, source.kind)
+            for r in resolve_versions(list(versions), ctx.index)]
+
+
+def fetch(
+    records: Sequence[VersionReport], source: str | SourceSpec, ctx: SourceContext, *,
+    prefetch: Sequence[str] = (), detail: Say | None = None, max_workers: int = 4,
+) -> None:
+    """Open every release's tree concurrently (and read ``prefetch`` paths ahead); one failing
+    never loses the others: it is failed with its error instead."""
+    (detail or _quiet)(f"fetching {len(records)} release(s)")
+
+    def one(record: VersionReport) -> None:
+        version = record.tensorflow
+        try:
+            tree = open_tree(source, version, ctx=ctx)
+            record.tree, record.tensorflow = tree, tree.release
+            if prefetch:
+                tree.prefetch(list(prefetch))
+        except AuditError as exc:
+            record.fail(exc)
+        except OSError as exc:  # disk full, permissions: one line like the others
+            record.fail(FetchError(f"{version}: {exc}"))
+
+    if len(records) <= 1:
+        for r in records:
+            one(r)
+        return
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(records)))) as pool:
+        list(pool.map(one, records))
+
+
+def raise_if_all_failed_on_input(records: Sequence[VersionReport]) -> None:
+    """Nothing to report when every release failed on bad input: raise the first such error
+    (the CLI says it in one line and exits 2)."""
+    errors = [r.exception for r in records]
+    if errors and all(isinstance(e, UsageError) for e in errors):
+        first = errors[0]
+        assert first is not None
+        raise first
 
 
 def analysis_cache_dir(ctx: SourceContext) -> Path:
     return Path(ctx.cache.root) / "analysis"
 
 
-def analyze_release(
-    opened: Opened, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext, say: Say = _quiet
-) -> VersionReport:
-    """Static analysis of one opened release into its VersionReport; a failure stays local."""
-    vr = VersionReport(requested=opened.requested, tensorflow=opened.release or None,
-                       source=opened.source)
-    if opened.tree is None:
-        vr.status, vr.error = "error", _one_line(opened.error)
-        return vr
-    tree = opened.tree
+def analyse_release(
+    record: VersionReport, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
+    detail: Say | None = None,
+) -> None:
+    """Static analysis of one fetched release into its record; a failure stays local."""
+    tree = record.tree
+    if tree is None:  # failed before (fetch): nothing to analyse
+        if record.status == "ok":
+            record.status, record.error = "error", one_line(record.exception)
+        return
+    say = detail or _quiet
     t0 = time.monotonic()
     try:
-        vr.symbols = analyze(tree, specs, dims, cache_dir=analysis_cache_dir(ctx),
-                             progress=lambda s: say(f"{tree.release}: {s}"))
+        record.symbols = analyze(tree, specs, dims, cache_dir=analysis_cache_dir(ctx),
+                                 progress=lambda s: say(f"{tree.release}: {s}"))
     except AuditError as exc:  # e.g. a member could not be fetched (offline, network)
-        vr.status, vr.error = "error", _one_line(exc)
-    vr.analysis_seconds = time.monotonic() - t0
-    vr.packages = list(tree.packages)
+        record.fail(exc)
+    record.analysis_seconds = time.monotonic() - t0
+    record.packages = list(tree.packages)
     stats = tree.refresh_stats() if hasattr(tree, "refresh_stats") else tree.stats
-    vr.fetch = stats if isinstance(stats, FetchStats) else tree.stats
-    vr.tensorflow = tree.release
-    return vr
+    record.fetch = stats if isinstance(stats, FetchStats) else tree.stats
+    record.tensorflow = tree.release
 
 
-def analyze_releases(
-    opened: Sequence[Opened], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    say: Say = _quiet,
-) -> list[VersionReport]:
-    """Analyse several releases at once (their lazy fetches overlap); order is kept."""
-    if len(opened) <= 1:
-        return [analyze_release(o, specs, dims, ctx, say) for o in opened]
-    with ThreadPoolExecutor(max_workers=min(4, len(opened))) as pool:
-        return list(pool.map(lambda o: analyze_release(o, specs, dims, ctx, say), opened))
+def analyse(
+    records: Sequence[VersionReport], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
+    detail: Say | None = None,
+) -> None:
+    """Analyse several releases at once (their lazy fetches overlap)."""
+    if len(records) <= 1:
+        for r in records:
+            analyse_release(r, specs, dims, ctx, detail)
+        return
+    with ThreadPoolExecutor(max_workers=min(4, len(records))) as pool:
+        list(pool.map(lambda r: analyse_release(r, specs, dims, ctx, detail), records))
 
 
+# --------------------------------------------------------------------------------------------
+# Stage: verify live
+# --------------------------------------------------------------------------------------------
 def current_python_has_tensorflow() -> bool:
     """Cheap check (no import) whether this interpreter can import TensorFlow."""
     return importlib.util.find_spec("tensorflow") is not None
 
 
+def default_pythons() -> list[str]:
+    """The interpreters the CLI's main job verifies when none is named: this one, if it has
+    TensorFlow."""
+    return [sys.executable] if current_python_has_tensorflow() else []
+
+
 def verify_python(
     python: str, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    timeout: float = DEFAULT_TIMEOUT, say: Say = _quiet, plugins: Sequence[str] = (),
+    timeout: float = defaults.PROBE_TIMEOUT, detail: Say | None = None,
+    plugins: Sequence[str] = (),
 ) -> tuple[VersionReport | None, LiveRun]:
     """Audit the release installed for ``python`` from its own files, then probe it live."""
-    # imported here: the live stage pulls in scipy, which a --no-live run need not pay for
+    # imported here: the live stage pulls in scipy, which a run without live check need not pay
     from tfinit_audit.live.runner import ProbeError, interpreter_info
     from tfinit_audit.live.verify import verify_interpreter
 
+    say = detail or _quiet
     try:
         info = interpreter_info(python)
     except ProbeError as exc:
         return None, LiveRun(python=python, python_version="", tensorflow=None, keras=None,
-                             error=_one_line(exc))
+                             error=one_line(exc))
     if not info.tensorflow:
         return None, LiveRun(python=python, python_version=info.python_version,
                              tensorflow=None, keras=info.keras,
                              error=f"{python} has no TensorFlow installed")
     say(f"{python}: auditing installed tensorflow {info.tensorflow}")
-    try:
-        tree = open_tree(f"installed:{python}", None, ctx=ctx)
-        opened = Opened("installed", tree.release, "installed", tree)
-    except AuditError as exc:
-        opened = Opened("installed", info.tensorflow, "installed", None, exc)
-    static = analyze_release(opened, specs, dims, ctx, say)
-    if static.status != "ok":
-        return static, LiveRun(python=python, python_version=info.python_version,
+    record = VersionReport("installed", None, "installed")  # the tree says which release
+    fetch([record], f"installed:{python}", ctx)
+    record.tensorflow = record.tensorflow or info.tensorflow
+    analyse_release(record, specs, dims, ctx, detail)
+    if record.status != "ok":
+        return record, LiveRun(python=python, python_version=info.python_version,
                                tensorflow=info.tensorflow, keras=info.keras,
                                error=f"static audit of the installed release failed: "
-                                     f"{static.error}")
+                                     f"{record.error}")
     say(f"{python}: probing tensorflow {info.tensorflow} live")
-    run = verify_interpreter(python, static.symbols, dims, timeout, plugins=plugins)
-    return static, run
+    run = verify_interpreter(python, record.symbols, dims, timeout, plugins=plugins)
+    return record, run
 
 
 def verify_pythons(
     pythons: Sequence[str], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    timeout: float = DEFAULT_TIMEOUT, say: Say = _quiet, plugins: Sequence[str] = (),
+    timeout: float = defaults.PROBE_TIMEOUT, detail: Say | None = None,
+    probe_plugins: Sequence[PathLike] = (),
 ) -> tuple[list[VersionReport], list[LiveRun]]:
+    """Static audit + live probe of each interpreter's installed release, in order."""
+    plugins = _probe_plugins(probe_plugins)
     statics: list[VersionReport] = []
     runs: list[LiveRun] = []
     for py in (_absolute_python(p) for p in pythons):
-        static, run = verify_python(py, specs, dims, ctx, timeout, say, plugins)
+        static, run = verify_python(py, specs, dims, ctx, timeout, detail, plugins)
         if static is not None:
             static.requested = f"installed:{py}" if len(pythons) > 1 else "installed"
             statics.append(static)
         runs.append(run)
     return statics, runs
+
+
+def _probe_plugins(paths: Sequence[PathLike]) -> list[str]:
+    plugins = [os.path.abspath(p) for p in paths]
+    for p in plugins:
+        if not os.path.isfile(p):
+            raise UsageError(f"--probe-plugin {p}: no such file")
+    return plugins
 
 
 def _absolute_python(python: str) -> str:
@@ -148,12 +508,11 @@ def _absolute_python(python: str) -> str:
     return shutil.which(python) or python
 
 
-def default_pythons() -> list[str]:
-    return [sys.executable] if current_python_has_tensorflow() else []
-
-
+# --------------------------------------------------------------------------------------------
+# Stage: report
+# --------------------------------------------------------------------------------------------
 def build_report(
-    versions: list[VersionReport], live: list[LiveRun], dims: Dims, command: str
+    versions: list[VersionReport], live: list[LiveRun], dims: Dims, command: str = ""
 ) -> Report:
     return Report(
         tool_name="tfinit-audit", tool_version=__version__, dims=dims, versions=versions,
@@ -163,28 +522,18 @@ def build_report(
     )
 
 
-def symbol_results(report: Report) -> list[SymbolResult]:
-    return [s for v in report.versions for s in v.symbols]
-
-
-def fetch_failed(versions: Sequence[VersionReport]) -> bool:
-    return any(v.status == "error" for v in versions)
-
-
-def _one_line(exc: BaseException | None) -> str:
-    if exc is None:
-        return "unknown error"
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
 __all__ = [
-    "FetchError",
-    "Opened",
-    "analyze_release",
-    "analyze_releases",
+    "Diff",
+    "Explanation",
+    "analyse",
+    "audit",
     "build_report",
     "default_pythons",
-    "fetch_failed",
+    "diff",
+    "explain",
+    "fetch",
+    "open_releases",
+    "resolve",
+    "verify",
     "verify_pythons",
 ]

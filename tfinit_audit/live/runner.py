@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tfinit_audit import defaults
 from tfinit_audit.errors import AuditError, UsageError
 
 PROBE_PATH = Path(__file__).with_name("probe.py")
-DEFAULT_TIMEOUT = 300.0
+DEFAULT_TIMEOUT = defaults.PROBE_TIMEOUT
 INFO_TIMEOUT = 60.0
 _NOISE = ("WARNING: All log messages before absl", "oneDNN custom operations",
           "cpu_feature_guard", "To enable the following instructions",

@@ -16,11 +16,11 @@ import tempfile
 from pathlib import Path
 
 from tfinit_audit.errors import UsageError
-from tfinit_audit.report.diff import Change, diff_versions
+from tfinit_audit.report.diff import Change
 from tfinit_audit.report.html import render_html
 from tfinit_audit.report.json_report import render_json
 from tfinit_audit.report.markdown import render_markdown
-from tfinit_audit.report.model import Report, VersionReport
+from tfinit_audit.report.model import Report, VersionReport, diff_versions
 from tfinit_audit.report.terminal import render_diff_terminal, render_terminal
 
 FORMATS = {"html": "index.html", "json": "report.json", "md": "report.md"}

@@ -1,15 +1,18 @@
-"""Changes between consecutive analysed releases: what a reader of the report must notice."""
+"""Changes between two analysed releases: what a reader of the report must notice.
+
+This module compares analysis results (``SymbolResult`` lists) and knows nothing of the report
+model; ``report.model.diff_versions`` walks a report's releases and calls ``diff_pair`` on each
+consecutive pair that analysed fine.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tfinit_audit.analysis.model import Hop, SymbolResult, Weight
 from tfinit_audit.report import fmt
-
-if TYPE_CHECKING:
-    from tfinit_audit.report.model import Report, VersionReport
 
 # Kinds that change the starting values or what exists; the matrix highlights these.
 VALUE_KINDS = (
@@ -58,30 +61,16 @@ class Change:
         return d
 
 
-def version_label(v: VersionReport) -> str:
-    return v.tensorflow or v.requested
-
-
-def diff_versions(report: Report) -> list[Change]:
-    """Compare each release with the previous one that analysed fine (error releases skipped),
+def diff_pair(
+    a: Sequence[SymbolResult], b: Sequence[SymbolResult], la: str, lb: str,
+    ia: int = 0, ib: int = 1,
+) -> list[Change]:
+    """Every change from release ``la`` (symbols ``a``, index ``ia`` in the report) to ``lb``,
     row by row: availability, initializer, shape, weights, runtime adjustments, conditions,
     porting facts, the concrete name used, the defining file and the provenance chain."""
-    changes: list[Change] = []
-    prev: tuple[int, VersionReport] | None = None
-    for idx, v in enumerate(report.versions):
-        if v.status == "error":
-            continue
-        if prev is not None:
-            changes.extend(diff_pair(prev[1], v, prev[0], idx))
-        prev = (idx, v)
-    return changes
-
-
-def diff_pair(a: VersionReport, b: VersionReport, ia: int = 0, ib: int = 1) -> list[Change]:
-    rows_a = {fmt.row_key(s): s for s in a.symbols}
+    rows_a = {fmt.row_key(s): s for s in a}
     out: list[Change] = []
-    la, lb = version_label(a), version_label(b)
-    for sb in b.symbols:
+    for sb in b:
         row = fmt.row_key(sb)
         sa = rows_a.get(row)
         if sa is None:
@@ -90,7 +79,7 @@ def diff_pair(a: VersionReport, b: VersionReport, ia: int = 0, ib: int = 1) -> l
             out.append(Change(row, la, lb, kind, before, after, weight, ia, ib))
     out.sort(key=lambda c: (c.row, KIND_ORDER.get(c.kind, 99)))
     # keep rows in the order of the later release
-    order = {fmt.row_key(s): i for i, s in enumerate(b.symbols)}
+    order = {fmt.row_key(s): i for i, s in enumerate(b)}
     out.sort(key=lambda c: order.get(c.row, 1 << 30))
     return out
 

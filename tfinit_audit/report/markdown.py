@@ -8,7 +8,7 @@ import re
 
 from tfinit_audit.report import fmt
 from tfinit_audit.report.model import Report
-from tfinit_audit.report.view import build_view
+from tfinit_audit.report.view import Cell, ReportView, build_view
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
 
@@ -40,10 +40,19 @@ VERDICT = {"agree": "✔ agree", "disagree": "✖ disagree", "inconclusive": "? 
 
 
 def render_markdown(report: Report) -> str:
+    """The whole report.md: heading, summary matrix, changes, live verdicts, sources."""
     v = build_view(report)
     out: list[str] = []
-    out.append(f"## {esc(report.tool_name)} — default initializers by TensorFlow release")
-    out.append("")
+    out += _heading(report, v)
+    out += _matrix(report, v)
+    out += _changes(v)
+    out += _live(v)
+    out += _sources(report, v)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _heading(report: Report, v: ReportView) -> list[str]:
+    out = [f"## {esc(report.tool_name)} — default initializers by TensorFlow release", ""]
     meta = [f"{esc(report.tool_name)} {esc(report.tool_version)}"]
     if report.generated_at:
         meta.append(f"generated {esc(report.generated_at)}")
@@ -63,47 +72,53 @@ def render_markdown(report: Report) -> str:
             f" · live: ✔ {t['agree']} agree, ✖ {t['disagree']} disagree, "
             f"? {t['inconclusive']} inconclusive"
         )
-    out += [summary, ""]
+    return [*out, summary, ""]
 
-    out.append("### Summary")
-    out.append("")
+
+def _matrix(report: Report, v: ReportView) -> list[str]:
+    """The summary matrix: one row per symbol, one column per release."""
+    out = ["### Summary", ""]
     if not v.rows:
-        out += ["_No symbols were analysed._", ""]
-    else:
-        head = ["Symbol"] + [
-            f"TF {esc(lbl)}" + (" ✖ error" if report.versions[i].status == "error" else "")
-            for i, lbl in enumerate(v.labels)
-        ]
-        out.append("| " + " | ".join(head) + " |")
-        out.append("|" + "---|" * len(head))
-        for row in v.rows:
-            cells = [code(row.key)]
-            for cell in row.cells:
-                bits = []
-                if cell.changed:
-                    bits.append("**▲ changed**")
-                elif cell.trace_changed:
-                    bits.append("↻ chain changed")
-                if cell.status != "resolved":
-                    bits.append(STATUS.get(cell.status, esc(cell.status)))
-                if cell.concrete_name:
-                    bits.append("as " + code(cell.concrete_name))
-                if cell.lines:
-                    bits.append("<br>".join(code(line) for line in cell.lines))
-                elif cell.status in ("absent", "unavailable") and cell.message:
-                    bits.append(esc(cell.message))
-                cells.append(" ".join(bits) or "—")
-            out.append("| " + " | ".join(cells) + " |")
-        out.append("")
-        out.append(
-            "▲ changed: starting values differ from the previous release · "
-            "↻ chain changed: same values, different code path · "
-            "`+forget_bias=1.0`: added at run time in `call()`"
-        )
-        out.append("")
-
-    out.append("### Changes between consecutive releases")
+        return [*out, "_No symbols were analysed._", ""]
+    head = ["Symbol"] + [
+        f"TF {esc(lbl)}" + (" ✖ error" if report.versions[i].status == "error" else "")
+        for i, lbl in enumerate(v.labels)
+    ]
+    out.append("| " + " | ".join(head) + " |")
+    out.append("|" + "---|" * len(head))
+    for row in v.rows:
+        cells = [code(row.key)] + [_matrix_cell(cell) for cell in row.cells]
+        out.append("| " + " | ".join(cells) + " |")
     out.append("")
+    out.append(
+        "▲ changed: starting values differ from the previous release · "
+        "↻ chain changed: same values, different code path · "
+        "`+forget_bias=1.0`: added at run time in `call()`"
+    )
+    out.append("")
+    return out
+
+
+def _matrix_cell(cell: Cell) -> str:
+    bits = []
+    if cell.changed:
+        bits.append("**▲ changed**")
+    elif cell.trace_changed:
+        bits.append("↻ chain changed")
+    if cell.status != "resolved":
+        bits.append(STATUS.get(cell.status, esc(cell.status)))
+    if cell.concrete_name:
+        bits.append("as " + code(cell.concrete_name))
+    if cell.lines:
+        bits.append("<br>".join(code(line) for line in cell.lines))
+    elif cell.status in ("absent", "unavailable") and cell.message:
+        bits.append(esc(cell.message))
+    return " ".join(bits) or "—"
+
+
+def _changes(v: ReportView) -> list[str]:
+    """The change list, grouped by consecutive release pair."""
+    out = ["### Changes between consecutive releases", ""]
     if not v.change_groups:
         out += ["_No differences between consecutive releases._", ""]
     for frm, to, chs in v.change_groups:
@@ -114,73 +129,79 @@ def render_markdown(report: Report) -> str:
             subj = esc(c.kind.replace("_", " ")) + (f" {code(c.weight)}" if c.weight else "")
             out.append(f"- {mark} {code(c.row)} — {subj}: {code(c.before)} → {code(c.after)}")
         out.append("")
+    return out
 
-    if v.live:
-        out.append("### Live check")
-        out.append("")
-        out.append("| Python | TensorFlow | Keras | ✔ agree | ✖ disagree | ? inconclusive | note |")
-        out.append("|---|---|---|---|---|---|---|")
-        for lv in v.live:
-            r = lv.run
-            s = r.summary
-            note = (
-                esc(r.error)
-                if r.error
-                else (f"vs static TF {esc(lv.static_version)}" if lv.static_version else "")
-            )
-            counts = f"{s.get('agree', 0)} | {s.get('disagree', 0)} | {s.get('inconclusive', 0)}"
-            out.append(
-                f"| {esc(r.python_version)} | {esc(r.tensorflow or '—')} | {esc(r.keras or '—')} | "
-                f"{counts} | {note} |"
-            )
-        out.append("")
-        bad = [
-            (lv, sv, wv)
-            for lv in v.live
-            for sv in lv.symbols
-            for wv in sv.weights
-            if wv.weight.verdict != "agree"
-        ]
-        if bad:
-            out.append("Not agreeing:")
-            out.append("")
-            for lv, sv, wv in bad:
-                ev = ", ".join(f"{k}={val}" for k, val in wv.evidence[:6])
-                tf = esc(lv.run.tensorflow or "?")
-                out.append(
-                    f"- {VERDICT.get(wv.weight.verdict, esc(wv.weight.verdict))} "
-                    f"TF {tf} {code(sv.symbol.symbol)} {code(wv.weight.name)}"
-                    + (f" (static {code(wv.static)})" if wv.static else "")
-                    + (f": {code(ev)}" if ev else "")
-                )
-            out.append("")
 
-    out.append("### Sources")
+def _live(v: ReportView) -> list[str]:
+    """Live verdicts per interpreter, then every weight that did not agree."""
+    if not v.live:
+        return []
+    out = ["### Live check", ""]
+    out.append("| Python | TensorFlow | Keras | ✔ agree | ✖ disagree | ? inconclusive | note |")
+    out.append("|---|---|---|---|---|---|---|")
+    for lv in v.live:
+        r = lv.run
+        s = r.summary
+        note = (
+            esc(r.error)
+            if r.error
+            else (f"vs static TF {esc(lv.static_version)}" if lv.static_version else "")
+        )
+        counts = f"{s.get('agree', 0)} | {s.get('disagree', 0)} | {s.get('inconclusive', 0)}"
+        out.append(
+            f"| {esc(r.python_version)} | {esc(r.tensorflow or '—')} | {esc(r.keras or '—')} | "
+            f"{counts} | {note} |"
+        )
     out.append("")
-    if not report.versions:
-        out += ["_No release was analysed._", ""]
-    else:
-        out.append("| Release | Source | Status | Package file | sha256 | Fetch |")
-        out.append("|---|---|---|---|---|---|")
-        for i, ver in enumerate(report.versions):
-            f = ver.fetch
-            fetch = (
-                f"{f.requests} req · {fmt.human_bytes(f.bytes)} · {fmt.num(f.seconds)} s"
-                f" · {f.from_cache} cached"
-            )
-            status = "✓ ok" if ver.status == "ok" else f"✖ {esc(ver.error or 'error')}"
-            pkgs = ver.packages or []
-            if not pkgs:
-                out.append(
-                    f"| TF {esc(v.labels[i])} | {esc(ver.source)} | {status} | — | — | {fetch} |"
-                )
-            for j, p in enumerate(pkgs):
-                lead = (
-                    f"TF {esc(v.labels[i])} | {esc(ver.source)} | {status}" if j == 0 else " | | "
-                )
-                out.append(
-                    f"| {lead} | {code(p.name + ' ' + p.version)} {code(p.file)} | "
-                    f"{code(p.sha256 or 'not recorded')} | {fetch if j == 0 else ''} |"
-                )
+    bad = [
+        (lv, sv, wv)
+        for lv in v.live
+        for sv in lv.symbols
+        for wv in sv.weights
+        if wv.weight.verdict != "agree"
+    ]
+    if bad:
+        out.append("Not agreeing:")
         out.append("")
-    return "\n".join(out).rstrip() + "\n"
+        for lv, sv, wv in bad:
+            ev = ", ".join(f"{k}={val}" for k, val in wv.evidence[:6])
+            tf = esc(lv.run.tensorflow or "?")
+            out.append(
+                f"- {VERDICT.get(wv.weight.verdict, esc(wv.weight.verdict))} "
+                f"TF {tf} {code(sv.symbol.symbol)} {code(wv.weight.name)}"
+                + (f" (static {code(wv.static)})" if wv.static else "")
+                + (f": {code(ev)}" if ev else "")
+            )
+        out.append("")
+    return out
+
+
+def _sources(report: Report, v: ReportView) -> list[str]:
+    """Per release: source, status, the package files with sha256, and what fetching cost."""
+    out = ["### Sources", ""]
+    if not report.versions:
+        return [*out, "_No release was analysed._", ""]
+    out.append("| Release | Source | Status | Package file | sha256 | Fetch |")
+    out.append("|---|---|---|---|---|---|")
+    for i, ver in enumerate(report.versions):
+        f = ver.fetch
+        fetch = (
+            f"{f.requests} req · {fmt.human_bytes(f.bytes)} · {fmt.num(f.seconds)} s"
+            f" · {f.from_cache} cached"
+        )
+        status = "✓ ok" if ver.status == "ok" else f"✖ {esc(ver.error or 'error')}"
+        pkgs = ver.packages or []
+        if not pkgs:
+            out.append(
+                f"| TF {esc(v.labels[i])} | {esc(ver.source)} | {status} | — | — | {fetch} |"
+            )
+        for j, p in enumerate(pkgs):
+            lead = (
+                f"TF {esc(v.labels[i])} | {esc(ver.source)} | {status}" if j == 0 else " | | "
+            )
+            out.append(
+                f"| {lead} | {code(p.name + ' ' + p.version)} {code(p.file)} | "
+                f"{code(p.sha256 or 'not recorded')} | {fetch if j == 0 else ''} |"
+            )
+    out.append("")
+    return out

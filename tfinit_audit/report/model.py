@@ -1,6 +1,8 @@
 """The report model: everything a renderer needs, assembled from the earlier stages.
 
-``Report.to_json_dict()`` is the ``report.json`` contract (DESIGN.md §4, docs/report.schema.json).
+``VersionReport`` is also the record the pipeline carries for one requested release from
+resolution to the report (``pipeline.py``). ``Report.to_json_dict()`` is the ``report.json``
+contract (DESIGN.md §4, docs/report.schema.json).
 """
 
 from __future__ import annotations
@@ -11,23 +13,44 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfinit_audit.analysis.model import Dims, SymbolResult
+from tfinit_audit.errors import AuditError, one_line
 from tfinit_audit.live.model import LiveRun
-from tfinit_audit.sources.base import FetchStats, PackageFile
+from tfinit_audit.report.diff import Change, diff_pair
+from tfinit_audit.sources.base import FetchStats, PackageFile, SourceTree
 
 SCHEMA_VERSION = 1
 
 
 @dataclass
 class VersionReport:
+    """One requested release, from resolution to the report.
+
+    The pipeline creates it when it resolves a version spec (``requested``, ``tensorflow``,
+    ``source``), the fetch stage attaches the release's ``tree`` or fails it with the error that
+    stopped it, and the analysis fills ``symbols``, ``packages`` and ``fetch``. ``tree`` and
+    ``exception`` are working state for the stages and the caller, not part of report.json.
+    """
+
     requested: str  # what the user asked for: "1.8", "2.x", "installed", ...
     tensorflow: str | None  # concrete release, e.g. "1.8.0"
     source: str  # pypi | github | dir | wheel | installed
     packages: list[PackageFile] = field(default_factory=list)
     status: str = "ok"  # ok | error
-    error: str | None = None
+    error: str | None = None  # one line, when status is "error"
     fetch: FetchStats = field(default_factory=FetchStats)
     symbols: list[SymbolResult] = field(default_factory=list)
     analysis_seconds: float = 0.0
+    tree: SourceTree | None = field(default=None, repr=False, compare=False)
+    exception: AuditError | None = field(default=None, repr=False, compare=False)
+
+    def fail(self, exc: AuditError) -> None:
+        """Mark this release failed by ``exc`` (its first line becomes ``error``)."""
+        self.status, self.error, self.exception = "error", one_line(exc), exc
+
+    @property
+    def label(self) -> str:
+        """The concrete release (``1.8.0``), or what was asked for if it never resolved."""
+        return self.tensorflow or self.requested
 
 
 @dataclass
@@ -42,8 +65,6 @@ class Report:
 
     def to_json_dict(self) -> dict[str, Any]:
         """The report.json document (DESIGN.md §4; docs/report.schema.json; docs/report-json.md)."""
-        from tfinit_audit.report.diff import diff_versions  # diff reads this model
-
         return {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": self.tool_name, "version": self.tool_version},
@@ -54,6 +75,21 @@ class Report:
             "live": [_live(r) for r in self.live],
             "changes": [c.to_json() for c in diff_versions(self)],
         }
+
+
+def diff_versions(report: Report) -> list[Change]:
+    """The report's change list: each release against the previous one that analysed fine
+    (releases with status "error" are skipped), in report order."""
+    changes: list[Change] = []
+    prev: tuple[int, VersionReport] | None = None
+    for idx, v in enumerate(report.versions):
+        if v.status == "error":
+            continue
+        if prev is not None:
+            i, p = prev
+            changes.extend(diff_pair(p.symbols, v.symbols, p.label, v.label, i, idx))
+        prev = (idx, v)
+    return changes
 
 
 def _plain(obj: Any) -> Any:

@@ -13,9 +13,9 @@ from typing import Any
 from tfinit_audit.analysis.model import Hop, Initializer, SymbolResult, Weight
 from tfinit_audit.live.model import LiveRun, LiveSymbol, LiveWeight
 from tfinit_audit.report import charts, fmt
-from tfinit_audit.report.diff import Change, diff_versions, version_label
+from tfinit_audit.report.diff import Change
 from tfinit_audit.report.links import SourceLink, source_link
-from tfinit_audit.report.model import Report, VersionReport
+from tfinit_audit.report.model import Report, VersionReport, diff_versions
 
 
 @dataclass
@@ -129,7 +129,7 @@ def slugify(text: str, taken: set[str]) -> str:
 
 
 def build_view(report: Report) -> ReportView:
-    labels = [version_label(v) for v in report.versions]
+    labels = [v.label for v in report.versions]
     changes = diff_versions(report)
     keys: list[str] = []
     for v in report.versions:
@@ -201,7 +201,7 @@ def _section(report: Report, row: Row) -> Section:
     details = []
     for cell in row.cells:
         v = report.versions[cell.version_index]
-        d = VersionDetail(v, cell.version_index, version_label(v), cell, cell.symbol)
+        d = VersionDetail(v, cell.version_index, v.label, cell, cell.symbol)
         s = cell.symbol
         if s is not None:
             if s.defined_in is not None:
@@ -279,7 +279,7 @@ def _live(report: Report, run: LiveRun, taken: set[str]) -> LiveView:
                 )
             )
         syms.append(LiveSymbolView(ls, views))
-    return LiveView(run, slug, version_label(match) if match else None, syms)
+    return LiveView(run, slug, match.label if match else None, syms)
 
 
 def _matching_version(report: Report, run: LiveRun) -> VersionReport | None:

@@ -1,23 +1,21 @@
 """The fetch stage: one factory that opens a release tree from any source, plus helpers.
 
-Typical use (CLI and analysis)::
+Typical use (the pipeline opens several releases this way, concurrently)::
 
     ctx = SourceContext.create(cache_dir=None, index_url=None, offline=False)
-    releases = resolve_versions(["1.8", "2.15"], ctx.index)          # tfinit_audit.versions
-    for res in open_trees("pypi", [r.version for r in releases], ctx=ctx):
-        if res.tree: res.tree.read_text("tensorflow/python/ops/rnn_cell_impl.py")
+    releases = resolve_versions(["1.8", "2.15"], ctx.index)          # sources.versions
+    tree = open_tree("pypi", releases[0].version, ctx=ctx)
+    tree.read_text("tensorflow/python/ops/rnn_cell_impl.py")
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
-from tfinit_audit.errors import AuditError, FetchError, UsageError
+from tfinit_audit.errors import UsageError
 from tfinit_audit.sources.base import FetchStats, MemoryTree, PackageFile, SourceTree
 from tfinit_audit.sources.cache import Cache
 from tfinit_audit.sources.composite import CompositeTree
@@ -26,11 +24,12 @@ from tfinit_audit.sources.http import Http
 from tfinit_audit.sources.index import IndexClient, index_url_from_env
 from tfinit_audit.sources.local import open_dir, open_installed, open_wheel
 from tfinit_audit.sources.pypi import PyPISource
+from tfinit_audit.sources.versions import Release, resolve_spec, resolve_versions
 from tfinit_audit.sources.wheel import ProgressFn
 
 __all__ = [
-    "CompositeTree", "FetchStats", "MemoryTree", "PackageFile", "SourceTree", "SourceContext",
-    "SourceSpec", "TreeResult", "find_module", "open_tree", "open_trees", "parse_source",
+    "CompositeTree", "FetchStats", "MemoryTree", "PackageFile", "Release", "SourceTree",
+    "SourceContext", "SourceSpec", "find_module", "open_tree", "parse_source", "resolve_versions",
 ]
 
 
@@ -124,8 +123,6 @@ def open_tree(
 
 
 def _check_local_version(tree: CompositeTree, want: str, spec: SourceSpec) -> None:
-    from tfinit_audit.versions import resolve_spec
-
     try:
         have = Version(tree.release)
         resolve_spec(want, [have], set())
@@ -133,56 +130,6 @@ def _check_local_version(tree: CompositeTree, want: str, spec: SourceSpec) -> No
         raise UsageError(
             f"--versions {want} does not match {spec}, which is tensorflow {tree.release}"
         ) from None
-
-
-@dataclass
-class TreeResult:
-    """Outcome of opening one version: a tree, or the one-line error it failed with."""
-
-    version: str
-    tree: CompositeTree | None = None
-    error: AuditError | None = None
-    missing: list[str] = field(default_factory=list)  # prefetch paths the tree does not have
-
-    @property
-    def ok(self) -> bool:
-        return self.tree is not None and self.error is None
-
-
-def open_trees(
-    source: str | SourceSpec,
-    versions: Iterable[str | None],
-    *,
-    ctx: SourceContext,
-    prefetch: Iterable[str] = (),
-    max_workers: int = 4,
-) -> list[TreeResult]:
-    """Open (and optionally prefetch paths of) several versions concurrently.
-
-    One version failing never loses the others: its TreeResult carries the error instead.
-    """
-    vs = list(versions)
-    paths = list(prefetch)
-
-    def one(v: str | None) -> TreeResult:
-        res = TreeResult(v or "")
-        try:
-            tree = open_tree(source, v, ctx=ctx)
-            res.tree = tree
-            res.version = tree.release
-            if paths:
-                found = tree.prefetch(paths)
-                res.missing = [p for p, ok in found.items() if not ok]
-        except AuditError as exc:
-            res.error = exc
-        except OSError as exc:  # disk full, permissions: one line like the others
-            res.error = FetchError(f"{v}: {exc}")
-        return res
-
-    if len(vs) <= 1:
-        return [one(v) for v in vs]
-    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(vs)))) as pool:
-        return list(pool.map(one, vs))
 
 
 def find_module(tree: SourceTree, dotted: str) -> str | None:

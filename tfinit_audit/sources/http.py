@@ -20,7 +20,7 @@ from requests import certs
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from tfinit_audit import __version__
+from tfinit_audit._version import __version__
 from tfinit_audit.errors import FetchError
 
 USER_AGENT = f"tfinit-audit/{__version__} (+https://pypi.org/project/tfinit-audit/)"

@@ -16,6 +16,7 @@ from packaging.version import InvalidVersion, Version
 
 from tfinit_audit.errors import UsageError
 from tfinit_audit.sources.index import IndexClient
+from tfinit_audit.sources.local import installed_release
 
 DISTRIBUTION = "tensorflow"
 _PREFIX = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(?:x|\*))?$", re.IGNORECASE)
@@ -54,8 +55,6 @@ def resolve_versions(
         if not spec:
             raise UsageError("empty version spec")
         if is_installed_spec(spec):
-            from tfinit_audit.sources.local import installed_release
-
             python = spec.split(":", 1)[1] if ":" in spec else None
             version = installed_release(python)
             chosen = [Release(spec, version, python or "")]

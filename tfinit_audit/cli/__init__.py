@@ -1,0 +1,329 @@
+"""Command line: ``tfinit-audit`` (main job) and its commands verify, explain, diff, fetch, cache.
+
+Each command parses its arguments (``cli/parser.py``), calls the same function of the Python API
+(``pipeline.py``: ``audit``, ``verify``, ``explain``, ``diff``; ``open_releases`` for ``fetch``)
+and prints; the stages themselves are wired in the pipeline, not here.
+
+Exit codes: 0 ok, 1 findings the user asked to fail on, 2 usage/input error, 3 fetch/network
+error, 130 interrupted. Errors are one line on stderr; ``--debug`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from tfinit_audit.cli.parser import DEFAULTS, PROG, build_parser
+from tfinit_audit.cli.progress import Progress
+from tfinit_audit.errors import (
+    EXIT_FETCH,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    AuditError,
+    ReleaseError,
+    UsageError,
+)
+
+if TYPE_CHECKING:
+    from tfinit_audit.report.model import Report, VersionReport
+
+EXIT_INTERRUPTED = 130
+
+__all__ = ["EXIT_INTERRUPTED", "Progress", "build_parser", "main"]
+
+
+# --------------------------------------------------------------------------------------------
+# Commands: parse -> call the pipeline -> print
+# --------------------------------------------------------------------------------------------
+def _source_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {"source": args.source, "index_url": args.index_url, "cache_dir": args.cache_dir,
+            "offline": args.offline}
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    """The main job: resolve -> fetch -> analyse -> verify live -> report."""
+    from tfinit_audit import pipeline
+
+    specs = pipeline.symbol_specs(args.symbols)
+    _formats(args.format)  # bad --format fails before any work
+    pythons = [] if args.no_live else (args.pythons or pipeline.default_pythons())
+    with Progress() as progress:
+        report = pipeline.audit(
+            args.versions, symbols=specs, **_source_options(args), units=args.units,
+            input_dim=args.input_dim, python=pythons, timeout=args.timeout,
+            probe_plugins=args.probe_plugins or (), progress=progress.note,
+            detail=progress.status, download=progress, command=_command_line(),
+        )
+    if not pythons and not args.no_live:
+        print(f"{PROG}: live check skipped: this interpreter has no TensorFlow "
+              "(name one with --python, or pass --no-live)", file=sys.stderr)
+    return _finish(args, report, release_code=exit_code_for(report.versions))
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """Only the installed TF: static audit of each interpreter's release, then the live probe."""
+    from tfinit_audit import pipeline
+
+    specs = pipeline.symbol_specs(args.symbols)
+    _formats(args.format)
+    with Progress() as progress:
+        report = pipeline.verify(
+            args.pythons, symbols=specs, cache_dir=args.cache_dir, units=args.units,
+            input_dim=args.input_dim, timeout=args.timeout,
+            probe_plugins=args.probe_plugins or (), progress=progress.note,
+            detail=progress.status, command=_command_line(),
+        )
+    return _finish(args, report)
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from tfinit_audit import pipeline
+    from tfinit_audit.report.explain import render_explain
+
+    try:
+        with Progress() as progress:
+            result = pipeline.explain(
+                args.symbol, args.explain_version, **_source_options(args), units=args.units,
+                input_dim=args.input_dim, detail=progress.status, download=progress,
+            )
+    except ReleaseError as exc:
+        print(f"{PROG}: {exc.requested}: error: {exc.reason}", file=sys.stderr)
+        return EXIT_FETCH
+    render_explain(result.release, Console(soft_wrap=True))
+    return EXIT_OK
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from tfinit_audit import pipeline
+    from tfinit_audit.report import render_diff_terminal
+
+    with Progress() as progress:
+        result = pipeline.diff(
+            *args.diff_versions, symbols=args.symbols, **_source_options(args), units=args.units,
+            input_dim=args.input_dim, detail=progress.status, download=progress,
+            command=_command_line(),
+        )
+    render_diff_terminal(result.changes, Console())
+    for v in result.report.versions:
+        if v.status == "error":
+            print(f"{PROG}: {v.requested}: error: {v.error}", file=sys.stderr)
+    return EXIT_FETCH if any(v.status == "error" for v in result.report.versions) else EXIT_OK
+
+
+def run_fetch(args: argparse.Namespace) -> int:
+    from tfinit_audit import pipeline
+
+    with Progress() as progress:
+        records = pipeline.open_releases(
+            args.versions, **_source_options(args), prefetch=[args.show] if args.show else [],
+            detail=progress.status, download=progress,
+        )
+    many = len(records) > 1
+    for rec in records:
+        if rec.tree is None:
+            report_failure(rec, args.debug)
+            continue
+        if many and (args.list_prefix is not None or args.show):
+            print(f"== {rec.requested} -> tensorflow {rec.tree.release}")
+        if args.list_prefix is not None and not _print_listing(rec, args.list_prefix):
+            continue
+        if args.show and not _print_file(rec, args.show):
+            continue
+    listing = args.list_prefix is not None or bool(args.show)
+    ok = [r for r in records if r.status == "ok"]
+    print_fetch_summary(ok, out=sys.stderr if listing else sys.stdout)
+    return exit_code_for(records)
+
+
+def _print_listing(rec: VersionReport, prefix: str) -> bool:
+    assert rec.tree is not None
+    paths = rec.tree.list(prefix)
+    if not paths and not rec.tree.exists(prefix):
+        rec.fail(UsageError(f"tensorflow {rec.tree.release} has nothing below {prefix!r}"))
+        report_failure(rec)
+        return False
+    for p in paths:
+        print(p)
+    return True
+
+
+def _print_file(rec: VersionReport, path: str) -> bool:
+    assert rec.tree is not None
+    text = rec.tree.read_text(path)
+    if text is None:
+        rec.fail(UsageError(f"tensorflow {rec.tree.release} has no file {path!r}"))
+        report_failure(rec)
+        return False
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return True
+
+
+def run_cache(args: argparse.Namespace) -> int:
+    from tfinit_audit.sources.cache import Cache
+
+    cache = Cache(args.cache_dir)
+    action = getattr(args, "cache_command", None)
+    if action == "clear":
+        freed = cache.clear()
+        print(f"cleared {cache.root} ({freed:,} bytes freed)")
+        return EXIT_OK
+    if action not in (None, "info"):
+        raise UsageError(f"unknown cache action {action!r}")
+    info = cache.info()
+    print(f"cache: {info.root}")
+    print(f"entries: {info.entries} ({info.bytes:,} bytes)")
+    for ns, n in info.namespaces.items():
+        print(f"  {ns}: {n}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------
+# Printing and exit codes
+# --------------------------------------------------------------------------------------------
+def _formats(text: str) -> set[str]:
+    from tfinit_audit.report import FORMATS
+
+    wanted = {f.strip().lower() for f in text.split(",") if f.strip()}
+    wanted = {"md" if f in ("markdown", "md") else f for f in wanted}
+    if wanted in (set(), {"none"}):
+        return set()
+    unknown = wanted - set(FORMATS)
+    if unknown:
+        raise UsageError(
+            f"unknown --format {', '.join(sorted(unknown))}: use html, json, md or none"
+        )
+    return wanted
+
+
+def _command_line() -> str:
+    import shlex
+
+    return " ".join(["tfinit-audit", *(shlex.quote(a) for a in sys.argv[1:])])
+
+
+def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXIT_OK) -> int:
+    """Print the terminal summary, write the report files, and pick the exit code."""
+    from rich.console import Console
+
+    from tfinit_audit.report import render_terminal, write_reports
+
+    render_terminal(report, Console())
+    formats = _formats(getattr(args, "format", "html,json,md"))
+    if formats:
+        written = write_reports(report, Path(args.out), formats)
+        for fmt_name in ("json", "md", "html"):
+            if fmt_name in written:
+                print(f"{fmt_name:>4}: {written[fmt_name]}")
+        if "html" in written:
+            print(f"report: {written['html'].resolve().as_uri()}")
+    for v in report.versions:
+        if v.status == "error":
+            print(f"{PROG}: {v.requested}: error: {v.error}", file=sys.stderr)
+    for run in report.live:
+        if run.error:
+            print(f"{PROG}: live {run.python}: error: {run.error}", file=sys.stderr)
+    mismatches = sum(r.summary.get("disagree", 0) for r in report.live)
+    if getattr(args, "fail_on_mismatch", False) and (
+        mismatches or any(r.error for r in report.live)
+    ):
+        print(f"{PROG}: {mismatches} weight(s) disagree with the static answer"
+              + ("; a live check failed" if any(r.error for r in report.live) else ""),
+              file=sys.stderr)
+        return EXIT_FINDINGS
+    if release_code != EXIT_OK:
+        return release_code
+    if any(v.status == "error" for v in report.versions):
+        return EXIT_FETCH
+    return EXIT_OK
+
+
+def report_failure(rec: VersionReport, debug: bool = False) -> None:
+    """One line on stderr for a release that failed (traceback too with --debug)."""
+    if debug and rec.exception is not None:
+        traceback.print_exception(rec.exception, file=sys.stderr)
+    print(f"{rec.requested}: error: {rec.exception or rec.error}", file=sys.stderr)
+
+
+def exit_code_for(records: Sequence[VersionReport]) -> int:
+    """The exit code the releases' errors call for: 3 if any fetch failed, else the highest."""
+    codes = [r.exception.exit_code for r in records if r.exception is not None]
+    if not codes:
+        return EXIT_OK
+    return EXIT_FETCH if EXIT_FETCH in codes else max(codes)
+
+
+def print_fetch_summary(
+    records: Sequence[VersionReport], out: TextIO | None = None, debug: bool = False
+) -> None:
+    """One line per release: the distributions read and what fetching them cost."""
+    out = out or sys.stdout
+    for rec in records:
+        tree = rec.tree
+        if tree is None:
+            report_failure(rec, debug)
+            continue
+        s = tree.refresh_stats() if hasattr(tree, "refresh_stats") else tree.stats
+        wheel_bytes = sum(p.size or 0 for p in tree.packages)
+        share = f" ({100 * s.bytes / wheel_bytes:.2f}% of {wheel_bytes / 1e6:.1f} MB)" if (
+            wheel_bytes and s.bytes) else ""
+        pkgs = ", ".join(f"{p.name} {p.version} [{p.file}]" for p in tree.packages)
+        print(
+            f"{rec.requested} -> tensorflow {tree.release} ({tree.kind}): {pkgs}\n"
+            f"    fetched {s.requests} requests, {s.bytes:,} bytes{share}, {s.seconds:.2f} s, "
+            f"{s.from_cache} from cache, {s.files} files",
+            file=out,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    debug = "--debug" in (sys.argv[1:] if argv is None else list(argv))
+    try:
+        args = parser.parse_args(argv)
+        for name, default in DEFAULTS.items():
+            if not hasattr(args, name):
+                setattr(args, name, default)
+        debug = bool(args.debug)
+        if args.command == "fetch":
+            return run_fetch(args)
+        if args.command == "cache":
+            return run_cache(args)
+        if args.command == "verify":
+            return run_verify(args)
+        if args.command == "explain":
+            return run_explain(args)
+        if args.command == "diff":
+            return run_diff(args)
+        return run_audit(args)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except AuditError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug: still one line unless --debug
+        if debug:
+            traceback.print_exc()
+        print(f"{PROG}: internal error: {type(exc).__name__}: {exc} (rerun with --debug)",
+              file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_FETCH
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,339 @@
+"""The ``tfinit-audit`` argument parser: every command, every option, each with an example.
+
+Options every command may carry share one table of defaults (``DEFAULTS``, built from
+``tfinit_audit.defaults`` like the Python API's keyword defaults); subcommand parsers SUPPRESS
+them so a value given before the subcommand name survives, and ``main()`` fills in the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, NoReturn
+
+from tfinit_audit import defaults
+from tfinit_audit._version import __version__
+from tfinit_audit.errors import EXIT_USAGE
+
+PROG = "tfinit-audit"
+Subparsers = argparse._SubParsersAction  # what add_subparsers() returns
+
+MAIN_EPILOG = """\
+The main job audits each release, verifies the TensorFlow installed for this interpreter (or
+each --python) live, prints a summary table and writes reports/index.html, report.json and
+report.md.
+
+examples:
+  tfinit-audit --versions 1.8 1.10 2.15
+  tfinit-audit --versions 1.8 2.15 --out site/ --format html,json
+  tfinit-audit --versions 1.8 --symbols 'tf.nn.rnn_cell.LSTMCell[use_peepholes=True,num_proj=16]'
+  tfinit-audit --source dir:/tmp/src/1.8.0 --symbols tf.nn.rnn_cell.LSTMCell
+  tfinit-audit --source installed:/opt/tf/bin/python --units 128 --input-dim 64
+  tfinit-audit explain tf.nn.rnn_cell.LSTMCell --version 1.8
+  tfinit-audit diff 1.8 2.15
+  tfinit-audit verify --python ~/venvs/tf215/bin/python --fail-on-mismatch
+  tfinit-audit fetch --versions 2.15 --list keras/src/layers/rnn
+  tfinit-audit cache info
+
+exit codes: 0 ok, 1 findings you asked to fail on, 2 usage/input error,
+            3 fetch/network error, 130 interrupted
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# Options
+# --------------------------------------------------------------------------------------------
+# Defaults of the options every command may carry. Subcommand parsers SUPPRESS them (so a value
+# given before the subcommand name is not overwritten by the subparser); main() fills in what
+# is still missing from this same table.
+DEFAULTS: dict[str, Any] = {
+    "source": defaults.SOURCE, "index_url": None, "cache_dir": None, "offline": False,
+    "debug": False, "versions": None, "symbols": None, "units": defaults.UNITS,
+    "input_dim": defaults.INPUT_DIM, "out": "reports", "format": "html,json,md",
+    "no_live": False, "pythons": None, "fail_on_mismatch": False, "probe_plugins": None,
+    "timeout": defaults.PROBE_TIMEOUT,
+}
+
+
+def _default(sub: bool, dest: str) -> Any:
+    return argparse.SUPPRESS if sub else DEFAULTS[dest]
+
+
+def _add_common(p: argparse.ArgumentParser, *, sub: bool) -> None:
+    """Options every command takes; in subcommands defaults are SUPPRESSed so a value given
+    before the subcommand name is not overwritten by the subparser's default."""
+    g = p.add_argument_group("source options")
+    g.add_argument(
+        "--source", default=_default(sub, "source"), metavar="SOURCE",
+        help="where release files come from: pypi (wheels on the package index, default), "
+        "github (release tag v<version>), dir:PATH (unpacked site-packages or checkout), "
+        "wheel:PATH (a local wheel), installed[:PYTHON] (TensorFlow installed for this or "
+        "that interpreter). Example: --source dir:/tmp/src/1.8.0",
+    )
+    g.add_argument(
+        "--index-url", default=_default(sub, "index_url"), metavar="URL",
+        help="package index (PEP 691 JSON or PEP 503 HTML simple API); default $PIP_INDEX_URL "
+        "or https://pypi.org/simple/. Example: --index-url https://mirror.example/simple/",
+    )
+    g.add_argument(
+        "--cache-dir", default=_default(sub, "cache_dir"), metavar="DIR",
+        help="on-disk cache of fetched files; default $TFINIT_AUDIT_CACHE or the user cache "
+        "dir. Example: --cache-dir /tmp/tfa-cache",
+    )
+    g.add_argument(
+        "--offline", action="store_true", default=_default(sub, "offline"),
+        help="use only the cache, no network; names what is missing. Example: --offline",
+    )
+    g.add_argument(
+        "--debug", action="store_true", default=_default(sub, "debug"),
+        help="show the traceback of an error. Example: --debug",
+    )
+
+
+def _add_versions(p: argparse.ArgumentParser, *, sub: bool) -> None:
+    p.add_argument(
+        "--versions", nargs="+", metavar="SPEC",
+        default=_default(sub, "versions"),
+        help="TensorFlow releases: 1.8 (newest 1.8.*), 1.8.0 (exact), 2 or 2.x (newest 2.*), "
+        "latest, all, installed[:PYTHON]; pre-releases only when named exactly. Optional for "
+        "local sources (checked against the tree). Example: --versions 1.8 1.10 2.15",
+    )
+
+
+def _add_audit(p: argparse.ArgumentParser, *, sub: bool) -> None:
+    """What to audit and where the reports go (main job and verify)."""
+    g = p.add_argument_group("audit options")
+    g.add_argument(
+        "--symbols", nargs="+", metavar="SYMBOL", default=_default(sub, "symbols"),
+        help="public layer names to audit, with optional constructor args; default: the built-in "
+        "set (TF1 cells, tf.layers.Dense, get_variable, Keras layers). "
+        "Example: --symbols tf.keras.layers.LSTM 'tf.nn.rnn_cell.LSTMCell[num_proj=16]'",
+    )
+    g.add_argument(
+        "--units", type=_positive_int, default=_default(sub, "units"), metavar="N",
+        help=f"units for the concrete shapes and bounds (default {defaults.UNITS}). "
+        "Example: --units 128",
+    )
+    g.add_argument(
+        "--input-dim", type=_positive_int, default=_default(sub, "input_dim"), metavar="N",
+        help=f"input feature size for the concrete shapes (default {defaults.INPUT_DIM}). "
+        "Example: --input-dim 16",
+    )
+    g.add_argument(
+        "--out", default=_default(sub, "out"), metavar="DIR",
+        help="directory for index.html, report.json and report.md (default: reports). "
+        "Example: --out site/",
+    )
+    g.add_argument(
+        "--format", default=_default(sub, "format"), metavar="FMT[,FMT]",
+        help="report files to write, comma-separated from html, json, md (default all three; "
+        "'none' writes nothing). The terminal summary is always printed. "
+        "Example: --format html,json",
+    )
+
+
+def _add_live(p: argparse.ArgumentParser, *, sub: bool, verify_only: bool) -> None:
+    g = p.add_argument_group("live verification")
+    if not verify_only:
+        g.add_argument(
+            "--no-live", action="store_true", default=_default(sub, "no_live"),
+            help="skip the check against installed TensorFlow (by default the main job verifies "
+            "the TF of this interpreter, or of each --python, when there is one). "
+            "Example: --no-live",
+        )
+    g.add_argument(
+        "--python", action="append", dest="pythons", metavar="PYTHON",
+        default=_default(sub, "pythons"),
+        help="interpreter whose installed TensorFlow to verify; repeat for several (default: "
+        "this interpreter). Example: --python ~/venvs/tf215/bin/python",
+    )
+    g.add_argument(
+        "--fail-on-mismatch", action="store_true", default=_default(sub, "fail_on_mismatch"),
+        help="exit 1 when any weight disagrees with the static answer (for CI). "
+        "Example: --fail-on-mismatch",
+    )
+    g.add_argument(
+        "--probe-plugin", action="append", dest="probe_plugins", metavar="FILE",
+        default=_default(sub, "probe_plugins"),
+        help="Python file the probe runs right after importing TensorFlow, in the target "
+        "interpreter (e.g. to register custom layers, or to check that the checker catches a "
+        "changed initializer); repeatable. Example: --probe-plugin my_layers.py",
+    )
+    g.add_argument(
+        "--timeout", type=float, default=_default(sub, "timeout"), metavar="SECONDS",
+        help=f"time limit for each interpreter's probe (default {defaults.PROBE_TIMEOUT:g}). "
+        "Example: --timeout 120",
+    )
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line (exit 2), pointing at --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The main job's options, then one subparser per command."""
+    parser = OneLineParser(
+        prog=PROG,
+        description="What initializer does each weight of a TensorFlow/Keras layer really get "
+        "when you pass none - per release, with file:line evidence, checked against live "
+        "TensorFlow.",
+        epilog=MAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"{PROG} {__version__}",
+        help="print the tool's version and exit. Example: tfinit-audit --version",
+    )
+    _add_versions(parser, sub=False)
+    _add_common(parser, sub=False)
+    _add_audit(parser, sub=False)
+    _add_live(parser, sub=False, verify_only=False)
+
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    for add in (_add_fetch_command, _add_verify_command, _add_explain_command,
+                _add_diff_command, _add_cache_command):
+        add(subs)
+    return parser
+
+
+def _add_fetch_command(subs: Subparsers) -> None:
+    """``tfinit-audit fetch``: list or print what the fetcher sees."""
+    fetch = subs.add_parser(
+        "fetch",
+        help="show what the fetcher sees of a release (list paths, print a file)",
+        description="Open release trees the way the audit does and list or print their files. "
+        "Only the members asked for are fetched (HTTP Range) and cached.",
+        epilog="examples:\n"
+        "  tfinit-audit fetch --versions 2.15 --list keras/src/layers/rnn\n"
+        "  tfinit-audit fetch --versions 1.8 --show tensorflow/python/ops/rnn_cell_impl.py\n"
+        "  tfinit-audit fetch --versions 1.8 1.10 2.15        # open, print packages + stats\n"
+        "  tfinit-audit fetch --source wheel:./tensorflow-1.8.0-cp36-cp36m-manylinux1_x86_64.whl"
+        " --list tensorflow/python/ops",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_versions(fetch, sub=True)
+    fetch.add_argument(
+        "--list", dest="list_prefix", metavar="PREFIX", default=None,
+        help="print every file path below directory PREFIX (import path; '' for all). "
+        "Example: --list keras/src/layers/rnn",
+    )
+    fetch.add_argument(
+        "--show", metavar="PATH", default=None,
+        help="print the text of the file at import path PATH. "
+        "Example: --show tensorflow/python/ops/init_ops.py",
+    )
+    _add_common(fetch, sub=True)
+
+
+def _add_verify_command(subs: Subparsers) -> None:
+    """``tfinit-audit verify``: only the installed TensorFlow, live."""
+    verify = subs.add_parser(
+        "verify",
+        help="check the static answers against installed TensorFlow, weight by weight",
+        description="For each interpreter: audit the TensorFlow release installed there from its "
+        "own files (no network), then build every symbol in that interpreter (a subprocess with "
+        "a timeout) and compare each weight with the static answer: exact values for "
+        "zeros/ones/constant/composite, bounds + moments + a Kolmogorov-Smirnov test for random "
+        "initializers, orthonormality for orthogonal ones, and the defining file.",
+        epilog="examples:\n"
+        "  tfinit-audit verify                                  # the TF of this interpreter\n"
+        "  tfinit-audit verify --python ~/venvs/tf215/bin/python "
+        "--python ~/venvs/tf221/bin/python\n"
+        "  tfinit-audit verify --fail-on-mismatch               # exit 1 on any disagreement\n"
+        "  tfinit-audit verify --symbols tf.keras.layers.LSTM --out reports/verify",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_audit(verify, sub=True)
+    _add_live(verify, sub=True, verify_only=True)
+    _add_common(verify, sub=True)
+
+
+def _add_explain_command(subs: Subparsers) -> None:
+    """``tfinit-audit explain``: one symbol in one release."""
+    explain = subs.add_parser(
+        "explain",
+        help="explain one symbol in one release: weights, initializers, provenance hop by hop",
+        description="Print, for each weight of SYMBOL in one release: name, shape, canonical "
+        "initializer with parameters and the numeric limit/stddev for that shape, whether it "
+        "came from a None-fallback, the provenance chain (path:line  code  - what it decided), "
+        "runtime adjustments and porting facts.",
+        epilog="examples:\n"
+        "  tfinit-audit explain tf.nn.rnn_cell.LSTMCell --version 1.8 --units 64 --input-dim 32\n"
+        "  tfinit-audit explain 'tf.nn.rnn_cell.LSTMCell[use_peepholes=True,num_proj=16]' "
+        "--version 1.10\n"
+        "  tfinit-audit explain tf.keras.layers.LSTM --version 2.15",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    explain.add_argument("symbol", metavar="SYMBOL",
+                         help="public name, optionally with args. Example: tf.keras.layers.GRU")
+    explain.add_argument(
+        "--version", dest="explain_version", metavar="SPEC", default=None,
+        help="the TensorFlow release (any --versions spec; optional with a local --source). "
+        "Example: --version 1.8",
+    )
+    explain.add_argument("--units", type=_positive_int, default=argparse.SUPPRESS, metavar="N",
+                         help=f"units for the concrete shapes (default {defaults.UNITS}). "
+                         "Example: --units 128")
+    explain.add_argument("--input-dim", type=_positive_int, default=argparse.SUPPRESS,
+                         metavar="N",
+                         help=f"input feature size (default {defaults.INPUT_DIM}). "
+                         "Example: --input-dim 16")
+    _add_common(explain, sub=True)
+
+
+def _add_diff_command(subs: Subparsers) -> None:
+    """``tfinit-audit diff``: changes between releases."""
+    diff = subs.add_parser(
+        "diff",
+        help="what changed between releases (initializers, shapes, chains, files, availability)",
+        description="Audit two or more releases and list every change between consecutive ones.",
+        epilog="examples:\n  tfinit-audit diff 1.8 2.15\n  tfinit-audit diff 1.10 1.15 2.0 "
+        "--symbols tf.keras.layers.GRU",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    diff.add_argument("diff_versions", nargs="+", metavar="SPEC",
+                      help="two or more release specs, oldest first. Example: 1.8 2.15")
+    diff.add_argument("--symbols", nargs="+", metavar="SYMBOL", default=argparse.SUPPRESS,
+                      help="symbols to compare (default: the built-in set). "
+                      "Example: --symbols tf.keras.layers.LSTM")
+    _add_common(diff, sub=True)
+
+
+def _add_cache_command(subs: Subparsers) -> None:
+    """``tfinit-audit cache info|clear``."""
+    cache = subs.add_parser(
+        "cache",
+        help="show or clear the on-disk cache",
+        description="Inspect or empty the cache of fetched files and index answers.",
+        epilog="examples:\n  tfinit-audit cache info\n  tfinit-audit cache clear\n"
+        "  tfinit-audit cache info --cache-dir /tmp/tfa-cache",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    cache_subs = cache.add_subparsers(dest="cache_command", metavar="ACTION",
+                                      parser_class=OneLineParser)
+    info = cache_subs.add_parser(
+        "info", help="where the cache is, how many entries and bytes",
+        description="Print the cache location, entry count and size.",
+        epilog="example:\n  tfinit-audit cache info --cache-dir /tmp/tfa-cache",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    clear = cache_subs.add_parser(
+        "clear", help="delete every cached entry",
+        description="Delete every cached file, zip directory and index answer.",
+        epilog="example:\n  tfinit-audit cache clear",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    for p in (cache, info, clear):
+        _add_common(p, sub=True)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be > 0")
+    return value
