@@ -7,8 +7,8 @@ import ast
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import (
     ABSTRACT,
-    IMPORT,
     RAISE,
+    CallSite,
     Frame,
     Mode,
     Raised,
@@ -27,6 +27,7 @@ from tfinit_audit.analysis.engine.values import (
     Instance,
     ModuleV,
     Seq,
+    SuperV,
     Unknown,
     Value,
     with_hops,
@@ -34,6 +35,77 @@ from tfinit_audit.analysis.engine.values import (
 
 
 class Calls(InterpreterBase):
+    # ------------------------------------------------------------ call expressions
+    def _e_call(self, e: ast.Call, frame: Frame) -> Value:
+        func = e.func
+        if isinstance(func, ast.Name) and func.id == "super" and (
+                frame.owner is not None or e.args or frame.mode.strict):
+            return self._super(e, frame)
+        if isinstance(func, ast.Name) and func.id == "globals" and not e.args:
+            return self.globals_of(frame)
+        f = self.eval(func, frame)
+        if frame.mode.strict and isinstance(f, Unknown):
+            # an unknown callee gives an unknown result whatever the arguments: import-time
+            # code is not evaluated further (protobuf descriptors, huge literal tables)
+            return Unknown(text=f"{f.text}(...)", module=f.module, path=f.path, line=f.line)
+        args: list[Value] = []
+        for a in e.args:
+            if isinstance(a, ast.Starred):
+                v = self.eval(a.value, frame)
+                if isinstance(v, Seq):
+                    args.extend(v.items)
+                elif frame.mode.strict:
+                    raise Undecidable("*args")
+                continue
+            args.append(self.eval(a, frame))
+        kwargs: dict[str, Value] = {}
+        for k in e.keywords:
+            v = self.eval(k.value, frame)
+            if k.arg is not None:
+                kwargs[k.arg] = v
+            elif isinstance(v, DictV):
+                kwargs.update({str(kk): vv for kk, vv in v.items.items()})
+            elif frame.mode.strict:
+                raise Undecidable("**kwargs")
+        if isinstance(f, BuiltinV) and f.name == "importlib.import_module":
+            target = args[0] if args else kwargs.get("name")
+            name = target.value if isinstance(target, Const) else target
+            self.imports.ns.hop(frame.path, e.lineno, f"imports module {name}")
+        site = CallSite(frame, e, f, args, kwargs)
+        for rule in self.rules.extra_by_hook["call_site"]:
+            r = rule.call_site(self, site)
+            if r is not None:
+                return r
+        if frame.watch is not None:
+            r = frame.watch.on_call(self, site)
+            if r is not None:
+                return r
+        for rule in self.rules.by_hook["call_site"]:
+            r = rule.call_site(self, site)
+            if r is not None:
+                return r
+        return self.call(f, args, kwargs, (frame, e), mode=frame.mode)
+
+    def _super(self, e: ast.Call, frame: Frame) -> Value:
+        cls: Value | None
+        if e.args:
+            cls = self.eval(e.args[0], frame)
+            obj = self.eval(e.args[1], frame) if len(e.args) > 1 else Unknown(text="super")
+            if not isinstance(cls, ClassV | BuiltinClassV) and frame.owner is not None \
+                    and not frame.mode.strict:
+                cls = frame.owner
+        else:
+            cls = frame.owner
+            obj = frame.self_obj or frame.locals.get("self") or Unknown(text="self")
+        if not isinstance(cls, ClassV | BuiltinClassV):
+            return self.undecidable(frame, "super() outside a known class", e)
+        return SuperV(cls=cls, obj=obj)
+
+    def globals_of(self, frame: Frame) -> Value:
+        return Unknown(text="globals()")
+
+
+    # ------------------------------------------------------------ calls
     def call(self, fn: Value, args: list[Value], kwargs: dict[str, Value], site: Site = None,
              *, mode: Mode = ABSTRACT, watch: Watch | None = None) -> Value:
         """Call ``fn`` with abstract arguments. ``site`` is the calling frame and call node
@@ -213,4 +285,3 @@ class Calls(InterpreterBase):
         return obj
 
 
-__all__ = ["IMPORT", "Calls"]

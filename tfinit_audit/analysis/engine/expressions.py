@@ -8,20 +8,18 @@ from collections.abc import Callable
 from typing import Any
 
 from tfinit_audit.analysis.engine.base import InterpreterBase
+from tfinit_audit.analysis.engine.calls import Calls
 from tfinit_audit.analysis.engine.frames import Frame, Raised, Undecidable
-from tfinit_audit.analysis.engine.hooks import CallSite
 from tfinit_audit.analysis.engine.values import (
     DELETED,
     MISSING,
     BuiltinClassV,
-    BuiltinV,
     ClassV,
     Const,
     DictV,
     FunctionV,
     Instance,
     Seq,
-    SuperV,
     Unknown,
     Value,
     concrete,
@@ -383,76 +381,6 @@ class Expressions(InterpreterBase):
     def _e_starred(self, e: ast.Starred, frame: Frame) -> Value:
         return self.eval(e.value, frame)
 
-    # ------------------------------------------------------------ calls
-    def _e_call(self, e: ast.Call, frame: Frame) -> Value:
-        func = e.func
-        if isinstance(func, ast.Name) and func.id == "super" and (
-                frame.owner is not None or e.args or frame.mode.strict):
-            return self._super(e, frame)
-        if isinstance(func, ast.Name) and func.id == "globals" and not e.args:
-            return self.globals_of(frame)
-        f = self.eval(func, frame)
-        if frame.mode.strict and isinstance(f, Unknown):
-            # an unknown callee gives an unknown result whatever the arguments: import-time
-            # code is not evaluated further (protobuf descriptors, huge literal tables)
-            return Unknown(text=f"{f.text}(...)", module=f.module, path=f.path, line=f.line)
-        args: list[Value] = []
-        for a in e.args:
-            if isinstance(a, ast.Starred):
-                v = self.eval(a.value, frame)
-                if isinstance(v, Seq):
-                    args.extend(v.items)
-                elif frame.mode.strict:
-                    raise Undecidable("*args")
-                continue
-            args.append(self.eval(a, frame))
-        kwargs: dict[str, Value] = {}
-        for k in e.keywords:
-            v = self.eval(k.value, frame)
-            if k.arg is not None:
-                kwargs[k.arg] = v
-            elif isinstance(v, DictV):
-                kwargs.update({str(kk): vv for kk, vv in v.items.items()})
-            elif frame.mode.strict:
-                raise Undecidable("**kwargs")
-        if isinstance(f, BuiltinV) and f.name == "importlib.import_module":
-            target = args[0] if args else kwargs.get("name")
-            name = target.value if isinstance(target, Const) else target
-            self.imports.ns.hop(frame.path, e.lineno, f"imports module {name}")
-        site = CallSite(frame, e, f, args, kwargs)
-        for rule in self.rules.extra_by_hook["call_site"]:
-            r = rule.call_site(self, site)
-            if r is not None:
-                return r
-        if frame.watch is not None:
-            r = frame.watch.on_call(self, site)
-            if r is not None:
-                return r
-        for rule in self.rules.by_hook["call_site"]:
-            r = rule.call_site(self, site)
-            if r is not None:
-                return r
-        return self.call(f, args, kwargs, (frame, e), mode=frame.mode)
-
-    def _super(self, e: ast.Call, frame: Frame) -> Value:
-        cls: Value | None
-        if e.args:
-            cls = self.eval(e.args[0], frame)
-            obj = self.eval(e.args[1], frame) if len(e.args) > 1 else Unknown(text="super")
-            if not isinstance(cls, ClassV | BuiltinClassV) and frame.owner is not None \
-                    and not frame.mode.strict:
-                cls = frame.owner
-        else:
-            cls = frame.owner
-            obj = frame.self_obj or frame.locals.get("self") or Unknown(text="self")
-        if not isinstance(cls, ClassV | BuiltinClassV):
-            return self.undecidable(frame, "super() outside a known class", e)
-        return SuperV(cls=cls, obj=obj)
-
-    def globals_of(self, frame: Frame) -> Value:
-        return Unknown(text="globals()")
-
-
 def _is_none(v: Value) -> bool:
     return isinstance(v, Const) and v.value is None
 
@@ -488,7 +416,7 @@ def _table() -> dict[type, Callable[[Any, Any, Frame], Value]]:
         ast.Subscript: e._e_subscript, ast.ListComp: e._comprehension,
         ast.SetComp: e._comprehension, ast.GeneratorExp: e._comprehension,
         ast.DictComp: e._comprehension, ast.Lambda: e._e_lambda,
-        ast.JoinedStr: e._e_joinedstr, ast.Starred: e._e_starred, ast.Call: e._e_call,
+        ast.JoinedStr: e._e_joinedstr, ast.Starred: e._e_starred, ast.Call: Calls._e_call,
     }
 
 

@@ -16,13 +16,13 @@ Two modes run the same statements and expressions:
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tfinit_audit.analysis.engine.values import ClassV, ExceptionV, ModuleV, Value
 
 if TYPE_CHECKING:
-    from tfinit_audit.analysis.engine.hooks import Watch
     from tfinit_audit.analysis.engine.source import SourceModule
     from tfinit_audit.analysis.model import Hop
 
@@ -73,6 +73,31 @@ class Frame:
         """A copy for one arm of an undecidable ``if`` (own locals, one more condition)."""
         return Frame(**{**self.__dict__, "locals": dict(self.locals),
                         "conds": [*self.conds, cond]})
+
+
+@dataclass
+class CallSite:
+    """A call expression being evaluated: where, what is called, with which arguments."""
+
+    frame: Frame
+    node: ast.Call
+    callee: Value
+    args: list[Value]
+    kwargs: dict[str, Value]
+
+
+class Watch(Protocol):
+    """Follows one local variable of a call (``name``): told about each assignment to it and
+    about each call made while it is watched."""
+
+    name: str
+
+    def on_assign(self, it: Any, frame: Frame, name: str, value: Value,
+                  stmt: ast.stmt) -> None:
+        ...
+
+    def on_call(self, it: Any, site: CallSite) -> Value | None:
+        ...
 
 
 @dataclass

@@ -26,26 +26,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
+from tfinit_audit.analysis.engine.frames import CallSite, Watch
 from tfinit_audit.analysis.engine.values import ClassV, ModuleV, Value
 
-if TYPE_CHECKING:
-    import ast
-
-    from tfinit_audit.analysis.engine.frames import Frame
-
-
-@dataclass
-class CallSite:
-    """A call expression being evaluated: where, what is called, with which arguments."""
-
-    frame: Frame
-    node: ast.Call
-    callee: Value
-    args: list[Value]
-    kwargs: dict[str, Value]
+__all__ = ["HOOKS", "CallSite", "Rule", "RuleSet", "Watch"]
 
 
 class Rule:
@@ -75,19 +61,6 @@ class Rule:
         """Record a hop when ``value`` is assigned to a local ("assign"), returned from a
         function ("return") or bound by a module-level assignment ("alias")?"""
         return False
-
-
-class Watch(Protocol):
-    """Follows one local variable of a call (``name``): told about each assignment to it and
-    about each call made while it is watched."""
-
-    name: str
-
-    def on_assign(self, it: Any, frame: Frame, name: str, value: Value, stmt: ast.stmt) -> None:
-        ...
-
-    def on_call(self, it: Any, site: CallSite) -> Value | None:
-        ...
 
 
 HOOKS = ("call_site", "call", "instantiate", "module_attr", "attr", "traced")
@@ -125,4 +98,7 @@ class RuleSet:
             self._index()
 
     def traced(self, it: Any, value: Value, event: str) -> bool:
-        return any(r.traced(it, value, event) for r in self.by_hook["traced"])
+        for r in self.by_hook["traced"]:  # noqa: SIM110 - asked on every assignment: no genexpr
+            if r.traced(it, value, event):
+                return True
+        return False

@@ -1,14 +1,21 @@
 """Porting facts and runtime adjustments, read from the layer's ``call`` and constructor.
 
-- gate order: the names a ``split`` of the kernel (or of the pre-activation) is unpacked into
-  inside ``call`` (TF1 ``i, j, f, o = array_ops.split(...)``, Keras ``k_i, k_f, k_c, k_o``);
-- ``forget_bias``: a constructor value that ``call`` adds to one of those gates;
-- activation / recurrent_activation / reset_after: instance attributes set by ``__init__``.
+Each fact is one rule (a function with the convention in its docstring), run in the order of
+``FACT_RULES`` on the constructed layer -- or on its cell, for RNN layers -- after its build:
+
+- ``gate_order``: the names a ``split`` of the kernel (or of the pre-activation) is unpacked
+  into inside ``call`` (TF1 ``i, j, f, o = array_ops.split(...)``, Keras ``k_i, k_f, k_c, k_o``);
+- ``activation`` / ``recurrent_activation`` / ``reset_after``: instance attributes set by
+  ``__init__`` (TF1 cells apply ``sigmoid`` to the gates directly in ``call``);
+- ``forget_bias``: a constructor value that ``call`` adds to one of the gates (a runtime
+  adjustment of the bias weight, not stored in it).
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from tfinit_audit.analysis.engine.interp import Interpreter
@@ -204,50 +211,96 @@ def forget_bias(
     return None
 
 
+@dataclass
+class FactContext:
+    """What the fact rules read: the layer (or its cell), its constructor arguments, the
+    weights found, and the facts collected so far (written in place)."""
+
+    it: Interpreter
+    cls: ClassV
+    obj: Instance
+    bound: dict[str, Value]
+    weights: list[Weight]
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def gates(self) -> list[str] | None:
+        go = self.facts.get("gate_order")
+        return go["value"] if go else None
+
+
+def gate_order_fact(ctx: FactContext) -> None:
+    """Gate order of a recurrent cell: the unpacking of a ``split`` in ``call`` (a kernel's
+    split preferred), else the column slices of ``self.kernel`` (Keras 2.0 cells)."""
+    go = gate_order(ctx.it, ctx.cls)
+    if go:
+        ctx.facts["gate_order"] = go
+
+
+def activation_fact(ctx: FactContext) -> None:
+    """``self.activation`` / ``self._activation`` as ``__init__`` sets it."""
+    act = attr_fact(ctx.it, ctx.obj, ("activation", "_activation"), ctx.bound, "activation")
+    if act:
+        ctx.facts["activation"] = act
+
+
+def recurrent_activation_fact(ctx: FactContext) -> None:
+    """``self.recurrent_activation`` (Keras), or the ``sigmoid`` TF 1.x cells apply to the
+    gates in ``call``."""
+    ract = attr_fact(ctx.it, ctx.obj, ("recurrent_activation", "_recurrent_activation"),
+                     ctx.bound, "recurrent_activation")
+    if ract is None and ctx.gates:
+        ract = hardcoded_recurrent_activation(ctx.it, ctx.cls, ctx.gates)
+    if ract:
+        ctx.facts["recurrent_activation"] = ract
+
+
+def reset_after_fact(ctx: FactContext) -> None:
+    """Keras GRU ``reset_after`` (and with it the bias layout: ``[2, 3 * units]`` when
+    true)."""
+    ra = attr_fact(ctx.it, ctx.obj, ("reset_after", "_reset_after"), ctx.bound, "reset_after")
+    if not ra:
+        return
+    v = ctx.obj.attrs.get("reset_after", ctx.obj.attrs.get("_reset_after"))
+    ra["value"] = v.value if isinstance(v, Const) else ra["value"]
+    ctx.facts["reset_after"] = ra
+    bias = next((w for w in ctx.weights if w.name.endswith("bias")), None)
+    if bias is not None:
+        ctx.facts["bias_shape"] = {"value": bias.shape, "shape_expr": bias.shape_expr}
+
+
+def forget_bias_fact(ctx: FactContext) -> None:
+    """TF 1.x ``BasicLSTMCell``/``LSTMCell`` add ``forget_bias`` (default 1.0) to the forget
+    gate inside ``call()``; it is not in the stored bias: a runtime adjustment of it."""
+    fb = forget_bias(ctx.it, ctx.cls, ctx.obj, ctx.gates)
+    if fb is None:
+        return
+    ctx.facts["forget_bias"] = {"value": fb.value, "path": fb.path, "line": fb.line,
+                                "package": fb.package}
+    weights = ctx.weights
+    tgt = next((w for w in weights if w.name.endswith("bias")), weights[0] if weights else None)
+    if tgt is not None:
+        tgt.runtime_adjustments.append(fb)
+
+
+FACT_RULES: list[Callable[[FactContext], None]] = [
+    gate_order_fact,
+    activation_fact,
+    recurrent_activation_fact,
+    reset_after_fact,
+    forget_bias_fact,
+]
+
+
 def collect(
     it: Interpreter, cls: ClassV, obj: Instance, bound: dict[str, Value], weights: list[Weight]
 ) -> dict[str, Any]:
-    """Facts for one layer; RNN layers report the facts of their cell."""
-    facts: dict[str, Any] = {}
-    target_cls, target_obj = cls, obj
+    """Facts for one layer; RNN layers (``self.cell``) report the facts of their cell."""
+    ctx = FactContext(it, cls, obj, bound, weights)
     cell = obj.attrs.get("cell") or obj.attrs.get("_cell")
     if isinstance(cell, Instance) and isinstance(cell.cls, ClassV):
-        target_cls, target_obj = cell.cls, cell
-        facts["cell"] = cell.cls.name
-    go = gate_order(it, target_cls)
-    gates = go["value"] if go else None
-    if go:
-        facts["gate_order"] = go
-    act = attr_fact(it, target_obj, ("activation", "_activation"), bound, "activation")
-    if act:
-        facts["activation"] = act
-    ract = attr_fact(it,
-        target_obj,
-        ("recurrent_activation", "_recurrent_activation"),
-        bound,
-        "recurrent_activation",
-    )
-    if ract is None and gates:
-        ract = hardcoded_recurrent_activation(it, target_cls, gates)
-    if ract:
-        facts["recurrent_activation"] = ract
-    ra = attr_fact(it, target_obj, ("reset_after", "_reset_after"), bound, "reset_after")
-    if ra:
-        v = target_obj.attrs.get("reset_after", target_obj.attrs.get("_reset_after"))
-        ra["value"] = v.value if isinstance(v, Const) else ra["value"]
-        facts["reset_after"] = ra
-        bias = next((w for w in weights if w.name.endswith("bias")), None)
-        if bias is not None:
-            facts["bias_shape"] = {"value": bias.shape, "shape_expr": bias.shape_expr}
-    fb = forget_bias(it, target_cls, target_obj, gates)
-    if fb is not None:
-        facts["forget_bias"] = {
-            "value": fb.value,
-            "path": fb.path,
-            "line": fb.line,
-            "package": fb.package,
-        }
-        tgt = next((w for w in weights if w.name.endswith("bias")), weights[0] if weights else None)
-        if tgt is not None:
-            tgt.runtime_adjustments.append(fb)
-    return facts
+        ctx.cls, ctx.obj = cell.cls, cell
+        ctx.facts["cell"] = cell.cls.name
+    for rule in FACT_RULES:
+        rule(ctx)
+    return ctx.facts
