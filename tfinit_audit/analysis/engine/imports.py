@@ -200,6 +200,33 @@ class ImportSystem:
         self._run_import_effects(mod)
         return self.sys_modules.get(name, mod)
 
+    def find(self, name: str) -> Any:
+        """The module ``import_module(name)`` would give, found without running its
+        import-time effects (for text-only questions); MISSING if it would fail. A module whose
+        source writes ``sys.modules`` is imported for real (it may alias itself)."""
+        if name in self.sys_modules:
+            return self.sys_modules[name]
+        parent, _, last = name.rpartition(".")
+        bases = [""]
+        if parent:
+            pmod = self.find(parent)
+            if pmod is MISSING:
+                return MISSING
+            if isinstance(pmod, ModuleV) and pmod.path is None:
+                return self.import_module(name)
+            found = self.module_dirs(pmod)
+            if found is None:
+                return MISSING
+            bases = found
+        path = self._find_file(bases, last)
+        if path is None:
+            return self.import_module(name) if not parent and name in EXTERNAL_OK else MISSING
+        text = self.tree.read_text(path) if path.endswith(".py") else None
+        if text is not None and ("modules[" in text or "modules." in text) \
+                and _SYS_WRITE_RE.search(text):
+            return self.import_module(name)
+        return ModuleV(name=name, path=path)
+
     def _external(self, name: str) -> ModuleV:
         mod = ModuleV(name=name, path=None)
         self.sys_modules[name] = mod
@@ -490,10 +517,14 @@ class Namespaces:
         if guard_key in self._in_progress:
             return MISSING
         with self.quiet():
-            smod = self.imports.import_module(b.module or "")
-        if not isinstance(smod, ModuleV) or not self.could_provide(smod, name, 0):
-            return MISSING
+            found = self.imports.find(b.module or "")
+        if not isinstance(found, ModuleV) or not self.could_provide(found, name, 0):
+            return MISSING  # the text says it cannot: not imported for this question
         if not self.guard_ok(origin, b):
+            return MISSING
+        with self.quiet():
+            smod = self.imports.import_module(b.module or "")
+        if not isinstance(smod, ModuleV):
             return MISSING
         self._in_progress.add(guard_key)
         sub: list[Hop] = []
@@ -543,7 +574,7 @@ class Namespaces:
                         base = base[: len(base) - (len(dots) - 1)]
                     modname = ".".join([*base, *([modname] if modname else [])])
                 with self.quiet():
-                    sub = self.imports.import_module(modname)
+                    sub = self.imports.find(modname)
                 if not isinstance(sub, ModuleV) or self.could_provide(sub, name, depth + 1):
                     result = True
                     break
