@@ -1,0 +1,119 @@
+"""TensorShapeRule (rules/shapes.py): a ``TensorShape`` of a list is that list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rule_fixtures import evaluate, interp, make_tree
+
+from tfinit_audit.analysis.engine.values import Const, Instance, Seq, Unknown
+from tfinit_audit.analysis.rules.shapes import TensorShapeRule
+
+TENSOR_SHAPE = '''
+    """Mimics tensorflow/python/framework/tensor_shape.py: a ``TensorShape`` class over a list of
+    dimensions, the ``as_shape`` converter, and ``Dimension`` objects whose ``.value`` is the
+    number (TF 1.x)."""
+
+
+    class Dimension(object):
+        def __init__(self, value):
+            self._value = value
+
+
+    class TensorShape(object):
+        def __init__(self, dims):
+            self._dims = [Dimension(d) for d in dims]
+
+
+    def as_shape(shape):
+        if isinstance(shape, TensorShape):
+            return shape
+        return TensorShape(shape)
+    '''
+
+CORE = '''
+    """Mimics a TF 1.x layer module: the input shape is converted, then its last dimension's
+    ``.value`` sizes the kernel."""
+    from mylib.framework import tensor_shape
+
+    INPUT = tensor_shape.TensorShape([None, 32])
+    RANK = INPUT.ndims
+
+
+    def kernel_shape(input_shape, units):
+        input_shape = tensor_shape.TensorShape(input_shape)
+        return [input_shape[-1].value, units]
+    '''
+
+
+def tree(core: str = CORE) -> Any:
+    return make_tree({"mylib/framework/tensor_shape.py": TENSOR_SHAPE,
+                      "mylib/layers/core.py": core})
+
+
+def ev(expr: str, rules: Any = None, core: str = CORE) -> Any:
+    return evaluate(interp(tree(core), rules), "mylib/layers/core.py", expr)
+
+
+def plain(v: Any) -> list[Any]:
+    assert isinstance(v, Seq), v
+    consts = [i for i in v.items if isinstance(i, Const)]
+    assert len(consts) == len(v.items), v
+    return [i.value for i in consts]
+
+
+# ------------------------------------------------------------------ decided
+def test_tensor_shape_of_a_list_is_that_list() -> None:
+    for rules in (None, [TensorShapeRule()]):
+        assert plain(ev("tensor_shape.TensorShape([None, 32])", rules)) == [None, 32]
+        assert plain(ev("tensor_shape.as_shape([3, 4])", rules)) == [3, 4]
+
+
+def test_without_the_rule_a_tensor_shape_is_an_opaque_object() -> None:
+    v = ev("tensor_shape.TensorShape([None, 32])", [])
+    assert isinstance(v, Instance) and v.cls.name == "TensorShape"
+
+
+def test_tensor_shape_of_none_has_unknown_rank() -> None:
+    v = ev("tensor_shape.TensorShape(None)", [TensorShapeRule()])
+    assert isinstance(v, Unknown) and v.text == "TensorShape(None)"
+
+
+def test_rank_dims_and_rank_checks_of_a_shape() -> None:
+    assert ev("INPUT.ndims").value == 2
+    assert ev("INPUT.rank").value == 2
+    for expr in ("INPUT.dims", "INPUT.as_list()", "INPUT.with_rank(2)",
+                 "INPUT.with_rank_at_least(1)", "INPUT.merge_with([None, 32])"):
+        assert plain(ev(expr)) == [None, 32], expr
+
+
+def test_dimension_value_is_the_number() -> None:
+    assert ev("INPUT[-1].value").value == 32
+    v = ev("INPUT[0].value")
+    assert isinstance(v, Const) and v.value is None  # unknown batch size stays None
+
+
+def test_build_sees_concrete_dims() -> None:
+    assert plain(ev("kernel_shape([None, 32], 8)")) == [32, 8]
+    assert plain(ev("kernel_shape((None, 5, 7), 8)")) == [7, 8]
+
+
+def test_the_answer_follows_the_source() -> None:
+    assert ev("RANK").value == 2
+    changed = CORE.replace("TensorShape([None, 32])", "TensorShape([None, 5, 5, 3])")
+    assert ev("RANK", core=changed).value == 4
+    assert ev("INPUT[-1].value", core=changed).value == 3
+
+
+# ------------------------------------------------------------------ left alone
+def test_tensor_shape_of_something_that_is_not_a_list_is_left_to_the_library() -> None:
+    for expr in ("tensor_shape.TensorShape('abc')", "tensor_shape.TensorShape(some_tensor)"):
+        v = ev(expr)
+        assert isinstance(v, Instance) and v.cls.name == "TensorShape", expr
+
+
+def test_value_and_rank_of_non_shapes_are_not_answered() -> None:
+    assert isinstance(ev("'abc'.value"), Unknown)  # a string is not a dimension
+    assert isinstance(ev("(1.5).value"), Unknown)  # neither is a float
+    assert isinstance(ev("(3).ndims"), Unknown)  # a number has no rank
+    assert isinstance(ev("tensor_shape.Dimension(4).value"), Unknown)  # a source object
