@@ -433,7 +433,7 @@ def test_large_module_lookup_by_chunks_equals_whole_parse() -> None:
     filler = "".join(
         f'@export("f{i}")\ndef f{i}(x, name=None):\n    """Doc.\ndef fake{i}(): pass\n"""\n'
         f"    return helper(x) + {i}\n\n"
-        for i in range(400)
+        for i in range(800)
     )
     text = (
         "from pkg.other import *\nimport helper_mod as helper\n"
@@ -447,7 +447,7 @@ def test_large_module_lookup_by_chunks_equals_whole_parse() -> None:
     assert lazy is not None and whole is not None
     whole.full()
     assert lazy.summary is None  # really lazy
-    names = [*(f"f{i}" for i in range(400)), "fake7", "helper", "g", "x", "export", "nothing"]
+    names = [*(f"f{i}" for i in range(800)), "fake7", "helper", "g", "x", "export", "nothing"]
     for n in names:
         a = [(b.kind, b.line, b.guard) for b in whole.events(n)]
         b = [(b.kind, b.line, b.guard) for b in lazy.events(n)]
@@ -457,7 +457,7 @@ def test_large_module_lookup_by_chunks_equals_whole_parse() -> None:
     assert lazy.summary is None
     fresh = Sources(t).module("pkg/big.py")
     assert fresh is not None and [b.kind for b in fresh.events("f7")][-1] == "def"
-    assert len(fresh._chunk_body) == 2  # f7's statement and the star import, not 400
+    assert len(fresh._chunk_body) == 2  # f7's statement and the star import, not 800
     info = fresh.function_info("f7")
     assert info is not None
     node = fresh.function_node(info)

@@ -144,10 +144,6 @@ def test_a_dtype_the_rule_cannot_name_does_not_decide_a_two_way_default() -> Non
     assert isinstance(v, Unknown)
 
 
-@pytest.mark.xfail(strict=True, reason="engine/statements.py merge(): the Unknown('value "
-                   "differs between branches') of the inner elif/else is absorbed by the "
-                   "outer arm's constant, so an unknown dtype picks the first arm "
-                   "('glorot_uniform') of a three-way if/elif/else")
 def test_a_dtype_the_rule_cannot_name_does_not_decide_a_three_way_default() -> None:
     v = ev("default_initializer(dtypes.as_dtype(something))")
     assert isinstance(v, Unknown)

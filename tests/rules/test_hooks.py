@@ -240,10 +240,6 @@ def test_registered_rules_answer_attribute_hooks() -> None:
     assert [h.code for h in kept.hops] == ["return y", "y = x"]
 
 
-@pytest.mark.xfail(strict=True, reason="RuleSet.added puts block rules in extra_by_hook, but "
-                   "Attributes.getattr only asks by_hook['module_attr'] / by_hook['attr'] "
-                   "and RuleSet.traced only by_hook['traced']: a rule added with "
-                   "Interpreter.hooks is never asked those hooks")
 @pytest.mark.parametrize("expr, expected", [("ops.LIMIT", 42), ("(3).real", "from rule")])
 def test_block_rules_answer_attribute_hooks(expr: str, expected: object) -> None:
     it = interp(TREE, [])
@@ -252,8 +248,6 @@ def test_block_rules_answer_attribute_hooks(expr: str, expected: object) -> None
     assert isinstance(v, Const) and v.value == expected
 
 
-@pytest.mark.xfail(strict=True, reason="RuleSet.traced asks only the registered rules "
-                   "(by_hook), never the ones added with Interpreter.hooks")
 def test_block_rules_answer_the_traced_hook() -> None:
     it = interp(TREE, [])
     with it.hooks(AttrAnswer()):

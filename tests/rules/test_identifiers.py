@@ -245,8 +245,6 @@ def test_the_answer_follows_the_constructor_defaults() -> None:
     assert init("initializers.get('uniform')", changed).params == {"minval": -0.1, "maxval": 0.1}
 
 
-@pytest.mark.xfail(strict=True, reason="rules/identifiers.py _from_tables returns the first "
-                   "entry in ast.walk order; Python's dict holds the last assignment")
 def test_a_later_table_entry_overrides_an_earlier_one() -> None:
     changed = tree(INITIALIZERS.replace(
         'ALL_OBJECTS = {"uniform": RandomUniform}',

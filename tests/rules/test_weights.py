@@ -312,9 +312,6 @@ def test_a_fully_computed_sub_layer_shape_is_used_as_given() -> None:
     assert by_name(weights)["kernel"].shape == [7, 4]
 
 
-@pytest.mark.xfail(strict=True, reason="rules/weights.py WeightCollector.call_site: "
-                   "concrete_shape() is None for any shape with an unknown batch dimension, "
-                   "so a sub-layer build on a computed (None, 7) is redone on the step shape")
 def test_a_computed_sub_layer_shape_with_unknown_batch_is_used_as_given() -> None:
     _, _, weights = build("Stacked", shape=[None, 10, 5])
     assert by_name(weights)["kernel"].shape == [7, 4]

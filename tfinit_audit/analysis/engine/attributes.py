@@ -42,7 +42,7 @@ class Attributes(InterpreterBase):
     def getattr(self, obj: Value, attr: str, mode: Mode = ABSTRACT) -> Any:
         """``getattr(obj, attr)``: a value, or MISSING when Python would raise AttributeError."""
         if isinstance(obj, ModuleV):
-            for rule in self.rules.by_hook["module_attr"]:
+            for rule in self.rules.asked("module_attr"):
                 r = rule.module_attr(self, obj, attr)
                 if r is not None:
                     return r
@@ -54,7 +54,7 @@ class Attributes(InterpreterBase):
                 return Unknown(text=f"{obj.name}.{attr}")
         if isinstance(obj, Instance):
             return self._instance_attr(obj, attr, mode)
-        for rule in self.rules.by_hook["attr"]:
+        for rule in self.rules.asked("attr"):
             r = rule.attr(self, obj, attr)
             if r is not None:
                 return r

@@ -123,7 +123,7 @@ class Calls(InterpreterBase):
                 if mode.strict:
                     raise Undecidable(f"{fn.name}: {exc}") from None
                 return Unknown(text=fn.name)
-        for rule in (*self.rules.extra_by_hook["call"], *self.rules.by_hook["call"]):
+        for rule in self.rules.asked("call"):
             r = rule.call(self, fn, args, kwargs)
             if r is not None:
                 return r
@@ -256,8 +256,7 @@ class Calls(InterpreterBase):
     # ------------------------------------------------------------ classes
     def instantiate(self, cls: ClassV, args: list[Value], kwargs: dict[str, Value],
                     site: Site = None, mode: Mode = ABSTRACT) -> Value:
-        for rule in (*self.rules.extra_by_hook["instantiate"],
-                     *self.rules.by_hook["instantiate"]):
+        for rule in self.rules.asked("instantiate"):
             r = rule.instantiate(self, cls, args, kwargs)
             if r is not None:
                 return r

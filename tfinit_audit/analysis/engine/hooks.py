@@ -97,8 +97,13 @@ class RuleSet:
             self.extra = saved
             self._index()
 
+    def asked(self, hook: str) -> list[Rule]:
+        """The rules to ask at ``hook``, in order: the block's, then the registered ones."""
+        extra = self.extra_by_hook[hook]
+        return [*extra, *self.by_hook[hook]] if extra else self.by_hook[hook]
+
     def traced(self, it: Any, value: Value, event: str) -> bool:
-        for r in self.by_hook["traced"]:  # noqa: SIM110 - asked on every assignment: no genexpr
+        for r in self.asked("traced"):  # noqa: SIM110 - asked on every assignment: no genexpr
             if r.traced(it, value, event):
                 return True
         return False

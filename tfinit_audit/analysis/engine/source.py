@@ -37,7 +37,7 @@ from tfinit_audit.analysis.engine.summaries import (
 from tfinit_audit.analysis.model import Hop
 from tfinit_audit.sources.base import SourceTree
 
-LAZY_MIN = 16_000  # modules at least this large and not parsed yet are read chunk by chunk
+LAZY_MIN = 64_000  # modules at least this large and not parsed yet are read chunk by chunk
 _HEADER = re.compile(r"(?:async[ \t]+def|def|class)[ \t]+(\w+)")
 _DECORATED = re.compile(r"\n(?:async[ \t]+def|def|class)[ \t]+(\w+)")
 _STAR = re.compile(r"\bimport\s*\*")
@@ -63,6 +63,7 @@ class SourceModule:
         self._events: dict[str, list[Binding]] = {}
         self._starts: list[int] | None = None
         self._starts_tried = False
+        self._star_seen: bool | None = None
         self._start_lines: list[int] | None = None
         self._chunk_events: dict[int, list[Binding]] = {}
         self._chunk_index: dict[str, set[int]] = {}
@@ -123,6 +124,10 @@ class SourceModule:
         hit = self._events.get(name)
         if hit is not None:
             return hit
+        if self._by_name is None and not self._may_bind(0, len(self.text), name) \
+                and not self._has_stars():
+            self._events[name] = []  # no line can bind it: nothing to parse
+            return []
         if self._by_name is None and (not self._ensure_starts()
                                       or not self._chunk_events_for(name)):
             self.full()
@@ -134,6 +139,11 @@ class SourceModule:
             out = self._lazy_events(name)
         self._events[name] = out
         return out
+
+    def _has_stars(self) -> bool:
+        if self._star_seen is None:
+            self._star_seen = _STAR.search(self.text) is not None
+        return self._star_seen
 
     def stars(self) -> list[Binding]:
         return [b for b in self.events("*") if b.kind == "star"]
@@ -230,7 +240,23 @@ class SourceModule:
             m = _DECORATED.search(self.text, a, b)
         if m is not None:  # decorators are expressions: they bind nothing themselves
             return m.group(1) == name or self.text.find(name, a, m.start()) >= 0
-        return True
+        return self._may_bind(a, b, name)
+
+    def _may_bind(self, a: int, b: int, name: str) -> bool:
+        """Does a line of text[a:b] that mentions ``name`` have it in a binding position?
+        (Loose: a false yes costs a parse; a mention elsewhere, as in the thousands of
+        ``TF_X = _pywrap_tensorflow_internal.TF_X`` of SWIG modules, is not a binding.)"""
+        text = self.text
+        pat = self.sources.binding_pattern(name)
+        pos = text.find(name, a, b)
+        while pos >= 0:
+            ls = text.rfind("\n", a, pos) + 1 or a
+            le = text.find("\n", pos, b)
+            le = b if le < 0 else le
+            if pat.search(text, ls, le):
+                return True
+            pos = text.find(name, le, b)
+        return False
 
     def _ensure_starts(self) -> bool:
         """Find the top-level statement boundaries (False when brackets do not balance)."""
@@ -347,6 +373,7 @@ class Sources:
         self._mods: dict[str, SourceModule | None] = {}
         self._lines: dict[str, list[str]] = {}
         self._snippets: dict[tuple[str, int, str], Any] = {}
+        self._binding_patterns: dict[str, re.Pattern[str]] = {}
         self.summarized: list[str] = []  # paths whose whole summary was built or loaded
 
     def module(self, path: str | None) -> SourceModule | None:
@@ -366,6 +393,32 @@ class Sources:
     def summary(self, path: str | None) -> ModuleSummary | None:
         mod = self.module(path)
         return mod.full() if mod is not None else None
+
+    def binding_pattern(self, name: str) -> re.Pattern[str]:
+        """Lines that may bind ``name``: def/class, (annotated, augmented, walrus) assignment,
+        tuple and import-list entry, import and ``as`` clause, ``del``, ``for`` target,
+        attribute assignment, a quoted name (``setattr``)."""
+        pat = self._binding_patterns.get(name)
+        if pat is None:
+            n = re.escape(name)
+            w = rf"(?<![\w.]){n}(?!\w)"
+            pat = self._binding_patterns[name] = re.compile(
+                rf"^\s*(?:async\s+)?(?:def|class)\s+{n}\b"
+                rf"|^\s*{n}\s*(?::[^=\n]*)?=(?!=)"
+                rf"|^\s*{n}\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)="
+                rf"|{w}\s*:="
+                rf"|,\s*{n}\s*=(?!=)"
+                rf"|\bimport\b.*{w}"
+                rf"|\bas\s+{n}\b"
+                rf"|^\s*{n}\s*(?:,|\)|$)"
+                rf"|[,(\[]\s*{n}\s*(?:,|\)|\]|$)"
+                rf"|\bdel\b.*{w}"
+                rf"|\bfor\b.*{w}"
+                rf"|\.{n}\s*=(?!=)"
+                rf"|['\"]{n}['\"]",
+                re.M,
+            )
+        return pat
 
     def snippet(self, text: str, line: int, kind: str) -> Any:
         """Source text of a module starting on ``line``, parsed with the file's line numbers:

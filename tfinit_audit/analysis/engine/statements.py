@@ -375,8 +375,15 @@ def exits(body: list[ast.stmt]) -> bool:
     return False
 
 
+DIFFERS = "value differs between branches"
+
+
 def merge(a: Value | None, b: Value | None) -> Value:
-    """The value of a local after an undecidable ``if`` whose arms gave it ``a`` and ``b``."""
+    """The value of a local after an undecidable ``if`` whose arms gave it ``a`` and ``b``.
+
+    An arm that knows nothing of it (Unknown) leaves the other arm's value -- the
+    ``if x is None: x = default`` shortcut -- but arms that disagree give an Unknown that no
+    later merge takes for "nothing known" (an ``if``/``elif``/``else`` of three values)."""
     if a is None:
         return b or Unknown()
     if b is None or a is b:
@@ -384,6 +391,8 @@ def merge(a: Value | None, b: Value | None) -> Value:
     if isinstance(a, Const) and isinstance(b, Const) and a.value == b.value \
             and type(a.value) is type(b.value):
         return a
+    if any(isinstance(v, Unknown) and v.text == DIFFERS for v in (a, b)):
+        return Unknown(text=DIFFERS)
     if isinstance(a, Unknown):
         return b
     if isinstance(b, Unknown):
@@ -394,7 +403,7 @@ def merge(a: Value | None, b: Value | None) -> Value:
                 return a
         except KeyError:
             pass
-    return Unknown(text="value differs between branches")
+    return Unknown(text=DIFFERS)
 
 
 def _table() -> dict[type, Callable[[Any, Any, Frame], Signal]]:

@@ -124,24 +124,23 @@ def identifier_target(it: Any, src: SourceModule, ident: str,
 
 def _from_tables(it: Any, src: SourceModule, ident: str,
                  seen: set[str]) -> tuple[Value | None, tuple[int, str] | None] | None:
-    """Explicit alias entries: ``TABLE["ident"] = expr`` or ``{"ident": expr}``."""
+    """Explicit alias entries: ``TABLE["ident"] = expr`` or ``{"ident": expr}`` -- the last
+    one in the source that leads somewhere (a later entry overrides an earlier one)."""
     tree = src.tree()
     if tree is None:
         return None
     frame = it.frame(src)
+    entries: list[ast.expr] = []
     for node in ast.walk(tree):
-        expr: ast.expr | None = None
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             t = node.targets[0]
             if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant) \
                     and t.slice.value == ident:
-                expr = node.value
+                entries.append(node.value)
         elif isinstance(node, ast.Dict):
-            for k, v in zip(node.keys, node.values, strict=True):
-                if isinstance(k, ast.Constant) and k.value == ident:
-                    expr = v
-        if expr is None:
-            continue
+            entries.extend(v for k, v in zip(node.keys, node.values, strict=True)
+                           if isinstance(k, ast.Constant) and k.value == ident)
+    for expr in sorted(entries, key=lambda e: (e.lineno, e.col_offset), reverse=True):
         line = expr.lineno
         if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) \
                 and isinstance(expr.slice.value, str):

@@ -65,7 +65,7 @@ class WeightCollector(Rule):
         if (self.active and isinstance(f, FunctionV) and f.name == "build"
                 and isinstance(f.bound, Instance) and f.bound is not self.top
                 and self.step_shape is not None
-                and (not args or concrete_shape(args[0]) is None)):
+                and (not args or not _feature_dims_known(args[0]))):
             step = Seq(items=[Const(value=d) for d in self.step_shape], kind="tuple")
             it.call(f, [step], {}, (frame, site.node))
             return Const(value=None)
@@ -111,6 +111,13 @@ class WeightCollector(Rule):
             condition=" and ".join(frame.conds) or None,
             owner=frame.self_obj if isinstance(frame.self_obj, Instance) else None,
             conds=list(frame.conds))
+
+
+def _feature_dims_known(v: Value) -> bool:
+    """A shape whose dimensions after the batch one are known numbers (the batch may be
+    None): a sub-layer built on it was given a computed shape."""
+    return isinstance(v, Seq) and bool(v.items) and concrete_shape(
+        Seq(items=v.items[1:])) is not None
 
 
 def concrete_shape(v: Value) -> list[int] | None:
