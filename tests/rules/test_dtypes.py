@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from rule_fixtures import evaluate, interp, make_tree
 
 from tfinit_audit.analysis.engine.values import Const, Instance, Unknown

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from rule_fixtures import assert_real_lines, at, evaluate, interp, line_of, make_tree, where
 
 from tfinit_audit.analysis.engine.values import ClassV, Const, FunctionV, Unknown
