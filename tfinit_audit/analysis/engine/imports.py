@@ -554,15 +554,17 @@ class Namespaces:
         return self._module_attr_traced(smod, name)
 
     def could_provide(self, mod: ModuleV, name: str, depth: int) -> bool:
-        """Text-only check (no parse): can ``mod`` or its star imports bind ``name``?"""
+        """Text-only check (no parse): can ``mod`` or its star imports bind ``name``? (False
+        only when no line of theirs has it in a binding position.)"""
         key = (mod.name, name)
         if key in self._could_memo:
             return self._could_memo[key]
         self._could_memo[key] = True  # cycles: assume yes
-        text = self.tree.read_text(mod.path) if mod.path and mod.path.endswith(".py") else None
-        if text is None or depth > 20:
+        src = self.it.sources.module(mod.path)
+        if src is None or depth > 20:
             return True
-        result = may_bind(text, name)
+        text = src.text
+        result = src.may_bind(name)
         if not result and "import *" in text:
             for m in _STAR_RE.finditer(text):
                 dots, modname = m.group(1), m.group(2) or ""
@@ -688,53 +690,6 @@ def _calls_local(text: str, local_defs: set[str]) -> bool:
 _SYS_WRITE_RE = re.compile(r"modules\[[^\]\n]*\]\s*=(?!=)|modules\.(?:setdefault|update)\(")
 _STAR_RE = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\*", re.M)
 _ATTR_ASSIGN_RE = re.compile(r"\n([A-Za-z_]\w*)(?:\.[A-Za-z_]\w*)+[ \t]*=(?!=)")
-
-
-class _BindPatterns:
-    """Per-name regular expressions of ``may_bind`` (compiled once per name, per process:
-    they depend on the name only)."""
-
-    cache: dict[str, re.Pattern[str]] = {}
-
-    @classmethod
-    def get(cls, name: str) -> re.Pattern[str]:
-        pat = cls.cache.get(name)
-        if pat is None:
-            n = re.escape(name)
-            pat = cls.cache[name] = re.compile(
-                rf"^\s*(?:async\s+)?(?:def|class)\s+{n}\b"
-                rf"|^\s*{n}\s*(?::[^=]*)?=(?!=)"
-                rf"|,\s*{n}\s*=(?!=)"
-                rf"|\bimport\b.*\b{n}\b"
-                rf"|\bas\s+{n}\b"
-                rf"|^\s*{n}\s*(?:,|\)|$)"
-                rf"|[,(]\s*{n}\s*(?:,|\)|$)"
-                rf"|['\"]{n}['\"]"
-            )
-        return pat
-
-
-def may_bind(text: str, name: str) -> bool:
-    """Cheap text pre-filter: could this module's source bind ``name`` at all?
-
-    False only when no line that mentions ``name`` has it in a binding position (def/class,
-    assignment target, import or ``as`` clause, import-list entry, a string for setattr).
-    False positives only cost a parse; the patterns are deliberately loose.
-    """
-    if not name or name not in text:
-        return False
-    pat = _BindPatterns.get(name)
-    pos = 0
-    while True:
-        i = text.find(name, pos)
-        if i < 0:
-            return False
-        ls = text.rfind("\n", 0, i) + 1
-        le = text.find("\n", i)
-        le = len(text) if le < 0 else le
-        if pat.search(text[ls:le]):
-            return True
-        pos = le
 
 
 _TOP_DEF_RE = re.compile(r"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.M)

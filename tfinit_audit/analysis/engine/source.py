@@ -124,8 +124,7 @@ class SourceModule:
         hit = self._events.get(name)
         if hit is not None:
             return hit
-        if self._by_name is None and not self._may_bind(0, len(self.text), name) \
-                and not self._has_stars():
+        if self._by_name is None and not self.may_bind(name) and not self._has_stars():
             self._events[name] = []  # no line can bind it: nothing to parse
             return []
         if self._by_name is None and (not self._ensure_starts()
@@ -241,6 +240,10 @@ class SourceModule:
         if m is not None:  # decorators are expressions: they bind nothing themselves
             return m.group(1) == name or self.text.find(name, a, m.start()) >= 0
         return self._may_bind(a, b, name)
+
+    def may_bind(self, name: str) -> bool:
+        """Could a module-level line of this file bind ``name``? (text only, no parse)"""
+        return self._may_bind(0, len(self.text), name)
 
     def _may_bind(self, a: int, b: int, name: str) -> bool:
         """Does a line of text[a:b] that mentions ``name`` have it in a binding position?
