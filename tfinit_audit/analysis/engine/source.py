@@ -37,7 +37,7 @@ from tfinit_audit.analysis.engine.summaries import (
 from tfinit_audit.analysis.model import Hop
 from tfinit_audit.sources.base import SourceTree
 
-LAZY_MIN = 64_000  # modules at least this large and not parsed yet are read chunk by chunk
+LAZY_MIN = 16_000  # modules at least this large and not parsed yet are read chunk by chunk
 _HEADER = re.compile(r"(?:async[ \t]+def|def|class)[ \t]+(\w+)")
 _DECORATED = re.compile(r"\n(?:async[ \t]+def|def|class)[ \t]+(\w+)")
 _STAR = re.compile(r"\bimport\s*\*")
@@ -411,7 +411,7 @@ class Sources:
                 rf"|^\s*{n}\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)="
                 rf"|{w}\s*:="
                 rf"|,\s*{n}\s*=(?!=)"
-                rf"|\bimport\b.*{w}"
+                rf"|\bimport\b.*{w}(?!\s+as\b)"
                 rf"|\bas\s+{n}\b"
                 rf"|^\s*{n}\s*(?:,|\)|$)"
                 rf"|[,(\[]\s*{n}\s*(?:,|\)|\]|$)"
