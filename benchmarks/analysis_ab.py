@@ -4,10 +4,10 @@
     .venv/bin/python benchmarks/analysis_ab.py --baseline /tmp/base --rounds 5 \
         --versions 1.8.0 1.10.1 2.15.1 2.21.0
 
-Each round runs ``benchmarks/analysis.py`` of both checkouts (each with its own code on
-``PYTHONPATH``, the same interpreter and the same fetch cache), alternating which goes first,
-and the medians of the cold, cold-eval and warm columns are printed side by side with their
-ratio (this checkout / baseline; below 1 is faster).
+Each round runs this checkout's ``benchmarks/analysis.py`` (one measurement for both) on the
+code of each checkout (on ``PYTHONPATH``; same interpreter, same fetch cache), alternating which
+goes first, and the medians of the cold, cold-eval and warm columns are printed side by side
+with their ratio (this checkout / baseline; below 1 is faster).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def run(tree: Path, versions: list[str]) -> dict[str, dict[str, float]]:
     """One ``analysis.py`` run of ``tree``: release -> column -> seconds."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     out = subprocess.run(
-        [sys.executable, str(tree / "benchmarks" / "analysis.py"), "--versions", *versions],
+        [sys.executable, str(HERE / "benchmarks" / "analysis.py"), "--versions", *versions],
         env=env, capture_output=True, text=True, check=True, cwd=tree,
     ).stdout
     rows: dict[str, dict[str, float]] = {}

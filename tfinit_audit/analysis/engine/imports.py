@@ -376,17 +376,14 @@ class Namespaces:
             for h in hops:
                 self.hop(h.path, h.line, h.note)
 
-    @contextlib.contextmanager
-    def _collect(self, sub: list[Hop], always: bool = False) -> Iterator[None]:
-        """Hops of the block go to ``sub`` (to be memoized and replayed): when tracing, or
-        (``always``) whenever not quiet."""
+    def _collecting(self, sub: list[Hop], always: bool = False) -> list[Hop] | None:
+        """Start sending hops to ``sub`` (to be memoized and replayed): when tracing, or
+        (``always``) whenever not quiet. Returns the trace to restore afterwards (a plain
+        save/restore: exceptions cross these blocks often, and cheaply)."""
         saved = self._trace
         if (always or saved is not None) and not self._quiet:
             self._trace = sub
-        try:
-            yield
-        finally:
-            self._trace = saved
+        return saved
 
     def forget(self) -> None:
         """sys.modules changed: what names lead to may change."""
@@ -435,7 +432,8 @@ class Namespaces:
         if attr == "__file__":
             return Const(value=mod.path if mod.path.endswith(".py") else None)
         sub: list[Hop] = []
-        with self._collect(sub, always=True):
+        saved = self._collecting(sub, always=True)
+        try:
             val = self.module_attr(mod, attr, None)
             if val is DELETED:
                 val = _DELETED_ATTR  # `del name` at module level: no submodule fallback
@@ -448,6 +446,8 @@ class Namespaces:
                     val = sm
                     if isinstance(sm, ModuleV) and sm.path:
                         self.hop(sm.path, 1, f"submodule {mod.name}.{attr}")
+        finally:
+            self._trace = saved
         if val is _DELETED_ATTR:
             val = MISSING
         self._replay(sub)
@@ -462,8 +462,11 @@ class Namespaces:
             self._replay(hit[1])
             return hit[0]
         sub: list[Hop] = []
-        with self._collect(sub):
+        saved = self._collecting(sub)
+        try:
             val = self._module_attr(mod, name, before)
+        finally:
+            self._trace = saved
         self._replay(sub)
         self._ns_memo[key] = (val, sub)
         return val
@@ -591,8 +594,11 @@ class Namespaces:
                 return MISSING  # star import without __all__ copies bound names only
             return self.getattr_module(mod, name)
         sub: list[Hop] = []
-        with self._collect(sub, always=True):
+        saved = self._collecting(sub, always=True)
+        try:
             val = self.module_attr(mod, name, None)
+        finally:
+            self._trace = saved
         if val is DELETED:
             val = MISSING
         if val is not MISSING:
