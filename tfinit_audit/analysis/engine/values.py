@@ -6,7 +6,9 @@ attribute lookup that finds nothing returns the ``MISSING`` sentinel, never a va
 
 Rules (analysis/rules) add values of their own (an initializer object, a dtype...) by
 subclassing ``Value``; the engine treats those through the small protocol on ``Value``
-(``truth``, ``is_callable``, ``to_python``, ``describe``).
+(``truth``, ``is_callable``, ``to_python``, ``describe``). ``describe`` words appear in
+provenance notes ("__init__: self._units = 64"); containers, modules and builtins keep the
+short names report.json has always shown for them ("SeqV", "DictV", "ModuleV", "Builtin").
 """
 
 from __future__ import annotations
