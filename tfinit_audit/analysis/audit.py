@@ -17,6 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
+from tfinit_audit.analysis.engine.base import ABSTRACT_BUDGET
+from tfinit_audit.analysis.engine.frames import BudgetExceeded
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.summaries import ParseCache
 from tfinit_audit.analysis.engine.values import ClassV, FunctionV
@@ -43,14 +45,17 @@ def analyze(
     dims: Dims,
     cache_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    budget: int = ABSTRACT_BUDGET,
 ) -> list[SymbolResult]:
-    """Resolve each spec to its defining class and evaluate the weights it creates."""
+    """Resolve each spec to its defining class and evaluate the weights it creates. Each
+    symbol's evaluation may take ``budget`` interpreter steps; over it, the symbol is
+    ``partial`` with where the analysis stopped (the other symbols go on)."""
 
-    cached = _load_cache(tree, specs, dims, cache_dir)
+    cached = _load_cache(tree, specs, dims, cache_dir) if budget == ABSTRACT_BUDGET else None
     if cached is not None:
         return cached
     with _cyclic_gc_paused():
-        return _analyze_cold(tree, specs, dims, cache_dir, progress)
+        return _analyze_cold(tree, specs, dims, cache_dir, progress, budget)
 
 
 @contextlib.contextmanager
@@ -73,10 +78,12 @@ def _analyze_cold(
     dims: Dims,
     cache_dir: Path | None,
     progress: Callable[[str], None] | None,
+    budget: int = ABSTRACT_BUDGET,
 ) -> list[SymbolResult]:
     rec = RecordingTree(tree)  # every read of the engine keys the result cache
     tree = cast(SourceTree, rec)
-    engine = Interpreter(tree, ENGINE_RULES, cache_dir=cache_dir, asts=ParseCache())
+    engine = Interpreter(tree, ENGINE_RULES, cache_dir=cache_dir, asts=ParseCache(),
+                         abstract_budget=budget)
     resolver = Resolver(tree, engine=engine)
     # every public name is resolved before any layer is evaluated: the lines a resolution
     # records then depend only on the names resolved, not on what evaluations imported
@@ -86,7 +93,8 @@ def _analyze_cold(
         if progress:
             progress(spec.display())
         results.append(_analyze_one(engine, spec, chosen, res, last, _dims_for(spec, dims)))
-    _store_cache(tree, specs, dims, cache_dir, rec.reads, results)
+    if budget == ABSTRACT_BUDGET:
+        _store_cache(tree, specs, dims, cache_dir, rec.reads, results)
     return results
 
 
@@ -207,6 +215,9 @@ def _analyze_one(
     except RecursionError:
         result.status = "partial"
         result.message = "evaluation too deep"
+    except BudgetExceeded as exc:
+        result.status = "partial"
+        result.message = str(exc)
     except Exception as exc:  # noqa: BLE001 - one symbol's failure must not sink the release
         result.status = "partial"
         result.message = f"analysis error: {type(exc).__name__}: {exc}"

@@ -10,7 +10,15 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from tfinit_audit.analysis.engine.frames import ABSTRACT, Frame, Mode, Signal, Site, Undecidable
+from tfinit_audit.analysis.engine.frames import (
+    ABSTRACT,
+    BudgetExceeded,
+    Frame,
+    Mode,
+    Signal,
+    Site,
+    Undecidable,
+)
 from tfinit_audit.analysis.engine.hooks import RuleSet, Watch
 from tfinit_audit.analysis.engine.imports import ImportSystem
 from tfinit_audit.analysis.engine.source import Sources
@@ -25,6 +33,8 @@ from tfinit_audit.analysis.engine.values import (
 )
 
 STEP_BUDGET = 2_000_000  # import-mode steps per question (a lazy loader gone round in circles)
+ABSTRACT_BUDGET = 3_000_000  # abstract-mode steps per question (~a minute; a symbol of the
+# default set takes under 100,000)
 
 
 class InterpreterBase:
@@ -34,6 +44,8 @@ class InterpreterBase:
     depth: int  # abstract-mode calls currently running
     stack: list[int]  # ids of the abstract-mode functions running (no recursion)
     steps: int  # import-mode steps since the budget was last reset
+    abstract_steps: int  # abstract-mode steps since then
+    abstract_budget: int  # abstract-mode steps one question may take
 
     # ------------------------------------------------------------ shared helpers
     def tick(self, frame: Frame) -> None:
@@ -41,6 +53,12 @@ class InterpreterBase:
             self.steps += 1
             if self.steps > STEP_BUDGET:
                 raise Undecidable("step budget exhausted")
+        else:
+            self.abstract_steps += 1
+            if self.abstract_steps > self.abstract_budget:
+                where = f"{frame.func_name or 'module level'} in {frame.path or '?'}"
+                raise BudgetExceeded(f"analysis stopped after {self.abstract_budget:,} steps "
+                                     f"(the budget of one question), in {where}")
 
     def undecidable(self, frame: Frame, text: str, node: ast.AST | None = None) -> Value:
         """Something the engine cannot decide: import mode gives up on the running call,

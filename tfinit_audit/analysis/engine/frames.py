@@ -132,6 +132,11 @@ class Raised(Exception):  # noqa: N818 - interpreted code raised; not an error o
         return f"{self.exc}: {self.message}" if self.message else self.exc
 
 
+class BudgetExceeded(BaseException):  # noqa: N818 - control flow
+    """One question used up its step budget: the analysis stops there, with where it was.
+    (A BaseException: no ``except Exception`` on the way may take it for an ordinary failure.)"""
+
+
 class Undecidable(Exception):  # noqa: N818 - control flow
     """Import mode: the running call depends on something unknown; its result is Unknown."""
 

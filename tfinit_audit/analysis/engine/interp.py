@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tfinit_audit.analysis.engine.attributes import Attributes
+from tfinit_audit.analysis.engine.base import ABSTRACT_BUDGET
 from tfinit_audit.analysis.engine.builtins import Builtins
 from tfinit_audit.analysis.engine.calls import Calls
 from tfinit_audit.analysis.engine.expressions import Expressions
@@ -40,7 +41,7 @@ from tfinit_audit.sources.base import SourceTree
 class Interpreter(Builtins, Expressions, Statements, Calls, Attributes):
     def __init__(self, tree: SourceTree, rules: Sequence[Rule] = (),
                  cache_dir: Path | None = None, asts: ParseCache | None = None,
-                 sources: Sources | None = None) -> None:
+                 sources: Sources | None = None, abstract_budget: int = ABSTRACT_BUDGET) -> None:
         """``sources`` may be shared by several interpreters of the same tree (each has its
         own import state: ``sys.modules``, namespaces, class MROs)."""
         self.sources = sources or Sources(tree, cache_dir, asts)
@@ -49,6 +50,8 @@ class Interpreter(Builtins, Expressions, Statements, Calls, Attributes):
         self.depth = 0
         self.stack = []
         self.steps = 0
+        self.abstract_steps = 0
+        self.abstract_budget = abstract_budget
         self._mro_memo = {}
         self._mro_active = set()
         self._getattr_active = set()
@@ -68,9 +71,11 @@ class Interpreter(Builtins, Expressions, Statements, Calls, Attributes):
 
     @contextlib.contextmanager
     def question(self, hops: list[Hop] | None = None) -> Iterator[None]:
-        """One question to the engine: a fresh import-mode step budget; with ``hops``, every
-        line that decides where a name leads is recorded there."""
+        """One question to the engine: fresh step budgets (``BudgetExceeded`` when the
+        abstract one runs out); with ``hops``, every line that decides where a name leads is
+        recorded there."""
         self.steps = 0
+        self.abstract_steps = 0
         if hops is None:
             yield
             return
