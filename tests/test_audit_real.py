@@ -372,3 +372,17 @@ def test_warm_cache_notices_an_edited_generated_api_module(
     [edited] = analyze(copy, specs, Dims(), cache_dir=cache)
     assert edited.defined_in is not None and edited.defined_in.qualname == "Dense"
     assert sorted(w.name for w in edited.weights) == ["bias", "kernel"]
+
+
+@pytest.mark.parametrize("version", ["1.15.5", "2.15.1"])
+def test_answer_does_not_depend_on_the_batch(real_ctx: SourceContext, version: str) -> None:
+    # every answer (weights, facts, name hops) is the same whatever was analysed before it:
+    # the default set forwards, backwards, and each symbol on its own
+    tree = tree_of(real_ctx, version)
+    specs = list(DEFAULT_SYMBOLS)
+    forward = analyze(tree, specs, Dims(), cache_dir=None)
+    backward = analyze(tree, specs[::-1], Dims(), cache_dir=None)[::-1]
+    assert forward == backward
+    for spec, res in zip(specs[::5], forward[::5], strict=True):
+        assert analyze(tree, [spec], Dims(), cache_dir=None) == [res]
+    assert any(len(r.name_hops) > 3 for r in forward)

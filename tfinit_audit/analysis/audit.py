@@ -20,6 +20,7 @@ from typing import Any, cast
 from tfinit_audit.analysis.engine.base import ABSTRACT_BUDGET
 from tfinit_audit.analysis.engine.frames import BudgetExceeded
 from tfinit_audit.analysis.engine.interp import Interpreter
+from tfinit_audit.analysis.engine.source import Sources
 from tfinit_audit.analysis.engine.summaries import ParseCache
 from tfinit_audit.analysis.engine.values import ClassV, FunctionV
 from tfinit_audit.analysis.layers import analyze_class, analyze_function
@@ -82,14 +83,14 @@ def _analyze_cold(
 ) -> list[SymbolResult]:
     rec = RecordingTree(tree)  # every read of the engine keys the result cache
     tree = cast(SourceTree, rec)
-    engine = Interpreter(tree, ENGINE_RULES, cache_dir=cache_dir, asts=ParseCache(),
-                         abstract_budget=budget)
-    resolver = Resolver(tree, engine=engine)
-    # every public name is resolved before any layer is evaluated: the lines a resolution
-    # records then depend only on the names resolved, not on what evaluations imported
-    resolved = [_resolve(resolver, spec) for spec in specs]
+    sources = Sources(tree, cache_dir, ParseCache())
     results: list[SymbolResult] = []
-    for spec, (chosen, res, last) in zip(specs, resolved, strict=True):
+    for spec in specs:
+        # each symbol is a question to a fresh Python process: its own sys.modules, lazy
+        # loaders and memos (only the parsed, immutable sources are shared), so its answer is
+        # the same alone or in any batch
+        engine = Interpreter(tree, ENGINE_RULES, sources=sources, abstract_budget=budget)
+        chosen, res, last = _resolve(Resolver(tree, engine=engine), spec)
         if progress:
             progress(spec.display())
         results.append(_analyze_one(engine, spec, chosen, res, last, _dims_for(spec, dims)))

@@ -82,12 +82,20 @@ class ImportSystem:
         self.effects_of: str | None = None  # running import-system effects of this module
         self._path_memo: dict[str, Seq] = {}
         self._path_state: dict[str, Seq] = {}
+        self._import_hops: dict[str, list[Hop]] = {}
         self.ns = Namespaces(self)
 
     # ------------------------------------------------------------ finding modules
     def _find_file(self, base_dirs: list[str], last: str) -> str | None:
         """PathFinder over ``base_dirs`` in order: a regular package or module in any entry
         wins over a namespace portion (PEP 420)."""
+        key = (tuple(base_dirs), last)
+        files = self.it.sources.files
+        if key not in files:
+            files[key] = self._find_file_uncached(base_dirs, last)
+        return files[key]
+
+    def _find_file_uncached(self, base_dirs: list[str], last: str) -> str | None:
         prefixes = [f"{d}/{last}" if d else last for d in base_dirs]
         for prefix in prefixes:
             for cand in (f"{prefix}/__init__.py", f"{prefix}.py"):
@@ -169,10 +177,24 @@ class ImportSystem:
     def import_module(self, name: str) -> Any:
         """What ``importlib.import_module(name)`` returns, or MISSING if it would fail."""
         if name in self.sys_modules:
+            hops = self._import_hops.get(name)
+            if hops:
+                self.ns._replay(hops)
             return self.sys_modules[name]
         if name in self.missing:
             return MISSING
-        mod = self._import(name)
+        sub: list[Hop] = []
+        saved = self.ns._collecting(sub)
+        try:
+            mod = self._import(name)
+        finally:
+            self.ns._restore(saved)
+        if sub:
+            # the lines that decided where the name leads (a lazy loader forwarding a
+            # parent package...): replayed on every later import of the name, which Python
+            # answers from sys.modules, so that each question's trace has them
+            self._import_hops[name] = sub
+            self.ns._replay(sub)
         if mod is MISSING and "." not in name:
             self.missing.add(name)  # a top-level package the tree does not have
         return mod
@@ -221,11 +243,18 @@ class ImportSystem:
         path = self._find_file(bases, last)
         if path is None:
             return self.import_module(name) if not parent and name in EXTERNAL_OK else MISSING
-        text = self.tree.read_text(path) if path.endswith(".py") else None
-        if text is not None and ("modules[" in text or "modules." in text) \
-                and _SYS_WRITE_RE.search(text):
+        if self._writes_sys_modules(path):
             return self.import_module(name)
         return ModuleV(name=name, path=path)
+
+    def _writes_sys_modules(self, path: str) -> bool:
+        memo = self.it.sources.writes_sys_modules
+        hit = memo.get(path)
+        if hit is None:
+            text = self.tree.read_text(path) if path.endswith(".py") else None
+            hit = memo[path] = text is not None and (
+                "modules[" in text or "modules." in text) and bool(_SYS_WRITE_RE.search(text))
+        return hit
 
     def _external(self, name: str) -> ModuleV:
         mod = ModuleV(name=name, path=None)
@@ -235,14 +264,21 @@ class ImportSystem:
     def set_module(self, name: str, value: Value) -> None:
         """``sys.modules[name] = value``: what names lead to may change."""
         self.sys_modules[name] = value
+        self._import_hops.pop(name, None)
         self.missing.clear()
         self.ns.forget()
 
     # ------------------------------------------------------------ import-time effects
     def _run_import_effects(self, mod: ModuleV) -> None:
         """Register attribute patches and run statements that touch the import system."""
-        text = self.tree.read_text(mod.path) if mod.path and mod.path.endswith(".py") else None
-        if text is None or not touches_other_modules(text):
+        if not (mod.path and mod.path.endswith(".py")):
+            return
+        touches = self.it.sources.touches_others.get(mod.path)
+        if touches is None:
+            text = self.tree.read_text(mod.path)
+            touches = self.it.sources.touches_others[mod.path] = (
+                text is not None and touches_other_modules(text))
+        if not touches:
             return  # nothing in the source can patch modules: no parse needed
         src = self.it.sources.module(mod.path)
         if src is None:
@@ -365,25 +401,33 @@ class Namespaces:
     def hop(self, path: str | None, line: int, note: str) -> None:
         if not self.tracing or path is None or line <= 0:
             return
-        assert self._trace is not None
+        trace = self._trace
+        assert trace is not None
+        if trace and (trace[-1].path, trace[-1].line) == (path, line):
+            return
+        for h in trace:  # each decision once (a lazy loader forwards every submodule import)
+            if h.line == line and h.path == path and h.note == note:
+                return
         pkg = self.tree.package_of(path) or ""
-        h = Hop(pkg, path, line, self.it.sources.line_text(path, line), note)
-        if not self._trace or (self._trace[-1].path, self._trace[-1].line) != (path, line):
-            self._trace.append(h)
+        trace.append(Hop(pkg, path, line, self.it.sources.line_text(path, line), note))
 
     def _replay(self, hops: list[Hop]) -> None:
         if self.tracing:
             for h in hops:
                 self.hop(h.path, h.line, h.note)
 
-    def _collecting(self, sub: list[Hop], always: bool = False) -> list[Hop] | None:
-        """Start sending hops to ``sub`` (to be memoized and replayed): when tracing, or
-        (``always``) whenever not quiet. Returns the trace to restore afterwards (a plain
-        save/restore: exceptions cross these blocks often, and cheaply)."""
-        saved = self._trace
-        if (always or saved is not None) and not self._quiet:
-            self._trace = sub
+    def _collecting(self, sub: list[Hop]) -> tuple[list[Hop] | None, int]:
+        """Send hops to ``sub`` (to be memoized and replayed), whatever the caller's trace or
+        quiet state, so that a memo entry is the same whoever asked first. Returns the state
+        for ``_restore`` (a plain save/restore: exceptions cross these blocks often, and
+        cheaply)."""
+        saved = (self._trace, self._quiet)
+        self._trace = sub
+        self._quiet = 0
         return saved
+
+    def _restore(self, saved: tuple[list[Hop] | None, int]) -> None:
+        self._trace, self._quiet = saved
 
     def forget(self) -> None:
         """sys.modules changed: what names lead to may change."""
@@ -432,7 +476,7 @@ class Namespaces:
         if attr == "__file__":
             return Const(value=mod.path if mod.path.endswith(".py") else None)
         sub: list[Hop] = []
-        saved = self._collecting(sub, always=True)
+        saved = self._collecting(sub)
         try:
             val = self.module_attr(mod, attr, None)
             if val is DELETED:
@@ -447,7 +491,7 @@ class Namespaces:
                     if isinstance(sm, ModuleV) and sm.path:
                         self.hop(sm.path, 1, f"submodule {mod.name}.{attr}")
         finally:
-            self._trace = saved
+            self._restore(saved)
         if val is _DELETED_ATTR:
             val = MISSING
         self._replay(sub)
@@ -466,7 +510,7 @@ class Namespaces:
         try:
             val = self._module_attr(mod, name, before)
         finally:
-            self._trace = saved
+            self._restore(saved)
         self._replay(sub)
         self._ns_memo[key] = (val, sub)
         return val
@@ -566,17 +610,15 @@ class Namespaces:
         src = self.it.sources.module(mod.path)
         if src is None or depth > 20:
             return True
-        text = src.text
         result = src.may_bind(name)
-        if not result and "import *" in text:
-            for m in _STAR_RE.finditer(text):
-                dots, modname = m.group(1), m.group(2) or ""
+        if not result:
+            for dots, modname in src.star_targets:
                 if dots:
                     pkg = mod.name if mod.path and mod.path.endswith("__init__.py") else (
                         mod.name.rpartition(".")[0])
                     base = pkg.split(".")
-                    if len(dots) > 1:
-                        base = base[: len(base) - (len(dots) - 1)]
+                    if dots > 1:
+                        base = base[: len(base) - (dots - 1)]
                     modname = ".".join([*base, *([modname] if modname else [])])
                 with self.quiet():
                     sub = self.imports.find(modname)
@@ -594,11 +636,11 @@ class Namespaces:
                 return MISSING  # star import without __all__ copies bound names only
             return self.getattr_module(mod, name)
         sub: list[Hop] = []
-        saved = self._collecting(sub, always=True)
+        saved = self._collecting(sub)
         try:
             val = self.module_attr(mod, name, None)
         finally:
-            self._trace = saved
+            self._restore(saved)
         if val is DELETED:
             val = MISSING
         if val is not MISSING:
@@ -694,7 +736,6 @@ def _calls_local(text: str, local_defs: set[str]) -> bool:
 
 
 _SYS_WRITE_RE = re.compile(r"modules\[[^\]\n]*\]\s*=(?!=)|modules\.(?:setdefault|update)\(")
-_STAR_RE = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\*", re.M)
 _ATTR_ASSIGN_RE = re.compile(r"\n([A-Za-z_]\w*)(?:\.[A-Za-z_]\w*)+[ \t]*=(?!=)")
 
 

@@ -41,6 +41,7 @@ LAZY_MIN = 16_000  # modules at least this large and not parsed yet are read chu
 _HEADER = re.compile(r"(?:async[ \t]+def|def|class)[ \t]+(\w+)")
 _DECORATED = re.compile(r"\n(?:async[ \t]+def|def|class)[ \t]+(\w+)")
 _STAR = re.compile(r"\bimport\s*\*")
+_STAR_RE = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\*", re.M)
 
 DefNode = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -71,6 +72,9 @@ class SourceModule:
         self._builder: SummaryBuilder | None = None
         self._nodes: dict[tuple[int, str], DefNode] = {}
         self._walked: set[int] = set()  # chunks (-1: the whole tree) indexed into _nodes
+        self._may_bind_memo: dict[str, bool] = {}
+        self._star_targets: list[tuple[int, str]] | None = None
+        self._touches_others: bool | None = None
         cached = load_cached_summary(text, path, sources.tree.package_of(path), sources.cache_dir)
         if cached is not None:
             self._use(cached)
@@ -243,7 +247,20 @@ class SourceModule:
 
     def may_bind(self, name: str) -> bool:
         """Could a module-level line of this file bind ``name``? (text only, no parse)"""
-        return self._may_bind(0, len(self.text), name)
+        hit = self._may_bind_memo.get(name)
+        if hit is None:
+            hit = self._may_bind_memo[name] = self._may_bind(0, len(self.text), name)
+        return hit
+
+    @property
+    def star_targets(self) -> list[tuple[int, str]]:
+        """The modules this file star-imports, as (leading dots, name) in source order (text
+        only; relative ones are resolved by the importer against the module's name)."""
+        if self._star_targets is None:
+            self._star_targets = [
+                (len(m.group(1)), m.group(2) or "") for m in _STAR_RE.finditer(self.text)
+            ] if "import *" in self.text else []
+        return self._star_targets
 
     def _may_bind(self, a: int, b: int, name: str) -> bool:
         """Does a line of text[a:b] that mentions ``name`` have it in a binding position?
@@ -377,6 +394,10 @@ class Sources:
         self._lines: dict[str, list[str]] = {}
         self._snippets: dict[tuple[str, int, str], Any] = {}
         self._binding_patterns: dict[str, re.Pattern[str]] = {}
+        # text-only answers of the import system, shared by the interpreters of the tree
+        self.files: dict[tuple[tuple[str, ...], str], str | None] = {}  # finder results
+        self.touches_others: dict[str, bool] = {}  # path -> may patch other modules
+        self.writes_sys_modules: dict[str, bool] = {}  # path -> writes sys.modules
         self.summarized: list[str] = []  # paths whose whole summary was built or loaded
 
     def module(self, path: str | None) -> SourceModule | None:
