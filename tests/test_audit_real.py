@@ -386,3 +386,21 @@ def test_answer_does_not_depend_on_the_batch(real_ctx: SourceContext, version: s
     for spec, res in zip(specs[::5], forward[::5], strict=True):
         assert analyze(tree, [spec], Dims(), cache_dir=None) == [res]
     assert any(len(r.name_hops) > 3 for r in forward)
+
+
+def test_tf115_contrib_lazy_loader_is_followed(real_ctx: SourceContext) -> None:
+    # tf.contrib is a LazyLoader whose module imports its submodules through the tensorflow ->
+    # tensorflow_core forwarding shim (re-entering the shim's __getattr__ while it loads)
+    tree = tree_of(real_ctx, "1.15.5")
+    r = one(tree, "tf.contrib.rnn.LSTMBlockCell")
+    assert r.status == "resolved", r.message
+    assert r.defined_in is not None
+    assert r.defined_in.path == "tensorflow_core/contrib/rnn/python/ops/lstm_ops.py"
+    notes = [h.note for h in r.name_hops]
+    assert "contrib is assigned" in notes and "rnn is imported from tensorflow.contrib" in notes
+    w = weights(r)
+    assert w["kernel"].shape == [32 + 64, 4 * 64]
+    assert w["kernel"].initializer.kind == "glorot_uniform" and w["kernel"].fallback
+    assert w["bias"].initializer.kind == "constant"
+    assert w["bias"].initializer.params["value"] == 0.0
+    assert_hops_real(tree, r)

@@ -103,6 +103,11 @@ class Attributes(InterpreterBase):
     def _dunder_getattr(self, obj: Instance, fn: FunctionV, attr: str, mode: Mode) -> Value:
         key = (id(obj), attr)
         if key in self._getattr_active:
+            if mode.strict:
+                # import time: the lookup that is in progress further up has not bound the
+                # name yet (a lazy loader whose module is still importing); Python's
+                # ``from pkg import x`` then falls back on the submodule
+                raise Raised("AttributeError", f"{attr!r} (still being looked up)")
             raise Undecidable(f"recursive __getattr__({attr!r})")
         self._getattr_active.add(key)
         try:

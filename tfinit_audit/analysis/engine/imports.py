@@ -672,7 +672,11 @@ class Namespaces:
             self.hop(mod.path, b.line, f"{name} is imported from {b.module}")
             if origin is MISSING:
                 return self._opaque(b, mod, b.expr or "")
-            val = self.it.getattr(origin, b.attr or name, IMPORT)
+            attr = b.attr or name
+            if isinstance(origin, ModuleV):
+                val = self.it.getattr(origin, attr, IMPORT)  # submodules included
+            else:
+                val = self._from_object(origin, attr)
             return self._opaque(b, mod, b.expr or "") if val is MISSING else val
         if b.kind in ("assign", "setattr", "attr"):
             self.hop(mod.path, b.line, f"{name} is assigned")
@@ -688,6 +692,26 @@ class Namespaces:
                                               f"module-level alias {name}")])
             return val
         return self._opaque(b, mod, b.expr or b.kind)
+
+    def _from_object(self, origin: Value, attr: str) -> Any:
+        """``from X import attr`` where ``sys.modules['X']`` is not a module (a lazy loader):
+        the attribute, else (Python's ``_handle_fromlist``) the submodule named after the
+        object's ``__name__``."""
+        try:
+            val = self.it.getattr(origin, attr, IMPORT)
+        except Raised as exc:
+            if exc.exc != "AttributeError":
+                raise
+            val = MISSING
+        if val is not MISSING:
+            return val
+        try:
+            base = self.it.getattr(origin, "__name__", IMPORT)
+        except Raised:
+            return MISSING
+        if not (isinstance(base, Const) and isinstance(base.value, str)):
+            return MISSING
+        return self.imports.import_module(f"{base.value}.{attr}")
 
     @staticmethod
     def _opaque(b: Binding, mod: ModuleV, text: str) -> Unknown:
