@@ -404,3 +404,22 @@ def test_tf115_contrib_lazy_loader_is_followed(real_ctx: SourceContext) -> None:
     assert w["bias"].initializer.kind == "constant"
     assert w["bias"].initializer.params["value"] == 0.0
     assert_hops_real(tree, r)
+
+
+def test_tf1_absent_names_say_why_and_where_the_release_has_them(
+    real_ctx: SourceContext,
+) -> None:
+    tree = tree_of(real_ctx, "1.1.0")
+    cell_spec = next(s for s in DEFAULT_SYMBOLS if s.name == "tf.nn.rnn_cell.LSTMCell")
+    cell, lstm = analyze(tree, [cell_spec, parse_symbol("tf.keras.layers.LSTM")], Dims())
+    # no tf.nn.rnn_cell before 1.2: the default set asks for the tf.contrib.rnn twin
+    assert cell.symbol == "tf.contrib.rnn.LSTMCell" and cell.twin == "tf.nn.rnn_cell.LSTMCell"
+    assert cell.defined_in is not None and cell.defined_in.qualname == "LSTMCell"
+    assert lstm.status == "absent"
+    assert lstm.message == "tf has no attribute 'keras'; this release has " \
+        "tf.contrib.keras.layers.LSTM"
+    # a lazy loader's __getattr__ failing with Python's own AttributeError: absent, not
+    # "unavailable" (that is for a library's own raise, e.g. Keras 3's message)
+    [r] = analyze(tree_of(real_ctx, "1.0.1"), [parse_symbol("tf.contrib.keras.layers.LSTM")],
+                  Dims())
+    assert (r.status, r.message) == ("absent", "tf.contrib has no attribute 'keras'")

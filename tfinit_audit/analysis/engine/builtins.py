@@ -239,7 +239,7 @@ def _getattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -
         if v is MISSING:
             if len(args) > 2:
                 return args[2]
-            raise Raised("AttributeError", f"no attribute {args[1].value!r}")
+            raise Raised("AttributeError", f"no attribute {args[1].value!r}", implicit=True)
         return v
     if v is MISSING or isinstance(v, Unknown):
         return args[2] if len(args) > 2 else Unknown(text=f"getattr {args[1].value}")

@@ -99,7 +99,8 @@ class Expressions(InterpreterBase):
         if frame.mode.strict:
             v = self.getattr(base, e.attr, frame.mode)
             if v is MISSING:
-                raise Raised("AttributeError", f"no attribute {e.attr!r}", frame.path, e.lineno)
+                raise Raised("AttributeError", f"no attribute {e.attr!r}", frame.path, e.lineno,
+                             implicit=True)
             return v
         if isinstance(base, Unknown):
             return Unknown(text=self.unparse(e))

@@ -117,12 +117,18 @@ class Raised(Exception):  # noqa: N818 - interpreted code raised; not an error o
     """Import mode: the interpreted code raised ``exc`` at ``path:line``."""
 
     def __init__(self, exc: str, message: str = "", path: str | None = None,
-                 line: int = 0) -> None:
+                 line: int = 0, implicit: bool = False) -> None:
         super().__init__(f"{exc}: {message}" if message else exc)
         self.exc = exc
         self.message = message
         self.path = path
         self.line = line
+        self.implicit = implicit  # raised by Python itself (a missing attribute), not a raise
+
+    @property
+    def missing_attribute(self) -> bool:
+        """Python's own AttributeError for an attribute that is not there."""
+        return self.exc == "AttributeError" and self.implicit
 
     @classmethod
     def of(cls, value: ExceptionV, path: str | None, line: int) -> Raised:
