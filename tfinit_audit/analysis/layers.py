@@ -5,9 +5,10 @@ initializers, provenance and porting facts."""
 from __future__ import annotations
 
 import ast
+import contextlib
 from typing import Any
 
-from tfinit_audit.analysis.engine.frames import ABSTRACT, Frame
+from tfinit_audit.analysis.engine.frames import ABSTRACT, EAGER, Frame, Raised
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.values import (
     ClassV,
@@ -21,8 +22,11 @@ from tfinit_audit.analysis.engine.values import (
 )
 from tfinit_audit.analysis.model import Dims, Hop, SymbolResult
 from tfinit_audit.analysis.rules import facts as facts_mod
+from tfinit_audit.analysis.rules.call_time import call_arguments, call_entry
 from tfinit_audit.analysis.rules.inputs import input_shape_for, required_args
 from tfinit_audit.analysis.rules.none_fallback import follow_none_initializer
+from tfinit_audit.analysis.rules.values import TensorV
+from tfinit_audit.analysis.rules.variable_scopes import VariableScopes
 from tfinit_audit.analysis.rules.weights import Captured, WeightCollector, to_weights
 
 
@@ -39,8 +43,9 @@ def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims
                 input_shape: list[int | None]) -> tuple[Instance, list[Captured],
                                                         dict[str, Value]]:
     """Construct ``cls`` abstractly and run its build; the instance and captured weights."""
-    collector = WeightCollector()
-    with it.hooks(collector):
+    scopes = VariableScopes()
+    collector = WeightCollector(scopes)
+    with it.hooks(collector, scopes):
         call_kwargs = _constructor_kwargs(it, cls, kwargs, dims)
         collector.active = False
         obj = it.instantiate(cls, [], call_kwargs, None)
@@ -53,10 +58,24 @@ def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims
         if len(input_shape) == 3:
             collector.step_shape = [input_shape[0], input_shape[2]]
         build = it.getattr(obj, "build")
-        if isinstance(build, FunctionV):
-            it.call(build, [_shape(input_shape)], {})
-        _build_cells(it, obj, collector, input_shape)
+        with contextlib.suppress(Raised):  # what the layer made before it raised stands
+            if isinstance(build, FunctionV):
+                it.call(build, [_shape(input_shape)], {})
+            _build_cells(it, obj, collector, input_shape)
+            if not collector.captured:
+                _call_once(it, obj, input_shape)
     return obj, collector.captured, call_kwargs
+
+
+def _call_once(it: Interpreter, obj: Instance, input_shape: list[int | None]) -> None:
+    """A layer whose build created nothing is called on the input (and a cell on its zero
+    state): TF 0.12-1.4 cells create their variables in the call (rules/call_time.py)."""
+    fn = call_entry(it, obj)
+    if fn is None:
+        return
+    step = [input_shape[0], *input_shape[2:]] if len(input_shape) == 3 else input_shape
+    inputs = TensorV(shape=list(step))
+    it.call(fn, call_arguments(it, fn, obj, inputs), {}, mode=EAGER)
 
 
 def _constructor_kwargs(it: Interpreter, cls: ClassV, kwargs: dict[str, Any],
