@@ -1,11 +1,10 @@
 """Python's builtins, the methods of plain values, and the standard-library modules that
 import-time code uses (``sys.modules``, ``importlib``, ``os.path`` over tree paths, ``types``,
-``typing``) and layer code computes shapes with (``math``), modelled for abstract values."""
+``typing``), modelled for abstract values (``math`` and ``re``: engine/stdlib.py)."""
 
 from __future__ import annotations
 
 import builtins as _py
-import math
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Any
 
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import Frame, Mode, Raised, Undecidable
+from tfinit_audit.analysis.engine.stdlib import stdlib_attr, stdlib_value_attr
 from tfinit_audit.analysis.engine.values import (
     MISSING,
     BuiltinClassV,
@@ -127,11 +127,9 @@ class Builtins(InterpreterBase):
             return BuiltinV(name=n, fn=_os_path(attr))
         if n == "typing.TYPE_CHECKING":
             return Const(value=False)
-        if mod.name == "math":
-            if attr in _MATH_CONSTANTS:
-                return Const(value=getattr(math, attr))
-            if attr in _MATH_FUNCTIONS:
-                return BuiltinV(name=n, fn=_math(attr))
+        found = stdlib_attr(mod.name, attr)
+        if found is not None:
+            return found
         return Unknown(text=n, module=mod.name)
 
     def special_attr(self, obj: Value, attr: str) -> Any:
@@ -141,7 +139,8 @@ class Builtins(InterpreterBase):
             return Unknown(text=f"globals().{attr}")
         if isinstance(obj, ExceptionV) and attr == "args":
             return Seq(items=[Const(value=obj.message)], kind="tuple")
-        return MISSING
+        found = stdlib_value_attr(obj, attr)
+        return MISSING if found is None else found
 
     def special_subscript(self, obj: Value, key: Value, frame: Frame) -> Value | None:
         if isinstance(obj, SysModulesV) and isinstance(key, Const) and isinstance(
@@ -270,9 +269,10 @@ def _hasattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -
             return Const(value=it.getattr(args[0], args[1].value, mode) is not MISSING)
         except Raised:
             return Const(value=False)
-    if not isinstance(args[0], Instance):
-        return Unknown(text="hasattr")
     v = it.getattr(args[0], args[1].value, mode)
+    if not isinstance(args[0], Instance):  # found is found (a rule's value says so too)
+        return Unknown(text="hasattr") if v is MISSING or isinstance(v, Unknown) else Const(
+            value=True)
     # absent here may still be set by code the analysis does not model: not decided
     return Unknown(text="hasattr") if v is MISSING or isinstance(v, Unknown) else Const(
         value=True)
@@ -482,27 +482,6 @@ def _sys_modules_method(attr: str) -> Fn:
         if attr == "get":
             return mods.get(key, args[1] if len(args) > 1 else Const(value=None))
         raise Undecidable(f"sys.modules.{attr}")
-
-    return call
-
-
-_MATH_CONSTANTS = ("pi", "e", "tau", "inf", "nan")
-_MATH_FUNCTIONS = ("floor", "ceil", "trunc", "sqrt", "exp", "log", "log2", "log10", "pow",
-                   "fabs", "isnan", "isinf", "isfinite", "prod", "gcd", "sin", "cos", "tan",
-                   "atan", "erf", "erfc", "fsum")
-
-
-def _math(fn: str) -> Fn:
-    """A pure function of ``math`` on known numbers (or a list of them); else unknown."""
-
-    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
-        if kwargs or not args:
-            return Unknown(text=f"math.{fn}(...)")
-        try:
-            vals = [from_value(a) for a in args]
-            return to_value(getattr(math, fn)(*vals))
-        except Exception:  # noqa: BLE001 - not plain numbers, or Python would raise
-            return Unknown(text=f"math.{fn}(...)")
 
     return call
 
