@@ -256,6 +256,8 @@ def port(
     target = target_name(to)
     (spec,) = symbol_specs([symbol])
     spec = _with_compat_twin(spec)
+    if not version and not parse_source(source).is_local:
+        raise UsageError("port needs the release: --version SPEC, e.g. --version 1.8")
     result = explain(spec, version, source=source, index_url=index_url, cache_dir=cache_dir,
                      offline=offline, units=units, input_dim=input_dim, ports=None,
                      progress=progress, detail=detail, download=download)

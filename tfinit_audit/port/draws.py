@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 
 from tfinit_audit.analysis.model import Initializer, Weight
-from tfinit_audit.analysis.rules.vocabulary import compute_fans, with_numbers
+from tfinit_audit.analysis.rules.vocabulary import DEFAULT_TRUNCATION, compute_fans, with_numbers
 from tfinit_audit.port.model import PortError
 
 _VS_PRESETS = {
@@ -146,8 +146,9 @@ def _variance_scaling(init: Initializer, shape: list[int], what: str) -> Draw:
         return Draw("normal", shape, stddev=init.stddev,
                     formula=f"{base}; stddev = sqrt({scale:g} / {max(1.0, n):g}) "
                             f"= {init.stddev:.6g}")
+    trunc = float(p.get("truncation") or DEFAULT_TRUNCATION)
     return Draw("truncated_normal", shape, stddev=init.stddev,
-                formula=f"{base}; stddev = sqrt({scale:g} / {max(1.0, n):g}) / 0.8796 "
+                formula=f"{base}; stddev = sqrt({scale:g} / {max(1.0, n):g}) / {trunc:.6g} "
                         f"= {init.stddev:.6g}, truncated at 2 stddev")
 
 

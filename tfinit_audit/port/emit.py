@@ -121,7 +121,7 @@ def weight_comment(wd: WeightDraw, compact: bool) -> list[str]:
     init = w.initializer
     params = ", ".join(f"{k}={v}" for k, v in init.params.items() if k != "parts")
     head = f"# {w.name} {list(w.shape or [])}: {init.kind}" + (f" ({params})" if params else "")
-    head += " -- a None-fallback default" if w.fallback else ""
+    head += " [None-fallback]" if w.fallback else ""
     if init.kind == "composite":
         head += ": " + ", ".join(f"{p.kind} [{p.start}:{p.stop}]" for p in wd.parts)
     lines = [head]
