@@ -298,3 +298,75 @@ def test_port_help_explains_every_option() -> None:
                    "Example:", "pytorch, jax, keras, numpy"):
         assert option in res.stdout
     assert "explain" in _cli("--help").stdout and "port" in _cli("--help").stdout
+
+
+# ------------------------------------------------------------------ on a real release (PyPI)
+def _main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from tfinit_audit.cli import main
+
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.network
+def test_port_command_writes_the_module_and_the_api_returns_it(
+    real_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["port", "tf.nn.rnn_cell.LSTMCell", "--version", "1.8", "--to", "pytorch",
+            "--convert", "--cache-dir", str(real_cache)]
+    code, out, err = _main(argv, capsys)
+    assert code == 0, err
+    assert out.startswith('"""tf.nn.rnn_cell.LSTMCell (TensorFlow 1.8.0) -> torch.nn.LSTMCell.')
+    assert "def convert(arrays):" in out and "Traceback" not in err
+    ast.parse(out)
+    api = tfinit_audit.port("tf.nn.rnn_cell.LSTMCell", "1.8", to="pytorch", convert=True,
+                            cache_dir=real_cache, command="X")
+    assert api.release is not None and api.release.tensorflow == "1.8.0"
+    body = out.split("\nimport numpy", 1)[1]
+    assert api.code.split("\nimport numpy", 1)[1] == body  # the same module, the CLI's header
+    target = tmp_path / "lstm_port.py"
+    code, out, err = _main([*argv, "--out", str(target)], capsys)
+    assert code == 0 and out == "" and target.read_text().split("\nimport numpy", 1)[1] == body
+    assert f"wrote {target}: build(seed) -> torch.nn.LSTMCell" in err
+    # no equivalent: a note on stderr, the recipe on stdout
+    code, out, err = _main(["port", "tf.nn.rnn_cell.GRUCell", "--version", "1.8", "--to",
+                            "pytorch", "--cache-dir", str(real_cache)], capsys)
+    assert code == 0 and "class TFLayout(torch.nn.Module)" in out
+    assert err.startswith("tfinit-audit: note: no torch.nn equivalent: torch.nn.GRUCell applies")
+
+
+@pytest.mark.network
+def test_port_refusals_on_a_real_release_are_one_line(
+    real_cache: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    for argv, message in [
+        (["port", "tf.keras.layers.Nope", "--version", "2.15", "--to", "jax"],
+         "tf.keras.layers.Nope is absent"),
+        (["port", "tf.keras.layers.Conv1D", "--version", "2.15", "--to", "pytorch"],
+         "no concrete shape for these dims (kernel_shape); give the constructor arguments"),
+        (["port", "tf.nn.rnn_cell.LSTMCell", "--version", "2.21", "--to", "keras"],
+         "tf.compat.v1.nn.rnn_cell.LSTMCell is unavailable"),
+    ]:
+        code, out, err = _main([*argv, "--cache-dir", str(real_cache)], capsys)
+        assert code == 2 and out == "", err
+        assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.network
+def test_explain_shows_the_port_snippets(real_cache: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["explain", "tf.nn.rnn_cell.LSTMCell", "--version", "1.8", "--cache-dir",
+            str(real_cache)]
+    code, out, _ = _main(argv, capsys)
+    assert code == 0
+    for head in ("-> torch.nn.LSTMCell", "-> Flax variables for nn.LSTMCell",
+                 "-> keras.layers.LSTMCell", "-> dict of NumPy arrays"):
+        assert f"# tf.nn.rnn_cell.LSTMCell (TF 1.8.0) {head}" in out
+    snippet_text = out[out.index("# tf.nn.rnn_cell.LSTMCell (TF 1.8.0) -> torch"):]
+    snippet_text = snippet_text[:snippet_text.index("\n# tf.nn.rnn_cell.LSTMCell (TF 1.8.0) ->")]
+    compile(snippet_text, "<copied from explain>", "exec")  # copyable as printed
+    code, out, _ = _main([*argv, "--port", "numpy"], capsys)
+    assert "-> dict of NumPy arrays" in out and "torch" not in out
+    code, out, _ = _main([*argv, "--port", "none"], capsys)
+    assert "port snippets" not in out and "porting facts" in out

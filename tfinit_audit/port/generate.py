@@ -22,8 +22,7 @@ def plan_for(layout: Layout, target: str) -> tuple[Plan, Vocabulary, str]:
         return numpy.plan(layout), numpy.VOCABULARY, "numpy"
     table = TABLES[target]
     fn = table.plans.get(layout.kind)
-    result = fn(layout) if fn else table.no_equivalent.get(
-        layout.kind, f"no {TARGET_TITLES[target]} module for this layout")
+    result = fn(layout) if fn else table.no_equivalent.get(layout.kind) or _unknown(layout)
     if isinstance(result, Plan):
         result.defs = [*table.defs, *result.defs]
         return result, table.vocabulary, target
@@ -36,6 +35,11 @@ def plan_for(layout: Layout, target: str) -> tuple[Plan, Vocabulary, str]:
     plan.notes.insert(0, f"no {TARGET_TITLES[target]} equivalent: {result}; this is the NumPy "
                          "recipe (TF's names and layout)")
     return plan, numpy.VOCABULARY, "numpy"
+
+
+def _unknown(layout: Layout) -> str:
+    weights = ", ".join(f"{n} {w.shape}" for n, w in layout.weights.items())
+    return f"the port does not know what these weights are ({weights})"
 
 
 def context(symbol: SymbolResult, target: str, dims: Dims, release: str, *,

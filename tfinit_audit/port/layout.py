@@ -183,9 +183,16 @@ def _read_facts(layout: Layout) -> None:
                                     f"{named.group(1)!r}, which the gate order does not name")
 
 
+def _rank(layout: Layout, name: str) -> int:
+    return len(layout.weights[name].shape or []) if name in layout.weights else 0
+
+
 def _kind(layout: Layout) -> str:
     names = set(layout.weights)
     roles = sorted(g.role for g in layout.gates)
+    matrices = all(_rank(layout, n) == 2 for n in names if n.endswith("kernel"))
+    if not matrices and layout.gates:
+        return "variable"  # e.g. a convolutional LSTM: its kernels are not matrices
     if "recurrent_kernel" in names and "kernel" in names:
         if roles == sorted(LSTM_ROLES):
             return "lstm"
@@ -205,7 +212,7 @@ def _kind(layout: Layout) -> str:
         return "embedding"
     if "kernel" in names and names <= {"kernel", "bias"}:
         rank = len(layout.weights["kernel"].shape or [])
-        if 3 <= rank <= 5:
+        if 3 <= rank <= 5 and _plain_convolution(layout):
             return "conv"
         if rank == 2:
             rows, cols = layout.weights["kernel"].shape or [0, 0]
@@ -214,6 +221,17 @@ def _kind(layout: Layout) -> str:
             if rows == layout.dims.input_dim + cols and not layout.gates:
                 return "rnn_fused"
     return "variable"
+
+
+def _plain_convolution(layout: Layout) -> bool:
+    """A ``[*window, in, out]`` kernel whose ``in`` is the input's channels (a transposed
+    convolution keeps ``[*window, out, in]``, whose layout the shapes alone cannot tell apart
+    when ``in == out``: the defining class's name decides then)."""
+    shape = layout.weights["kernel"].shape or []
+    channels = (layout.dims.conv_channels, layout.dims.input_dim)
+    where = layout.symbol.defined_in
+    qualname = where.qualname if where else layout.symbol.symbol
+    return shape[-2] in channels and "Transpose" not in qualname
 
 
 def _recurrent_sizes(layout: Layout) -> None:

@@ -125,6 +125,13 @@ def folded_bias(layout: Layout, target: str, bias: str = 'w["bias"]') -> tuple[l
     ], "bias"
 
 
+def reset_comment(layout: Layout, target: str) -> list[str]:
+    """Where the GRU's reset gate acts, and where the fact was read."""
+    where = f" ({layout.reset_where})" if layout.reset_where else ""
+    return [f"# reset_after=True{where}: the reset gate scales h @ recurrent_kernel + its bias, "
+            f"as {target} does"]
+
+
 def activation_names(layout: Layout) -> tuple[str, str]:
     """(activation, recurrent_activation) as named by the facts, with the defaults assumed."""
     act = str(layout.activation.value or "linear")

@@ -34,6 +34,7 @@ from tfinit_audit.port.plan import (
     gate_order_comment,
     h_kernel,
     kernel_comment,
+    reset_comment,
     x_kernel,
 )
 from tfinit_audit.port.recipe import act_fn, step_args, step_doc
@@ -139,8 +140,8 @@ def _gru(layout: Layout) -> Plan | str:
     order_lines, (r, z, n) = gate_order_comment(layout, "flax", ("r", "z", "n"),
                                                 ("reset", "update", "candidate"))
     two = layout.has("bias") and len(layout.shape("bias")) == 2
-    body = [*activation_comment(layout), *order_lines,
-            'k, rk = w["kernel"], w["recurrent_kernel"]']
+    body = [*activation_comment(layout), *reset_comment(layout, "flax.linen.GRUCell"),
+            *order_lines, 'k, rk = w["kernel"], w["recurrent_kernel"]']
     if two:
         body.append('b_x, b_h = w["bias"][0], w["bias"][1]  # added to x @ kernel / '
                     "h @ recurrent_kernel")
@@ -282,7 +283,6 @@ PLANS = {"lstm": _lstm, "lstm_fused": _lstm, "gru": _gru, "rnn": _rnn, "rnn_fuse
 NO_EQUIVALENT = {
     "gru_fused": "flax.linen.GRUCell applies the reset gate after the recurrent matmul; TF "
                  "1.x's GRUCell applies it to h before the candidate's matmul",
-    "variable": "no flax.linen module holds this layer's weights",
 }
 
 

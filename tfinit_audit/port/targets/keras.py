@@ -256,7 +256,7 @@ def _norm(layout: Layout) -> Plan:
 PLANS = {"lstm": _lstm, "lstm_fused": _lstm, "gru": _gru, "gru_fused": _gru, "rnn": _rnn,
          "rnn_fused": _rnn, "dense": _dense, "conv": _conv, "embedding": _embedding,
          "batchnorm": _norm, "layernorm": _norm}
-NO_EQUIVALENT = {"variable": "no Keras layer holds this layer's weights"}
+NO_EQUIVALENT: dict[str, str] = {}
 
 
 TABLE = TargetTable("keras", NUMPY_DRAWS, PLANS, NO_EQUIVALENT, None, [TENSOR])

@@ -38,6 +38,7 @@ from tfinit_audit.port.plan import (
     gate_order_comment,
     h_kernel,
     kernel_comment,
+    reset_comment,
     x_kernel,
 )
 from tfinit_audit.port.recipe import act_fn, step_args, step_doc
@@ -142,7 +143,8 @@ def _gru(layout: Layout) -> Plan | str:
                                             ("reset", "update", "candidate"))
     cls = "GRU" if seq else "GRUCell"
     extra = ", batch_first=True" if seq else ""
-    body = [*activation_comment(layout), *order_lines, f"order = {order}",
+    body = [*activation_comment(layout), *reset_comment(layout, "torch.nn.GRU"), *order_lines,
+            f"order = {order}",
             f"m = torch.nn.{cls}({layout.input_dim}, {u}, bias={layout.has('bias')}{extra})",
             "with torch.no_grad():",
             f'    m.weight_ih{sfx}.copy_(_t(_gates(w["kernel"], order, {u}).T))',
@@ -286,7 +288,6 @@ PLANS = {"lstm": _lstm, "lstm_fused": _lstm, "gru": _gru, "rnn": _rnn, "rnn_fuse
 NO_EQUIVALENT = {
     "gru_fused": "torch.nn.GRUCell applies the reset gate after the recurrent matmul; TF 1.x's "
                  "GRUCell applies it to h before the candidate's matmul",
-    "variable": "no torch.nn module holds this layer's weights",
 }
 
 RECIPE_MODULE = '''\
