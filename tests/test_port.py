@@ -95,6 +95,24 @@ def test_layout_is_recognised_from_the_static_answer(name: str) -> None:
     assert layout.sequence == sequence
 
 
+def test_lookalikes_are_not_mistaken_for_known_layouts() -> None:
+    transposed = fx.conv2d()  # Conv2DTranspose keeps [*window, out, in]
+    transposed.weights[0].shape = [3, 3, 8, 3]
+    assert recognise(transposed, Dims()).kind == "variable"
+    same = fx.conv2d()
+    same.weights[0].shape = [3, 3, 3, 3]
+    assert recognise(same, Dims()).kind == "conv"
+    assert same.defined_in is not None
+    same.defined_in.qualname = "Conv2DTranspose"
+    assert recognise(same, Dims()).kind == "variable"
+    conv_lstm = fx.keras_lstm()  # ConvLSTM2D: four gates, but convolution kernels
+    conv_lstm.weights[0].shape, conv_lstm.weights[1].shape = [3, 3, 32, 256], [3, 3, 64, 256]
+    assert recognise(conv_lstm, Dims()).kind == "variable"
+    p = generate(conv_lstm, "pytorch", Dims(), "2.15")
+    assert not p.equivalent and "does not know what these weights are (kernel [3, 3, 32, 256]" \
+        in p.notes[0]
+
+
 @pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
 def test_every_layout_and_target_writes_a_module(name: str, target: str) -> None:
