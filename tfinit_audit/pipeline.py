@@ -24,12 +24,13 @@ from __future__ import annotations
 import datetime as _dt
 import importlib.util
 import os
+import shlex
 import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,8 @@ from tfinit_audit.analysis.model import Dims, SymbolResult
 from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS, SymbolSpec, parse_symbol
 from tfinit_audit.errors import AuditError, FetchError, ReleaseError, UsageError, one_line
 from tfinit_audit.live.model import LiveRun
+from tfinit_audit.port.generate import generate
+from tfinit_audit.port.model import TARGETS, Port, port_targets, target_name
 from tfinit_audit.report.diff import Change
 from tfinit_audit.report.model import Report, VersionReport, diff_versions
 from tfinit_audit.sources import (
@@ -71,6 +74,8 @@ class Explanation:
     """What ``explain`` returns: one symbol in one release, and its printed form."""
 
     release: VersionReport  # the release record; its only symbol is ``symbol``
+    dims: Dims = field(default_factory=Dims)  # the sizes the shapes were computed for
+    ports: tuple[str, ...] = TARGETS  # the port snippets the text shows
 
     @property
     def symbol(self) -> SymbolResult:
@@ -82,7 +87,8 @@ class Explanation:
         """The lines ``tfinit-audit explain`` prints (without colours)."""
         from tfinit_audit.report.explain import render_explain
 
-        return _render_text(lambda console: render_explain(self.release, console))
+        return _render_text(lambda console: render_explain(self.release, console,
+                                                           dims=self.dims, ports=self.ports))
 
     def __str__(self) -> str:
         return self.text
@@ -181,19 +187,22 @@ def explain(
     offline: bool = False,
     units: int = defaults.UNITS,
     input_dim: int = defaults.INPUT_DIM,
+    ports: str | Sequence[str] | None = "all",
     progress: Say | None = None,
     detail: Say | None = None,
     download: ProgressFn | None = None,
 ) -> Explanation:
     """One symbol (``"tf.keras.layers.LSTM"``, ``"tf.nn.rnn_cell.LSTMCell[num_proj=16]"``) in one
-    release: each weight, its initializer with the numbers for the shape, and the provenance
-    chain. ``version`` is one spec (optional with a local ``source``).
+    release: each weight, its initializer with the numbers for the shape, the provenance
+    chain, and the port snippets of ``ports`` (``"all"``, ``"none"``, or target names such as
+    ``["pytorch", "jax"]``). ``version`` is one spec (optional with a local ``source``).
 
     Raises ``UsageError`` on bad input (also when ``version`` names more than one release) and
     ``ReleaseError`` (a ``FetchError``) when that release cannot be fetched or analysed.
     """
     (spec,) = symbol_specs([symbol])
     dims = make_dims(units, input_dim)
+    shown = port_targets(ports)
     if not version and not parse_source(source).is_local:
         raise UsageError("explain needs the release: --version SPEC, e.g. --version 1.8")
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
@@ -208,7 +217,71 @@ def explain(
     analyse(records, [spec], dims, ctx, detail)
     if record.status == "error":
         raise ReleaseError(record.requested, record.error or "unknown error")
-    return Explanation(record)
+    return Explanation(record, dims, shown)
+
+
+def port(
+    symbol: str | SymbolSpec,
+    version: str | None = None,
+    *,
+    to: str,
+    convert: bool = False,
+    source: str = defaults.SOURCE,
+    index_url: str | None = None,
+    cache_dir: PathLike | None = None,
+    offline: bool = False,
+    units: int = defaults.UNITS,
+    input_dim: int = defaults.INPUT_DIM,
+    progress: Say | None = None,
+    detail: Say | None = None,
+    download: ProgressFn | None = None,
+    command: str = "",
+) -> Port:
+    """A runnable Python module that reproduces ``symbol``'s initialization in one release for
+    the target ``to``: ``"pytorch"``, ``"jax"`` (Flax linen), ``"keras"`` or ``"numpy"``.
+
+    The module's ``build(seed)`` returns the initialized target object (a ``torch.nn.Module``, a
+    Flax variables dict, a Keras layer, or NumPy arrays under TF's names), each weight drawn with
+    TF's distribution for TF's shape and laid out for the target (gate order, transposes, the
+    runtime forget bias folded in where the target has no place for it). ``convert=True`` adds
+    ``convert(arrays)``: a TF checkpoint's arrays (TF's names) onto the target. A TF 1.x name
+    absent from a 2.x release is looked up as its ``tf.compat.v1`` twin.
+
+    Returns a ``Port`` (``.code``, ``.builds``, ``.equivalent``: False when the target has no
+    equivalent module and the code is the TF-layout recipe, ``.notes``, ``.load()``). Raises
+    ``UsageError`` on bad input, ``PortError`` (a ``UsageError``) when the symbol has nothing to
+    port (absent, unresolved, no concrete shape) and ``ReleaseError`` when the release cannot
+    be fetched or analysed.
+    """
+    target = target_name(to)
+    (spec,) = symbol_specs([symbol])
+    spec = _with_compat_twin(spec)
+    if not version and not parse_source(source).is_local:
+        raise UsageError("port needs the release: --version SPEC, e.g. --version 1.8")
+    result = explain(spec, version, source=source, index_url=index_url, cache_dir=cache_dir,
+                     offline=offline, units=units, input_dim=input_dim, ports=None,
+                     progress=progress, detail=detail, download=download)
+    if not command:
+        command = " ".join(["tfinit-audit port", shlex.quote(spec.display()),
+                            *(["--version", version] if version else []), "--to", target,
+                            *(["--convert"] if convert else []),
+                            *([f"--units {units}"] if units != defaults.UNITS else []),
+                            *([f"--input-dim {input_dim}"] if input_dim != defaults.INPUT_DIM
+                              else [])])
+    out = generate(result.symbol, target, result.dims, result.release.label, convert=convert,
+                   command=command)
+    out.release = result.release
+    return out
+
+
+def _with_compat_twin(spec: SymbolSpec) -> SymbolSpec:
+    """A TF 1.x name (``tf.nn.rnn_cell.LSTMCell``) also tries its ``tf.compat.v1`` twin, as the
+    default symbol set does; Keras and compat names stay as they are."""
+    parts = spec.name.split(".")
+    if spec.alternatives or parts[0] != "tf" or parts[1] in ("compat", "keras"):
+        return spec
+    twin = "tf.compat.v1." + ".".join(parts[1:])
+    return SymbolSpec(spec.name, spec.args, (twin,), spec.kind_hint)
 
 
 def diff(
@@ -532,6 +605,7 @@ __all__ = [
     "diff",
     "explain",
     "fetch",
+    "port",
     "open_releases",
     "resolve",
     "verify",

@@ -1,7 +1,9 @@
-"""Command line: ``tfinit-audit`` (main job) and its commands verify, explain, diff, fetch, cache.
+"""Command line: ``tfinit-audit`` (main job) and its commands verify, explain, diff, port, fetch,
+cache.
 
 Each command parses its arguments (``cli/parser.py``), calls the same function of the Python API
-(``pipeline.py``: ``audit``, ``verify``, ``explain``, ``diff``; ``open_releases`` for ``fetch``)
+(``pipeline.py``: ``audit``, ``verify``, ``explain``, ``diff``, ``port``; ``open_releases`` for
+``fetch``)
 and prints; the stages themselves are wired in the pipeline, not here.
 
 Exit codes: 0 ok, 1 findings the user asked to fail on, 2 usage/input error, 3 fetch/network
@@ -91,12 +93,42 @@ def run_explain(args: argparse.Namespace) -> int:
         with Progress() as progress:
             result = pipeline.explain(
                 args.symbol, args.explain_version, **_source_options(args), units=args.units,
-                input_dim=args.input_dim, detail=progress.status, download=progress,
+                input_dim=args.input_dim, ports=args.ports, detail=progress.status,
+                download=progress,
             )
     except ReleaseError as exc:
         print(f"{PROG}: {exc.requested}: error: {exc.reason}", file=sys.stderr)
         return EXIT_FETCH
-    render_explain(result.release, Console(soft_wrap=True))
+    render_explain(result.release, Console(soft_wrap=True), dims=result.dims,
+                   ports=result.ports)
+    return EXIT_OK
+
+
+def run_port(args: argparse.Namespace) -> int:
+    """Write the port module to stdout (or --out); notes on stderr."""
+    from tfinit_audit import pipeline
+
+    try:
+        with Progress() as progress:
+            result = pipeline.port(
+                args.symbol, args.port_version, to=args.to, convert=args.convert,
+                **_source_options(args), units=args.units, input_dim=args.input_dim,
+                detail=progress.status, download=progress, command=_command_line(),
+            )
+    except ReleaseError as exc:
+        print(f"{PROG}: {exc.requested}: error: {exc.reason}", file=sys.stderr)
+        return EXIT_FETCH
+    for note in result.notes:
+        print(f"{PROG}: note: {note}", file=sys.stderr)
+    if args.port_out:
+        path = Path(args.port_out)
+        try:
+            path.write_text(result.code, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--out {path}: {exc.strerror or exc}") from None
+        print(f"wrote {path}: build(seed) -> {result.builds}", file=sys.stderr)
+    else:
+        sys.stdout.write(result.code)
     return EXIT_OK
 
 
@@ -306,6 +338,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_explain(args)
         if args.command == "diff":
             return run_diff(args)
+        if args.command == "port":
+            return run_port(args)
         return run_audit(args)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

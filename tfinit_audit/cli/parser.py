@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 from tfinit_audit import defaults
 from tfinit_audit._version import __version__
 from tfinit_audit.errors import EXIT_USAGE
+from tfinit_audit.port.model import ALIASES, TARGETS
 
 PROG = "tfinit-audit"
 Subparsers = argparse._SubParsersAction  # what add_subparsers() returns
@@ -30,6 +31,7 @@ examples:
   tfinit-audit --source installed:/opt/tf/bin/python --units 128 --input-dim 64
   tfinit-audit explain tf.nn.rnn_cell.LSTMCell --version 1.8
   tfinit-audit diff 1.8 2.15
+  tfinit-audit port tf.nn.rnn_cell.LSTMCell --version 1.8 --to pytorch --convert > lstm_port.py
   tfinit-audit verify --python ~/venvs/tf215/bin/python --fail-on-mismatch
   tfinit-audit fetch --versions 2.15 --list keras/src/layers/rnn
   tfinit-audit cache info
@@ -193,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for add in (_add_fetch_command, _add_verify_command, _add_explain_command,
-                _add_diff_command, _add_cache_command):
+                _add_diff_command, _add_port_command, _add_cache_command):
         add(subs)
     return parser
 
@@ -273,14 +275,72 @@ def _add_explain_command(subs: Subparsers) -> None:
         help="the TensorFlow release (any --versions spec; optional with a local --source). "
         "Example: --version 1.8",
     )
-    explain.add_argument("--units", type=_positive_int, default=argparse.SUPPRESS, metavar="N",
-                         help=f"units for the concrete shapes (default {defaults.UNITS}). "
-                         "Example: --units 128")
-    explain.add_argument("--input-dim", type=_positive_int, default=argparse.SUPPRESS,
-                         metavar="N",
-                         help=f"input feature size (default {defaults.INPUT_DIM}). "
-                         "Example: --input-dim 16")
+    _add_dims(explain)
+    explain.add_argument(
+        "--port", dest="ports", default="all", metavar="TARGET[,TARGET]",
+        help="port snippets to show after the facts: all (default), none, or targets from "
+        f"{', '.join(TARGETS)}. Example: --port pytorch,jax")
     _add_common(explain, sub=True)
+
+
+def _add_dims(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--units", type=_positive_int, default=argparse.SUPPRESS, metavar="N",
+                   help=f"units for the concrete shapes (default {defaults.UNITS}). "
+                   "Example: --units 128")
+    p.add_argument("--input-dim", type=_positive_int, default=argparse.SUPPRESS, metavar="N",
+                   help=f"input feature size (default {defaults.INPUT_DIM}). "
+                   "Example: --input-dim 16")
+
+
+def _add_port_command(subs: Subparsers) -> None:
+    """``tfinit-audit port``: a runnable module reproducing the initialization elsewhere."""
+    port = subs.add_parser(
+        "port",
+        help="write a Python module that reproduces one symbol's initialization in PyTorch, "
+        "JAX, Keras or NumPy (and converts TF weights)",
+        description="Write a runnable Python module (to stdout, or --out FILE) whose "
+        "build(seed) returns the target object initialized as the release initializes SYMBOL: "
+        "each weight drawn with TF's distribution for TF's shape (limits and stddevs from TF's "
+        "fans), laid out for the target (transposes, gate order), with runtime adjustments such "
+        "as a TF 1.x cell's forget_bias folded in where the target has no place for them, the "
+        "activations to use, and each step commented with its TF provenance. Targets: pytorch "
+        "(torch.nn modules), jax (Flax linen modules; plain jax.random arrays when none is "
+        "equivalent), keras (a TF 1.x cell's weights -> tf.keras 2 / Keras 3 cells, or the same "
+        "Keras layer), numpy (arrays in TF's own layout and names, with a forward step). A "
+        "symbol the target has no equivalent for gets a note on stderr and the TF-layout "
+        "recipe. Notes go to stderr, the code to stdout.",
+        epilog="examples:\n"
+        "  tfinit-audit port tf.nn.rnn_cell.LSTMCell --version 1.8 --to pytorch "
+        "--units 64 --input-dim 32\n"
+        "  tfinit-audit port tf.keras.layers.GRU --version 2.15 --to jax\n"
+        "  tfinit-audit port tf.keras.layers.LSTM --version 2.15 --to numpy\n"
+        "  tfinit-audit port tf.nn.rnn_cell.LSTMCell --version 1.15 --to keras --convert"
+        "   # TF1 checkpoint -> tf.keras\n"
+        "  tfinit-audit port tf.nn.rnn_cell.LSTMCell --version 1.8 --to pytorch --convert "
+        "--out lstm_port.py",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    port.add_argument("symbol", metavar="SYMBOL",
+                      help="public name, optionally with args (a TF 1.x name is also looked "
+                      "up as its tf.compat.v1 twin). Example: 'tf.nn.rnn_cell.LSTMCell"
+                      "[num_proj=16]'")
+    port.add_argument(
+        "--version", dest="port_version", metavar="SPEC", default=None,
+        help="the TensorFlow release (any --versions spec; optional with a local --source). "
+        "Example: --version 1.8")
+    port.add_argument("--to", dest="to", required=True, type=_target, choices=TARGETS,
+                      metavar="TARGET",
+                      help=f"the target: {', '.join(TARGETS)} (also torch, flax, np). "
+                      "Example: --to pytorch")
+    port.add_argument("--convert", action="store_true", default=False,
+                      help="also write convert(arrays): a TF checkpoint's arrays (TF's names, "
+                      "with or without scopes and ':0') onto the target's parameters. "
+                      "Example: --convert")
+    port.add_argument("--out", dest="port_out", metavar="FILE", default=None,
+                      help="write the module to FILE instead of stdout. "
+                      "Example: --out lstm_port.py")
+    _add_dims(port)
+    _add_common(port, sub=True)
 
 
 def _add_diff_command(subs: Subparsers) -> None:
@@ -327,6 +387,12 @@ def _add_cache_command(subs: Subparsers) -> None:
     )
     for p in (cache, info, clear):
         _add_common(p, sub=True)
+
+
+def _target(text: str) -> str:
+    """A target name, aliases mapped (torch -> pytorch); unknown names fail the choices."""
+    key = text.strip().lower()
+    return ALIASES.get(key, key)
 
 
 def _positive_int(text: str) -> int:
