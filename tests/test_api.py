@@ -57,9 +57,9 @@ def test_import_is_light_and_exposes_the_documented_names() -> None:
     got = json.loads(res.stdout)
     assert got["heavy"] == []
     assert got["module"] == "tfinit_audit.pipeline"
-    assert set(got["all"]) == {"audit", "explain", "diff", "verify", "AuditError",
+    assert set(got["all"]) == {"audit", "explain", "diff", "verify", "scan", "AuditError",
                                "UsageError", "FetchError", "__version__"}
-    assert {"audit", "explain", "diff", "verify", "AuditError"} <= set(got["dir"])
+    assert {"audit", "explain", "diff", "verify", "scan", "AuditError"} <= set(got["dir"])
     with pytest.raises(AttributeError):
         tfinit_audit.no_such_name  # type: ignore[attr-defined]  # noqa: B018
     assert issubclass(UsageError, tfinit_audit.AuditError)
@@ -69,7 +69,7 @@ def test_import_is_light_and_exposes_the_documented_names() -> None:
 
 def test_api_defaults_are_the_cli_defaults() -> None:
     for fn in (tfinit_audit.audit, tfinit_audit.explain, tfinit_audit.diff,
-               tfinit_audit.verify):
+               tfinit_audit.verify, tfinit_audit.scan):
         params = inspect.signature(fn).parameters
         for name in ("source", "index_url", "cache_dir", "offline", "units", "input_dim",
                      "timeout"):

@@ -1,6 +1,6 @@
 """tfinit-audit: the initializer each TF/Keras weight really gets, per release, with evidence.
 
-The Python API is four functions, the same code path as the ``tfinit-audit`` commands::
+The Python API is five functions, the same code path as the ``tfinit-audit`` commands::
 
     import tfinit_audit
 
@@ -10,12 +10,15 @@ The Python API is four functions, the same code path as the ``tfinit-audit`` com
     print(tfinit_audit.explain("tf.keras.layers.LSTM", version="2.15"))
     print(tfinit_audit.diff("1.8", "2.15"))
     tfinit_audit.verify(python="/path/to/python")                # a Report with .live runs
+    tfinit_audit.scan("model/", from_version="1.15", to_version="2.15")  # your code
 
 - ``audit(versions, *, symbols=None, ...) -> Report``: no live check unless ``live=True`` or
   ``python=`` is given;
 - ``explain(symbol, version, ...) -> Explanation`` (``.symbol``, ``.release``, ``.text``);
 - ``diff(*versions, ...) -> Diff`` (``.changes``, ``.report``, ``.text``);
-- ``verify(python=None, ...) -> Report`` (``.live``: one run per interpreter).
+- ``verify(python=None, ...) -> Report`` (``.live``: one run per interpreter);
+- ``scan(paths, *, from_version, to_version, pin=None, write=False, ...) -> ScanResult``
+  (``.sites``: the layer calls in the user's code and what their defaults become).
 
 Options mirror the CLI's, with its defaults, cache (``$TFINIT_AUDIT_CACHE``) and index
 (``$PIP_INDEX_URL``). Every error raised is an ``AuditError`` (``UsageError`` for bad input,
@@ -31,7 +34,7 @@ from tfinit_audit._version import __version__
 from tfinit_audit.errors import AuditError, FetchError, UsageError
 
 if TYPE_CHECKING:
-    from tfinit_audit.pipeline import audit, diff, explain, verify
+    from tfinit_audit.pipeline import audit, diff, explain, scan, verify
 
 __all__ = [
     "AuditError",
@@ -41,14 +44,15 @@ __all__ = [
     "audit",
     "diff",
     "explain",
+    "scan",
     "verify",
 ]
 
-_API = ("audit", "diff", "explain", "verify")
+_API = ("audit", "diff", "explain", "scan", "verify")
 
 
 def __getattr__(name: str) -> Any:
-    """The four API functions, imported from ``pipeline`` on first use."""
+    """The API functions, imported from ``pipeline`` on first use."""
     if name in _API:
         from tfinit_audit import pipeline
 

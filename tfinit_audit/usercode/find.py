@@ -20,7 +20,9 @@ visiting order and checked on every call used; a file where they disagree uses l
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -379,9 +381,24 @@ def _local_qualname(a: Assignment) -> str:
 
 
 def _one_line(code: str) -> str:
-    text = " ".join(code.split())
+    """The call on one line without its comments, shortened to ``CODE_WIDTH``."""
+    text = " ".join(_without_comments(code).split())
     text = text.replace("( ", "(").replace(" )", ")").replace("[ ", "[").replace(" ]", "]")
     return text if len(text) <= CODE_WIDTH else text[: CODE_WIDTH - 1] + "…"
+
+
+def _without_comments(code: str) -> str:
+    if "#" not in code:
+        return code
+    lines = code.split("\n")
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+            if tok.type == tokenize.COMMENT:
+                row, col = tok.start
+                lines[row - 1] = lines[row - 1][:col]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return code
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------
