@@ -45,6 +45,16 @@ def summary_line(result: ScanResult) -> str:
     return ", ".join(parts)
 
 
+def unknown_line(result: ScanResult, most: int = 6) -> str:
+    """The names called that neither release has (not known to be layers), most called first."""
+    ranked = sorted(result.unknown.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = ", ".join(f"{k} ×{v}" if v > 1 else k for k, v in ranked[:most])
+    more = f" and {len(ranked) - most} more (see --format json)" if len(ranked) > most else ""
+    calls = sum(result.unknown.values())
+    return (f"{calls} call(s) of {len(ranked)} name(s) neither release has, not counted: "
+            f"{shown}{more}")
+
+
 def change_text(ch: SiteChange) -> str:
     what = f"{ch.kind} " if ch.kind in ("shape", "weights", "adjustment") else ""
     return f"{what}{ch.before} → {ch.after}"
@@ -68,9 +78,7 @@ def render_scan_terminal(result: ScanResult, console: Console, show_all: bool = 
         for s in group.sites:
             _site(console, s)
     if result.unknown:
-        names = ", ".join(f"{k} ×{v}" if v > 1 else k for k, v in sorted(result.unknown.items()))
-        console.print(Text(f"names neither release has (not counted): {names}", style="dim"),
-                      soft_wrap=True)
+        console.print(Text(unknown_line(result), style="dim"), soft_wrap=True)
     console.print(Text(summary_line(result)), soft_wrap=True)
 
 

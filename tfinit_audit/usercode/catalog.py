@@ -4,17 +4,19 @@ For every name (``tf.keras.layers.GRU``, ``tf.compat.v1.layers.dense``, ``tf.con
 the release's own import-time namespaces (``names.Resolver``) say where it leads; its definition
 then says what it is:
 
-- ``layer``: a class with a weight-creating method (``add_weight`` / ``add_variable``) in its
-  MRO -- every Keras layer and TF 1.x cell;
+- ``layer``: a class whose MRO has a ``Layer`` class with a weight-creating method
+  (``add_weight`` / ``add_variable``) -- every Keras layer and TF 1.x cell (an optimizer's
+  ``add_variable`` does not make it a layer);
 - ``variable``: a function taking ``shape`` and ``initializer`` (``get_variable``);
 - ``layer_function``: a function whose body constructs a layer class from its own parameters
   (``tf.layers.dense`` builds ``Dense``); it is analysed as that class, under the public name the
   class has beside the function, with the function's arguments mapped onto the class's;
 - ``other``: anything else (not a construction ``scan`` reports).
 
-A public name the release's namespaces cannot follow (``tf.contrib`` behind a lazy loader) is
-also tried as the module import the user's code performs (``tensorflow.contrib.rnn`` then
-``LSTMCell``), which tells what it is, though the analysis still needs a public name.
+A name the release's public namespaces do not give (``tf.contrib`` behind a lazy loader that
+cannot be followed, private ``tensorflow.python.*`` paths) is also tried as the module import
+the user's code may perform (``tensorflow.contrib.rnn``, then ``LSTMCell``): that tells what it
+is (status ``module``), though the analysis still needs a public name.
 
 The constructor's signature (its first ``__init__`` in the MRO, and what ``**kwargs`` forwards to
 the bases) is kept for binding positional arguments and for checking that a pin's parameter
@@ -36,6 +38,7 @@ from tfinit_audit.sources.base import SourceTree
 from tfinit_audit.sources.cache import Cache
 
 WEIGHT_METHODS = ("add_weight", "add_variable")
+LAYER_BASE = "Layer"  # the base class of every Keras layer and TF 1.x tf.layers / rnn cell
 CACHE_NS = "usercode-catalog"
 
 
@@ -56,7 +59,8 @@ class Entry:
     """One name in one release."""
 
     name: str  # the public name asked for
-    status: str  # found | absent | unavailable | unresolved
+    status: str  # found | absent | unavailable | unresolved | module (importable by its
+    #              module path only: tensorflow.contrib.rnn in 1.15, tensorflow.python.*)
     message: str | None = None
     kind: str = ""  # layer | variable | layer_function | other ("" when not found)
     defined_in: str | None = None  # "package:path:line"
@@ -121,13 +125,14 @@ class Catalog:
             self._describe(entry, d)
             return entry
         entry = Entry(name, res.status, res.message)
-        if res.status == "unresolved":  # what is it? the user's import says which module
+        if res.status in ("unresolved", "absent"):  # the user's import names a module path
             d = self._by_module_path(name)
             if d is not None:
                 self._describe(entry, d)
-                entry.analyse_as = None
-                entry.message = (f"{res.message}; the name is {entry.kind or 'a'} "
-                                 f"{d.qualname} when imported by module path")
+                entry.status, entry.analyse_as = "module", None
+                entry.message = (f"{res.message}; importing its module gives {d.kind} "
+                                 f"{d.module}.{d.qualname}, which the analysis cannot take "
+                                 f"without a public name")
         return entry
 
     def _by_module_path(self, name: str) -> Definition | None:
@@ -258,8 +263,9 @@ def function_signature(info: FunctionInfo, method: bool = False) -> Signature:
 
 
 def _has_weight_method(mro: list[Definition]) -> bool:
-    return any(isinstance(d.info, ClassInfo) and any(m in d.info.methods for m in WEIGHT_METHODS)
-               for d in mro)
+    """A ``Layer`` base that creates weights (Keras ``Layer``, TF 1.x ``tf.layers.Layer``)."""
+    return any(isinstance(d.info, ClassInfo) and d.info.name == LAYER_BASE
+               and any(m in d.info.methods for m in WEIGHT_METHODS) for d in mro)
 
 
 def _calls(source: str) -> list[ast.Call]:

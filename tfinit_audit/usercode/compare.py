@@ -89,7 +89,7 @@ class Comparison:
         kinds = [s.used.kind for s in sides if s.used is not None and s.used.is_construction]
         kinds += [s.entry.kind for s in sides if s.entry.is_construction]
         if not kinds:
-            if all(s.entry.status != "found" for s in sides):
+            if all(s.entry.status not in ("found", "module") for s in sides):
                 self.unknown[call.symbol] = self.unknown.get(call.symbol, 0) + 1
             return None
         site = CallSite(call, kinds[0])
