@@ -107,3 +107,23 @@ def test_text_check_json_pin_and_report(project: Path, real_cache: Path,
     for anchor in set(re.findall(r'href="#([^"]+--v[01])"', html)):
         assert f'id="{anchor}"' in html  # each call links to its release's provenance
     jsonschema.validate(json.loads((project / "site" / "scan.json").read_text()), SCHEMA)
+
+
+@pytest.mark.network
+def test_pre_commit_hook_runs_check_on_the_files_it_is_given(
+        real_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "tfinit-audit-scan" and set(hook["types_or"]) == {"python", "jupyter"}
+    prog, *entry = hook["entry"].split()
+    assert prog == "tfinit-audit"
+    gru = tmp_path / "gru.py"
+    gru.write_text("import tensorflow as tf\n\ngru = tf.keras.layers.GRU(8)\n")
+    args = ["--from", "1.15", "--to", "2.15", "--cache-dir", str(real_cache)]
+    code, _, err = run([*entry, *args, str(gru)], capsys)  # pre-commit appends the files
+    assert code == 1 and "1 call(s) rely on defaults that change" in err
+    gru.write_text("import tensorflow as tf\n\n"
+                   "gru = tf.keras.layers.GRU(8)  # tfinit-audit: ignore\n")
+    code, out, _ = run([*entry, *args, str(gru)], capsys)
+    assert code == 0 and "1 ignored" in out
