@@ -320,6 +320,9 @@ def scan(
     t0 = time.monotonic()
     say = progress or _quiet
     dims = make_dims(units, input_dim)
+    if parse_source(source).is_local:
+        raise UsageError(f"scan compares two releases: --source {source} is one; use pypi or "
+                         "github")
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
                        download=download)
     files = collect([os.fspath(p) for p in _as_paths(paths)])

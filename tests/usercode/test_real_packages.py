@@ -6,8 +6,9 @@ package index at test time (by HTTP range requests, as the tool reads TensorFlow
 - OpenNMT-tf 2.32.0 (Keras 2 layers, user subclasses across modules), TF 2.15 -> 2.21 (Keras 3).
 
 The number of call sites per symbol must equal an independent count made with CPython's
-``ast`` (``ast_count.py``); the run's time is printed and written to ``scan-real.json`` in the
-test's temporary directory (benchmarks/scan_real.py records it for the README).
+``ast`` (``ast_count.py``); the run's time (the first scan of the session: releases fetched
+and analysed, no user code cached) is printed (``pytest -s``) and written to ``scan-real.json``
+in the test's temporary directory.
 """
 
 from __future__ import annotations

@@ -56,6 +56,10 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path,
     code, _, err = run(["scan", str(tmp_path), "--from", "1.15", "--to", "2.15",
                         "--format", "xml"], capsys)
     one_line_error(code, err)
+    code, _, err = run(["scan", str(tmp_path), "--from", "1.15", "--to", "2.15",
+                        "--source", f"dir:{tmp_path}"], capsys)
+    one_line_error(code, err)
+    assert "compares two releases" in err
 
 
 @pytest.mark.network
