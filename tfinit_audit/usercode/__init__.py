@@ -15,7 +15,8 @@ other job.
 - ``diffs.py``, ``compare.py``, ``pins.py``: per call site the differences the call leaves to a
   default, and the arguments that pin them; ``results.py``: the analyses, cached per spec;
 - ``codemod.py``: ``--pin`` as a libcst rewrite, its diff, and writing the files;
-- ``model.py``: the result types (``ScanResult.to_json_dict()`` is ``scan --format json``).
+- ``model.py``: the result types (``ScanResult.to_json_dict()`` is ``scan --format json``);
+  ``codeversion.py``: the hash of the code the caches' answers come from.
 
 The job itself is ``tfinit_audit.pipeline.scan`` (``tfinit_audit.scan``).
 """

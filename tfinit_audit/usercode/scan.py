@@ -36,12 +36,12 @@ def find_calls(files: list[SourceFile], cache: Cache | None = None,
     project = frozenset(f.module.split(".", 1)[0] for f in files if f.module)
     first = [f for f in files if f.error or _TF.search(f.text)]
     rest = [f for f in files if not (f.error or _TF.search(f.text))]
-    scans = [_scan(f, project, cache) for f in first]
+    scans = scan_files(first, project, cache)
     derived = ClassIndex(scans).derived_from_tf()
     if derived and rest:
         names = {q.rsplit(".", 1)[-1] for q in derived}
         pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\b")
-        scans += [_scan(f, project, cache) for f in rest if pattern.search(f.text)]
+        scans += scan_files([f for f in rest if pattern.search(f.text)], project, cache)
     if say:
         say(f"read {len(files)} file(s), {sum(s.lines for s in scans)} line(s) scanned")
     calls = [c for s in scans for c in s.calls] + link(scans)
@@ -49,22 +49,45 @@ def find_calls(files: list[SourceFile], cache: Cache | None = None,
     return Found(scans, calls)
 
 
-def _scan(src: SourceFile, project: frozenset[str], cache: Cache | None) -> FileScan:
-    if cache is None or src.error:
-        return scan_source(src, project)
+def scan_files(files: list[SourceFile], project: frozenset[str],
+               cache: Cache | None) -> list[FileScan]:
+    """Each file's findings, from the cache when its content was scanned before, else parsed.
+
+    One process: worker processes would shorten a cold scan (about a third on two busy cores),
+    but ``spawn`` and ``forkserver`` re-import the caller's ``__main__`` (a script without a main
+    guard would run again) and ``fork`` is unsafe in a process with threads (a notebook
+    kernel)."""
+    done: dict[int, FileScan] = {}
+    todo: list[tuple[int, SourceFile, str | None]] = []
+    for i, f in enumerate(files):
+        key = _key(f, project) if cache is not None and not f.error else None
+        hit = _load(cache, key) if cache is not None and key else None
+        if hit is not None:
+            done[i] = hit
+        else:
+            todo.append((i, f, key))
+    for i, f, key in todo:
+        scan = scan_source(f, project)
+        done[i] = scan
+        if cache is not None and key:
+            cache.put(CACHE_NS, key[:2], key, pickle.dumps(scan))
+    return [done[i] for i in range(len(files))]
+
+
+def _key(src: SourceFile, project: frozenset[str]) -> str:
     h = hashlib.sha256()
     for part in (code_version(), src.path, src.module, ",".join(sorted(project)), src.text):
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\0")
-    key = h.hexdigest()[:40]
+    return h.hexdigest()[:40]
+
+
+def _load(cache: Cache, key: str) -> FileScan | None:
     raw = cache.get(CACHE_NS, key[:2], key)
-    if raw is not None:
-        try:
-            hit = pickle.loads(raw)
-            if isinstance(hit, FileScan):
-                return hit
-        except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, ImportError):
-            pass
-    out = scan_source(src, project)
-    cache.put(CACHE_NS, key[:2], key, pickle.dumps(out))
-    return out
+    if raw is None:
+        return None
+    try:
+        hit = pickle.loads(raw)
+    except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, ImportError):
+        return None
+    return hit if isinstance(hit, FileScan) else None
