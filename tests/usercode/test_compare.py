@@ -182,3 +182,22 @@ def test_governing_parameter_from_the_default_hop_inside_init() -> None:
     entry.inits = [("other.py", 1, 5)]
     assert governing(w, entry) is None
     assert governing(w, Entry("tf.get_variable", "found", kind="variable")) == "initializer"
+
+
+def test_an_unresolved_initializer_is_not_a_change_but_a_note() -> None:
+    comp, _ = comparison({"tf.keras.layers.GRU": gru_entry()})
+
+    def analyse(i: int, specs: list[SymbolSpec]) -> dict[str, SymbolResult]:
+        out = {}
+        for s in specs:
+            r = fake_gru(0, s.kwargs)
+            if i == 1:
+                r.weights[0].initializer = Initializer("unresolved", {"expression": "f(x)"})
+            out[f"{s.kind_hint}|{s.display()}"] = r
+        return out
+
+    comp.analyse = analyse
+    (site,) = comp.run([call(lit(64))], {})
+    assert site.changes == []
+    assert site.notes == ["2.0: the analysis leaves the initializer of kernel unresolved; it is "
+                          "not compared"]

@@ -33,7 +33,7 @@ from tfinit_audit.usercode.bind import (
     spec_key,
 )
 from tfinit_audit.usercode.catalog import Catalog, Entry
-from tfinit_audit.usercode.diffs import Raw, differences, facts
+from tfinit_audit.usercode.diffs import Raw, differences, facts, unresolved
 from tfinit_audit.usercode.model import CallSite, FileScan, FoundCall, ReleaseView, SiteChange
 
 # release index, specs -> {spec_key: result}
@@ -222,6 +222,10 @@ class Comparison:
                 site.notes.append(f"{s.label}: not analysed: {s.entry.message}")
             if s.binding.problem:
                 site.notes.append(f"{s.label}: {s.binding.problem}")
+            for wt in s.result.weights if s.result is not None else []:
+                if unresolved(wt.initializer):
+                    site.notes.append(f"{s.label}: the analysis leaves the initializer of "
+                                      f"{wt.name} unresolved; it is not compared")
         starstar = any(s.binding.starstar for s in w.sides)
         if starstar:
             site.notes.append("the call unpacks **kwargs, which may set any parameter; "

@@ -6,7 +6,8 @@ Compared per weight: initializer (kind and parameters), shape, presence, runtime
 of ``PORTING`` from the constructor's signature default when the analysis states no fact for
 them). A weight's initializer is decided by the constructor parameter whose default its
 provenance passes through (a ``default P=...`` hop inside an ``__init__`` of the class's MRO); a
-fact by the parameter of its name.
+fact by the parameter of its name. An initializer the analysis leaves unresolved in either
+release is not compared (the call site says so in a note instead).
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def differences(a: SymbolResult, b: SymbolResult, ea: Entry, eb: Entry, ref: int
 
 def _weight(a: Weight, b: Weight, entries: tuple[Entry, Entry], ref: int) -> list[Raw]:
     out: list[Raw] = []
-    if not same_init(a.initializer, b.initializer):
+    if not same_init(a.initializer, b.initializer) and not unresolved(a.initializer) \
+            and not unresolved(b.initializer):
         param = governing(a, entries[0]) or governing(b, entries[1])
         out.append(Raw("initializer", a.name, fmt.init_params(a.initializer),
                        fmt.init_params(b.initializer), param,
@@ -82,6 +84,15 @@ def _weight(a: Weight, b: Weight, entries: tuple[Entry, Entry], ref: int) -> lis
         out.append(Raw("adjustment", a.name, "; ".join(adj_a) or "none",
                        "; ".join(adj_b) or "none"))
     return out
+
+
+def unresolved(i: Initializer) -> bool:
+    """The analysis could not decide it (a difference would say nothing about the release)."""
+    if i.kind == "unresolved":
+        return True
+    parts = i.params.get("parts") if i.kind == "composite" else None
+    return any(isinstance(p, dict) and isinstance(p.get("initializer"), Initializer)
+               and unresolved(p["initializer"]) for p in parts or [])
 
 
 def governing(w: Weight, entry: Entry) -> str | None:
