@@ -131,3 +131,17 @@ def test_pre_commit_hook_runs_check_on_the_files_it_is_given(
                    "gru = tf.keras.layers.GRU(8)  # tfinit-audit: ignore\n")
     code, out, _ = run([*entry, *args, str(gru)], capsys)
     assert code == 0 and "1 ignored" in out
+
+
+def test_scan_help_gives_every_option_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from tfinit_audit.cli.parser import build_parser
+
+    code, out, _ = run(["scan", "--help"], capsys)
+    assert code == 0 and "--pin" in out and "--check" in out and "tfinit-audit: ignore" in out
+    subs = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    scan = subs.choices["scan"]
+    for action in scan._actions:
+        if action.help and action.dest != "help":
+            assert "Example" in action.help, action.dest

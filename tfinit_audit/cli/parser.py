@@ -37,8 +37,7 @@ examples:
   tfinit-audit cache info
 
 exit codes: 0 ok, 1 findings you asked to fail on (--fail-on-mismatch, scan --check),
-            2 usage/input error,
-            3 fetch/network error, 130 interrupted
+            2 usage/input error, 3 fetch/network error, 130 interrupted
 """
 
 
