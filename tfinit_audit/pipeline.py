@@ -326,9 +326,9 @@ def scan(
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
                        download=download)
     files = collect([os.fspath(p) for p in _as_paths(paths)])
-    found = find_calls(files, ctx.cache, say)
     records = resolve(parse_source(source), [from_version, to_version], ctx)
     ref = _pin_side(pin, [from_version, to_version], records)
+    found = find_calls(files, ctx.cache, say)
     fetch(records, source, ctx, detail=detail)
     for r in records:
         if r.status == "error":

@@ -66,6 +66,12 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path,
 def test_text_check_json_pin_and_report(project: Path, real_cache: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     base = ["scan", "model", "--from", "1.15", "--to", "2.15", "--cache-dir", str(real_cache)]
+    code, _, err = run([*base, "--pin", "2.0"], capsys)
+    one_line_error(code, err)
+    assert "--pin 2.0: must name the --from or --to release" in err
+    code, _, err = run(["scan", "model", "--from", "1.99", "--to", "2.15", "--cache-dir",
+                        str(real_cache)], capsys)
+    one_line_error(code, err)
     code, out, err = run([*base, "--check"], capsys)
     assert code == 1
     assert "model/broken.py: skipped: syntax error at line 3" in err
