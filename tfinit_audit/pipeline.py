@@ -7,7 +7,7 @@ that stopped it, ``analyse`` fills its symbols, packages and fetch statistics, a
 records are the ``versions`` of the ``Report``. A release that fails stays in the report with
 status "error"; the others go on.
 
-The four jobs ``audit``, ``explain``, ``diff`` and ``verify`` are the public Python API
+The jobs ``audit``, ``explain``, ``diff``, ``verify`` and ``scan`` are the public Python API
 (re-exported by ``tfinit_audit``) and exactly what the ``tfinit-audit`` commands run: the CLI only
 parses arguments, calls them and prints. Progress is reported through plain callables:
 
@@ -54,6 +54,12 @@ from tfinit_audit.sources import (
 )
 from tfinit_audit.sources.base import FetchStats
 from tfinit_audit.sources.wheel import ProgressFn
+from tfinit_audit.usercode.catalog import Catalog
+from tfinit_audit.usercode.codeversion import code_version
+from tfinit_audit.usercode.compare import AnalyseFn, Comparison
+from tfinit_audit.usercode.files import collect
+from tfinit_audit.usercode.model import ScanResult
+from tfinit_audit.usercode.results import ResultCache
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -350,6 +356,124 @@ def verify(
     return build_report(statics, runs, dims, command)
 
 
+def scan(
+    paths: PathLike | Sequence[PathLike],
+    *,
+    from_version: str,
+    to_version: str,
+    pin: str | None = None,
+    write: bool = False,
+    source: str = defaults.SOURCE,
+    index_url: str | None = None,
+    cache_dir: PathLike | None = None,
+    offline: bool = False,
+    units: int = defaults.UNITS,
+    input_dim: int = defaults.INPUT_DIM,
+    progress: Say | None = None,
+    detail: Say | None = None,
+    download: ProgressFn | None = None,
+    command: str = "",
+) -> ScanResult:
+    """Your code: every TF/Keras layer, cell or variable-creating call in ``paths`` (files or
+    directories of ``.py`` and ``.ipynb``), and per call what its defaults become from release
+    ``from_version`` to ``to_version`` (each a version spec).
+
+    Only what the call leaves to a default counts. With ``pin`` (one of the two releases) the
+    arguments that keep that release's behaviour are worked out and applied as a patch:
+    ``ScanResult.pinned`` has each file's unified diff; the files are rewritten only when
+    ``write`` is true. Returns a ``ScanResult`` (``.sites``, ``.to_json_dict()`` as ``scan
+    --format json``, ``.report`` the releases' ``Report`` with ``.usercode`` set, for the HTML
+    report). Raises ``UsageError`` on bad input (no such path, unknown release, ``pin`` not one
+    of the two) and ``FetchError`` when a release cannot be fetched or analysed.
+    """
+    # imported here: libcst is needed by scan only, not by every audit
+    from tfinit_audit.usercode.codemod import apply_pins
+    from tfinit_audit.usercode.scan import find_calls
+
+    t0 = time.monotonic()
+    say = progress or _quiet
+    dims = make_dims(units, input_dim)
+    if parse_source(source).is_local:
+        raise UsageError(f"scan compares two releases: --source {source} is one; use pypi or "
+                         "github")
+    ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
+                       download=download)
+    files = collect([os.fspath(p) for p in _as_paths(paths)])
+    records = resolve(parse_source(source), [from_version, to_version], ctx)
+    ref = _pin_side(pin, [from_version, to_version], records)
+    found = find_calls(files, ctx.cache, say)
+    fetch(records, source, ctx, detail=detail)
+    for r in records:
+        if r.status == "error":
+            raise r.exception or FetchError(f"{r.requested}: {r.error}")
+    say(f"comparing {len(found.calls)} call(s) in TensorFlow {records[0].label} and "
+        f"{records[1].label}")
+    comparison = Comparison(_catalogs(records, ctx), [r.label for r in records],
+                            _scan_analyser(records, dims, ctx, detail), ref)
+    sites = comparison.run(found.calls, {s.path: s for s in found.scans})
+    result = ScanResult([os.fspath(p) for p in _as_paths(paths)], records[0].label,
+                        records[1].label, sites, found.scans)
+    result.skipped = [(s.path, s.error) for s in found.scans if s.error]
+    result.unknown = dict(comparison.unknown)
+    if pin is not None:
+        result.pin_release = records[ref].label
+        result.pinned = apply_pins(files, sites, write)
+    for i, r in enumerate(records):
+        r.symbols = list(comparison.analysed[i].values())
+        r.packages = list(r.tree.packages) if r.tree is not None else []
+    result.report = build_report(records, [], dims, command)
+    result.report.usercode = result
+    result.seconds = time.monotonic() - t0
+    return result
+
+
+def _as_paths(paths: PathLike | Sequence[PathLike]) -> list[PathLike]:
+    if isinstance(paths, str | os.PathLike):
+        return [paths]
+    return list(paths)
+
+
+def _pin_side(pin: str | None, specs: list[str], records: list[VersionReport]) -> int:
+    """Which of the two releases ``pin`` names (0 when none is given)."""
+    if pin is None:
+        return 0
+    for i, (spec, rec) in enumerate(zip(specs, records, strict=True)):
+        if pin in (spec, rec.tensorflow):
+            return i
+    raise UsageError(f"--pin {pin}: must name the --from or --to release "
+                     f"({specs[0]} or {specs[1]})")
+
+
+def _catalogs(records: list[VersionReport], ctx: SourceContext) -> list[Catalog]:
+    out = []
+    for r in records:
+        assert r.tree is not None
+        out.append(Catalog(r.tree, ctx.cache, analysis_cache_dir(ctx), code_version()))
+    return out
+
+
+def _scan_analyser(records: list[VersionReport], dims: Dims, ctx: SourceContext,
+                   detail: Say | None) -> AnalyseFn:
+    """``analyse(release index, specs) -> {spec key: result}``, each answer cached by itself."""
+    say = detail or _quiet
+    caches = [ResultCache(ctx.cache, r.tree, dims, code_version()) for r in records
+              if r.tree is not None]
+
+    def run(i: int, specs: list[SymbolSpec]) -> dict[str, SymbolResult]:
+        rec = records[i]
+        tree = rec.tree
+        assert tree is not None
+
+        def batch(missing: list[SymbolSpec]) -> list[SymbolResult]:
+            say(f"{tree.release}: analysing {len(missing)} configuration(s)")
+            return analyze(tree, missing, dims, cache_dir=analysis_cache_dir(ctx),
+                           progress=lambda s: say(f"{tree.release}: {s}"))
+
+        return caches[i].analyse(specs, batch)
+
+    return run
+
+
 # --------------------------------------------------------------------------------------------
 # Inputs
 # --------------------------------------------------------------------------------------------
@@ -608,6 +732,7 @@ __all__ = [
     "port",
     "open_releases",
     "resolve",
+    "scan",
     "verify",
     "verify_pythons",
 ]

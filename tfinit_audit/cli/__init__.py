@@ -1,10 +1,10 @@
-"""Command line: ``tfinit-audit`` (main job) and its commands verify, explain, diff, port, fetch,
-cache.
+"""Command line: ``tfinit-audit`` (main job) and its commands verify, explain, diff, port, scan,
+fetch, cache.
 
 Each command parses its arguments (``cli/parser.py``), calls the same function of the Python API
-(``pipeline.py``: ``audit``, ``verify``, ``explain``, ``diff``, ``port``; ``open_releases`` for
-``fetch``)
-and prints; the stages themselves are wired in the pipeline, not here.
+(``pipeline.py``: ``audit``, ``verify``, ``explain``, ``diff``, ``port``, ``scan``;
+``open_releases`` for ``fetch``) and prints; the stages themselves are wired in the pipeline,
+not here.
 
 Exit codes: 0 ok, 1 findings the user asked to fail on, 2 usage/input error, 3 fetch/network
 error, 130 interrupted. Errors are one line on stderr; ``--debug`` adds the traceback.
@@ -149,6 +149,48 @@ def run_diff(args: argparse.Namespace) -> int:
         if v.status == "error":
             print(f"{PROG}: {v.requested}: error: {v.error}", file=sys.stderr)
     return EXIT_FETCH if any(v.status == "error" for v in result.report.versions) else EXIT_OK
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    """Your code: find the layer calls, compare two releases, optionally pin."""
+    from rich.console import Console
+
+    from tfinit_audit import pipeline
+    from tfinit_audit.report import write_reports
+    from tfinit_audit.report.usercode import render_scan_json, render_scan_terminal
+
+    if args.diff and not args.pin:
+        raise UsageError("--diff shows the patch of --pin: give --pin RELEASE too")
+    with Progress() as progress:
+        result = pipeline.scan(
+            args.paths, from_version=args.scan_from, to_version=args.scan_to, pin=args.pin,
+            write=bool(args.pin) and not args.diff, **_source_options(args), units=args.units,
+            input_dim=args.input_dim, progress=progress.note, detail=progress.status,
+            download=progress, command=_command_line(),
+        )
+    for path, why in result.skipped:
+        print(f"{PROG}: {path}: skipped: {why}", file=sys.stderr)
+    if args.scan_format == "json":
+        sys.stdout.write(render_scan_json(result))
+    else:
+        render_scan_terminal(result, Console(), show_all=args.show_all)
+    for pinned in result.pinned:  # with --format json the diffs are in the document
+        if args.diff and args.scan_format == "text":
+            sys.stdout.write(pinned.diff)
+        elif not args.diff:
+            print(f"pinned {pinned.pinned} call(s) in {pinned.path}"
+                  + (f" (added {'; '.join(pinned.imports)})" if pinned.imports else ""),
+                  file=sys.stderr if args.scan_format == "json" else sys.stdout)
+    if args.scan_out:
+        out = Path(args.scan_out)
+        written = write_reports(result.report, out, {"html"})
+        (out / "scan.json").write_text(render_scan_json(result), encoding="utf-8")
+        print(f"report: {written['html'].resolve().as_uri()}", file=sys.stderr)
+    if args.check and result.relying:
+        print(f"{PROG}: {len(result.relying)} call(s) rely on defaults that change from "
+              f"{result.from_release} to {result.to_release}", file=sys.stderr)
+        return EXIT_FINDINGS
+    return EXIT_OK
 
 
 def run_fetch(args: argparse.Namespace) -> int:
@@ -340,6 +382,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_diff(args)
         if args.command == "port":
             return run_port(args)
+        if args.command == "scan":
+            return run_scan(args)
         return run_audit(args)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
