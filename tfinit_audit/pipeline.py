@@ -402,9 +402,13 @@ def analyse_release(
     t0 = time.monotonic()
     try:
         record.symbols = analyze(tree, specs, dims, cache_dir=analysis_cache_dir(ctx),
-                                 progress=lambda s: say(f"{tree.release}: {s}"))
-    except AuditError as exc:  # e.g. a member could not be fetched (offline, network)
+                                 progress=lambda s: say(f"{tree.release}: {s}"),
+                                 problems=record.warnings)
+    except AuditError as exc:  # a member could not be fetched (offline, network, a bound)
         record.fail(exc)
+    for line in getattr(tree, "problems", []):  # unreadable / undecodable files of the tree
+        if line not in record.warnings:
+            record.warnings.append(line)
     record.analysis_seconds = time.monotonic() - t0
     record.packages = list(tree.packages)
     stats = tree.refresh_stats() if hasattr(tree, "refresh_stats") else tree.stats

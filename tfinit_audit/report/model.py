@@ -40,6 +40,9 @@ class VersionReport:
     fetch: FetchStats = field(default_factory=FetchStats)
     symbols: list[SymbolResult] = field(default_factory=list)
     analysis_seconds: float = 0.0
+    # files of the tree read without their text or definitions (unreadable, not UTF-8, a
+    # syntax error), one line each; the analysis went on without them
+    warnings: list[str] = field(default_factory=list)
     tree: SourceTree | None = field(default=None, repr=False, compare=False)
     exception: AuditError | None = field(default=None, repr=False, compare=False)
 
@@ -143,6 +146,7 @@ def _version(v: VersionReport) -> dict[str, Any]:
             "prefetch_used": v.fetch.prefetch_used,
         },
         "analysis_seconds": round(v.analysis_seconds, 3),
+        "warnings": list(v.warnings),
         "symbols": [_plain(s) for s in v.symbols],
     }
 

@@ -17,6 +17,7 @@ from tfinit_audit.report.diff import Change
 from tfinit_audit.report.model import Report
 from tfinit_audit.report.view import build_view
 
+WARNINGS_SHOWN = 5  # per release in the terminal; report.json has them all
 STATUS_STYLE = {
     "partial": ("◐ partial", "yellow"),
     "unavailable": ("⚠ unavailable", "red"),
@@ -78,6 +79,11 @@ def render_terminal(report: Report, console: Console) -> None:
                 f"{f.from_cache} from cache, analysis {fmt.num(ver.analysis_seconds)} s"
             )
         console.print(t)
+        for warning in ver.warnings[:WARNINGS_SHOWN]:
+            console.print(Text(f"    warning: {warning}", style="yellow"))
+        if len(ver.warnings) > WARNINGS_SHOWN:
+            console.print(Text(f"    … and {len(ver.warnings) - WARNINGS_SHOWN} more warnings "
+                               "(report.json: versions[].warnings)", style="yellow"))
     for lv in v.live:
         r = lv.run
         s = r.summary

@@ -24,7 +24,7 @@ from tfinit_audit.errors import FetchError, UsageError
 from tfinit_audit.sources.base import PackageFile
 from tfinit_audit.sources.cache import Cache
 from tfinit_audit.sources.composite import CompositeTree, Part
-from tfinit_audit.sources.http import Counter, Http
+from tfinit_audit.sources.http import Counter, Http, release_counter
 from tfinit_audit.sources.index import IndexClient
 from tfinit_audit.sources.pypi import PyPISource, companion_requirements
 
@@ -177,7 +177,7 @@ class GitHubSource:
         self.index = index
 
     def open(self, version: str) -> CompositeTree:
-        counter = Counter()
+        counter = release_counter(f"tensorflow {version}")
         tree = CompositeTree(version, "github", [], counter=counter)
         with tree._timed():
             tf = GitHubPart(self.client, "tensorflow", version, counter)
