@@ -28,10 +28,10 @@ from tfinit_audit.cli import main
 from tfinit_audit.cli.parser import DEFAULTS
 from tfinit_audit.errors import FetchError, ReleaseError, UsageError
 from tfinit_audit.report.json_report import render_json
-from tfinit_audit.sources.cache import Cache
+from tfinit_audit.sources.cache import Cache, venvs_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-VENVS = Path(os.environ.get("TFINIT_AUDIT_VENVS", Path.home() / ".cache/tfinit-audit/venvs"))
+VENVS = venvs_dir()  # $TFINIT_AUDIT_VENVS, else venvs/ in the tool's cache dir
 INIT = "def glorot_uniform_initializer():\n    pass\n"
 LSTM_CELL = "tf.nn.rnn_cell.LSTMCell"
 

@@ -168,22 +168,48 @@ def _print_file(rec: VersionReport, path: str) -> bool:
 
 
 def run_cache(args: argparse.Namespace) -> int:
-    from tfinit_audit.sources.cache import Cache
+    from tfinit_audit.report.fmt import human_bytes
+    from tfinit_audit.sources.cache import KIND_NAMES, KINDS, Cache
 
     cache = Cache(args.cache_dir)
     action = getattr(args, "cache_command", None)
     if action == "clear":
-        freed = cache.clear()
-        print(f"cleared {cache.root} ({freed:,} bytes freed)")
+        what = _cache_kinds(getattr(args, "what", None), KIND_NAMES)
+        before = cache.info().kinds
+        freed = cache.clear(what)
+        cleared = what or [k.name for k in KINDS if k.tool_data]
+        print(f"cleared {', '.join(cleared)} in {cache.root} ({freed:,} bytes freed)")
+        for k in KINDS:
+            if k.name not in cleared and before[k.name][0]:
+                print(f"kept {k.name}: {k.what} ({human_bytes(before[k.name][1])}); "
+                      f"--what {k.name} removes them")
         return EXIT_OK
     if action not in (None, "info"):
         raise UsageError(f"unknown cache action {action!r}")
     info = cache.info()
     print(f"cache: {info.root}")
     print(f"entries: {info.entries} ({info.bytes:,} bytes)")
-    for ns, n in info.namespaces.items():
-        print(f"  {ns}: {n}")
+    for k in KINDS:
+        files, size = info.kinds[k.name]
+        print(f"  {k.name:<9} {files:>7} files {human_bytes(size):>10}  {k.what}")
+    if info.namespaces:
+        print("  files and index by namespace: "
+              + " · ".join(f"{ns}: {n}" for ns, n in info.namespaces.items()))
     return EXIT_OK
+
+
+def _cache_kinds(text: str | None, names: tuple[str, ...]) -> list[str] | None:
+    """``--what files,index`` -> the kinds; ``all`` -> every kind; None -> the default."""
+    if not text:
+        return None
+    wanted = [w.strip().lower() for w in text.split(",") if w.strip()]
+    if wanted == ["all"]:
+        return list(names)
+    unknown = [w for w in wanted if w not in names]
+    if unknown or not wanted:
+        raise UsageError(f"unknown --what {', '.join(unknown) or text!r}: use "
+                         f"{', '.join(names)} or all")
+    return wanted
 
 
 # --------------------------------------------------------------------------------------------

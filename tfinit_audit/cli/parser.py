@@ -314,16 +314,26 @@ def _add_cache_command(subs: Subparsers) -> None:
     cache_subs = cache.add_subparsers(dest="cache_command", metavar="ACTION",
                                       parser_class=OneLineParser)
     info = cache_subs.add_parser(
-        "info", help="where the cache is, how many entries and bytes",
-        description="Print the cache location, entry count and size.",
+        "info", help="where the cache is, how many files and bytes of each kind",
+        description="Print the cache location, and the files and bytes of each kind it holds "
+        "(files, index, analysis, scratch, venvs).",
         epilog="example:\n  tfinit-audit cache info --cache-dir /tmp/tfa-cache",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     clear = cache_subs.add_parser(
-        "clear", help="delete every cached entry",
-        description="Delete every cached file, zip directory and index answer.",
-        epilog="example:\n  tfinit-audit cache clear",
+        "clear", help="delete what the tool stored (files, index answers, analysis results)",
+        description="Delete everything the tool stored in the cache: files read from wheels "
+        "and zip directories (files), package-index answers (index), analysis results and "
+        "module summaries (analysis), downloads in progress and locks (scratch). The test "
+        "virtualenvs of scripts/setup-test-envs.sh (venvs) are kept unless named.",
+        epilog="examples:\n  tfinit-audit cache clear\n  tfinit-audit cache clear --what analysis"
+        "\n  tfinit-audit cache clear --what all        # the test virtualenvs too",
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    clear.add_argument(
+        "--what", metavar="KIND[,KIND]", default=None,
+        help="only these kinds: files, index, analysis, scratch, venvs, or all (default: all "
+        "but venvs). Example: --what analysis,index",
     )
     for p in (cache, info, clear):
         _add_common(p, sub=True)
