@@ -40,6 +40,7 @@ from tfinit_audit.analysis.model import Dims, SymbolResult
 from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS, SymbolSpec, parse_symbol
 from tfinit_audit.errors import AuditError, FetchError, ReleaseError, UsageError, one_line
 from tfinit_audit.live.model import LiveRun
+from tfinit_audit.report import fmt
 from tfinit_audit.report.diff import Change
 from tfinit_audit.report.model import Report, VersionReport, diff_versions
 from tfinit_audit.sources import (
@@ -160,6 +161,7 @@ def audit(
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
                        download=download)
     records = resolve(parse_source(source), _as_list(versions) or None, ctx)
+    say(f"releases: {fmt.releases_line(records)}")
     fetch(records, source, ctx, detail=detail)
     raise_if_all_failed_on_input(records)
     say(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")

@@ -24,6 +24,7 @@ report.md.
 
 examples:
   tfinit-audit --versions 1.8 1.10 2.15
+  tfinit-audit --versions '>=1.8,<1.11' '~=2.15.0'
   tfinit-audit --versions 1.8 2.15 --out site/ --format html,json
   tfinit-audit --versions 1.8 --symbols 'tf.nn.rnn_cell.LSTMCell[use_peepholes=True,num_proj=16]'
   tfinit-audit --source dir:/tmp/src/1.8.0 --symbols tf.nn.rnn_cell.LSTMCell
@@ -94,8 +95,10 @@ def _add_versions(p: argparse.ArgumentParser, *, sub: bool) -> None:
         "--versions", nargs="+", metavar="SPEC",
         default=_default(sub, "versions"),
         help="TensorFlow releases: 1.8 (newest 1.8.*), 1.8.0 (exact), 2 or 2.x (newest 2.*), "
-        "latest, all, installed[:PYTHON]; pre-releases only when named exactly. Optional for "
-        "local sources (checked against the tree). Example: --versions 1.8 1.10 2.15",
+        "a PEP 440 range (every final release in it: '>=1.8,<1.11', '~=2.15.0'), latest, all, "
+        "installed[:PYTHON]; pre-releases only when named exactly. Optional for local sources "
+        "(checked against the tree). Example: --versions 1.8 1.10 2.15 or "
+        "--versions '>=1.8,<1.11'",
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from tfinit_audit.analysis.model import Initializer, RuntimeAdjustment, SymbolResult, Weight
@@ -197,6 +198,21 @@ def human_bytes(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{n} B"
+
+
+def releases_line(versions: Sequence[Any]) -> str:
+    """What each requested spec resolved to, in the order asked: ``1.8 → 1.8.0 · >=1.8,<1.11 →
+    1.8.0, 1.9.0, 1.10.1``; an exact spec is shown once (``1.8.0``)."""
+    groups: dict[str, list[str]] = {}
+    for v in versions:
+        label = v.tensorflow or "?"
+        if v.status == "error" and not v.tensorflow:
+            label = "error"
+        groups.setdefault(v.requested, []).append(label)
+    parts = []
+    for requested, labels in groups.items():
+        parts.append(requested if labels == [requested] else f"{requested} → {', '.join(labels)}")
+    return " · ".join(parts)
 
 
 def row_key(s: SymbolResult) -> str:

@@ -60,6 +60,8 @@ def _heading(report: Report, v: ReportView) -> list[str]:
         meta.append(f"command {code(report.command)}")
     out.append(" · ".join(meta))
     out.append("")
+    out.append("Releases: " + esc(fmt.releases_line(report.versions)))
+    out.append("")
     out.append("Shapes for " + ", ".join(code(f"{k}={val}") for k, val in v.dims))
     out.append("")
     t = v.totals

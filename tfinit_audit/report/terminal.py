@@ -30,6 +30,8 @@ STATUS_STYLE = {
 def render_terminal(report: Report, console: Console) -> None:
     """Summary matrix (symbols × releases), change count, live verdicts, sources in brief."""
     v = build_view(report)
+    if report.versions:
+        console.print(Text(f"Releases: {fmt.releases_line(report.versions)}", style="bold"))
     if not v.rows:
         console.print(Text("No symbols analysed.", style="dim"))
     else:
