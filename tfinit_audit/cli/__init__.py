@@ -54,7 +54,8 @@ def run_audit(args: argparse.Namespace) -> int:
     pythons = [] if args.no_live else (args.pythons or pipeline.default_pythons())
     with Progress() as progress:
         report = pipeline.audit(
-            args.versions, symbols=specs, **_source_options(args), units=args.units,
+            args.versions, symbols=specs if args.symbols else None, **_source_options(args),
+            units=args.units,
             input_dim=args.input_dim, python=pythons, timeout=args.timeout,
             probe_plugins=args.probe_plugins or (), progress=progress.note,
             detail=progress.status, download=progress, command=_command_line(),
@@ -73,7 +74,8 @@ def run_verify(args: argparse.Namespace) -> int:
     _formats(args.format)
     with Progress() as progress:
         report = pipeline.verify(
-            args.pythons, symbols=specs, cache_dir=args.cache_dir, units=args.units,
+            args.pythons, symbols=specs if args.symbols else None, cache_dir=args.cache_dir,
+            units=args.units,
             input_dim=args.input_dim, timeout=args.timeout,
             probe_plugins=args.probe_plugins or (), progress=progress.note,
             detail=progress.status, command=_command_line(),
@@ -116,7 +118,11 @@ def run_diff(args: argparse.Namespace) -> int:
     for v in result.report.versions:
         if v.status == "error":
             print(f"{PROG}: {v.requested}: error: {v.error}", file=sys.stderr)
-    return EXIT_FETCH if any(v.status == "error" for v in result.report.versions) else EXIT_OK
+    for line in result.report.unknown_symbols:
+        print(f"{PROG}: error: {line}", file=sys.stderr)
+    if any(v.status == "error" for v in result.report.versions):
+        return EXIT_FETCH
+    return EXIT_USAGE if result.report.unknown_symbols else EXIT_OK
 
 
 def run_fetch(args: argparse.Namespace) -> int:
@@ -257,6 +263,8 @@ def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXI
     for run in report.live:
         if run.error:
             print(f"{PROG}: live {run.python}: error: {run.error}", file=sys.stderr)
+    for line in report.unknown_symbols:
+        print(f"{PROG}: error: {line}", file=sys.stderr)
     mismatches = sum(r.summary.get("disagree", 0) for r in report.live)
     if getattr(args, "fail_on_mismatch", False) and (
         mismatches or any(r.error for r in report.live)
@@ -269,7 +277,7 @@ def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXI
         return release_code
     if any(v.status == "error" for v in report.versions):
         return EXIT_FETCH
-    return EXIT_OK
+    return EXIT_USAGE if report.unknown_symbols else EXIT_OK
 
 
 def report_failure(rec: VersionReport, debug: bool = False) -> None:

@@ -65,6 +65,9 @@ class Report:
     live: list[LiveRun] = field(default_factory=list)
     generated_at: str = ""  # ISO 8601 UTC
     command: str = ""
+    # symbols asked for that no release has (typos), one line each with the closest names;
+    # the CLI prints them and exits 2
+    unknown_symbols: list[str] = field(default_factory=list)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The report.json document (DESIGN.md §4; docs/report.schema.json; docs/report-json.md)."""
