@@ -65,6 +65,11 @@ def _parts(init: Initializer) -> list[dict[str, Any]]:
     return [p for p in parts if isinstance(p, dict)]
 
 
+def part_init(part: dict[str, Any]) -> Initializer:
+    """The initializer of one part of a composite."""
+    return _part_init(part)
+
+
 def _part_init(part: dict[str, Any]) -> Initializer:
     i = part.get("initializer")
     if isinstance(i, Initializer):
@@ -224,6 +229,19 @@ def fact_value(val: Any) -> Any:
     """A porting fact's value: the analysis gives ``{value, path, line, code}``, or a plain one."""
     if isinstance(val, dict) and "value" in val:
         return val["value"]
+    return val
+
+
+# Spellings of one activation function: Keras' ``activations.get(None)`` is ``linear``, the
+# identity, and tf.layers applies no activation when it is None.
+_SAME_ACTIVATION = {None: "linear", "linear": "linear", "identity": "linear"}
+
+
+def fact_meaning(key: str, val: Any) -> Any:
+    """What a porting fact's value means, for comparisons: spellings of one function compare
+    equal (an ``activation`` of None is the identity, ``linear``)."""
+    if key.endswith("activation") and (val is None or isinstance(val, str)):
+        return _SAME_ACTIVATION.get(val, val)
     return val
 
 

@@ -26,7 +26,9 @@ class Cell:
     lines: list[str] = field(default_factory=list)  # one per weight, short form
     concrete_name: str | None = None  # set when the release used another name than the row key
     changed: bool = False  # initializer/shape/availability... changed vs previous release
+    facts_changed: bool = False  # a porting fact changed (not the starting values)
     trace_changed: bool = False  # only the chain / defining file changed
+    gap: bool = False  # only differences with an unknown side ('?', unresolved)
     changes: list[Change] = field(default_factory=list)
     anchor: str = ""
     message: str | None = None
@@ -44,7 +46,7 @@ class Row:
 
     @property
     def changed(self) -> bool:
-        return any(c.changed or c.trace_changed for c in self.cells)
+        return any(c.changed or c.facts_changed or c.trace_changed for c in self.cells)
 
 
 @dataclass
@@ -150,7 +152,9 @@ def build_view(report: Report) -> ReportView:
             cs = by_cell.get((row.key, cell.version_index), [])
             cell.changes = cs
             cell.changed = any(c.affects_values for c in cs)
-            cell.trace_changed = bool(cs) and not cell.changed
+            cell.facts_changed = any(c.category == "facts" for c in cs)
+            cell.trace_changed = any(c.category == "trace" for c in cs)
+            cell.gap = any(c.is_gap for c in cs)
     sections = [_section(report, row) for row in rows]
     groups: list[tuple[str, str, list[Change]]] = []
     for ch in changes:
@@ -164,7 +168,9 @@ def build_view(report: Report) -> ReportView:
         "versions": len(report.versions),
         "rows": len(rows),
         "changes": sum(1 for c in changes if c.affects_values),
-        "trace_changes": sum(1 for c in changes if not c.affects_values),
+        "fact_changes": sum(1 for c in changes if c.category == "facts"),
+        "trace_changes": sum(1 for c in changes if c.category == "trace"),
+        "gaps": sum(1 for c in changes if c.is_gap),
         "errors": sum(1 for v in report.versions if v.status == "error"),
         "agree": sum(r.summary.get("agree", 0) for r in report.live),
         "disagree": sum(r.summary.get("disagree", 0) for r in report.live),
