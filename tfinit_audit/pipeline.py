@@ -554,6 +554,7 @@ def verify_python(
                                      f"{record.tensorflow}")
     say(f"{python}: probing tensorflow {info.tensorflow} live")
     run = verify_interpreter(python, checkable, dims, timeout, plugins=plugins)
+    run.static_release = record.tensorflow
     return record, run
 
 
@@ -568,13 +569,22 @@ def verify_pythons(
     runs: list[LiveRun] = []
     if not specs:
         return statics, runs
-    for py in (_absolute_python(p) for p in pythons):
+    for named in pythons:
+        py = _absolute_python(named)
         static, run = verify_python(py, specs, dims, ctx, timeout, detail, plugins, skip_absent)
+        run.python = _shown_python(named, py)
         if static is not None:
-            static.requested = f"installed:{py}" if len(pythons) > 1 else "installed"
+            static.requested = f"installed:{run.python}" if len(pythons) > 1 else "installed"
             statics.append(static)
         runs.append(run)
     return statics, runs
+
+
+def _shown_python(named: str, absolute: str) -> str:
+    """The interpreter as the reports show it: as the user named it when that was a path
+    (``.venv/bin/python`` stays relative, so a report made in a checkout names no directory of
+    the machine that made it), else the path found."""
+    return os.path.normpath(named) if os.sep in named else absolute
 
 
 def _probe_plugins(paths: Sequence[PathLike]) -> list[str]:
@@ -599,6 +609,13 @@ def _absolute_python(python: str) -> str:
 def build_report(
     versions: list[VersionReport], live: list[LiveRun], dims: Dims, command: str = ""
 ) -> Report:
+    for run in live:  # which entry of the report holds the release the live check compared
+        same = [i for i, v in enumerate(versions)
+                if run.static_release and v.tensorflow == run.static_release
+                and v.status == "ok"]
+        same.sort(key=lambda i: versions[i].source != run.static_source)
+        run.requested = bool(same)
+        run.version_index = same[0] if same else None
     return Report(
         tool_name="tfinit-audit", tool_version=__version__, dims=dims, versions=versions,
         live=live, command=command,

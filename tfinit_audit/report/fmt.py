@@ -220,6 +220,24 @@ def releases_line(versions: Sequence[Any]) -> str:
     return " · ".join(parts)
 
 
+def live_compared(run: Any, versions: Sequence[Any]) -> str:
+    """What a live check compared, in one sentence: the installed release, the static answer
+    used (audited from the installed files) and whether that release is one of the report's."""
+    rel = run.static_release or run.tensorflow or "?"
+    head = (f"TF {rel} installed for {run.python}, checked against the static answer from "
+            f"its installed files (source {run.static_source})")
+    if not run.static_release:
+        return f"TF {run.tensorflow or '?'} installed for {run.python}: no static answer"
+    if run.version_index is None:
+        others = ", ".join(dict.fromkeys(v.label for v in versions if v.status == "ok"))
+        return head + (f"; {rel} is not one of the releases audited above ({others})"
+                       if others else "")
+    v = versions[run.version_index]
+    if v.source == run.static_source:
+        return head + f"; that audit is the {rel} column above"
+    return head + f"; {rel} is also audited above, from {v.source} (column TF {v.label})"
+
+
 def row_key(s: SymbolResult) -> str:
     """The matrix row: a TF 1.x name and its compat.v1 twin share one (``SymbolResult.twin``)."""
     return s.twin or s.symbol

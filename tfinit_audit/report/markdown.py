@@ -154,11 +154,7 @@ def _live(v: ReportView) -> list[str]:
     for lv in v.live:
         r = lv.run
         s = r.summary
-        note = (
-            esc(r.error)
-            if r.error
-            else (f"vs static TF {esc(lv.static_version)}" if lv.static_version else "")
-        )
+        note = esc(r.error) if r.error else esc(fmt.live_compared(r, v.report.versions))
         counts = f"{s.get('agree', 0)} | {s.get('disagree', 0)} | {s.get('inconclusive', 0)}"
         out.append(
             f"| {esc(r.python_version)} | {esc(r.tensorflow or '—')} | {esc(r.keras or '—')} | "

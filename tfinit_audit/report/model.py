@@ -196,6 +196,12 @@ def _live(r: LiveRun) -> dict[str, Any]:
         "keras": r.keras,
         "error": r.error,
         "seconds": round(r.seconds, 3),
+        "compared": {
+            "static_source": r.static_source,
+            "static_release": r.static_release,
+            "requested": r.requested,
+            "version_index": r.version_index,
+        },
         "symbols": [
             {
                 "symbol": s.symbol,

@@ -101,6 +101,7 @@ def render_terminal(report: Report, console: Console) -> None:
         if r.error:
             t.append(f"  error: {r.error}", style="red")
         console.print(t)
+        console.print(Text(f"  {fmt.live_compared(r, report.versions)}", style="dim"))
 
 
 def _rstrip(t: Text) -> Text:

@@ -105,6 +105,7 @@ class LiveView:
     slug: str
     static_version: str | None  # label of the analysed release matched to this interpreter
     symbols: list[LiveSymbolView]
+    compared: str = ""  # what the check compared (fmt.live_compared)
 
 
 @dataclass
@@ -119,6 +120,7 @@ class ReportView:
     dims: list[tuple[str, str]]
     totals: dict[str, int]
     slugs: dict[str, str]  # row key -> anchor slug
+    releases: str = ""  # what each requested spec resolved to (fmt.releases_line)
 
 
 def slugify(text: str, taken: set[str]) -> str:
@@ -177,7 +179,8 @@ def build_view(report: Report) -> ReportView:
         "inconclusive": sum(r.summary.get("inconclusive", 0) for r in report.live),
     }
     slugs = {row.key: row.slug for row in rows}
-    return ReportView(report, labels, rows, sections, changes, groups, live, dims, totals, slugs)
+    return ReportView(report, labels, rows, sections, changes, groups, live, dims, totals, slugs,
+                      fmt.releases_line(report.versions))
 
 
 def _cell(row: Row, idx: int, v: VersionReport) -> Cell:
@@ -285,7 +288,8 @@ def _live(report: Report, run: LiveRun, taken: set[str]) -> LiveView:
                 )
             )
         syms.append(LiveSymbolView(ls, views))
-    return LiveView(run, slug, match.label if match else None, syms)
+    return LiveView(run, slug, match.label if match else None, syms,
+                    fmt.live_compared(run, report.versions))
 
 
 def _matching_version(report: Report, run: LiveRun) -> VersionReport | None:
