@@ -59,4 +59,4 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
         return
     terminalreporter.section("hostile inputs: wall time and peak RSS of the tfinit-audit child")
     for case, seconds, peak, outcome in FIGURES:
-        terminalreporter.write_line(f"{case:<44} {seconds:6.1f} s {peak:7.0f} MiB  {outcome}")
+        terminalreporter.write_line(f"{case:<52} {seconds:6.1f} s {peak:6.0f} MiB  {outcome}")

@@ -49,6 +49,7 @@ from tfinit_audit.report.model import Report, VersionReport, diff_versions
 from tfinit_audit.sources import (
     SourceContext,
     SourceSpec,
+    limits,
     open_tree,
     parse_source,
     resolve_versions,
@@ -321,6 +322,7 @@ def open_context(
     download: ProgressFn | None = None,
 ) -> SourceContext:
     """What every fetch of one job shares: the cache, the HTTP session, the index client."""
+    limits.check_environment()
     return SourceContext.create(cache_dir=cache_dir, index_url=index_url, offline=offline,
                                 progress=download)
 

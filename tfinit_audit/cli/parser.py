@@ -37,6 +37,9 @@ examples:
 
 exit codes: 0 ok, 1 findings you asked to fail on, 2 usage/input error,
             3 fetch/network error, 130 interrupted
+
+environment: TFINIT_AUDIT_CACHE (cache dir), PIP_INDEX_URL (package index), and bounds on
+hostile input, each far above any real release (a release over one fails with one line):
 """
 
 
@@ -175,6 +178,12 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _bounds_help() -> str:
+    from tfinit_audit.sources import limits
+
+    return "".join(f"  {b.env}={b.text(b.default)}: {b.what}\n" for b in limits.ALL)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The main job's options, then one subparser per command."""
     parser = OneLineParser(
@@ -182,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="What initializer does each weight of a TensorFlow/Keras layer really get "
         "when you pass none - per release, with file:line evidence, checked against live "
         "TensorFlow.",
-        epilog=MAIN_EPILOG,
+        epilog=MAIN_EPILOG + _bounds_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(

@@ -7,14 +7,17 @@ hundred files), so a real run never meets one, while a hostile or broken input (
 server that answers slowly or without end, a directory that claims gigabytes) fails the release
 it belongs to with one line naming the bound, instead of filling memory, disk or time.
 
-Every bound can be changed with an environment variable (bytes, files or seconds; read when the
-tool starts). ``describe()`` lists them for the documentation and ``--help``.
+Every bound can be changed with an environment variable (bytes, files or seconds; read where
+it is used; a value that is not a number > 0 is a usage error). ``tfinit-audit --help`` lists
+them.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+
+from tfinit_audit.errors import UsageError
 
 MiB = 1024 * 1024
 
@@ -26,8 +29,10 @@ def _env_number(name: str, default: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        return default
-    return value if value > 0 else default
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise UsageError(f"{name}={raw!r}: a bound must be a number > 0")
+    return value
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,8 @@ ALL = (MEMBER, DIRECTORY, MEMBERS, ANSWER, DEADLINE, REDIRECTS, RELEASE_BYTES, F
 DOWNLOAD_MIN_RATE = 256 * 1024  # bytes per second
 
 
-def describe() -> list[str]:
-    """One line per bound: ``member  16 MiB  TFINIT_AUDIT_MAX_MEMBER  one file read ...``."""
-    return [f"{b.name}: {b.text(b.default)} ({b.env}): {b.what}" for b in ALL]
+def check_environment() -> None:
+    """UsageError for any bound variable that is set to something that is not a number > 0
+    (checked when a job starts, not when a bound is first met)."""
+    for b in ALL:
+        _ = b.value
