@@ -21,6 +21,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tfinit_audit.errors import FetchError, UsageError
+from tfinit_audit.sources import limits
 from tfinit_audit.sources.base import PackageFile
 from tfinit_audit.sources.cache import Cache
 from tfinit_audit.sources.composite import CompositeTree, Part
@@ -116,7 +117,8 @@ class GitHubClient:
         if self.offline:
             raise FetchError(f"offline: {repo}@{tag}:{path} is not in the cache")
         url = f"{self.raw}/{repo}/{tag}/{path}"
-        res = self.http.get(url, headers=self.headers, counter=counter, what=f"{repo}@{tag}:{path}")
+        res = self.http.get(url, headers=self.headers, counter=counter, what=f"{repo}@{tag}:{path}",
+                            max_bytes=int(limits.MEMBER.value))
         if res.status_code >= 400:
             raise FetchError(f"cannot fetch {repo}@{tag}:{path}: HTTP {res.status_code}")
         data = res.content
