@@ -85,3 +85,9 @@ def test_verify_of_a_typo_probes_nothing(tmp_path: Path, real_cache: Path) -> No
              "--probe-plugin", str(plugin), cache=real_cache)
     assert ok.returncode == 0, ok.stderr
     assert marker.exists()  # the plug-in does mark a probe that runs
+
+
+def test_diff_of_a_typo_exits_2(real_cache: Path) -> None:
+    res = cli("diff", "1.8", "2.15", "--symbols", LTSM, cache=real_cache)
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines()[-1].endswith(HINT)
