@@ -166,7 +166,9 @@ def _print_file(rec: VersionReport, path: str) -> bool:
     assert rec.tree is not None
     text = rec.tree.read_text(path)
     if text is None:
-        rec.fail(UsageError(f"tensorflow {rec.tree.release} has no file {path!r}"))
+        why = [p for p in getattr(rec.tree, "problems", []) if p.startswith(f"{path}:")]
+        rec.fail(UsageError(why[0] if why else
+                            f"tensorflow {rec.tree.release} has no file {path!r}"))
         report_failure(rec)
         return False
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
