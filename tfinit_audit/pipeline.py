@@ -34,20 +34,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from packaging.version import InvalidVersion, Version
+
 from tfinit_audit import defaults
 from tfinit_audit._version import __version__
 from tfinit_audit.analysis.audit import analyze
 from tfinit_audit.analysis.model import Dims, SymbolResult
+from tfinit_audit.analysis.suggest import suggest
 from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS, SymbolSpec, parse_symbol
 from tfinit_audit.errors import AuditError, FetchError, ReleaseError, UsageError, one_line
 from tfinit_audit.live.model import LiveRun
 from tfinit_audit.port.generate import generate
 from tfinit_audit.port.model import TARGETS, Port, port_targets, target_name
+from tfinit_audit.report import fmt
 from tfinit_audit.report.diff import Change
 from tfinit_audit.report.model import Report, VersionReport, diff_versions
 from tfinit_audit.sources import (
     SourceContext,
     SourceSpec,
+    limits,
     open_tree,
     parse_source,
     resolve_versions,
@@ -172,15 +177,21 @@ def audit(
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
                        download=download)
     records = resolve(parse_source(source), _as_list(versions) or None, ctx)
+    say(f"releases: {fmt.releases_line(records)}")
     fetch(records, source, ctx, detail=detail)
     raise_if_all_failed_on_input(records)
     say(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
     analyse(records, specs, dims, ctx, detail)
+    unknown = unknown_symbols(records, specs, ctx) if symbols else []
+    raise_if_nothing_known(unknown, specs, records)
     runs: list[LiveRun] = []
+    checkable = [s for s in specs if s not in {u.spec for u in unknown}]
     if pythons:
         say(f"verifying against {len(pythons)} interpreter(s)")
-        _, runs = verify_pythons(pythons, specs, dims, ctx, timeout, detail, probe_plugins)
-    return build_report(records, runs, dims, command)
+        _, runs = verify_pythons(pythons, checkable, dims, ctx, timeout, detail, probe_plugins)
+    report = build_report(records, runs, dims, command)
+    report.unknown_symbols = [u.line for u in unknown]
+    return report
 
 
 def explain(
@@ -223,6 +234,7 @@ def explain(
     analyse(records, [spec], dims, ctx, detail)
     if record.status == "error":
         raise ReleaseError(record.requested, record.error or "unknown error")
+    raise_if_nothing_known(unknown_symbols(records, [spec], ctx), [spec], records)
     return Explanation(record, dims, shown)
 
 
@@ -322,7 +334,10 @@ def diff(
     fetch(records, source, ctx, detail=detail)
     (progress or _quiet)(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
     analyse(records, specs, dims, ctx, detail)
+    unknown = unknown_symbols(records, specs, ctx) if symbols else []
+    raise_if_nothing_known(unknown, specs, records)
     report = build_report(records, [], dims, command)
+    report.unknown_symbols = [u.line for u in unknown]
     return Diff(report, diff_versions(report))
 
 
@@ -352,8 +367,13 @@ def verify(
     pythons = _as_list(python) or [sys.executable]
     ctx = open_context(cache_dir=cache_dir)
     (progress or _quiet)(f"verifying against {len(pythons)} interpreter(s)")
-    statics, runs = verify_pythons(pythons, specs, dims, ctx, timeout, detail, probe_plugins)
-    return build_report(statics, runs, dims, command)
+    statics, runs = verify_pythons(pythons, specs, dims, ctx, timeout, detail, probe_plugins,
+                                   skip_absent=bool(symbols))
+    unknown = unknown_symbols(statics, specs, ctx) if symbols else []
+    raise_if_nothing_known(unknown, specs, statics)
+    report = build_report(statics, runs, dims, command)
+    report.unknown_symbols = [u.line for u in unknown]
+    return report
 
 
 def scan(
@@ -499,6 +519,7 @@ def open_context(
     download: ProgressFn | None = None,
 ) -> SourceContext:
     """What every fetch of one job shares: the cache, the HTTP session, the index client."""
+    limits.check_environment()
     return SourceContext.create(cache_dir=cache_dir, index_url=index_url, offline=offline,
                                 progress=download)
 
@@ -599,9 +620,13 @@ def analyse_release(
     t0 = time.monotonic()
     try:
         record.symbols = analyze(tree, specs, dims, cache_dir=analysis_cache_dir(ctx),
-                                 progress=lambda s: say(f"{tree.release}: {s}"))
-    except AuditError as exc:  # e.g. a member could not be fetched (offline, network)
+                                 progress=lambda s: say(f"{tree.release}: {s}"),
+                                 problems=record.warnings)
+    except AuditError as exc:  # a member could not be fetched (offline, network, a bound)
         record.fail(exc)
+    for line in getattr(tree, "problems", []):  # unreadable / undecodable files of the tree
+        if line not in record.warnings:
+            record.warnings.append(line)
     record.analysis_seconds = time.monotonic() - t0
     record.packages = list(tree.packages)
     stats = tree.refresh_stats() if hasattr(tree, "refresh_stats") else tree.stats
@@ -623,6 +648,59 @@ def analyse(
 
 
 # --------------------------------------------------------------------------------------------
+# Names no release has (typos)
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UnknownSymbol:
+    spec: SymbolSpec
+    line: str  # "tf.keras.layers.LTSM: no such public name in TensorFlow 2.15.1 (...); did ..."
+
+
+def unknown_symbols(
+    records: Sequence[VersionReport], specs: Sequence[SymbolSpec], ctx: SourceContext
+) -> list[UnknownSymbol]:
+    """The symbols absent in every release that analysed fine, each with one line naming the
+    closest public names of those releases (``analysis.suggest``); the absent results'
+    messages get the same suggestion."""
+    ok = [r for r in records if r.status == "ok" and len(r.symbols) == len(specs)]
+    ok.sort(key=lambda r: _version_key(r.label), reverse=True)  # suggest from the newest
+    out: list[UnknownSymbol] = []
+    for i, spec in enumerate(specs):
+        results = [r.symbols[i] for r in ok]
+        if not results or any(s.status != "absent" for s in results):
+            continue
+        near: list[str] = []
+        for r in ok:
+            if r.tree is not None:
+                near = suggest(r.tree, spec.name, cache_dir=analysis_cache_dir(ctx))
+            if near:
+                break
+        hint = f"; did you mean {' or '.join(near)}?" if near else ""
+        for s in results:
+            s.message = (s.message or "absent") + hint
+        labels = ", ".join(sorted({r.label for r in ok}, key=_version_key))
+        why = f" ({results[0].message.removesuffix(hint)})" if results[0].message else ""
+        out.append(UnknownSymbol(spec, f"{spec.display()}: no such public name in TensorFlow "
+                                       f"{labels}{why}{hint}"))
+    return out
+
+
+def raise_if_nothing_known(unknown: Sequence[UnknownSymbol], specs: Sequence[SymbolSpec],
+                           records: Sequence[VersionReport] = ()) -> None:
+    """Every symbol asked for is unknown in every release: a usage error (exit 2), one line.
+    Not when a release failed: it was not audited, and its error is the report's news."""
+    if unknown and len(unknown) == len(specs) and all(r.status == "ok" for r in records):
+        raise UsageError("; ".join(u.line for u in unknown))
+
+
+def _version_key(label: str) -> tuple[int, Version | str]:
+    try:
+        return (1, Version(label))
+    except InvalidVersion:
+        return (0, label)
+
+
+# --------------------------------------------------------------------------------------------
 # Stage: verify live
 # --------------------------------------------------------------------------------------------
 def current_python_has_tensorflow() -> bool:
@@ -639,9 +717,10 @@ def default_pythons() -> list[str]:
 def verify_python(
     python: str, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
     timeout: float = defaults.PROBE_TIMEOUT, detail: Say | None = None,
-    plugins: Sequence[str] = (),
+    plugins: Sequence[str] = (), skip_absent: bool = False,
 ) -> tuple[VersionReport | None, LiveRun]:
-    """Audit the release installed for ``python`` from its own files, then probe it live."""
+    """Audit the release installed for ``python`` from its own files, then probe it live
+    (``skip_absent``: not the symbols that release does not have)."""
     # imported here: the live stage pulls in scipy, which a run without live check need not pay
     from tfinit_audit.live.runner import ProbeError, interpreter_info
     from tfinit_audit.live.verify import verify_interpreter
@@ -666,27 +745,45 @@ def verify_python(
                                tensorflow=info.tensorflow, keras=info.keras,
                                error=f"static audit of the installed release failed: "
                                      f"{record.error}")
+    checkable = [s for s in record.symbols if not (skip_absent and s.status == "absent")]
+    if not checkable:  # nothing the release has: no probe of nothing
+        return record, LiveRun(python=python, python_version=info.python_version,
+                               tensorflow=info.tensorflow, keras=info.keras,
+                               error="nothing to check: no symbol asked for is in tensorflow "
+                                     f"{record.tensorflow}")
     say(f"{python}: probing tensorflow {info.tensorflow} live")
-    run = verify_interpreter(python, record.symbols, dims, timeout, plugins=plugins)
+    run = verify_interpreter(python, checkable, dims, timeout, plugins=plugins)
+    run.static_release = record.tensorflow
     return record, run
 
 
 def verify_pythons(
     pythons: Sequence[str], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
     timeout: float = defaults.PROBE_TIMEOUT, detail: Say | None = None,
-    probe_plugins: Sequence[PathLike] = (),
+    probe_plugins: Sequence[PathLike] = (), skip_absent: bool = False,
 ) -> tuple[list[VersionReport], list[LiveRun]]:
     """Static audit + live probe of each interpreter's installed release, in order."""
     plugins = _probe_plugins(probe_plugins)
     statics: list[VersionReport] = []
     runs: list[LiveRun] = []
-    for py in (_absolute_python(p) for p in pythons):
-        static, run = verify_python(py, specs, dims, ctx, timeout, detail, plugins)
+    if not specs:
+        return statics, runs
+    for named in pythons:
+        py = _absolute_python(named)
+        static, run = verify_python(py, specs, dims, ctx, timeout, detail, plugins, skip_absent)
+        run.python = _shown_python(named, py)
         if static is not None:
-            static.requested = f"installed:{py}" if len(pythons) > 1 else "installed"
+            static.requested = f"installed:{run.python}" if len(pythons) > 1 else "installed"
             statics.append(static)
         runs.append(run)
     return statics, runs
+
+
+def _shown_python(named: str, absolute: str) -> str:
+    """The interpreter as the reports show it: as the user named it when that was a path
+    (``.venv/bin/python`` stays relative, so a report made in a checkout names no directory of
+    the machine that made it), else the path found."""
+    return os.path.normpath(named) if os.sep in named else absolute
 
 
 def _probe_plugins(paths: Sequence[PathLike]) -> list[str]:
@@ -711,6 +808,13 @@ def _absolute_python(python: str) -> str:
 def build_report(
     versions: list[VersionReport], live: list[LiveRun], dims: Dims, command: str = ""
 ) -> Report:
+    for run in live:  # which entry of the report holds the release the live check compared
+        same = [i for i, v in enumerate(versions)
+                if run.static_release and v.tensorflow == run.static_release
+                and v.status == "ok"]
+        same.sort(key=lambda i: versions[i].source != run.static_source)
+        run.requested = bool(same)
+        run.version_index = same[0] if same else None
     return Report(
         tool_name="tfinit-audit", tool_version=__version__, dims=dims, versions=versions,
         live=live, command=command,
