@@ -45,6 +45,11 @@ class FetchStats:
     prefetch_used: int = 0  # ...of which were then read (the rest is the speculation's waste)
 
 
+def zip_fingerprint(crc: int, size: int, csize: int) -> str:
+    """A zip member's content identity from its central-directory entry (``fingerprint``)."""
+    return f"zip:{crc:08x}:{size}:{csize}"
+
+
 @runtime_checkable
 class SourceTree(Protocol):
     """Read-only view of one TensorFlow release and its companion distributions."""

@@ -60,6 +60,10 @@ class Part(Protocol):
 
     def cache_hits(self) -> int: ...
 
+    # optional: ``fingerprint(key) -> str | None``, the content's identity known without
+    # reading it (a zip member's CRC-32 and sizes from the central directory, a git blob sha):
+    # equal fingerprints mean equal bytes (the analysis compares releases' files by them)
+
     def close(self) -> None: ...
 
 
@@ -469,6 +473,14 @@ class CompositeTree:
             data = got.get(k)
             if data is not None:
                 self._speculate_from(p, data, job.level + 1)
+
+    def fingerprint(self, path: str) -> str | None:
+        """Identity of ``path``'s content without reading it (its part's ``fingerprint``)."""
+        self._ensure_lazy(path)
+        hit = self._owner.get(path)
+        fp: Callable[[str], str | None] | None = getattr(hit[0], "fingerprint", None) \
+            if hit is not None else None
+        return fp(hit[1]) if fp is not None and hit is not None else None
 
     def owner_key(self, path: str) -> tuple[str, str] | None:
         """(distribution, the part's own key: wheel member / repo path / local file) of ``path``."""

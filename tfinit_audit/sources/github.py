@@ -163,6 +163,11 @@ class GitHubPart:
     def cache_hits(self) -> int:
         return self.hits
 
+    def fingerprint(self, key: str) -> str | None:
+        """The file's git blob sha from the tree listing."""
+        sha = self.shas.get(key)
+        return f"git:{sha}" if sha else None
+
     def close(self) -> None:
         return None
 

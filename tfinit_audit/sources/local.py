@@ -23,7 +23,7 @@ from packaging.utils import canonicalize_name
 
 from tfinit_audit.errors import FetchError, UsageError
 from tfinit_audit.sources import limits
-from tfinit_audit.sources.base import PackageFile, UnreadableFile
+from tfinit_audit.sources.base import PackageFile, UnreadableFile, zip_fingerprint
 from tfinit_audit.sources.composite import CompositeTree
 from tfinit_audit.sources.pypi import member_to_path, parse_metadata
 from tfinit_audit.sources.wheel import read_zip_member
@@ -200,6 +200,14 @@ class LocalWheelPart:
 
     def cache_hits(self) -> int:
         return 0
+
+    def fingerprint(self, key: str) -> str | None:
+        """The member's CRC-32, size and compressed size from the central directory."""
+        try:
+            info = self.zf.getinfo(key)
+        except KeyError:
+            return None
+        return zip_fingerprint(info.CRC, info.file_size, info.compress_size)
 
     def close(self) -> None:
         self.zf.close()

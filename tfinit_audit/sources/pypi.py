@@ -17,7 +17,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from tfinit_audit.errors import FetchError, UsageError
-from tfinit_audit.sources.base import PackageFile
+from tfinit_audit.sources.base import PackageFile, zip_fingerprint
 from tfinit_audit.sources.cache import Cache
 from tfinit_audit.sources.composite import CompositeTree
 from tfinit_audit.sources.http import Counter, Http, release_counter
@@ -108,6 +108,11 @@ class WheelPart:
 
     def cache_hits(self) -> int:
         return self.wheel.from_cache
+
+    def fingerprint(self, key: str) -> str | None:
+        """The member's CRC-32, size and compressed size from the central directory."""
+        m = self.wheel.members().get(key)
+        return None if m is None else zip_fingerprint(m.crc, m.size, m.csize)
 
     # -- hooks for speculative prefetch (CompositeTree): only remote, online parts have them --
     @property
