@@ -1,21 +1,23 @@
 """Entry point of the static analysis: specs -> one SymbolResult each, for one release tree.
 
-Final results are cached on disk with everything the analysis saw (the sha256 of every file the
-name resolver and the evaluator read, every existence check and listing), so a warm run of the
-same release parses nothing and a changed file anywhere on the resolution path is noticed.
+Final results are stored on disk with everything the analysis saw (``results.py``: every file
+the name resolver and the evaluator read, every existence check and listing), and serve every
+tree that shows the same: a warm run of the same release parses nothing, a patch release whose
+files on the resolution path are byte-identical analyses nothing, and a changed file anywhere on
+the resolution path is noticed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import json
-import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from tfinit_audit.analysis.engine.base import ABSTRACT_BUDGET
 from tfinit_audit.analysis.engine.frames import BudgetExceeded
@@ -26,6 +28,15 @@ from tfinit_audit.analysis.engine.values import ClassV, FunctionV
 from tfinit_audit.analysis.layers import analyze_class, analyze_function
 from tfinit_audit.analysis.model import Dims, Location, SymbolResult, Weight
 from tfinit_audit.analysis.names import PublicResolution, Resolver
+from tfinit_audit.analysis.results import (
+    EXISTS,
+    LIST,
+    UNREADABLE,
+    RecordingTree,
+    ResultStore,
+    Seen,
+    Stored,
+)
 from tfinit_audit.analysis.rules import ENGINE_RULES
 from tfinit_audit.analysis.symbols import SymbolSpec, twin_names
 from tfinit_audit.errors import AuditError
@@ -54,17 +65,67 @@ def analyze(
     symbol's evaluation may take ``budget`` interpreter steps; over it, the symbol is
     ``partial`` with where the analysis stopped (the other symbols go on).
 
-    ``problems``, if given, receives one line per file the analysis read but could not parse
-    (a syntax error: the analysis went on without that file's definitions)."""
+    With ``cache_dir``, the answer is looked up first among the stored analyses of any release
+    whose files on the resolution path are the ones this tree has (``results.py``); a new
+    answer is stored there. ``problems``, if given, receives one line per file the analysis read
+    but could not parse (a syntax error: the analysis went on without that file's
+    definitions)."""
     found: list[str] = []
-    cached = _load_cache(tree, specs, dims, cache_dir, found) \
-        if budget == ABSTRACT_BUDGET else None
-    if cached is None:
+    store = _store_for(tree, specs, dims, cache_dir) if budget == ABSTRACT_BUDGET else None
+    release_key = _release_key(tree)  # before the analysis opens any lazy part
+    results = _stored(tree, store, found, release_key)
+    if results is None:
+        if store is not None:
+            _prefetch(tree, store.closest(tree))
         with _cyclic_gc_paused():
-            cached = _analyze_cold(tree, specs, dims, cache_dir, progress, found, budget)
+            results, seen = _analyze_cold(tree, specs, dims, cache_dir, progress, found, budget)
+        if store is not None:
+            store.store(Stored(seen, results, list(found), _tree_problems(tree, seen)),
+                        release_key)
     if problems is not None:
         problems.extend(p for p in found if p not in problems)
-    return cached
+    return results
+
+
+def stored(
+    tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir: Path | None,
+    problems: list[str] | None = None,
+) -> list[SymbolResult] | None:
+    """The answer ``analyze`` would give, if one is stored for a tree that shows what this one
+    does (nothing is analysed); None otherwise."""
+    found: list[str] = []
+    results = _stored(tree, _store_for(tree, specs, dims, cache_dir), found, _release_key(tree))
+    if results is not None and problems is not None:
+        problems.extend(p for p in found if p not in problems)
+    return results
+
+
+def _stored(tree: SourceTree, store: ResultStore | None, found: list[str], release_key: str
+            ) -> list[SymbolResult] | None:
+    hit = store.lookup(tree, release_key) if store is not None else None
+    if hit is None:
+        return None
+    found.extend(hit.problems)
+    note: Callable[[str], None] | None = getattr(tree, "problem", None)
+    for line in hit.tree_problems:
+        if note is not None:
+            note(line)  # as if this tree had read the file (its warnings are the same)
+    return hit.results
+
+
+def _prefetch(tree: SourceTree, paths: list[str]) -> None:
+    """Fetch ``paths`` ahead, together, when the tree can (what the most similar stored
+    analysis read: most of what this one will read)."""
+    prefetch = getattr(tree, "prefetch", None)
+    if paths and prefetch is not None:
+        with contextlib.suppress(AuditError):  # a failed read is read (and fails) again later
+            prefetch(paths)
+
+
+def _tree_problems(tree: SourceTree, seen: Seen) -> list[str]:
+    """The tree's lines about files the analysis read (``path: not UTF-8 ...``)."""
+    return [line for line in getattr(tree, "problems", [])
+            if line.partition(": ")[0] in seen.reads]
 
 
 @contextlib.contextmanager
@@ -89,8 +150,8 @@ def _analyze_cold(
     progress: Callable[[str], None] | None,
     problems: list[str],
     budget: int = ABSTRACT_BUDGET,
-) -> list[SymbolResult]:
-    rec = RecordingTree(tree)  # every read of the engine keys the result cache
+) -> tuple[list[SymbolResult], Seen]:
+    rec = RecordingTree(tree)  # everything the engine sees keys the stored answer
     tree = cast(SourceTree, rec)
     asts = ParseCache()
     sources = Sources(tree, cache_dir, asts)
@@ -105,9 +166,7 @@ def _analyze_cold(
             progress(spec.display())
         results.append(_analyze_one(engine, spec, chosen, res, first, _dims_for(spec, dims)))
     problems.extend(_parse_failures(asts, rec.reads))
-    if budget == ABSTRACT_BUDGET:
-        _store_cache(tree, specs, dims, cache_dir, rec.reads, results, problems)
-    return results
+    return results, rec.seen
 
 
 def _parse_failures(asts: ParseCache, reads: dict[str, str | None]) -> list[str]:
@@ -115,7 +174,7 @@ def _parse_failures(asts: ParseCache, reads: dict[str, str | None]) -> list[str]
     one line each, ``path:line: SyntaxError: message``."""
     out = []
     for path, sha in reads.items():
-        if sha in (None, _EXISTS) or path.startswith(_LIST) or not asts.has(sha):
+        if sha in (None, EXISTS, UNREADABLE) or path.startswith(LIST) or not asts.has(sha):
             continue
         try:
             asts.parse("", sha)  # the remembered outcome; nothing is parsed again
@@ -153,61 +212,6 @@ def _resolve(
             first = replace(first, message=f"{first.message}; this release has {twin}")
             break
     return chosen, res, first
-
-
-class RecordingTree:
-    """A ``SourceTree`` that notes what the analysis saw: each file read (its sha256, or None
-    when absent), each existence check and each directory listing. A cached answer is valid
-    only while all of them are unchanged, anywhere on the resolution path."""
-
-    def __init__(self, tree: SourceTree) -> None:
-        self.base = tree
-        self.reads: dict[str, str | None] = {}
-
-    def __getattr__(self, name: str) -> Any:  # release, kind, packages, ...
-        return getattr(self.base, name)
-
-    def read_text(self, path: str) -> str | None:
-        text = self.base.read_text(path)
-        if path not in self.reads or self.reads[path] in (None, _EXISTS):
-            self.reads[path] = None if text is None else _sha(text)
-        return text
-
-    def exists(self, path: str) -> bool:
-        found = self.base.exists(path)
-        if path not in self.reads:
-            self.reads[path] = _EXISTS if found else None
-        return found
-
-    def list(self, prefix: str) -> list[str]:
-        out = self.base.list(prefix)
-        self.reads.setdefault(_LIST + prefix, _sha("\n".join(sorted(out))))
-        return out
-
-    def package_of(self, path: str) -> str | None:
-        return self.base.package_of(path)
-
-
-_EXISTS = "exists"
-_LIST = "list:"
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _still_valid(tree: SourceTree, reads: dict[str, str | None]) -> bool:
-    for key, seen in reads.items():
-        if key.startswith(_LIST):
-            now: str | None = _sha("\n".join(sorted(tree.list(key[len(_LIST) :]))))
-        elif seen == _EXISTS or seen is None:
-            now = _EXISTS if tree.exists(key) else None
-        else:
-            text = tree.read_text(key)
-            now = None if text is None else _sha(text)
-        if now != seen:
-            return False
-    return True
 
 
 def _analyze_one(
@@ -290,6 +294,7 @@ def _unresolved(w: Weight) -> bool:
 
 
 # ----------------------------------------------------------------------------- cache
+@functools.cache
 def _code_version() -> str:
     """Hash of the analysis code itself, so cached results die with the code that made them."""
     here = Path(__file__).parent
@@ -310,47 +315,18 @@ def _spec_key(specs: list[SymbolSpec], dims: Dims) -> str:
     return hashlib.sha256((_code_version() + blob).encode()).hexdigest()[:24]
 
 
-def _index_path(tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir: Path) -> Path:
+def _store_for(
+    tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir: Path | None
+) -> ResultStore | None:
+    """The stored analyses of these specs and sizes by this code, for trees of this kind."""
+    if cache_dir is None:
+        return None
+    family = hashlib.sha256(f"{_spec_key(specs, dims)}|{tree.kind}".encode()).hexdigest()[:24]
+    return ResultStore(cache_dir, family)
+
+
+def _release_key(tree: SourceTree) -> str:
+    """This release's identity as far as it is known before the analysis (which stored
+    analysis it used last is tried first)."""
     pk = ",".join(f"{p.name}={p.version}:{p.sha256 or p.file}" for p in tree.packages)
-    rel = hashlib.sha256(f"{tree.release}|{tree.kind}|{pk}".encode()).hexdigest()[:24]
-    return cache_dir / "analysis" / f"{rel}-{_spec_key(specs, dims)}.pkl"
-
-
-def _load_cache(
-    tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir: Path | None,
-    problems: list[str],
-) -> list[SymbolResult] | None:
-    if cache_dir is None:
-        return None
-    path = _index_path(tree, specs, dims, cache_dir)
-    try:
-        data = pickle.loads(path.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError):
-        return None
-    if not isinstance(data, dict) or not _still_valid(tree, data.get("reads") or {}):
-        return None
-    results: list[SymbolResult] = data["results"]
-    problems.extend(data.get("problems") or [])
-    return results
-
-
-def _store_cache(
-    tree: SourceTree,
-    specs: list[SymbolSpec],
-    dims: Dims,
-    cache_dir: Path | None,
-    reads: dict[str, str | None],
-    results: list[SymbolResult],
-    problems: list[str],
-) -> None:
-    if cache_dir is None:
-        return
-    path = _index_path(tree, specs, dims, cache_dir)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(pickle.dumps({"reads": dict(reads), "results": results,
-                                      "problems": list(problems)}))
-        tmp.replace(path)
-    except OSError:
-        pass
+    return hashlib.sha256(f"{tree.release}|{tree.kind}|{pk}".encode()).hexdigest()[:24]
