@@ -30,6 +30,14 @@ class FetchError(AuditError):
     exit_code = EXIT_FETCH
 
 
+class AnalysisError(AuditError):
+    """One release could not be analysed: an internal error of the analysis, or the worker
+    process analysing it died. That release fails (exit code 3, as one that could not be
+    fetched); the others are analysed and reported."""
+
+    exit_code = EXIT_FETCH
+
+
 class ReleaseError(FetchError):
     """The one release a job needs (``explain``) could not be fetched or analysed."""
 

@@ -158,6 +158,7 @@ def audit(
     detail: Say | None = None,
     download: ProgressFn | None = None,
     command: str = "",
+    jobs: int | None = None,
 ) -> Report:
     """Audit each release: which initializer every weight of each symbol really gets.
 
@@ -165,7 +166,9 @@ def audit(
     ``"latest"``, ``"all"``, ``"installed[:PYTHON]"``); optional for a local ``source``
     (``"dir:PATH"``, ``"wheel:PATH"``, ``"installed[:PYTHON]"``). ``symbols`` default to the
     built-in set. No live check runs unless asked: ``live=True`` verifies the TensorFlow of this
-    interpreter, ``python=`` (one path or several) those interpreters'.
+    interpreter, ``python=`` (one path or several) those interpreters'. ``jobs``: worker
+    processes analysing releases side by side (default: the CPUs, at most 4; 1: all in this
+    process); a release showing the same files as one analysed before takes its stored answer.
 
     Returns the ``Report`` the CLI renders (``report.to_json_dict()`` is report.json). A release
     that cannot be fetched is an entry with status "error". Raises ``UsageError`` on bad input
@@ -183,7 +186,7 @@ def audit(
     fetch(records, source, ctx, detail=detail)
     raise_if_all_failed_on_input(records)
     say(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
-    analyse(records, specs, dims, ctx, detail)
+    analyse(records, specs, dims, ctx, detail, jobs)
     unknown = unknown_symbols(records, specs, ctx) if symbols else []
     raise_if_nothing_known(unknown, specs, records)
     runs: list[LiveRun] = []
@@ -317,13 +320,15 @@ def diff(
     detail: Say | None = None,
     download: ProgressFn | None = None,
     command: str = "",
+    jobs: int | None = None,
 ) -> Diff:
     """What changed between consecutive releases: ``diff("1.8", "2.15")`` (or one list of specs),
     oldest first. Initializers, shapes, weights, runtime adjustments, porting facts, the defining
     file and the provenance chain.
 
-    Returns a ``Diff``: ``changes`` (``report.diff.Change`` each) and the ``report`` of the
-    releases; a release that cannot be fetched is an entry with status "error" and is skipped.
+    ``jobs`` as for ``audit``. Returns a ``Diff``: ``changes`` (``report.diff.Change`` each)
+    and the ``report`` of the releases; a release that cannot be fetched is an entry with
+    status "error" and is skipped.
     Raises ``UsageError`` on bad input (fewer than two releases, unknown version, bad symbol).
     """
     wanted = [v for spec in versions for v in _as_list(spec)]
@@ -335,7 +340,7 @@ def diff(
     records = resolve(parse_source(source), wanted, ctx)
     fetch(records, source, ctx, detail=detail)
     (progress or _quiet)(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
-    analyse(records, specs, dims, ctx, detail)
+    analyse(records, specs, dims, ctx, detail, jobs)
     unknown = unknown_symbols(records, specs, ctx) if symbols else []
     raise_if_nothing_known(unknown, specs, records)
     report = build_report(records, [], dims, command)

@@ -6,9 +6,11 @@ A release that fails a stage keeps its error and stays in the report; the others
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import importlib.util
 import os
+import pickle
 import shutil
 import sys
 import time
@@ -22,11 +24,11 @@ from packaging.version import InvalidVersion, Version
 
 from tfinit_audit import defaults
 from tfinit_audit._version import __version__
-from tfinit_audit.analysis.audit import analyze
+from tfinit_audit.analysis.audit import analyze, stored
 from tfinit_audit.analysis.model import Dims
 from tfinit_audit.analysis.suggest import suggest
 from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS, SymbolSpec, parse_symbol
-from tfinit_audit.errors import AuditError, FetchError, UsageError, one_line
+from tfinit_audit.errors import AnalysisError, AuditError, FetchError, UsageError, one_line
 from tfinit_audit.live.model import LiveRun
 from tfinit_audit.report.model import Report, VersionReport
 from tfinit_audit.sources import (
@@ -39,6 +41,8 @@ from tfinit_audit.sources import (
 )
 from tfinit_audit.sources.base import FetchStats
 from tfinit_audit.sources.wheel import ProgressFn
+from tfinit_audit.workers import Chains, default_jobs, run_chains
+from tfinit_audit.workers import say as worker_say
 
 if TYPE_CHECKING:
     pass
@@ -165,22 +169,33 @@ def analysis_cache_dir(ctx: SourceContext) -> Path:
 
 def analyse_release(
     record: VersionReport, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    detail: Say | None = None,
-) -> None:
-    """Static analysis of one fetched release into its record; a failure stays local."""
+    detail: Say | None = None, *, stored_only: bool = False,
+) -> bool:
+    """Static analysis of one fetched release into its record; a failure stays local. With
+    ``stored_only``, only an answer already stored for a release showing the same files is
+    taken (nothing analysed): False when there is none (the record is left as it was)."""
     tree = record.tree
     if tree is None:  # failed before (fetch): nothing to analyse
         if record.status == "ok":
             record.status, record.error = "error", one_line(record.exception)
-        return
+        return True
     say = detail or _quiet
     t0 = time.monotonic()
     try:
-        record.symbols = analyze(tree, specs, dims, cache_dir=analysis_cache_dir(ctx),
-                                 progress=lambda s: say(f"{tree.release}: {s}"),
-                                 problems=record.warnings)
+        if stored_only:
+            found = stored(tree, specs, dims, analysis_cache_dir(ctx), problems=record.warnings)
+            if found is None:
+                return False
+            record.symbols = found
+        else:
+            record.symbols = analyze(tree, specs, dims, cache_dir=analysis_cache_dir(ctx),
+                                     progress=lambda s: say(f"{tree.release}: {s}"),
+                                     problems=record.warnings)
     except AuditError as exc:  # a member could not be fetched (offline, network, a bound)
         record.fail(exc)
+    except Exception as exc:  # noqa: BLE001 - an internal error must not sink the others
+        record.fail(AnalysisError(f"{tree.release}: analysis failed: {type(exc).__name__}: "
+                                  f"{exc}"))
     for line in getattr(tree, "problems", []):  # unreadable / undecodable files of the tree
         if line not in record.warnings:
             record.warnings.append(line)
@@ -189,19 +204,113 @@ def analyse_release(
     stats = tree.refresh_stats() if hasattr(tree, "refresh_stats") else tree.stats
     record.fetch = stats if isinstance(stats, FetchStats) else tree.stats
     record.tensorflow = tree.release
+    return True
 
 
 def analyse(
     records: Sequence[VersionReport], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    detail: Say | None = None,
+    detail: Say | None = None, jobs: int | None = None,
 ) -> None:
-    """Analyse several releases at once (their lazy fetches overlap)."""
-    if len(records) <= 1:
-        for r in records:
+    """Analyse several releases. Each takes first the answer stored for any release showing the
+    same files (``analysis/results.py``: a patch release whose files on the resolution path are
+    byte-identical to an analysed one's costs no analysis); the others are analysed in ``jobs``
+    worker processes (default ``workers.default_jobs()``: the CPUs, at most 4; 1: in this
+    process). Releases of one series (``2.6.*``) go one after the other, oldest first, so each
+    can take its predecessor's answer; that order is a schedule, never part of an answer."""
+    todo = [r for r in records
+            if not analyse_release(r, specs, dims, ctx, detail, stored_only=True)]
+    workers = min(jobs or default_jobs(), len(todo))
+    if workers <= 1 or len({r.source for r in todo}) != 1 or parse_source(
+            todo[0].source).is_local:
+        for r in todo:  # one after the other: each may take what the one before stored
             analyse_release(r, specs, dims, ctx, detail)
         return
-    with ThreadPoolExecutor(max_workers=min(4, len(records))) as pool:
-        list(pool.map(lambda r: analyse_release(r, specs, dims, ctx, detail), records))
+    setting = WorkerSetting(todo[0].source, str(ctx.cache.root), ctx.index.index_url,
+                            ctx.offline, tuple(specs), dims)
+    how: Chains[VersionReport] = Chains(
+        settled=lambda r: analyse_release(r, specs, dims, ctx, detail, stored_only=True),
+        task=lambda r: (_analyse_in_worker, (setting, r.requested, r.label)),
+        done=_take_outcome,
+        died=lambda r, why: r.fail(AnalysisError(f"{r.label}: {why}")),
+    )
+    run_chains(_series_chains(todo), how, workers, detail)
+
+
+@dataclass(frozen=True)
+class WorkerSetting:
+    """What a worker needs to open and analyse a release on its own (picklable)."""
+
+    source: str
+    cache_dir: str
+    index_url: str | None
+    offline: bool
+    specs: tuple[SymbolSpec, ...]
+    dims: Dims
+
+
+_WORKER_CONTEXTS: dict[tuple[str, str | None, bool], SourceContext] = {}
+
+
+def _analyse_in_worker(setting: WorkerSetting, requested: str, version: str) -> VersionReport:
+    """A worker's task: open one release (its index answers and zip directory are cached by
+    the process that asked) and analyse it. Returns the record as plain data: no tree, an
+    error that survives pickling."""
+    key = (setting.cache_dir, setting.index_url, setting.offline)
+    ctx = _WORKER_CONTEXTS.get(key)
+    if ctx is None:
+        ctx = _WORKER_CONTEXTS[key] = open_context(
+            cache_dir=setting.cache_dir, index_url=setting.index_url, offline=setting.offline)
+    record = VersionReport(requested, version, parse_source(setting.source).kind)
+    fetch([record], setting.source, ctx)
+    analyse_release(record, list(setting.specs), setting.dims, ctx, detail=worker_say)
+    close = getattr(record.tree, "close", None)
+    if close is not None:
+        close()
+    record.tree = None
+    if record.exception is not None:
+        record.exception = _portable(record.exception)
+    return record
+
+
+def _portable(exc: AuditError) -> AuditError:
+    """``exc``, or an error of the same exit code and message if it does not survive pickling."""
+    try:
+        back = pickle.loads(pickle.dumps(exc))
+        if isinstance(back, AuditError) and str(back) == str(exc):
+            return exc
+    except Exception:  # noqa: BLE001 - any failure to round-trip: use a plain error
+        pass
+    plain = UsageError if exc.exit_code == UsageError.exit_code else FetchError
+    return plain(str(exc))
+
+
+def _take_outcome(record: VersionReport, got: VersionReport) -> None:
+    """A worker's answer for ``record`` (the fetch counts of both processes added up)."""
+    refresh = getattr(record.tree, "refresh_stats", None)
+    here = refresh() if refresh is not None else None
+    record.symbols, record.warnings = got.symbols, got.warnings
+    record.packages, record.analysis_seconds = got.packages, got.analysis_seconds
+    record.fetch = _add_stats(here, got.fetch) if isinstance(here, FetchStats) else got.fetch
+    record.tensorflow = got.tensorflow or record.tensorflow
+    if got.status == "error":
+        record.fail(got.exception or AnalysisError(got.error or "unknown error"))
+
+
+def _add_stats(a: FetchStats, b: FetchStats) -> FetchStats:
+    return FetchStats(**{f.name: getattr(a, f.name) + getattr(b, f.name)
+                         for f in dataclasses.fields(FetchStats)})
+
+
+def _series_chains(records: Sequence[VersionReport]) -> list[list[VersionReport]]:
+    """The records grouped by release series (major.minor), each group oldest first."""
+    groups: dict[object, list[VersionReport]] = {}
+    for r in records:
+        try:
+            key: object = Version(r.label).release[:2]
+        except InvalidVersion:
+            key = r.label
+        groups.setdefault(key, []).append(r)
+    return [sorted(g, key=lambda r: _version_key(r.label)) for g in groups.values()]
 
 
 # --------------------------------------------------------------------------------------------

@@ -40,7 +40,8 @@ examples:
   tfinit-audit cache info
 
 exit codes: 0 ok, 1 findings you asked to fail on (--fail-on-mismatch, scan --check),
-            2 usage/input error, 3 fetch/network error, 130 interrupted
+            2 usage/input error, 3 a release could not be fetched (network) or analysed,
+            130 interrupted
 
 environment: TFINIT_AUDIT_CACHE (cache dir), PIP_INDEX_URL (package index), and bounds on
 hostile input, each far above any real release (a release over one fails with one line):
@@ -58,7 +59,7 @@ DEFAULTS: dict[str, Any] = {
     "debug": False, "versions": None, "symbols": None, "units": defaults.UNITS,
     "input_dim": defaults.INPUT_DIM, "out": "reports", "format": "html,json,md",
     "no_live": False, "pythons": None, "fail_on_mismatch": False, "probe_plugins": None,
-    "timeout": defaults.PROBE_TIMEOUT,
+    "timeout": defaults.PROBE_TIMEOUT, "jobs": None,
 }
 
 
@@ -106,6 +107,16 @@ def _add_versions(p: argparse.ArgumentParser, *, sub: bool) -> None:
         "installed[:PYTHON]; pre-releases only when named exactly. Optional for local sources "
         "(checked against the tree). Example: --versions 1.8 1.10 2.15 or "
         "--versions '>=1.8,<1.11'",
+    )
+
+
+def _add_jobs(p: argparse.ArgumentParser, *, sub: bool) -> None:
+    p.add_argument(
+        "--jobs", type=_positive_int, default=_default(sub, "jobs"), metavar="N",
+        help="worker processes analysing releases side by side (default: the CPUs, at most 4, "
+        "or $TFINIT_AUDIT_JOBS; 1: all in this process). A release whose files on the "
+        "resolution path equal an analysed one's takes its answer without any. "
+        "Example: --jobs 2",
     )
 
 
@@ -205,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_versions(parser, sub=False)
     _add_common(parser, sub=False)
     _add_audit(parser, sub=False)
+    _add_jobs(parser, sub=False)
     _add_live(parser, sub=False, verify_only=False)
 
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
@@ -373,6 +385,7 @@ def _add_diff_command(subs: Subparsers) -> None:
     diff.add_argument("--symbols", nargs="+", metavar="SYMBOL", default=argparse.SUPPRESS,
                       help="symbols to compare (default: the built-in set). "
                       "Example: --symbols tf.keras.layers.LSTM")
+    _add_jobs(diff, sub=True)
     _add_common(diff, sub=True)
 
 

@@ -1,0 +1,201 @@
+"""Work spread over worker processes: the analysis is CPU-bound Python, and threads of one
+process take turns on the GIL, so releases are analysed in a few processes side by side.
+
+``run_chains`` runs chains of items (the releases of one series, oldest first): the items of a
+chain one after the other, so a later one can use what the earlier one stored (a patch release
+finds its predecessor's answer), different chains side by side, at most ``workers`` tasks at
+once. Before an item is handed to a worker, ``settled(item)`` may finish it in this process (its
+answer is already stored). A task's result comes back pickled (plain data: the report model's
+records, never a source tree).
+
+Bounds and failures: each worker runs one task at a time and is replaced after
+``MAX_TASKS_PER_WORKER`` tasks (so memory a long run accumulates in one process is returned);
+a task's exception comes back as its result's error (the task function catches it); a worker
+that dies (killed, out of memory) breaks the pool: the tasks that were running are run again,
+each alone in a fresh worker, and the one that kills its worker alone is reported through
+``died`` -- every other item is still done.
+
+Lines a task says (``say``) reach the caller's ``detail`` callable through a queue, as they
+happen.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+Say = Callable[[str], None]
+
+MAX_TASKS_PER_WORKER = 8  # a worker is replaced after this many tasks (its memory returned)
+DEFAULT_MAX_WORKERS = 4  # the default number of workers is the CPUs, at most this many
+JOBS_ENV = "TFINIT_AUDIT_JOBS"
+
+_events: Any = None  # in a worker: the queue its lines go to (None: nobody listens)
+
+
+def default_jobs() -> int:
+    """Worker processes by default: ``$TFINIT_AUDIT_JOBS``, else the CPUs this process may use
+    (at most ``DEFAULT_MAX_WORKERS``)."""
+    env = os.environ.get(JOBS_ENV, "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, DEFAULT_MAX_WORKERS))
+
+
+def say(line: str) -> None:
+    """In a task: pass one progress line to the caller (nothing if nobody listens)."""
+    if _events is not None:
+        _events.put(line)
+
+
+def _init_worker(events: Any) -> None:
+    global _events
+    _events = events
+
+
+def _context() -> Any:
+    """``forkserver`` where there is one: workers fork from a clean server process that has
+    imported the tool once (no threads, sessions or locks of this process are inherited, and a
+    new worker starts in milliseconds); else ``spawn``."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["tfinit_audit.stages"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+class _Pool:
+    """A process pool and the thread that forwards the workers' lines."""
+
+    def __init__(self, workers: int, detail: Say | None) -> None:
+        mp = _context()
+        self.events = mp.Queue() if detail is not None else None
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers, mp_context=mp, initializer=_init_worker,
+            initargs=(self.events,), max_tasks_per_child=MAX_TASKS_PER_WORKER)
+        self._listener: threading.Thread | None = None
+        if self.events is not None and detail is not None:
+            self._listener = threading.Thread(target=self._forward, args=(self.events, detail),
+                                              name="tfa-worker-lines", daemon=True)
+            self._listener.start()
+
+    @staticmethod
+    def _forward(events: Any, detail: Say) -> None:
+        while True:
+            try:
+                line = events.get()
+            except (EOFError, OSError):
+                return
+            if line is None:
+                return
+            detail(line)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        if self.events is not None:
+            self.events.put(None)
+            if self._listener is not None:
+                self._listener.join(timeout=5)
+            self.events.close()
+            self.events.join_thread()
+
+
+class Chains(Generic[T]):
+    """What ``run_chains`` does with the items (see the module docstring)."""
+
+    def __init__(
+        self,
+        settled: Callable[[T], bool],
+        task: Callable[[T], tuple[Callable[..., Any], tuple[Any, ...]]],
+        done: Callable[[T, Any], None],
+        died: Callable[[T, str], None],
+    ) -> None:
+        self.settled = settled  # True when the item is finished here (no task needed)
+        self.task = task  # the picklable function and arguments of the item's task
+        self.done = done  # the task's result for the item
+        self.died = died  # the item's worker died even when it ran alone
+
+
+def run_chains(chains: Sequence[Sequence[T]], how: Chains[T], workers: int,
+               detail: Say | None = None) -> None:
+    """Run every item of ``chains`` (see the module docstring)."""
+    queues = [deque(c) for c in chains if c]
+    pool = _Pool(workers, detail)
+    running: dict[Future[Any], tuple[int, T]] = {}
+    try:
+        while True:
+            _fill(queues, running, how, pool, workers)
+            if not running:
+                return
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            broken: list[T] = []
+            for fut in finished:
+                _, item = running.pop(fut)
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    broken.append(item)
+                    continue
+                except Exception as exc:  # noqa: BLE001 - e.g. a result that did not unpickle
+                    how.died(item, f"its analysis process failed: {type(exc).__name__}: {exc}")
+                    continue
+                how.done(item, result)
+            if broken:  # a worker died: every task that was running is suspect
+                broken += [item for _, item in running.values()]
+                running.clear()
+                pool.close()
+                for item in broken:
+                    _alone(item, how, detail)
+                pool = _Pool(workers, detail)
+    finally:
+        pool.close()
+
+
+def _fill(queues: list[deque[T]], running: dict[Future[Any], tuple[int, T]], how: Chains[T],
+          pool: _Pool, workers: int) -> None:
+    """Start items of chains that have none running, up to ``workers`` at once."""
+    busy = {i for i, _ in running.values()}
+    for i, queue in enumerate(queues):
+        if len(running) >= workers:
+            return
+        if i in busy:
+            continue
+        while queue:
+            item = queue.popleft()
+            if how.settled(item):
+                continue
+            fn, args = how.task(item)
+            running[pool.executor.submit(fn, *args)] = (i, item)
+            break
+
+
+def _alone(item: T, how: Chains[T], detail: Say | None) -> None:
+    """Run one item's task in a fresh worker of its own; if that worker dies too, the item is
+    the one that kills it."""
+    if how.settled(item):
+        return
+    pool = _Pool(1, detail)
+    try:
+        fn, args = how.task(item)
+        try:
+            result = pool.executor.submit(fn, *args).result()
+        except BrokenProcessPool:
+            how.died(item, "its analysis process ended abruptly (killed, or out of memory)")
+            return
+        except Exception as exc:  # noqa: BLE001 - e.g. a result that did not unpickle
+            how.died(item, f"its analysis process failed: {type(exc).__name__}: {exc}")
+            return
+        how.done(item, result)
+    finally:
+        pool.close()
