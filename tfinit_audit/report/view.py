@@ -148,7 +148,9 @@ def slugify(text: str, taken: set[str]) -> str:
     return slug
 
 
-def build_view(report: Report) -> ReportView:
+def build_view(report: Report, *, ports: bool = True) -> ReportView:
+    """The report as its renderers show it; ``ports=False`` leaves out the port snippets
+    (the terminal shows none, and they are most of the work for many releases)."""
     labels = [v.label for v in report.versions]
     changes = diff_versions(report)
     keys: list[str] = []
@@ -173,7 +175,7 @@ def build_view(report: Report) -> ReportView:
             cell.facts_changed = any(c.category == "facts" for c in cs)
             cell.trace_changed = any(c.category == "trace" for c in cs)
             cell.gap = any(c.is_gap for c in cs)
-    sections = [_section(report, row) for row in rows]
+    sections = [_section(report, row, ports) for row in rows]
     groups: list[tuple[str, str, list[Change]]] = []
     for ch in changes:
         if not groups or groups[-1][0] != ch.from_version or groups[-1][1] != ch.to_version:
@@ -222,7 +224,7 @@ def _links(v: VersionReport, hops: list[Hop]) -> list[HopView]:
     ]
 
 
-def _section(report: Report, row: Row) -> Section:
+def _section(report: Report, row: Row, ports: bool = True) -> Section:
     details = []
     for cell in row.cells:
         v = report.versions[cell.version_index]
@@ -254,7 +256,7 @@ def _section(report: Report, row: Row) -> Section:
                     )
                 )
             d.facts = [(k, _fact(val)) for k, val in s.facts.items()]
-            d.ports = _ports(report.dims, v.label, s, cell.anchor)
+            d.ports = _ports(report.dims, v.label, s, cell.anchor) if ports else []
         details.append(d)
     return Section(row, details)
 
