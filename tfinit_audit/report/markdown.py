@@ -41,7 +41,7 @@ VERDICT = {"agree": "✔ agree", "disagree": "✖ disagree", "inconclusive": "? 
 
 def render_markdown(report: Report) -> str:
     """The whole report.md: heading, summary matrix, changes, live verdicts, sources."""
-    v = build_view(report, ports=False)
+    v = build_view(report, sections=False)
     out: list[str] = []
     out += _heading(report, v)
     out += _matrix(report, v)

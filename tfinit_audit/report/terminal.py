@@ -29,7 +29,7 @@ STATUS_STYLE = {
 
 def render_terminal(report: Report, console: Console) -> None:
     """Summary matrix (symbols × releases), change count, live verdicts, sources in brief."""
-    v = build_view(report, ports=False)
+    v = build_view(report, sections=False)
     if report.versions:
         console.print(Text(f"Releases: {fmt.releases_line(report.versions)}", style="bold"))
     if not v.rows:

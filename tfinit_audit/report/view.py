@@ -148,9 +148,10 @@ def slugify(text: str, taken: set[str]) -> str:
     return slug
 
 
-def build_view(report: Report, *, ports: bool = True) -> ReportView:
-    """The report as its renderers show it; ``ports=False`` leaves out the port snippets
-    (the terminal shows none, and they are most of the work for many releases)."""
+def build_view(report: Report, *, sections: bool = True) -> ReportView:
+    """The report as its renderers show it; ``sections=False`` leaves out the per-symbol
+    detail sections (source links, port snippets), which only the HTML report shows and which
+    are most of the work for many releases."""
     labels = [v.label for v in report.versions]
     changes = diff_versions(report)
     keys: list[str] = []
@@ -175,7 +176,7 @@ def build_view(report: Report, *, ports: bool = True) -> ReportView:
             cell.facts_changed = any(c.category == "facts" for c in cs)
             cell.trace_changed = any(c.category == "trace" for c in cs)
             cell.gap = any(c.is_gap for c in cs)
-    sections = [_section(report, row, ports) for row in rows]
+    details = [_section(report, row) for row in rows] if sections else []
     groups: list[tuple[str, str, list[Change]]] = []
     for ch in changes:
         if not groups or groups[-1][0] != ch.from_version or groups[-1][1] != ch.to_version:
@@ -197,7 +198,7 @@ def build_view(report: Report, *, ports: bool = True) -> ReportView:
         "inconclusive": sum(r.summary.get("inconclusive", 0) for r in report.live),
     }
     slugs = {row.key: row.slug for row in rows}
-    return ReportView(report, labels, rows, sections, changes, groups, live, dims, totals, slugs,
+    return ReportView(report, labels, rows, details, changes, groups, live, dims, totals, slugs,
                       fmt.releases_line(report.versions))
 
 
@@ -224,7 +225,7 @@ def _links(v: VersionReport, hops: list[Hop]) -> list[HopView]:
     ]
 
 
-def _section(report: Report, row: Row, ports: bool = True) -> Section:
+def _section(report: Report, row: Row) -> Section:
     details = []
     for cell in row.cells:
         v = report.versions[cell.version_index]
@@ -256,7 +257,7 @@ def _section(report: Report, row: Row, ports: bool = True) -> Section:
                     )
                 )
             d.facts = [(k, _fact(val)) for k, val in s.facts.items()]
-            d.ports = _ports(report.dims, v.label, s, cell.anchor) if ports else []
+            d.ports = _ports(report.dims, v.label, s, cell.anchor)
         details.append(d)
     return Section(row, details)
 
