@@ -35,7 +35,6 @@ from tfinit_audit.analysis.model import Dims, SymbolResult
 from tfinit_audit.analysis.symbols import SymbolSpec
 from tfinit_audit.errors import FetchError, ReleaseError, UsageError
 from tfinit_audit.live.model import LiveRun
-from tfinit_audit.port.generate import generate
 from tfinit_audit.port.model import TARGETS, Port, port_targets, target_name
 from tfinit_audit.report import fmt
 from tfinit_audit.report.diff import Change
@@ -69,15 +68,13 @@ from tfinit_audit.stages import (
     verify_python,
     verify_pythons,
 )
-from tfinit_audit.usercode.catalog import Catalog
-from tfinit_audit.usercode.codeversion import code_version
-from tfinit_audit.usercode.compare import AnalyseFn, Comparison
-from tfinit_audit.usercode.files import collect
-from tfinit_audit.usercode.model import ScanResult
-from tfinit_audit.usercode.results import ResultCache
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from tfinit_audit.usercode.catalog import Catalog
+    from tfinit_audit.usercode.compare import AnalyseFn
+    from tfinit_audit.usercode.model import ScanResult
 
 # --------------------------------------------------------------------------------------------
 # Results of explain and diff
@@ -291,6 +288,8 @@ def port(
                             *([f"--units {units}"] if units != defaults.UNITS else []),
                             *([f"--input-dim {input_dim}"] if input_dim != defaults.INPUT_DIM
                               else [])])
+    from tfinit_audit.port.generate import generate
+
     out = generate(result.symbol, target, result.dims, result.release.label, convert=convert,
                    command=command)
     out.release = result.release
@@ -413,8 +412,11 @@ def scan(
     report). Raises ``UsageError`` on bad input (no such path, unknown release, ``pin`` not one
     of the two) and ``FetchError`` when a release cannot be fetched or analysed.
     """
-    # imported here: libcst is needed by scan only, not by every audit
+    # imported here: libcst and the rest of usercode are needed by scan only
     from tfinit_audit.usercode.codemod import apply_pins
+    from tfinit_audit.usercode.compare import Comparison
+    from tfinit_audit.usercode.files import collect
+    from tfinit_audit.usercode.model import ScanResult
     from tfinit_audit.usercode.scan import find_calls
 
     t0 = time.monotonic()
@@ -472,6 +474,9 @@ def _pin_side(pin: str | None, specs: list[str], records: list[VersionReport]) -
 
 
 def _catalogs(records: list[VersionReport], ctx: SourceContext) -> list[Catalog]:
+    from tfinit_audit.usercode.catalog import Catalog
+    from tfinit_audit.usercode.codeversion import code_version
+
     out = []
     for r in records:
         assert r.tree is not None
@@ -481,6 +486,9 @@ def _catalogs(records: list[VersionReport], ctx: SourceContext) -> list[Catalog]
 
 def _scan_analyser(records: list[VersionReport], dims: Dims, ctx: SourceContext,
                    detail: Say | None) -> AnalyseFn:
+    from tfinit_audit.usercode.codeversion import code_version
+    from tfinit_audit.usercode.results import ResultCache
+
     """``analyse(release index, specs) -> {spec key: result}``, each answer cached by itself."""
     say = detail or _quiet
     caches = [ResultCache(ctx.cache, r.tree, dims, code_version()) for r in records

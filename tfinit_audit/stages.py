@@ -26,7 +26,6 @@ from tfinit_audit import defaults
 from tfinit_audit._version import __version__
 from tfinit_audit.analysis.audit import analyze, stored
 from tfinit_audit.analysis.model import Dims
-from tfinit_audit.analysis.suggest import suggest
 from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS, SymbolSpec, parse_symbol
 from tfinit_audit.errors import AnalysisError, AuditError, FetchError, UsageError, one_line
 from tfinit_audit.live.model import LiveRun
@@ -328,6 +327,8 @@ def unknown_symbols(
     """The symbols absent in every release that analysed fine, each with one line naming the
     closest public names of those releases (``analysis.suggest``); the absent results'
     messages get the same suggestion."""
+    from tfinit_audit.analysis.suggest import suggest  # the name resolver: only for typos
+
     ok = [r for r in records if r.status == "ok" and len(r.symbols) == len(specs)]
     ok.sort(key=lambda r: _version_key(r.label), reverse=True)  # suggest from the newest
     out: list[UnknownSymbol] = []

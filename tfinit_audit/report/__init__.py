@@ -14,14 +14,33 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tfinit_audit.errors import UsageError
 from tfinit_audit.report.diff import Change
-from tfinit_audit.report.html import render_html
-from tfinit_audit.report.json_report import render_json
-from tfinit_audit.report.markdown import render_markdown
 from tfinit_audit.report.model import Report, VersionReport, diff_versions
-from tfinit_audit.report.terminal import render_diff_terminal, render_terminal
+
+if TYPE_CHECKING:
+    from tfinit_audit.report.html import render_html
+    from tfinit_audit.report.json_report import render_json
+    from tfinit_audit.report.markdown import render_markdown
+    from tfinit_audit.report.terminal import render_diff_terminal, render_terminal
+
+# the renderers, imported on first use (jinja2, rich and the view model are not needed to
+# build a report, and a terminal-only run needs no HTML machinery)
+_RENDERERS = {"render_html": "html", "render_json": "json_report",
+              "render_markdown": "markdown", "render_terminal": "terminal",
+              "render_diff_terminal": "terminal"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RENDERERS:
+        import importlib
+
+        value = getattr(importlib.import_module(f"{__name__}.{_RENDERERS[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 FORMATS = {"html": "index.html", "json": "report.json", "md": "report.md"}
 
@@ -53,6 +72,10 @@ def write_reports(report: Report, out_dir: Path, formats: set[str]) -> dict[str,
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UsageError(f"cannot create report directory {out_dir}: {e.strerror or e}") from None
+    from tfinit_audit.report.html import render_html
+    from tfinit_audit.report.json_report import render_json
+    from tfinit_audit.report.markdown import render_markdown
+
     renderers = {"html": render_html, "json": render_json, "md": render_markdown}
     written: dict[str, Path] = {}
     for fmt_name in ("json", "md", "html"):

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfinit_audit.analysis.model import Initializer
-from tfinit_audit.live.stats import predicted_distribution
 from tfinit_audit.report import fmt
 
 W, H = 320.0, 150.0
@@ -94,7 +93,10 @@ def predicted(init: Initializer, shape: list[int] | None) -> Predicted | None:
     """Distribution of one weight's starting values from its static initializer, or None."""
     k, p = init.kind, init.params
     if k in _RANDOM:
-        # the same prediction the live check tested against (one source of truth)
+        # the same prediction the live check tested against (one source of truth); numpy is
+        # imported only when a chart is drawn
+        from tfinit_audit.live.stats import predicted_distribution
+
         dist, _why = predicted_distribution(init, shape)
         if dist is None:
             return None

@@ -12,7 +12,6 @@ from typing import Any
 
 from tfinit_audit.analysis.model import Dims, Hop, Initializer, SymbolResult, Weight
 from tfinit_audit.live.model import LiveRun, LiveSymbol, LiveWeight
-from tfinit_audit.port.generate import snippet
 from tfinit_audit.port.model import TARGET_TITLES, TARGETS, PortError
 from tfinit_audit.report import charts, fmt
 from tfinit_audit.report.diff import Change
@@ -266,6 +265,8 @@ def _ports(dims: Dims, release: str, s: SymbolResult, anchor: str) -> list[PortV
     """Each target's snippet (the code ``explain`` prints), or why there is none."""
     if s.status in ("absent", "unavailable") or not s.weights:
         return []
+    from tfinit_audit.port.generate import snippet  # the port tables: only for the HTML report
+
     out = []
     for target in TARGETS:
         try:
