@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tfinit_audit.analysis.audit import RecordingTree, analyze
+from tfinit_audit.analysis.audit import analyze
 from tfinit_audit.analysis.model import Dims, SymbolResult, Weight
+from tfinit_audit.analysis.results import RecordingTree
 from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS, SymbolSpec, parse_symbol
 from tfinit_audit.sources import SourceContext, open_tree
 from tfinit_audit.sources.base import MemoryTree, SourceTree

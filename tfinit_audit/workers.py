@@ -16,7 +16,8 @@ each alone in a fresh worker, and the one that kills its worker alone is reporte
 ``died`` -- every other item is still done.
 
 Lines a task says (``say``) reach the caller's ``detail`` callable through a queue, as they
-happen.
+happen. A task runs in the environment of the process that asked (the bounds of
+``sources/limits.py`` are read from it), as of when it was handed over.
 """
 
 from __future__ import annotations
@@ -62,6 +63,20 @@ def say(line: str) -> None:
 def _init_worker(events: Any) -> None:
     global _events
     _events = events
+
+
+def _run_task(environ: dict[str, str], fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """In a worker: ``fn(*args)`` in the environment of the process that asked. A worker forks
+    from a server started earlier; the environment of now (the bounds, proxies) is the one a
+    process started now would have."""
+    if environ != os.environ:
+        os.environ.clear()
+        os.environ.update(environ)
+    return fn(*args)
+
+
+def _submit(pool: _Pool, fn: Callable[..., Any], args: tuple[Any, ...]) -> Future[Any]:
+    return pool.executor.submit(_run_task, dict(os.environ), fn, args)
 
 
 def _context() -> Any:
@@ -176,7 +191,7 @@ def _fill(queues: list[deque[T]], running: dict[Future[Any], tuple[int, T]], how
             if how.settled(item):
                 continue
             fn, args = how.task(item)
-            running[pool.executor.submit(fn, *args)] = (i, item)
+            running[_submit(pool, fn, args)] = (i, item)
             break
 
 
@@ -189,7 +204,7 @@ def _alone(item: T, how: Chains[T], detail: Say | None) -> None:
     try:
         fn, args = how.task(item)
         try:
-            result = pool.executor.submit(fn, *args).result()
+            result = _submit(pool, fn, args).result()
         except BrokenProcessPool:
             how.died(item, "its analysis process ended abruptly (killed, or out of memory)")
             return

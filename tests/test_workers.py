@@ -1,0 +1,145 @@
+"""The worker processes releases are analysed in (``workers.run_chains``, ``stages.analyse``):
+chains run in order, one item of a chain at a time; a worker that dies (killed) fails only the
+item that kills it, every other item is done; workers are replaced after a number of tasks;
+and through the pipeline, a release that fails in its worker (a zip bomb served by a loopback
+index) fails alone, with the same report as in one process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import worker_tasks
+from real_wheel import RNN, RealSources
+
+from tfinit_audit import pipeline, workers
+from tfinit_audit.report.model import _plain
+from tfinit_audit.sources import SourceContext
+from tfinit_audit.workers import Chains, run_chains
+
+
+class Log:
+    def __init__(self, die_on: tuple[int, ...] = (), fail_on: tuple[int, ...] = (),
+                 settled: tuple[int, ...] = ()) -> None:
+        self.die_on, self.fail_on, self.already = die_on, fail_on, settled
+        self.done: dict[int, tuple[Any, ...]] = {}
+        self.died: dict[int, str] = {}
+        self.asked: list[int] = []
+
+    def how(self) -> Chains[int]:
+        return Chains(settled=self.settled, task=self.task, done=self.finish, died=self.dead)
+
+    def settled(self, item: int) -> bool:
+        self.asked.append(item)
+        return item in self.already
+
+    def task(self, item: int) -> tuple[Any, tuple[Any, ...]]:
+        return worker_tasks.record, (item, self.die_on, self.fail_on)
+
+    def finish(self, item: int, result: tuple[Any, ...]) -> None:
+        assert item not in self.done
+        self.done[item] = result
+
+    def dead(self, item: int, why: str) -> None:
+        self.died[item] = why
+
+
+CHAINS = [[1, 2, 3], [4, 5], [6], [7, 8]]
+
+
+def test_chains_run_in_order_one_item_at_a_time() -> None:
+    log = Log(settled=(7,))
+    run_chains(CHAINS, log.how(), workers=2)
+    assert sorted(log.done) == [1, 2, 3, 4, 5, 6, 8]  # 7 was settled here: no task
+    assert not log.died
+    for chain in CHAINS:
+        times = [log.done[i][2:] for i in chain if i in log.done]
+        # each item starts after the one before it in its chain has ended
+        assert all(b[0] >= a[1] for a, b in zip(times, times[1:], strict=False)), chain
+    assert len({r[1] for r in log.done.values()}) <= 2 * 2  # two workers (replaced at most once)
+    spans = sorted(r[2:] for r in log.done.values())
+    overlap = max(sum(1 for s, e in spans if s <= t < e) for t, _ in spans)
+    assert overlap == 2  # different chains side by side, never more than the workers
+
+
+def test_a_worker_that_dies_fails_only_its_item() -> None:
+    log = Log(die_on=(5,))
+    run_chains(CHAINS, log.how(), workers=2)
+    assert set(log.died) == {5}
+    assert "ended abruptly" in log.died[5]
+    assert sorted(log.done) == [1, 2, 3, 4, 6, 7, 8]  # also those running beside it
+
+
+def test_a_task_that_raises_fails_only_its_item() -> None:
+    log = Log(fail_on=(2,))
+    run_chains(CHAINS, log.how(), workers=2)
+    assert log.died == {2: "its analysis process failed: ValueError: task 2 failed"}
+    assert sorted(log.done) == [1, 3, 4, 5, 6, 7, 8]
+
+
+def test_workers_are_replaced_after_their_quota() -> None:
+    items = list(range(3 * workers.MAX_TASKS_PER_WORKER))
+    log = Log()
+    run_chains([[i] for i in items], log.how(), workers=1)
+    assert sorted(log.done) == items
+    pids = [log.done[i][1] for i in items]
+    assert len(set(pids)) == 3  # a fresh process every MAX_TASKS_PER_WORKER tasks
+
+
+def test_default_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(workers.JOBS_ENV, "3")
+    assert workers.default_jobs() == 3
+    monkeypatch.delenv(workers.JOBS_ENV)
+    assert 1 <= workers.default_jobs() <= workers.DEFAULT_MAX_WORKERS
+
+
+# -- through the pipeline, real sources ---------------------------------------------------------
+LSTM = "tf.nn.rnn_cell.LSTMCell"
+
+
+@pytest.fixture(scope="module")
+def real18(real_ctx: SourceContext) -> RealSources:
+    return RealSources.fetch(real_ctx, [LSTM])
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_a_release_failing_in_its_worker_fails_alone(real18: RealSources, index: Any,
+                                                     tmp_path: Path) -> None:
+    # 1.8.0 and 1.10.0 are the real 1.8.0 files; 1.9.0 is a zip bomb in rnn_cell_impl.py
+    index.add_file("tensorflow", *real18.wheel())
+    bomb = index.add_file("tensorflow", *real18.wheel("1.9.0", bomb=RNN))
+    index.add_file("tensorflow", *real18.wheel("1.10.0"))
+
+    def run(jobs: int) -> Any:
+        return pipeline.audit(["1.8.0", "1.9.0", "1.10.0"], symbols=[LSTM],
+                              index_url=index.url, cache_dir=tmp_path / f"jobs{jobs}",
+                              jobs=jobs)
+
+    pooled, alone = run(2), run(1)
+    ok, failed, relabelled = pooled.versions
+    assert (ok.status, failed.status, relabelled.status) == ("ok", "error", "ok")
+    assert bomb.filename in (failed.error or "") and "16 MiB bound" in (failed.error or "")
+    assert failed.exception is not None and failed.exception.exit_code == 3
+    assert [_plain(s) for s in ok.symbols] == [_plain(r) for r in real18.results]
+    assert [_plain(s) for s in relabelled.symbols] == [_plain(s) for s in ok.symbols]
+    for a, b in zip(pooled.versions, alone.versions, strict=True):  # as in one process
+        assert (a.status, a.error, a.warnings) == (b.status, b.error, b.warnings)
+        assert [_plain(s) for s in a.symbols] == [_plain(s) for s in b.symbols]
+
+
+def test_workers_see_the_environment_of_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a worker forks from a server started earlier; the bounds it applies are those set now
+    log: dict[int, Any] = {}
+    how: Chains[int] = Chains(
+        settled=lambda i: False,
+        task=lambda i: (worker_tasks.env_value, ("TFINIT_AUDIT_TEST_VALUE",)),
+        done=log.__setitem__, died=lambda i, why: None)
+    run_chains([[1]], how, workers=1)  # starts the fork server (if not yet)
+    monkeypatch.setenv("TFINIT_AUDIT_TEST_VALUE", "now")
+    run_chains([[2]], how, workers=1)
+    assert log[2] == "now"
+    monkeypatch.delenv("TFINIT_AUDIT_TEST_VALUE")
+    run_chains([[3]], how, workers=1)
+    assert log[3] is None
