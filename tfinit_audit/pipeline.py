@@ -57,6 +57,7 @@ from tfinit_audit.stages import (
     current_python_has_tensorflow,
     default_pythons,
     fetch,
+    fetch_and_analyse,
     make_dims,
     open_context,
     open_releases,
@@ -180,10 +181,9 @@ def audit(
                        download=download)
     records = resolve(parse_source(source), _as_list(versions) or None, ctx)
     say(f"releases: {fmt.releases_line(records)}")
-    fetch(records, source, ctx, detail=detail)
-    raise_if_all_failed_on_input(records)
     say(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
-    analyse(records, specs, dims, ctx, detail, jobs)
+    fetch_and_analyse(records, source, ctx, specs, dims, detail, jobs)
+    raise_if_all_failed_on_input(records)
     unknown = unknown_symbols(records, specs, ctx) if symbols else []
     raise_if_nothing_known(unknown, specs, records)
     runs: list[LiveRun] = []
@@ -337,9 +337,8 @@ def diff(
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
                        download=download)
     records = resolve(parse_source(source), wanted, ctx)
-    fetch(records, source, ctx, detail=detail)
     (progress or _quiet)(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
-    analyse(records, specs, dims, ctx, detail, jobs)
+    fetch_and_analyse(records, source, ctx, specs, dims, detail, jobs)
     unknown = unknown_symbols(records, specs, ctx) if symbols else []
     raise_if_nothing_known(unknown, specs, records)
     report = build_report(records, [], dims, command)
@@ -523,6 +522,7 @@ __all__ = [
     "diff",
     "explain",
     "fetch",
+    "fetch_and_analyse",
     "make_dims",
     "open_context",
     "open_releases",

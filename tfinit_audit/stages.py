@@ -15,7 +15,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -131,25 +131,46 @@ def fetch(
     """Open every release's tree concurrently (and read ``prefetch`` paths ahead); one failing
     never loses the others: it is failed with its error instead."""
     (detail or _quiet)(f"fetching {len(records)} release(s)")
-
-    def one(record: VersionReport) -> None:
-        version = record.tensorflow
-        try:
-            tree = open_tree(source, version, ctx=ctx)
-            record.tree, record.tensorflow = tree, tree.release
-            if prefetch:
-                tree.prefetch(list(prefetch))
-        except AuditError as exc:
-            record.fail(exc)
-        except OSError as exc:  # disk full, permissions: one line like the others
-            record.fail(FetchError(f"{version}: {exc}"))
-
     if len(records) <= 1:
         for r in records:
-            one(r)
+            open_release(r, source, ctx, prefetch)
         return
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(records)))) as pool:
-        list(pool.map(one, records))
+        list(pool.map(lambda r: open_release(r, source, ctx, prefetch), records))
+
+
+def open_release(record: VersionReport, source: str | SourceSpec, ctx: SourceContext,
+                 prefetch: Sequence[str] = ()) -> None:
+    """Fetch one release: attach its tree to the record, or fail the record with the error."""
+    version = record.tensorflow
+    try:
+        tree = open_tree(source, version, ctx=ctx)
+        record.tree, record.tensorflow = tree, tree.release
+        if prefetch:
+            tree.prefetch(list(prefetch))
+    except AuditError as exc:
+        record.fail(exc)
+    except OSError as exc:  # disk full, permissions: one line like the others
+        record.fail(FetchError(f"{version}: {exc}"))
+
+
+def fetch_and_analyse(
+    records: Sequence[VersionReport], source: str | SourceSpec, ctx: SourceContext,
+    specs: list[SymbolSpec], dims: Dims, detail: Say | None = None, jobs: int | None = None,
+    max_fetchers: int = 4,
+) -> None:
+    """``fetch`` then ``analyse``, overlapped when there are worker processes: each release is
+    looked up, or handed to a worker, as soon as its tree is open (the others still opening)."""
+    workers = min(jobs or default_jobs(), len(records))
+    if workers <= 1 or parse_source(str(source)).is_local:
+        fetch(records, source, ctx, detail=detail, max_workers=max_fetchers)
+        analyse(records, specs, dims, ctx, detail, jobs)
+        return
+    (detail or _quiet)(f"fetching {len(records)} release(s)")
+    with ThreadPoolExecutor(max_workers=max(1, min(max_fetchers, len(records)))) as pool:
+        opened = [pool.submit(open_release, r, source, ctx) for r in records]
+        _analyse_in_workers(list(records), specs, dims, ctx, detail, workers,
+                            arrival=dict(zip(map(id, records), opened, strict=True)))
 
 
 def raise_if_all_failed_on_input(records: Sequence[VersionReport]) -> None:
@@ -224,15 +245,25 @@ def analyse(
         for r in todo:  # one after the other: each may take what the one before stored
             analyse_release(r, specs, dims, ctx, detail)
         return
-    setting = WorkerSetting(todo[0].source, str(ctx.cache.root), ctx.index.index_url,
+    _analyse_in_workers(todo, specs, dims, ctx, detail, workers)
+
+
+def _analyse_in_workers(
+    records: list[VersionReport], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
+    detail: Say | None, workers: int, arrival: dict[int, Future[None]] | None = None,
+) -> None:
+    """The records' analyses in ``workers`` processes, series chained (see ``analyse``); with
+    ``arrival`` (record id -> the future of its fetch), a record waits for its tree."""
+    setting = WorkerSetting(records[0].source, str(ctx.cache.root), ctx.index.index_url,
                             ctx.offline, tuple(specs), dims)
     how: Chains[VersionReport] = Chains(
         settled=lambda r: analyse_release(r, specs, dims, ctx, detail, stored_only=True),
         task=lambda r: (_analyse_in_worker, (setting, r.requested, r.label)),
         done=_take_outcome,
         died=lambda r, why: r.fail(AnalysisError(f"{r.label}: {why}")),
+        arrival=(lambda r: arrival[id(r)]) if arrival is not None else None,
     )
-    run_chains(_series_chains(todo), how, workers, detail)
+    run_chains(_series_chains(records), how, workers, detail)
 
 
 @dataclass(frozen=True)

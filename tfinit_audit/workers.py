@@ -135,27 +135,33 @@ class Chains(Generic[T]):
         task: Callable[[T], tuple[Callable[..., Any], tuple[Any, ...]]],
         done: Callable[[T, Any], None],
         died: Callable[[T, str], None],
+        arrival: Callable[[T], Future[Any]] | None = None,
     ) -> None:
         self.settled = settled  # True when the item is finished here (no task needed)
         self.task = task  # the picklable function and arguments of the item's task
         self.done = done  # the task's result for the item
         self.died = died  # the item's worker died even when it ran alone
+        self.arrival = arrival  # done when the item may start (its release fetched)
 
 
 def run_chains(chains: Sequence[Sequence[T]], how: Chains[T], workers: int,
                detail: Say | None = None) -> None:
-    """Run every item of ``chains`` (see the module docstring)."""
+    """Run every item of ``chains`` (see the module docstring). With ``how.arrival``, an item
+    starts (and ``settled`` is asked) only once its arrival future is done."""
     queues = [deque(c) for c in chains if c]
     pool = _Pool(workers, detail)
     running: dict[Future[Any], tuple[int, T]] = {}
+    asked: set[int] = set()
     try:
         while True:
-            _fill(queues, running, how, pool, workers)
-            if not running:
+            waiting = _fill(queues, running, how, pool, workers, asked)
+            if not running and not waiting:
                 return
-            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            finished, _ = wait([*running, *waiting], return_when=FIRST_COMPLETED)
             broken: list[T] = []
             for fut in finished:
+                if fut not in running:
+                    continue  # an arrival: the next _fill starts its item
                 _, item = running.pop(fut)
                 try:
                     result = fut.result()
@@ -178,21 +184,31 @@ def run_chains(chains: Sequence[Sequence[T]], how: Chains[T], workers: int,
 
 
 def _fill(queues: list[deque[T]], running: dict[Future[Any], tuple[int, T]], how: Chains[T],
-          pool: _Pool, workers: int) -> None:
-    """Start items of chains that have none running, up to ``workers`` at once."""
+          pool: _Pool, workers: int, asked: set[int]) -> list[Future[Any]]:
+    """Settle or start the heads of chains that have nothing running (at most ``workers``
+    started at once; ``settled`` is asked once per item, ``asked`` holds their ids); returns
+    the arrival futures of heads not yet arrived, to wait for."""
     busy = {i for i, _ in running.values()}
+    waiting: list[Future[Any]] = []
     for i, queue in enumerate(queues):
-        if len(running) >= workers:
-            return
-        if i in busy:
-            continue
-        while queue:
-            item = queue.popleft()
-            if how.settled(item):
-                continue
+        while queue and i not in busy:
+            item = queue[0]
+            arrived = how.arrival(item) if how.arrival is not None else None
+            if arrived is not None and not arrived.done():
+                waiting.append(arrived)
+                break
+            if id(item) not in asked:
+                asked.add(id(item))
+                if how.settled(item):
+                    queue.popleft()
+                    continue
+            if len(running) >= workers:
+                break
+            queue.popleft()
             fn, args = how.task(item)
             running[_submit(pool, fn, args)] = (i, item)
-            break
+            busy.add(i)
+    return waiting
 
 
 def _alone(item: T, how: Chains[T], detail: Say | None) -> None:
