@@ -34,7 +34,7 @@ from typing import Any
 from tfinit_audit.analysis.model import SymbolResult
 from tfinit_audit.sources.base import SourceTree
 
-FORMAT = 1  # of the entry files; bump when Seen or the layout changes
+FORMAT = 2  # of the entry files; bump when Seen or the layout changes
 
 EXISTS = "exists"  # reads[path]: the path exists (a file or a package directory), text not read
 UNREADABLE = "unreadable"  # reads[path]: the tree lists the file but cannot read it
@@ -52,6 +52,7 @@ class Seen:
     reads: dict[str, str | None] = field(default_factory=dict)  # path -> sha / EXISTS / None ...
     prints: dict[str, str] = field(default_factory=dict)  # path read -> tree fingerprint
     owners: dict[str, str | None] = field(default_factory=dict)  # path -> package_of answer
+    origins: dict[str, str] = field(default_factory=dict)  # path read -> "dist@wheel sha256"
 
     def files(self) -> list[str]:
         """The paths whose text was read."""
@@ -60,12 +61,30 @@ class Seen:
 
     def key(self) -> str:
         blob = repr((sorted(self.reads.items(), key=_first), sorted(self.prints.items()),
-                     sorted(self.owners.items(), key=_first)))
+                     sorted(self.owners.items(), key=_first), sorted(self.origins.items())))
         return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
 def _first(kv: tuple[str, Any]) -> str:
     return kv[0]
+
+
+class _Origins:
+    """Which published file (distribution and sha256) a tree reads a path from: a path read
+    from the very same wheel as before has the same bytes, no fingerprint needed."""
+
+    def __init__(self, tree: SourceTree) -> None:
+        self.tree = tree
+        self._shas: dict[str, str | None] = {}
+
+    def __call__(self, path: str) -> str | None:
+        dist = self.tree.package_of(path)
+        if dist is None:
+            return None
+        if dist not in self._shas:  # (a part opened lazily since: look again)
+            self._shas = {p.name: p.sha256 for p in self.tree.packages}
+        sha = self._shas.get(dist)
+        return f"{dist}@{sha}" if sha else None
 
 
 class RecordingTree:
@@ -77,6 +96,7 @@ class RecordingTree:
         self.base = tree
         self.seen = Seen()
         self._print: Callable[[str], str | None] | None = getattr(tree, "fingerprint", None)
+        self._origin = _Origins(tree)
 
     @property
     def reads(self) -> dict[str, str | None]:
@@ -96,6 +116,9 @@ class RecordingTree:
                 fp = self._print(path) if self._print is not None else None
                 if fp is not None:
                     self.seen.prints[path] = fp
+                origin = self._origin(path)
+                if origin is not None:
+                    self.seen.origins[path] = origin
         return text
 
     def exists(self, path: str) -> bool:
@@ -116,9 +139,11 @@ class RecordingTree:
 
 
 def shows(tree: SourceTree, seen: Seen) -> bool:
-    """Does ``tree`` show exactly what ``seen`` recorded? Files with a fingerprint on both sides
-    are compared by it (nothing fetched); the others are read and compared by sha256."""
+    """Does ``tree`` show exactly what ``seen`` recorded? A file read from the same published
+    wheel (sha256) is the same; files with a fingerprint on both sides are compared by it
+    (nothing fetched); the others are read and compared by sha256."""
     printer: Callable[[str], str | None] | None = getattr(tree, "fingerprint", None)
+    origin = _Origins(tree)
     for key, was in seen.reads.items():
         if key.startswith(LIST):
             if sha("\n".join(sorted(tree.list(key[len(LIST):])))) != was:
@@ -127,6 +152,9 @@ def shows(tree: SourceTree, seen: Seen) -> bool:
         if was in (None, EXISTS):
             if tree.exists(key) != (was == EXISTS):
                 return False
+            continue
+        was_from = seen.origins.get(key)
+        if was_from is not None and origin(key) == was_from:
             continue
         fp = seen.prints.get(key)
         now_fp = printer(key) if fp is not None and printer is not None else None
