@@ -22,14 +22,15 @@ happen. A task runs in the environment of the process that asked (the bounds of
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Generic, TypeVar
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Future, wait
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 T = TypeVar("T")
 Say = Callable[[str], None]
@@ -83,6 +84,8 @@ def _context() -> Any:
     """``forkserver`` where there is one: workers fork from a clean server process that has
     imported the tool once (no threads, sessions or locks of this process are inherited, and a
     new worker starts in milliseconds); else ``spawn``."""
+    import multiprocessing
+
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["tfinit_audit.stages"])
@@ -91,15 +94,31 @@ def _context() -> Any:
 
 
 class _Pool:
-    """A process pool and the thread that forwards the workers' lines."""
+    """A process pool and the thread that forwards the workers' lines, started when the first
+    task is handed over (a run whose items all settle here starts no process)."""
 
     def __init__(self, workers: int, detail: Say | None) -> None:
+        self.workers, self.detail = workers, detail
+        self._executor: ProcessPoolExecutor | None = None
+        self.events: Any = None
+        self._listener: threading.Thread | None = None
+
+    @property
+    def executor(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._start()
+        assert self._executor is not None
+        return self._executor
+
+    def _start(self) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        workers, detail = self.workers, self.detail
         mp = _context()
         self.events = mp.Queue() if detail is not None else None
-        self.executor = ProcessPoolExecutor(
+        self._executor = ProcessPoolExecutor(
             max_workers=workers, mp_context=mp, initializer=_init_worker,
             initargs=(self.events,), max_tasks_per_child=MAX_TASKS_PER_WORKER)
-        self._listener: threading.Thread | None = None
         if self.events is not None and detail is not None:
             self._listener = threading.Thread(target=self._forward, args=(self.events, detail),
                                               name="tfa-worker-lines", daemon=True)
@@ -117,7 +136,9 @@ class _Pool:
             detail(line)
 
     def close(self) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        if self._executor is None:
+            return
+        self._executor.shutdown(wait=True, cancel_futures=True)
         if self.events is not None:
             self.events.put(None)
             if self._listener is not None:
@@ -165,7 +186,7 @@ def run_chains(chains: Sequence[Sequence[T]], how: Chains[T], workers: int,
                 _, item = running.pop(fut)
                 try:
                     result = fut.result()
-                except BrokenProcessPool:
+                except BrokenExecutor:  # the pool broke: a worker died
                     broken.append(item)
                     continue
                 except Exception as exc:  # noqa: BLE001 - e.g. a result that did not unpickle
@@ -221,7 +242,7 @@ def _alone(item: T, how: Chains[T], detail: Say | None) -> None:
         fn, args = how.task(item)
         try:
             result = _submit(pool, fn, args).result()
-        except BrokenProcessPool:
+        except BrokenExecutor:  # the pool broke: a worker died
             how.died(item, "its analysis process ended abruptly (killed, or out of memory)")
             return
         except Exception as exc:  # noqa: BLE001 - e.g. a result that did not unpickle

@@ -138,10 +138,11 @@ class RecordingTree:
         return owner
 
 
-def shows(tree: SourceTree, seen: Seen) -> bool:
+def shows(tree: SourceTree, seen: Seen, vouched: frozenset[str] = frozenset()) -> bool:
     """Does ``tree`` show exactly what ``seen`` recorded? A file read from the same published
-    wheel (sha256) is the same; files with a fingerprint on both sides are compared by it
-    (nothing fetched); the others are read and compared by sha256."""
+    wheel (sha256) as then, or from a wheel in ``vouched`` (found to match before), is the same;
+    files with a fingerprint on both sides are compared by it (nothing fetched); the others are
+    read and compared by sha256."""
     printer: Callable[[str], str | None] | None = getattr(tree, "fingerprint", None)
     origin = _Origins(tree)
     for key, was in seen.reads.items():
@@ -154,8 +155,10 @@ def shows(tree: SourceTree, seen: Seen) -> bool:
                 return False
             continue
         was_from = seen.origins.get(key)
-        if was_from is not None and origin(key) == was_from:
-            continue
+        if was_from is not None:
+            now_from = origin(key)
+            if now_from == was_from or now_from in vouched:
+                continue
         fp = seen.prints.get(key)
         now_fp = printer(key) if fp is not None and printer is not None else None
         if now_fp is not None:
@@ -167,6 +170,16 @@ def shows(tree: SourceTree, seen: Seen) -> bool:
         if now != was:
             return False
     return all(tree.package_of(p) == owner for p, owner in seen.owners.items())
+
+
+def _wheels(tree: SourceTree, seen: Seen) -> frozenset[str]:
+    """The published wheels (``dist@sha256``) ``tree`` reads the files of ``seen`` from."""
+    origin = _Origins(tree)
+    return frozenset(o for o in map(origin, seen.origins) if o is not None)
+
+
+def _pointer_text(name: str, wheels: frozenset[str]) -> bytes:
+    return "\n".join([name, *sorted(wheels)]).encode("utf-8")
 
 
 @dataclass
@@ -189,20 +202,24 @@ class ResultStore:
     # -- lookup -------------------------------------------------------------------------------
     def lookup(self, tree: SourceTree, release_key: str) -> Stored | None:
         """A stored analysis ``tree`` shows exactly, trying the one this release used last
-        first; None when there is none."""
-        last = self._pointer(release_key)
+        first; None when there is none. The pointer of the release keeps the entry and the
+        wheels (sha256) found to match it, so a warm run needs no fingerprint of theirs."""
+        last, vouched = self._pointer(release_key)
         names = self._names()
         if last in names:
             names.remove(last)
             names.insert(0, last)
         for name in names:
             seen = self._header(name)
-            if seen is not None and shows(tree, seen):
-                stored = self._load(name)
-                if stored is not None:
-                    if name != last:
-                        self._write(self.dir / f"r-{release_key}", name.encode())
-                    return stored
+            if seen is None or not shows(tree, seen, vouched if name == last else frozenset()):
+                continue
+            stored = self._load(name)
+            if stored is None:
+                continue
+            wheels = _wheels(tree, seen)
+            if name != last or not wheels <= vouched:
+                self._write(self.dir / f"r-{release_key}", _pointer_text(name, wheels))
+            return stored
         return None
 
     def closest(self, tree: SourceTree) -> list[str]:
@@ -224,11 +241,12 @@ class ResultStore:
         except OSError:
             return []
 
-    def _pointer(self, release_key: str) -> str | None:
+    def _pointer(self, release_key: str) -> tuple[str | None, frozenset[str]]:
         try:
-            return (self.dir / f"r-{release_key}").read_text(encoding="ascii").strip()
+            lines = (self.dir / f"r-{release_key}").read_text(encoding="utf-8").split("\n")
         except (OSError, UnicodeDecodeError):
-            return None
+            return None, frozenset()
+        return lines[0].strip(), frozenset(x for x in lines[1:] if x)
 
     def _header(self, name: str) -> Seen | None:
         if name not in self._headers:
@@ -265,7 +283,7 @@ class ResultStore:
                              "tree_problems": stored.tree_problems})
         if self._write(self.dir / f"{name}.pkl", head + body):
             self._headers[name] = stored.seen
-            self._write(self.dir / f"r-{release_key}", name.encode())
+            self._write(self.dir / f"r-{release_key}", _pointer_text(name, frozenset()))
 
     def _write(self, path: Path, data: bytes) -> bool:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -253,11 +253,17 @@ class Http:
         deadline: float | None = None,
         max_answer: int | None = None,
     ) -> None:
-        self.session = session or make_session(backoff=backoff)
+        self._session = session  # made on first use: a run served from the cache needs none
         self.timeout = timeout
         self.backoff = backoff
         self.deadline = deadline if deadline is not None else limits.DEADLINE.value
         self.max_answer = max_answer if max_answer is not None else int(limits.ANSWER.value)
+
+    @property
+    def session(self) -> requests.Session:
+        if self._session is None:
+            self._session = make_session(backoff=self.backoff)
+        return self._session
 
     # -- plain GET ---------------------------------------------------------------------------
     def get(
