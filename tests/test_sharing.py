@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from httpserver import build_wheel
+from synthetic_tf import FILES, LAYERS
 
 from tfinit_audit import pipeline
 from tfinit_audit.analysis import run as run_module
@@ -25,39 +26,6 @@ from tfinit_audit.report.model import _plain
 from tfinit_audit.sources import CompositeTree, open_tree
 from tfinit_audit.sources.base import MemoryTree
 
-LAYERS = """
-class Layer(object):
-    def add_weight(self, name, shape, initializer=None):
-        return initializer
-
-
-class VarianceScaling(object):
-    def __init__(self, scale=1.0, mode="fan_avg", distribution="uniform"):
-        self.scale = scale
-        self.mode = mode
-        self.distribution = distribution
-
-
-class Zeros(object):
-    pass
-
-
-class Dense(Layer):
-    def __init__(self, units, kernel_initializer=None):
-        self.units = units
-        self.kernel_initializer = kernel_initializer or VarianceScaling(scale=1.0)
-
-    def build(self, input_shape):
-        self.kernel = self.add_weight("kernel", [input_shape[-1], self.units],
-                                      initializer=self.kernel_initializer)
-        self.bias = self.add_weight("bias", [self.units], initializer=Zeros())
-"""
-
-FILES = {
-    "tensorflow/__init__.py": "from tensorflow.layers import Dense\n",
-    "tensorflow/layers.py": LAYERS,
-    "tensorflow/unused.py": "X = 1\n",  # nothing on the resolution path imports it
-}
 SPECS = [SymbolSpec("tf.Dense")]
 
 

@@ -6,12 +6,16 @@ index) fails alone, with the same report as in one process."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 import worker_tasks
 from real_wheel import RNN, RealSources
+from synthetic_tf import FILES
 
 from tfinit_audit import pipeline, workers
 from tfinit_audit.report.model import _plain
@@ -143,3 +147,25 @@ def test_workers_see_the_environment_of_now(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delenv("TFINIT_AUDIT_TEST_VALUE")
     run_chains([[3]], how, workers=1)
     assert log[3] is None
+
+
+def test_an_unguarded_script_runs_its_work_once(index: Any, tmp_path: Path) -> None:
+    # workers are prepared without the caller's main module: a script calling audit at top
+    # level, with no `if __name__ == "__main__":`, is not run again in each worker
+    for version in ("1.0.0", "1.1.0"):
+        index.add("tensorflow", version, {k: textwrap.dedent(v) for k, v in FILES.items()})
+    script = tmp_path / "use_it.py"
+    script.write_text(textwrap.dedent(f"""
+        import tfinit_audit
+        print("started", flush=True)
+        report = tfinit_audit.audit(["1.0.0", "1.1.0"], symbols=["tf.Dense"],
+                                    index_url={index.url!r}, cache_dir={str(tmp_path / "c")!r},
+                                    jobs=2)
+        print([(v.label, v.status, v.error) for v in report.versions], flush=True)
+    """))
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["started",
+                                       "[('1.0.0', 'ok', None), ('1.1.0', 'ok', None)]"]
+    assert "Traceback" not in run.stderr

@@ -83,14 +83,18 @@ def _submit(pool: _Pool, fn: Callable[..., Any], args: tuple[Any, ...]) -> Futur
 def _context() -> Any:
     """``forkserver`` where there is one: workers fork from a clean server process that has
     imported the tool once (no threads, sessions or locks of this process are inherited, and a
-    new worker starts in milliseconds); else ``spawn``."""
+    new worker starts in milliseconds); else ``spawn``. Either way a worker does not run the
+    caller's main module again (``processes.py``): a script that calls ``audit`` at top level,
+    with no ``if __name__ == "__main__":`` guard, works as it would in one process."""
     import multiprocessing
 
+    from tfinit_audit import processes
+
     if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
+        ctx = processes.ForkServerWorkers()
         ctx.set_forkserver_preload(["tfinit_audit.stages"])
         return ctx
-    return multiprocessing.get_context("spawn")
+    return processes.SpawnWorkers()
 
 
 class _Pool:
