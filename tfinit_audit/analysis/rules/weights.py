@@ -20,6 +20,7 @@ from tfinit_audit.analysis.engine.values import (
 from tfinit_audit.analysis.model import Hop, Initializer, Weight
 from tfinit_audit.analysis.rules import vocabulary as vocab
 from tfinit_audit.analysis.rules.initializer_classes import is_initializer_class
+from tfinit_audit.analysis.rules.inline_none import inline_none_default
 from tfinit_audit.analysis.rules.none_fallback import (
     Fixed,
     follow_none_initializer,
@@ -95,7 +96,11 @@ class WeightCollector(Rule):
                                     f"initializer={passed}")]
         fallback = isinstance(init, Const) and init.value is None
         value: Value = init
-        if fallback:
+        inline = None if fallback else inline_none_default(it, frame, init_node)
+        if inline is not None:  # ``x if x is not None else default`` with x None
+            fallback = True
+            hops.extend(inline)
+        elif fallback:
             hops.extend(init.hops)
             self.active = False
             try:
