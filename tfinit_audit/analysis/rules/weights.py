@@ -25,6 +25,7 @@ from tfinit_audit.analysis.rules.none_fallback import (
     Fixed,
     follow_none_initializer,
     initializer_arg,
+    undecided,
 )
 from tfinit_audit.analysis.rules.values import Applied, Composite, InitV
 
@@ -100,7 +101,7 @@ class WeightCollector(Rule):
         if inline is not None:  # ``x if x is not None else default`` with x None
             fallback = True
             hops.extend(inline)
-        elif fallback:
+        elif undecided(init):  # None, or an identifier the creator looks up
             hops.extend(init.hops)
             self.active = False
             try:
