@@ -1,10 +1,14 @@
 """Python's builtins, the methods of plain values, and the standard-library modules that
 import-time code uses (``sys.modules``, ``importlib``, ``os.path`` over tree paths, ``types``,
-``typing``), modelled for abstract values."""
+``typing``), modelled for abstract values; and the modules outside the tree that release code
+computes plain numbers and type checks with: ``math`` and ``numpy`` (constants, and functions
+of known numbers: ``np.sqrt(input_dim / 2.0)``, ``2 * np.pi``) and ``six`` (the Python 2/3
+type aliases: ``isinstance(x, six.string_types)``)."""
 
 from __future__ import annotations
 
 import builtins as _py
+import math
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -116,6 +120,11 @@ class Builtins(InterpreterBase):
             return BuiltinV(name=n, fn=_os_path(attr))
         if n == "typing.TYPE_CHECKING":
             return Const(value=False)
+        numeric = _numeric_attr(mod.name, attr)
+        if numeric is not None:
+            return numeric
+        if mod.name == "six" and attr in _SIX:
+            return _SIX[attr]()
         return Unknown(text=n, module=mod.name)
 
     def special_attr(self, obj: Value, attr: str) -> Any:
@@ -156,6 +165,64 @@ class Builtins(InterpreterBase):
                 self.imports.set_module(key.value, value)
             return
         super().set_item(obj, key, value, frame)  # type: ignore[misc]
+
+
+# ----------------------------------------------------------------------------- numbers
+_NUMERIC_CONSTANTS = ("pi", "e", "inf", "nan", "tau")
+# functions of plain numbers (and of plain sequences of numbers, for prod/sum); numpy arrays
+# or random draws are not modelled
+_NUMERIC_FUNCTIONS = ("sqrt", "log", "log2", "log10", "exp", "floor", "ceil", "fabs", "abs",
+                      "square", "power", "pow", "prod", "sum", "maximum", "minimum")
+
+
+def _numeric_attr(module: str, attr: str) -> Value | None:
+    """``math.<attr>`` / ``numpy.<attr>`` for the constants and number functions above."""
+    if module not in ("math", "numpy"):
+        return None
+    if attr in _NUMERIC_CONSTANTS:
+        lib: Any = math if module == "math" else _numpy()
+        value = getattr(lib, attr, None) if lib is not None else None
+        return Const(value=float(value)) if value is not None else None
+    if attr in _NUMERIC_FUNCTIONS:
+        return BuiltinV(name=f"{module}.{attr}", fn=_numeric_fn(module, attr))
+    return None
+
+
+def _numpy() -> Any:
+    try:
+        import numpy
+    except ImportError:  # pragma: no cover - numpy is a dependency of the tool
+        return None
+    return numpy
+
+
+def _numeric_fn(module: str, attr: str) -> Fn:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        lib = math if module == "math" else _numpy()
+        fn = getattr(lib, attr, None) if lib is not None else None
+        if fn is not None and args and all(is_plain(a) for a in args) and not kwargs:
+            try:
+                out = fn(*(from_value(a) for a in args))
+            except Exception:  # noqa: BLE001 - Python would raise: the value is not known
+                out = None
+            item = getattr(out, "item", None)  # a numpy scalar -> the Python number
+            if callable(item) and getattr(out, "ndim", 0) == 0:
+                out = item()
+            if isinstance(out, int | float) and not isinstance(out, bool):
+                return Const(value=out)
+        return _undecided(mode, f"{module}.{attr}")
+
+    return call
+
+
+_SIX: dict[str, Callable[[], Value]] = {
+    "string_types": lambda: Seq(items=[BuiltinClassV(name="str")], kind="tuple"),
+    "integer_types": lambda: Seq(items=[BuiltinClassV(name="int")], kind="tuple"),
+    "text_type": lambda: BuiltinClassV(name="str"),
+    "binary_type": lambda: BuiltinClassV(name="bytes"),
+    "PY2": lambda: Const(value=False),
+    "PY3": lambda: Const(value=True),
+}
 
 
 def _name(n: str) -> Any:
