@@ -22,6 +22,7 @@ from tfinit_audit.analysis.rules.dtypes import DTypeRule
 from tfinit_audit.analysis.rules.identifiers import (
     ActivationIdentifierRule,
     InitializerIdentifierRule,
+    InitializerModuleRule,
 )
 from tfinit_audit.analysis.rules.initializer_classes import InitializerClassRule
 from tfinit_audit.analysis.rules.shapes import TensorShapeRule
@@ -31,6 +32,7 @@ ENGINE_RULES: list[Rule] = [
     DTypeRule(),
     ActivationIdentifierRule(),
     InitializerIdentifierRule(),
+    InitializerModuleRule(),
     InitializerClassRule(),
     CompositeRule(),
 ]
