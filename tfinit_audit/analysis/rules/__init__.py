@@ -19,6 +19,7 @@ from __future__ import annotations
 from tfinit_audit.analysis.engine.hooks import Rule
 from tfinit_audit.analysis.rules.composite import CompositeRule
 from tfinit_audit.analysis.rules.dtypes import DTypeRule
+from tfinit_audit.analysis.rules.elementwise import ElementwiseConstantRule
 from tfinit_audit.analysis.rules.identifiers import (
     ActivationIdentifierRule,
     InitializerIdentifierRule,
@@ -35,4 +36,5 @@ ENGINE_RULES: list[Rule] = [
     InitializerModuleRule(),
     InitializerClassRule(),
     CompositeRule(),
+    ElementwiseConstantRule(),
 ]
