@@ -118,6 +118,15 @@ def test_random_uniform_and_normal_params() -> None:
     assert [c.passed for c in missing] == [None]
 
 
+def test_uniform_unit_scaling_limit_from_input_size() -> None:
+    shape = [32, 64]
+    samples = uniform_samples(shape, math.sqrt(3 / 32))  # input size: all dims but the last
+    assert passed(check_values(Initializer("uniform_unit_scaling", {"factor": 1.0}), shape,
+                               samples))
+    assert failed(check_values(Initializer("uniform_unit_scaling", {"factor": 1.43}), shape,
+                               samples))
+
+
 @pytest.mark.slow
 def test_false_alarm_rate_is_calibrated() -> None:
     """At alpha=0.03 (1% per sub-test) correct samples fail about 3% of the time, not more."""

@@ -44,7 +44,8 @@ _PRESETS: dict[str, tuple[float, str, str]] = {
     "lecun_normal": (1.0, "fan_in", "truncated_normal"),
 }
 RANDOM_KINDS = frozenset(
-    [*_PRESETS, "variance_scaling", "random_uniform", "random_normal", "truncated_normal"]
+    [*_PRESETS, "variance_scaling", "random_uniform", "random_normal", "truncated_normal",
+     "uniform_unit_scaling"]
 )
 EXACT_KINDS = frozenset(["zeros", "ones", "constant", "identity"])
 
@@ -136,6 +137,14 @@ def predicted_distribution(init: Initializer, shape: list[int] | None) -> tuple[
         if lo is None or hi is None:
             return None, "static answer lacks minval/maxval"
         return Distribution("uniform", lo, hi), "static params"
+    if kind == "uniform_unit_scaling":
+        if init.limit is not None:
+            return Distribution("uniform", -init.limit, init.limit), "static limit"
+        factor = _num(p.get("factor"))
+        if factor is None or not shape:
+            return None, "static answer lacks factor or shape"
+        lim = math.sqrt(3 / max(float(np.prod(shape[:-1])), 1.0)) * factor
+        return Distribution("uniform", -lim, lim), "derived from shape"
     if kind in ("random_normal", "truncated_normal"):
         mean = _num(p.get("mean", 0.0 if "stddev" in p else None))
         sd = _num(p.get("stddev", init.stddev))

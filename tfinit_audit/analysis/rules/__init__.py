@@ -25,7 +25,10 @@ from tfinit_audit.analysis.rules.identifiers import (
     InitializerIdentifierRule,
     InitializerModuleRule,
 )
-from tfinit_audit.analysis.rules.initializer_classes import InitializerClassRule
+from tfinit_audit.analysis.rules.initializer_classes import (
+    InitializerClassRule,
+    InitializerFactoryRule,
+)
 from tfinit_audit.analysis.rules.shapes import TensorShapeRule
 
 ENGINE_RULES: list[Rule] = [
@@ -35,6 +38,7 @@ ENGINE_RULES: list[Rule] = [
     InitializerIdentifierRule(),
     InitializerModuleRule(),
     InitializerClassRule(),
+    InitializerFactoryRule(),
     CompositeRule(),
     ElementwiseConstantRule(),
 ]

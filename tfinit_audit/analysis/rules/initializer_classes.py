@@ -177,3 +177,55 @@ def _super_init_call(it: Any, fn: ast.FunctionDef) -> ast.Call | None:
 def _kw_text(it: Any, c: ast.Call) -> str:
     return ", ".join(it.unparse(k) for k in c.keywords) or ", ".join(
         it.unparse(a) for a in c.args)
+
+
+class InitializerFactoryRule(Rule):
+    """Old TensorFlow (0.x ``init_ops.py``) spells initializers as factory functions that
+    return a nested ``_initializer(shape, dtype=..., partition_info=None)`` closing over the
+    factory's arguments: ``uniform_unit_scaling_initializer(factor=1.0, seed=None, dtype=...)``
+    (the 0.12 ``get_variable`` default), ``random_normal_initializer(mean=0.0, stddev=1.0)``. A
+    call of a factory whose name is in the vocabulary (rules/vocabulary.py) and whose body
+    returns its nested function gives that initializer, its parameters the call's arguments
+    and the factory's defaults of that release. A factory whose signature lacks one of the
+    kind's parameters (another family's spelling), or leaves one None (decided by the op the
+    nested function calls), is left to the source."""
+
+    name = "initializer-factories"
+
+    def call(self, it: Any, callee: Value, args: list[Value],
+             kwargs: dict[str, Value]) -> Value | None:
+        if not isinstance(callee, FunctionV) or callee.bound is not None \
+                or callee.closure is not None:
+            return None
+        kind = vocab.VOCABULARY.get(callee.name)
+        node = callee.node
+        if kind is None or not isinstance(node, ast.FunctionDef) or not _returns_nested(node):
+            return None
+        bound = it.bind(callee, args, kwargs)
+        wanted = vocab.PARAMS.get(kind, ())
+        if bound is None or any(k not in bound for k in wanted):
+            return None
+        params: dict[str, Any] = {}
+        for k in wanted:
+            try:
+                params[k] = concrete(bound[k])
+            except KeyError:
+                return None
+            if params[k] is None:
+                return None
+        pos = [p.arg for p in (*node.args.posonlyargs, *node.args.args)]
+        given = set(pos[: len(args)]) | set(kwargs)
+        defaulted = [k for k in wanted if k not in given]
+        note = f"factory {callee.name} returns its nested initializer"
+        if defaulted:
+            note += "; defaults: " + ", ".join(f"{k}={params[k]!r}" for k in defaulted)
+        ini = vocab.canonical(kind, params)
+        return InitV(kind=ini.kind, params=ini.params,
+                     hops=(callee.src.hop(node.lineno, note),))
+
+
+def _returns_nested(fn: ast.FunctionDef) -> bool:
+    """``def f(...): def _initializer(...): ...; return _initializer`` (top-level body)."""
+    nested = {s.name for s in fn.body if isinstance(s, ast.FunctionDef)}
+    return any(isinstance(s, ast.Return) and isinstance(s.value, ast.Name)
+               and s.value.id in nested for s in fn.body)

@@ -42,6 +42,8 @@ VOCABULARY: dict[str, str] = {
     "HeNormal": "he_normal",
     "LecunUniform": "lecun_uniform",
     "LecunNormal": "lecun_normal",
+    "UniformUnitScaling": "uniform_unit_scaling",
+    "uniform_unit_scaling_initializer": "uniform_unit_scaling",
 }
 
 # Which constructor parameters carry the numbers of each kind.
@@ -53,6 +55,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "random_uniform": ("minval", "maxval"),
     "random_normal": ("mean", "stddev"),
     "truncated_normal": ("mean", "stddev"),
+    "uniform_unit_scaling": ("factor",),
 }
 
 # (scale, mode, uniform?) -> preset name
@@ -151,6 +154,14 @@ def with_numbers(init: Initializer, shape: list[int] | None) -> Initializer:
         sd = p.get("stddev")
         if isinstance(sd, int | float):
             init.stddev = float(sd)
+    elif init.kind == "uniform_unit_scaling":
+        # U(+-factor * sqrt(3 / input_size)), input_size the product of all dims but the last
+        factor = p.get("factor")
+        if isinstance(factor, int | float) and not isinstance(factor, bool):
+            input_size = 1.0
+            for d in shape[:-1]:
+                input_size *= float(d)
+            init.limit = math.sqrt(3 / max(input_size, 1.0)) * float(factor)
     return init
 
 
