@@ -17,6 +17,7 @@ from tfinit_audit.analysis.engine.values import (
     Instance,
     ModuleV,
     Seq,
+    Unknown,
     Value,
 )
 from tfinit_audit.analysis.model import Dims, Hop, SymbolResult
@@ -54,9 +55,47 @@ def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims
             collector.step_shape = [input_shape[0], input_shape[2]]
         build = it.getattr(obj, "build")
         if isinstance(build, FunctionV):
-            it.call(build, [_shape(input_shape)], {})
+            done = it.call(build, [_shape(input_shape)], {})
+            if not collector.captured and isinstance(done, Unknown) and _raised(done):
+                obj = _build_on_unknown_rank(it, cls, call_kwargs, collector, done,
+                                             input_shape)
         _build_cells(it, obj, collector, input_shape)
     return obj, collector.captured, call_kwargs
+
+
+def _raised(v: Unknown) -> bool:
+    """A call's result on a path that ended in a ``raise`` of the called function (the
+    engine keeps where)."""
+    return bool(v.path) and v.line > 0
+
+
+def _build_on_unknown_rank(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value],
+                           collector: WeightCollector, rejected: Unknown,
+                           input_shape: list[int | None]) -> Instance:
+    """The layer's own checks rejected the documented input before it created a weight (a
+    rank it does not take: ``if len(input_shape) != 3: raise ValueError``). A fresh instance
+    is built on an input of unknown rank instead, so that such checks cannot decide: the
+    weights are found, with the shapes that do not depend on the input, and each says which
+    line rejected the documented one."""
+    collector.active = False
+    obj = it.instantiate(cls, [], call_kwargs, None)
+    if not isinstance(obj, Instance):
+        return Instance(cls=cls)
+    it.force(obj)
+    collector.active = True
+    collector.top = obj
+    build = it.getattr(obj, "build")
+    if isinstance(build, FunctionV):
+        it.call(build, [Unknown(text="input_shape")], {})
+    src = it.module_source(rejected.path)
+    if src is None or not collector.captured:
+        return obj
+    shown = ", ".join("None" if d is None else str(d) for d in input_shape)
+    hop = src.hop(rejected.line, f"the layer rejects the input shape ({shown}) here; "
+                                 f"weights as created for an input of unknown rank")
+    for c in collector.captured:
+        c.hops.insert(1, hop)
+    return obj
 
 
 def _constructor_kwargs(it: Interpreter, cls: ClassV, kwargs: dict[str, Any],

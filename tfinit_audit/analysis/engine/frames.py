@@ -105,11 +105,14 @@ class Return:
     value: Value
 
 
+@dataclass
 class RaiseSignal:
-    """Abstract mode: a ``raise`` statement was reached (the path is not taken)."""
+    """Abstract mode: a ``raise`` statement was reached (the path is not taken); where."""
+
+    path: str = ""
+    line: int = 0
 
 
-RAISE = RaiseSignal()
 Signal = Return | RaiseSignal | None
 
 

@@ -1,6 +1,6 @@
 """Statements: one handler per syntax node type (``STATEMENTS``), in both modes.
 
-Control flow is signalled by return values (``Return``; ``RAISE`` in abstract mode) and, in
+Control flow is signalled by return values (``Return``; ``RaiseSignal`` in abstract mode) and, in
 import mode, by the ``Raised`` / ``Undecidable`` exceptions (see engine/frames.py).
 """
 
@@ -12,7 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 from tfinit_audit.analysis.engine.base import InterpreterBase
-from tfinit_audit.analysis.engine.frames import RAISE, Frame, Raised, Return, Signal, Undecidable
+from tfinit_audit.analysis.engine.frames import (
+    Frame,
+    Raised,
+    RaiseSignal,
+    Return,
+    Signal,
+    Undecidable,
+)
 from tfinit_audit.analysis.engine.values import (
     MISSING,
     BuiltinClassV,
@@ -139,7 +146,7 @@ class Statements(InterpreterBase):
 
     def _s_raise(self, st: ast.Raise, frame: Frame) -> Signal:
         if not frame.mode.strict:
-            return RAISE
+            return RaiseSignal(path=frame.path or "", line=st.lineno)
         exc = self.eval(st.exc, frame) if st.exc is not None else None
         name = exc.name if isinstance(exc, ExceptionV | BuiltinClassV) else None
         if name is None:
@@ -216,7 +223,7 @@ class Statements(InterpreterBase):
             if sig is None:
                 sig = self.exec_block(st.orelse, frame)
             fin = self.exec_block(st.finalbody, frame)
-            return sig if sig is not None and sig is not RAISE else fin
+            return sig if sig is not None and not isinstance(sig, RaiseSignal) else fin
         try:
             try:
                 sig = self.exec_block(st.body, frame)
