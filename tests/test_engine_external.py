@@ -15,10 +15,28 @@ from rule_fixtures import evaluate, interp, make_tree  # noqa: E402
 from tfinit_audit.analysis.engine.values import Const, Unknown  # noqa: E402
 
 MOD = '''
-    """Mimics Keras kernelized.py: numbers from numpy and math, a type check through six."""
+    """Mimics Keras kernelized.py: numbers from numpy and math, a type check through six;
+    Keras 3 ``initializers.get``: numpy array types, ``inspect.isclass``."""
+    import inspect
     import math
     import numpy as np
     import six
+
+
+    class Base(object):
+        pass
+
+
+    class Array(np.ndarray):
+        pass
+
+
+    def kind(identifier):
+        if isinstance(identifier, (np.generic, np.ndarray)):
+            return "array"
+        if inspect.isclass(identifier):
+            return "class"
+        return "object"
 
 
     def default_scale(initializer, input_dim):
@@ -45,11 +63,20 @@ def ev(expr: str) -> object:
     ("isinstance('x', six.string_types)", True),
     ("isinstance(3, six.integer_types)", True),
     ("isinstance(3.5, six.integer_types)", False),
+    ("kind(Base())", "object"),
+    ("kind(Base)", "class"),
+    ("kind(Array())", "array"),
+    ("kind(1.5)", "object"),
+    ("inspect.isfunction(kind)", True),
 ])
 def test_plain_numbers_and_type_checks(expr: str, value: object) -> None:
     v = ev(expr)
-    assert isinstance(v, Const) and v.value == pytest.approx(value)
-    assert type(v.value) is not bool or isinstance(value, bool)
+    assert isinstance(v, Const)
+    if isinstance(value, str):
+        assert v.value == value
+    else:
+        assert v.value == pytest.approx(value)
+        assert type(v.value) is not bool or isinstance(value, bool)
 
 
 @pytest.mark.parametrize("expr", [
@@ -57,6 +84,7 @@ def test_plain_numbers_and_type_checks(expr: str, value: object) -> None:
     "np.random.uniform(0, 1)",      # random draws are not modelled
     "np.float32",                   # neither are dtypes or arrays
     "np.sqrt([1.0, 4.0])",          # an array result
+    "isinstance(unknown_name, np.ndarray)",  # an unknown object may be an array
 ])
 def test_what_is_not_plain_stays_unknown(expr: str) -> None:
     assert isinstance(ev(expr), Unknown)

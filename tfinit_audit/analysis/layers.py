@@ -22,6 +22,7 @@ from tfinit_audit.analysis.engine.values import (
 )
 from tfinit_audit.analysis.model import Dims, Hop, SymbolResult
 from tfinit_audit.analysis.rules import facts as facts_mod
+from tfinit_audit.analysis.rules import sublayers
 from tfinit_audit.analysis.rules.inputs import input_shape_for, required_args
 from tfinit_audit.analysis.rules.none_fallback import follow_none_initializer
 from tfinit_audit.analysis.rules.weights import Captured, WeightCollector, to_weights
@@ -55,11 +56,17 @@ def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims
             collector.step_shape = [input_shape[0], input_shape[2]]
         build = it.getattr(obj, "build")
         if isinstance(build, FunctionV):
-            done = it.call(build, [_shape(input_shape)], {})
+            # one shape per required parameter: Keras 3 passes each call argument's shape
+            # to ``build(query_shape, value_shape)``; the documented input for each
+            n = sublayers.required_positional(build)
+            done = it.call(build, [_shape(input_shape)] * n, {})
             if not collector.captured and isinstance(done, Unknown) and _raised(done):
                 obj = _build_on_unknown_rank(it, cls, call_kwargs, collector, done,
                                              input_shape)
+        sublayers.build_from_signature(it, obj, _shape(input_shape), collector)
         _build_cells(it, obj, collector, input_shape)
+        sublayers.build_unbuilt(it, obj, collector)
+        sublayers.name_weights(it, obj, collector.captured)
     return obj, collector.captured, call_kwargs
 
 
@@ -86,7 +93,8 @@ def _build_on_unknown_rank(it: Interpreter, cls: ClassV, call_kwargs: dict[str, 
     collector.top = obj
     build = it.getattr(obj, "build")
     if isinstance(build, FunctionV):
-        it.call(build, [Unknown(text="input_shape")], {})
+        it.call(build, [Unknown(text="input_shape")] * sublayers.required_positional(build),
+                {})
     src = it.module_source(rejected.path)
     if src is None or not collector.captured:
         return obj

@@ -123,6 +123,10 @@ class Builtins(InterpreterBase):
         numeric = _numeric_attr(mod.name, attr)
         if numeric is not None:
             return numeric
+        if mod.name == "numpy" and attr in _NUMPY_CLASSES:
+            return BuiltinClassV(name=n)
+        if n in _INSPECT:
+            return BuiltinV(name=n, fn=_INSPECT[n])
         if mod.name == "six" and attr in _SIX:
             return _SIX[attr]()
         return Unknown(text=n, module=mod.name)
@@ -213,6 +217,29 @@ def _numeric_fn(module: str, attr: str) -> Fn:
         return _undecided(mode, f"{module}.{attr}")
 
     return call
+
+
+# numpy's array and scalar types: no value the analysis models is one of them (an object of
+# a source class is one only if a base of its class is; tensors are not numpy arrays)
+_NUMPY_CLASSES = ("ndarray", "generic", "number", "integer", "floating", "bool_")
+
+
+def _is_class(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    """``inspect.isclass(x)``."""
+    if len(args) != 1 or isinstance(args[0], Unknown):
+        return _undecided(mode, "inspect.isclass")
+    return Const(value=isinstance(args[0], ClassV | BuiltinClassV))
+
+
+def _is_function(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    """``inspect.isfunction(x)``: a function or lambda of the source."""
+    if len(args) != 1 or isinstance(args[0], Unknown):
+        return _undecided(mode, "inspect.isfunction")
+    return Const(value=isinstance(args[0], FunctionV) and not isinstance(
+        args[0].bound, Instance | ClassV))
+
+
+_INSPECT: dict[str, Fn] = {"inspect.isclass": _is_class, "inspect.isfunction": _is_function}
 
 
 _SIX: dict[str, Callable[[], Value]] = {
@@ -361,9 +388,22 @@ def isinstance_of(it: Any, v: Value, cls: Value) -> Value:
         if isinstance(v, Unknown):
             return Unknown(text="isinstance")
         return Const(value=False)  # a module, class, function, instance, rule value...
+    if isinstance(cls, BuiltinClassV) and cls.name.startswith("numpy."):
+        if isinstance(v, Unknown):
+            return Unknown(text="isinstance")
+        if isinstance(v, Instance) and isinstance(v.cls, ClassV):
+            bases = it.mro(v.cls)
+            if any(isinstance(b, Unknown) for b in bases):
+                return Unknown(text="isinstance")
+            return Const(value=any(isinstance(b, BuiltinClassV) and b.name == cls.name
+                                   for b in bases))
+        return Const(value=False)
     if isinstance(cls, ClassV):
         if isinstance(v, Instance):
             return Const(value=it.is_subclass(v.cls, cls))
+        of = v.python_class()
+        if isinstance(of, ClassV):
+            return Const(value=it.is_subclass(of, cls))
         if isinstance(v, Const) and v.value is None:
             return Const(value=False)
         if isinstance(v, Const | DictV | FunctionV):

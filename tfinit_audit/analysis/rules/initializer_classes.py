@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import ast
+import copy
 from typing import Any
 
 from tfinit_audit.analysis.engine.frames import ABSTRACT, Frame
 from tfinit_audit.analysis.engine.hooks import Rule
 from tfinit_audit.analysis.engine.values import (
+    MISSING,
+    BuiltinV,
     ClassV,
     Const,
+    DictV,
     FunctionV,
+    Instance,
     ModuleV,
     Unknown,
     Value,
     concrete,
+    with_hops,
 )
 from tfinit_audit.analysis.model import Hop
 from tfinit_audit.analysis.rules import vocabulary as vocab
 from tfinit_audit.analysis.rules.none_parameters import none_params_through_call
-from tfinit_audit.analysis.rules.values import Composite, InitV
+from tfinit_audit.analysis.rules.values import Composite, ConfigV, InitV
 
 
 def is_initializer_class(it: Any, cls: ClassV) -> bool:
@@ -60,7 +66,58 @@ class InitializerClassRule(Rule):
     def attr(self, it: Any, obj: Value, attr: str) -> Value | None:
         if isinstance(obj, InitV) and attr in obj.params:
             return Const(value=obj.params[attr])
+        if isinstance(obj, InitV) and obj.made is not None:
+            return _as_object(it, obj, attr)
         return None
+
+    def call(self, it: Any, callee: Value, args: list[Value],
+             kwargs: dict[str, Value]) -> Value | None:
+        """``init.__class__.from_config(init.get_config())`` (Keras 2.15+ MultiHeadAttention
+        clones its initializers for each sub-layer): the release's ``from_config`` runs as
+        written; a clone equal to the original keeps the lines that decided the original."""
+        if self._cloning or not (isinstance(callee, FunctionV) and callee.name == "from_config"
+                                 and args and isinstance(args[0], ConfigV)
+                                 and args[0].origin is not None):
+            return None
+        origin = args[0].origin
+        self._cloning = True
+        try:
+            out = it.call(callee, args, kwargs)
+        finally:
+            self._cloning = False
+        if isinstance(out, InitV) and (out.kind, out.params) == (origin.kind, origin.params):
+            clone = copy.copy(out)
+            clone.hops = origin.hops
+            return clone
+        # a config changed on the way (Keras 3.15 EinsumDense adds the kernel's axes): the
+        # new object's lines, then the original's
+        return with_hops(out, list(origin.hops), front=False)
+
+    _cloning = False
+
+
+def _as_object(it: Any, init: InitV, attr: str) -> Value | None:
+    """An attribute of an initializer value as an object of its class: ``__class__`` is the
+    class; anything else is the attribute of an instance made with the same arguments
+    (``get_config()`` runs the release's own method; its dict knows its origin)."""
+    assert init.made is not None
+    cls = init.made[0]
+    if attr == "__class__":
+        return cls if isinstance(cls, ClassV) else None
+    if init.shadow is None:
+        init.shadow = Instance(cls=cls, pending=(init.made[1], init.made[2], None))
+    v = it.getattr(init.shadow, attr)
+    if attr == "get_config" and isinstance(v, FunctionV):
+        method = v
+
+        def get_config(it2: Any, a: list[Value], k: dict[str, Value], mode: Any) -> Value:
+            out = it2.call(method, a, k)
+            if isinstance(out, DictV):
+                return ConfigV(items=out.items, origin=init, hops=init.hops)
+            return out
+
+        return BuiltinV(name=f"{cls.name}.get_config", fn=get_config, bound=init)
+    return None if v is MISSING else v
 
 
 def initializer_from_class(it: Any, cls: ClassV, args: list[Value], kwargs: dict[str, Value],
@@ -114,7 +171,7 @@ def initializer_from_class(it: Any, cls: ClassV, args: list[Value], kwargs: dict
                         f"{h.note}; the call gives every parameter")]
     ini = vocab.canonical(kind, params)
     return InitV(kind=ini.kind, params=ini.params, truncation=_truncation(it, cls),
-                 hops=tuple(hops))
+                 hops=tuple(hops), made=(cls, list(args), dict(kwargs)))
 
 
 def _through_base(it: Any, cls: ClassV, args: list[Value], kwargs: dict[str, Value],
@@ -144,6 +201,7 @@ def _through_base(it: Any, cls: ClassV, args: list[Value], kwargs: dict[str, Val
         return None
     res.hops = (*hops, cls.src.hop(sup.lineno, f"{cls.name} calls its base with "
                                    f"{_kw_text(it, sup)}"), *res.hops)
+    res.made, res.shadow = (cls, list(args), dict(kwargs)), None
     return res
 
 
