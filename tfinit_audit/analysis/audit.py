@@ -27,7 +27,7 @@ from tfinit_audit.analysis.layers import analyze_class, analyze_function
 from tfinit_audit.analysis.model import Dims, Location, SymbolResult, Weight
 from tfinit_audit.analysis.names import PublicResolution, Resolver
 from tfinit_audit.analysis.rules import ENGINE_RULES
-from tfinit_audit.analysis.symbols import SymbolSpec
+from tfinit_audit.analysis.symbols import SymbolSpec, twin_names
 from tfinit_audit.sources.base import SourceTree
 
 ANALYSIS_VERSION = "3"  # bump when the evaluator's semantics change (invalidates cached results)
@@ -90,10 +90,10 @@ def _analyze_cold(
         # loaders and memos (only the parsed, immutable sources are shared), so its answer is
         # the same alone or in any batch
         engine = Interpreter(tree, ENGINE_RULES, sources=sources, abstract_budget=budget)
-        chosen, res, last = _resolve(Resolver(tree, engine=engine), spec)
+        chosen, res, first = _resolve(Resolver(tree, engine=engine), spec)
         if progress:
             progress(spec.display())
-        results.append(_analyze_one(engine, spec, chosen, res, last, _dims_for(spec, dims)))
+        results.append(_analyze_one(engine, spec, chosen, res, first, _dims_for(spec, dims)))
     if budget == ABSTRACT_BUDGET:
         _store_cache(tree, specs, dims, cache_dir, rec.reads, results)
     return results
@@ -102,19 +102,28 @@ def _analyze_cold(
 def _resolve(
     resolver: Resolver, spec: SymbolSpec
 ) -> tuple[str, PublicResolution, PublicResolution | None]:
-    """The first candidate name the release has (the chosen name, its resolution, and the
-    last absent one before it)."""
-    last = None
+    """The first candidate name the release has: the chosen name, its resolution, and the
+    resolution of the first name when that one is absent (its message explains)."""
+    first = None
     chosen = spec.name
     res = None
     for cand in spec.candidates():
         res = resolver.resolve_public(cand)
         chosen = cand
         if res.status != "absent":
+            return chosen, res, first
+        first = first or res
+    assert res is not None and first is not None
+    # absent under every name asked: say why for the name asked first, and where the release
+    # has the class instead (a twin namespace that resolves in this release)
+    for twin in twin_names(spec.name):
+        if twin in spec.candidates():
+            continue
+        found = resolver.resolve_public(twin)
+        if found.status == "found":
+            first = replace(first, message=f"{first.message}; this release has {twin}")
             break
-        last = res
-    assert res is not None
-    return chosen, res, last
+    return chosen, res, first
 
 
 class RecordingTree:
@@ -174,14 +183,13 @@ def _still_valid(tree: SourceTree, reads: dict[str, str | None]) -> bool:
 
 def _analyze_one(
     it: Interpreter, spec: SymbolSpec, chosen: str, res: PublicResolution,
-    last: PublicResolution | None, dims: Dims,
+    first: PublicResolution | None, dims: Dims,
 ) -> SymbolResult:
     symbol = spec.display(chosen)
     if res.status == "absent":
-        msg = (last or res).message
-        return SymbolResult(
-            symbol=symbol, status="absent", message=msg, twin=spec.row, name_hops=res.hops
-        )
+        asked = first or res  # reported under the name asked first, with why it is missing
+        return SymbolResult(symbol=spec.display(), status="absent", message=asked.message,
+                            twin=spec.row, name_hops=asked.hops)
     if res.status == "unavailable" or res.definition is None:
         return SymbolResult(
             symbol=symbol,

@@ -5,9 +5,10 @@ initializers, provenance and porting facts."""
 from __future__ import annotations
 
 import ast
+import contextlib
 from typing import Any
 
-from tfinit_audit.analysis.engine.frames import ABSTRACT, Frame
+from tfinit_audit.analysis.engine.frames import ABSTRACT, EAGER, Frame, Raised
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.values import (
     ClassV,
@@ -23,8 +24,11 @@ from tfinit_audit.analysis.engine.values import (
 from tfinit_audit.analysis.model import Dims, Hop, SymbolResult
 from tfinit_audit.analysis.rules import facts as facts_mod
 from tfinit_audit.analysis.rules import sublayers
+from tfinit_audit.analysis.rules.call_time import call_arguments, call_entry
 from tfinit_audit.analysis.rules.inputs import input_shape_for, required_args
 from tfinit_audit.analysis.rules.none_fallback import follow_none_initializer
+from tfinit_audit.analysis.rules.values import TensorV
+from tfinit_audit.analysis.rules.variable_scopes import VariableScopes
 from tfinit_audit.analysis.rules.weights import Captured, WeightCollector, to_weights
 
 
@@ -41,8 +45,9 @@ def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims
                 input_shape: list[int | None]) -> tuple[Instance, list[Captured],
                                                         dict[str, Value]]:
     """Construct ``cls`` abstractly and run its build; the instance and captured weights."""
-    collector = WeightCollector()
-    with it.hooks(collector):
+    scopes = VariableScopes()
+    collector = WeightCollector(scopes)
+    with it.hooks(collector, scopes):
         call_kwargs = _constructor_kwargs(it, cls, kwargs, dims)
         collector.active = False
         obj = it.instantiate(cls, [], call_kwargs, None)
@@ -55,17 +60,20 @@ def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims
         if len(input_shape) == 3:
             collector.step_shape = [input_shape[0], input_shape[2]]
         build = it.getattr(obj, "build")
-        if isinstance(build, FunctionV):
-            # one shape per required parameter: Keras 3 passes each call argument's shape
-            # to ``build(query_shape, value_shape)``; the documented input for each
-            n = sublayers.required_positional(build)
-            done = it.call(build, [_shape(input_shape)] * n, {})
-            if not collector.captured and isinstance(done, Unknown) and _raised(done):
-                obj = _build_on_unknown_rank(it, cls, call_kwargs, collector, done,
-                                             input_shape)
-        sublayers.build_from_signature(it, obj, _shape(input_shape), collector)
-        _build_cells(it, obj, collector, input_shape)
-        sublayers.build_unbuilt(it, obj, collector)
+        with contextlib.suppress(Raised):  # what the layer made before it raised stands
+            if isinstance(build, FunctionV):
+                # one shape per required parameter: Keras 3 passes each call argument's
+                # shape to ``build(query_shape, value_shape)``; the documented input for each
+                n = sublayers.required_positional(build)
+                done = it.call(build, [_shape(input_shape)] * n, {})
+                if not collector.captured and isinstance(done, Unknown) and _raised(done):
+                    obj = _build_on_unknown_rank(it, cls, call_kwargs, collector, done,
+                                                 input_shape)
+            sublayers.build_from_signature(it, obj, _shape(input_shape), collector)
+            _build_cells(it, obj, collector, input_shape)
+            if not collector.captured:
+                _call_once(it, obj, input_shape)
+            sublayers.build_unbuilt(it, obj, collector)
         sublayers.name_weights(it, obj, collector.captured)
     return obj, collector.captured, call_kwargs
 
@@ -104,6 +112,17 @@ def _build_on_unknown_rank(it: Interpreter, cls: ClassV, call_kwargs: dict[str, 
     for c in collector.captured:
         c.hops.insert(1, hop)
     return obj
+
+
+def _call_once(it: Interpreter, obj: Instance, input_shape: list[int | None]) -> None:
+    """A layer whose build created nothing is called on the input (and a cell on its zero
+    state): TF 0.12-1.4 cells create their variables in the call (rules/call_time.py)."""
+    fn = call_entry(it, obj)
+    if fn is None:
+        return
+    step = [input_shape[0], *input_shape[2:]] if len(input_shape) == 3 else input_shape
+    inputs = TensorV(shape=list(step))
+    it.call(fn, call_arguments(it, fn, obj, inputs), {}, mode=EAGER)
 
 
 def _constructor_kwargs(it: Interpreter, cls: ClassV, kwargs: dict[str, Any],

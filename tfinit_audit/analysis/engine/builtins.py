@@ -1,9 +1,10 @@
 """Python's builtins, the methods of plain values, and the standard-library modules that
 import-time code uses (``sys.modules``, ``importlib``, ``os.path`` over tree paths, ``types``,
-``typing``), modelled for abstract values; and the modules outside the tree that release code
-computes plain numbers and type checks with: ``math`` and ``numpy`` (constants, and functions
-of known numbers: ``np.sqrt(input_dim / 2.0)``, ``2 * np.pi``) and ``six`` (the Python 2/3
-type aliases: ``isinstance(x, six.string_types)``)."""
+``typing``) and layer code computes shapes with (``math``), modelled for abstract values; and
+the modules outside the tree that release code computes plain numbers and type checks with:
+``numpy`` (constants, and functions of known numbers: ``np.sqrt(input_dim / 2.0)``,
+``2 * np.pi``; its array types) and ``six`` (the Python 2/3 type aliases:
+``isinstance(x, six.string_types)``), and ``inspect.isclass``/``isfunction``."""
 
 from __future__ import annotations
 
@@ -77,12 +78,22 @@ class Builtins(InterpreterBase):
             msg = args[0].value if args and isinstance(args[0], Const) and isinstance(
                 args[0].value, str) else ""
             return ExceptionV(name=cls.name, message=msg)
+        if cls.name == "type" and len(args) == 1 and not kwargs:
+            return self.type_of(args[0])
         t = TYPES.get(cls.name)
         if t is not None:
             return _convert(cls.name, t, args, kwargs, mode)
         if mode.strict:
             return Unknown(text=f"{cls.name}(...)")
         return Unknown(text=cls.name)
+
+    def type_of(self, v: Value) -> Value:
+        """``type(v)``: an instance's class; a plain constant's builtin type."""
+        if isinstance(v, Instance):
+            return v.cls
+        if isinstance(v, Const) and type(v.value).__name__ in TYPES:
+            return BuiltinClassV(name=type(v.value).__name__)
+        return Unknown(text="type(...)")
 
     # ------------------------------------------------------------ methods of plain values
     def value_method(self, obj: Value, attr: str) -> Any:
@@ -120,6 +131,11 @@ class Builtins(InterpreterBase):
             return BuiltinV(name=n, fn=_os_path(attr))
         if n == "typing.TYPE_CHECKING":
             return Const(value=False)
+        if mod.name == "math":
+            if attr in _MATH_CONSTANTS:
+                return Const(value=getattr(math, attr))
+            if attr in _MATH_FUNCTIONS:
+                return BuiltinV(name=n, fn=_math(attr))
         numeric = _numeric_attr(mod.name, attr)
         if numeric is not None:
             return numeric
@@ -180,8 +196,9 @@ _NUMERIC_FUNCTIONS = ("sqrt", "log", "log2", "log10", "exp", "floor", "ceil", "f
 
 
 def _numeric_attr(module: str, attr: str) -> Value | None:
-    """``math.<attr>`` / ``numpy.<attr>`` for the constants and number functions above."""
-    if module not in ("math", "numpy"):
+    """``numpy.<attr>`` for the constants and number functions above (``math`` has its own
+    table)."""
+    if module != "numpy":
         return None
     if attr in _NUMERIC_CONSTANTS:
         lib: Any = math if module == "math" else _numpy()
@@ -333,7 +350,7 @@ def _getattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -
         if v is MISSING:
             if len(args) > 2:
                 return args[2]
-            raise Raised("AttributeError", f"no attribute {args[1].value!r}")
+            raise Raised("AttributeError", f"no attribute {args[1].value!r}", implicit=True)
         return v
     if v is MISSING or isinstance(v, Unknown):
         return args[2] if len(args) > 2 else Unknown(text=f"getattr {args[1].value}")
@@ -573,6 +590,27 @@ def _sys_modules_method(attr: str) -> Fn:
         if attr == "get":
             return mods.get(key, args[1] if len(args) > 1 else Const(value=None))
         raise Undecidable(f"sys.modules.{attr}")
+
+    return call
+
+
+_MATH_CONSTANTS = ("pi", "e", "tau", "inf", "nan")
+_MATH_FUNCTIONS = ("floor", "ceil", "trunc", "sqrt", "exp", "log", "log2", "log10", "pow",
+                   "fabs", "isnan", "isinf", "isfinite", "prod", "gcd", "sin", "cos", "tan",
+                   "atan", "erf", "erfc", "fsum")
+
+
+def _math(fn: str) -> Fn:
+    """A pure function of ``math`` on known numbers (or a list of them); else unknown."""
+
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        if kwargs or not args:
+            return Unknown(text=f"math.{fn}(...)")
+        try:
+            vals = [from_value(a) for a in args]
+            return to_value(getattr(math, fn)(*vals))
+        except Exception:  # noqa: BLE001 - not plain numbers, or Python would raise
+            return Unknown(text=f"math.{fn}(...)")
 
     return call
 

@@ -30,9 +30,13 @@ from tfinit_audit.analysis.rules.initializer_classes import (
     InitializerFactoryRule,
 )
 from tfinit_audit.analysis.rules.shapes import TensorShapeRule
+from tfinit_audit.analysis.rules.tensors import NestRule, TensorOpsRule, TensorRule
 
 ENGINE_RULES: list[Rule] = [
     TensorShapeRule(),
+    TensorRule(),
+    NestRule(),
+    TensorOpsRule(),
     DTypeRule(),
     ActivationIdentifierRule(),
     InitializerIdentifierRule(),
