@@ -13,6 +13,7 @@ from tfinit_audit.analysis.engine.values import FunctionV
 from tfinit_audit.analysis.model import Initializer
 from tfinit_audit.analysis.rules import vocabulary as vocab
 from tfinit_audit.analysis.rules.values import InitV
+from tfinit_audit.analysis.rules.initializer_classes import initializer_function
 from tfinit_audit.analysis.rules.weights import to_initializer
 
 INIT_OPS = '''
@@ -44,6 +45,14 @@ INIT_OPS = '''
 
     def truncated_normal_initializer(mean=0.0, stddev=1.0):
         return make_it(mean, stddev)
+
+
+    def zeros_initializer(shape, dtype=None, partition_info=None):
+        return zeros(shape, dtype)
+
+
+    def _my_initializer(shape, dtype=None, partition_info=None):
+        return zeros(shape, dtype)
 
 
     def random_uniform(shape, minval, maxval):
@@ -88,7 +97,27 @@ def test_the_answer_follows_the_source() -> None:
     assert isinstance(v, InitV) and v.params == {"factor": 1.15}
 
 
+def test_a_vocabulary_function_passed_uncalled_is_the_initializer() -> None:
+    # TF 0.12: get_variable(..., initializer=init_ops.zeros_initializer)
+    t = tree()
+    it = interp(t)
+    f = evaluate(it, P, "zeros_initializer")
+    v = initializer_function(it, f)
+    assert isinstance(v, InitV) and v.kind == "zeros"
+    assert where(v.hops) == [at(t, P, "def zeros_initializer(shape, dtype=None, "
+                                      "partition_info=None):")]
+    assert to_initializer(it, f, [4], ("", 0)).kind == "zeros"
+
+
 # ------------------------------------------------------------------ left alone
+def test_a_function_outside_the_vocabulary_is_not_an_initializer_by_name() -> None:
+    it = interp(tree())
+    f = evaluate(it, P, "_my_initializer")
+    assert initializer_function(it, f) is None
+    assert to_initializer(it, f, [4], ("", 0)).kind == "unresolved"
+    # a factory (returns its nested function) is not itself an initializer
+    assert initializer_function(it, evaluate(it, P, "uniform_unit_scaling_initializer")) is None
+
 def test_a_none_parameter_is_left_to_the_source() -> None:
     # maxval=None means what random_uniform decides: not this rule's answer
     v = evaluate(interp(tree()), P, "random_uniform_initializer()")

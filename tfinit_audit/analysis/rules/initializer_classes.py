@@ -282,6 +282,36 @@ class InitializerFactoryRule(Rule):
                      hops=(callee.src.hop(node.lineno, note),))
 
 
+def initializer_function(it: Any, f: Value) -> InitV | None:
+    """A function of the vocabulary that is itself the initializer, passed uncalled: TF 0.x
+    ``init_ops.zeros_initializer(shape, dtype=dtypes.float32, partition_info=None)`` (the
+    variable's creator calls it with the shape). Its parameters are its defaults in that
+    release."""
+    if not isinstance(f, FunctionV) or f.closure is not None or f.bound is not None:
+        return None
+    kind = vocab.VOCABULARY.get(f.name)
+    node = f.node
+    if kind is None or not isinstance(node, ast.FunctionDef):
+        return None
+    a = node.args
+    pos = [p.arg for p in (*a.posonlyargs, *a.args)]
+    if not pos or pos[0] != "shape" or _returns_nested(node):
+        return None
+    bound = it.bind(f, [Unknown(text="shape")], {})
+    wanted = vocab.PARAMS.get(kind, ())
+    if bound is None or any(k not in bound for k in wanted):
+        return None
+    params: dict[str, Any] = {}
+    for k in wanted:
+        try:
+            params[k] = concrete(bound[k])
+        except KeyError:
+            return None
+    ini = vocab.canonical(kind, params)
+    note = f"function {f.name} is the initializer: the creator calls it with the shape"
+    return InitV(kind=ini.kind, params=ini.params, hops=(f.src.hop(node.lineno, note),))
+
+
 def _returns_nested(fn: ast.FunctionDef) -> bool:
     """``def f(...): def _initializer(...): ...; return _initializer`` (top-level body)."""
     nested = {s.name for s in fn.body if isinstance(s, ast.FunctionDef)}
