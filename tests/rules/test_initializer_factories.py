@@ -12,8 +12,8 @@ from rule_fixtures import assert_real_lines, at, evaluate, interp, make_tree, wh
 from tfinit_audit.analysis.engine.values import FunctionV
 from tfinit_audit.analysis.model import Initializer
 from tfinit_audit.analysis.rules import vocabulary as vocab
-from tfinit_audit.analysis.rules.values import InitV
 from tfinit_audit.analysis.rules.initializer_classes import initializer_function
+from tfinit_audit.analysis.rules.values import InitV
 from tfinit_audit.analysis.rules.weights import to_initializer
 
 INIT_OPS = '''
