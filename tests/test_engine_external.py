@@ -12,13 +12,15 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "rules"))
 from rule_fixtures import evaluate, interp, make_tree  # noqa: E402
 
-from tfinit_audit.analysis.engine.values import Const, Unknown  # noqa: E402
+from tfinit_audit.analysis.engine.values import Const, Seq, Unknown  # noqa: E402
 
-MOD = '''
+MOD = r'''
     """Mimics Keras kernelized.py: numbers from numpy and math, a type check through six;
     Keras 3 ``initializers.get``: numpy array types, ``inspect.isclass``."""
     import inspect
     import math
+    import re
+    import string
     import numpy as np
     import six
 
@@ -29,6 +31,27 @@ MOD = '''
 
     class Array(np.ndarray):
         pass
+
+
+    def equation(free_dims):
+        """Mimics Keras MultiHeadAttention's _build_proj_equation + EinsumDense's parse."""
+        letters = ""
+        for i in range(free_dims + 2):
+            letters += string.ascii_lowercase[i]
+        eq = letters[:free_dims + 1] + "," + letters[free_dims:] + "->" + letters
+        m = re.match("([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)", re.sub(r"\.\.\.", "0", eq))
+        dims = {dim: i for i, dim in enumerate(m.group(1))}
+        shape = []
+        for dim in m.group(2):
+            shape.append(dims.get(dim, -1))
+        return eq, shape
+
+
+    def skipped(n):
+        shape = [1]
+        for d in n:
+            shape.append(d)
+        return shape
 
 
     def kind(identifier):
@@ -51,6 +74,23 @@ P = "lib/kernelized.py"
 def ev(expr: str) -> object:
     it = interp(make_tree({P: MOD}))
     return evaluate(it, P, expr)
+
+
+def test_einsum_equations_are_written_and_parsed() -> None:
+    v = ev("equation(1)")
+    assert isinstance(v, Seq)
+    eq, shape = v.items
+    assert isinstance(eq, Const) and eq.value == "ab,bc->abc"
+    assert isinstance(shape, Seq) and [i.value for i in shape.items] == [1, -1]  # type: ignore
+    g = ev("re.match('(a)(b)?', 'ac').groups()")
+    assert isinstance(g, Seq) and [i.value for i in g.items] == ["a", None]  # type: ignore
+
+
+def test_a_loop_the_run_cannot_go_through_leaves_what_it_changes_unknown() -> None:
+    # not [1]: the loop would have appended to it
+    assert isinstance(ev("skipped(unknown_name)"), Unknown)
+    v = ev("skipped([2, 3])")
+    assert isinstance(v, Seq) and [i.value for i in v.items] == [1, 2, 3]  # type: ignore
 
 
 @pytest.mark.parametrize(("expr", "value"), [

@@ -4,13 +4,17 @@ import-time code uses (``sys.modules``, ``importlib``, ``os.path`` over tree pat
 the modules outside the tree that release code computes plain numbers and type checks with:
 ``numpy`` (constants, and functions of known numbers: ``np.sqrt(input_dim / 2.0)``,
 ``2 * np.pi``; its array types) and ``six`` (the Python 2/3 type aliases:
-``isinstance(x, six.string_types)``), and ``inspect.isclass``/``isfunction``."""
+``isinstance(x, six.string_types)``), ``inspect.isclass``/``isfunction``, and ``re`` on known
+strings and ``string``'s constants (Keras ``EinsumDense`` and ``MultiHeadAttention`` write and
+parse their einsum equations with them)."""
 
 from __future__ import annotations
 
 import builtins as _py
 import math
 import posixpath
+import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -143,11 +147,17 @@ class Builtins(InterpreterBase):
             return BuiltinClassV(name=n)
         if n in _INSPECT:
             return BuiltinV(name=n, fn=_INSPECT[n])
+        if mod.name == "re" and attr in _RE:
+            return BuiltinV(name=n, fn=_RE[attr])
+        if mod.name == "string" and attr in _STRING_CONSTANTS:
+            return Const(value=getattr(string, attr))
         if mod.name == "six" and attr in _SIX:
             return _SIX[attr]()
         return Unknown(text=n, module=mod.name)
 
     def special_attr(self, obj: Value, attr: str) -> Any:
+        if isinstance(obj, MatchV) and attr in ("group", "groups"):
+            return BuiltinV(name=f"Match.{attr}", fn=_match_method(obj, attr), bound=obj)
         if isinstance(obj, SysModulesV):
             return BuiltinV(name=f"sys.modules.{attr}", fn=_sys_modules_method(attr))
         if isinstance(obj, GlobalsV):
@@ -257,6 +267,61 @@ def _is_function(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mod
 
 
 _INSPECT: dict[str, Fn] = {"inspect.isclass": _is_class, "inspect.isfunction": _is_function}
+
+
+# ----------------------------------------------------------------------------- re
+@dataclass(eq=False)
+class MatchV(Value):
+    """A ``re`` match object of known strings: its groups."""
+
+    groups: tuple[str | None, ...] = ()  # group(0), group(1), ...
+
+    def describe(self) -> str:
+        return "Match"
+
+
+def _re_fn(name: str) -> Fn:
+    """``re.match`` / ``fullmatch`` / ``search`` / ``sub`` / ``split`` / ``findall`` of known
+    strings (a string replacement only; flags as numbers)."""
+
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        if not all(is_plain(a) for a in [*args, *kwargs.values()]):
+            return _undecided(mode, f"re.{name}")
+        a = [from_value(x) for x in args]
+        k = {key: from_value(x) for key, x in kwargs.items()}
+        if not a or not isinstance(a[0], str) or (name == "sub" and not (
+                len(a) > 1 and isinstance(a[1], str) or isinstance(k.get("repl"), str))):
+            return _undecided(mode, f"re.{name}")
+        try:
+            out = getattr(re, name)(*a, **k)
+        except (re.error, TypeError, ValueError):
+            return _undecided(mode, f"re.{name}")
+        if isinstance(out, re.Match):
+            return MatchV(groups=(out.group(0), *out.groups()))
+        return to_value(out)
+
+    return call
+
+
+_STRING_CONSTANTS = ("ascii_lowercase", "ascii_uppercase", "ascii_letters", "digits",
+                     "hexdigits", "octdigits", "punctuation", "whitespace")
+_RE: dict[str, Fn] = {n: _re_fn(n) for n in ("match", "fullmatch", "search", "sub", "split",
+                                             "findall")}
+
+
+def _match_method(m: MatchV, attr: str) -> Fn:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        if attr == "groups":
+            return Seq(items=[Const(value=g) for g in m.groups[1:]], kind="tuple")
+        idx = [a.value for a in args if isinstance(a, Const)] or [0]
+        if len(idx) != len(args or [Const(value=0)]) or not all(
+                isinstance(i, int) and 0 <= i < len(m.groups) for i in idx):
+            return _undecided(mode, "Match.group")
+        if len(idx) == 1:
+            return Const(value=m.groups[idx[0]])
+        return Seq(items=[Const(value=m.groups[i]) for i in idx], kind="tuple")
+
+    return call
 
 
 _SIX: dict[str, Callable[[], Value]] = {
@@ -429,10 +494,25 @@ def isinstance_of(it: Any, v: Value, cls: Value) -> Value:
 
 
 def _enumerate(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
-    if args and isinstance(args[0], Seq):
-        return Seq(items=[Seq(items=[Const(value=i), v], kind="tuple")
-                          for i, v in enumerate(args[0].items)])
+    items = _iterated(args[0]) if args else None
+    if items is not None:
+        start = args[1] if len(args) > 1 else kwargs.get("start", Const(value=0))
+        if isinstance(start, Const) and isinstance(start.value, int):
+            return Seq(items=[Seq(items=[Const(value=i), v], kind="tuple")
+                              for i, v in enumerate(items, start.value)])
     return _undecided(mode, "enumerate")
+
+
+def _iterated(v: Value) -> list[Value] | None:
+    """What ``for x in v`` goes over: a sequence's items, a dict's keys, a string's
+    characters."""
+    if isinstance(v, Seq):
+        return list(v.items)
+    if isinstance(v, DictV):
+        return [Const(value=k) for k in v.items]
+    if isinstance(v, Const) and isinstance(v.value, str):
+        return [Const(value=c) for c in v.value]
+    return None
 
 
 def _zip(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:

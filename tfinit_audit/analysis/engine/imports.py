@@ -65,7 +65,7 @@ class Interp(Protocol):
 # modules outside the tree that import-time code may import: modelled by engine/builtins.py
 EXTERNAL_OK = {
     "sys", "os", "os.path", "importlib", "types", "typing", "logging", "inspect", "site",
-    "math", "numpy", "six",
+    "math", "numpy", "six", "re", "string",
 }
 _DELETED_ATTR = object()
 

@@ -204,7 +204,8 @@ class Statements(InterpreterBase):
         if frame.mode.strict:
             if items is None:
                 raise Undecidable("loop over an unknown value")
-        elif not isinstance(seq, Seq) or len(seq.items) > MAX_ABSTRACT_LOOP:
+        elif items is None or len(items) > MAX_ABSTRACT_LOOP:
+            _forget_loop_effects(st, frame)
             return None
         for elem in items or []:
             self.assign(st.target, elem, frame, st, local=True)
@@ -410,6 +411,31 @@ class Statements(InterpreterBase):
 
     def _s_nothing(self, st: ast.stmt, frame: Frame) -> Signal:
         return None
+
+
+_MUTATORS = ("append", "extend", "insert", "update", "pop", "remove", "add", "setdefault",
+             "clear", "sort", "reverse")
+
+
+def _forget_loop_effects(st: ast.For, frame: Frame) -> None:
+    """A loop the abstract run does not go through (an unknown or long iterable): what it
+    would have done is not known -- the names it assigns, and the local containers it changes
+    (``shape.append(d)``, ``m[k] = v``), become unknown rather than keep their values from
+    before the loop."""
+    names: set[str] = set()
+    for node in ast.walk(st):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in _MUTATORS and isinstance(node.func.value, ast.Name):
+            names.add(node.func.value.id)
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
+                and isinstance(node.value, ast.Name):
+            names.add(node.value.id)
+    for n in names:
+        if n in frame.locals:
+            frame.locals[n] = Unknown(text=f"{n} after a loop over "
+                                           f"{ast.unparse(st.iter)}")
 
 
 def exits(body: list[ast.stmt]) -> bool:
