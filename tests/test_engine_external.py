@@ -108,6 +108,9 @@ def test_a_loop_the_run_cannot_go_through_leaves_what_it_changes_unknown() -> No
     ("kind(Array())", "array"),
     ("kind(1.5)", "object"),
     ("inspect.isfunction(kind)", True),
+    ("hasattr([None, 32], 'shape')", False),  # Keras 2.x _build_from_signature's check
+    ("hasattr('abc', 'upper')", True),
+    ("hasattr({}, 'items')", True),
 ])
 def test_plain_numbers_and_type_checks(expr: str, value: object) -> None:
     v = ev(expr)
@@ -125,6 +128,7 @@ def test_plain_numbers_and_type_checks(expr: str, value: object) -> None:
     "np.float32",                   # neither are dtypes or arrays
     "np.sqrt([1.0, 4.0])",          # an array result
     "isinstance(unknown_name, np.ndarray)",  # an unknown object may be an array
+    "hasattr(unknown_name, 'shape')",
 ])
 def test_what_is_not_plain_stays_unknown(expr: str) -> None:
     assert isinstance(ev(expr), Unknown)

@@ -205,6 +205,11 @@ def test_sub_layers_made_for_the_first_call_are_built_as_call_would() -> None:
     assert k.provenance[1].note.endswith("built when Attention2.call first calls it "
                                          "(input shape unknown)")
     assert_real_lines(t, k.provenance)
+    # the query sub-layer is called on the call's input tensor: built on its shape
+    q = ws["query/kernel"]
+    assert q.shape == [3, 4]
+    assert at(t, L, "return self._output_dense(self._query_dense(query))") in where(q.provenance)
+    assert_real_lines(t, q.provenance)
 
 
 def test_the_names_follow_the_source() -> None:

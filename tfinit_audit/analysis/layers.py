@@ -47,7 +47,7 @@ def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims
     """Construct ``cls`` abstractly and run its build; the instance and captured weights."""
     scopes = VariableScopes()
     collector = WeightCollector(scopes)
-    with it.hooks(collector, scopes):
+    with it.hooks(collector, scopes, sublayers.LayerCalls(collector)):
         call_kwargs = _constructor_kwargs(it, cls, kwargs, dims)
         collector.active = False
         obj = it.instantiate(cls, [], call_kwargs, None)

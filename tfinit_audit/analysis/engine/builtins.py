@@ -430,12 +430,20 @@ def _hasattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -
             return Const(value=it.getattr(args[0], args[1].value, mode) is not MISSING)
         except Raised:
             return Const(value=False)
-    if not isinstance(args[0], Instance):
+    obj, name = args[0], args[1].value
+    if isinstance(obj, Unknown):
         return Unknown(text="hasattr")
-    v = it.getattr(args[0], args[1].value, mode)
+    v = it.getattr(obj, name, mode)
+    if v is not MISSING and not isinstance(v, Unknown):
+        return Const(value=True)
+    if isinstance(obj, Const | Seq | DictV):
+        # a plain Python value: its type decides (a list or tuple has no ``shape``)
+        py = obj.value if isinstance(obj, Const) else (
+            {} if isinstance(obj, DictV) else {"list": [], "tuple": (), "set": set()}.get(
+                obj.kind, ()))
+        return Const(value=hasattr(py, name))
     # absent here may still be set by code the analysis does not model: not decided
-    return Unknown(text="hasattr") if v is MISSING or isinstance(v, Unknown) else Const(
-        value=True)
+    return Unknown(text="hasattr")
 
 
 def _setattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tfinit_audit.analysis.engine.hooks import CallSite, Rule
 from tfinit_audit.analysis.engine.values import (
     ClassV,
     Const,
@@ -30,9 +31,46 @@ from tfinit_audit.analysis.engine.values import (
     Value,
 )
 from tfinit_audit.analysis.model import Hop
+from tfinit_audit.analysis.rules.values import TensorV
 
 if TYPE_CHECKING:
     from tfinit_audit.analysis.rules.weights import Captured, WeightCollector
+
+
+class LayerCalls(Rule):
+    """Keras ``Layer.__call__`` builds a layer the first time it is called, on its input's
+    shape (``_maybe_build(inputs)``: ``self.build(input_shapes)``), in every Keras release: a
+    sub-layer the parent's ``call`` calls on a tensor of known shape (``self._query_dense(
+    query)``, Keras 2.x ``MultiHeadAttention``) is built on that shape. The call's output is
+    not modelled. Added for one layer with the weight collector."""
+
+    name = "layer-calls"
+
+    def __init__(self, collector: WeightCollector) -> None:
+        self.collector = collector
+
+    def call_site(self, it: Any, site: CallSite) -> Value | None:
+        sub, args = site.callee, site.args
+        c = self.collector
+        if not c.active or not isinstance(sub, Instance) or sub is c.top \
+                or not args or not isinstance(args[0], TensorV) or not is_layer(it, sub):
+            return None
+        built = sub.attrs.get("built")
+        if id(sub) in {id(x.owner) for x in c.captured} or (
+                isinstance(built, Const) and built.value is True):
+            return Unknown(text=f"output of {sub.cls.name}")
+        build = it.getattr(sub, "build")
+        if isinstance(build, FunctionV):
+            shape = Seq(items=[Const(value=d) for d in args[0].shape], kind="tuple")
+            before = len(c.captured)
+            it.call(build, [shape] * required_positional(build), {})
+            hop = site.frame.hop(site.node.lineno, f"{site.frame.func_name}: calling "
+                                                   f"{sub.cls.name} on {args[0].describe()} "
+                                                   f"builds it")
+            for x in c.captured[before:]:
+                x.hops.insert(1, hop)
+            sub.attrs["built"] = Const(value=True)
+        return Unknown(text=f"output of {sub.cls.name}")
 
 CELL_ATTRS = ("cell", "_cell")  # an RNN's cell: its weights are the RNN's own
 SIGNATURE_BUILDER = "_build_from_signature"
