@@ -450,6 +450,20 @@ def test_tf012_cells_name_and_shape_the_variables_their_call_creates(
     assert_hops_real(tree, gru)
 
 
+def test_tf18_variable_creating_function_is_called_on_an_input(real_ctx: SourceContext) -> None:
+    # tf.layers.dense builds a Dense layer and applies it: Layer.__call__ opens the layer's
+    # scope (its default name from to_snake_case, through re.sub) and runs build on the
+    # input's shape
+    tree = tree_of(real_ctx, "1.8.0")
+    r = one(tree, "tf.layers.dense")
+    assert r.status == "resolved", r.message
+    w = weights(r)
+    assert list(w) == ["dense/kernel", "dense/bias"]
+    assert w["dense/kernel"].shape == [32, 64]
+    assert w["dense/kernel"].initializer.kind == "glorot_uniform" and w["dense/kernel"].fallback
+    assert w["dense/bias"].initializer.kind == "zeros"
+
+
 # ------------------------------------------------------------ plain sources, sub-layers
 def test_tf1_gru_cell_biases_are_none_means_default_fallbacks(real_ctx: SourceContext) -> None:
     tree = tree_of(real_ctx, "1.15.5")

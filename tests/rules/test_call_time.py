@@ -9,9 +9,9 @@ from typing import Any
 
 from rule_fixtures import assert_real_lines, at, interp, make_tree, where
 
-from tfinit_audit.analysis.engine.values import ClassV
-from tfinit_audit.analysis.layers import build_layer
-from tfinit_audit.analysis.model import Dims, Weight
+from tfinit_audit.analysis.engine.values import ClassV, Const, FunctionV
+from tfinit_audit.analysis.layers import analyze_function, build_layer
+from tfinit_audit.analysis.model import Dims, SymbolResult, Weight
 from tfinit_audit.analysis.rules.weights import to_weights
 
 INIT_OPS = '''
@@ -130,6 +130,7 @@ CELLS = '''
     import collections
     import contextlib
     import math
+    import re
 
     from tensorflow.python.ops import array_ops
     from tensorflow.python.ops import init_ops
@@ -259,6 +260,30 @@ CELLS = '''
             yield checking_scope
 
 
+    def linear_layer(inputs, units, scope=None):
+        with vs.variable_scope(scope, default_name="linear_layer"):
+            w = vs.get_variable("w", [inputs.get_shape()[1].value, units])
+            return math_ops.matmul(inputs, w)
+
+
+    def snake(name):
+        return re.sub("([a-z])([A-Z])", r"\\1_\\2", name).lower()
+
+
+    class SquareCell(RNNCell):
+        def __init__(self, num_units):
+            self._num_units = num_units
+
+        @property
+        def state_size(self):
+            return self._num_units
+
+        def call(self, inputs, state):
+            if inputs.get_shape()[1].value != self._num_units:
+                raise ValueError("input size must equal num_units")
+            return vs.get_variable("w", [self._num_units, self._num_units])
+
+
     class CheckedCell(RNNCell):
         def __init__(self, num_units):
             self._num_units = num_units
@@ -347,3 +372,50 @@ def test_reuse_true_gets_existing_variables_only() -> None:
     assert list(w) == ["checked_cell/weights", "checked_cell/norm/gamma"]
     assert w["checked_cell/weights"].initializer.kind == "zeros"
     assert w["checked_cell/norm/gamma"].initializer.kind == "ones"
+
+
+def test_a_function_that_creates_variables_is_called_on_an_input() -> None:
+    # like tf.layers.dense: applied to an input tensor with its required arguments; the
+    # variables its call creates are the weights, named by its scope's default name
+    t = tree()
+    it = interp(t)
+    f = it.value_at(C, "linear_layer")
+    assert isinstance(f, FunctionV)
+    result = SymbolResult(symbol="linear_layer", status="resolved")
+    analyze_function(it, f, {}, Dims(units=4, input_dim=3), result)
+    [w] = result.weights
+    assert (w.name, w.shape, w.initializer.kind, w.fallback) == (
+        "linear_layer/w", [3, 4], "glorot_uniform", True)
+    assert_real_lines(t, w.provenance)
+
+
+def test_re_and_math_are_python_s_own_on_known_values() -> None:
+    from rule_fixtures import evaluate
+
+    it = interp(tree())
+    assert evaluate(it, C, 'snake("BasicLSTMCell")').to_python() == "basic_lstmcell"
+    assert evaluate(it, C, 're.match("a+", "aab").group(0)').to_python() == "aa"
+    assert evaluate(it, C, 're.match("b", "aab")').to_python() is None
+    assert evaluate(it, C, "math.floor(7 / 2)").to_python() == 3
+    unknown = evaluate(it, C, "math.floor(some_unknown)")
+    assert not isinstance(unknown, Const)
+
+
+def test_a_layer_whose_code_raises_for_the_arguments_says_so() -> None:
+    from tfinit_audit.analysis.audit import analyze
+    from tfinit_audit.analysis.symbols import parse_symbol
+
+    files = {"tensorflow/python/ops/init_ops.py": INIT_OPS, VS: VARIABLE_SCOPE,
+             "tensorflow/python/ops/math_ops.py": MATH_OPS,
+             "tensorflow/python/ops/array_ops.py": ARRAY_OPS,
+             "tensorflow/python/util/nest.py": NEST,
+             "tensorflow/python/pywrap_helpers.py": PYWRAP, C: CELLS,
+             "tensorflow/__init__.py": "from mylib.cells import SquareCell\n"}
+    t = make_tree(files)
+    [r] = analyze(t, [parse_symbol("tf.SquareCell")], Dims(units=4, input_dim=3))
+    assert r.status == "partial"
+    line = at(t, C, 'raise ValueError("input size must equal num_units")')[1]
+    assert r.message == ("no weights created: the layer's code raises ValueError: input size "
+                         f"must equal num_units ({C}:{line}) for the arguments given")
+    [ok] = analyze(t, [parse_symbol("tf.SquareCell")], Dims(units=3, input_dim=3))
+    assert [(w.name, w.shape) for w in ok.weights] == [("w", [3, 3])]

@@ -159,9 +159,17 @@ def _build_cells(it: Interpreter, obj: Instance, collector: WeightCollector,
 
 def analyze_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any], dims: Dims,
                      result: SymbolResult) -> None:
-    """``tf.get_variable("v", shape=[input_dim, units])`` with no initializer."""
+    """A function that creates variables: ``tf.get_variable``-like ones (first parameter
+    ``name``) are asked for ``"v"`` of shape ``[input_dim, units]``; others (``tf.layers.dense``,
+    ``tf.contrib.layers.fully_connected``) are called on an input tensor with their required
+    arguments, and the variables the call creates are the weights."""
     node = f.node
     assert node is not None
+    params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]] \
+        if not isinstance(node, ast.Lambda) else []
+    if params[:1] != ["name"]:
+        _call_creating_function(it, f, params, kwargs, dims, result)
+        return
     call = ast.parse(f'{f.name}("v", shape=[input_dim, units])', mode="eval").body
     assert isinstance(call, ast.Call)
     frame = Frame(mod=ModuleV(name=f.module, path=f.src.path), src=f.src, locals={},
@@ -184,6 +192,35 @@ def analyze_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any], dims
                          shape_expr="[input_dim, units]", init_value=value, fallback=fallback,
                          hops=hops, condition=None, owner=None)]
     result.weights = to_weights(it, captured)
+
+
+def _call_creating_function(it: Interpreter, f: FunctionV, params: list[str],
+                            kwargs: dict[str, Any], dims: Dims, result: SymbolResult) -> None:
+    node = f.node
+    assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    required = params[: len(params) - len(node.args.defaults)]
+    table = required_args(dims)
+    call_kwargs: dict[str, Value] = {k: _const(v) for k, v in kwargs.items()}
+    args: list[Value] = []
+    missing: list[str] = []
+    for i, p in enumerate(required):
+        if p in call_kwargs:
+            continue
+        if i == 0:
+            args.append(TensorV(shape=[None, dims.input_dim]))  # what the function is applied to
+        elif p in table:
+            call_kwargs[p] = _const(table[p])
+        else:
+            missing.append(p)
+    if missing:
+        result.status = "partial"
+        result.message = f"required arguments not in the table: {', '.join(missing)}"
+        return
+    scopes = VariableScopes()
+    collector = WeightCollector(scopes)
+    with it.hooks(collector, scopes), contextlib.suppress(Raised):
+        it.call(f, args, call_kwargs, mode=EAGER)
+    result.weights = to_weights(it, collector.captured)
 
 
 def _shape(dims: list[int | None]) -> Seq:

@@ -1,19 +1,16 @@
 """Python's builtins, the methods of plain values, and the standard-library modules that
 import-time code uses (``sys.modules``, ``importlib``, ``os.path`` over tree paths, ``types``,
-``typing``) and layer code computes shapes with (``math``), modelled for abstract values; and
-the modules outside the tree that release code computes plain numbers and type checks with:
+``typing``), modelled for abstract values (``math`` and ``re``: engine/stdlib.py); and the
+modules outside the tree that release code computes plain numbers and type checks with:
 ``numpy`` (constants, and functions of known numbers: ``np.sqrt(input_dim / 2.0)``,
-``2 * np.pi``; its array types) and ``six`` (the Python 2/3 type aliases:
-``isinstance(x, six.string_types)``), ``inspect.isclass``/``isfunction``, and ``re`` on known
-strings and ``string``'s constants (Keras ``EinsumDense`` and ``MultiHeadAttention`` write and
-parse their einsum equations with them)."""
+``2 * np.pi``; its array types), ``six`` (the Python 2/3 type aliases:
+``isinstance(x, six.string_types)``), ``inspect.isclass``/``isfunction`` and ``string``'s
+constants (Keras ``MultiHeadAttention`` writes its einsum equations with them)."""
 
 from __future__ import annotations
 
 import builtins as _py
-import math
 import posixpath
-import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +18,7 @@ from typing import Any
 
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import Frame, Mode, Raised, Undecidable
+from tfinit_audit.analysis.engine.stdlib import stdlib_attr, stdlib_value_attr
 from tfinit_audit.analysis.engine.values import (
     MISSING,
     BuiltinClassV,
@@ -135,11 +133,9 @@ class Builtins(InterpreterBase):
             return BuiltinV(name=n, fn=_os_path(attr))
         if n == "typing.TYPE_CHECKING":
             return Const(value=False)
-        if mod.name == "math":
-            if attr in _MATH_CONSTANTS:
-                return Const(value=getattr(math, attr))
-            if attr in _MATH_FUNCTIONS:
-                return BuiltinV(name=n, fn=_math(attr))
+        found = stdlib_attr(mod.name, attr)
+        if found is not None:
+            return found
         numeric = _numeric_attr(mod.name, attr)
         if numeric is not None:
             return numeric
@@ -147,8 +143,6 @@ class Builtins(InterpreterBase):
             return BuiltinClassV(name=n)
         if n in _INSPECT:
             return BuiltinV(name=n, fn=_INSPECT[n])
-        if mod.name == "re" and attr in _RE:
-            return BuiltinV(name=n, fn=_RE[attr])
         if mod.name == "string" and attr in _STRING_CONSTANTS:
             return Const(value=getattr(string, attr))
         if mod.name == "six" and attr in _SIX:
@@ -156,15 +150,14 @@ class Builtins(InterpreterBase):
         return Unknown(text=n, module=mod.name)
 
     def special_attr(self, obj: Value, attr: str) -> Any:
-        if isinstance(obj, MatchV) and attr in ("group", "groups"):
-            return BuiltinV(name=f"Match.{attr}", fn=_match_method(obj, attr), bound=obj)
         if isinstance(obj, SysModulesV):
             return BuiltinV(name=f"sys.modules.{attr}", fn=_sys_modules_method(attr))
         if isinstance(obj, GlobalsV):
             return Unknown(text=f"globals().{attr}")
         if isinstance(obj, ExceptionV) and attr == "args":
             return Seq(items=[Const(value=obj.message)], kind="tuple")
-        return MISSING
+        found = stdlib_value_attr(obj, attr)
+        return MISSING if found is None else found
 
     def special_subscript(self, obj: Value, key: Value, frame: Frame) -> Value | None:
         if isinstance(obj, SysModulesV) and isinstance(key, Const) and isinstance(
@@ -211,7 +204,7 @@ def _numeric_attr(module: str, attr: str) -> Value | None:
     if module != "numpy":
         return None
     if attr in _NUMERIC_CONSTANTS:
-        lib: Any = math if module == "math" else _numpy()
+        lib: Any = _numpy()
         value = getattr(lib, attr, None) if lib is not None else None
         return Const(value=float(value)) if value is not None else None
     if attr in _NUMERIC_FUNCTIONS:
@@ -229,7 +222,7 @@ def _numpy() -> Any:
 
 def _numeric_fn(module: str, attr: str) -> Fn:
     def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
-        lib = math if module == "math" else _numpy()
+        lib = _numpy()
         fn = getattr(lib, attr, None) if lib is not None else None
         if fn is not None and args and all(is_plain(a) for a in args) and not kwargs:
             try:
@@ -269,59 +262,8 @@ def _is_function(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mod
 _INSPECT: dict[str, Fn] = {"inspect.isclass": _is_class, "inspect.isfunction": _is_function}
 
 
-# ----------------------------------------------------------------------------- re
-@dataclass(eq=False)
-class MatchV(Value):
-    """A ``re`` match object of known strings: its groups."""
-
-    groups: tuple[str | None, ...] = ()  # group(0), group(1), ...
-
-    def describe(self) -> str:
-        return "Match"
-
-
-def _re_fn(name: str) -> Fn:
-    """``re.match`` / ``fullmatch`` / ``search`` / ``sub`` / ``split`` / ``findall`` of known
-    strings (a string replacement only; flags as numbers)."""
-
-    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
-        if not all(is_plain(a) for a in [*args, *kwargs.values()]):
-            return _undecided(mode, f"re.{name}")
-        a = [from_value(x) for x in args]
-        k = {key: from_value(x) for key, x in kwargs.items()}
-        if not a or not isinstance(a[0], str) or (name == "sub" and not (
-                len(a) > 1 and isinstance(a[1], str) or isinstance(k.get("repl"), str))):
-            return _undecided(mode, f"re.{name}")
-        try:
-            out = getattr(re, name)(*a, **k)
-        except (re.error, TypeError, ValueError):
-            return _undecided(mode, f"re.{name}")
-        if isinstance(out, re.Match):
-            return MatchV(groups=(out.group(0), *out.groups()))
-        return to_value(out)
-
-    return call
-
-
 _STRING_CONSTANTS = ("ascii_lowercase", "ascii_uppercase", "ascii_letters", "digits",
                      "hexdigits", "octdigits", "punctuation", "whitespace")
-_RE: dict[str, Fn] = {n: _re_fn(n) for n in ("match", "fullmatch", "search", "sub", "split",
-                                             "findall")}
-
-
-def _match_method(m: MatchV, attr: str) -> Fn:
-    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
-        if attr == "groups":
-            return Seq(items=[Const(value=g) for g in m.groups[1:]], kind="tuple")
-        idx = [a.value for a in args if isinstance(a, Const)] or [0]
-        if len(idx) != len(args or [Const(value=0)]) or not all(
-                isinstance(i, int) and 0 <= i < len(m.groups) for i in idx):
-            return _undecided(mode, "Match.group")
-        if len(idx) == 1:
-            return Const(value=m.groups[idx[0]])
-        return Seq(items=[Const(value=m.groups[i]) for i in idx], kind="tuple")
-
-    return call
 
 
 _SIX: dict[str, Callable[[], Value]] = {
@@ -435,7 +377,7 @@ def _hasattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -
         return Unknown(text="hasattr")
     v = it.getattr(obj, name, mode)
     if v is not MISSING and not isinstance(v, Unknown):
-        return Const(value=True)
+        return Const(value=True)  # found is found (a rule's value says so too)
     if isinstance(obj, Const | Seq | DictV):
         # a plain Python value: its type decides (a list or tuple has no ``shape``)
         py = obj.value if isinstance(obj, Const) else (
@@ -678,27 +620,6 @@ def _sys_modules_method(attr: str) -> Fn:
         if attr == "get":
             return mods.get(key, args[1] if len(args) > 1 else Const(value=None))
         raise Undecidable(f"sys.modules.{attr}")
-
-    return call
-
-
-_MATH_CONSTANTS = ("pi", "e", "tau", "inf", "nan")
-_MATH_FUNCTIONS = ("floor", "ceil", "trunc", "sqrt", "exp", "log", "log2", "log10", "pow",
-                   "fabs", "isnan", "isinf", "isfinite", "prod", "gcd", "sin", "cos", "tan",
-                   "atan", "erf", "erfc", "fsum")
-
-
-def _math(fn: str) -> Fn:
-    """A pure function of ``math`` on known numbers (or a list of them); else unknown."""
-
-    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
-        if kwargs or not args:
-            return Unknown(text=f"math.{fn}(...)")
-        try:
-            vals = [from_value(a) for a in args]
-            return to_value(getattr(math, fn)(*vals))
-        except Exception:  # noqa: BLE001 - not plain numbers, or Python would raise
-            return Unknown(text=f"math.{fn}(...)")
 
     return call
 

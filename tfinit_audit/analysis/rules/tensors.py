@@ -58,7 +58,8 @@ class NestRule(Rule):
     (``tensorflow/python/util/nest.py``; in most releases a C helper bound to that name):
     true for lists, tuples and dicts, false for a tensor or a number -- so ``_linear(args)``
     sees its list of arguments as a list. ``nest.flatten`` of a tensor or a list of tensors is
-    the list. Recognised by the name the call is written with and a callee in a ``nest``
+    the list; ``nest.map_structure(func, tensors)`` applies ``func`` to each. Recognised by the
+    name the call is written with and a callee in a ``nest``
     module or the C helper it is bound to (``_pywrap_tensorflow.IsSequence``)."""
 
     name = "nest"
@@ -69,7 +70,7 @@ class NestRule(Rule):
         func = site.node.func
         name = func.attr if isinstance(func, ast.Attribute) else (
             func.id if isinstance(func, ast.Name) else "")
-        if name not in (*self._PREDICATES, "flatten") or not site.args:
+        if name not in (*self._PREDICATES, "flatten", "map_structure") or not site.args:
             return None
         f = site.callee
         if isinstance(f, FunctionV) and f.module.rsplit(".", 1)[-1] != "nest" \
@@ -78,6 +79,8 @@ class NestRule(Rule):
         if not isinstance(f, FunctionV | BuiltinV | Unknown):
             return None
         a = site.args[0]
+        if name == "map_structure":
+            return _map_structure(it, site)
         if name == "flatten":
             if isinstance(a, TensorV):
                 return Seq(items=[a])
@@ -91,6 +94,19 @@ class NestRule(Rule):
             return Const(value=False)
         return None
 
+
+
+def _map_structure(it: Any, site: CallSite) -> Value | None:
+    """``nest.map_structure(func, structure)`` over a tensor or a list/tuple of tensors."""
+    if len(site.args) != 2 or site.kwargs:
+        return None
+    func, structure = site.args
+    if isinstance(structure, TensorV):
+        return it.call(func, [structure], {}, (site.frame, site.node))
+    if isinstance(structure, Seq) and all(isinstance(x, TensorV) for x in structure.items):
+        return Seq(items=[it.call(func, [x], {}, (site.frame, site.node))
+                          for x in structure.items], kind=structure.kind)
+    return None
 
 
 _UNARY = frozenset((

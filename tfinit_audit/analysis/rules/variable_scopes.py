@@ -36,7 +36,8 @@ class VariableScopes(Rule):
     model).
 
     Added for one layer's call with ``Interpreter.hooks``; ``active`` is off while the library's
-    own ``get_variable`` is followed (its scopes are the library's business)."""
+    own ``get_variable`` is followed: ``get_variable_scope()`` is then the library's own object
+    (whose ``get_variable`` is followed), while scopes opened on the way are still tracked."""
 
     name = "variable-scopes"
 
@@ -50,11 +51,11 @@ class VariableScopes(Rule):
 
     def call_site(self, it: Any, site: CallSite) -> Value | None:
         f = site.callee
-        if not self.active or not isinstance(f, FunctionV | ClassV) \
+        if not isinstance(f, FunctionV | ClassV) \
                 or f.module.rsplit(".", 1)[-1] != "variable_scope":
             return None
         if f.name == "get_variable_scope":
-            return self.current
+            return self.current if self.active else None
         if f.name not in _SCOPE_FUNCTIONS:
             return None
         env = _bind(it, f, site.args, site.kwargs)
@@ -75,8 +76,10 @@ class VariableScopes(Rule):
                     isinstance(default, Const) and isinstance(default.value, str):
                 part = default.value
             else:  # a name the evaluation cannot know: shown as what it was
-                part = "{" + (target.text if isinstance(target, Unknown) and target.text
-                              else target.describe()) + "}"
+                shown = default if isinstance(target, Const) and target.value is None \
+                    else target
+                part = "{" + (shown.text if isinstance(shown, Unknown) and shown.text
+                              else shown.describe()) + "}"
             path, inherited, init_hop = (*cur.path, part), cur.initializer, cur.init_hop
             inherited_reuse = cur.reuse
             name_hops = (*cur.name_hops, site.frame.hop(
