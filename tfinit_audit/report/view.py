@@ -28,7 +28,9 @@ class Cell:
     lines: list[str] = field(default_factory=list)  # one per weight, short form
     concrete_name: str | None = None  # set when the release used another name than the row key
     changed: bool = False  # initializer/shape/availability... changed vs previous release
+    facts_changed: bool = False  # a porting fact changed (not the starting values)
     trace_changed: bool = False  # only the chain / defining file changed
+    gap: bool = False  # only differences with an unknown side ('?', unresolved)
     changes: list[Change] = field(default_factory=list)
     anchor: str = ""
     message: str | None = None
@@ -46,7 +48,7 @@ class Row:
 
     @property
     def changed(self) -> bool:
-        return any(c.changed or c.trace_changed for c in self.cells)
+        return any(c.changed or c.facts_changed or c.trace_changed for c in self.cells)
 
 
 @dataclass
@@ -119,6 +121,7 @@ class LiveView:
     slug: str
     static_version: str | None  # label of the analysed release matched to this interpreter
     symbols: list[LiveSymbolView]
+    compared: str = ""  # what the check compared (fmt.live_compared)
 
 
 @dataclass
@@ -133,6 +136,7 @@ class ReportView:
     dims: list[tuple[str, str]]
     totals: dict[str, int]
     slugs: dict[str, str]  # row key -> anchor slug
+    releases: str = ""  # what each requested spec resolved to (fmt.releases_line)
 
 
 def slugify(text: str, taken: set[str]) -> str:
@@ -166,7 +170,9 @@ def build_view(report: Report) -> ReportView:
             cs = by_cell.get((row.key, cell.version_index), [])
             cell.changes = cs
             cell.changed = any(c.affects_values for c in cs)
-            cell.trace_changed = bool(cs) and not cell.changed
+            cell.facts_changed = any(c.category == "facts" for c in cs)
+            cell.trace_changed = any(c.category == "trace" for c in cs)
+            cell.gap = any(c.is_gap for c in cs)
     sections = [_section(report, row) for row in rows]
     groups: list[tuple[str, str, list[Change]]] = []
     for ch in changes:
@@ -180,14 +186,17 @@ def build_view(report: Report) -> ReportView:
         "versions": len(report.versions),
         "rows": len(rows),
         "changes": sum(1 for c in changes if c.affects_values),
-        "trace_changes": sum(1 for c in changes if not c.affects_values),
+        "fact_changes": sum(1 for c in changes if c.category == "facts"),
+        "trace_changes": sum(1 for c in changes if c.category == "trace"),
+        "gaps": sum(1 for c in changes if c.is_gap),
         "errors": sum(1 for v in report.versions if v.status == "error"),
         "agree": sum(r.summary.get("agree", 0) for r in report.live),
         "disagree": sum(r.summary.get("disagree", 0) for r in report.live),
         "inconclusive": sum(r.summary.get("inconclusive", 0) for r in report.live),
     }
     slugs = {row.key: row.slug for row in rows}
-    return ReportView(report, labels, rows, sections, changes, groups, live, dims, totals, slugs)
+    return ReportView(report, labels, rows, sections, changes, groups, live, dims, totals, slugs,
+                      fmt.releases_line(report.versions))
 
 
 def _cell(row: Row, idx: int, v: VersionReport) -> Cell:
@@ -311,7 +320,8 @@ def _live(report: Report, run: LiveRun, taken: set[str]) -> LiveView:
                 )
             )
         syms.append(LiveSymbolView(ls, views))
-    return LiveView(run, slug, match.label if match else None, syms)
+    return LiveView(run, slug, match.label if match else None, syms,
+                    fmt.live_compared(run, report.versions))
 
 
 def _matching_version(report: Report, run: LiveRun) -> VersionReport | None:
