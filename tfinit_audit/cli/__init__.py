@@ -60,7 +60,7 @@ def run_audit(args: argparse.Namespace) -> int:
             units=args.units,
             input_dim=args.input_dim, python=pythons, timeout=args.timeout,
             probe_plugins=args.probe_plugins or (), progress=progress.note,
-            detail=progress.status, download=progress, command=_command_line(),
+            detail=progress.status, download=progress, command=_command_line(args),
         )
     if not pythons and not args.no_live:
         print(f"{PROG}: live check skipped: this interpreter has no TensorFlow "
@@ -80,7 +80,7 @@ def run_verify(args: argparse.Namespace) -> int:
             units=args.units,
             input_dim=args.input_dim, timeout=args.timeout,
             probe_plugins=args.probe_plugins or (), progress=progress.note,
-            detail=progress.status, command=_command_line(),
+            detail=progress.status, command=_command_line(args),
         )
     return _finish(args, report)
 
@@ -115,7 +115,7 @@ def run_port(args: argparse.Namespace) -> int:
             result = pipeline.port(
                 args.symbol, args.port_version, to=args.to, convert=args.convert,
                 **_source_options(args), units=args.units, input_dim=args.input_dim,
-                detail=progress.status, download=progress, command=_command_line(),
+                detail=progress.status, download=progress, command=_command_line(args),
             )
     except ReleaseError as exc:
         print(f"{PROG}: {exc.requested}: error: {exc.reason}", file=sys.stderr)
@@ -144,7 +144,7 @@ def run_diff(args: argparse.Namespace) -> int:
         result = pipeline.diff(
             *args.diff_versions, symbols=args.symbols, **_source_options(args), units=args.units,
             input_dim=args.input_dim, detail=progress.status, download=progress,
-            command=_command_line(),
+            command=_command_line(args),
         )
     render_diff_terminal(result.changes, Console())
     for v in result.report.versions:
@@ -172,7 +172,7 @@ def run_scan(args: argparse.Namespace) -> int:
             args.paths, from_version=args.scan_from, to_version=args.scan_to, pin=args.pin,
             write=bool(args.pin) and not args.diff, **_source_options(args), units=args.units,
             input_dim=args.input_dim, progress=progress.note, detail=progress.status,
-            download=progress, command=_command_line(),
+            download=progress, command=_command_line(args),
         )
     for path, why in result.skipped:
         print(f"{PROG}: {path}: skipped: {why}", file=sys.stderr)
@@ -312,10 +312,13 @@ def _formats(text: str) -> set[str]:
     return wanted
 
 
-def _command_line() -> str:
+def _command_line(args: argparse.Namespace) -> str:
+    """The command as the user gave it (the argv handed to main, else sys.argv)."""
     import shlex
 
-    return " ".join(["tfinit-audit", *(shlex.quote(a) for a in sys.argv[1:])])
+    given = getattr(args, "argv", None)
+    words = sys.argv[1:] if given is None else given
+    return " ".join(["tfinit-audit", *(shlex.quote(a) for a in words)])
 
 
 def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXIT_OK) -> int:
@@ -402,6 +405,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in (sys.argv[1:] if argv is None else list(argv))
     try:
         args = parser.parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)
         for name, default in DEFAULTS.items():
             if not hasattr(args, name):
                 setattr(args, name, default)
