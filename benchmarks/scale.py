@@ -154,12 +154,12 @@ def main() -> None:
                 caches[name] = cache
                 print(f"round {r + 1}: {name} cold {got['wall']:.1f} s, "
                       f"rss-sum {got['rss-sum']:.0f} MB", file=sys.stderr, flush=True)
-        for r in range(args.rounds):
+        for _ in range(args.rounds):
             for name in trees:
                 got = run(trees[name], args.versions, caches[name])
                 res[name].setdefault("warm wall", []).append(got["wall"])
                 res[name].setdefault("warm rss-sum", []).append(got["rss-sum"])
-        for r in range(args.warm_rounds):
+        for _ in range(args.warm_rounds):
             for name in trees:
                 got = run(trees[name], args.warm_versions, caches[name])
                 res[name].setdefault("warm-3 wall", []).append(got["wall"])
