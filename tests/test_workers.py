@@ -169,3 +169,22 @@ def test_an_unguarded_script_runs_its_work_once(index: Any, tmp_path: Path) -> N
     assert run.stdout.splitlines() == ["started",
                                        "[('1.0.0', 'ok', None), ('1.1.0', 'ok', None)]"]
     assert "Traceback" not in run.stderr
+
+
+def test_no_process_can_start_then_the_tasks_run_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    # e.g. a container without /dev/shm semaphores or at its process limit: the work is done
+    # in this process, as with --jobs 1, instead of failing
+    import multiprocessing
+    import os
+
+    class NoProcesses(type(multiprocessing.get_context("spawn"))):  # type: ignore[misc]
+        class Process(multiprocessing.get_context("spawn").Process):  # type: ignore[misc]
+            def start(self) -> None:
+                raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(workers, "_context", NoProcesses)
+    log = Log(fail_on=(6,))
+    run_chains(CHAINS, log.how(), workers=2)
+    assert sorted(log.done) == [1, 2, 3, 4, 5, 7, 8]
+    assert {r[1] for r in log.done.values()} == {os.getpid()}
+    assert log.died == {6: "its analysis process failed: ValueError: task 6 failed"}

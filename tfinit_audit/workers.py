@@ -77,7 +77,24 @@ def _run_task(environ: dict[str, str], fn: Callable[..., Any], args: tuple[Any, 
 
 
 def _submit(pool: _Pool, fn: Callable[..., Any], args: tuple[Any, ...]) -> Future[Any]:
-    return pool.executor.submit(_run_task, dict(os.environ), fn, args)
+    """Hand a task to the pool; where no worker process can be started at all (no
+    semaphores, a process limit), the task runs here instead, as it would with one job."""
+    if not pool.inline:
+        try:
+            fut = pool.executor.submit(_run_task, dict(os.environ), fn, args)
+        except (OSError, ImportError, NotImplementedError, ValueError) as exc:
+            if pool.submitted:
+                raise
+            pool.inline = f"{type(exc).__name__}: {exc}"
+        else:
+            pool.submitted = True
+            return fut
+    done: Future[Any] = Future()
+    try:
+        done.set_result(fn(*args))
+    except Exception as exc:  # noqa: BLE001 - handed over like a worker's error
+        done.set_exception(exc)
+    return done
 
 
 def _context() -> Any:
@@ -103,6 +120,8 @@ class _Pool:
 
     def __init__(self, workers: int, detail: Say | None) -> None:
         self.workers, self.detail = workers, detail
+        self.inline: str | bool = False  # why no process could be started (tasks run here)
+        self.submitted = False  # a task was handed to a worker process
         self._executor: ProcessPoolExecutor | None = None
         self.events: Any = None
         self._listener: threading.Thread | None = None
