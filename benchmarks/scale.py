@@ -133,7 +133,7 @@ def main() -> None:
     ap.add_argument("--warm-versions", nargs="+", default=["1.8", "1.10", "2.15"])
     ap.add_argument("--warm-rounds", type=int, default=7)
     ap.add_argument("--skip-cold", action="store_true",
-                    help="only the warm measurements (in one cold-filled cache per checkout)")
+                    help="one cold run per checkout (to fill its cache), then the warm ones")
     args = ap.parse_args()
     trees = {"this": HERE}
     if args.baseline:
@@ -158,11 +158,13 @@ def main() -> None:
             for name in trees:
                 got = run(trees[name], args.versions, caches[name])
                 res[name].setdefault("warm wall", []).append(got["wall"])
+                res[name].setdefault("warm cpu", []).append(got["cpu"])
                 res[name].setdefault("warm rss-sum", []).append(got["rss-sum"])
         for _ in range(args.warm_rounds):
             for name in trees:
                 got = run(trees[name], args.warm_versions, caches[name])
                 res[name].setdefault("warm-3 wall", []).append(got["wall"])
+                res[name].setdefault("warm-3 cpu", []).append(got["cpu"])
     finally:
         shutil.rmtree(root, ignore_errors=True)
     units = {"wall": " s", "cpu": " s", "rss-sum": " MB", "rss-max": " MB", "MB": " MB"}
