@@ -1,4 +1,5 @@
-"""Porting facts and runtime adjustments, read from the layer's ``call`` and constructor.
+"""Porting facts and runtime adjustments, read from the layer's ``call`` (the TF 0.x cells'
+``__call__``) and constructor.
 
 Each fact is one rule (a function with the convention in its docstring), run in the order of
 ``FACT_RULES`` on the constructed layer -- or on its cell, for RNN layers -- after its build:
@@ -34,14 +35,25 @@ from tfinit_audit.analysis.model import RuntimeAdjustment, Weight
 def _methods(
     it: Interpreter, cls: ClassV, names: tuple[str, ...]
 ) -> list[tuple[SourceModule, ast.FunctionDef]]:
+    """The source methods of ``cls`` named ``names``. ``call`` stands for the method that runs
+    a call of the layer: ``call`` where the class has one (Keras, ``tf.layers``, TF 1.x cells
+    from 1.2 on, whose ``Layer.__call__`` runs it), else the class's ``__call__`` (the TF 0.x
+    cells, whose ``__call__`` is the step itself) -- the method rules/call_time.py runs."""
     out = []
     for n in names:
         found = it.member(cls, n)
+        if n == "call" and not _source_method(found):
+            found = it.member(cls, "__call__")
         if found and isinstance(found[1], FunctionV):
             node = found[1].node
             if isinstance(node, ast.FunctionDef):
                 out.append((found[0].src, node))
     return out
+
+
+def _source_method(found: Any) -> bool:
+    return bool(found) and isinstance(found[1], FunctionV) \
+        and isinstance(found[1].node, ast.FunctionDef)
 
 
 _CALL_METHODS = ("call", "_compute_carry_and_output", "_compute_carry_and_output_fused", "step")
@@ -277,10 +289,21 @@ def forget_bias_fact(ctx: FactContext) -> None:
         return
     ctx.facts["forget_bias"] = {"value": fb.value, "path": fb.path, "line": fb.line,
                                 "package": fb.package}
-    weights = ctx.weights
-    tgt = next((w for w in weights if w.name.endswith("bias")), weights[0] if weights else None)
+    tgt = _gate_bias(ctx.weights)
     if tgt is not None:
         tgt.runtime_adjustments.append(fb)
+
+
+def _gate_bias(weights: list[Weight]) -> Weight | None:
+    """The bias the gates' pre-activations get: the weight named ``bias`` (any case: the 0.x
+    ``Linear/Bias``), else the 1-D weight as wide as a 2-D kernel's columns (0.x ``LSTMCell``'s
+    ``B`` beside ``W_0``; not a peephole vector), else the first weight."""
+    named = next((w for w in weights if w.name.lower().endswith("bias")), None)
+    if named is not None:
+        return named
+    widths = {w.shape[-1] for w in weights if w.shape is not None and len(w.shape) == 2}
+    return next((w for w in weights if w.shape is not None and len(w.shape) == 1
+                 and w.shape[0] in widths), weights[0] if weights else None)
 
 
 FACT_RULES: list[Callable[[FactContext], None]] = [
