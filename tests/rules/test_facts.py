@@ -142,6 +142,14 @@ KERAS = '''
             return f + o
 
 
+    class Fused(Peephole):
+        """Mimics tf.contrib.rnn LSTMBlockCell: the step is one op, given the forget bias."""
+
+        def call(self, inputs, state):
+            return array_ops.fused_step(inputs, state, self.bias,
+                                        forget_bias=self._forget_bias)
+
+
     class Flagged(Peephole):
         def __init__(self, units, forget_bias=True):
             self.units = units
@@ -302,6 +310,20 @@ def test_a_layer_without_gates_has_no_gate_facts() -> None:
 def test_a_forget_bias_that_call_never_adds_is_no_adjustment() -> None:
     fs, ws = run(K, "Peephole")
     assert fs["gate_order"]["value"] == ["i", "j", "f", "o"]
+    assert "forget_bias" not in fs and ws["bias"].runtime_adjustments == []
+
+
+def test_a_forget_bias_handed_to_the_step_op_is_an_adjustment() -> None:
+    t = tree()
+    fs, ws = run(K, "Fused", t, forget_bias=0.75)
+    line = line_of(t, K, "forget_bias=self._forget_bias)")
+    assert fs["forget_bias"] == {"value": 0.75, "path": K, "line": line, "package": "mylib"}
+    (adj,) = ws["bias"].runtime_adjustments
+    assert adj.applies_to.startswith("the forget gate: passed to array_ops.fused_step() as "
+                                     "forget_bias")
+    # handed on under another name, it is the op's business, not a forget bias
+    t.files[K] = t.files[K].replace("forget_bias=self._forget_bias)", "scale=self._forget_bias)")
+    fs, ws = run(K, "Fused", t)
     assert "forget_bias" not in fs and ws["bias"].runtime_adjustments == []
 
 
