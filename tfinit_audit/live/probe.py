@@ -304,7 +304,8 @@ def family(name, obj, kind_hint):
     if kind_hint == "function" or not inspect.isclass(obj):
         return "get_variable" if last == "get_variable" else "function"
     module = getattr(obj, "__module__", "") or ""
-    if ".rnn_cell." in name or "rnn_cell_impl" in module or "legacy_cells" in module:
+    if ".rnn_cell." in name or "rnn_cell_impl" in module or "legacy_cells" in module \
+            or hasattr(obj, "zero_state"):
         return "v1_cell"
     if ".layers." in name and ".keras." not in name and not name.startswith("keras."):
         return "v1_layer"
