@@ -180,10 +180,6 @@ class WeightCollector(Rule):
             self.scopes.active = done
 
 
-def _key(h: Hop) -> tuple[str, int, str]:
-    return (h.path, h.line, h.note)
-
-
 def _as_tensor(c: Captured) -> Value:
     """The created variable, as the layer's code goes on to use it."""
     if c.shape is not None:
@@ -344,3 +340,8 @@ def _dedupe(hops: list[Hop]) -> list[Hop]:
         seen.add(key)
         out.append(h)
     return out
+
+
+def _key(h: Hop) -> tuple[str, int, str]:
+    """A hop as a set member (``Hop`` is mutable, so unhashable)."""
+    return (h.path, h.line, h.note)
