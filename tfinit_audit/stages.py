@@ -152,6 +152,8 @@ def open_release(record: VersionReport, source: str | SourceSpec, ctx: SourceCon
         record.fail(exc)
     except OSError as exc:  # disk full, permissions: one line like the others
         record.fail(FetchError(f"{version}: {exc}"))
+    except Exception as exc:  # noqa: BLE001 - an internal error must not sink the others
+        record.fail(FetchError(f"{version}: cannot open: {type(exc).__name__}: {exc}"))
 
 
 def fetch_and_analyse(
