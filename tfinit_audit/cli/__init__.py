@@ -219,7 +219,8 @@ def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXI
     render_terminal(report, Console())
     formats = _formats(getattr(args, "format", "html,json,md"))
     if formats:
-        written = write_reports(report, Path(args.out), formats)
+        written = write_reports(report, Path(args.out), formats,
+                                json_form=getattr(args, "json_form", "compact"))
         for fmt_name in ("json", "md", "html"):
             if fmt_name in written:
                 print(f"{fmt_name:>4}: {written[fmt_name]}")

@@ -99,7 +99,7 @@ def _diff_symbol(a: SymbolResult, b: SymbolResult) -> list[_Diff]:
         out.append(("defined_in", None, _loc_text(a), _loc_text(b)))
     wa = {w.name: w for w in a.weights}
     wb = {w.name: w for w in b.weights}
-    for name in wa.keys() - wb.keys():
+    for name in [n for n in wa if n not in wb]:  # in order: a set's order varies per process
         out.append(("weights", name, "present", "gone"))
     for name in [w.name for w in b.weights if w.name not in wa]:
         out.append(("weights", name, "absent", f"new: {fmt.weight_short(wb[name])}"))

@@ -19,6 +19,10 @@ from tfinit_audit.report.diff import Change, diff_pair
 from tfinit_audit.sources.base import FetchStats, PackageFile, SourceTree
 
 SCHEMA_VERSION = 1
+# report.json forms (docs/report-json.md, "Forms"): "compact" stores each distinct provenance hop
+# once in a top-level "hops" table and refers to it by index; "full" has every hop inline.
+FORMS = ("compact", "full")
+DEFAULT_FORM = "compact"
 
 
 @dataclass
@@ -63,10 +67,18 @@ class Report:
     generated_at: str = ""  # ISO 8601 UTC
     command: str = ""
 
-    def to_json_dict(self) -> dict[str, Any]:
-        """The report.json document (DESIGN.md §4; docs/report.schema.json; docs/report-json.md)."""
-        return {
+    def to_json_dict(self, form: str = DEFAULT_FORM) -> dict[str, Any]:
+        """The report.json document (DESIGN.md §4; docs/report.schema.json; docs/report-json.md).
+
+        ``form="compact"`` (the default, what the CLI writes) lists each distinct provenance hop
+        once in ``hops`` and gives ``provenance`` / ``name_hops`` as indexes into it;
+        ``form="full"`` has every hop inline. ``json_report.expand`` turns the one into the
+        other."""
+        if form not in FORMS:
+            raise ValueError(f"unknown report.json form {form!r}: use one of {', '.join(FORMS)}")
+        doc: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
+            "form": form,
             "tool": {"name": self.tool_name, "version": self.tool_version},
             "generated_at": self.generated_at,
             "command": self.command,
@@ -75,6 +87,9 @@ class Report:
             "live": [_live(r) for r in self.live],
             "changes": [c.to_json() for c in diff_versions(self)],
         }
+        if form == "compact":
+            doc["hops"] = _share_hops(doc["versions"])
+        return doc
 
 
 def diff_versions(report: Report) -> list[Change]:
@@ -90,6 +105,28 @@ def diff_versions(report: Report) -> list[Change]:
             changes.extend(diff_pair(p.symbols, v.symbols, p.label, v.label, i, idx))
         prev = (idx, v)
     return changes
+
+
+def _share_hops(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Replace every hop of ``provenance`` and ``name_hops`` by its index in a table of the
+    distinct hops (in order of first appearance); returns the table."""
+    table: list[dict[str, Any]] = []
+    index: dict[tuple[Any, ...], int] = {}
+
+    def ref(hop: dict[str, Any]) -> int:
+        key = (hop["package"], hop["path"], hop["line"], hop["code"], hop["note"])
+        i = index.get(key)
+        if i is None:
+            i = index[key] = len(table)
+            table.append(hop)
+        return i
+
+    for v in versions:
+        for s in v["symbols"]:
+            s["name_hops"] = [ref(h) for h in s["name_hops"]]
+            for w in s["weights"]:
+                w["provenance"] = [ref(h) for h in w["provenance"]]
+    return table
 
 
 def _plain(obj: Any) -> Any:
