@@ -1,13 +1,21 @@
-"""Terminal views: the rich summary table and the diff listing (captured, no colour codes)."""
+"""Terminal views: the rich summary (the matrix when it fits the width, else the answers as ranges
+of releases), and the diff listing (captured, no colour codes)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from report_fixtures import empty_report, realistic_report
+import pytest
+from report_fixtures import all_releases_report, empty_report, realistic_report
 from rich.console import Console
 
-from tfinit_audit.report import diff_versions, render_diff_terminal, render_terminal
+from tfinit_audit.analysis.model import Dims, Initializer, SymbolResult, Weight
+from tfinit_audit.report import Report, VersionReport, diff_versions, render_diff_terminal
+from tfinit_audit.report import render_terminal
+
+MATRIX_TITLE = "Default initializers by TensorFlow release"
+BOX = set("┏┓┗┛┃━┳┻╋┡┩╇│─┼├┤┌┐└┘┬┴")
 
 
 def capture(fn: Callable[..., None], *args: object, width: int = 200) -> str:
@@ -16,20 +24,121 @@ def capture(fn: Callable[..., None], *args: object, width: int = 200) -> str:
     return console.export_text()
 
 
-def test_summary_table() -> None:
-    out = capture(render_terminal, realistic_report())
-    assert "Default initializers by TensorFlow release" in out
+@pytest.fixture(scope="module")
+def all_releases() -> Report:
+    return all_releases_report()
+
+
+def test_matrix_when_it_fits() -> None:
+    out = capture(render_terminal, realistic_report(), width=400)
+    assert out.splitlines()[0].strip() == MATRIX_TITLE and "┏" in out
     for head in ("TF 1.8.0", "TF 1.10.0", "TF 2.15.0", "TF 2.16.1", "TF 2.99 ✖ error"):
         assert head in out
-    wide = capture(render_terminal, realistic_report(), width=400)
-    assert "tf.nn.rnn_cell.LSTMCell[use_peepholes=True,num_proj=16]" in wide  # not eaten as markup
+    assert "tf.nn.rnn_cell.LSTMCell[use_peepholes=True,num_proj=16]" in out  # not eaten as markup
     assert "bias zeros|ones|zeros" in out and "+forget_bias=1.0" in out
     assert (
         "▲ changed" in out and "∅ absent" in out and "◐ partial" in out and "⚠ unavailable" in out
     )
     assert "5 releases · 7 symbols" in out
+    # next to the matrix: what each release cost
     assert "TF 2.99 (pypi): error: no TensorFlow release on PyPI matches '2.99'" in out
+    assert "TF 1.8.0 (pypi): 14 requests" in out
     assert "✔ 5 agree" in out and "✖ 1 disagree" in out
+    assert max(len(line) for line in out.splitlines()) <= 400
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_ranges_when_the_matrix_does_not_fit(width: int) -> None:
+    out = capture(render_terminal, realistic_report(), width=width)
+    assert "┏" not in out and "│" not in out
+    assert out.startswith(f"{MATRIX_TITLE} — 5 releases, 1.8.0 … 2.99")
+    rows = out.split("\n\n")
+    basic = next(r for r in rows if r.startswith("tf.nn.rnn_cell.BasicRNNCell\n"))
+    # the twin name, where the symbol has no answer, then each weight's ranges
+    assert re.search(r"\n  as +2\.15\.0–2\.16\.1 tf\.compat\.v1\.nn\.rnn_cell\.BasicRNNCell\n",
+                     basic)
+    assert re.search(r"\n  ⚠ unavailable +2\.16\.1\n", basic)
+    assert re.search(r"\n  ✖ error +2\.99\n", basic)
+    assert re.search(r"\n  kernel +1\.8\.0–2\.15\.0 glorot_uniform\n", basic)
+    gru = next(r for r in rows if r.startswith("tf.keras.layers.GRU\n"))
+    # the bias's shape changes, so each range says its shape
+    assert "bias              1.8.0–1.10.0 zeros [192] · 2.15.0 zeros [2, 192]" in gru
+    assert "recurrent_kernel  1.8.0–2.15.0 orthogonal" in gru
+    dense = next(r for r in rows if r.startswith("tf.layers.Dense\n"))
+    assert "kernel          1.8.0–1.10.0 glorot_uniform · 2.15.0 unresolved" in dense
+    lstm = next(r for r in rows if r.startswith("tf.nn.rnn_cell.LSTMCell\n"))
+    assert "bias            1.8.0–2.15.0 zeros +forget_bias=1.0" in lstm
+    # fetch costs summed; the failed release said in full
+    assert "4 releases: 56 requests" in out
+    assert "TF 2.99 (pypi): error: no TensorFlow release on PyPI matches '2.99'" in out
+    assert "5 releases · 7 symbols" in out and "✔ 5 agree" in out
+    assert max(len(line) for line in out.splitlines()) <= width
+
+
+@pytest.mark.parametrize("width", [60, 80, 120, 200])
+def test_102_real_releases_read_at_any_width(all_releases: Report, width: int) -> None:
+    out = capture(render_terminal, all_releases, width=width)
+    lines = out.splitlines()
+    flat = re.sub(r"\s+", " ", out.replace(" · ", " "))  # wrapping aside
+    assert flat.startswith(f"{MATRIX_TITLE} — 102 releases, 0.12.0 … 2.21.0")
+    assert max(len(line) for line in lines) <= width
+    # no line of empty table cells, no word of an answer cut by the width
+    assert not [ln for ln in lines if ln.strip() and set(ln.strip()) <= BOX | {" "}]
+    assert not [ln for ln in lines if re.search(r"\b(glorot|orthogon|random|zero|constan)\w*$",
+                                                ln) and not re.search(
+        r"\b(glorot_uniform|orthogonal|random_uniform\S*|zeros\S*|constant\S*)$", ln)]
+    assert len(lines) < 300  # a page or three, not a line per release
+    for key in ("tf.nn.rnn_cell.LSTMCell", "tf.keras.layers.Embedding", "tf.get_variable",
+                "tf.keras.layers.BatchNormalization"):
+        assert f"\n{key}\n" in out
+    # real answers as ranges of releases (see tests/data/all-releases.report.json.gz)
+    assert "1.4.0–1.15.5 zeros [192] (if self.use_bias) 2.0.0–2.21.0 zeros [2, 192]" in flat
+    assert "1.4.0–1.10.1 random_uniform(0,1) 1.11.0–2.15.1 random_uniform(-0.05,0.05)" in flat
+    assert "v 0.12.0–0.12.1 unresolved 1.0.0–2.21.0 glorot_uniform" in flat
+    lstm = out.split("\ntf.keras.layers.LSTM\n", 1)[1].split("\n\n", 1)[0]
+    assert re.search(r"  ∅ absent +0\.12\.0–1\.3\.0\n", lstm)
+    assert re.search(r"  recurrent_kernel +1\.4\.0–2\.21\.0 orthogonal\n", lstm)
+    cell = out.split("\ntf.nn.rnn_cell.LSTMCell\n", 1)[1].split("\n\n", 1)[0]
+    assert re.search(r"  ⚠ unavailable +2\.16\.1–2\.21\.0\n", cell)
+    assert "2.0.0–2.21.0 tf.compat.v1.nn.rnn_cell.LSTMCell" in re.sub(r"\s+", " ", cell)
+    assert "102 releases · 16 symbols" in out
+    assert "TF 1.8.0 (pypi)" not in out  # no line per release
+
+
+def _one(symbol: SymbolResult, label: str) -> VersionReport:
+    return VersionReport(label, label, "pypi", symbols=[symbol])
+
+
+def test_long_names_and_answers_wrap_indented() -> None:
+    """A weight name wider than the name column gets a line of its own; an answer wider than a
+    line is wrapped at spaces under the answers' column, never cut in a word."""
+    cond = " and ".join(f"self.option_{i} is not None" for i in range(12))
+    w_long = Weight("a/very/long/weight/name/that/does/not/fit", [3], "",
+                    Initializer("zeros"), False)
+    w_cond = Weight("kernel", [3, 4], "", Initializer("glorot_uniform"), False, condition=cond)
+    versions = [_one(SymbolResult("tf.keras.layers.X", "resolved", weights=[w_long, w_cond]),
+                     f"2.{i}.0") for i in range(30)]
+    versions[10].symbols = [SymbolResult("tf.keras.layers.X", "absent", message="no X")]
+    report = Report("tfinit-audit", "0.1.0", Dims(), versions)
+    out = capture(render_terminal, report, width=72)
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 72
+    i = lines.index("  a/very/long/weight/name/that/does/not/fit")
+    assert lines[i + 1].strip() == "2.0.0–2.9.0 zeros · 2.11.0–2.29.0 zeros"
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("  kernel "))
+    col = lines[start].index("2.0.0–2.9.0 glorot_uniform (if self.option_0")
+    end = next(i for i, ln in enumerate(lines) if ln.startswith("30 releases"))
+    block = lines[start + 1:end]
+    assert len(block) > 4 and all(ln[:col] == " " * col and ln[col] != " " for ln in block)
+    text = " ".join(ln.strip() for ln in lines[start:end])
+    assert text.endswith("2.11.0–2.29.0 glorot_uniform (if " + cond + ")")
+    assert re.search(r"  ∅ absent +2\.10\.0\n", out)
+
+
+def test_narrow_console_puts_answers_under_names() -> None:
+    out = capture(render_terminal, realistic_report(), width=40)
+    assert max(len(line) for line in out.splitlines()) <= 40
+    assert "\n  kernel\n    1.8.0–2.15.0 glorot_uniform\n" in out
 
 
 def test_empty() -> None:

@@ -75,29 +75,34 @@ def _part_init(part: dict[str, Any]) -> Initializer:
     return Initializer(kind="unresolved", params={"expression": str(i)})
 
 
-def init_short(init: Initializer) -> str:
-    """Short form for matrix cells: ``glorot_u``, ``U(-0.05,0.05)``, ``zeros|ones|zeros``."""
+def init_short(init: Initializer, long: bool = False) -> str:
+    """Short form for matrix cells: ``glorot_u``, ``U(-0.05,0.05)``, ``zeros|ones|zeros``;
+    ``long`` keeps the kinds' own names (``glorot_uniform``, ``random_uniform(-0.05,0.05)``)."""
     k, p = init.kind, init.params
+
+    def name(kind: str) -> str:
+        return kind if long else SHORT_KIND.get(kind, kind)
+
     if k == "composite":
-        return "|".join(init_short(_part_init(part)) for part in _parts(init)) or "composite"
+        return "|".join(init_short(_part_init(part), long) for part in _parts(init)) or "composite"
     if k == "unresolved":
         return "unresolved"
     if k == "random_uniform" and "minval" in p and "maxval" in p:
-        return f"U({num(p['minval'])},{num(p['maxval'])})"
+        return f"{name(k)}({num(p['minval'])},{num(p['maxval'])})"
     if k in ("random_normal", "truncated_normal") and "stddev" in p:
-        return f"{SHORT_KIND[k]}({num(p.get('mean', 0.0))},{num(p['stddev'])})"
+        return f"{name(k)}({num(p.get('mean', 0.0))},{num(p['stddev'])})"
     if k == "constant":
-        return f"const({value(p.get('value'))})"
+        return f"{name(k)}({value(p.get('value'))})"
     if k == "variance_scaling":
         bits = [
             num(p[x]) if x == "scale" else str(p[x])
             for x in ("scale", "mode", "distribution")
             if x in p
         ]
-        return f"var_scaling({','.join(bits)})"
+        return f"{name(k)}({','.join(bits)})"
     if k in ("orthogonal", "identity") and p.get("gain") not in (None, 1, 1.0):
-        return f"{SHORT_KIND.get(k, k)}(gain={num(p['gain'])})"
-    return SHORT_KIND.get(k, k)
+        return f"{name(k)}(gain={num(p['gain'])})"
+    return name(k)
 
 
 def init_params(init: Initializer) -> str:

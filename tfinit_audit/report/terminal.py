@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
 from tfinit_audit.report import fmt
 from tfinit_audit.report.diff import Change
-from tfinit_audit.report.model import Report
-from tfinit_audit.report.view import build_view
+from tfinit_audit.report.model import Report, VersionReport
+from tfinit_audit.report.ranges import Segment, row_ranges
+from tfinit_audit.report.view import ReportView, build_view
 
 STATUS_STYLE = {
     "partial": ("◐ partial", "yellow"),
@@ -27,39 +29,17 @@ STATUS_STYLE = {
 
 
 def render_terminal(report: Report, console: Console) -> None:
-    """Summary matrix (symbols × releases), change count, live verdicts, sources in brief."""
+    """The summary: the matrix (symbols × releases) when it fits the console's width, else each
+    row's weights as ranges of releases with the same answer; then the totals, what fetching
+    cost (per release next to the matrix, summed next to ranges), live verdicts."""
     v = build_view(report)
-    if not v.rows:
+    table = _matrix(report, v) if v.rows else None
+    ranges = table is not None and not fits(table, console)
+    if table is None:
         console.print(Text("No symbols analysed.", style="dim"))
+    elif ranges:
+        _print_ranges(v, console)
     else:
-        table = Table(
-            title="Default initializers by TensorFlow release", show_lines=True, expand=False
-        )
-        table.add_column("Symbol", style="bold", overflow="fold")
-        for i, label in enumerate(v.labels):
-            ver = report.versions[i]
-            head = Text(f"TF {label}")
-            if ver.status == "error":
-                head.append(" ✖ error", style="bold red")
-            table.add_column(head, overflow="fold")
-        for row in v.rows:
-            cells: list[Text] = [Text(row.key)]
-            for cell in row.cells:
-                t = Text()
-                if cell.changed:
-                    t.append("▲ changed\n", style="bold yellow")
-                elif cell.trace_changed:
-                    t.append("↻ chain changed\n", style="magenta")
-                if cell.status in STATUS_STYLE:
-                    label, style = STATUS_STYLE[cell.status]
-                    t.append(label + "\n", style=style)
-                if cell.concrete_name:
-                    t.append(f"as {cell.concrete_name}\n", style="dim")
-                t.append("\n".join(cell.lines))
-                if not cell.lines and cell.message and cell.status in ("absent", "unavailable"):
-                    t.append(cell.message, style="dim")
-                cells.append(Text(t.plain.rstrip("\n")) if not t.spans else _rstrip(t))
-            table.add_row(*cells)
         console.print(table)
     tot = v.totals
     line = Text(
@@ -67,17 +47,11 @@ def render_terminal(report: Report, console: Console) -> None:
         f"{tot['trace_changes']} chain/location changes"
     )
     console.print(line)
-    for i, ver in enumerate(report.versions):
-        f = ver.fetch
-        t = Text(f"  TF {v.labels[i]} ({ver.source}): ")
-        if ver.status == "error":
-            t.append(f"error: {ver.error}", style="red")
-        else:
-            t.append(
-                f"{f.requests} requests, {fmt.human_bytes(f.bytes)}, {fmt.num(f.seconds)} s fetch, "
-                f"{f.from_cache} from cache, analysis {fmt.num(ver.analysis_seconds)} s"
-            )
-        console.print(t)
+    if ranges:
+        _print_fetch_totals(report, console)
+    else:
+        for i, ver in enumerate(report.versions):
+            console.print(_fetch_line(f"TF {v.labels[i]}", ver))
     for lv in v.live:
         r = lv.run
         s = r.summary
@@ -88,6 +62,156 @@ def render_terminal(report: Report, console: Console) -> None:
         if r.error:
             t.append(f"  error: {r.error}", style="red")
         console.print(t)
+
+
+def fits(table: Table, console: Console) -> bool:
+    """Whether the matrix fits the console's width with every cell unwrapped."""
+    wide = console.options.update(width=1 << 20)  # measure the table's own width, unclamped
+    return Measurement.get(console, wide, table).maximum <= console.width
+
+
+def _matrix(report: Report, v: ReportView) -> Table:
+    table = Table(
+        title="Default initializers by TensorFlow release", show_lines=True, expand=False
+    )
+    table.add_column("Symbol", style="bold", overflow="fold")
+    for i, label in enumerate(v.labels):
+        ver = report.versions[i]
+        head = Text(f"TF {label}")
+        if ver.status == "error":
+            head.append(" ✖ error", style="bold red")
+        table.add_column(head, overflow="fold")
+    for row in v.rows:
+        cells: list[Text] = [Text(row.key)]
+        for cell in row.cells:
+            t = Text()
+            if cell.changed:
+                t.append("▲ changed\n", style="bold yellow")
+            elif cell.trace_changed:
+                t.append("↻ chain changed\n", style="magenta")
+            if cell.status in STATUS_STYLE:
+                label, style = STATUS_STYLE[cell.status]
+                t.append(label + "\n", style=style)
+            if cell.concrete_name:
+                t.append(f"as {cell.concrete_name}\n", style="dim")
+            t.append("\n".join(cell.lines))
+            if not cell.lines and cell.message and cell.status in ("absent", "unavailable"):
+                t.append(cell.message, style="dim")
+            cells.append(Text(t.plain.rstrip("\n")) if not t.spans else _rstrip(t))
+        table.add_row(*cells)
+    return table
+
+
+def _fetch_line(head: str, ver: VersionReport) -> Text:
+    f = ver.fetch
+    t = Text(f"  {head} ({ver.source}): ")
+    if ver.status == "error":
+        t.append(f"error: {ver.error}", style="red")
+    else:
+        t.append(
+            f"{f.requests} requests, {fmt.human_bytes(f.bytes)}, {fmt.num(f.seconds)} s fetch, "
+            f"{f.from_cache} from cache, analysis {fmt.num(ver.analysis_seconds)} s"
+        )
+    return t
+
+
+def _print_fetch_totals(report: Report, console: Console) -> None:
+    ok = [ver for ver in report.versions if ver.status != "error"]
+    if ok:
+        console.print(Text(
+            f"  {len(ok)} releases: {sum(v.fetch.requests for v in ok)} requests, "
+            f"{fmt.human_bytes(sum(v.fetch.bytes for v in ok))}, "
+            f"{sum(v.fetch.from_cache for v in ok)} from cache, "
+            f"analysis {fmt.num(sum(v.analysis_seconds for v in ok))} s in all "
+            "(per release: report.json, or the HTML report's Sources)"
+        ))
+    for ver in report.versions:
+        if ver.status == "error":
+            console.print(_fetch_line(f"TF {ver.label}", ver))
+
+
+# --------------------------------------------------------------------------------------------
+# Ranges: rows × weights, consecutive releases with the same answer
+# --------------------------------------------------------------------------------------------
+SEP = " · "
+NAME_WIDTH = 24  # the name column; a longer weight name gets a line of its own
+MIN_ROOM = 32  # narrower room for the answers than this: they go under the names
+STATUS_LINE = {"absent": ("∅ absent", "dim"), "unavailable": ("⚠ unavailable", "red"),
+               "error": ("✖ error", "bold red"), "missing": ("— not analysed", "dim")}
+
+
+def _print_ranges(v: ReportView, console: Console) -> None:
+    labels = v.labels
+    width = max(console.width, 40)
+    head = Text("Default initializers by TensorFlow release", style="bold")
+    head.append(f" — {len(labels)} releases, {labels[0]} … {labels[-1]}" if labels else "")
+    console.print(head)
+    console.print(Text(
+        "Per symbol and weight: a–b the releases of this run from a to b, all with that answer",
+        style="dim"), overflow="fold")
+    for row in v.rows:
+        rr = row_ranges(row)
+        console.print()
+        console.print(Text(rr.key, style="bold"), overflow="fold")
+        lines: list[tuple[Text, list[Text]]] = []
+        if rr.names:  # the release was asked for another name (a twin) than the row's
+            lines.append((Text("as", style="dim"),
+                          [_segment(s, labels, "dim") for s in rr.names]))
+        for status, segs in rr.statuses:
+            label, style = STATUS_LINE.get(status, (status, ""))
+            lines.append((Text(label, style=style),
+                          [Text(s.label(labels), style=style) for s in segs]))
+        for wr in rr.weights:
+            if wr.name:
+                lines.append((Text(wr.name, style="cyan"),
+                              [_segment(s, labels) for s in wr.segments]))
+            else:  # releases where the symbol creates no weight at all
+                lines.append((Text("(no weights)", style="dim"),
+                              [Text(s.label(labels)) for s in wr.segments]))
+        col = min(max((len(name) for name, _ in lines), default=0), NAME_WIDTH) + 4
+        if col + MIN_ROOM > width:  # too narrow for a name column: answers under the name
+            col = 4
+        for name, parts in lines:
+            lead = Text("  ").append_text(name)
+            if len(lead) + 2 > col:
+                console.print(lead, overflow="fold")
+                lead = Text("")
+            lead.append(" " * (col - len(lead)))
+            _lines(console, lead, parts, col, width)
+
+
+def _segment(seg: Segment, labels: list[str], style: str = "bold") -> Text:
+    t = Text(seg.label(labels))
+    t.append(" ")
+    t.append(seg.text, style="yellow" if seg.status == "partial" else style)
+    return t
+
+
+def _lines(console: Console, lead: Text, parts: list[Text], col: int, width: int) -> None:
+    """``lead`` then the parts joined by `` · ``; a part that would not fit starts a new line
+    indented to ``col``; a part longer than a line is wrapped at spaces, indented too."""
+    line, empty = lead, True
+    indent = " " * col
+    for part in parts:
+        room = width - col
+        if not empty and len(line) + len(SEP) + len(part) > width:
+            console.print(line, overflow="fold")
+            line, empty = Text(indent), True
+        if len(part) > room:
+            pieces = part.wrap(console, room)
+            for k, piece in enumerate(pieces):
+                if k:
+                    console.print(line, overflow="fold")
+                    line = Text(indent)
+                piece.rstrip()
+                line.append_text(piece)
+            empty = False
+            continue
+        if not empty:
+            line.append(SEP, style="dim")
+        line.append_text(part)
+        empty = False
+    console.print(line, overflow="fold")
 
 
 def _rstrip(t: Text) -> Text:
