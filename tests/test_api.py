@@ -57,9 +57,10 @@ def test_import_is_light_and_exposes_the_documented_names() -> None:
     got = json.loads(res.stdout)
     assert got["heavy"] == []
     assert got["module"] == "tfinit_audit.pipeline"
-    assert set(got["all"]) == {"audit", "explain", "diff", "verify", "AuditError",
-                               "UsageError", "FetchError", "__version__"}
-    assert {"audit", "explain", "diff", "verify", "AuditError"} <= set(got["dir"])
+    assert set(got["all"]) == {"audit", "explain", "diff", "verify", "port", "scan",
+                               "AuditError", "UsageError", "FetchError", "__version__"}
+    assert {"audit", "explain", "diff", "verify", "port", "scan", "AuditError"} <= set(
+        got["dir"])
     with pytest.raises(AttributeError):
         tfinit_audit.no_such_name  # type: ignore[attr-defined]  # noqa: B018
     assert issubclass(UsageError, tfinit_audit.AuditError)
@@ -69,7 +70,7 @@ def test_import_is_light_and_exposes_the_documented_names() -> None:
 
 def test_api_defaults_are_the_cli_defaults() -> None:
     for fn in (tfinit_audit.audit, tfinit_audit.explain, tfinit_audit.diff,
-               tfinit_audit.verify):
+               tfinit_audit.verify, tfinit_audit.port, tfinit_audit.scan):
         params = inspect.signature(fn).parameters
         for name in ("source", "index_url", "cache_dir", "offline", "units", "input_dim",
                      "timeout"):
@@ -327,7 +328,8 @@ def test_readme_api_example_runs_as_written(real_cache: Path, monkeypatch: pytes
     out = capsys.readouterr().out
     # the outputs the README shows in its comments
     for line in re.findall(r"^# (\S.*)$", match.group(1), re.M):
-        if line.startswith(("kernel ", "[(", "2.15.1 absent")):
+        if line.startswith(("kernel ", "[(", "2.15.1 absent", "bias ", "recurrent_activation ",
+                            "reset_after ")):
             assert line.split("   ")[0] in out, line
     assert "{'agree': 2, 'disagree': 0, 'inconclusive': 0}" in out
     assert "exit code 2: no final release matches '1.99'" in out

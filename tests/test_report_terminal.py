@@ -11,8 +11,13 @@ from report_fixtures import all_releases_report, empty_report, realistic_report
 from rich.console import Console
 
 from tfinit_audit.analysis.model import Dims, Initializer, SymbolResult, Weight
-from tfinit_audit.report import Report, VersionReport, diff_versions, render_diff_terminal
-from tfinit_audit.report import render_terminal
+from tfinit_audit.report import (
+    Report,
+    VersionReport,
+    diff_versions,
+    render_diff_terminal,
+    render_terminal,
+)
 
 MATRIX_TITLE = "Default initializers by TensorFlow release"
 BOX = set("┏┓┗┛┃━┳┻╋┡┩╇│─┼├┤┌┐└┘┬┴")

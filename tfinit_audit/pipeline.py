@@ -7,7 +7,7 @@ that stopped it, ``analyse`` fills its symbols, packages and fetch statistics, a
 records are the ``versions`` of the ``Report``. A release that fails stays in the report with
 status "error"; the others go on.
 
-The four jobs ``audit``, ``explain``, ``diff`` and ``verify`` are the public Python API
+The jobs ``audit``, ``explain``, ``diff``, ``verify`` and ``scan`` are the public Python API
 (re-exported by ``tfinit_audit``) and exactly what the ``tfinit-audit`` commands run: the CLI only
 parses arguments, calls them and prints. Progress is reported through plain callables:
 
@@ -24,12 +24,13 @@ from __future__ import annotations
 import datetime as _dt
 import importlib.util
 import os
+import shlex
 import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,8 @@ from tfinit_audit.analysis.model import Dims, SymbolResult
 from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS, SymbolSpec, parse_symbol
 from tfinit_audit.errors import AuditError, FetchError, ReleaseError, UsageError, one_line
 from tfinit_audit.live.model import LiveRun
+from tfinit_audit.port.generate import generate
+from tfinit_audit.port.model import TARGETS, Port, port_targets, target_name
 from tfinit_audit.report.diff import Change
 from tfinit_audit.report.model import Report, VersionReport, diff_versions
 from tfinit_audit.sources import (
@@ -51,6 +54,12 @@ from tfinit_audit.sources import (
 )
 from tfinit_audit.sources.base import FetchStats
 from tfinit_audit.sources.wheel import ProgressFn
+from tfinit_audit.usercode.catalog import Catalog
+from tfinit_audit.usercode.codeversion import code_version
+from tfinit_audit.usercode.compare import AnalyseFn, Comparison
+from tfinit_audit.usercode.files import collect
+from tfinit_audit.usercode.model import ScanResult
+from tfinit_audit.usercode.results import ResultCache
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -71,6 +80,8 @@ class Explanation:
     """What ``explain`` returns: one symbol in one release, and its printed form."""
 
     release: VersionReport  # the release record; its only symbol is ``symbol``
+    dims: Dims = field(default_factory=Dims)  # the sizes the shapes were computed for
+    ports: tuple[str, ...] = TARGETS  # the port snippets the text shows
 
     @property
     def symbol(self) -> SymbolResult:
@@ -82,7 +93,8 @@ class Explanation:
         """The lines ``tfinit-audit explain`` prints (without colours)."""
         from tfinit_audit.report.explain import render_explain
 
-        return _render_text(lambda console: render_explain(self.release, console))
+        return _render_text(lambda console: render_explain(self.release, console,
+                                                           dims=self.dims, ports=self.ports))
 
     def __str__(self) -> str:
         return self.text
@@ -181,19 +193,22 @@ def explain(
     offline: bool = False,
     units: int = defaults.UNITS,
     input_dim: int = defaults.INPUT_DIM,
+    ports: str | Sequence[str] | None = "all",
     progress: Say | None = None,
     detail: Say | None = None,
     download: ProgressFn | None = None,
 ) -> Explanation:
     """One symbol (``"tf.keras.layers.LSTM"``, ``"tf.nn.rnn_cell.LSTMCell[num_proj=16]"``) in one
-    release: each weight, its initializer with the numbers for the shape, and the provenance
-    chain. ``version`` is one spec (optional with a local ``source``).
+    release: each weight, its initializer with the numbers for the shape, the provenance
+    chain, and the port snippets of ``ports`` (``"all"``, ``"none"``, or target names such as
+    ``["pytorch", "jax"]``). ``version`` is one spec (optional with a local ``source``).
 
     Raises ``UsageError`` on bad input (also when ``version`` names more than one release) and
     ``ReleaseError`` (a ``FetchError``) when that release cannot be fetched or analysed.
     """
     (spec,) = symbol_specs([symbol])
     dims = make_dims(units, input_dim)
+    shown = port_targets(ports)
     if not version and not parse_source(source).is_local:
         raise UsageError("explain needs the release: --version SPEC, e.g. --version 1.8")
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
@@ -208,7 +223,71 @@ def explain(
     analyse(records, [spec], dims, ctx, detail)
     if record.status == "error":
         raise ReleaseError(record.requested, record.error or "unknown error")
-    return Explanation(record)
+    return Explanation(record, dims, shown)
+
+
+def port(
+    symbol: str | SymbolSpec,
+    version: str | None = None,
+    *,
+    to: str,
+    convert: bool = False,
+    source: str = defaults.SOURCE,
+    index_url: str | None = None,
+    cache_dir: PathLike | None = None,
+    offline: bool = False,
+    units: int = defaults.UNITS,
+    input_dim: int = defaults.INPUT_DIM,
+    progress: Say | None = None,
+    detail: Say | None = None,
+    download: ProgressFn | None = None,
+    command: str = "",
+) -> Port:
+    """A runnable Python module that reproduces ``symbol``'s initialization in one release for
+    the target ``to``: ``"pytorch"``, ``"jax"`` (Flax linen), ``"keras"`` or ``"numpy"``.
+
+    The module's ``build(seed)`` returns the initialized target object (a ``torch.nn.Module``, a
+    Flax variables dict, a Keras layer, or NumPy arrays under TF's names), each weight drawn with
+    TF's distribution for TF's shape and laid out for the target (gate order, transposes, the
+    runtime forget bias folded in where the target has no place for it). ``convert=True`` adds
+    ``convert(arrays)``: a TF checkpoint's arrays (TF's names) onto the target. A TF 1.x name
+    absent from a 2.x release is looked up as its ``tf.compat.v1`` twin.
+
+    Returns a ``Port`` (``.code``, ``.builds``, ``.equivalent``: False when the target has no
+    equivalent module and the code is the TF-layout recipe, ``.notes``, ``.load()``). Raises
+    ``UsageError`` on bad input, ``PortError`` (a ``UsageError``) when the symbol has nothing to
+    port (absent, unresolved, no concrete shape) and ``ReleaseError`` when the release cannot
+    be fetched or analysed.
+    """
+    target = target_name(to)
+    (spec,) = symbol_specs([symbol])
+    spec = _with_compat_twin(spec)
+    if not version and not parse_source(source).is_local:
+        raise UsageError("port needs the release: --version SPEC, e.g. --version 1.8")
+    result = explain(spec, version, source=source, index_url=index_url, cache_dir=cache_dir,
+                     offline=offline, units=units, input_dim=input_dim, ports=None,
+                     progress=progress, detail=detail, download=download)
+    if not command:
+        command = " ".join(["tfinit-audit port", shlex.quote(spec.display()),
+                            *(["--version", version] if version else []), "--to", target,
+                            *(["--convert"] if convert else []),
+                            *([f"--units {units}"] if units != defaults.UNITS else []),
+                            *([f"--input-dim {input_dim}"] if input_dim != defaults.INPUT_DIM
+                              else [])])
+    out = generate(result.symbol, target, result.dims, result.release.label, convert=convert,
+                   command=command)
+    out.release = result.release
+    return out
+
+
+def _with_compat_twin(spec: SymbolSpec) -> SymbolSpec:
+    """A TF 1.x name (``tf.nn.rnn_cell.LSTMCell``) also tries its ``tf.compat.v1`` twin, as the
+    default symbol set does; Keras and compat names stay as they are."""
+    parts = spec.name.split(".")
+    if spec.alternatives or parts[0] != "tf" or parts[1] in ("compat", "keras"):
+        return spec
+    twin = "tf.compat.v1." + ".".join(parts[1:])
+    return SymbolSpec(spec.name, spec.args, (twin,), spec.kind_hint)
 
 
 def diff(
@@ -275,6 +354,124 @@ def verify(
     (progress or _quiet)(f"verifying against {len(pythons)} interpreter(s)")
     statics, runs = verify_pythons(pythons, specs, dims, ctx, timeout, detail, probe_plugins)
     return build_report(statics, runs, dims, command)
+
+
+def scan(
+    paths: PathLike | Sequence[PathLike],
+    *,
+    from_version: str,
+    to_version: str,
+    pin: str | None = None,
+    write: bool = False,
+    source: str = defaults.SOURCE,
+    index_url: str | None = None,
+    cache_dir: PathLike | None = None,
+    offline: bool = False,
+    units: int = defaults.UNITS,
+    input_dim: int = defaults.INPUT_DIM,
+    progress: Say | None = None,
+    detail: Say | None = None,
+    download: ProgressFn | None = None,
+    command: str = "",
+) -> ScanResult:
+    """Your code: every TF/Keras layer, cell or variable-creating call in ``paths`` (files or
+    directories of ``.py`` and ``.ipynb``), and per call what its defaults become from release
+    ``from_version`` to ``to_version`` (each a version spec).
+
+    Only what the call leaves to a default counts. With ``pin`` (one of the two releases) the
+    arguments that keep that release's behaviour are worked out and applied as a patch:
+    ``ScanResult.pinned`` has each file's unified diff; the files are rewritten only when
+    ``write`` is true. Returns a ``ScanResult`` (``.sites``, ``.to_json_dict()`` as ``scan
+    --format json``, ``.report`` the releases' ``Report`` with ``.usercode`` set, for the HTML
+    report). Raises ``UsageError`` on bad input (no such path, unknown release, ``pin`` not one
+    of the two) and ``FetchError`` when a release cannot be fetched or analysed.
+    """
+    # imported here: libcst is needed by scan only, not by every audit
+    from tfinit_audit.usercode.codemod import apply_pins
+    from tfinit_audit.usercode.scan import find_calls
+
+    t0 = time.monotonic()
+    say = progress or _quiet
+    dims = make_dims(units, input_dim)
+    if parse_source(source).is_local:
+        raise UsageError(f"scan compares two releases: --source {source} is one; use pypi or "
+                         "github")
+    ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
+                       download=download)
+    files = collect([os.fspath(p) for p in _as_paths(paths)])
+    records = resolve(parse_source(source), [from_version, to_version], ctx)
+    ref = _pin_side(pin, [from_version, to_version], records)
+    found = find_calls(files, ctx.cache, say)
+    fetch(records, source, ctx, detail=detail)
+    for r in records:
+        if r.status == "error":
+            raise r.exception or FetchError(f"{r.requested}: {r.error}")
+    say(f"comparing {len(found.calls)} call(s) in TensorFlow {records[0].label} and "
+        f"{records[1].label}")
+    comparison = Comparison(_catalogs(records, ctx), [r.label for r in records],
+                            _scan_analyser(records, dims, ctx, detail), ref)
+    sites = comparison.run(found.calls, {s.path: s for s in found.scans})
+    result = ScanResult([os.fspath(p) for p in _as_paths(paths)], records[0].label,
+                        records[1].label, sites, found.scans)
+    result.skipped = [(s.path, s.error) for s in found.scans if s.error]
+    result.unknown = dict(comparison.unknown)
+    if pin is not None:
+        result.pin_release = records[ref].label
+        result.pinned = apply_pins(files, sites, write)
+    for i, r in enumerate(records):
+        r.symbols = list(comparison.analysed[i].values())
+        r.packages = list(r.tree.packages) if r.tree is not None else []
+    result.report = build_report(records, [], dims, command)
+    result.report.usercode = result
+    result.seconds = time.monotonic() - t0
+    return result
+
+
+def _as_paths(paths: PathLike | Sequence[PathLike]) -> list[PathLike]:
+    if isinstance(paths, str | os.PathLike):
+        return [paths]
+    return list(paths)
+
+
+def _pin_side(pin: str | None, specs: list[str], records: list[VersionReport]) -> int:
+    """Which of the two releases ``pin`` names (0 when none is given)."""
+    if pin is None:
+        return 0
+    for i, (spec, rec) in enumerate(zip(specs, records, strict=True)):
+        if pin in (spec, rec.tensorflow):
+            return i
+    raise UsageError(f"--pin {pin}: must name the --from or --to release "
+                     f"({specs[0]} or {specs[1]})")
+
+
+def _catalogs(records: list[VersionReport], ctx: SourceContext) -> list[Catalog]:
+    out = []
+    for r in records:
+        assert r.tree is not None
+        out.append(Catalog(r.tree, ctx.cache, analysis_cache_dir(ctx), code_version()))
+    return out
+
+
+def _scan_analyser(records: list[VersionReport], dims: Dims, ctx: SourceContext,
+                   detail: Say | None) -> AnalyseFn:
+    """``analyse(release index, specs) -> {spec key: result}``, each answer cached by itself."""
+    say = detail or _quiet
+    caches = [ResultCache(ctx.cache, r.tree, dims, code_version()) for r in records
+              if r.tree is not None]
+
+    def run(i: int, specs: list[SymbolSpec]) -> dict[str, SymbolResult]:
+        rec = records[i]
+        tree = rec.tree
+        assert tree is not None
+
+        def batch(missing: list[SymbolSpec]) -> list[SymbolResult]:
+            say(f"{tree.release}: analysing {len(missing)} configuration(s)")
+            return analyze(tree, missing, dims, cache_dir=analysis_cache_dir(ctx),
+                           progress=lambda s: say(f"{tree.release}: {s}"))
+
+        return caches[i].analyse(specs, batch)
+
+    return run
 
 
 # --------------------------------------------------------------------------------------------
@@ -532,8 +729,10 @@ __all__ = [
     "diff",
     "explain",
     "fetch",
+    "port",
     "open_releases",
     "resolve",
+    "scan",
     "verify",
     "verify_pythons",
 ]

@@ -234,8 +234,19 @@ def _analyze_one(
         result.status = "partial"
     if not result.weights and result.status == "resolved" and isinstance(val, ClassV):
         result.status = "partial"
-        result.message = result.message or "no weight-creating call found in build()"
+        result.message = result.message or _no_weights(it, val)
     return result
+
+
+def _no_weights(it: Interpreter, cls: ClassV) -> str:
+    """Why a layer has no weights: what its own code (its class or a base class) raised for
+    the arguments given, if it did."""
+    own = {c.path for c in it.source_mro(cls)}
+    for path, line, what in it.raised:
+        if path in own:
+            return f"no weights created: the layer's code raises {what} ({path}:{line}) " \
+                   "for the arguments given"
+    return "no weight-creating call found in build() or the call"
 
 
 def _unresolved(w: Weight) -> bool:

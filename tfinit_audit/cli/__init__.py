@@ -1,8 +1,10 @@
-"""Command line: ``tfinit-audit`` (main job) and its commands verify, explain, diff, fetch, cache.
+"""Command line: ``tfinit-audit`` (main job) and its commands verify, explain, diff, port, scan,
+fetch, cache.
 
 Each command parses its arguments (``cli/parser.py``), calls the same function of the Python API
-(``pipeline.py``: ``audit``, ``verify``, ``explain``, ``diff``; ``open_releases`` for ``fetch``)
-and prints; the stages themselves are wired in the pipeline, not here.
+(``pipeline.py``: ``audit``, ``verify``, ``explain``, ``diff``, ``port``, ``scan``;
+``open_releases`` for ``fetch``) and prints; the stages themselves are wired in the pipeline,
+not here.
 
 Exit codes: 0 ok, 1 findings the user asked to fail on, 2 usage/input error, 3 fetch/network
 error, 130 interrupted. Errors are one line on stderr; ``--debug`` adds the traceback.
@@ -91,12 +93,42 @@ def run_explain(args: argparse.Namespace) -> int:
         with Progress() as progress:
             result = pipeline.explain(
                 args.symbol, args.explain_version, **_source_options(args), units=args.units,
-                input_dim=args.input_dim, detail=progress.status, download=progress,
+                input_dim=args.input_dim, ports=args.ports, detail=progress.status,
+                download=progress,
             )
     except ReleaseError as exc:
         print(f"{PROG}: {exc.requested}: error: {exc.reason}", file=sys.stderr)
         return EXIT_FETCH
-    render_explain(result.release, Console(soft_wrap=True))
+    render_explain(result.release, Console(soft_wrap=True), dims=result.dims,
+                   ports=result.ports)
+    return EXIT_OK
+
+
+def run_port(args: argparse.Namespace) -> int:
+    """Write the port module to stdout (or --out); notes on stderr."""
+    from tfinit_audit import pipeline
+
+    try:
+        with Progress() as progress:
+            result = pipeline.port(
+                args.symbol, args.port_version, to=args.to, convert=args.convert,
+                **_source_options(args), units=args.units, input_dim=args.input_dim,
+                detail=progress.status, download=progress, command=_command_line(),
+            )
+    except ReleaseError as exc:
+        print(f"{PROG}: {exc.requested}: error: {exc.reason}", file=sys.stderr)
+        return EXIT_FETCH
+    for note in result.notes:
+        print(f"{PROG}: note: {note}", file=sys.stderr)
+    if args.port_out:
+        path = Path(args.port_out)
+        try:
+            path.write_text(result.code, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--out {path}: {exc.strerror or exc}") from None
+        print(f"wrote {path}: build(seed) -> {result.builds}", file=sys.stderr)
+    else:
+        sys.stdout.write(result.code)
     return EXIT_OK
 
 
@@ -117,6 +149,48 @@ def run_diff(args: argparse.Namespace) -> int:
         if v.status == "error":
             print(f"{PROG}: {v.requested}: error: {v.error}", file=sys.stderr)
     return EXIT_FETCH if any(v.status == "error" for v in result.report.versions) else EXIT_OK
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    """Your code: find the layer calls, compare two releases, optionally pin."""
+    from rich.console import Console
+
+    from tfinit_audit import pipeline
+    from tfinit_audit.report import write_reports
+    from tfinit_audit.report.usercode import render_scan_json, render_scan_terminal
+
+    if args.diff and not args.pin:
+        raise UsageError("--diff shows the patch of --pin: give --pin RELEASE too")
+    with Progress() as progress:
+        result = pipeline.scan(
+            args.paths, from_version=args.scan_from, to_version=args.scan_to, pin=args.pin,
+            write=bool(args.pin) and not args.diff, **_source_options(args), units=args.units,
+            input_dim=args.input_dim, progress=progress.note, detail=progress.status,
+            download=progress, command=_command_line(),
+        )
+    for path, why in result.skipped:
+        print(f"{PROG}: {path}: skipped: {why}", file=sys.stderr)
+    if args.scan_format == "json":
+        sys.stdout.write(render_scan_json(result))
+    else:
+        render_scan_terminal(result, Console(), show_all=args.show_all)
+    for pinned in result.pinned:  # with --format json the diffs are in the document
+        if args.diff and args.scan_format == "text":
+            sys.stdout.write(pinned.diff)
+        elif not args.diff:
+            print(f"pinned {pinned.pinned} call(s) in {pinned.path}"
+                  + (f" (added {'; '.join(pinned.imports)})" if pinned.imports else ""),
+                  file=sys.stderr if args.scan_format == "json" else sys.stdout)
+    if args.scan_out:
+        out = Path(args.scan_out)
+        written = write_reports(result.report, out, {"html"})
+        (out / "scan.json").write_text(render_scan_json(result), encoding="utf-8")
+        print(f"report: {written['html'].resolve().as_uri()}", file=sys.stderr)
+    if args.check and result.relying:
+        print(f"{PROG}: {len(result.relying)} call(s) rely on defaults that change from "
+              f"{result.from_release} to {result.to_release}", file=sys.stderr)
+        return EXIT_FINDINGS
+    return EXIT_OK
 
 
 def run_fetch(args: argparse.Namespace) -> int:
@@ -307,6 +381,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_explain(args)
         if args.command == "diff":
             return run_diff(args)
+        if args.command == "port":
+            return run_port(args)
+        if args.command == "scan":
+            return run_scan(args)
         return run_audit(args)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

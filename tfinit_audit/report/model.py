@@ -17,6 +17,7 @@ from tfinit_audit.errors import AuditError, one_line
 from tfinit_audit.live.model import LiveRun
 from tfinit_audit.report.diff import Change, diff_pair
 from tfinit_audit.sources.base import FetchStats, PackageFile, SourceTree
+from tfinit_audit.usercode.model import ScanResult
 
 SCHEMA_VERSION = 1
 # report.json forms (docs/report-json.md, "Forms"): "compact" stores each distinct provenance hop
@@ -66,6 +67,7 @@ class Report:
     live: list[LiveRun] = field(default_factory=list)
     generated_at: str = ""  # ISO 8601 UTC
     command: str = ""
+    usercode: ScanResult | None = field(default=None, repr=False)  # scan: "Your code" section
 
     def to_json_dict(self, form: str = DEFAULT_FORM) -> dict[str, Any]:
         """The report.json document (DESIGN.md §4; docs/report.schema.json; docs/report-json.md).

@@ -11,8 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tfinit_audit.analysis.model import Hop, Initializer, SymbolResult, Weight
+from tfinit_audit.analysis.model import Dims, Hop, Initializer, SymbolResult, Weight
 from tfinit_audit.live.model import LiveRun, LiveSymbol, LiveWeight
+from tfinit_audit.port.generate import snippet
+from tfinit_audit.port.model import TARGET_TITLES, TARGETS, PortError
 from tfinit_audit.report import charts, fmt
 from tfinit_audit.report.diff import Change
 from tfinit_audit.report.links import SourceLink, source_link
@@ -70,6 +72,19 @@ class WeightView:
 
 
 @dataclass
+class PortView:
+    """One target's port snippet for one symbol in one release (or why there is none)."""
+
+    target: str
+    title: str
+    builds: str
+    equivalent: bool
+    code: str | None
+    error: str | None
+    anchor: str
+
+
+@dataclass
 class VersionDetail:
     version: VersionReport
     index: int
@@ -80,6 +95,7 @@ class VersionDetail:
     name_hops: list[HopView] = field(default_factory=list)
     weights: list[WeightView] = field(default_factory=list)
     facts: list[tuple[str, str]] = field(default_factory=list)
+    ports: list[PortView] = field(default_factory=list)
 
 
 @dataclass
@@ -381,7 +397,23 @@ def _detail(report: Report, cell: Cell) -> VersionDetail:
             )
         )
     d.facts = [(k, _fact(val)) for k, val in s.facts.items()]
+    d.ports = _ports(report.dims, v.label, s, cell.anchor)
     return d
+
+
+def _ports(dims: Dims, release: str, s: SymbolResult, anchor: str) -> list[PortView]:
+    """Each target's snippet (the code ``explain`` prints), or why there is none."""
+    if s.status in ("absent", "unavailable") or not s.weights:
+        return []
+    out = []
+    for target in TARGETS:
+        try:
+            p = snippet(s, target, dims, release)
+        except PortError as exc:  # about the static answer, so the same for every target
+            return [PortView("", "no port", "", False, None, str(exc), f"{anchor}-port")]
+        out.append(PortView(target, TARGET_TITLES[target], p.builds, p.equivalent, p.code, None,
+                            f"{anchor}-port-{target}"))
+    return out
 
 
 def _fact(raw: Any) -> str:
