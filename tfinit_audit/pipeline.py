@@ -13,7 +13,9 @@ parses arguments, calls them and prints. Progress is reported through plain call
 
 - ``progress(line)``: one line per stage ("analysing 3 release(s), 16 symbol(s)");
 - ``detail(line)``: finer, frequent lines (the release being fetched, each symbol analysed);
-- ``download(what, done, total)``: bytes of a whole-wheel download (the fallback path).
+- ``download(what, done, total)``: bytes of a whole-wheel download (the fallback path);
+- ``steps(Step)``: each release entering a stage and finishing (``Step``: stage, release,
+  index, total, status), for counts and an estimate of the time left.
 
 Options have the CLI's defaults (``defaults.py``); ``cache_dir=None`` and ``index_url=None`` mean
 ``$TFINIT_AUDIT_CACHE`` / the user cache dir and ``$PIP_INDEX_URL`` / PyPI, as for the CLI.
@@ -70,6 +72,26 @@ PathLike = str | os.PathLike[str]
 
 def _quiet(_: str) -> None:
     return None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One release entering a stage of a job, or finishing (the ``steps=`` callback).
+
+    ``stage`` is "resolve" (the job's releases are being looked up: ``release`` is "" and
+    ``index`` -1), "fetch" (its files are being located and opened), "analyse", "done"
+    (``status`` "ok" or "error"; every release of the job gets exactly one) or "verify" (the
+    live check: ``release`` the interpreters' paths, ``index`` -1). ``total`` is the number
+    of releases of the job (0 while resolving). Called from worker threads."""
+
+    stage: str
+    release: str
+    index: int
+    total: int
+    status: str = ""
+
+
+StepFn = Callable[[Step], None]
 
 
 # --------------------------------------------------------------------------------------------
@@ -150,6 +172,7 @@ def audit(
     progress: Say | None = None,
     detail: Say | None = None,
     download: ProgressFn | None = None,
+    steps: StepFn | None = None,
     command: str = "",
 ) -> Report:
     """Audit each release: which initializer every weight of each symbol really gets.
@@ -171,14 +194,18 @@ def audit(
     say = progress or _quiet
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
                        download=download)
+    if steps:
+        steps(Step("resolve", "", -1, 0))
     records = resolve(parse_source(source), _as_list(versions) or None, ctx)
-    fetch(records, source, ctx, detail=detail)
+    fetch(records, source, ctx, detail=detail, steps=steps)
     raise_if_all_failed_on_input(records)
     say(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
-    analyse(records, specs, dims, ctx, detail)
+    analyse(records, specs, dims, ctx, detail, steps=steps)
     runs: list[LiveRun] = []
     if pythons:
         say(f"verifying against {len(pythons)} interpreter(s)")
+        if steps:
+            steps(Step("verify", ", ".join(pythons), -1, len(records)))
         _, runs = verify_pythons(pythons, specs, dims, ctx, timeout, detail, probe_plugins)
     return build_report(records, runs, dims, command)
 
@@ -302,6 +329,7 @@ def diff(
     progress: Say | None = None,
     detail: Say | None = None,
     download: ProgressFn | None = None,
+    steps: StepFn | None = None,
     command: str = "",
 ) -> Diff:
     """What changed between consecutive releases: ``diff("1.8", "2.15")`` (or one list of specs),
@@ -318,10 +346,12 @@ def diff(
     specs, dims = symbol_specs(symbols), make_dims(units, input_dim)
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
                        download=download)
+    if steps:
+        steps(Step("resolve", "", -1, 0))
     records = resolve(parse_source(source), wanted, ctx)
-    fetch(records, source, ctx, detail=detail)
+    fetch(records, source, ctx, detail=detail, steps=steps)
     (progress or _quiet)(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
-    analyse(records, specs, dims, ctx, detail)
+    analyse(records, specs, dims, ctx, detail, steps=steps)
     report = build_report(records, [], dims, command)
     return Diff(report, diff_versions(report))
 
@@ -546,13 +576,17 @@ def resolve(
 def fetch(
     records: Sequence[VersionReport], source: str | SourceSpec, ctx: SourceContext, *,
     prefetch: Sequence[str] = (), detail: Say | None = None, max_workers: int = 4,
+    steps: StepFn | None = None,
 ) -> None:
     """Open every release's tree concurrently (and read ``prefetch`` paths ahead); one failing
-    never loses the others: it is failed with its error instead."""
+    never loses the others: it is failed with its error instead (``steps``: "done", "error")."""
     (detail or _quiet)(f"fetching {len(records)} release(s)")
+    index = {id(r): i for i, r in enumerate(records)}
 
     def one(record: VersionReport) -> None:
         version = record.tensorflow
+        if steps:
+            steps(Step("fetch", record.label, index[id(record)], len(records)))
         try:
             tree = open_tree(source, version, ctx=ctx)
             record.tree, record.tensorflow = tree, tree.release
@@ -562,6 +596,8 @@ def fetch(
             record.fail(exc)
         except OSError as exc:  # disk full, permissions: one line like the others
             record.fail(FetchError(f"{version}: {exc}"))
+        if steps and record.status == "error":
+            steps(Step("done", record.label, index[id(record)], len(records), "error"))
 
     if len(records) <= 1:
         for r in records:
@@ -611,15 +647,29 @@ def analyse_release(
 
 def analyse(
     records: Sequence[VersionReport], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    detail: Say | None = None,
+    detail: Say | None = None, steps: StepFn | None = None,
 ) -> None:
-    """Analyse several releases at once (their lazy fetches overlap)."""
-    if len(records) <= 1:
-        for r in records:
+    """Analyse several releases at once (their lazy fetches overlap). ``steps`` hears each
+    release start ("analyse") and finish ("done"); a release that failed to fetch was done
+    then."""
+    total = len(records)
+
+    def one(i: int, r: VersionReport) -> None:
+        if r.tree is None or not steps:
             analyse_release(r, specs, dims, ctx, detail)
+            return
+        steps(Step("analyse", r.label, i, total))
+        try:
+            analyse_release(r, specs, dims, ctx, detail)
+        finally:
+            steps(Step("done", r.label, i, total, "ok" if r.status == "ok" else "error"))
+
+    if len(records) <= 1:
+        for i, r in enumerate(records):
+            one(i, r)
         return
     with ThreadPoolExecutor(max_workers=min(4, len(records))) as pool:
-        list(pool.map(lambda r: analyse_release(r, specs, dims, ctx, detail), records))
+        list(pool.map(one, range(total), records))
 
 
 # --------------------------------------------------------------------------------------------
@@ -721,6 +771,7 @@ def build_report(
 
 __all__ = [
     "Diff",
+    "Step",
     "Explanation",
     "analyse",
     "audit",

@@ -59,7 +59,8 @@ def run_audit(args: argparse.Namespace) -> int:
             args.versions, symbols=specs, **_source_options(args), units=args.units,
             input_dim=args.input_dim, python=pythons, timeout=args.timeout,
             probe_plugins=args.probe_plugins or (), progress=progress.note,
-            detail=progress.status, download=progress, command=_command_line(),
+            detail=progress.status, download=progress, steps=progress.step,
+            command=_command_line(),
         )
     if not pythons and not args.no_live:
         print(f"{PROG}: live check skipped: this interpreter has no TensorFlow "
@@ -142,7 +143,7 @@ def run_diff(args: argparse.Namespace) -> int:
         result = pipeline.diff(
             *args.diff_versions, symbols=args.symbols, **_source_options(args), units=args.units,
             input_dim=args.input_dim, detail=progress.status, download=progress,
-            command=_command_line(),
+            steps=progress.step, command=_command_line(),
         )
     render_diff_terminal(result.changes, Console())
     for v in result.report.versions:

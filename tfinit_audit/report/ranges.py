@@ -25,8 +25,9 @@ class Segment:
     key: Any = None
 
     def label(self, labels: list[str]) -> str:
-        a, b = labels[self.first], labels[self.last]
-        return a if self.first == self.last else f"{a}–{b}"
+        """``1.8.0``; up to three releases listed, ``1.8.0, 1.10.1``; more as ``a–b``."""
+        members = labels[self.first:self.last + 1]
+        return ", ".join(members) if len(members) <= 3 else f"{members[0]}–{members[-1]}"
 
 
 @dataclass

@@ -147,7 +147,8 @@ def _print_ranges(v: ReportView, console: Console) -> None:
     head.append(f" — {len(labels)} releases, {labels[0]} … {labels[-1]}" if labels else "")
     console.print(head)
     console.print(Text(
-        "Per symbol and weight: a–b the releases of this run from a to b, all with that answer",
+        "Per symbol and weight, the releases with each answer; a–b: the releases of this run "
+        "from a to b",
         style="dim"), overflow="fold")
     for row in v.rows:
         rr = row_ranges(row)
