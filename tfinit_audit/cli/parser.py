@@ -20,8 +20,9 @@ Subparsers = argparse._SubParsersAction  # what add_subparsers() returns
 
 MAIN_EPILOG = """\
 The main job audits each release, verifies the TensorFlow installed for this interpreter (or
-each --python) live, prints a summary table and writes reports/index.html, report.json and
-report.md.
+each --python) live, prints a summary (the matrix when it fits the width, else per weight the
+releases with each answer, as ranges) and writes reports/index.html, report.json and report.md.
+Long runs (--versions all) show their progress on stderr.
 
 examples:
   tfinit-audit --versions 1.8 1.10 2.15
