@@ -8,9 +8,11 @@ its numbers, fallback, every provenance hop, runtime adjustments) and every fact
 and how fast (``generated_at``, ``command``, ``fetch``, ``analysis_seconds``), the tool version,
 and the live section (it depends on the interpreter the report was made with). Reads both
 forms of report.json (``full``, and ``compact`` with its shared ``hops`` table, which is expanded
-first), so a full report made before a change compares with a compact one made after. Prints
-each difference as ``release symbol path: before -> after``; exit status 0 when there is none,
-1 otherwise, 2 on unreadable input.
+first), so a full report made before a change compares with a compact one made after. A field
+one report lacks while the other has it empty (``[]``, ``{}``, ``null``) is a field added to the
+contract since (report.json only ever adds fields), not a difference. Prints each difference as
+``release symbol path: before -> after``; exit status 0 when there is none, 1 otherwise, 2 on
+unreadable input.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 from tfinit_audit.report.json_report import expand
 
 IGNORED_VERSION_KEYS = {"fetch", "analysis_seconds"}
+EMPTY: tuple[Any, ...] = ([], {}, None)
 
 
 def _load(path: str) -> dict[str, Any]:
@@ -47,6 +50,8 @@ def _diff(a: Any, b: Any, where: str) -> Iterator[str]:
     """Paths where ``a`` and ``b`` differ (dicts by key, lists by position)."""
     if isinstance(a, dict) and isinstance(b, dict):
         for k in sorted(set(a) | set(b), key=str):
+            if (k not in a and b[k] in EMPTY) or (k not in b and a[k] in EMPTY):
+                continue  # a field added since, still empty: nothing was decided differently
             if k not in a:
                 yield f"{where}.{k}: (absent) -> {_short(b[k])}"
             elif k not in b:

@@ -9,8 +9,12 @@
 #   tf215  Python 3.11  tensorflow-cpu==2.15.*               (Keras 2; compat.v1 cells live)
 #   tf221  Python 3.11  tensorflow-cpu==2.21.*               (newest; Keras 3, no tf_keras)
 #
-# Location: ${TFINIT_AUDIT_VENVS:-$HOME/.cache/tfinit-audit/venvs}. A venv that already imports
-# tensorflow at the right version is left alone; a broken one is rebuilt from scratch.
+# Location: $TFINIT_AUDIT_VENVS, else venvs/ in the cache directory the tool uses
+# ($TFINIT_AUDIT_CACHE, else the user cache dir: ~/.cache/tfinit-audit on Linux), as
+# tfinit_audit.sources.cache.venvs_dir() says; `--print-dir` prints it and exits. The tests read
+# the same place. `tfinit-audit cache info` shows them; `cache clear` keeps them unless asked
+# (`--what venvs`). A venv that already imports tensorflow at the right version is left alone;
+# a broken one is rebuilt from scratch.
 #
 # The port tests also run the code `tfinit-audit port` writes in PyTorch and JAX/Flax, in the
 # interpreter that runs pytest: ${TFINIT_AUDIT_PORT_PYTHON:-<repo>/.venv/bin/python} gets
@@ -21,8 +25,18 @@
 # 3.6.x / 3.7.x / 3.11.x, else python3.6 / python3.7 / python3.11 on PATH. Each install logs to
 # <venvs>/<name>.log.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-VENVS=${TFINIT_AUDIT_VENVS:-$HOME/.cache/tfinit-audit/venvs}
+venvs_dir() {  # the tool's own answer when it is installed, else the same rule in shell
+  if [ -n "${TFINIT_AUDIT_VENVS:-}" ]; then echo "$TFINIT_AUDIT_VENVS"; return; fi
+  if [ -x .venv/bin/python ] && .venv/bin/python -c \
+      'from tfinit_audit.sources.cache import venvs_dir; print(venvs_dir())' 2>/dev/null; then
+    return
+  fi
+  echo "${TFINIT_AUDIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tfinit-audit}/venvs"
+}
+VENVS=$(venvs_dir)
+if [ "${1:-}" = "--print-dir" ]; then echo "$VENVS"; exit 0; fi
 mkdir -p "$VENVS"
 
 log() { printf '[setup-test-envs] %s\n' "$*" >&2; }

@@ -5,11 +5,11 @@ One record per requested release flows through the stages: a ``VersionReport``
 release, source kind), ``fetch`` attaches the release's source tree or fails it with the error
 that stopped it, ``analyse`` fills its symbols, packages and fetch statistics, and the finished
 records are the ``versions`` of the ``Report``. A release that fails stays in the report with
-status "error"; the others go on.
+status "error"; the others go on. The stages live in ``stages.py`` (re-exported here).
 
-The jobs ``audit``, ``explain``, ``diff``, ``verify`` and ``scan`` are the public Python API
-(re-exported by ``tfinit_audit``) and exactly what the ``tfinit-audit`` commands run: the CLI only
-parses arguments, calls them and prints. Progress is reported through plain callables:
+The jobs ``audit``, ``explain``, ``diff``, ``verify``, ``port`` and ``scan`` are the public
+Python API (re-exported by ``tfinit_audit``) and exactly what the ``tfinit-audit`` commands run:
+the CLI only parses arguments, calls them and prints. Progress is reported through plain callables:
 
 - ``progress(line)``: one line per stage ("analysing 3 release(s), 16 symbol(s)");
 - ``detail(line)``: finer, frequent lines (the release being fetched, each symbol analysed);
@@ -23,39 +23,56 @@ Options have the CLI's defaults (``defaults.py``); ``cache_dir=None`` and ``inde
 
 from __future__ import annotations
 
-import datetime as _dt
-import importlib.util
 import os
 import shlex
-import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tfinit_audit import defaults
-from tfinit_audit._version import __version__
 from tfinit_audit.analysis.audit import analyze
 from tfinit_audit.analysis.model import Dims, SymbolResult
-from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS, SymbolSpec, parse_symbol
-from tfinit_audit.errors import AuditError, FetchError, ReleaseError, UsageError, one_line
+from tfinit_audit.analysis.symbols import SymbolSpec
+from tfinit_audit.errors import FetchError, ReleaseError, UsageError
 from tfinit_audit.live.model import LiveRun
 from tfinit_audit.port.generate import generate
 from tfinit_audit.port.model import TARGETS, Port, port_targets, target_name
+from tfinit_audit.report import fmt
 from tfinit_audit.report.diff import Change
 from tfinit_audit.report.model import Report, VersionReport, diff_versions
 from tfinit_audit.sources import (
     SourceContext,
-    SourceSpec,
-    open_tree,
     parse_source,
-    resolve_versions,
 )
-from tfinit_audit.sources.base import FetchStats
 from tfinit_audit.sources.wheel import ProgressFn
+from tfinit_audit.stages import (
+    PathLike,
+    Say,
+    Step,
+    StepFn,
+    UnknownSymbol,
+    _as_list,
+    _quiet,
+    analyse,
+    analyse_release,
+    analysis_cache_dir,
+    build_report,
+    current_python_has_tensorflow,
+    default_pythons,
+    fetch,
+    make_dims,
+    open_context,
+    open_releases,
+    raise_if_all_failed_on_input,
+    raise_if_nothing_known,
+    resolve,
+    symbol_specs,
+    unknown_symbols,
+    verify_python,
+    verify_pythons,
+)
 from tfinit_audit.usercode.catalog import Catalog
 from tfinit_audit.usercode.codeversion import code_version
 from tfinit_audit.usercode.compare import AnalyseFn, Comparison
@@ -65,34 +82,6 @@ from tfinit_audit.usercode.results import ResultCache
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-Say = Callable[[str], None]
-PathLike = str | os.PathLike[str]
-
-
-def _quiet(_: str) -> None:
-    return None
-
-
-@dataclass(frozen=True)
-class Step:
-    """One release entering a stage of a job, or finishing (the ``steps=`` callback).
-
-    ``stage`` is "resolve" (the job's releases are being looked up: ``release`` is "" and
-    ``index`` -1), "fetch" (its files are being located and opened), "analyse", "done"
-    (``status`` "ok" or "error"; every release of the job gets exactly one) or "verify" (the
-    live check: ``release`` the interpreters' paths, ``index`` -1). ``total`` is the number
-    of releases of the job (0 while resolving). Called from worker threads."""
-
-    stage: str
-    release: str
-    index: int
-    total: int
-    status: str = ""
-
-
-StepFn = Callable[[Step], None]
-
 
 # --------------------------------------------------------------------------------------------
 # Results of explain and diff
@@ -197,17 +186,23 @@ def audit(
     if steps:
         steps(Step("resolve", "", -1, 0))
     records = resolve(parse_source(source), _as_list(versions) or None, ctx)
+    say(f"releases: {fmt.releases_line(records)}")
     fetch(records, source, ctx, detail=detail, steps=steps)
     raise_if_all_failed_on_input(records)
     say(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
     analyse(records, specs, dims, ctx, detail, steps=steps)
+    unknown = unknown_symbols(records, specs, ctx) if symbols else []
+    raise_if_nothing_known(unknown, specs, records)
     runs: list[LiveRun] = []
+    checkable = [s for s in specs if s not in {u.spec for u in unknown}]
     if pythons:
         say(f"verifying against {len(pythons)} interpreter(s)")
         if steps:
             steps(Step("verify", ", ".join(pythons), -1, len(records)))
-        _, runs = verify_pythons(pythons, specs, dims, ctx, timeout, detail, probe_plugins)
-    return build_report(records, runs, dims, command)
+        _, runs = verify_pythons(pythons, checkable, dims, ctx, timeout, detail, probe_plugins)
+    report = build_report(records, runs, dims, command)
+    report.unknown_symbols = [u.line for u in unknown]
+    return report
 
 
 def explain(
@@ -250,6 +245,7 @@ def explain(
     analyse(records, [spec], dims, ctx, detail)
     if record.status == "error":
         raise ReleaseError(record.requested, record.error or "unknown error")
+    raise_if_nothing_known(unknown_symbols(records, [spec], ctx), [spec], records)
     return Explanation(record, dims, shown)
 
 
@@ -352,7 +348,10 @@ def diff(
     fetch(records, source, ctx, detail=detail, steps=steps)
     (progress or _quiet)(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
     analyse(records, specs, dims, ctx, detail, steps=steps)
+    unknown = unknown_symbols(records, specs, ctx) if symbols else []
+    raise_if_nothing_known(unknown, specs, records)
     report = build_report(records, [], dims, command)
+    report.unknown_symbols = [u.line for u in unknown]
     return Diff(report, diff_versions(report))
 
 
@@ -382,8 +381,13 @@ def verify(
     pythons = _as_list(python) or [sys.executable]
     ctx = open_context(cache_dir=cache_dir)
     (progress or _quiet)(f"verifying against {len(pythons)} interpreter(s)")
-    statics, runs = verify_pythons(pythons, specs, dims, ctx, timeout, detail, probe_plugins)
-    return build_report(statics, runs, dims, command)
+    statics, runs = verify_pythons(pythons, specs, dims, ctx, timeout, detail, probe_plugins,
+                                   skip_absent=bool(symbols))
+    unknown = unknown_symbols(statics, specs, ctx) if symbols else []
+    raise_if_nothing_known(unknown, specs, statics)
+    report = build_report(statics, runs, dims, command)
+    report.unknown_symbols = [u.line for u in unknown]
+    return report
 
 
 def scan(
@@ -504,286 +508,32 @@ def _scan_analyser(records: list[VersionReport], dims: Dims, ctx: SourceContext,
     return run
 
 
-# --------------------------------------------------------------------------------------------
-# Inputs
-# --------------------------------------------------------------------------------------------
-def symbol_specs(symbols: Sequence[str | SymbolSpec] | None) -> list[SymbolSpec]:
-    """Parsed symbol specs; the built-in default set when none are given."""
-    if not symbols:
-        return list(DEFAULT_SYMBOLS)
-    if isinstance(symbols, str):
-        symbols = [symbols]
-    return [s if isinstance(s, SymbolSpec) else parse_symbol(s) for s in symbols]
-
-
-def make_dims(units: int = defaults.UNITS, input_dim: int = defaults.INPUT_DIM) -> Dims:
-    """The concrete sizes the shapes and bounds are computed for."""
-    for name, value in (("units", units), ("input_dim", input_dim)):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise UsageError(f"{name} must be a whole number > 0, not {value!r}")
-    return Dims(units=units, input_dim=input_dim)
-
-
-def open_context(
-    *, cache_dir: PathLike | None = None, index_url: str | None = None, offline: bool = False,
-    download: ProgressFn | None = None,
-) -> SourceContext:
-    """What every fetch of one job shares: the cache, the HTTP session, the index client."""
-    return SourceContext.create(cache_dir=cache_dir, index_url=index_url, offline=offline,
-                                progress=download)
-
-
-def _as_list(value: str | Sequence[str] | None) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
-
-
-# --------------------------------------------------------------------------------------------
-# Stages: resolve -> fetch -> analyse
-# --------------------------------------------------------------------------------------------
-def open_releases(
-    versions: str | Sequence[str] | None, *, source: str = defaults.SOURCE,
-    index_url: str | None = None, cache_dir: PathLike | None = None, offline: bool = False,
-    prefetch: Sequence[str] = (), detail: Say | None = None, download: ProgressFn | None = None,
-) -> list[VersionReport]:
-    """Resolve and fetch (no analysis): each record has its ``tree`` or its error. What
-    ``tfinit-audit fetch`` shows; ``prefetch`` paths are read ahead."""
-    ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
-                       download=download)
-    records = resolve(parse_source(source), _as_list(versions) or None, ctx)
-    fetch(records, source, ctx, prefetch=prefetch, detail=detail)
-    return records
-
-
-def resolve(
-    source: SourceSpec, versions: Sequence[str] | None, ctx: SourceContext
-) -> list[VersionReport]:
-    """One record per release asked for. A local source is its own release (``versions``, if
-    given, are checked against the tree when it is opened); index sources need ``versions``."""
-    if source.is_local:
-        if not versions:
-            return [VersionReport(str(source), None, source.kind)]
-        return [VersionReport(v, v, source.kind) for v in versions]
-    if not versions:
-        raise UsageError(
-            f"--versions is required with --source {source.kind}, e.g. --versions 2.15"
-        )
-    return [VersionReport(r.requested, r.version, source.kind)
-            for r in resolve_versions(list(versions), ctx.index)]
-
-
-def fetch(
-    records: Sequence[VersionReport], source: str | SourceSpec, ctx: SourceContext, *,
-    prefetch: Sequence[str] = (), detail: Say | None = None, max_workers: int = 4,
-    steps: StepFn | None = None,
-) -> None:
-    """Open every release's tree concurrently (and read ``prefetch`` paths ahead); one failing
-    never loses the others: it is failed with its error instead (``steps``: "done", "error")."""
-    (detail or _quiet)(f"fetching {len(records)} release(s)")
-    index = {id(r): i for i, r in enumerate(records)}
-
-    def one(record: VersionReport) -> None:
-        version = record.tensorflow
-        if steps:
-            steps(Step("fetch", record.label, index[id(record)], len(records)))
-        try:
-            tree = open_tree(source, version, ctx=ctx)
-            record.tree, record.tensorflow = tree, tree.release
-            if prefetch:
-                tree.prefetch(list(prefetch))
-        except AuditError as exc:
-            record.fail(exc)
-        except OSError as exc:  # disk full, permissions: one line like the others
-            record.fail(FetchError(f"{version}: {exc}"))
-        if steps and record.status == "error":
-            steps(Step("done", record.label, index[id(record)], len(records), "error"))
-
-    if len(records) <= 1:
-        for r in records:
-            one(r)
-        return
-    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(records)))) as pool:
-        list(pool.map(one, records))
-
-
-def raise_if_all_failed_on_input(records: Sequence[VersionReport]) -> None:
-    """Nothing to report when every release failed on bad input: raise the first such error
-    (the CLI says it in one line and exits 2)."""
-    errors = [r.exception for r in records]
-    if errors and all(isinstance(e, UsageError) for e in errors):
-        first = errors[0]
-        assert first is not None
-        raise first
-
-
-def analysis_cache_dir(ctx: SourceContext) -> Path:
-    return Path(ctx.cache.root) / "analysis"
-
-
-def analyse_release(
-    record: VersionReport, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    detail: Say | None = None,
-) -> None:
-    """Static analysis of one fetched release into its record; a failure stays local."""
-    tree = record.tree
-    if tree is None:  # failed before (fetch): nothing to analyse
-        if record.status == "ok":
-            record.status, record.error = "error", one_line(record.exception)
-        return
-    say = detail or _quiet
-    t0 = time.monotonic()
-    try:
-        record.symbols = analyze(tree, specs, dims, cache_dir=analysis_cache_dir(ctx),
-                                 progress=lambda s: say(f"{tree.release}: {s}"))
-    except AuditError as exc:  # e.g. a member could not be fetched (offline, network)
-        record.fail(exc)
-    record.analysis_seconds = time.monotonic() - t0
-    record.packages = list(tree.packages)
-    stats = tree.refresh_stats() if hasattr(tree, "refresh_stats") else tree.stats
-    record.fetch = stats if isinstance(stats, FetchStats) else tree.stats
-    record.tensorflow = tree.release
-
-
-def analyse(
-    records: Sequence[VersionReport], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    detail: Say | None = None, steps: StepFn | None = None,
-) -> None:
-    """Analyse several releases at once (their lazy fetches overlap). ``steps`` hears each
-    release start ("analyse") and finish ("done"); a release that failed to fetch was done
-    then."""
-    total = len(records)
-
-    def one(i: int, r: VersionReport) -> None:
-        if r.tree is None or not steps:
-            analyse_release(r, specs, dims, ctx, detail)
-            return
-        steps(Step("analyse", r.label, i, total))
-        try:
-            analyse_release(r, specs, dims, ctx, detail)
-        finally:
-            steps(Step("done", r.label, i, total, "ok" if r.status == "ok" else "error"))
-
-    if len(records) <= 1:
-        for i, r in enumerate(records):
-            one(i, r)
-        return
-    with ThreadPoolExecutor(max_workers=min(4, len(records))) as pool:
-        list(pool.map(one, range(total), records))
-
-
-# --------------------------------------------------------------------------------------------
-# Stage: verify live
-# --------------------------------------------------------------------------------------------
-def current_python_has_tensorflow() -> bool:
-    """Cheap check (no import) whether this interpreter can import TensorFlow."""
-    return importlib.util.find_spec("tensorflow") is not None
-
-
-def default_pythons() -> list[str]:
-    """The interpreters the CLI's main job verifies when none is named: this one, if it has
-    TensorFlow."""
-    return [sys.executable] if current_python_has_tensorflow() else []
-
-
-def verify_python(
-    python: str, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    timeout: float = defaults.PROBE_TIMEOUT, detail: Say | None = None,
-    plugins: Sequence[str] = (),
-) -> tuple[VersionReport | None, LiveRun]:
-    """Audit the release installed for ``python`` from its own files, then probe it live."""
-    # imported here: the live stage pulls in scipy, which a run without live check need not pay
-    from tfinit_audit.live.runner import ProbeError, interpreter_info
-    from tfinit_audit.live.verify import verify_interpreter
-
-    say = detail or _quiet
-    try:
-        info = interpreter_info(python)
-    except ProbeError as exc:
-        return None, LiveRun(python=python, python_version="", tensorflow=None, keras=None,
-                             error=one_line(exc))
-    if not info.tensorflow:
-        return None, LiveRun(python=python, python_version=info.python_version,
-                             tensorflow=None, keras=info.keras,
-                             error=f"{python} has no TensorFlow installed")
-    say(f"{python}: auditing installed tensorflow {info.tensorflow}")
-    record = VersionReport("installed", None, "installed")  # the tree says which release
-    fetch([record], f"installed:{python}", ctx)
-    record.tensorflow = record.tensorflow or info.tensorflow
-    analyse_release(record, specs, dims, ctx, detail)
-    if record.status != "ok":
-        return record, LiveRun(python=python, python_version=info.python_version,
-                               tensorflow=info.tensorflow, keras=info.keras,
-                               error=f"static audit of the installed release failed: "
-                                     f"{record.error}")
-    say(f"{python}: probing tensorflow {info.tensorflow} live")
-    run = verify_interpreter(python, record.symbols, dims, timeout, plugins=plugins)
-    return record, run
-
-
-def verify_pythons(
-    pythons: Sequence[str], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    timeout: float = defaults.PROBE_TIMEOUT, detail: Say | None = None,
-    probe_plugins: Sequence[PathLike] = (),
-) -> tuple[list[VersionReport], list[LiveRun]]:
-    """Static audit + live probe of each interpreter's installed release, in order."""
-    plugins = _probe_plugins(probe_plugins)
-    statics: list[VersionReport] = []
-    runs: list[LiveRun] = []
-    for py in (_absolute_python(p) for p in pythons):
-        static, run = verify_python(py, specs, dims, ctx, timeout, detail, plugins)
-        if static is not None:
-            static.requested = f"installed:{py}" if len(pythons) > 1 else "installed"
-            statics.append(static)
-        runs.append(run)
-    return statics, runs
-
-
-def _probe_plugins(paths: Sequence[PathLike]) -> list[str]:
-    plugins = [os.path.abspath(p) for p in paths]
-    for p in plugins:
-        if not os.path.isfile(p):
-            raise UsageError(f"--probe-plugin {p}: no such file")
-    return plugins
-
-
-def _absolute_python(python: str) -> str:
-    """``.venv/bin/python`` -> absolute (the probe runs elsewhere); symlinks kept, so a venv's
-    interpreter stays that venv's; a bare name is looked up on PATH."""
-    if os.sep in python:
-        return os.path.abspath(os.path.expanduser(python))
-    return shutil.which(python) or python
-
-
-# --------------------------------------------------------------------------------------------
-# Stage: report
-# --------------------------------------------------------------------------------------------
-def build_report(
-    versions: list[VersionReport], live: list[LiveRun], dims: Dims, command: str = ""
-) -> Report:
-    return Report(
-        tool_name="tfinit-audit", tool_version=__version__, dims=dims, versions=versions,
-        live=live, command=command,
-        generated_at=_dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace(
-            "+00:00", "Z"),
-    )
-
-
 __all__ = [
     "Diff",
     "Step",
     "Explanation",
+    "UnknownSymbol",
     "analyse",
+    "analyse_release",
+    "analysis_cache_dir",
     "audit",
     "build_report",
+    "current_python_has_tensorflow",
     "default_pythons",
     "diff",
     "explain",
     "fetch",
-    "port",
+    "make_dims",
+    "open_context",
     "open_releases",
+    "port",
+    "raise_if_all_failed_on_input",
+    "raise_if_nothing_known",
     "resolve",
     "scan",
+    "symbol_specs",
+    "unknown_symbols",
     "verify",
+    "verify_python",
     "verify_pythons",
 ]

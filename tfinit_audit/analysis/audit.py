@@ -28,6 +28,7 @@ from tfinit_audit.analysis.model import Dims, Location, SymbolResult, Weight
 from tfinit_audit.analysis.names import PublicResolution, Resolver
 from tfinit_audit.analysis.rules import ENGINE_RULES
 from tfinit_audit.analysis.symbols import SymbolSpec, twin_names
+from tfinit_audit.errors import AuditError
 from tfinit_audit.sources.base import SourceTree
 
 ANALYSIS_VERSION = "3"  # bump when the evaluator's semantics change (invalidates cached results)
@@ -47,16 +48,23 @@ def analyze(
     cache_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
     budget: int = ABSTRACT_BUDGET,
+    problems: list[str] | None = None,
 ) -> list[SymbolResult]:
     """Resolve each spec to its defining class and evaluate the weights it creates. Each
     symbol's evaluation may take ``budget`` interpreter steps; over it, the symbol is
-    ``partial`` with where the analysis stopped (the other symbols go on)."""
+    ``partial`` with where the analysis stopped (the other symbols go on).
 
-    cached = _load_cache(tree, specs, dims, cache_dir) if budget == ABSTRACT_BUDGET else None
-    if cached is not None:
-        return cached
-    with _cyclic_gc_paused():
-        return _analyze_cold(tree, specs, dims, cache_dir, progress, budget)
+    ``problems``, if given, receives one line per file the analysis read but could not parse
+    (a syntax error: the analysis went on without that file's definitions)."""
+    found: list[str] = []
+    cached = _load_cache(tree, specs, dims, cache_dir, found) \
+        if budget == ABSTRACT_BUDGET else None
+    if cached is None:
+        with _cyclic_gc_paused():
+            cached = _analyze_cold(tree, specs, dims, cache_dir, progress, found, budget)
+    if problems is not None:
+        problems.extend(p for p in found if p not in problems)
+    return cached
 
 
 @contextlib.contextmanager
@@ -79,11 +87,13 @@ def _analyze_cold(
     dims: Dims,
     cache_dir: Path | None,
     progress: Callable[[str], None] | None,
+    problems: list[str],
     budget: int = ABSTRACT_BUDGET,
 ) -> list[SymbolResult]:
     rec = RecordingTree(tree)  # every read of the engine keys the result cache
     tree = cast(SourceTree, rec)
-    sources = Sources(tree, cache_dir, ParseCache())
+    asts = ParseCache()
+    sources = Sources(tree, cache_dir, asts)
     results: list[SymbolResult] = []
     for spec in specs:
         # each symbol is a question to a fresh Python process: its own sys.modules, lazy
@@ -94,9 +104,28 @@ def _analyze_cold(
         if progress:
             progress(spec.display())
         results.append(_analyze_one(engine, spec, chosen, res, first, _dims_for(spec, dims)))
+    problems.extend(_parse_failures(asts, rec.reads))
     if budget == ABSTRACT_BUDGET:
-        _store_cache(tree, specs, dims, cache_dir, rec.reads, results)
+        _store_cache(tree, specs, dims, cache_dir, rec.reads, results, problems)
     return results
+
+
+def _parse_failures(asts: ParseCache, reads: dict[str, str | None]) -> list[str]:
+    """The files read whose parse failed (the parse cache remembers the error by content):
+    one line each, ``path:line: SyntaxError: message``."""
+    out = []
+    for path, sha in reads.items():
+        if sha in (None, _EXISTS) or path.startswith(_LIST) or not asts.has(sha):
+            continue
+        try:
+            asts.parse("", sha)  # the remembered outcome; nothing is parsed again
+        except SyntaxError as exc:
+            out.append(f"{path}:{exc.lineno or '?'}: SyntaxError: {exc.msg}; analysed without "
+                       "this file's definitions")
+        except Exception as exc:  # noqa: BLE001 - e.g. nesting too deep for the parser
+            out.append(f"{path}: cannot parse ({type(exc).__name__}); analysed without this "
+                       "file's definitions")
+    return out
 
 
 def _resolve(
@@ -227,6 +256,8 @@ def _analyze_one(
     except BudgetExceeded as exc:
         result.status = "partial"
         result.message = str(exc)
+    except AuditError:  # a file could not be fetched (a bound, the network): the release fails
+        raise
     except Exception as exc:  # noqa: BLE001 - one symbol's failure must not sink the release
         result.status = "partial"
         result.message = f"analysis error: {type(exc).__name__}: {exc}"
@@ -286,7 +317,8 @@ def _index_path(tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir
 
 
 def _load_cache(
-    tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir: Path | None
+    tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir: Path | None,
+    problems: list[str],
 ) -> list[SymbolResult] | None:
     if cache_dir is None:
         return None
@@ -298,6 +330,7 @@ def _load_cache(
     if not isinstance(data, dict) or not _still_valid(tree, data.get("reads") or {}):
         return None
     results: list[SymbolResult] = data["results"]
+    problems.extend(data.get("problems") or [])
     return results
 
 
@@ -308,6 +341,7 @@ def _store_cache(
     cache_dir: Path | None,
     reads: dict[str, str | None],
     results: list[SymbolResult],
+    problems: list[str],
 ) -> None:
     if cache_dir is None:
         return
@@ -315,7 +349,8 @@ def _store_cache(
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(pickle.dumps({"reads": dict(reads), "results": results}))
+        tmp.write_bytes(pickle.dumps({"reads": dict(reads), "results": results,
+                                      "problems": list(problems)}))
         tmp.replace(path)
     except OSError:
         pass

@@ -56,11 +56,12 @@ def run_audit(args: argparse.Namespace) -> int:
     pythons = [] if args.no_live else (args.pythons or pipeline.default_pythons())
     with Progress() as progress:
         report = pipeline.audit(
-            args.versions, symbols=specs, **_source_options(args), units=args.units,
+            args.versions, symbols=specs if args.symbols else None, **_source_options(args),
+            units=args.units,
             input_dim=args.input_dim, python=pythons, timeout=args.timeout,
             probe_plugins=args.probe_plugins or (), progress=progress.note,
             detail=progress.status, download=progress, steps=progress.step,
-            command=_command_line(),
+            command=_command_line(args),
         )
     if not pythons and not args.no_live:
         print(f"{PROG}: live check skipped: this interpreter has no TensorFlow "
@@ -76,10 +77,11 @@ def run_verify(args: argparse.Namespace) -> int:
     _formats(args.format)
     with Progress() as progress:
         report = pipeline.verify(
-            args.pythons, symbols=specs, cache_dir=args.cache_dir, units=args.units,
+            args.pythons, symbols=specs if args.symbols else None, cache_dir=args.cache_dir,
+            units=args.units,
             input_dim=args.input_dim, timeout=args.timeout,
             probe_plugins=args.probe_plugins or (), progress=progress.note,
-            detail=progress.status, command=_command_line(),
+            detail=progress.status, command=_command_line(args),
         )
     return _finish(args, report)
 
@@ -114,7 +116,7 @@ def run_port(args: argparse.Namespace) -> int:
             result = pipeline.port(
                 args.symbol, args.port_version, to=args.to, convert=args.convert,
                 **_source_options(args), units=args.units, input_dim=args.input_dim,
-                detail=progress.status, download=progress, command=_command_line(),
+                detail=progress.status, download=progress, command=_command_line(args),
             )
     except ReleaseError as exc:
         print(f"{PROG}: {exc.requested}: error: {exc.reason}", file=sys.stderr)
@@ -143,13 +145,17 @@ def run_diff(args: argparse.Namespace) -> int:
         result = pipeline.diff(
             *args.diff_versions, symbols=args.symbols, **_source_options(args), units=args.units,
             input_dim=args.input_dim, detail=progress.status, download=progress,
-            steps=progress.step, command=_command_line(),
+            steps=progress.step, command=_command_line(args),
         )
     render_diff_terminal(result.changes, Console())
     for v in result.report.versions:
         if v.status == "error":
             print(f"{PROG}: {v.requested}: error: {v.error}", file=sys.stderr)
-    return EXIT_FETCH if any(v.status == "error" for v in result.report.versions) else EXIT_OK
+    for line in result.report.unknown_symbols:
+        print(f"{PROG}: error: {line}", file=sys.stderr)
+    if any(v.status == "error" for v in result.report.versions):
+        return EXIT_FETCH
+    return EXIT_USAGE if result.report.unknown_symbols else EXIT_OK
 
 
 def run_scan(args: argparse.Namespace) -> int:
@@ -167,7 +173,7 @@ def run_scan(args: argparse.Namespace) -> int:
             args.paths, from_version=args.scan_from, to_version=args.scan_to, pin=args.pin,
             write=bool(args.pin) and not args.diff, **_source_options(args), units=args.units,
             input_dim=args.input_dim, progress=progress.note, detail=progress.status,
-            download=progress, command=_command_line(),
+            download=progress, command=_command_line(args),
         )
     for path, why in result.skipped:
         print(f"{PROG}: {path}: skipped: {why}", file=sys.stderr)
@@ -235,7 +241,9 @@ def _print_file(rec: VersionReport, path: str) -> bool:
     assert rec.tree is not None
     text = rec.tree.read_text(path)
     if text is None:
-        rec.fail(UsageError(f"tensorflow {rec.tree.release} has no file {path!r}"))
+        why = [p for p in getattr(rec.tree, "problems", []) if p.startswith(f"{path}:")]
+        rec.fail(UsageError(why[0] if why else
+                            f"tensorflow {rec.tree.release} has no file {path!r}"))
         report_failure(rec)
         return False
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -243,22 +251,48 @@ def _print_file(rec: VersionReport, path: str) -> bool:
 
 
 def run_cache(args: argparse.Namespace) -> int:
-    from tfinit_audit.sources.cache import Cache
+    from tfinit_audit.report.fmt import human_bytes
+    from tfinit_audit.sources.cache import KIND_NAMES, KINDS, Cache
 
     cache = Cache(args.cache_dir)
     action = getattr(args, "cache_command", None)
     if action == "clear":
-        freed = cache.clear()
-        print(f"cleared {cache.root} ({freed:,} bytes freed)")
+        what = _cache_kinds(getattr(args, "what", None), KIND_NAMES)
+        before = cache.info().kinds
+        freed = cache.clear(what)
+        cleared = what or [k.name for k in KINDS if k.tool_data]
+        print(f"cleared {', '.join(cleared)} in {cache.root} ({freed:,} bytes freed)")
+        for k in KINDS:
+            if k.name not in cleared and before[k.name][0]:
+                print(f"kept {k.name}: {k.what} ({human_bytes(before[k.name][1])}); "
+                      f"--what {k.name} removes them")
         return EXIT_OK
     if action not in (None, "info"):
         raise UsageError(f"unknown cache action {action!r}")
     info = cache.info()
     print(f"cache: {info.root}")
     print(f"entries: {info.entries} ({info.bytes:,} bytes)")
-    for ns, n in info.namespaces.items():
-        print(f"  {ns}: {n}")
+    for k in KINDS:
+        files, size = info.kinds[k.name]
+        print(f"  {k.name:<9} {files:>7} files {human_bytes(size):>10}  {k.what}")
+    if info.namespaces:
+        print("  files and index by namespace: "
+              + " · ".join(f"{ns}: {n}" for ns, n in info.namespaces.items()))
     return EXIT_OK
+
+
+def _cache_kinds(text: str | None, names: tuple[str, ...]) -> list[str] | None:
+    """``--what files,index`` -> the kinds; ``all`` -> every kind; None -> the default."""
+    if not text:
+        return None
+    wanted = [w.strip().lower() for w in text.split(",") if w.strip()]
+    if wanted == ["all"]:
+        return list(names)
+    unknown = [w for w in wanted if w not in names]
+    if unknown or not wanted:
+        raise UsageError(f"unknown --what {', '.join(unknown) or text!r}: use "
+                         f"{', '.join(names)} or all")
+    return wanted
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,10 +313,13 @@ def _formats(text: str) -> set[str]:
     return wanted
 
 
-def _command_line() -> str:
+def _command_line(args: argparse.Namespace) -> str:
+    """The command as the user gave it (the argv handed to main, else sys.argv)."""
     import shlex
 
-    return " ".join(["tfinit-audit", *(shlex.quote(a) for a in sys.argv[1:])])
+    given = getattr(args, "argv", None)
+    words = sys.argv[1:] if given is None else given
+    return " ".join(["tfinit-audit", *(shlex.quote(a) for a in words)])
 
 
 def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXIT_OK) -> int:
@@ -307,6 +344,8 @@ def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXI
     for run in report.live:
         if run.error:
             print(f"{PROG}: live {run.python}: error: {run.error}", file=sys.stderr)
+    for line in report.unknown_symbols:
+        print(f"{PROG}: error: {line}", file=sys.stderr)
     mismatches = sum(r.summary.get("disagree", 0) for r in report.live)
     if getattr(args, "fail_on_mismatch", False) and (
         mismatches or any(r.error for r in report.live)
@@ -319,7 +358,7 @@ def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXI
         return release_code
     if any(v.status == "error" for v in report.versions):
         return EXIT_FETCH
-    return EXIT_OK
+    return EXIT_USAGE if report.unknown_symbols else EXIT_OK
 
 
 def report_failure(rec: VersionReport, debug: bool = False) -> None:
@@ -368,6 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in (sys.argv[1:] if argv is None else list(argv))
     try:
         args = parser.parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)
         for name, default in DEFAULTS.items():
             if not hasattr(args, name):
                 setattr(args, name, default)

@@ -26,6 +26,7 @@ Long runs (--versions all) show their progress on stderr.
 
 examples:
   tfinit-audit --versions 1.8 1.10 2.15
+  tfinit-audit --versions '>=1.8,<1.11' '~=2.15.0'
   tfinit-audit --versions 1.8 2.15 --out site/ --format html,json
   tfinit-audit --versions 1.8 --symbols 'tf.nn.rnn_cell.LSTMCell[use_peepholes=True,num_proj=16]'
   tfinit-audit --source dir:/tmp/src/1.8.0 --symbols tf.nn.rnn_cell.LSTMCell
@@ -41,6 +42,9 @@ examples:
 
 exit codes: 0 ok, 1 findings you asked to fail on (--fail-on-mismatch, scan --check),
             2 usage/input error, 3 fetch/network error, 130 interrupted
+
+environment: TFINIT_AUDIT_CACHE (cache dir), PIP_INDEX_URL (package index), and bounds on
+hostile input, each far above any real release (a release over one fails with one line):
 """
 
 
@@ -100,8 +104,10 @@ def _add_versions(p: argparse.ArgumentParser, *, sub: bool) -> None:
         "--versions", nargs="+", metavar="SPEC",
         default=_default(sub, "versions"),
         help="TensorFlow releases: 1.8 (newest 1.8.*), 1.8.0 (exact), 2 or 2.x (newest 2.*), "
-        "latest, all, installed[:PYTHON]; pre-releases only when named exactly. Optional for "
-        "local sources (checked against the tree). Example: --versions 1.8 1.10 2.15",
+        "a PEP 440 range (every final release in it: '>=1.8,<1.11', '~=2.15.0'), latest, all, "
+        "installed[:PYTHON]; pre-releases only when named exactly. Optional for local sources "
+        "(checked against the tree). Example: --versions 1.8 1.10 2.15 or "
+        "--versions '>=1.8,<1.11'",
     )
 
 
@@ -184,6 +190,12 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _bounds_help() -> str:
+    from tfinit_audit.sources import limits
+
+    return "".join(f"  {b.env}={b.text(b.default)}: {b.what}\n" for b in limits.ALL)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The main job's options, then one subparser per command."""
     parser = OneLineParser(
@@ -191,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="What initializer does each weight of a TensorFlow/Keras layer really get "
         "when you pass none - per release, with file:line evidence, checked against live "
         "TensorFlow.",
-        epilog=MAIN_EPILOG,
+        epilog=MAIN_EPILOG + _bounds_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
@@ -458,16 +470,26 @@ def _add_cache_command(subs: Subparsers) -> None:
     cache_subs = cache.add_subparsers(dest="cache_command", metavar="ACTION",
                                       parser_class=OneLineParser)
     info = cache_subs.add_parser(
-        "info", help="where the cache is, how many entries and bytes",
-        description="Print the cache location, entry count and size.",
+        "info", help="where the cache is, how many files and bytes of each kind",
+        description="Print the cache location, and the files and bytes of each kind it holds "
+        "(files, index, analysis, scratch, venvs).",
         epilog="example:\n  tfinit-audit cache info --cache-dir /tmp/tfa-cache",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     clear = cache_subs.add_parser(
-        "clear", help="delete every cached entry",
-        description="Delete every cached file, zip directory and index answer.",
-        epilog="example:\n  tfinit-audit cache clear",
+        "clear", help="delete what the tool stored (files, index answers, analysis results)",
+        description="Delete everything the tool stored in the cache: files read from wheels "
+        "and zip directories (files), package-index answers (index), analysis results and "
+        "module summaries (analysis), downloads in progress and locks (scratch). The test "
+        "virtualenvs of scripts/setup-test-envs.sh (venvs) are kept unless named.",
+        epilog="examples:\n  tfinit-audit cache clear\n  tfinit-audit cache clear --what analysis"
+        "\n  tfinit-audit cache clear --what all        # the test virtualenvs too",
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    clear.add_argument(
+        "--what", metavar="KIND[,KIND]", default=None,
+        help="only these kinds: files, index, analysis, scratch, venvs, or all (default: all "
+        "but venvs). Example: --what analysis,index",
     )
     for p in (cache, info, clear):
         _add_common(p, sub=True)

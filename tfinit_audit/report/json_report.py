@@ -120,6 +120,7 @@ def _version(v: dict[str, Any]) -> VersionReport:
         fetch=FetchStats(**{k: f[k] for k in FetchStats.__dataclass_fields__ if k in f}),
         symbols=[_symbol(s) for s in v.get("symbols", [])],
         analysis_seconds=float(v.get("analysis_seconds", 0.0)),
+        warnings=[str(w) for w in v.get("warnings") or []],
     )
     return rec
 
@@ -164,10 +165,15 @@ def _symbol(s: dict[str, Any]) -> SymbolResult:
 
 
 def _live(r: dict[str, Any]) -> LiveRun:
+    compared = r.get("compared") or {}
     return LiveRun(
         python=r["python"], python_version=r.get("python_version", ""),
         tensorflow=r.get("tensorflow"), keras=r.get("keras"), error=r.get("error"),
         seconds=float(r.get("seconds", 0.0)),
+        static_source=str(compared.get("static_source", "installed")),
+        static_release=compared.get("static_release"),
+        requested=bool(compared.get("requested", False)),
+        version_index=compared.get("version_index"),
         symbols=[
             LiveSymbol(
                 s["symbol"], s["status"], s.get("message"), s.get("runtime_file"),

@@ -19,6 +19,7 @@ from tfinit_audit.report.model import Report, VersionReport
 from tfinit_audit.report.ranges import Segment, row_ranges
 from tfinit_audit.report.view import ReportView, build_view
 
+WARNINGS_SHOWN = 5  # per release in the terminal; report.json has them all
 STATUS_STYLE = {
     "partial": ("◐ partial", "yellow"),
     "unavailable": ("⚠ unavailable", "red"),
@@ -33,6 +34,9 @@ def render_terminal(report: Report, console: Console) -> None:
     row's weights as ranges of releases with the same answer; then the totals, what fetching
     cost (per release next to the matrix, summed next to ranges), live verdicts."""
     v = build_view(report)
+    if report.versions:
+        console.print(Text(f"Releases: {fmt.releases_line(report.versions)}", style="bold"),
+                      overflow="fold")
     table = _matrix(report, v) if v.rows else None
     ranges = table is not None and not fits(table, console)
     if table is None:
@@ -44,7 +48,8 @@ def render_terminal(report: Report, console: Console) -> None:
     tot = v.totals
     line = Text(
         f"{tot['versions']} releases · {tot['rows']} symbols · {tot['changes']} value changes · "
-        f"{tot['trace_changes']} chain/location changes"
+        f"{tot['fact_changes']} porting-fact changes · {tot['trace_changes']} chain/location "
+        f"changes · {tot['gaps']} gaps (one side unknown)"
     )
     console.print(line)
     if ranges:
@@ -52,6 +57,7 @@ def render_terminal(report: Report, console: Console) -> None:
     else:
         for i, ver in enumerate(report.versions):
             console.print(_fetch_line(f"TF {v.labels[i]}", ver))
+            _print_warnings(ver, console)
     for lv in v.live:
         r = lv.run
         s = r.summary
@@ -62,6 +68,7 @@ def render_terminal(report: Report, console: Console) -> None:
         if r.error:
             t.append(f"  error: {r.error}", style="red")
         console.print(t)
+        console.print(Text(f"  {fmt.live_compared(r, report.versions)}", style="dim"))
 
 
 def fits(table: Table, console: Console) -> bool:
@@ -87,8 +94,12 @@ def _matrix(report: Report, v: ReportView) -> Table:
             t = Text()
             if cell.changed:
                 t.append("▲ changed\n", style="bold yellow")
+            elif cell.facts_changed:
+                t.append("◆ facts changed\n", style="cyan")
             elif cell.trace_changed:
                 t.append("↻ chain changed\n", style="magenta")
+            elif cell.gap:
+                t.append("◌ gap\n", style="dim")
             if cell.status in STATUS_STYLE:
                 label, style = STATUS_STYLE[cell.status]
                 t.append(label + "\n", style=style)
@@ -128,6 +139,17 @@ def _print_fetch_totals(report: Report, console: Console) -> None:
     for ver in report.versions:
         if ver.status == "error":
             console.print(_fetch_line(f"TF {ver.label}", ver))
+        elif ver.warnings:
+            console.print(Text(f"  TF {ver.label}:"))
+        _print_warnings(ver, console)
+
+
+def _print_warnings(ver: VersionReport, console: Console) -> None:
+    for warning in ver.warnings[:WARNINGS_SHOWN]:
+        console.print(Text(f"    warning: {warning}", style="yellow"), overflow="fold")
+    if len(ver.warnings) > WARNINGS_SHOWN:
+        console.print(Text(f"    … and {len(ver.warnings) - WARNINGS_SHOWN} more warnings "
+                           "(report.json: versions[].warnings)", style="yellow"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,18 +252,20 @@ def render_diff_terminal(changes: Sequence[Change], console: Console) -> None:
     for pair in pairs:
         here = [c for c in changes if (c.from_version, c.to_version) == pair]
         values = [c for c in here if c.affects_values]
-        moved = [c for c in here if not c.affects_values]
+        facts = [c for c in here if c.category == "facts"]
+        moved = [c for c in here if c.category == "trace"]
+        gaps = [c for c in here if c.is_gap]
         console.print(Text(f"\nTF {pair[0]} → TF {pair[1]}", style="bold"))
-        console.print(Text(f"  ▲ {len(values)} change(s) of initializers, shapes or porting facts"
-                           + ("" if values else " (none)"), style="bold yellow"))
+        console.print(Text(f"  ▲ {len(values)} change(s) of starting values (initializers, "
+                           "shapes, weights, adjustments)" + ("" if values else " (none)"),
+                           style="bold yellow"))
         for c in values:
-            t = Text("    ")
-            t.append(c.row, style="bold")
-            t.append(f"  {c.subject}: ")
-            t.append(c.before, style="dim")
-            t.append(" → ")
-            t.append(c.after, style="bold")
-            console.print(t)
+            _print_full(console, c)
+        if facts:
+            console.print(Text(f"  ◆ {len(facts)} change(s) of porting facts (same starting "
+                               "values)", style="cyan"))
+        for c in facts:
+            _print_full(console, c)
         if moved:
             console.print(Text(f"  ↻ {len(moved)} change(s) of code path only (same values)",
                                style="magenta"))
@@ -251,6 +275,24 @@ def render_diff_terminal(changes: Sequence[Change], console: Console) -> None:
             t.append(f"  {c.subject}: ")
             t.append(_short_move(c), style="dim")
             console.print(t)
+        if gaps:
+            console.print(Text(f"  ◌ {len(gaps)} gap(s): one side unknown to the analysis, "
+                               "not a change", style="dim"))
+        for c in gaps:
+            t = Text("    ")
+            t.append(c.row, style="bold")
+            t.append(f"  {c.subject}: {c.before} → {c.after}", style="dim")
+            console.print(t)
+
+
+def _print_full(console: Console, c: Change) -> None:
+    t = Text("    ")
+    t.append(c.row, style="bold")
+    t.append(f"  {c.subject}: ")
+    t.append(c.before, style="dim")
+    t.append(" → ")
+    t.append(c.after, style="bold")
+    console.print(t)
 
 
 def _short_move(c: Change) -> str:

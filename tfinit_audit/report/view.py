@@ -29,7 +29,9 @@ class Cell:
     lines: list[str] = field(default_factory=list)  # one per weight, short form
     concrete_name: str | None = None  # set when the release used another name than the row key
     changed: bool = False  # initializer/shape/availability... changed vs previous release
+    facts_changed: bool = False  # a porting fact changed (not the starting values)
     trace_changed: bool = False  # only the chain / defining file changed
+    gap: bool = False  # only differences with an unknown side ('?', unresolved)
     changes: list[Change] = field(default_factory=list)
     anchor: str = ""
     message: str | None = None
@@ -48,7 +50,7 @@ class Row:
 
     @property
     def changed(self) -> bool:
-        return any(c.changed or c.trace_changed for c in self.cells)
+        return any(c.changed or c.facts_changed or c.trace_changed for c in self.cells)
 
     def traced_within(self, members: list[int]) -> list[int]:
         """Releases after the first of ``members`` where only this row's code path changed."""
@@ -181,6 +183,7 @@ class LiveView:
     slug: str
     static_version: str | None  # label of the analysed release matched to this interpreter
     symbols: list[LiveSymbolView]
+    compared: str = ""  # what the check compared (fmt.live_compared)
 
 
 @dataclass
@@ -197,6 +200,7 @@ class ReportView:
     slugs: dict[str, str]  # row key -> anchor slug
     groups: list[ColumnGroup] = field(default_factory=list)
     lazy: bool = False  # per-release details are rendered when opened (large reports)
+    releases: str = ""  # what each requested spec resolved to (fmt.releases_line)
 
 
 # Over this many shown per-release details, the HTML report keeps their bodies as data and
@@ -242,7 +246,9 @@ def build_view(report: Report) -> ReportView:
             cs = by_cell.get((row.key, cell.version_index), [])
             cell.changes = cs
             cell.changed = any(c.affects_values for c in cs)
-            cell.trace_changed = bool(cs) and not cell.changed
+            cell.facts_changed = any(c.category == "facts" for c in cs)
+            cell.trace_changed = any(c.category == "trace" for c in cs)
+            cell.gap = any(c.is_gap for c in cs)
     sections = [_section(report, row, labels) for row in rows]
     lazy = sum(len(sec.details) for sec in sections) > LAZY_DETAILS
     if lazy:
@@ -263,7 +269,9 @@ def build_view(report: Report) -> ReportView:
         "versions": len(report.versions),
         "rows": len(rows),
         "changes": sum(1 for c in changes if c.affects_values),
-        "trace_changes": sum(1 for c in changes if not c.affects_values),
+        "fact_changes": sum(1 for c in changes if c.category == "facts"),
+        "trace_changes": sum(1 for c in changes if c.category == "trace"),
+        "gaps": sum(1 for c in changes if c.is_gap),
         "errors": sum(1 for v in report.versions if v.status == "error"),
         "agree": sum(r.summary.get("agree", 0) for r in report.live),
         "disagree": sum(r.summary.get("disagree", 0) for r in report.live),
@@ -271,7 +279,7 @@ def build_view(report: Report) -> ReportView:
     }
     slugs = {row.key: row.slug for row in rows}
     return ReportView(report, labels, rows, sections, changes, groups, live, dims, totals, slugs,
-                      column_groups(rows, labels), lazy)
+                      column_groups(rows, labels), lazy, fmt.releases_line(report.versions))
 
 
 def column_groups(rows: list[Row], labels: list[str]) -> list[ColumnGroup]:
@@ -462,7 +470,8 @@ def _live(report: Report, run: LiveRun, taken: set[str]) -> LiveView:
                 )
             )
         syms.append(LiveSymbolView(ls, views))
-    return LiveView(run, slug, match.label if match else None, syms)
+    return LiveView(run, slug, match.label if match else None, syms,
+                    fmt.live_compared(run, report.versions))
 
 
 def _matching_version(report: Report, run: LiveRun) -> VersionReport | None:
