@@ -186,7 +186,7 @@ def audit(
     if steps:
         steps(Step("resolve", "", -1, 0))
     records = resolve(parse_source(source), _as_list(versions) or None, ctx)
-    say(f"releases: {fmt.releases_line(records)}")
+    say(f"releases: {fmt.releases_line(records, fmt.RELEASES_LISTED)}")
     fetch(records, source, ctx, detail=detail, steps=steps)
     raise_if_all_failed_on_input(records)
     say(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")

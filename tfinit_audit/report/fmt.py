@@ -210,9 +210,17 @@ def human_bytes(n: int) -> str:
     return f"{n} B"
 
 
-def releases_line(versions: Sequence[Any]) -> str:
+# in the terminal and on stderr, a spec that took more releases than this is shown as their
+# count, first and last (the HTML report and report.json list every one)
+RELEASES_LISTED = 12
+
+
+def releases_line(versions: Sequence[Any], limit: int | None = None) -> str:
     """What each requested spec resolved to, in the order asked: ``1.8 → 1.8.0 · >=1.8,<1.11 →
-    1.8.0, 1.9.0, 1.10.1``; an exact spec is shown once (``1.8.0``)."""
+    1.8.0, 1.9.0, 1.10.1``; an exact spec is shown once (``1.8.0``). A spec that took more
+    than ``limit`` releases is shown as their count, first and last: ``all → 102 releases,
+    0.12.0 … 2.21.0``; more than ``limit`` specs as ``30 specs → 30 releases, 2.0.0 …
+    2.29.0``."""
     groups: dict[str, list[str]] = {}
     for v in versions:
         label = v.tensorflow or "?"
@@ -221,7 +229,14 @@ def releases_line(versions: Sequence[Any]) -> str:
         groups.setdefault(v.requested, []).append(label)
     parts = []
     for requested, labels in groups.items():
-        parts.append(requested if labels == [requested] else f"{requested} → {', '.join(labels)}")
+        if limit is not None and len(labels) > limit:
+            parts.append(f"{requested} → {len(labels)} releases, {labels[0]} … {labels[-1]}")
+        else:
+            parts.append(requested if labels == [requested]
+                         else f"{requested} → {', '.join(labels)}")
+    if limit is not None and len(parts) > limit:
+        every = [label for labels in groups.values() for label in labels]
+        return f"{len(groups)} specs → {len(every)} releases, {every[0]} … {every[-1]}"
     return " · ".join(parts)
 
 

@@ -35,8 +35,8 @@ def render_terminal(report: Report, console: Console) -> None:
     cost (per release next to the matrix, summed next to ranges), live verdicts."""
     v = build_view(report)
     if report.versions:
-        console.print(Text(f"Releases: {fmt.releases_line(report.versions)}", style="bold"),
-                      overflow="fold")
+        say(console, Text(f"Releases: {fmt.releases_line(report.versions, fmt.RELEASES_LISTED)}",
+                          style="bold"))
     table = _matrix(report, v) if v.rows else None
     ranges = table is not None and not fits(table, console)
     if table is None:
@@ -51,7 +51,7 @@ def render_terminal(report: Report, console: Console) -> None:
         f"{tot['fact_changes']} porting-fact changes · {tot['trace_changes']} chain/location "
         f"changes · {tot['gaps']} gaps (one side unknown)"
     )
-    console.print(line)
+    say(console, line)
     if ranges:
         _print_fetch_totals(report, console)
     else:
@@ -129,11 +129,11 @@ def _fetch_line(head: str, ver: VersionReport) -> Text:
 def _print_fetch_totals(report: Report, console: Console) -> None:
     ok = [ver for ver in report.versions if ver.status != "error"]
     if ok:
-        console.print(Text(
-            f"  {len(ok)} releases: {sum(v.fetch.requests for v in ok)} requests, "
+        say(console, Text(
+            f"Fetched: {sum(v.fetch.requests for v in ok)} requests, "
             f"{fmt.human_bytes(sum(v.fetch.bytes for v in ok))}, "
-            f"{sum(v.fetch.from_cache for v in ok)} from cache, "
-            f"analysis {fmt.num(sum(v.analysis_seconds for v in ok))} s in all "
+            f"{sum(v.fetch.from_cache for v in ok)} files from cache; analysis "
+            f"{fmt.num(sum(v.analysis_seconds for v in ok))} s summed over {len(ok)} releases "
             "(per release: report.json, or the HTML report's Sources)"
         ))
     for ver in report.versions:
@@ -158,6 +158,8 @@ def _print_warnings(ver: VersionReport, console: Console) -> None:
 SEP = " · "
 NAME_WIDTH = 24  # the name column; a longer weight name gets a line of its own
 MIN_ROOM = 32  # narrower room for the answers than this: they go under the names
+BREAKS = ",.[(/"  # where a word longer than a line may be cut
+HANG = 2  # further lines of a wrapped answer are indented by this much more
 STATUS_LINE = {"absent": ("∅ absent", "dim"), "unavailable": ("⚠ unavailable", "red"),
                "error": ("✖ error", "bold red"), "missing": ("— not analysed", "dim")}
 
@@ -167,15 +169,14 @@ def _print_ranges(v: ReportView, console: Console) -> None:
     width = max(console.width, 40)
     head = Text("Default initializers by TensorFlow release", style="bold")
     head.append(f" — {len(labels)} releases, {labels[0]} … {labels[-1]}" if labels else "")
-    console.print(head)
-    console.print(Text(
+    say(console, head)
+    say(console, Text(
         "Per symbol and weight, the releases with each answer; a–b: the releases of this run "
-        "from a to b",
-        style="dim"), overflow="fold")
+        "from a to b", style="dim"))
     for row in v.rows:
         rr = row_ranges(row)
         console.print()
-        console.print(Text(rr.key, style="bold"), overflow="fold")
+        say(console, Text(rr.key, style="bold"))
         lines: list[tuple[Text, list[Text]]] = []
         if rr.names:  # the release was asked for another name (a twin) than the row's
             lines.append((Text("as", style="dim"),
@@ -192,15 +193,17 @@ def _print_ranges(v: ReportView, console: Console) -> None:
                 lines.append((Text("(no weights)", style="dim"),
                               [Text(s.label(labels)) for s in wr.segments]))
         col = min(max((len(name) for name, _ in lines), default=0), NAME_WIDTH) + 4
-        if col + MIN_ROOM > width:  # too narrow for a name column: answers under the name
+        if col + MIN_ROOM > width:  # too narrow for a name column: answers under the names
             col = 4
         for name, parts in lines:
+            longest = max((len(w) for p in parts for w in p.plain.split()), default=0)
+            at = col if col + longest + HANG <= width else 4  # a long word: under the name
             lead = Text("  ").append_text(name)
-            if len(lead) + 2 > col:
-                console.print(lead, overflow="fold")
+            if len(lead) + 2 > at:
+                say(console, lead)
                 lead = Text("")
-            lead.append(" " * (col - len(lead)))
-            _lines(console, lead, parts, col, width)
+            lead.append(" " * (at - len(lead)))
+            _answers(console, lead, parts, at, width)
 
 
 def _segment(seg: Segment, labels: list[str], style: str = "bold") -> Text:
@@ -210,31 +213,58 @@ def _segment(seg: Segment, labels: list[str], style: str = "bold") -> Text:
     return t
 
 
-def _lines(console: Console, lead: Text, parts: list[Text], col: int, width: int) -> None:
-    """``lead`` then the parts joined by `` · ``; a part that would not fit starts a new line
-    indented to ``col``; a part longer than a line is wrapped at spaces, indented too."""
-    line, empty = lead, True
-    indent = " " * col
-    for part in parts:
-        room = width - col
-        if not empty and len(line) + len(SEP) + len(part) > width:
-            console.print(line, overflow="fold")
-            line, empty = Text(indent), True
-        if len(part) > room:
-            pieces = part.wrap(console, room)
-            for k, piece in enumerate(pieces):
-                if k:
-                    console.print(line, overflow="fold")
-                    line = Text(indent)
-                piece.rstrip()
-                line.append_text(piece)
-            empty = False
+def _answers(console: Console, lead: Text, parts: list[Text], col: int, width: int) -> None:
+    """``lead`` then the parts: on one line joined by `` · `` when they all fit, else one part
+    a line at ``col``; a part longer than the room is wrapped at spaces, its further lines
+    indented by two more."""
+    room = width - col
+    if sum(len(p) for p in parts) + len(SEP) * (len(parts) - 1) <= room:
+        line = lead.copy()
+        for k, part in enumerate(parts):
+            if k:
+                line.append(SEP, style="dim")
+            line.append_text(part)
+        _emit(console, line)
+        return
+    for k, part in enumerate(parts):
+        first = lead.copy() if k == 0 else Text(" " * col)
+        for n, piece in enumerate(wrap_words(part, room, room - HANG)):
+            line = first if n == 0 else Text(" " * (col + HANG))
+            line.append_text(piece)
+            _emit(console, line)
+
+
+def wrap_words(text: Text, first: int, rest: int) -> list[Text]:
+    """``text`` cut at spaces into lines of at most ``first`` then ``rest`` cells; a word
+    longer than a line is the only one cut, after its last ``,.[(/`` that fits (else where the
+    line is full)."""
+    out: list[Text] = []
+    plain, start, room = text.plain, 0, first
+    while len(plain) - start > room:
+        cut = plain.rfind(" ", start, start + room + 1)
+        if cut <= start:  # one word longer than the line: cut after a comma, dot, bracket
+            end = max(plain.rfind(c, start, start + room) for c in BREAKS) + 1
+            end = end if end > start else start + room
+            out.append(text[start:end])
+            start, room = end, rest
             continue
-        if not empty:
-            line.append(SEP, style="dim")
-        line.append_text(part)
-        empty = False
-    console.print(line, overflow="fold")
+        out.append(text[start:cut])
+        start, room = cut + 1, rest
+        while start < len(plain) and plain[start] == " ":
+            start += 1
+    out.append(text[start:])
+    return out
+
+
+def say(console: Console, text: Text) -> None:
+    """``text`` wrapped at spaces to the console's width, without trailing spaces."""
+    for line in wrap_words(text, console.width, console.width):
+        _emit(console, line)
+
+
+def _emit(console: Console, line: Text) -> None:
+    line.rstrip()
+    console.print(line, overflow="ignore", crop=False, no_wrap=True)
 
 
 def _rstrip(t: Text) -> Text:
