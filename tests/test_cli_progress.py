@@ -27,6 +27,8 @@ def replay(p: Progress, clock: Clock) -> None:
     for i in range(5):
         p.step(Step("fetch", f"1.{i}.0", i, 5))
     p.step(Step("done", "1.2.0", 2, 5, "error"))
+    for i in (0, 1, 3, 4):
+        p.step(Step("queued", f"1.{i}.0", i, 5))  # size unknown: every release weighs the same
     clock.now += 30  # fetching took 30 s: not counted in the pace of analyses
     p.note("analysing 5 release(s), 16 symbol(s)")
     for i in (0, 1, 3, 4):
@@ -63,10 +65,12 @@ def test_one_release_says_nothing_per_release() -> None:
 def test_terminal_live_line() -> None:
     clock, out = Clock(), io.StringIO()
     with Progress(file=out, terminal=True, clock=clock) as p:
+        p.console.width = 120
         p.step(Step("resolve", "", -1, 0))
         for i in range(5):
             p.step(Step("fetch", f"1.{i}.0", i, 5))
         p.step(Step("done", "1.2.0", 2, 5, "error"))
+        p.step(Step("queued", "1.4.0", 4, 5))
         p.step(Step("analyse", "1.0.0", 0, 5))
         p.step(Step("analyse", "1.1.0", 1, 5))
         p.status("1.1.0: tf.keras.layers.GRU")
@@ -77,9 +81,51 @@ def test_terminal_live_line() -> None:
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", frame)
     assert "[2/5] 1 error" in text
     assert "ETA 36s" in text  # 12 s for the one analysis finished, 3 releases left
-    assert "analysing 1.1.0 · fetching 1.3.0, 1.4.0" in text
+    assert "analysing 1.1.0 · fetching 1.3.0 · 1 queued" in text
     assert "1.1.0: tf.keras.layers.GRU" in text
     assert "bytes" not in text  # the status line is not a download bar
+
+
+def test_terminal_line_fits_a_narrow_terminal() -> None:
+    """Many releases in flight: the count, the bar and the time left are whole; what is in
+    flight is cut with an ellipsis; one line each."""
+    clock, out = Clock(), io.StringIO()
+    with Progress(file=out, terminal=True, clock=clock) as p:
+        p.console.width = 60
+        for i in range(102):
+            p.step(Step("fetch", f"2.{i}.0", i, 102))
+            p.step(Step("queued", f"2.{i}.0", i, 102, size=400_000_000))
+        for i in range(4):
+            p.step(Step("analyse", f"2.{i}.0", i, 102))
+        p.status("2.3.0: tf.nn.rnn_cell.LSTMCell[use_peepholes=True,num_proj=16] and more text")
+        clock.now += 20
+        p.step(Step("done", "2.0.0", 0, 102, "ok"))
+        p.refresh()
+        frame = out.getvalue()
+    lines = [ln for ln in re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", frame).splitlines()
+             if ln.strip()]
+    last = lines[-2:]  # the last frame: the release line and the status line
+    assert all(len(ln) <= 60 for ln in last), last
+    assert "[1/102]" in last[0] and "ETA 33m 40s" in last[0] and "━" * 10 in last[0]
+    assert "analysing 2.1.0" in last[0] and last[0].rstrip().endswith("…")
+    assert last[1].rstrip().endswith("…")
+
+
+def test_estimate_weighs_releases_by_size() -> None:
+    """Larger releases take longer: the time left counts each release not done by the square
+    root of its size, at the pace measured on those analysed."""
+    clock = Clock()
+    r = Releases(clock)
+    sizes = [100, 100, 400, 400]  # weights 10, 10, 20, 20
+    for i, size in enumerate(sizes):
+        r.update(Step("fetch", f"2.{i}.0", i, 5))
+        r.update(Step("queued", f"2.{i}.0", i, 5, size=size))
+    r.update(Step("analyse", "2.0.0", 0, 5))
+    clock.now += 10
+    r.update(Step("done", "2.0.0", 0, 5, "ok"))
+    # 10 s for a weight of 10; left: 10 + 20 + 20 and one release not opened yet (the mean, 15)
+    assert r.eta() == pytest.approx(65)
+    assert r.in_flight() == "3 queued"
 
 
 def test_releases_count_and_estimate() -> None:

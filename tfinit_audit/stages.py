@@ -56,16 +56,18 @@ class Step:
     """One release entering a stage of a job, or finishing (the ``steps=`` callback).
 
     ``stage`` is "resolve" (the job's releases are being looked up: ``release`` is "" and
-    ``index`` -1), "fetch" (its files are being located and opened), "analyse", "done"
-    (``status`` "ok" or "error"; every release of the job gets exactly one) or "verify" (the
-    live check: ``release`` the interpreters' paths, ``index`` -1). ``total`` is the number
-    of releases of the job (0 while resolving). Called from worker threads."""
+    ``index`` -1), "fetch" (its files are being located and opened), "queued" (opened, waiting
+    for its analysis; ``size`` the bytes of its package files, 0 when unknown), "analyse",
+    "done" (``status`` "ok" or "error"; every release of the job gets exactly one) or "verify"
+    (the live check: ``release`` the interpreters' paths, ``index`` -1). ``total`` is the
+    number of releases of the job (0 while resolving). Called from worker threads."""
 
     stage: str
     release: str
     index: int
     total: int
     status: str = ""
+    size: int = 0
 
 
 StepFn = Callable[[Step], None]
@@ -166,6 +168,9 @@ def fetch(
             record.fail(FetchError(f"{version}: {exc}"))
         if steps and record.status == "error":
             steps(Step("done", record.label, index[id(record)], len(records), "error"))
+        elif steps and record.tree is not None:
+            size = sum(p.size or 0 for p in record.tree.packages)
+            steps(Step("queued", record.label, index[id(record)], len(records), size=size))
 
     if len(records) <= 1:
         for r in records:
