@@ -14,6 +14,7 @@ cannot read report.json back works too), alternating which goes first:
   ``chromium``, never a downloaded one): **open** = navigation start to the first frame after
   the load event, **filter** = typing a query into the matrix filter until the page has laid
   out the result, both timed inside the page (``performance.now()``);
+- the summary and the three files, one after the other, as the CLI writes them (time);
 - the terminal summary as ``tfinit-audit`` prints it, at 80 and 200 columns, not a terminal
   (lines, widest line, lines with no letter or digit — a table too wide for its columns
   prints rows of empty box-drawing cells —, and cells broken inside a word).
@@ -45,7 +46,7 @@ CHILD = r"""
 import io, json, pickle, sys, time
 from pathlib import Path
 from rich.console import Console
-from tfinit_audit.report import render_html, render_json, render_terminal
+from tfinit_audit.report import render_html, render_json, render_terminal, write_reports
 report = pickle.loads(Path(sys.argv[1]).read_bytes())
 out = Path(sys.argv[2])
 res = {}
@@ -55,6 +56,10 @@ res["json_bytes"] = len(text.encode("utf-8"))
 t = time.perf_counter(); html = render_html(report); res["html_s"] = time.perf_counter() - t
 (out / "index.html").write_text(html, encoding="utf-8")
 res["html_bytes"] = len(html.encode("utf-8"))
+t = time.perf_counter()  # what the CLI does after the analysis: the summary, then the files
+render_terminal(report, Console(file=io.StringIO(), width=80, color_system=None))
+write_reports(report, out / "all", {"html", "json", "md"})
+res["all_s"] = time.perf_counter() - t
 for width in (80, 200):
     buf = io.StringIO()
     t = time.perf_counter()
@@ -187,6 +192,7 @@ def main() -> None:
         ("terminal 200 cols: lines", "term200_lines", ""),
         ("terminal 200 cols: lines without text", "term200_no_text", ""),
         ("terminal render (80 cols)", "term80_s", "s"),
+        ("summary + html, json, md written", "all_s", "s"),
     ]
     print(f"{'':40} {'this':>26} {'baseline':>26} {'ratio':>6}")
     for label, key, unit in rows:

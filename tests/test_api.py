@@ -256,8 +256,9 @@ def test_progress_callables(published: FakeIndex, tmp_path: Path) -> None:
 def test_steps_each_release_through_its_stages(
     published: FakeIndex, server: LoopbackServer, tmp_path: Path
 ) -> None:
-    """Every release: fetch, then analyse, then exactly one done; a release whose fetch fails
-    is done (error) without an analysis. Steps arrive from worker threads."""
+    """Every release: fetch, queued (opened, with its size), then analyse, then exactly one
+    done; a release whose fetch fails is done (error) without an analysis. Steps arrive from
+    worker threads."""
     broken = [f for f in published.projects["tensorflow"] if "1.9.0" in f["filename"]][0]
     server.state.fail_next[f"/files/{broken['filename']}"] = 10_000
     steps: list[Step] = []
@@ -271,7 +272,9 @@ def test_steps_each_release_through_its_stages(
         if release == "1.9.0":
             assert mine == [("fetch", ""), ("done", "error")]
         else:
-            assert mine == [("fetch", ""), ("analyse", ""), ("done", "ok")]
+            assert mine == [("fetch", ""), ("queued", ""), ("analyse", ""), ("done", "ok")]
+            queued = next(s for s in steps if s.release == release and s.stage == "queued")
+            assert queued.size > 1000  # the wheel's size, for the estimate of the time left
     assert [s.stage for s in steps].count("done") == 3
     diffed: list[Step] = []
     tfinit_audit.diff("1.8", "1.10", symbols=[LSTM_CELL], index_url=published.url,

@@ -326,13 +326,14 @@ def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXI
     """Print the terminal summary, write the report files, and pick the exit code."""
     from rich.console import Console
 
-    from tfinit_audit.report import render_terminal, write_reports
+    from tfinit_audit.report import build_view, render_terminal, write_reports
 
-    render_terminal(report, Console())
     formats = _formats(getattr(args, "format", "html,json,md"))
+    view = build_view(report, sections_wanted="html" in formats)  # one for every renderer
+    render_terminal(report, Console(), view)
     if formats:
         written = write_reports(report, Path(args.out), formats,
-                                json_form=getattr(args, "json_form", "compact"))
+                                json_form=getattr(args, "json_form", "compact"), view=view)
         for fmt_name in ("json", "md", "html"):
             if fmt_name in written:
                 print(f"{fmt_name:>4}: {written[fmt_name]}")

@@ -52,9 +52,11 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_html(report: Report) -> str:
-    """The whole report as one HTML document (no external resources)."""
-    view = build_view(report)
+def render_html(report: Report, view: ReportView | None = None) -> str:
+    """The whole report as one HTML document (no external resources). ``view``: the report's
+    view with its sections, if already built."""
+    if view is None or not view.has_sections:
+        view = build_view(report)
     return environment().get_template("report.html.j2").render(
         v=view, r=report, lazy_data=lazy_details(view) if view.lazy else ""
     )

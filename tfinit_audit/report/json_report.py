@@ -24,14 +24,17 @@ from tfinit_audit.analysis.model import (
 )
 from tfinit_audit.errors import UsageError
 from tfinit_audit.live.model import LiveRun, LiveSymbol, LiveWeight
+from tfinit_audit.report.diff import Change
 from tfinit_audit.report.model import FORMS, Report, VersionReport
 from tfinit_audit.sources.base import FetchStats, PackageFile
 
 
-def render_json(report: Report, form: str = "compact") -> str:
+def render_json(report: Report, form: str = "compact",
+                changes: list[Change] | None = None) -> str:
     """report.json text. The full form is indented (as it always was); the compact form is
-    written without indentation, one document line, for size."""
-    doc = report.to_json_dict(form=form)
+    written without indentation, one document line, for size. ``changes``: the report's
+    change list (``diff_versions``), if already computed."""
+    doc = report.to_json_dict(form=form, changes=changes)
     if form == "full":
         return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     return json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"

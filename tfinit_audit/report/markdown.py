@@ -39,9 +39,10 @@ STATUS = {
 VERDICT = {"agree": "✔ agree", "disagree": "✖ disagree", "inconclusive": "? inconclusive"}
 
 
-def render_markdown(report: Report) -> str:
-    """The whole report.md: heading, summary matrix, changes, live verdicts, sources."""
-    v = build_view(report)
+def render_markdown(report: Report, view: ReportView | None = None) -> str:
+    """The whole report.md: heading, summary matrix, changes, live verdicts, sources.
+    ``view``: the report's view, if already built."""
+    v = view or build_view(report, sections_wanted=False)  # no per-symbol details here
     out: list[str] = []
     out += _heading(report, v)
     out += _matrix(report, v)

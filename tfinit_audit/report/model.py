@@ -76,13 +76,14 @@ class Report:
     # the CLI prints them and exits 2
     unknown_symbols: list[str] = field(default_factory=list)
 
-    def to_json_dict(self, form: str = DEFAULT_FORM) -> dict[str, Any]:
+    def to_json_dict(self, form: str = DEFAULT_FORM,
+                     changes: list[Change] | None = None) -> dict[str, Any]:
         """The report.json document (DESIGN.md §4; docs/report.schema.json; docs/report-json.md).
 
         ``form="compact"`` (the default, what the CLI writes) lists each distinct provenance hop
         once in ``hops`` and gives ``provenance`` / ``name_hops`` as indexes into it;
         ``form="full"`` has every hop inline. ``json_report.expand`` turns the one into the
-        other."""
+        other. ``changes``: ``diff_versions(self)``, if already computed."""
         if form not in FORMS:
             raise ValueError(f"unknown report.json form {form!r}: use one of {', '.join(FORMS)}")
         doc: dict[str, Any] = {
@@ -94,7 +95,8 @@ class Report:
             "dims": _dims(self.dims),
             "versions": [_version(v) for v in self.versions],
             "live": [_live(r) for r in self.live],
-            "changes": [c.to_json() for c in diff_versions(self)],
+            "changes": [c.to_json() for c in (diff_versions(self) if changes is None
+                                              else changes)],
         }
         if form == "compact":
             doc["hops"] = _share_hops(doc["versions"])

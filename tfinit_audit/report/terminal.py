@@ -29,11 +29,12 @@ STATUS_STYLE = {
 }
 
 
-def render_terminal(report: Report, console: Console) -> None:
+def render_terminal(report: Report, console: Console, view: ReportView | None = None) -> None:
     """The summary: the matrix (symbols × releases) when it fits the console's width, else each
     row's weights as ranges of releases with the same answer; then the totals, what fetching
-    cost (per release next to the matrix, summed next to ranges), live verdicts."""
-    v = build_view(report)
+    cost (per release next to the matrix, summed next to ranges), live verdicts. ``view``: the
+    report's view, if already built."""
+    v = view or build_view(report, sections_wanted=False)  # no per-symbol details here
     if report.versions:
         say(console, Text(f"Releases: {fmt.releases_line(report.versions, fmt.RELEASES_LISTED)}",
                           style="bold"))

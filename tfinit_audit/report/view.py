@@ -5,7 +5,6 @@ Every renderer (HTML, Markdown, terminal) reads this one view, so they show the 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
@@ -201,6 +200,7 @@ class ReportView:
     groups: list[ColumnGroup] = field(default_factory=list)
     lazy: bool = False  # per-release details are rendered when opened (large reports)
     releases: str = ""  # what each requested spec resolved to (fmt.releases_line)
+    has_sections: bool = True  # False: built without the per-symbol sections
 
 
 # Over this many shown per-release details, the HTML report keeps their bodies as data and
@@ -224,7 +224,10 @@ def slugify(text: str, taken: set[str]) -> str:
     return slug
 
 
-def build_view(report: Report) -> ReportView:
+def build_view(report: Report, sections_wanted: bool = True) -> ReportView:
+    """The view of ``report``; ``sections_wanted=False`` leaves out the per-symbol sections (each
+    release's details, with port snippets: most of the work), which only the HTML report
+    shows."""
     labels = [v.label for v in report.versions]
     changes = diff_versions(report)
     keys: list[str] = []
@@ -249,7 +252,7 @@ def build_view(report: Report) -> ReportView:
             cell.facts_changed = any(c.category == "facts" for c in cs)
             cell.trace_changed = any(c.category == "trace" for c in cs)
             cell.gap = any(c.is_gap for c in cs)
-    sections = [_section(report, row, labels) for row in rows]
+    sections = [_section(report, row, labels) for row in rows] if sections_wanted else []
     lazy = sum(len(sec.details) for sec in sections) > LAZY_DETAILS
     if lazy:
         n = 0
@@ -279,7 +282,8 @@ def build_view(report: Report) -> ReportView:
     }
     slugs = {row.key: row.slug for row in rows}
     return ReportView(report, labels, rows, sections, changes, groups, live, dims, totals, slugs,
-                      column_groups(rows, labels), lazy, fmt.releases_line(report.versions))
+                      column_groups(rows, labels), lazy, fmt.releases_line(report.versions),
+                      sections_wanted)
 
 
 def column_groups(rows: list[Row], labels: list[str]) -> list[ColumnGroup]:
@@ -345,7 +349,7 @@ def _section(report: Report, row: Row, labels: list[str]) -> Section:
     """The row's releases as spans of equal answers, each span as variants of identical results;
     one detail is built per variant (the first release's)."""
     sec = Section(row, [])
-    prev_sym: str | None = None
+    prev_sym: SymbolResult | None = None  # equal results (dataclass ==): identical details
     for cell in row.cells:
         i = cell.version_index
         if not sec.spans or sec.spans[-1].cell.key != cell.key:
@@ -353,7 +357,7 @@ def _section(report: Report, row: Row, labels: list[str]) -> Section:
             prev_sym = None
         span = sec.spans[-1]
         span.labels.append(labels[i])
-        ident = _identity(cell)
+        ident = cell.symbol
         if span.variants and ident is not None and ident == prev_sym:
             var = span.variants[-1]
             var.members.append(i)
@@ -365,14 +369,6 @@ def _section(report: Report, row: Row, labels: list[str]) -> Section:
             span.variants.append(Variant(d, [i], [labels[i]], []))
         prev_sym = ident
     return sec
-
-
-def _identity(cell: Cell) -> str | None:
-    """The whole analysis result of a cell (releases with equal ones show identical details);
-    None for a cell without one (error, not analysed), which is never merged."""
-    if cell.symbol is None:
-        return None
-    return json.dumps(dataclasses.asdict(cell.symbol), sort_keys=True, default=str)
 
 
 def _detail(report: Report, cell: Cell) -> VersionDetail:
