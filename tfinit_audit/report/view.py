@@ -200,6 +200,7 @@ class ReportView:
     groups: list[ColumnGroup] = field(default_factory=list)
     lazy: bool = False  # per-release details are rendered when opened (large reports)
     releases: str = ""  # what each requested spec resolved to (fmt.releases_line)
+    releases_short: str = ""  # the same, many releases as count, first … last
     has_sections: bool = True  # False: built without the per-symbol sections
 
 
@@ -283,7 +284,7 @@ def build_view(report: Report, sections_wanted: bool = True) -> ReportView:
     slugs = {row.key: row.slug for row in rows}
     return ReportView(report, labels, rows, sections, changes, groups, live, dims, totals, slugs,
                       column_groups(rows, labels), lazy, fmt.releases_line(report.versions),
-                      sections_wanted)
+                      fmt.releases_line(report.versions, fmt.RELEASES_LISTED), sections_wanted)
 
 
 def column_groups(rows: list[Row], labels: list[str]) -> list[ColumnGroup]:
