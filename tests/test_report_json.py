@@ -259,3 +259,25 @@ def test_all_releases_real_report(validator: Draft202012Validator) -> None:
     hops = sum(len(w["provenance"]) for v in full["versions"] for s in v["symbols"]
                for w in s["weights"])
     assert len(doc["hops"]) * 5 < hops  # hops repeat across releases; each is written once
+
+
+def test_schema_knows_every_initializer_kind_the_analysis_names() -> None:
+    """A kind the rules' vocabulary can produce (or a preset name) is one the schema allows:
+    uniform_unit_scaling (TF 0.12's RNN cells) was produced but not allowed once."""
+    from tfinit_audit.analysis.rules.vocabulary import _PRESETS, VOCABULARY
+
+    text = SCHEMA_PATH.read_text(encoding="utf-8")
+    schema = json.loads(text)
+    enums = [e for e in _enums(schema) if "glorot_uniform" in e]
+    assert len(enums) == 1
+    produced = set(VOCABULARY.values()) | set(_PRESETS.values()) | {"composite", "unresolved"}
+    assert produced <= set(enums[0]), produced - set(enums[0])
+
+
+def _enums(node: Any) -> list[list[Any]]:
+    if isinstance(node, dict):
+        found = [node["enum"]] if isinstance(node.get("enum"), list) else []
+        return found + [e for v in node.values() for e in _enums(v)]
+    if isinstance(node, list):
+        return [e for v in node for e in _enums(v)]
+    return []

@@ -116,7 +116,7 @@ def test_102_real_releases_read_at_any_width(all_releases: Report, width: int) -
     # real answers as ranges of releases (see tests/data/all-releases.report.json.gz)
     assert "1.4.0–1.15.5 zeros [192] (if self.use_bias) 2.0.0–2.21.0 zeros [2, 192]" in flat
     assert "1.4.0–1.10.1 random_uniform(0,1) 1.11.0–2.15.1 random_uniform(-0.05,0.05)" in flat
-    assert "v 0.12.0, 0.12.1 unresolved 1.0.0–2.21.0 glorot_uniform" in flat
+    assert "v 0.12.0, 0.12.1 uniform_unit_scaling 1.0.0–2.21.0 glorot_uniform" in flat
     lstm = out.split("\ntf.keras.layers.LSTM\n", 1)[1].split("\n\n", 1)[0]
     assert re.search(r"  ∅ absent +0\.12\.0–1\.3\.0\n", lstm)
     assert re.search(r"  recurrent_kernel +1\.4\.0–2\.21\.0 orthogonal\n", lstm)
