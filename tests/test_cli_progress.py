@@ -44,7 +44,7 @@ def test_not_a_terminal_one_line_per_release() -> None:
         replay(p, clock)
     assert out.getvalue().splitlines() == [
         "tfinit-audit: fetching 5 releases",
-        "tfinit-audit: [1/5] 1.2.0 error",
+        "tfinit-audit: [1/5] 1.2.0 failed",
         "tfinit-audit: analysing 5 release(s), 16 symbol(s)",
         "tfinit-audit: [2/5] 1.0.0 analysed · ETA 30s",
         "tfinit-audit: [3/5] 1.1.0 analysed · ETA 20s",

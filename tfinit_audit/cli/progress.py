@@ -233,7 +233,7 @@ class Progress:
             if first_fetch:
                 self._print(f"{PROG}: fetching {r.total} releases")
             if step.stage == "done":
-                what = "error" if step.status == "error" else "analysed"
+                what = "failed" if step.status == "error" else "analysed"  # said at the end
                 bits = [b for b in (r.eta_text(),) if b]
                 self._print(f"{PROG}: [{r.done}/{r.total}] {step.release} {what}"
                             + (f" · {' · '.join(bits)}" if bits else ""))
