@@ -118,7 +118,7 @@ def test_main_job_reports_each_version_and_fails_with_3(
     # progress, not a terminal: one line per release as it is done, and nothing per symbol
     done = [ln for ln in err.splitlines() if re.match(r"tfinit-audit: \[\d/3\] ", ln)]
     assert [ln[len("tfinit-audit: ["):][0] for ln in done] == ["1", "2", "3"], err
-    assert any(ln.endswith("1.9.0 error") for ln in done), done
+    assert any(ln.endswith("1.9.0 failed") for ln in done), done
     assert "tfinit-audit: fetching 3 releases" in err
     assert "LSTMCell" not in err
     assert re.search(r"\n  ∅ absent +1\.8\.0 · 1\.10\.0\n  ✖ error +1\.9\.0\n", out)
