@@ -106,8 +106,8 @@ def test_terminal_line_fits_a_narrow_terminal() -> None:
              if ln.strip()]
     last = lines[-2:]  # the last frame: the release line and the status line
     assert all(len(ln) <= 60 for ln in last), last
-    assert "[1/102]" in last[0] and "ETA 33m 40s" in last[0] and "━" * 10 in last[0]
-    assert "analysing 2.1.0" in last[0] and last[0].rstrip().endswith("…")
+    assert "[1/102]" in last[0] and "ETA 33m 40s" in last[0] and re.search("[━─]{8,}", last[0])
+    assert "analysing 2.1.0 +2 · 98 queu" in last[0] and last[0].rstrip().endswith("…")
     assert last[1].rstrip().endswith("…")
 
 
@@ -153,3 +153,26 @@ def test_releases_count_and_estimate() -> None:
                                            (3720, "1h 02m")])
 def test_duration(seconds: float, text: str) -> None:
     assert duration(seconds) == text
+
+
+def test_terminal_line_names_as_many_releases_as_fit() -> None:
+    """At 80 columns the line names fewer releases in flight rather than cut what follows."""
+    clock, out = Clock(), io.StringIO()
+    with Progress(file=out, terminal=True, clock=clock) as p:
+        p.console.width = 80
+        for i in range(102):
+            p.step(Step("fetch", f"2.{i}.0", i, 102))
+            p.step(Step("queued", f"2.{i}.0", i, 102, size=400_000_000))
+        for i in range(40):
+            p.step(Step("analyse", f"2.{i}.0", i, 102))
+            clock.now += 1
+            p.step(Step("done", f"2.{i}.0", i, 102, "ok"))
+        for i in range(40, 44):
+            p.step(Step("analyse", f"2.{i}.0", i, 102))
+        p.refresh()
+        frame = out.getvalue()
+    lines = [ln for ln in re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", frame).splitlines() if ln.strip()]
+    line = lines[-1].rstrip()
+    assert len(line) <= 80 and not line.endswith("…"), line
+    assert "[40/102]" in line and "ETA 1m 02s" in line and line.endswith(" · 58 queued")
+    assert "analysing 2.40.0, 2.41.0" in line and re.search("━{3,}─{5,}", line)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tfinit_audit.pipeline import Step
 
 BAR = 20  # cells of the releases' bar on a terminal wide enough
+MIN_BAR = 8  # ...and on a narrow one
 STAGE_WORDS = {"resolve": "resolving", "fetch": "fetching", "analyse": "analysing",
                "verify": "verifying"}
 
@@ -240,24 +241,29 @@ class Progress:
 
     def _release_line(self, width: int) -> Any:
         """The live release line, fitted to ``width``: spinner, counts, bar and time left whole
-        (the bar narrower on a narrow terminal), then what is in flight, cut with an ellipsis."""
+        (the bar narrower on a narrow terminal), then what is in flight -- as many releases
+        named as fit, the rest cut with an ellipsis."""
         from rich.text import Text
 
         with self._lock:
             r = self.releases
             if not r.total and not r.stage:
                 return Text("")
-            counts, eta, busy = r.counts(), r.eta_text(), r.in_flight()
+            counts, eta = r.counts(), r.eta_text()
+            fixed = 2 + len(counts) + 1 + len(eta) + 2  # spinner, counts, time left, spaces
+            for limit in (4, 3, 2, 1):
+                busy = r.in_flight(limit)
+                if fixed + MIN_BAR + len(busy) <= width:
+                    break
             frac = r.done / r.total if r.total else 0.0
         line = Text()
         frame = self._spinner.render(self.clock())
         line.append_text(frame if isinstance(frame, Text) else Text(str(frame)))
         line.append(f" {counts} " if counts else " ")
-        fixed = len(line) + len(eta) + 1
-        bar = max(5, min(BAR, width - fixed - 12))
+        bar = max(MIN_BAR, min(BAR, width - fixed - len(busy)))
         filled = round(bar * frac)
         line.append("━" * filled, style="bar.complete" if frac < 1 else "bar.finished")
-        line.append("━" * (bar - filled), style="bar.back")
+        line.append("─" * (bar - filled), style="bar.back")  # told apart without colour too
         if eta:
             line.append(f" {eta}", style="progress.remaining")
         if busy:
