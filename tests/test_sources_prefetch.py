@@ -299,15 +299,15 @@ def test_reads_are_the_same_with_and_without_prefetch(
         monkeypatch.setenv(NO_PREFETCH_ENV, flag)
         ctx = ctx_for(index, tmp_path / f"c{flag}")
         stored: Counter[str] = Counter()  # members fetched over the network (each is cached)
-        real_put = ctx.cache.put
+        real_write = ctx.cache._write_blob
 
-        def put(ns: str, ident: str, name: str, payload: bytes, real_put=real_put,
-                stored=stored) -> None:  # type: ignore[no-untyped-def]
+        def write(ns: str, ident: str, name: str, *rest, real_write=real_write,
+                  stored=stored) -> None:  # type: ignore[no-untyped-def]
             if ns == "wheel":
                 stored[name] += 1
-            real_put(ns, ident, name, payload)
+            real_write(ns, ident, name, *rest)
 
-        ctx.cache.put = put  # type: ignore[method-assign]
+        ctx.cache._write_blob = write  # type: ignore[method-assign]
         tree = open_tree("pypi", "1.8.0", ctx=ctx)
         assert tree.speculate == (flag == "")
         with ThreadPoolExecutor(4) as pool:
