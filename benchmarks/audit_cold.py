@@ -81,8 +81,10 @@ for v in captured.get("versions", []):
                  "answer": hashlib.sha256(json.dumps([_plain(s) for s in v.symbols],
                                                      sort_keys=True, default=str).encode()
                                           ).hexdigest()[:12]})
+import resource
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 with open(out_path, "w") as fh:
-    json.dump({"code": code, "rows": rows, "wire": wire}, fh)
+    json.dump({"code": code, "rows": rows, "wire": wire, "rss": rss}, fh)
 """
 
 
@@ -111,7 +113,7 @@ def run_audit(python: str, versions: list[str], cache: Path, env: dict[str, str]
         raise SystemExit(f"audit exited {data['code']}: {data['rows']}\n{proc.stderr[-2000:]}")
     size, disk = cache_size(cache)
     return {"wall": wall, "cpu": cpu, "rows": data["rows"], "wire": data["wire"],
-            "cache": size, "disk": disk}
+            "cache": size, "disk": disk, "rss": data.get("rss", 0)}
 
 
 def cache_size(root: Path) -> tuple[int, int]:
@@ -173,8 +175,9 @@ def seed_plans(src: Path, dest: Path) -> None:
 def totals(run: dict[str, Any]) -> dict[str, Any]:
     rows = run["rows"]
     pb = [r["prefetch_bytes"] for r in rows]
-    out = {"wall": run["wall"], "cpu": run["cpu"], "requests": run["wire"]["requests"],
-           "bytes": run["wire"]["bytes"], "cache": run["cache"], "disk": run["disk"],
+    out = {"wall": run["wall"], "cpu": run["cpu"], "rss": run["rss"],
+           "requests": run["wire"]["requests"], "bytes": run["wire"]["bytes"],
+           "cache": run["cache"], "disk": run["disk"],
            "prefetched": sum(r["prefetched"] for r in rows),
            "prefetch_used": sum(r["prefetch_used"] for r in rows)}
     if all(b is not None for b in pb):
@@ -209,8 +212,10 @@ def report(label: str, runs: list[dict[str, Any]], pip: list[float]) -> None:
           f"{spread([100 * a for a in acc], '{:.0f}')} %")
     print(f"    cache/fetched x{spread([t['cache'] / t['bytes'] for t in ts])} "
           f"(on disk x{spread([t['disk'] / t['bytes'] for t in ts])}); cache "
-          f"{spread([t['cache'] / 1e6 for t in ts])} MB")
-    for r in runs[len(runs) // 2]["rows"]:
+          f"{spread([t['cache'] / 1e6 for t in ts])} MB; peak RSS "
+          f"{spread([t['rss'] / 2**20 for t in ts], '{:.0f}')} MiB")
+    rows = runs[len(runs) // 2]["rows"]
+    for r in rows if len(rows) <= 12 else []:
         pbytes = r["prefetch_bytes"]
         acc1 = (f"{100 * r['prefetch_used_bytes'] / pbytes:.0f}% of {pbytes / 1e6:.2f} MB"
                 if pbytes else "-")

@@ -99,7 +99,7 @@ def test_next_release_replays_the_plan_in_few_requests(
     settle(first)
     cold = first.refresh_stats()
     assert cold.plan_from is None and cold.prefetched > len(ORDER)  # imports guessed at
-    first.remember()
+    first.end_plan(True)
     plans = PlanBook(Cache(tmp_path / "c")).plans("tensorflow")
     assert plans == {"1.8.0": ORDER}
 
@@ -116,10 +116,10 @@ def test_next_release_replays_the_plan_in_few_requests(
     assert stats.plan_from == "1.8.0"
     assert stats.prefetched == len(ORDER) and stats.prefetch_used == stats.prefetched
     # a later analysis that read more adds to the plan (first-read order kept)
-    tree.remember()
-    tree.remember()
+    tree.end_plan(True)
+    tree.end_plan(True)
     first._order.append("tensorflow/python/unused3.py")
-    first.remember()
+    first.end_plan(True)
     plans = PlanBook(Cache(tmp_path / "c")).plans("tensorflow")
     assert plans == {"1.8.0": [*ORDER, "tensorflow/python/unused3.py"], "1.9.0": ORDER}
     assert wheel_requests(server, b) - mark - opened == 1  # the whole plan: one request
@@ -169,3 +169,20 @@ def test_only_a_successful_release_records_its_plan(
     for key in ("prefetch_bytes", "prefetch_used_bytes", "plan_from"):
         assert key in fetch
     assert fetch["prefetch_used_bytes"] <= fetch["prefetch_bytes"] <= fetch["bytes"]
+
+
+def test_end_plan_stops_the_read_ahead(
+    two: tuple[Published, Published], index: FakeIndex, server: LoopbackServer, tmp_path: Path
+) -> None:
+    tree = open_tree("pypi", "1.8.0", ctx=ctx_for(index, tmp_path / "c"))
+    tree.start_plan()
+    server.state.delay = 0.2
+    assert tree.read_text(ORDER[0]) is not None  # its imports are queued or in flight now
+    tree.end_plan(False)  # the analysis failed
+    assert not tree._spec_data and not tree._text
+    for p in [*ORDER, *UNUSED]:  # reads still work, and return the right bytes
+        text = tree.read_text(p)
+        assert text is not None and ("# a\n" in text or p in UNUSED), p
+    settle(tree)
+    assert not tree._spec_data  # nothing fetched ahead is kept after the end
+    assert PlanBook(Cache(tmp_path / "c")).plans("tensorflow") == {}  # failed: no plan

@@ -15,8 +15,9 @@ Plans (``plans.py``): when an analysis starts (``start_plan()``) on a tree with 
 what the nearest release of its family read is fetched at once, in coalesced ranges (at most
 ``PLAN_CAP`` bytes); the imports of a file the plan covered are not speculated on (the plan
 knows better), those of a file it missed are. Trees of one family read at the same time in one
-process follow each other (``plans.LiveReads``). ``remember()`` records what this release read,
-once its analysis succeeded.
+process follow each other (``plans.LiveReads``). ``end_plan(ok)`` ends it when the analysis is
+over: it records what this release read if the analysis succeeded, drops what is queued and
+lets go of what was fetched ahead and not read (memory stays bounded over many releases).
 
 What reading ahead cost and bought is in the stats: ``prefetched`` / ``prefetch_used`` files,
 ``prefetch_bytes`` (bytes of the range requests it made) and ``prefetch_used_bytes`` (the
@@ -149,7 +150,7 @@ class ReadAhead:
         self._order: list[str] = []  # files read (that exist), in the order first read
         self._plan_spent = 0  # bytes of range requests for plans
         self._followers: list[weakref.ref[ReadAhead]] = []  # trees fetching what this reads
-        self._done = False  # the analysis of this tree is over (remember() was called)
+        self._done = False  # the analysis of this tree is over (end_plan() was called)
 
     def _family(self) -> str:
         if self.family is None:
@@ -184,6 +185,8 @@ class ReadAhead:
         cached yet), in coalesced ranges, first paths first; within ``PLAN_CAP``."""
         per_part: dict[int, tuple[Part, dict[str, str]]] = {}
         with self._lock:
+            if self._done:
+                return
             for path in paths:
                 hit = self._owner.get(path)
                 if hit is None or path in self._read or path in self._spec_seen \
@@ -231,16 +234,26 @@ class ReadAhead:
                 continue
             peer._fetch_planned([path])
 
-    def remember(self) -> None:
-        """Record what this release read as its family's plan (call once its analysis
-        succeeded; a failed release records nothing). Trees following it stop here."""
-        self._done = True
-        if self.plans is None or not self._order:
-            return
+    def end_plan(self, ok: bool) -> None:
+        """The analysis of this tree is over: if it succeeded (``ok``), record what it read as
+        its family's plan (a failed release records nothing). Either way the read-ahead stops:
+        queued fetches are dropped, what was fetched ahead and not read and the decoded texts
+        are let go, and trees following this one stop. Reads after this still work (from the
+        cache or the network)."""
         with self._lock:
+            self._done = True
             order = list(self._order)
-        with contextlib.suppress(OSError):  # a read-only or full cache: no plan, no failure
-            self.plans.record(self._family(), self.release, order)
+            self._spec_data.clear()
+            self._text.clear()  # decoded texts: read again (from the cache) if asked again
+            dropped = [(p, e[0]) for p, e in self._inflight.items()
+                       if e[1] is not None and not e[1].started]
+            for p, _ in dropped:
+                del self._inflight[p]
+        for _, fut in dropped:  # anyone waiting fetches it itself
+            fut.set_exception(KeyError("read-ahead stopped"))
+        if ok and self.plans is not None and order:
+            with contextlib.suppress(OSError):  # a read-only or full cache: no plan, no failure
+                self.plans.record(self._family(), self.release, order)
 
     def _can_speculate(self, part: Part) -> bool:
         return self.speculate and bool(getattr(part, "speculative", False))
@@ -255,7 +268,7 @@ class ReadAhead:
         if level > self.speculate_depth or not path.endswith(".py") or not self.speculate:
             return
         with self._lock:
-            if path in self._scanned or self._spec_spent >= self.speculate_cap:
+            if path in self._scanned or self._spec_spent >= self.speculate_cap or self._done:
                 return
             self._scanned.add(path)
         owner = self._owner
@@ -319,11 +332,18 @@ class ReadAhead:
         return functools.partial(self._run_job, job)
 
     def _run_job(self, job: _Job) -> None:
+        stale: list[Future[bytes]] = []
         with self._lock:
             if job.started:
                 return
             job.started = True
             items = dict(job.paths)
+            if self._done:  # the read-ahead stopped: whoever waits fetches it itself
+                stale = [self._inflight.pop(p)[0] for p in items
+                         if self._inflight.get(p, (None, None))[1] is job]
+                items = {}
+        for fut in stale:
+            fut.set_exception(KeyError("read-ahead stopped"))
         if not items:
             return
         got: dict[str, bytes] = {}
@@ -340,8 +360,9 @@ class ReadAhead:
                 entry = self._inflight.get(p)
                 data = got.get(k)
                 if data is not None:
-                    self._spec_data[p] = data
                     self._prefetched += 1
+                    if not self._done:
+                        self._spec_data[p] = data
                 if entry is not None and entry[1] is job:
                     del self._inflight[p]
                     done.append((entry[0], data))
