@@ -247,6 +247,9 @@ def _analyze_one(
                 analyze_class(it, val, dict(spec.kwargs), dims, result)
             elif isinstance(val, FunctionV):
                 analyze_function(it, val, dict(spec.kwargs), dims, result)
+            elif d.kind == "unresolved":
+                result.status = "partial"
+                result.message = res.message or f"cannot follow {chosen}"
             else:
                 result.status = "partial"
                 result.message = f"{chosen} is {d.kind} {d.qualname}; nothing to evaluate"

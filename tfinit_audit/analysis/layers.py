@@ -18,10 +18,12 @@ from tfinit_audit.analysis.engine.values import (
     Instance,
     ModuleV,
     Seq,
+    Unknown,
     Value,
 )
 from tfinit_audit.analysis.model import Dims, Hop, SymbolResult
 from tfinit_audit.analysis.rules import facts as facts_mod
+from tfinit_audit.analysis.rules import sublayers
 from tfinit_audit.analysis.rules.call_time import call_arguments, call_entry
 from tfinit_audit.analysis.rules.inputs import input_shape_for, required_args
 from tfinit_audit.analysis.rules.none_fallback import follow_none_initializer
@@ -45,7 +47,7 @@ def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims
     """Construct ``cls`` abstractly and run its build; the instance and captured weights."""
     scopes = VariableScopes()
     collector = WeightCollector(scopes)
-    with it.hooks(collector, scopes):
+    with it.hooks(collector, scopes, sublayers.LayerCalls(collector)):
         call_kwargs = _constructor_kwargs(it, cls, kwargs, dims)
         collector.active = False
         obj = it.instantiate(cls, [], call_kwargs, None)
@@ -60,11 +62,56 @@ def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims
         build = it.getattr(obj, "build")
         with contextlib.suppress(Raised):  # what the layer made before it raised stands
             if isinstance(build, FunctionV):
-                it.call(build, [_shape(input_shape)], {})
+                # one shape per required parameter: Keras 3 passes each call argument's
+                # shape to ``build(query_shape, value_shape)``; the documented input for each
+                n = sublayers.required_positional(build)
+                done = it.call(build, [_shape(input_shape)] * n, {})
+                if not collector.captured and isinstance(done, Unknown) and _raised(done):
+                    obj = _build_on_unknown_rank(it, cls, call_kwargs, collector, done,
+                                                 input_shape)
+            sublayers.build_from_signature(it, obj, _shape(input_shape), collector)
             _build_cells(it, obj, collector, input_shape)
             if not collector.captured:
                 _call_once(it, obj, input_shape)
+            sublayers.build_unbuilt(it, obj, collector)
+        sublayers.name_weights(it, obj, collector.captured)
     return obj, collector.captured, call_kwargs
+
+
+def _raised(v: Unknown) -> bool:
+    """A call's result on a path that ended in a ``raise`` of the called function (the
+    engine keeps where)."""
+    return bool(v.path) and v.line > 0
+
+
+def _build_on_unknown_rank(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value],
+                           collector: WeightCollector, rejected: Unknown,
+                           input_shape: list[int | None]) -> Instance:
+    """The layer's own checks rejected the documented input before it created a weight (a
+    rank it does not take: ``if len(input_shape) != 3: raise ValueError``). A fresh instance
+    is built on an input of unknown rank instead, so that such checks cannot decide: the
+    weights are found, with the shapes that do not depend on the input, and each says which
+    line rejected the documented one."""
+    collector.active = False
+    obj = it.instantiate(cls, [], call_kwargs, None)
+    if not isinstance(obj, Instance):
+        return Instance(cls=cls)
+    it.force(obj)
+    collector.active = True
+    collector.top = obj
+    build = it.getattr(obj, "build")
+    if isinstance(build, FunctionV):
+        it.call(build, [Unknown(text="input_shape")] * sublayers.required_positional(build),
+                {})
+    src = it.module_source(rejected.path)
+    if src is None or not collector.captured:
+        return obj
+    shown = ", ".join("None" if d is None else str(d) for d in input_shape)
+    hop = src.hop(rejected.line, f"the layer rejects the input shape ({shown}) here; "
+                                 f"weights as created for an input of unknown rank")
+    for c in collector.captured:
+        c.hops.insert(1, hop)
+    return obj
 
 
 def _call_once(it: Interpreter, obj: Instance, input_shape: list[int | None]) -> None:
