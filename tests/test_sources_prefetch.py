@@ -245,13 +245,16 @@ def test_offline_and_warm_trees_do_not_speculate(
     warm = open_tree("pypi", "1.8.0", ctx=ctx_for(index, cache))
     warm.read_text("tensorflow/__init__.py")
     settle(warm)
+    assert warm.read_text("tensorflow/python/ops/init_ops.py") is not None  # prefetched, read
     # offline: what is cached reads; what is not says so, prefetch or not
     off = open_tree("pypi", "1.8.0", ctx=ctx_for(index, cache, offline=True))
     before = len(server.state.log)
     assert off.read_text("tensorflow/__init__.py") is not None
-    assert off.read_text("tensorflow/python/ops/init_ops.py") is not None  # prefetched earlier
+    assert off.read_text("tensorflow/python/ops/init_ops.py") is not None  # read ahead and read
     with pytest.raises(FetchError, match="offline"):
         off.read_text("tensorflow/python/ops/math_ops.py")
+    with pytest.raises(FetchError, match="offline"):  # read ahead, never read: not cached
+        off.read_text("tensorflow/python/util/tf_export.py")
     assert len(server.state.log) == before
     assert off.refresh_stats().prefetched == 0 and off._workers is None
     # online but warm: a file read from the cache starts no speculation

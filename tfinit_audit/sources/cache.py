@@ -142,18 +142,24 @@ class Cache:
 
     def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
         self.root = Path(root).expanduser() if root else default_cache_dir()
-        self._dirs: set[Path] = set()  # directories known to exist (no mkdir per write)
+        self._blobs = str(self.root / "blobs")
+        self._dirs: set[str] = set()  # directories known to exist (no mkdir per write)
 
     # -- blobs ------------------------------------------------------------------------------
-    def _blob_path(self, ns: str, ident: str, name: str) -> Path:
+    def _blob_file(self, ns: str, ident: str, name: str) -> str:
+        # strings, not Paths: several thousand of these per cold run
         key = hashlib.sha256(f"{ident}\0{name}".encode()).hexdigest()
-        return self.root / "blobs" / _safe(ns) / key[:2] / key
+        return os.path.join(self._blobs, _safe(ns), key[:2], key)
+
+    def _blob_path(self, ns: str, ident: str, name: str) -> Path:
+        return Path(self._blob_file(ns, ident, name))
 
     def get(self, ns: str, ident: str, name: str) -> bytes | None:
         """Payload stored for (ident, name), or None if absent or damaged (damaged is removed)."""
-        path = self._blob_path(ns, ident, name)
+        path = self._blob_file(ns, ident, name)
         try:
-            raw = path.read_bytes()
+            with open(path, "rb") as fh:
+                raw = fh.read()
         except OSError:
             return None
         payload = _decode_blob(raw)
@@ -180,10 +186,10 @@ class Cache:
     def _write_blob(self, ns: str, ident: str, name: str, codec: bytes, size: int, crc: int,
                     body: bytes) -> None:
         header = _MAGIC + codec + b" %d %08x\n" % (size, crc & 0xFFFFFFFF)
-        self._atomic_write(self._blob_path(ns, ident, name), header + body)
+        self._atomic_write(self._blob_file(ns, ident, name), header + body)
 
     def has(self, ns: str, ident: str, name: str) -> bool:
-        return self._blob_path(ns, ident, name).is_file()
+        return os.path.isfile(self._blob_file(ns, ident, name))
 
     def get_json(self, ns: str, ident: str, name: str) -> Any | None:
         data = self.get(ns, ident, name)
@@ -317,16 +323,16 @@ class Cache:
         base.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(dir=base))
 
-    def _atomic_write(self, path: Path, data: bytes) -> None:
-        parent = path.parent
+    def _atomic_write(self, path: str, data: bytes) -> None:
+        parent = os.path.dirname(path)
         if parent not in self._dirs:
-            parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(parent, exist_ok=True)
             self._dirs.add(parent)
         try:
             fd, tmp = tempfile.mkstemp(dir=parent, prefix=".tmp-")
         except FileNotFoundError:  # removed by a clear or prune since: make it again
             self._dirs.discard(parent)
-            parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(parent, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -338,9 +344,9 @@ class Cache:
             raise
 
     @staticmethod
-    def _discard(path: Path) -> None:
+    def _discard(path: str) -> None:
         with contextlib.suppress(OSError):
-            path.unlink()
+            os.unlink(path)
 
 
 def _decode_blob(raw: bytes) -> bytes | None:

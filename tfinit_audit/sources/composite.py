@@ -122,18 +122,22 @@ class CompositeTree(ReadAhead):
     def _get(self, path: str, part: Part, key: str) -> tuple[bytes, bool]:
         """Bytes of one file and whether they came over the network in this run; waits for a
         speculative fetch already running, takes over one still queued."""
+        fut: Future[bytes]
         with self._lock:
             data = self._spec_data.pop(path, None)
             if data is not None:
                 self._used(path)
-                return data, True
-            entry = self._inflight.get(path)
-            mine = entry is None
-            if entry is None:
-                fut: Future[bytes] = Future()
-                self._inflight[path] = (fut, None)
             else:
-                fut, job = entry
+                entry = self._inflight.get(path)
+                mine = entry is None
+                if entry is None:
+                    fut = Future()
+                    self._inflight[path] = (fut, None)
+                else:
+                    fut, job = entry
+        if data is not None:
+            self._commit(part, key)
+            return data, True
         if not mine:
             with self._timed():
                 if job is not None:
@@ -144,8 +148,9 @@ class CompositeTree(ReadAhead):
                     data = None
             if data is not None:
                 with self._lock:
-                    self._spec_data.pop(path, None)
-                    self._used(path)
+                    if self._spec_data.pop(path, None) is not None:  # the first of its readers
+                        self._used(path)
+                self._commit(part, key)
                 return data, True
             with self._timed():
                 return part.read(key), False

@@ -124,6 +124,16 @@ class WheelPart:
     def stretch(self, key: str) -> int:
         return self.wheel.stretch(key)
 
+    def read_ahead(self, keys: list[str]) -> dict[str, bytes]:
+        """Members fetched ahead of the analysis: cached only once ``commit`` says used."""
+        return self.wheel.read_many(keys, store=False)
+
+    def commit(self, key: str) -> None:
+        self.wheel.commit(key)
+
+    def forget(self) -> None:
+        self.wheel.forget()
+
     def metadata(self) -> dict[str, list[str]]:
         """Header fields of ``*.dist-info/METADATA`` (multi-valued), empty if none."""
         if self._meta is None:

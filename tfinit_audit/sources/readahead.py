@@ -19,7 +19,9 @@ process follow each other (``plans.LiveReads``). ``end_plan(ok)`` ends it when t
 over: it records what this release read if the analysis succeeded, drops what is queued and
 lets go of what was fetched ahead and not read (memory stays bounded over many releases).
 
-What reading ahead cost and bought is in the stats: ``prefetched`` / ``prefetch_used`` files,
+What is fetched ahead goes into the cache only once the analysis reads it (the cache holds
+what was used; a release that fails leaves no read-ahead behind). What reading ahead cost and
+bought is in the stats: ``prefetched`` / ``prefetch_used`` files,
 ``prefetch_bytes`` (bytes of the range requests it made) and ``prefetch_used_bytes`` (the
 archive bytes of the members it fetched that were then read): their ratio is its accuracy.
 """
@@ -38,7 +40,7 @@ from typing import Any
 
 from tfinit_audit.sources.base import Part
 from tfinit_audit.sources.http import env_flag
-from tfinit_audit.sources.imports import imported_files
+from tfinit_audit.sources.imports import speculation_order
 from tfinit_audit.sources.plans import LIVE, PlanBook, family_of
 
 NO_PREFETCH_ENV = "TFINIT_AUDIT_NO_PREFETCH"
@@ -251,6 +253,10 @@ class ReadAhead:
                 del self._inflight[p]
         for _, fut in dropped:  # anyone waiting fetches it itself
             fut.set_exception(KeyError("read-ahead stopped"))
+        for part in self._parts:  # fetched ahead and never read: not cached
+            forget = getattr(part, "forget", None)
+            if forget is not None:
+                forget()
         if ok and self.plans is not None and order:
             with contextlib.suppress(OSError):  # a read-only or full cache: no plan, no failure
                 self.plans.record(self._family(), self.release, order)
@@ -273,10 +279,7 @@ class ReadAhead:
             self._scanned.add(path)
         owner = self._owner
         text = data.decode("utf-8", "replace")
-        cands = imported_files(text, path, owner.__contains__)
-        # then imports inside blocks (try/if at module level, but also lazy ones in functions)
-        cands += [p for p in imported_files(text, path, owner.__contains__, indented=True)
-                  if p not in set(cands)]
+        cands = speculation_order(text, path, owner.__contains__)
         per_part: dict[int, tuple[Part, dict[str, str]]] = {}
         rank = {p: i for i, p in reversed(list(enumerate(cands)))}
         promote: dict[int, _Job] = {}  # queued by an earlier scan: move up to this batch
@@ -348,8 +351,10 @@ class ReadAhead:
             return
         got: dict[str, bytes] = {}
         err: BaseException | None = None
+        # a part that can hold back what it fetched ahead stores it only once it is read
+        read = getattr(job.part, "read_ahead", job.part.read_many)
         try:
-            got = job.part.read_many(list(items.values()))
+            got = read(list(items.values()))
         except BaseException as exc:  # noqa: BLE001 - handed to any waiting reader
             err = exc
         done: list[tuple[Future[bytes], bytes | None]] = []
@@ -382,3 +387,10 @@ class ReadAhead:
         """A prefetched file was read (under the lock)."""
         self._prefetch_used += 1
         self._prefetch_used_bytes += self._stretch.get(path, 0)
+
+    @staticmethod
+    def _commit(part: Part, key: str) -> None:
+        """A file fetched ahead was read: now it goes into the cache."""
+        commit = getattr(part, "commit", None)
+        if commit is not None:
+            commit(key)

@@ -355,6 +355,7 @@ class RemoteWheel:
         self._members: MemberTable | None = None
         self._local: Path | None = None
         self._tail: tuple[int, bytes] | None = None  # bytes read at the end with the directory
+        self._held: dict[str, tuple[Member, bytes]] = {}  # read ahead, not stored until used
         self._lock = threading.RLock()
 
     @property
@@ -534,10 +535,11 @@ class RemoteWheel:
         return [([m.name for m in g], g[-1].end - g[0].offset) for g in coalesce(ms, gap, span)]
 
     def read_many(self, names: Iterable[str], gap: int = COALESCE_GAP,
-                  span: int = COALESCE_SPAN) -> dict[str, bytes]:
+                  span: int = COALESCE_SPAN, *, store: bool = True) -> dict[str, bytes]:
         """Several members at once: cached ones from disk, the rest in coalesced range
         requests (members within ``gap`` bytes of each other share one request, up to ``span``
-        bytes), concurrently."""
+        bytes), concurrently. With ``store=False`` (reading ahead) what was fetched is kept
+        back and stored in the cache only when ``commit`` says it was used."""
         names = list(dict.fromkeys(names))
         out: dict[str, bytes] = {}
         todo: list[Member] = []
@@ -557,19 +559,32 @@ class RemoteWheel:
             todo.append(m)
         groups = coalesce(todo, gap, span)
         if len(groups) == 1:
-            out.update(self._fetch_group(groups[0]))
+            out.update(self._fetch_group(groups[0], store))
         elif groups:
             with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, len(groups))) as pool:
-                for got in pool.map(self._fetch_group, groups):
+                for got in pool.map(lambda g: self._fetch_group(g, store), groups):
                     out.update(got)
         return {n: out[n] for n in names}
 
-    def _fetch_group(self, group: list[Member]) -> dict[str, bytes]:
+    def commit(self, name: str) -> None:
+        """Store member ``name``, fetched by ``read_many(store=False)``, in the cache."""
+        with self._lock:
+            held = self._held.pop(name, None)
+        if held is not None:
+            self._store(*held)
+
+    def forget(self) -> None:
+        """Let go of what ``read_many(store=False)`` fetched and nobody committed."""
+        with self._lock:
+            self._held.clear()
+
+    def _fetch_group(self, group: list[Member], store: bool = True) -> dict[str, bytes]:
         """The members of ``group`` (close together in the archive) in one range request; a
-        member whose bytes do not check out is fetched again on its own. Each is cached."""
+        member whose bytes do not check out is fetched again on its own. Each is cached (or
+        held for ``commit``)."""
         out: dict[str, bytes] = {}
         for m in group:
-            hit = self._from_tail(m)
+            hit = self._from_tail(m, store)
             if hit is not None:
                 out[m.name] = hit
         group_left = [m for m in group if m.name not in out]
@@ -584,36 +599,46 @@ class RemoteWheel:
                 raw = b""
             for m in group_left if raw else []:
                 with contextlib.suppress(CorruptMember):  # else fetched again on its own below
-                    out[m.name] = self._take(m, raw[m.offset - base : m.end - base])
+                    out[m.name] = self._take(m, raw[m.offset - base : m.end - base], store)
         for m in group_left:
             if m.name not in out:
-                out[m.name] = self._fetch_member(m)
+                out[m.name] = self._fetch_member(m, store)
         return out
 
-    def _take(self, m: Member, raw: bytes) -> bytes:
+    def _take(self, m: Member, raw: bytes, store: bool = True) -> bytes:
         """Payload of ``m`` from the bytes at its local header (checked), stored in the cache
-        as fetched: its deflate stream, not inflated and compressed again."""
+        as fetched: its deflate stream, not inflated and compressed again (or held back until
+        ``commit``)."""
         data = member_data(m, raw, self.filename)
         out = inflate_member(m, data, self.filename)
+        if m.method != zipfile.ZIP_DEFLATED:
+            data = out
+        if store:
+            self._store(m, data)
+        else:
+            with self._lock:
+                self._held[m.name] = (m, data)
+        return out
+
+    def _store(self, m: Member, data: bytes) -> None:
         if m.method == zipfile.ZIP_DEFLATED:
             self.cache.put_deflated("wheel", self.ident, m.name, data, m.size, m.crc)
         else:
-            self.cache.put("wheel", self.ident, m.name, out)
-        return out
+            self.cache.put("wheel", self.ident, m.name, data)
 
-    def _from_tail(self, m: Member) -> bytes | None:
+    def _from_tail(self, m: Member, store: bool = True) -> bytes | None:
         if self._tail is None:
             return None
         t0, tdata = self._tail
         if t0 <= m.offset and m.end <= t0 + len(tdata):
             try:
-                return self._take(m, tdata[m.offset - t0 : m.end - t0])
+                return self._take(m, tdata[m.offset - t0 : m.end - t0], store)
             except CorruptMember:
                 return None
         return None
 
-    def _fetch_member(self, m: Member) -> bytes:
-        hit = self._from_tail(m)
+    def _fetch_member(self, m: Member, store: bool = True) -> bytes:
+        hit = self._from_tail(m, store)
         if hit is not None:
             return hit
         last: CorruptMember | None = None
@@ -627,12 +652,13 @@ class RemoteWheel:
                     self._download()
                     continue
                 try:
-                    return self._take(m, raw)
+                    return self._take(m, raw, store)
                 except CorruptMember as exc:
                     last = exc
                     continue
             data = self._read_local(m)
-            self.cache.put("wheel", self.ident, m.name, data)
+            if store:
+                self.cache.put("wheel", self.ident, m.name, data)
             return data
         assert last is not None
         raise last
