@@ -58,6 +58,7 @@ def settle(tree: CompositeTree, timeout: float = 10.0) -> None:
     while time.monotonic() < deadline:
         with tree._lock:
             if not tree._inflight:
+                tree.flush()  # and what was read after being fetched ahead is cached
                 return
         time.sleep(0.01)
     raise AssertionError(f"prefetch still running: {sorted(tree._inflight)}")

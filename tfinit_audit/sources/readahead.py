@@ -28,6 +28,7 @@ archive bytes of the members it fetched that were then read): their ratio is its
 
 from __future__ import annotations
 
+import atexit
 import collections
 import contextlib
 import functools
@@ -113,6 +114,17 @@ class _Workers:
                 fn()
 
 
+_UNFLUSHED: weakref.WeakSet[ReadAhead] = weakref.WeakSet()  # trees with reads to cache
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    """The workers are daemon threads: what they have not cached yet is cached before exit."""
+    for tree in list(_UNFLUSHED):
+        with contextlib.suppress(Exception):
+            tree.flush()
+
+
 class ReadAhead:
     """The read-ahead state and logic of a CompositeTree (see the module docstring)."""
 
@@ -153,6 +165,9 @@ class ReadAhead:
         self._plan_spent = 0  # bytes of range requests for plans
         self._followers: list[weakref.ref[ReadAhead]] = []  # trees fetching what this reads
         self._done = False  # the analysis of this tree is over (end_plan() was called)
+        self._to_commit: list[tuple[Part, str]] = []  # read after fetched ahead: to cache
+        self._commit_queued = False
+        self._flush_lock = threading.Lock()
 
     def _family(self) -> str:
         if self.family is None:
@@ -253,6 +268,7 @@ class ReadAhead:
                 del self._inflight[p]
         for _, fut in dropped:  # anyone waiting fetches it itself
             fut.set_exception(KeyError("read-ahead stopped"))
+        self._flush_commits()  # what was read is cached before the rest is let go
         for part in self._parts:  # fetched ahead and never read: not cached
             forget = getattr(part, "forget", None)
             if forget is not None:
@@ -388,9 +404,34 @@ class ReadAhead:
         self._prefetch_used += 1
         self._prefetch_used_bytes += self._stretch.get(path, 0)
 
-    @staticmethod
-    def _commit(part: Part, key: str) -> None:
-        """A file fetched ahead was read: now it goes into the cache."""
-        commit = getattr(part, "commit", None)
-        if commit is not None:
-            commit(key)
+    def _commit(self, part: Part, key: str) -> None:
+        """A file fetched ahead was read: now it goes into the cache -- written by a worker,
+        not by the reader (a write gives the GIL away, and the analysis thread may wait long
+        to get it back while the other releases' threads compute)."""
+        if getattr(part, "commit", None) is None:
+            return
+        with self._lock:
+            self._to_commit.append((part, key))
+            _UNFLUSHED.add(self)
+            if self._commit_queued:
+                return
+            self._commit_queued = True
+            if self._workers is None:
+                self._workers = _Workers(SPEC_WORKERS)
+            workers = self._workers
+        workers.submit([self._flush_commits])
+
+    def flush(self) -> None:
+        """Cache now what was read after being fetched ahead (the workers do it soon anyway;
+        this waits for it: at the end of an analysis, at exit)."""
+        self._flush_commits()
+
+    def _flush_commits(self) -> None:
+        _UNFLUSHED.discard(self)
+        with self._flush_lock:
+            with self._lock:
+                todo, self._to_commit = self._to_commit, []
+                self._commit_queued = False
+            for part, key in todo:
+                with contextlib.suppress(OSError):  # a full disk: not cached, no failure
+                    part.commit(key)  # type: ignore[attr-defined]
