@@ -206,12 +206,21 @@ def analyse_release(
         return
     say = detail or _quiet
     t0 = time.monotonic()
+    start_plan = getattr(tree, "start_plan", None)  # fetch what its family's plan says
+    if start_plan is not None:
+        start_plan()
+    ok = False
     try:
         record.symbols = analyze(tree, specs, dims, cache_dir=analysis_cache_dir(ctx),
                                  progress=lambda s: say(f"{tree.release}: {s}"),
                                  problems=record.warnings)
+        ok = True
     except AuditError as exc:  # a member could not be fetched (offline, network, a bound)
         record.fail(exc)
+    finally:
+        end_plan = getattr(tree, "end_plan", None)  # on success: the family's read plan
+        if end_plan is not None:
+            end_plan(ok)
     for line in getattr(tree, "problems", []):  # unreadable / undecodable files of the tree
         if line not in record.warnings:
             record.warnings.append(line)

@@ -120,9 +120,12 @@ def _fetch_line(head: str, ver: VersionReport) -> Text:
     if ver.status == "error":
         t.append(f"error: {ver.error}", style="red")
     else:
+        ahead = (f" (read ahead {fmt.human_bytes(f.prefetch_bytes)}, "
+                 f"{100 * (f.prefetch_accuracy or 0):.0f}% used)" if f.prefetch_bytes else "")
         t.append(
-            f"{f.requests} requests, {fmt.human_bytes(f.bytes)}, {fmt.num(f.seconds)} s fetch, "
-            f"{f.from_cache} from cache, analysis {fmt.num(ver.analysis_seconds)} s"
+            f"{f.requests} requests, {fmt.human_bytes(f.bytes)}{ahead}, "
+            f"{fmt.num(f.seconds)} s fetch, {f.from_cache} from cache, analysis "
+            f"{fmt.num(ver.analysis_seconds)} s"
         )
     return t
 
