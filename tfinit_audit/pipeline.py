@@ -13,7 +13,9 @@ the CLI only parses arguments, calls them and prints. Progress is reported throu
 
 - ``progress(line)``: one line per stage ("analysing 3 release(s), 16 symbol(s)");
 - ``detail(line)``: finer, frequent lines (the release being fetched, each symbol analysed);
-- ``download(what, done, total)``: bytes of a whole-wheel download (the fallback path).
+- ``download(what, done, total)``: bytes of a whole-wheel download (the fallback path);
+- ``steps(Step)``: each release entering a stage and finishing (``Step``: stage, release,
+  index, total, status), for counts and an estimate of the time left.
 
 Options have the CLI's defaults (``defaults.py``); ``cache_dir=None`` and ``index_url=None`` mean
 ``$TFINIT_AUDIT_CACHE`` / the user cache dir and ``$PIP_INDEX_URL`` / PyPI, as for the CLI.
@@ -47,6 +49,8 @@ from tfinit_audit.sources.wheel import ProgressFn
 from tfinit_audit.stages import (
     PathLike,
     Say,
+    Step,
+    StepFn,
     UnknownSymbol,
     _as_list,
     _quiet,
@@ -155,6 +159,7 @@ def audit(
     progress: Say | None = None,
     detail: Say | None = None,
     download: ProgressFn | None = None,
+    steps: StepFn | None = None,
     command: str = "",
     jobs: int | None = None,
 ) -> Report:
@@ -179,10 +184,12 @@ def audit(
     say = progress or _quiet
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
                        download=download)
+    if steps:
+        steps(Step("resolve", "", -1, 0))
     records = resolve(parse_source(source), _as_list(versions) or None, ctx)
-    say(f"releases: {fmt.releases_line(records)}")
+    say(f"releases: {fmt.releases_line(records, fmt.RELEASES_LISTED)}")
     say(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
-    fetch_and_analyse(records, source, ctx, specs, dims, detail, jobs)
+    fetch_and_analyse(records, source, ctx, specs, dims, detail, jobs, steps)
     raise_if_all_failed_on_input(records)
     unknown = unknown_symbols(records, specs, ctx) if symbols else []
     raise_if_nothing_known(unknown, specs, records)
@@ -190,6 +197,8 @@ def audit(
     checkable = [s for s in specs if s not in {u.spec for u in unknown}]
     if pythons:
         say(f"verifying against {len(pythons)} interpreter(s)")
+        if steps:
+            steps(Step("verify", ", ".join(pythons), -1, len(records)))
         _, runs = verify_pythons(pythons, checkable, dims, ctx, timeout, detail, probe_plugins)
     report = build_report(records, runs, dims, command)
     report.unknown_symbols = [u.line for u in unknown]
@@ -318,6 +327,7 @@ def diff(
     progress: Say | None = None,
     detail: Say | None = None,
     download: ProgressFn | None = None,
+    steps: StepFn | None = None,
     command: str = "",
     jobs: int | None = None,
 ) -> Diff:
@@ -336,9 +346,11 @@ def diff(
     specs, dims = symbol_specs(symbols), make_dims(units, input_dim)
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
                        download=download)
+    if steps:
+        steps(Step("resolve", "", -1, 0))
     records = resolve(parse_source(source), wanted, ctx)
     (progress or _quiet)(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
-    fetch_and_analyse(records, source, ctx, specs, dims, detail, jobs)
+    fetch_and_analyse(records, source, ctx, specs, dims, detail, jobs, steps)
     unknown = unknown_symbols(records, specs, ctx) if symbols else []
     raise_if_nothing_known(unknown, specs, records)
     report = build_report(records, [], dims, command)
@@ -510,6 +522,7 @@ def _scan_analyser(records: list[VersionReport], dims: Dims, ctx: SourceContext,
 
 __all__ = [
     "Diff",
+    "Step",
     "Explanation",
     "UnknownSymbol",
     "analyse",

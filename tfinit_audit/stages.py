@@ -18,14 +18,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import InvalidVersion, Version
 
 from tfinit_audit import defaults
 from tfinit_audit._version import __version__
 from tfinit_audit.analysis.audit import analyze, stored
-from tfinit_audit.analysis.model import Dims
+from tfinit_audit.analysis.model import Dims, SymbolResult
 from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS, SymbolSpec, parse_symbol
 from tfinit_audit.errors import AnalysisError, AuditError, FetchError, UsageError, one_line
 from tfinit_audit.live.model import LiveRun
@@ -38,7 +38,7 @@ from tfinit_audit.sources import (
     parse_source,
     resolve_versions,
 )
-from tfinit_audit.sources.base import FetchStats
+from tfinit_audit.sources.base import FetchStats, SourceTree
 from tfinit_audit.sources.wheel import ProgressFn
 from tfinit_audit.workers import Chains, default_jobs, run_chains
 from tfinit_audit.workers import say as worker_say
@@ -52,6 +52,28 @@ PathLike = str | os.PathLike[str]
 
 def _quiet(_: str) -> None:
     """A progress callable that says nothing."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One release entering a stage of a job, or finishing (the ``steps=`` callback).
+
+    ``stage`` is "resolve" (the job's releases are being looked up: ``release`` is "" and
+    ``index`` -1), "fetch" (its files are being located and opened), "queued" (opened, waiting
+    for its analysis; ``size`` the bytes of its package files, 0 when unknown), "analyse",
+    "done" (``status`` "ok" or "error"; every release of the job gets exactly one) or "verify"
+    (the live check: ``release`` the interpreters' paths, ``index`` -1). ``total`` is the
+    number of releases of the job (0 while resolving). Called from worker threads."""
+
+    stage: str
+    release: str
+    index: int
+    total: int
+    status: str = ""
+    size: int = 0
+
+
+StepFn = Callable[[Step], None]
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,22 +149,27 @@ def resolve(
 def fetch(
     records: Sequence[VersionReport], source: str | SourceSpec, ctx: SourceContext, *,
     prefetch: Sequence[str] = (), detail: Say | None = None, max_workers: int = 4,
+    steps: StepFn | None = None,
 ) -> None:
     """Open every release's tree concurrently (and read ``prefetch`` paths ahead); one failing
-    never loses the others: it is failed with its error instead."""
+    never loses the others: it is failed with its error instead (``steps``: "done", "error")."""
     (detail or _quiet)(f"fetching {len(records)} release(s)")
+    step = _Steps(steps, records)
     if len(records) <= 1:
         for r in records:
-            open_release(r, source, ctx, prefetch)
+            open_release(r, source, ctx, prefetch, step)
         return
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(records)))) as pool:
-        list(pool.map(lambda r: open_release(r, source, ctx, prefetch), records))
+        list(pool.map(lambda r: open_release(r, source, ctx, prefetch, step), records))
 
 
 def open_release(record: VersionReport, source: str | SourceSpec, ctx: SourceContext,
-                 prefetch: Sequence[str] = ()) -> None:
-    """Fetch one release: attach its tree to the record, or fail the record with the error."""
+                 prefetch: Sequence[str] = (), step: _Steps | None = None) -> None:
+    """Fetch one release: attach its tree to the record, or fail the record with the error
+    (``step``: "fetch", then "queued" or "done" with "error")."""
     version = record.tensorflow
+    if step:
+        step("fetch", record)
     try:
         tree = open_tree(source, version, ctx=ctx)
         record.tree, record.tensorflow = tree, tree.release
@@ -154,24 +181,47 @@ def open_release(record: VersionReport, source: str | SourceSpec, ctx: SourceCon
         record.fail(FetchError(f"{version}: {exc}"))
     except Exception as exc:  # noqa: BLE001 - an internal error must not sink the others
         record.fail(FetchError(f"{version}: cannot open: {type(exc).__name__}: {exc}"))
+    if step and record.status == "error":
+        step("done", record, "error")
+    elif step and record.tree is not None:
+        step("queued", record, size=sum(p.size or 0 for p in record.tree.packages))
+
+
+class _Steps:
+    """``steps`` for the releases of one job: a release's index and the job's size added."""
+
+    def __init__(self, steps: StepFn | None, records: Sequence[VersionReport]) -> None:
+        self.steps = steps
+        self.total = len(records)
+        self.index = {id(r): i for i, r in enumerate(records)}
+
+    def __bool__(self) -> bool:
+        return self.steps is not None
+
+    def __call__(self, stage: str, record: VersionReport, status: str = "", size: int = 0
+                 ) -> None:
+        if self.steps is not None:
+            self.steps(Step(stage, record.label, self.index.get(id(record), -1), self.total,
+                            status, size))
 
 
 def fetch_and_analyse(
     records: Sequence[VersionReport], source: str | SourceSpec, ctx: SourceContext,
     specs: list[SymbolSpec], dims: Dims, detail: Say | None = None, jobs: int | None = None,
-    max_fetchers: int = 4,
+    steps: StepFn | None = None, max_fetchers: int = 4,
 ) -> None:
     """``fetch`` then ``analyse``, overlapped when there are worker processes: each release is
     looked up, or handed to a worker, as soon as its tree is open (the others still opening)."""
     workers = min(jobs or default_jobs(), len(records))
     if workers <= 1 or parse_source(str(source)).is_local:
-        fetch(records, source, ctx, detail=detail, max_workers=max_fetchers)
-        analyse(records, specs, dims, ctx, detail, jobs)
+        fetch(records, source, ctx, detail=detail, max_workers=max_fetchers, steps=steps)
+        analyse(records, specs, dims, ctx, detail, jobs, steps)
         return
     (detail or _quiet)(f"fetching {len(records)} release(s)")
+    step = _Steps(steps, records)
     with ThreadPoolExecutor(max_workers=max(1, min(max_fetchers, len(records)))) as pool:
-        opened = [pool.submit(open_release, r, source, ctx) for r in records]
-        _analyse_in_workers(list(records), specs, dims, ctx, detail, workers,
+        opened = [pool.submit(open_release, r, source, ctx, (), step) for r in records]
+        _analyse_in_workers(list(records), specs, dims, ctx, detail, workers, step,
                             arrival=dict(zip(map(id, records), opened, strict=True)))
 
 
@@ -193,26 +243,21 @@ def analyse_release(
     record: VersionReport, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
     detail: Say | None = None, *, stored_only: bool = False,
 ) -> bool:
-    """Static analysis of one fetched release into its record; a failure stays local. With
-    ``stored_only``, only an answer already stored for a release showing the same files is
-    taken (nothing analysed): False when there is none (the record is left as it was)."""
+    """Static analysis of one fetched release into its record; a failure stays local. The
+    answer stored for a release showing the same files is taken first (nothing analysed); with
+    ``stored_only``, only that: False when there is none (the record is left as it was)."""
     tree = record.tree
     if tree is None:  # failed before (fetch): nothing to analyse
         if record.status == "ok":
             record.status, record.error = "error", one_line(record.exception)
         return True
-    say = detail or _quiet
     t0 = time.monotonic()
     try:
-        if stored_only:
-            found = stored(tree, specs, dims, analysis_cache_dir(ctx), problems=record.warnings)
-            if found is None:
-                return False
-            record.symbols = found
-        else:
-            record.symbols = analyze(tree, specs, dims, cache_dir=analysis_cache_dir(ctx),
-                                     progress=lambda s: say(f"{tree.release}: {s}"),
-                                     problems=record.warnings)
+        found = stored(tree, specs, dims, analysis_cache_dir(ctx), problems=record.warnings)
+        if found is None and stored_only:
+            return False
+        record.symbols = found if found is not None else _analyse_tree(
+            tree, specs, dims, ctx, detail, record.warnings)
     except AuditError as exc:  # a member could not be fetched (offline, network, a bound)
         record.fail(exc)
     except Exception as exc:  # noqa: BLE001 - an internal error must not sink the others
@@ -229,42 +274,90 @@ def analyse_release(
     return True
 
 
+def _analyse_tree(tree: SourceTree, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
+                  detail: Say | None, warnings: list[str]) -> list[SymbolResult]:
+    """The analysis proper, between the tree's read plan start and end (the fetch stage reads
+    ahead what its family's plan says, and learns the plan from what this analysis reads)."""
+    say = detail or _quiet
+    start_plan = getattr(tree, "start_plan", None)  # fetch what its family's plan says
+    if start_plan is not None:
+        start_plan()
+    ok = False
+    try:
+        results = analyze(tree, specs, dims, cache_dir=analysis_cache_dir(ctx),
+                          progress=lambda s: say(f"{tree.release}: {s}"), problems=warnings)
+        ok = True
+        return results
+    finally:
+        end_plan = getattr(tree, "end_plan", None)  # on success: the family's read plan
+        if end_plan is not None:
+            end_plan(ok)
+
+
 def analyse(
     records: Sequence[VersionReport], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    detail: Say | None = None, jobs: int | None = None,
+    detail: Say | None = None, jobs: int | None = None, steps: StepFn | None = None,
 ) -> None:
     """Analyse several releases. Each takes first the answer stored for any release showing the
     same files (``analysis/results.py``: a patch release whose files on the resolution path are
     byte-identical to an analysed one's costs no analysis); the others are analysed in ``jobs``
     worker processes (default ``workers.default_jobs()``: the CPUs, at most 4; 1: in this
     process). Releases of one series (``2.6.*``) go one after the other, oldest first, so each
-    can take its predecessor's answer; that order is a schedule, never part of an answer."""
-    todo = [r for r in records
-            if not analyse_release(r, specs, dims, ctx, detail, stored_only=True)]
+    can take its predecessor's answer; that order is a schedule, never part of an answer.
+    ``steps`` hears each release start ("analyse") and finish ("done"); a release that failed
+    to fetch was done then."""
+    step = _Steps(steps, records)
+    todo = [r for r in records if not _settled(r, specs, dims, ctx, detail, step)]
     workers = min(jobs or default_jobs(), len(todo))
     if workers <= 1 or len({r.source for r in todo}) != 1 or parse_source(
             todo[0].source).is_local:
         for r in todo:  # one after the other: each may take what the one before stored
-            analyse_release(r, specs, dims, ctx, detail)
+            step("analyse", r)
+            try:
+                analyse_release(r, specs, dims, ctx, detail)
+            finally:
+                step("done", r, "ok" if r.status == "ok" else "error")
         return
-    _analyse_in_workers(todo, specs, dims, ctx, detail, workers)
+    _analyse_in_workers(todo, specs, dims, ctx, detail, workers, step)
+
+
+def _settled(record: VersionReport, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
+             detail: Say | None, step: _Steps) -> bool:
+    """Finished here, without an analysis: failed before, or a stored answer taken."""
+    if record.tree is None:
+        return analyse_release(record, specs, dims, ctx, detail)  # its error; "done" said
+    if not analyse_release(record, specs, dims, ctx, detail, stored_only=True):
+        return False
+    step("analyse", record)
+    step("done", record, "ok" if record.status == "ok" else "error")
+    return True
 
 
 def _analyse_in_workers(
     records: list[VersionReport], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    detail: Say | None, workers: int, arrival: dict[int, Future[None]] | None = None,
+    detail: Say | None, workers: int, step: _Steps,
+    arrival: dict[int, Future[None]] | None = None,
 ) -> None:
     """The records' analyses in ``workers`` processes, series chained (see ``analyse``); with
     ``arrival`` (record id -> the future of its fetch), a record waits for its tree."""
     setting = WorkerSetting(records[0].source, str(ctx.cache.root), ctx.index.index_url,
                             ctx.offline, tuple(specs), dims)
+
+    def task(r: VersionReport) -> tuple[Callable[..., VersionReport], tuple[Any, ...]]:
+        step("analyse", r)
+        return _analyse_in_worker, (setting, r.requested, r.label)
+
+    def done(r: VersionReport, got: VersionReport) -> None:
+        _take_outcome(r, got)
+        step("done", r, "ok" if r.status == "ok" else "error")
+
+    def died(r: VersionReport, why: str) -> None:
+        r.fail(AnalysisError(f"{r.label}: {why}"))
+        step("done", r, "error")
+
     how: Chains[VersionReport] = Chains(
-        settled=lambda r: analyse_release(r, specs, dims, ctx, detail, stored_only=True),
-        task=lambda r: (_analyse_in_worker, (setting, r.requested, r.label)),
-        done=_take_outcome,
-        died=lambda r, why: r.fail(AnalysisError(f"{r.label}: {why}")),
-        arrival=(lambda r: arrival[id(r)]) if arrival is not None else None,
-    )
+        settled=lambda r: _settled(r, specs, dims, ctx, detail, step), task=task, done=done,
+        died=died, arrival=(lambda r: arrival[id(r)]) if arrival is not None else None)
     run_chains(_series_chains(records), how, workers, detail)
 
 

@@ -24,7 +24,6 @@ from tfinit_audit.analysis.results import (
     Stored,
 )
 from tfinit_audit.analysis.symbols import SymbolSpec
-from tfinit_audit.errors import AuditError
 from tfinit_audit.sources.base import SourceTree
 
 ANALYSIS_VERSION = "3"  # bump when the evaluator's semantics change (invalidates cached results)
@@ -54,8 +53,6 @@ def analyze(
     release_key = _release_key(tree)  # before the analysis opens any lazy part
     results = _stored(tree, store, found, release_key)
     if results is None:
-        if store is not None:
-            _prefetch(tree, store.closest(tree))
         from tfinit_audit.analysis.run import run_specs  # the engine: only when analysing
 
         with _cyclic_gc_paused():
@@ -92,15 +89,6 @@ def _stored(tree: SourceTree, store: ResultStore | None, found: list[str], relea
         if note is not None:
             note(line)  # as if this tree had read the file (its warnings are the same)
     return hit.results
-
-
-def _prefetch(tree: SourceTree, paths: list[str]) -> None:
-    """Fetch ``paths`` ahead, together, when the tree can (what the most similar stored
-    analysis read: most of what this one will read)."""
-    prefetch = getattr(tree, "prefetch", None)
-    if paths and prefetch is not None:
-        with contextlib.suppress(AuditError):  # a failed read is read (and fails) again later
-            prefetch(paths)
 
 
 def _tree_problems(tree: SourceTree, seen: Seen) -> list[str]:

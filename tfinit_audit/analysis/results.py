@@ -54,11 +54,6 @@ class Seen:
     owners: dict[str, str | None] = field(default_factory=dict)  # path -> package_of answer
     origins: dict[str, str] = field(default_factory=dict)  # path read -> "dist@wheel sha256"
 
-    def files(self) -> list[str]:
-        """The paths whose text was read."""
-        return [k for k, v in self.reads.items()
-                if v not in (None, EXISTS, UNREADABLE) and not k.startswith(LIST)]
-
     def key(self) -> str:
         blob = repr((sorted(self.reads.items(), key=_first), sorted(self.prints.items()),
                      sorted(self.owners.items(), key=_first), sorted(self.origins.items())))
@@ -221,19 +216,6 @@ class ResultStore:
                 self._write(self.dir / f"r-{release_key}", _pointer_text(name, wheels))
             return stored
         return None
-
-    def closest(self, tree: SourceTree) -> list[str]:
-        """The files the stored analysis most like this tree read, that ``tree`` has: what a
-        new analysis of it will most likely read (worth fetching ahead, together)."""
-        best: list[str] = []
-        for name in self._names():
-            seen = self._header(name)
-            if seen is None:
-                continue
-            files = [p for p in seen.files() if tree.exists(p)]
-            if len(files) > len(best):
-                best = files
-        return best
 
     def _names(self) -> list[str]:
         try:

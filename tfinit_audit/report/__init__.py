@@ -2,7 +2,8 @@
 
 API for the CLI::
 
-    write_reports(report, out_dir, {"html", "json", "md"}) -> {"html": out_dir/"index.html", ...}
+    write_reports(report, out_dir, {"html", "json", "md"}, json_form="compact")
+        -> {"html": out_dir/"index.html", ...}
     render_terminal(report, console)
     diff_versions(report) -> list[Change]
     render_diff_terminal(changes, console)
@@ -18,26 +19,28 @@ from typing import TYPE_CHECKING, Any
 
 from tfinit_audit.errors import UsageError
 from tfinit_audit.report.diff import Change
-from tfinit_audit.report.model import Report, VersionReport, diff_versions
+from tfinit_audit.report.model import DEFAULT_FORM, FORMS, Report, VersionReport, diff_versions
 
 if TYPE_CHECKING:
     from tfinit_audit.report.html import render_html
-    from tfinit_audit.report.json_report import render_json
+    from tfinit_audit.report.json_report import expand, load_report, render_json
     from tfinit_audit.report.markdown import render_markdown
     from tfinit_audit.report.terminal import render_diff_terminal, render_terminal
+    from tfinit_audit.report.view import ReportView, build_view
 
-# the renderers, imported on first use (jinja2, rich and the view model are not needed to
-# build a report, and a terminal-only run needs no HTML machinery)
-_RENDERERS = {"render_html": "html", "render_json": "json_report",
-              "render_markdown": "markdown", "render_terminal": "terminal",
-              "render_diff_terminal": "terminal"}
+# the renderers and the view, imported on first use: building a report needs none of them,
+# and a run that prints the terminal summary only needs no HTML machinery (jinja2)
+_LAZY = {"render_html": "html", "expand": "json_report", "load_report": "json_report",
+         "render_json": "json_report", "render_markdown": "markdown",
+         "render_terminal": "terminal", "render_diff_terminal": "terminal",
+         "ReportView": "view", "build_view": "view"}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _RENDERERS:
+    if name in _LAZY:
         import importlib
 
-        value = getattr(importlib.import_module(f"{__name__}.{_RENDERERS[name]}"), name)
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -47,9 +50,15 @@ FORMATS = {"html": "index.html", "json": "report.json", "md": "report.md"}
 __all__ = [
     "FORMATS",
     "Change",
+    "DEFAULT_FORM",
+    "FORMS",
     "Report",
+    "ReportView",
     "VersionReport",
+    "build_view",
     "diff_versions",
+    "expand",
+    "load_report",
     "render_diff_terminal",
     "render_html",
     "render_json",
@@ -59,9 +68,16 @@ __all__ = [
 ]
 
 
-def write_reports(report: Report, out_dir: Path, formats: set[str]) -> dict[str, Path]:
+def write_reports(
+    report: Report, out_dir: Path, formats: set[str], json_form: str = DEFAULT_FORM,
+    view: ReportView | None = None,
+) -> dict[str, Path]:
     """Write the requested formats into ``out_dir`` (created if needed); each file is written to
-    a temporary sibling and renamed, so a reader never sees a half-written report."""
+    a temporary sibling and renamed, so a reader never sees a half-written report.
+    ``json_form`` is report.json's form: "compact" (each distinct hop once) or "full". The
+    renderers share one view of the report (``view``, or one built here)."""
+    if json_form not in FORMS:
+        raise UsageError(f"unknown report.json form {json_form!r}: use compact or full")
     unknown = set(formats) - FORMATS.keys()
     if unknown:
         raise UsageError(
@@ -75,8 +91,14 @@ def write_reports(report: Report, out_dir: Path, formats: set[str]) -> dict[str,
     from tfinit_audit.report.html import render_html
     from tfinit_audit.report.json_report import render_json
     from tfinit_audit.report.markdown import render_markdown
+    from tfinit_audit.report.view import build_view
 
-    renderers = {"html": render_html, "json": render_json, "md": render_markdown}
+    if view is None or ("html" in formats and not view.has_sections):
+        view = build_view(report, sections_wanted="html" in formats)
+    shared = view
+    renderers = {"html": lambda r: render_html(r, shared),
+                 "json": lambda r: render_json(r, json_form, shared.changes),
+                 "md": lambda r: render_markdown(r, shared)}
     written: dict[str, Path] = {}
     for fmt_name in ("json", "md", "html"):
         if fmt_name in formats:
