@@ -188,3 +188,22 @@ def test_no_process_can_start_then_the_tasks_run_here(monkeypatch: pytest.Monkey
     assert sorted(log.done) == [1, 2, 3, 4, 5, 7, 8]
     assert {r[1] for r in log.done.values()} == {os.getpid()}
     assert log.died == {6: "its analysis process failed: ValueError: task 6 failed"}
+
+
+def test_steps_through_the_workers(index: Any, tmp_path: Path) -> None:
+    # each release: fetch, queued, analyse and exactly one done -- also when the analysis runs
+    # in a worker (1.0.0, 1.1.0) or is the stored answer of an identical release (1.1.1)
+    from tfinit_audit import pipeline
+
+    for version in ("1.0.0", "1.1.0", "1.1.1"):
+        index.add("tensorflow", version, {k: textwrap.dedent(v) for k, v in FILES.items()})
+    seen: list[Any] = []
+    report = pipeline.audit(["1.0.0", "1.1.0", "1.1.1"], symbols=["tf.Dense"],
+                            index_url=index.url, cache_dir=tmp_path / "c", jobs=2,
+                            steps=seen.append)
+    assert [v.status for v in report.versions] == ["ok", "ok", "ok"]
+    for i, label in enumerate(["1.0.0", "1.1.0", "1.1.1"]):
+        mine = [s for s in seen if s.release == label]
+        assert [s.stage for s in mine] == ["fetch", "queued", "analyse", "done"], mine
+        assert mine[-1].status == "ok" and all(s.index == i and s.total == 3 for s in mine)
+    assert report.versions[2].fetch.files == 0  # 1.1.1 took 1.1.0's stored answer

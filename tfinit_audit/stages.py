@@ -422,8 +422,13 @@ def _take_outcome(record: VersionReport, got: VersionReport) -> None:
 
 
 def _add_stats(a: FetchStats, b: FetchStats) -> FetchStats:
-    return FetchStats(**{f.name: getattr(a, f.name) + getattr(b, f.name)
-                         for f in dataclasses.fields(FetchStats)})
+    """The counts of both added up; anything else (which plan was replayed) the worker's."""
+    out = dataclasses.replace(b)
+    for f in dataclasses.fields(FetchStats):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, int | float) and isinstance(y, int | float):
+            setattr(out, f.name, x + y)
+    return out
 
 
 def _series_chains(records: Sequence[VersionReport]) -> list[list[VersionReport]]:
