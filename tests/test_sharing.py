@@ -171,3 +171,25 @@ def test_real_patch_releases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(CompositeTree, "fingerprint", None)
     again = pipeline.audit(["2.0.1"], cache_dir=tmp_path / "shared", jobs=1).versions[0]
     assert again.fetch.files == 0 and _answer(again.symbols) == _answer(patch.symbols)
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_an_identical_release_costs_only_its_directory(
+    real_ctx: Any, index: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the real 1.8.0 files republished as 1.9.0: after 1.8.0, 1.9.0 reads no file -- it fits a
+    # byte budget that holds its zip directory and nothing more
+    from real_wheel import VERSION, RealSources
+
+    real18 = RealSources.fetch(real_ctx, ["tf.nn.rnn_cell.LSTMCell"])
+    index.add_file("tensorflow", *real18.wheel())
+    index.add_file("tensorflow", *real18.wheel("1.9.0"))
+    opts = {"symbols": ["tf.nn.rnn_cell.LSTMCell"], "index_url": index.url,
+            "cache_dir": tmp_path / "c", "jobs": 1}
+    (first,) = pipeline.audit([VERSION], **opts).versions
+    monkeypatch.setenv("TFINIT_AUDIT_MAX_RELEASE_BYTES", str(256 * 1024 + 20_000))
+    (same,) = pipeline.audit(["1.9.0"], **opts).versions
+    assert same.status == "ok", same.error
+    assert same.fetch.files == 0 and same.fetch.requests <= 3, same.fetch
+    assert _answer(same.symbols) == _answer(first.symbols) == _answer(real18.results)
