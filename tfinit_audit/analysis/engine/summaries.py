@@ -20,6 +20,7 @@ import pickle
 import re
 import tempfile
 import textwrap
+import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -282,9 +283,19 @@ def summarize_text(
     return summary
 
 
+_PARSE_LOCK = threading.Lock()
+
+
 def parse(text: str) -> ast.Module:
-    """CPython's parser; TF 1.x era sources that use ``async`` as a name need the 3.6 grammar."""
-    with warnings.catch_warnings():
+    """CPython's parser; TF 1.x era sources that use ``async`` as a name need the 3.6 grammar.
+
+    One parse at a time (releases are analysed on threads): CPython 3.11 keeps the AST
+    conversion's recursion depth in state all threads share, so two conversions that interleave
+    (a garbage collection running Python callbacks inside one lets another thread in) fail with
+    a spurious ``SystemError: AST constructor recursion depth mismatch`` (python/cpython#106905),
+    which the summary would keep as "cannot parse" (seen in cold ``--versions all`` runs: a few
+    files per run, different each time). ``warnings.catch_warnings`` is not thread-safe either."""
+    with _PARSE_LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # invalid escape sequences in old docstrings etc.
         try:
             return ast.parse(text)
