@@ -60,7 +60,8 @@ def run_audit(args: argparse.Namespace) -> int:
             units=args.units,
             input_dim=args.input_dim, python=pythons, timeout=args.timeout,
             probe_plugins=args.probe_plugins or (), progress=progress.note,
-            detail=progress.status, download=progress, command=_command_line(args),
+            detail=progress.status, download=progress, steps=progress.step,
+            command=_command_line(args),
         )
     if not pythons and not args.no_live:
         print(f"{PROG}: live check skipped: this interpreter has no TensorFlow "
@@ -144,7 +145,7 @@ def run_diff(args: argparse.Namespace) -> int:
         result = pipeline.diff(
             *args.diff_versions, symbols=args.symbols, **_source_options(args), units=args.units,
             input_dim=args.input_dim, detail=progress.status, download=progress,
-            command=_command_line(args),
+            steps=progress.step, command=_command_line(args),
         )
     render_diff_terminal(result.changes, Console())
     for v in result.report.versions:
@@ -354,12 +355,14 @@ def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXI
     """Print the terminal summary, write the report files, and pick the exit code."""
     from rich.console import Console
 
-    from tfinit_audit.report import render_terminal, write_reports
+    from tfinit_audit.report import build_view, render_terminal, write_reports
 
-    render_terminal(report, Console())
     formats = _formats(getattr(args, "format", "html,json,md"))
+    view = build_view(report, sections_wanted="html" in formats)  # one for every renderer
+    render_terminal(report, Console(), view)
     if formats:
-        written = write_reports(report, Path(args.out), formats)
+        written = write_reports(report, Path(args.out), formats,
+                                json_form=getattr(args, "json_form", "compact"), view=view)
         for fmt_name in ("json", "md", "html"):
             if fmt_name in written:
                 print(f"{fmt_name:>4}: {written[fmt_name]}")

@@ -20,8 +20,9 @@ Subparsers = argparse._SubParsersAction  # what add_subparsers() returns
 
 MAIN_EPILOG = """\
 The main job audits each release, verifies the TensorFlow installed for this interpreter (or
-each --python) live, prints a summary table and writes reports/index.html, report.json and
-report.md.
+each --python) live, prints a summary (the matrix when it fits the width, else per weight the
+releases with each answer, as ranges) and writes reports/index.html, report.json and report.md.
+Long runs (--versions all) show their progress on stderr.
 
 examples:
   tfinit-audit --versions 1.8 1.10 2.15
@@ -57,6 +58,7 @@ DEFAULTS: dict[str, Any] = {
     "source": defaults.SOURCE, "index_url": None, "cache_dir": None, "offline": False,
     "debug": False, "versions": None, "symbols": None, "units": defaults.UNITS,
     "input_dim": defaults.INPUT_DIM, "out": "reports", "format": "html,json,md",
+    "json_form": "compact",
     "no_live": False, "pythons": None, "fail_on_mismatch": False, "probe_plugins": None,
     "timeout": defaults.PROBE_TIMEOUT,
 }
@@ -138,6 +140,12 @@ def _add_audit(p: argparse.ArgumentParser, *, sub: bool) -> None:
         help="report files to write, comma-separated from html, json, md (default all three; "
         "'none' writes nothing). The terminal summary is always printed. "
         "Example: --format html,json",
+    )
+    g.add_argument(
+        "--json-form", choices=("compact", "full"), default=_default(sub, "json_form"),
+        help="form of report.json: compact (default; each distinct provenance hop once, in a "
+        "'hops' table the chains refer to by index) or full (every hop inline; indented). "
+        "Both validate against docs/report.schema.json. Example: --json-form full",
     )
 
 

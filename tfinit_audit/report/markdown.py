@@ -39,9 +39,10 @@ STATUS = {
 VERDICT = {"agree": "✔ agree", "disagree": "✖ disagree", "inconclusive": "? inconclusive"}
 
 
-def render_markdown(report: Report) -> str:
-    """The whole report.md: heading, summary matrix, changes, live verdicts, sources."""
-    v = build_view(report)
+def render_markdown(report: Report, view: ReportView | None = None) -> str:
+    """The whole report.md: heading, summary matrix, changes, live verdicts, sources.
+    ``view``: the report's view, if already built."""
+    v = view or build_view(report, sections_wanted=False)  # no per-symbol details here
     out: list[str] = []
     out += _heading(report, v)
     out += _matrix(report, v)
@@ -78,19 +79,30 @@ def _heading(report: Report, v: ReportView) -> list[str]:
     return [*out, summary, ""]
 
 
+# More releases than this and the matrix gets a column per run of consecutive releases with the
+# same answers in every row (the HTML report's column groups), listed under the table.
+MD_COLUMNS = 12
+
+
 def _matrix(report: Report, v: ReportView) -> list[str]:
-    """The summary matrix: one row per symbol, one column per release."""
+    """The summary matrix: one row per symbol, one column per release (per run of releases with
+    the same answers, when there are many)."""
     out = ["### Summary", ""]
     if not v.rows:
         return [*out, "_No symbols were analysed._", ""]
-    head = ["Symbol"] + [
-        f"TF {esc(lbl)}" + (" ✖ error" if report.versions[i].status == "error" else "")
-        for i, lbl in enumerate(v.labels)
-    ]
+    grouped = len(v.labels) > MD_COLUMNS and len(v.groups) < len(v.labels)
+    columns = [g.members for g in v.groups] if grouped else [[i] for i in range(len(v.labels))]
+    head = ["Symbol"]
+    for members in columns:
+        i = members[0]
+        text = f"TF {esc(v.labels[i])}"
+        if len(members) > 1:
+            text = f"TF {esc(v.labels[i])} – {esc(v.labels[members[-1]])} ({len(members)})"
+        head.append(text + (" ✖ error" if report.versions[i].status == "error" else ""))
     out.append("| " + " | ".join(head) + " |")
     out.append("|" + "---|" * len(head))
     for row in v.rows:
-        cells = [code(row.key)] + [_matrix_cell(cell) for cell in row.cells]
+        cells = [code(row.key)] + [_matrix_cell(row.cells[m[0]]) for m in columns]
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
     out.append(
@@ -100,6 +112,13 @@ def _matrix(report: Report, v: ReportView) -> list[str]:
         "path · ◌ gap: one side unknown to the analysis (`?`, unresolved), not a change · "
         "`+forget_bias=1.0`: added at run time in `call()`"
     )
+    if grouped:
+        out.append("")
+        out.append("A column _a – b (n)_ is n consecutive releases with the same answers in every "
+                   "row: " + "; ".join(
+                       f"{esc(v.labels[m[0]])} – {esc(v.labels[m[-1]])}: "
+                       + ", ".join(esc(v.labels[i]) for i in m)
+                       for m in columns if len(m) > 1) + ".")
     out.append("")
     return out
 
