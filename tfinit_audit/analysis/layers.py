@@ -10,6 +10,7 @@ from typing import Any
 
 from tfinit_audit.analysis.engine.frames import ABSTRACT, EAGER, Frame, Raised
 from tfinit_audit.analysis.engine.interp import Interpreter
+from tfinit_audit.analysis.engine.summaries import ast_parse
 from tfinit_audit.analysis.engine.values import (
     ClassV,
     Const,
@@ -170,7 +171,7 @@ def analyze_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any], dims
     if params[:1] != ["name"]:
         _call_creating_function(it, f, params, kwargs, dims, result)
         return
-    call = ast.parse(f'{f.name}("v", shape=[input_dim, units])', mode="eval").body
+    call = ast_parse(f'{f.name}("v", shape=[input_dim, units])', mode="eval").body
     assert isinstance(call, ast.Call)
     frame = Frame(mod=ModuleV(name=f.module, path=f.src.path), src=f.src, locals={},
                   mode=ABSTRACT, func_name="user code")
