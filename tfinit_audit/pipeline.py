@@ -27,15 +27,16 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tfinit_audit import defaults
 from tfinit_audit._version import __version__
-from tfinit_audit.analysis.audit import analyze
+from tfinit_audit.analysis import arguments as argtable
+from tfinit_audit.analysis.audit import analyze_release as analyze_tree
 from tfinit_audit.analysis.model import Dims, SymbolResult
 from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS, SymbolSpec, parse_symbol
 from tfinit_audit.errors import AuditError, FetchError, ReleaseError, UsageError, one_line
@@ -131,6 +132,7 @@ def audit(
     offline: bool = False,
     units: int = defaults.UNITS,
     input_dim: int = defaults.INPUT_DIM,
+    dims: Mapping[str, Any] | Sequence[str] | None = None,
     live: bool = False,
     python: str | Sequence[str] | None = None,
     timeout: float = defaults.PROBE_TIMEOUT,
@@ -154,7 +156,7 @@ def audit(
     CLI exits 2 with no report), and ``FetchError`` when the package index cannot be read; both
     are ``AuditError``.
     """
-    specs, dims = symbol_specs(symbols), make_dims(units, input_dim)
+    specs, sizes = symbol_specs(symbols), make_dims(units, input_dim, dims)
     pythons = _as_list(python) or ([sys.executable] if live else [])
     say = progress or _quiet
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
@@ -162,13 +164,14 @@ def audit(
     records = resolve(parse_source(source), _as_list(versions) or None, ctx)
     fetch(records, source, ctx, detail=detail)
     raise_if_all_failed_on_input(records)
-    say(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
-    analyse(records, specs, dims, ctx, detail)
+    say(f"analysing {len(records)} release(s), {_count(specs)}")
+    analyse(records, specs, sizes, ctx, detail, progress=say)
     runs: list[LiveRun] = []
     if pythons:
         say(f"verifying against {len(pythons)} interpreter(s)")
-        _, runs = verify_pythons(pythons, specs, dims, ctx, timeout, detail, probe_plugins)
-    return build_report(records, runs, dims, command)
+        _, runs = verify_pythons(pythons, specs, sizes, ctx, timeout, detail, probe_plugins,
+                                 progress=say)
+    return build_report(records, runs, sizes, command)
 
 
 def explain(
@@ -181,6 +184,7 @@ def explain(
     offline: bool = False,
     units: int = defaults.UNITS,
     input_dim: int = defaults.INPUT_DIM,
+    dims: Mapping[str, Any] | Sequence[str] | None = None,
     progress: Say | None = None,
     detail: Say | None = None,
     download: ProgressFn | None = None,
@@ -193,7 +197,10 @@ def explain(
     ``ReleaseError`` (a ``FetchError``) when that release cannot be fetched or analysed.
     """
     (spec,) = symbol_specs([symbol])
-    dims = make_dims(units, input_dim)
+    if spec.is_pattern:
+        raise UsageError(f"explain takes one symbol, not the pattern {spec.name!r}: audit a "
+                         f"pattern with --symbols '{spec.name}'")
+    sizes = make_dims(units, input_dim, dims)
     if not version and not parse_source(source).is_local:
         raise UsageError("explain needs the release: --version SPEC, e.g. --version 1.8")
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
@@ -205,7 +212,7 @@ def explain(
     raise_if_all_failed_on_input(records)
     (record,) = records
     (progress or _quiet)("analysing 1 release(s), 1 symbol(s)")
-    analyse(records, [spec], dims, ctx, detail)
+    analyse(records, [spec], sizes, ctx, detail)
     if record.status == "error":
         raise ReleaseError(record.requested, record.error or "unknown error")
     return Explanation(record)
@@ -220,6 +227,7 @@ def diff(
     offline: bool = False,
     units: int = defaults.UNITS,
     input_dim: int = defaults.INPUT_DIM,
+    dims: Mapping[str, Any] | Sequence[str] | None = None,
     progress: Say | None = None,
     detail: Say | None = None,
     download: ProgressFn | None = None,
@@ -236,14 +244,14 @@ def diff(
     wanted = [v for spec in versions for v in _as_list(spec)]
     if len(wanted) < 2:
         raise UsageError("diff needs at least two releases, e.g. tfinit-audit diff 1.8 2.15")
-    specs, dims = symbol_specs(symbols), make_dims(units, input_dim)
+    specs, sizes = symbol_specs(symbols), make_dims(units, input_dim, dims)
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
                        download=download)
     records = resolve(parse_source(source), wanted, ctx)
     fetch(records, source, ctx, detail=detail)
-    (progress or _quiet)(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
-    analyse(records, specs, dims, ctx, detail)
-    report = build_report(records, [], dims, command)
+    (progress or _quiet)(f"analysing {len(records)} release(s), {_count(specs)}")
+    analyse(records, specs, sizes, ctx, detail, progress=progress)
+    report = build_report(records, [], sizes, command)
     return Diff(report, diff_versions(report))
 
 
@@ -254,6 +262,7 @@ def verify(
     cache_dir: PathLike | None = None,
     units: int = defaults.UNITS,
     input_dim: int = defaults.INPUT_DIM,
+    dims: Mapping[str, Any] | Sequence[str] | None = None,
     timeout: float = defaults.PROBE_TIMEOUT,
     probe_plugins: Sequence[PathLike] = (),
     progress: Say | None = None,
@@ -269,12 +278,13 @@ def verify(
     runs after importing TensorFlow. Raises ``UsageError`` on bad input (bad symbol, missing
     interpreter or plug-in).
     """
-    specs, dims = symbol_specs(symbols), make_dims(units, input_dim)
+    specs, sizes = symbol_specs(symbols), make_dims(units, input_dim, dims)
     pythons = _as_list(python) or [sys.executable]
     ctx = open_context(cache_dir=cache_dir)
     (progress or _quiet)(f"verifying against {len(pythons)} interpreter(s)")
-    statics, runs = verify_pythons(pythons, specs, dims, ctx, timeout, detail, probe_plugins)
-    return build_report(statics, runs, dims, command)
+    statics, runs = verify_pythons(pythons, specs, sizes, ctx, timeout, detail, probe_plugins,
+                                   progress=progress)
+    return build_report(statics, runs, sizes, command)
 
 
 # --------------------------------------------------------------------------------------------
@@ -289,12 +299,41 @@ def symbol_specs(symbols: Sequence[str | SymbolSpec] | None) -> list[SymbolSpec]
     return [s if isinstance(s, SymbolSpec) else parse_symbol(s) for s in symbols]
 
 
-def make_dims(units: int = defaults.UNITS, input_dim: int = defaults.INPUT_DIM) -> Dims:
-    """The concrete sizes the shapes and bounds are computed for."""
+def make_dims(units: int = defaults.UNITS, input_dim: int = defaults.INPUT_DIM,
+              dims: Mapping[str, Any] | Sequence[str] | None = None) -> Dims:
+    """The concrete sizes and arguments the layers are built with: the argument table
+    (``analysis/arguments.py``) with ``units``, ``input_dim`` (the table's ``features``) and
+    ``dims`` (``{"filters": 16}`` or ``["filters=16"]`` as ``--dim`` takes them) applied.
+    ``units=``/``input_dim=`` and ``dims`` naming the same entry must agree."""
     for name, value in (("units", units), ("input_dim", input_dim)):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise UsageError(f"{name} must be a whole number > 0, not {value!r}")
-    return Dims(units=units, input_dim=input_dim)
+    given: dict[str, Any] = {}
+    try:
+        if isinstance(dims, str):
+            dims = [dims]
+        items = (list(dims.items()) if isinstance(dims, Mapping)
+                 else [argtable.parse_dim(d) for d in dims or ()])
+        for name, value in items:
+            given[name] = argtable.check(name, value, f"--dim {name}")
+    except argtable.ArgumentError as exc:
+        raise UsageError(str(exc)) from None
+    sizes = {"units": units, "features": input_dim}
+    for name, default, alias in (("units", defaults.UNITS, "--units"),
+                                 ("features", defaults.INPUT_DIM, "--input-dim")):
+        if name in given:
+            if sizes[name] != default and sizes[name] != given[name]:
+                raise UsageError(f"{alias} {sizes[name]} and --dim {name}={given[name]} "
+                                 "disagree: give one")
+            sizes[name] = given.pop(name)
+    return Dims(units=sizes["units"], input_dim=sizes["features"], given=given)
+
+
+def _count(specs: Sequence[SymbolSpec]) -> str:
+    """``16 symbol(s)``, ``'all'``, ``2 symbol(s) and 'tf.keras.layers.*'``."""
+    patterns = [repr(s.name) for s in specs if s.is_pattern]
+    n = len(specs) - len(patterns)
+    return " and ".join(([f"{n} symbol(s)"] if n or not patterns else []) + patterns)
 
 
 def open_context(
@@ -390,19 +429,29 @@ def analysis_cache_dir(ctx: SourceContext) -> Path:
 
 def analyse_release(
     record: VersionReport, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    detail: Say | None = None,
+    detail: Say | None = None, progress: Say | None = None,
 ) -> None:
-    """Static analysis of one fetched release into its record; a failure stays local."""
+    """Static analysis of one fetched release into its record; a failure stays local.
+    ``detail`` gets a line per symbol; ``progress`` (long runs: patterns) a line when a
+    pattern is listed and every ``MILESTONE`` symbols."""
     tree = record.tree
     if tree is None:  # failed before (fetch): nothing to analyse
         if record.status == "ok":
             record.status, record.error = "error", one_line(record.exception)
         return
     say = detail or _quiet
+    note = progress if progress is not None and any(s.is_pattern for s in specs) else None
+
+    def relay(line: str) -> None:
+        say(f"{tree.release}: {line}")
+        if note is not None and _milestone(line):
+            note(f"{tree.release}: {line}")
+
     t0 = time.monotonic()
     try:
-        record.symbols = analyze(tree, specs, dims, cache_dir=analysis_cache_dir(ctx),
-                                 progress=lambda s: say(f"{tree.release}: {s}"))
+        done = analyze_tree(tree, specs, dims, cache_dir=analysis_cache_dir(ctx),
+                            progress=relay)
+        record.symbols, record.namespaces = done.symbols, done.namespaces
     except AuditError as exc:  # e.g. a member could not be fetched (offline, network)
         record.fail(exc)
     record.analysis_seconds = time.monotonic() - t0
@@ -412,17 +461,33 @@ def analyse_release(
     record.tensorflow = tree.release
 
 
+MILESTONE = 50  # long runs: a progress line every this many symbols
+
+
+def _milestone(line: str) -> bool:
+    """A line worth printing on a long run: a listed pattern, every MILESTONE-th symbol."""
+    if line.startswith("listed "):
+        return True
+    if not line.startswith("["):
+        return False
+    count, _, _ = line[1:].partition("]")
+    done, _, total = count.partition("/")
+    return done.isdigit() and total.isdigit() and int(total) >= MILESTONE and (
+        int(done) % MILESTONE == 0 or done == total)
+
+
 def analyse(
     records: Sequence[VersionReport], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    detail: Say | None = None,
+    detail: Say | None = None, progress: Say | None = None,
 ) -> None:
     """Analyse several releases at once (their lazy fetches overlap)."""
     if len(records) <= 1:
         for r in records:
-            analyse_release(r, specs, dims, ctx, detail)
+            analyse_release(r, specs, dims, ctx, detail, progress)
         return
     with ThreadPoolExecutor(max_workers=min(4, len(records))) as pool:
-        list(pool.map(lambda r: analyse_release(r, specs, dims, ctx, detail), records))
+        list(pool.map(lambda r: analyse_release(r, specs, dims, ctx, detail, progress),
+                      records))
 
 
 # --------------------------------------------------------------------------------------------
@@ -442,7 +507,7 @@ def default_pythons() -> list[str]:
 def verify_python(
     python: str, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
     timeout: float = defaults.PROBE_TIMEOUT, detail: Say | None = None,
-    plugins: Sequence[str] = (),
+    plugins: Sequence[str] = (), progress: Say | None = None,
 ) -> tuple[VersionReport | None, LiveRun]:
     """Audit the release installed for ``python`` from its own files, then probe it live."""
     # imported here: the live stage pulls in scipy, which a run without live check need not pay
@@ -463,28 +528,29 @@ def verify_python(
     record = VersionReport("installed", None, "installed")  # the tree says which release
     fetch([record], f"installed:{python}", ctx)
     record.tensorflow = record.tensorflow or info.tensorflow
-    analyse_release(record, specs, dims, ctx, detail)
+    analyse_release(record, specs, dims, ctx, detail, progress)
     if record.status != "ok":
         return record, LiveRun(python=python, python_version=info.python_version,
                                tensorflow=info.tensorflow, keras=info.keras,
                                error=f"static audit of the installed release failed: "
                                      f"{record.error}")
     say(f"{python}: probing tensorflow {info.tensorflow} live")
-    run = verify_interpreter(python, record.symbols, dims, timeout, plugins=plugins)
+    run = verify_interpreter(python, record.symbols, dims, timeout, plugins=plugins,
+                             progress=(lambda line: say(f"{python}: {line}")))
     return record, run
 
 
 def verify_pythons(
     pythons: Sequence[str], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
     timeout: float = defaults.PROBE_TIMEOUT, detail: Say | None = None,
-    probe_plugins: Sequence[PathLike] = (),
+    probe_plugins: Sequence[PathLike] = (), progress: Say | None = None,
 ) -> tuple[list[VersionReport], list[LiveRun]]:
     """Static audit + live probe of each interpreter's installed release, in order."""
     plugins = _probe_plugins(probe_plugins)
     statics: list[VersionReport] = []
     runs: list[LiveRun] = []
     for py in (_absolute_python(p) for p in pythons):
-        static, run = verify_python(py, specs, dims, ctx, timeout, detail, plugins)
+        static, run = verify_python(py, specs, dims, ctx, timeout, detail, plugins, progress)
         if static is not None:
             static.requested = f"installed:{py}" if len(pythons) > 1 else "installed"
             statics.append(static)

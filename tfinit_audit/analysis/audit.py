@@ -13,10 +13,11 @@ import hashlib
 import json
 import pickle
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from tfinit_audit.analysis.arguments import kind_of
 from tfinit_audit.analysis.engine.base import ABSTRACT_BUDGET
 from tfinit_audit.analysis.engine.frames import BudgetExceeded
 from tfinit_audit.analysis.engine.interp import Interpreter
@@ -24,20 +25,30 @@ from tfinit_audit.analysis.engine.source import Sources
 from tfinit_audit.analysis.engine.summaries import ParseCache
 from tfinit_audit.analysis.engine.values import ClassV, FunctionV
 from tfinit_audit.analysis.layers import analyze_class, analyze_function
-from tfinit_audit.analysis.model import Dims, Location, SymbolResult, Weight
+from tfinit_audit.analysis.model import (
+    Dims,
+    Location,
+    Member,
+    NamespaceListing,
+    SymbolResult,
+    Weight,
+)
 from tfinit_audit.analysis.names import PublicResolution, Resolver
+from tfinit_audit.analysis.namespaces import expand, weight_source
 from tfinit_audit.analysis.rules import ENGINE_RULES
 from tfinit_audit.analysis.symbols import SymbolSpec
 from tfinit_audit.sources.base import SourceTree
 
-ANALYSIS_VERSION = "3"  # bump when the evaluator's semantics change (invalidates cached results)
+ANALYSIS_VERSION = "4"  # bump when the evaluator's semantics change (invalidates cached results)
 
 
-def _dims_for(spec: SymbolSpec, dims: Dims) -> Dims:
-    kw = spec.kwargs
-    if "num_proj" in kw and isinstance(kw["num_proj"], int):
-        return replace(dims, num_proj=kw["num_proj"])
-    return dims
+@dataclass
+class Analysis:
+    """The answers for one release: one result per symbol (patterns expanded into the names
+    they keep) and, per pattern, what it listed and why each member was kept or skipped."""
+
+    symbols: list[SymbolResult] = field(default_factory=list)
+    namespaces: list[NamespaceListing] = field(default_factory=list)
 
 
 def analyze(
@@ -48,9 +59,22 @@ def analyze(
     progress: Callable[[str], None] | None = None,
     budget: int = ABSTRACT_BUDGET,
 ) -> list[SymbolResult]:
-    """Resolve each spec to its defining class and evaluate the weights it creates. Each
-    symbol's evaluation may take ``budget`` interpreter steps; over it, the symbol is
-    ``partial`` with where the analysis stopped (the other symbols go on)."""
+    """The symbol results of ``analyze_release`` (patterns expanded)."""
+    return analyze_release(tree, specs, dims, cache_dir, progress, budget).symbols
+
+
+def analyze_release(
+    tree: SourceTree,
+    specs: list[SymbolSpec],
+    dims: Dims,
+    cache_dir: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+    budget: int = ABSTRACT_BUDGET,
+) -> Analysis:
+    """Resolve each spec to its defining class and evaluate the weights it creates; a pattern
+    (``tf.keras.layers.*``, ``all``) is first listed as this release exposes it
+    (analysis/namespaces.py). Each symbol's evaluation may take ``budget`` interpreter steps;
+    over it, the symbol is ``partial`` with where the analysis stopped (the others go on)."""
 
     cached = _load_cache(tree, specs, dims, cache_dir) if budget == ABSTRACT_BUDGET else None
     if cached is not None:
@@ -80,23 +104,90 @@ def _analyze_cold(
     cache_dir: Path | None,
     progress: Callable[[str], None] | None,
     budget: int = ABSTRACT_BUDGET,
-) -> list[SymbolResult]:
+) -> Analysis:
     rec = RecordingTree(tree)  # every read of the engine keys the result cache
     tree = cast(SourceTree, rec)
     sources = Sources(tree, cache_dir, ParseCache())
-    results: list[SymbolResult] = []
+    out = Analysis()
+    todo: list[tuple[SymbolSpec, Member | None]] = []
+    seen: set[str] = set()
+    lister: Interpreter | None = None
     for spec in specs:
+        if not spec.is_pattern:
+            if spec.display() not in seen:
+                seen.add(spec.display())
+                todo.append((spec, None))
+            continue
+        # listing namespaces is one question of its own (a fresh interpreter), like each
+        # symbol; it also decides, at the end, which listed layers create nothing
+        lister = lister or Interpreter(tree, ENGINE_RULES, sources=sources,
+                                       abstract_budget=budget)
+        if progress:
+            progress(f"listing {spec.name}")
+        listing = expand(lister, spec.name, progress)
+        out.namespaces.append(listing)
+        if progress:
+            progress(f"listed {spec.name}: {len(listing.kept)} of {len(listing.members)} "
+                     f"public names kept" + (f" ({listing.error})" if listing.error else ""))
+        for m in listing.kept:
+            if m.symbol not in seen:
+                seen.add(m.symbol)
+                todo.append((SymbolSpec(m.symbol, kind_hint=m.kind), m))
+    empty: list[tuple[SymbolResult, Member]] = []
+    for i, (spec, member) in enumerate(todo, 1):
         # each symbol is a question to a fresh Python process: its own sys.modules, lazy
         # loaders and memos (only the parsed, immutable sources are shared), so its answer is
         # the same alone or in any batch
         engine = Interpreter(tree, ENGINE_RULES, sources=sources, abstract_budget=budget)
-        chosen, res, last = _resolve(Resolver(tree, engine=engine), spec)
+        resolver = Resolver(tree, engine=engine)
+        chosen, res, last = _resolve(resolver, spec)
         if progress:
-            progress(spec.display())
-        results.append(_analyze_one(engine, spec, chosen, res, last, _dims_for(spec, dims)))
+            progress(f"[{i}/{len(todo)}] {spec.display()}")
+        result = _analyze_one(engine, resolver, spec, chosen, res, last, dims)
+        out.symbols.append(result)
+        if member is not None and _maybe_empty(result):
+            empty.append((result, member))
+    if lister is not None and empty:
+        dropped = {id(r) for r, m in empty if _creates_nothing(lister, r, m)}
+        out.symbols = [r for r in out.symbols if id(r) not in dropped]
     if budget == ABSTRACT_BUDGET:
-        _store_cache(tree, specs, dims, cache_dir, rec.reads, results)
-    return results
+        _store_cache(tree, specs, dims, cache_dir, rec.reads, out)
+    return out
+
+
+def _maybe_empty(result: SymbolResult) -> bool:
+    return result.status == "partial" and not result.weights and result.kind == "class" \
+        and result.defined_in is not None
+
+
+def _creates_nothing(it: Interpreter, result: SymbolResult, member: Member) -> bool:
+    """A listed layer whose build made no weight and whose own code has no line that could
+    create one is dropped from the results (its member says why); one whose code could is
+    kept, ``partial``, with that line in its message, and so is a wrapper (its inner layer's
+    weights were not found)."""
+    inner = [a.name for a in result.arguments if kind_of(a.name) == "inner"]
+    if inner:
+        result.message = (f"{result.message}; the weights of its {', '.join(inner)} were not "
+                          "found")
+        return False
+    d = result.defined_in
+    assert d is not None
+    val = it.value_at(d.path, d.qualname)
+    if not isinstance(val, ClassV):
+        return False
+    try:
+        hit = weight_source(it, val)
+    except (RecursionError, BudgetExceeded):
+        return False
+    if hit is not None:
+        result.message = (f"{result.message}; its code can create weights at "
+                          f"{hit.path}:{hit.line} ({hit.note})")
+        return False
+    member.kept = False
+    member.reason = (f"creates no weights: built with no weight, and no method of "
+                     f"{val.name} or of its bases below the Layer API calls "
+                     "add_weight/add_variable/get_variable or builds a class that does")
+    return True
 
 
 def _resolve(
@@ -173,7 +264,7 @@ def _still_valid(tree: SourceTree, reads: dict[str, str | None]) -> bool:
 
 
 def _analyze_one(
-    it: Interpreter, spec: SymbolSpec, chosen: str, res: PublicResolution,
+    it: Interpreter, resolver: Resolver, spec: SymbolSpec, chosen: str, res: PublicResolution,
     last: PublicResolution | None, dims: Dims,
 ) -> SymbolResult:
     symbol = spec.display(chosen)
@@ -204,11 +295,15 @@ def _analyze_one(
         result.message = f"cannot read {loc.path}"
         return result
     val = it.value_at(loc.path, d.qualname, d.module)
+    namespace = chosen.rpartition(".")[0]
     try:
         with it.question():
             if isinstance(val, ClassV):
-                analyze_class(it, val, dict(spec.kwargs), dims, result)
+                result.kind = "class"
+                analyze_class(it, val, dict(spec.kwargs), dims, result, namespace,
+                              lambda name: _inner_class(resolver, name))
             elif isinstance(val, FunctionV):
+                result.kind = "function"
                 analyze_function(it, val, dict(spec.kwargs), dims, result)
             else:
                 result.status = "partial"
@@ -222,12 +317,24 @@ def _analyze_one(
     except Exception as exc:  # noqa: BLE001 - one symbol's failure must not sink the release
         result.status = "partial"
         result.message = f"analysis error: {type(exc).__name__}: {exc}"
+    if result.status == "needs-args":
+        return result
     if any(_unresolved(w) for w in result.weights):
         result.status = "partial"
     if not result.weights and result.status == "resolved" and isinstance(val, ClassV):
         result.status = "partial"
         result.message = result.message or "no weight-creating call found in build()"
     return result
+
+
+def _inner_class(resolver: Resolver, name: str) -> ClassV | str:
+    """The class a wrapper's inner layer name leads to in this release, or why not."""
+    res = resolver.resolve_public(name)
+    d = res.definition
+    if res.status != "found" or d is None or d.location is None:
+        return res.message or f"{name} is {res.status}"
+    val = resolver.it.value_at(d.location.path, d.qualname, d.module)
+    return val if isinstance(val, ClassV) else f"{name} is {d.kind} {d.qualname}, not a class"
 
 
 def _unresolved(w: Weight) -> bool:
@@ -268,7 +375,7 @@ def _index_path(tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir
 
 def _load_cache(
     tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir: Path | None
-) -> list[SymbolResult] | None:
+) -> Analysis | None:
     if cache_dir is None:
         return None
     path = _index_path(tree, specs, dims, cache_dir)
@@ -278,8 +385,8 @@ def _load_cache(
         return None
     if not isinstance(data, dict) or not _still_valid(tree, data.get("reads") or {}):
         return None
-    results: list[SymbolResult] = data["results"]
-    return results
+    results = data.get("results")
+    return results if isinstance(results, Analysis) else None
 
 
 def _store_cache(
@@ -288,7 +395,7 @@ def _store_cache(
     dims: Dims,
     cache_dir: Path | None,
     reads: dict[str, str | None],
-    results: list[SymbolResult],
+    results: Analysis,
 ) -> None:
     if cache_dir is None:
         return

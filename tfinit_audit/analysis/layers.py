@@ -1,13 +1,23 @@
-"""Front end of the engine for layers: construct a class abstractly, run its ``build``, and
-collect the weights it creates (or call a variable-creating function), with their
-initializers, provenance and porting facts."""
+"""Front end of the engine for layers: construct a class abstractly with the arguments of the
+table (analysis/arguments.py), build it on an input of the rank it declares, and collect the
+weights it creates (or call a variable-creating function), with their initializers,
+provenance and porting facts.
+
+Wrappers get their inner layer or cell from the table (``layer``/``cell``/``cells``: a class
+of the wrapper's own public namespace), built first; weights created by a sub-object are named
+by the attributes that lead to it from the layer (``forward_layer/kernel``), except a recurrent
+layer's ``cell``, whose weights are the layer's own (Keras ``RNN.weights`` are its cell's).
+"""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from tfinit_audit.analysis.engine.frames import ABSTRACT, Frame
+from tfinit_audit.analysis import arguments as table
+from tfinit_audit.analysis.engine.frames import ABSTRACT, BudgetExceeded, Frame
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.values import (
     ClassV,
@@ -19,102 +29,328 @@ from tfinit_audit.analysis.engine.values import (
     Seq,
     Value,
 )
-from tfinit_audit.analysis.model import Dims, Hop, SymbolResult
+from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResult, Weight
 from tfinit_audit.analysis.rules import facts as facts_mod
-from tfinit_audit.analysis.rules.inputs import input_shape_for, required_args
+from tfinit_audit.analysis.rules.inputs import (
+    RankHint,
+    input_rank,
+    input_shape,
+    parameters,
+    required_parameters,
+)
 from tfinit_audit.analysis.rules.none_fallback import follow_none_initializer
 from tfinit_audit.analysis.rules.weights import Captured, WeightCollector, to_weights
 
+# public name -> the class it leads to in this release, or why not (one line)
+ResolveInner = Callable[[str], "ClassV | str"]
+MAX_INNER_DEPTH = 3
+RECURRENT_CELL_ATTRS = ("cell", "_cell")  # an RNN layer's cell: its weights are the layer's
 
+
+@dataclass
+class Plan:
+    """What a class or function is called with: engine values, the record of what was
+    supplied (and from where), and the required parameters nobody supplies."""
+
+    kwargs: dict[str, Value] = field(default_factory=dict)
+    supplied: list[SuppliedArgument] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- arguments
+def plan_arguments(it: Interpreter, required: list[str], spec_kwargs: dict[str, Any],
+                   dims: Dims, namespace: str, resolve: ResolveInner | None,
+                   depth: int = 0) -> Plan:
+    """The spec's arguments, plus each ``required`` parameter from the table; an inner
+    layer/cell entry (given or from the table) is resolved in ``namespace`` and built."""
+    plan = Plan()
+    values = dims.arguments
+    defaults = Dims().arguments
+    for name, v in spec_kwargs.items():
+        _supply(it, plan, name, v, "symbol", dims, namespace, resolve, depth)
+    for name in required:
+        if name in spec_kwargs:
+            continue
+        if name not in values or table.kind_of(name) == "input":
+            plan.missing.append(name)
+            continue
+        origin = "table" if name in defaults and defaults[name] == values[name] else "--dim"
+        _supply(it, plan, name, values[name], origin, dims, namespace, resolve, depth)
+    return plan
+
+
+def _supply(it: Interpreter, plan: Plan, name: str, v: Any, origin: str, dims: Dims,
+            namespace: str, resolve: ResolveInner | None, depth: int) -> None:
+    if table.kind_of(name) == "inner" and (isinstance(v, table.Inner | str) or (
+            isinstance(v, tuple | list) and v and all(isinstance(x, str) for x in v))):
+        try:
+            inner = table.to_inner(v, f"{name}=")
+        except table.ArgumentError as exc:
+            plan.missing.append(name)
+            plan.notes.append(str(exc))
+            return
+        built = [_inner(it, ref, dims, namespace, resolve, depth) for ref in inner.names]
+        problems = [b for b in built if isinstance(b, str)]
+        if problems:
+            plan.missing.append(name)
+            plan.notes.extend(problems)
+            return
+        objs = [b[0] for b in built if not isinstance(b, str)]
+        plain = [b[1] for b in built if not isinstance(b, str)]
+        plan.kwargs[name] = Seq(items=list(objs)) if inner.many else objs[0]
+        plan.supplied.append(SuppliedArgument(name, plain if inner.many else plain[0], origin))
+        return
+    plan.kwargs[name] = _const(v)
+    plan.supplied.append(SuppliedArgument(name, table.plain(v), origin))
+
+
+def _inner(it: Interpreter, ref: str, dims: Dims, namespace: str,
+           resolve: ResolveInner | None, depth: int) -> tuple[Value, dict[str, Any]] | str:
+    """Build the inner layer ``ref`` (``LSTM``, ``tf.keras.layers.GRU[units=8]``)."""
+    from tfinit_audit.analysis.symbols import parse_symbol  # noqa: PLC0415 - no cycle
+
+    if resolve is None or depth >= MAX_INNER_DEPTH:
+        return f"{ref}: inner layers nested too deep"
+    rel = ref.split("[", 1)[0]
+    full = ref if rel.split(".")[0] in ("tf", "tensorflow", "keras", "tf_keras") \
+        else f"{namespace}.{ref}"
+    try:
+        spec = parse_symbol(full)
+    except Exception as exc:  # noqa: BLE001 - a UsageError: one line
+        return f"{ref}: {exc}"
+    cls = resolve(spec.name)
+    if isinstance(cls, str):
+        return f"{spec.name}: {cls}"
+    ctor = it.getattr(cls, "__init__")
+    required = required_parameters(ctor, True) if isinstance(ctor, FunctionV) else []
+    plan = plan_arguments(it, required or [], spec.kwargs, dims,
+                          spec.name.rpartition(".")[0], resolve, depth + 1)
+    if plan.missing:
+        return (f"{spec.name} needs {', '.join(plan.missing)}"
+                + (f" ({'; '.join(plan.notes)})" if plan.notes else ""))
+    obj = it.instantiate(cls, [], plan.kwargs, None)
+    if isinstance(obj, Instance):
+        it.force(obj)
+    plain = {"symbol": spec.display(),
+             "arguments": [{"name": a.name, "value": a.value, "source": a.source}
+                           for a in plan.supplied]}
+    return obj, plain
+
+
+def class_requirements(it: Interpreter, cls: ClassV) -> list[str]:
+    ctor = it.getattr(cls, "__init__")
+    if not isinstance(ctor, FunctionV):
+        return []
+    return required_parameters(ctor, True) or []
+
+
+# ----------------------------------------------------------------------------- classes
 def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims,
-                  result: SymbolResult) -> None:
-    """The weights ``cls(**kwargs)`` creates in ``build``, and its porting facts."""
-    shape = input_shape_for(it, cls, dims)
-    obj, captured, bound = build_layer(it, cls, kwargs, dims, shape)
-    result.weights = to_weights(it, captured)
+                  result: SymbolResult, namespace: str = "",
+                  resolve: ResolveInner | None = None) -> None:
+    """The weights ``cls(**kwargs)`` creates in ``build``, and its porting facts. The input
+    rank is the one the layer declares (rules/inputs.py); with none declared, the first of
+    the candidate ranks on which every weight gets a concrete shape."""
+    required = class_requirements(it, cls)
+    plan = plan_arguments(it, required, kwargs, dims, namespace, resolve)
+    result.arguments = plan.supplied
+    if plan.missing:
+        needs_args(result, plan)
+        return
+    args = dims.arguments
+    hint: RankHint | None = None
+    best: tuple[Instance, list[Weight], dict[str, Value], list[int | None]] | None = None
+    attempt = 0
+    while True:
+        if attempt:  # each attempt builds fresh objects (inner layers included)
+            plan = plan_arguments(it, required, kwargs, dims, namespace, resolve)
+        rank = hint.ranks[attempt] if hint is not None else None
+        try:
+            obj, captured, h, shape = _build(it, cls, plan.kwargs, rank, args)
+        except BudgetExceeded:
+            if best is None:
+                raise
+            break
+        hint = hint or h
+        _name_by_owner(obj, captured)
+        weights = to_weights(it, captured)
+        if best is None or (weights and not best[1]):
+            best = (obj, weights, plan.kwargs, shape)
+        if all(w.shape is not None for w in weights):  # none to make concrete: done
+            if weights:
+                best = (obj, weights, plan.kwargs, shape)
+            break
+        attempt += 1
+        if attempt >= len(hint.ranks):
+            break
+    obj, weights, bound, shape = best
+    result.weights = weights
+    result.input_shape = shape
+    assert hint is not None
+    result.input_note = hint.reason + "".join(f" ({h.path}:{h.line})" for h in hint.hops[:1])
     result.facts = facts_mod.collect(it, cls, obj, bound, result.weights)
 
 
-def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims,
-                input_shape: list[int | None]) -> tuple[Instance, list[Captured],
-                                                        dict[str, Value]]:
-    """Construct ``cls`` abstractly and run its build; the instance and captured weights."""
-    collector = WeightCollector()
+def needs_args(result: SymbolResult, plan: Plan) -> None:
+    result.status = "needs-args"
+    result.missing_arguments = list(dict.fromkeys(plan.missing))
+    result.message = (f"needs {', '.join(result.missing_arguments)}: not in the argument "
+                      "table (give it as SYMBOL[name=value] or --dim name=value)"
+                      + (f"; {'; '.join(plan.notes)}" if plan.notes else ""))
+
+
+def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: int | None,
+           args: dict[str, Any], given: list[int | None] | None = None
+           ) -> tuple[Instance, list[Captured], RankHint, list[int | None]]:
+    """Construct ``cls`` and run its build on an input of ``rank`` (None: the first rank the
+    instance declares) or on the ``given`` shape; the instance, captured weights, the rank
+    hint and the input shape."""
+    collector = WeightCollector()  # active in the constructor too (a metric's state)
     with it.hooks(collector):
-        call_kwargs = _constructor_kwargs(it, cls, kwargs, dims)
-        collector.active = False
         obj = it.instantiate(cls, [], call_kwargs, None)
         if isinstance(obj, Instance):
             it.force(obj)
-        collector.active = True
         if not isinstance(obj, Instance):
-            return Instance(cls=cls), [], call_kwargs
+            hint = RankHint([2], "the class could not be constructed")
+            return Instance(cls=cls), [], hint, input_shape(2, args["features"],
+                                                             args["length"])
+        hint = input_rank(it, obj)
+        shape = list(given) if given is not None else input_shape(
+            rank if rank is not None else hint.ranks[0], args["features"], args["length"])
         collector.top = obj
-        if len(input_shape) == 3:
-            collector.step_shape = [input_shape[0], input_shape[2]]
+        if len(shape) >= 3:
+            collector.step_shape = [shape[0], *shape[2:]]
         build = it.getattr(obj, "build")
         if isinstance(build, FunctionV):
-            it.call(build, [_shape(input_shape)], {})
-        _build_cells(it, obj, collector, input_shape)
-    return obj, collector.captured, call_kwargs
+            it.call(build, [_shape(shape)], {})
+        _build_cells(it, obj, collector, shape)
+    return obj, collector.captured, hint, shape
 
 
-def _constructor_kwargs(it: Interpreter, cls: ClassV, kwargs: dict[str, Any],
-                        dims: Dims) -> dict[str, Value]:
-    """The spec's arguments, plus required parameters filled from the run's dims."""
-    call_kwargs: dict[str, Value] = {k: _const(v) for k, v in kwargs.items()}
-    ctor = it.getattr(cls, "__init__")
-    node = ctor.node if isinstance(ctor, FunctionV) else None
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        req = required_args(dims)
-        a = node.args
-        pos = [x.arg for x in [*a.posonlyargs, *a.args]][1:]
-        ndef = len(a.defaults)
-        for name in pos[: len(pos) - ndef] if ndef else pos:
-            if name not in call_kwargs and name in req:
-                call_kwargs[name] = _const(req[name])
-    return call_kwargs
+def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims,
+                input_shape_: list[int | None] | None = None
+                ) -> tuple[Instance, list[Captured], dict[str, Value]]:
+    """Construct ``cls`` with ``kwargs`` plus the table's required arguments and build it on
+    ``input_shape_`` (default: the first rank it declares); the instance, captured weights
+    and the constructor arguments. For rule tests."""
+    plan = plan_arguments(it, class_requirements(it, cls), kwargs, dims, "", None)
+    obj, captured, _, _ = _build(it, cls, plan.kwargs, None, dims.arguments, input_shape_)
+    _name_by_owner(obj, captured)
+    return obj, captured, plan.kwargs
 
 
 def _build_cells(it: Interpreter, obj: Instance, collector: WeightCollector,
-                 input_shape: list[int | None]) -> None:
+                 shape: list[int | None]) -> None:
     """Sub-layers (an RNN's cell) whose build was not reached: build them on the step input."""
     built = {id(c.owner) for c in collector.captured}
     for attr, sub in list(obj.attrs.items()):
-        if not isinstance(sub, Instance) or attr not in ("cell", "_cell"):
+        if not isinstance(sub, Instance) or attr not in RECURRENT_CELL_ATTRS:
             continue
         it.force(sub)
         if id(sub) in built:
             continue
         sb = it.getattr(sub, "build")
         if isinstance(sb, FunctionV):
-            it.call(sb, [_shape([input_shape[0], *input_shape[2:]])], {})
+            it.call(sb, [_shape([shape[0], *shape[2:]])], {})
 
 
+# ----------------------------------------------------------------------------- naming
+def owner_path(top: Instance, owner: Instance, depth: int = 4) -> list[str] | None:
+    """The attribute names that lead from ``top`` to ``owner`` (list items by index):
+    public attributes first, in sorted order, then private ones; None if unreachable."""
+    for public_only in (True, False):
+        frontier: list[tuple[Value, list[str]]] = [(top, [])]
+        seen = {id(top)}
+        for _ in range(depth):
+            nxt: list[tuple[Value, list[str]]] = []
+            for obj, path in frontier:
+                for attr, val in _children(obj, public_only):
+                    if id(val) in seen:
+                        continue
+                    seen.add(id(val))
+                    if val is owner:
+                        return [*path, attr]
+                    nxt.append((val, [*path, attr]))
+            frontier = nxt
+    return None
+
+
+def _children(obj: Value, public_only: bool) -> list[tuple[str, Value]]:
+    if isinstance(obj, Seq):
+        return [(str(i), v) for i, v in enumerate(obj.items) if isinstance(v, Instance | Seq)]
+    if not isinstance(obj, Instance):
+        return []
+    return [(k, v) for k, v in sorted(obj.attrs.items())
+            if isinstance(v, Instance | Seq) and not (public_only and k.startswith("_"))
+            and not k.startswith("__")]
+
+
+def weight_prefix(path: list[str]) -> str:
+    """``forward_layer/cell`` -> ``forward_layer``: a recurrent layer's cell is left out,
+    leading underscores are dropped (``_cells/0`` -> ``cells/0``)."""
+    parts = [p.lstrip("_") for p in path if p not in RECURRENT_CELL_ATTRS]
+    return "/".join(parts)
+
+
+def _name_by_owner(top: Instance, captured: list[Captured]) -> None:
+    for c in captured:
+        if c.owner is None or c.owner is top:
+            continue
+        path = owner_path(top, c.owner)
+        prefix = weight_prefix(path) if path else ""
+        if prefix:
+            c.name = f"{prefix}/{c.name}"
+
+
+# ----------------------------------------------------------------------------- functions
 def analyze_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any], dims: Dims,
                      result: SymbolResult) -> None:
-    """``tf.get_variable("v", shape=[input_dim, units])`` with no initializer."""
+    """A get_variable-style function (``name`` first, a ``shape`` parameter) called as
+    ``f("v", shape=[features, units])`` with no initializer; required parameters beyond
+    those come from the table or make the symbol ``needs-args``."""
     node = f.node
     assert node is not None
-    call = ast.parse(f'{f.name}("v", shape=[input_dim, units])', mode="eval").body
+    required = required_parameters(f, bool(f.bound)) or []
+    params = parameters(f)
+    values = dims.arguments
+    given = set(kwargs) | {"name", "shape"}
+    plan = Plan(missing=[p for p in required if p not in given and (
+        p not in values or table.kind_of(p) != "parameter")])
+    if plan.missing:
+        needs_args(result, plan)
+        return
+    if params[:1] != ["name"] or "shape" not in params:
+        result.status = "partial"
+        result.message = (f"{f.name} creates variables, but only get_variable-style functions "
+                          "(name, shape=...) are called by the analysis")
+        return
+    features, units = values["features"], values["units"]
+    result.arguments = [
+        SuppliedArgument("name", values["name"], "table"),
+        SuppliedArgument("shape", [features, units], "table"),
+        *(SuppliedArgument(k, table.plain(v), "symbol") for k, v in kwargs.items())]
+    vname = values["name"]
+    call = ast.parse(f'{f.name}({vname!r}, shape=[input_dim, units])', mode="eval").body
     assert isinstance(call, ast.Call)
     frame = Frame(mod=ModuleV(name=f.module, path=f.src.path), src=f.src, locals={},
                   mode=ABSTRACT, func_name="user code")
     hop = Hop(package=f.src.package, path=f.src.path, line=node.lineno,
               code=f.src.code(node.lineno),
-              note=f'user calls {f.name}("v", shape=[input_dim, units]) with no initializer')
+              note=f'user calls {f.name}("{vname}", shape=[input_dim, units]) with no '
+                   'initializer')
     call_kwargs: dict[str, Value] = {
-        "shape": Seq(items=[Const(value=dims.input_dim), Const(value=dims.units)]),
-        **{k: Const(value=v) for k, v in kwargs.items()}}
+        "shape": Seq(items=[Const(value=features), Const(value=units)]),
+        **{k: _const(v) for k, v in kwargs.items()}}
     value = call_kwargs.get("initializer", Const(value=None))
     hops = [hop]
     fallback = isinstance(value, Const) and value.value is None
     if fallback:
-        value, more = follow_none_initializer(it, f, [Const(value="v")], call_kwargs,
-                                              (frame, call))
+        value, more = follow_none_initializer(it, f, [Const(value=vname)],
+                                              call_kwargs, (frame, call))
         hops.extend(more or [])
         hops.extend(value.hops)
-    captured = [Captured(name="v", shape=[dims.input_dim, dims.units],
+    captured = [Captured(name=str(vname), shape=[features, units],
                          shape_expr="[input_dim, units]", init_value=value, fallback=fallback,
                          hops=hops, condition=None, owner=None)]
     result.weights = to_weights(it, captured)

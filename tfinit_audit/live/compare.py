@@ -89,6 +89,10 @@ def compare_symbol(sr: SymbolResult, obs: dict[str, Any]) -> LiveSymbol:
         file_agrees = runtime_file == static_file
     ls = LiveSymbol(symbol=sr.symbol, status=status if status != "ok" else "ok",
                     runtime_file=runtime_file, static_file=static_file, file_agrees=file_agrees)
+    if status == "not built":  # needs-args: the static side has no arguments to build with
+        ls.status = "skipped"
+        ls.message = f"not built: {sr.message or 'the static analysis needs arguments'}"
+        return ls
     if status != "ok":
         msg = str(obs.get("message") or status)
         if static_ok:

@@ -293,12 +293,13 @@ def source_of(obj):
     }
 
 
-def family(name, obj, kind_hint):
+def family(name, obj, kind_hint, call=None):
     last = name.split(".")[-1]
     if kind_hint == "function" or not inspect.isclass(obj):
-        return "get_variable" if last == "get_variable" else "function"
+        return "get_variable" if last == "get_variable" or call == "name_shape" else "function"
     module = getattr(obj, "__module__", "") or ""
-    if ".rnn_cell." in name or "rnn_cell_impl" in module or "legacy_cells" in module:
+    if ".rnn_cell." in name or "rnn_cell_impl" in module or "legacy_cells" in module \
+            or hasattr(obj, "zero_state"):
         return "v1_cell"
     if ".layers." in name and ".keras." not in name and not name.startswith("keras."):
         return "v1_layer"
@@ -309,8 +310,16 @@ def family(name, obj, kind_hint):
     return "keras"
 
 
-def layer_ctor(last, dims, args):
-    """Positional args and the input shape for the default dims (DESIGN.md §5)."""
+def layer_ctor(last, dims, args, spec=None):
+    """Positional args, keyword args, the input shape and dtype a layer is built with.
+
+    The static analysis sends every constructor argument it used (the table's included, an
+    inner layer as {"__layer__": name, "args": {...}}) and the input shape it built on; the
+    probe builds with exactly those. Requests without them (older callers) fall back on the
+    default dims of DESIGN.md section 5."""
+    if spec is not None and spec.get("input_shape") is not None:
+        shape = tuple(1 if d is None else int(d) for d in spec["input_shape"])
+        return [], dict(args), shape, "float32"
     units = dims.get("units", 64)
     input_dim = dims.get("input_dim", 32)
     kwargs = dict(args)
@@ -328,6 +337,24 @@ def layer_ctor(last, dims, args):
     if last in KERAS_RNN_LAYERS:
         return [units], kwargs, (1, 2, input_dim), "float32"
     return [units], kwargs, (1, input_dim), "float32"
+
+
+def materialize_all(tf, kwargs):
+    return dict((k, materialize(tf, v)) for k, v in kwargs.items())
+
+
+def materialize(tf, value):
+    """Constructor argument values: an inner layer spec becomes that layer, built from its
+    own arguments (recursively); lists of them become lists of layers."""
+    if isinstance(value, dict) and "__layer__" in value:
+        obj, status, msg = resolve(tf, value["__layer__"])
+        if status != "ok":
+            raise RuntimeError("inner layer %s: %s" % (value["__layer__"], msg))
+        kwargs = dict((k, materialize(tf, v)) for k, v in (value.get("args") or {}).items())
+        return obj(**kwargs)
+    if isinstance(value, list):
+        return [materialize(tf, v) for v in value]
+    return value
 
 
 # --------------------------------------------------------------------------- variables
@@ -367,6 +394,103 @@ def scope_names(obj):
             if isinstance(v, str) and v:
                 out.add(v.split("/")[-1])
     return out
+
+
+RECURRENT_CELL_ATTRS = ("cell", "_cell")  # as analysis/layers.py: a layer's cell is the layer
+
+
+def _layer_like(v):
+    if inspect.isclass(v) or inspect.isfunction(v) or inspect.ismethod(v):
+        return False
+    try:
+        return hasattr(v, "weights") or hasattr(v, "variables")
+    except Exception:
+        return False
+
+
+def _children(obj, public_only):
+    if isinstance(obj, (list, tuple)):
+        return [(str(i), v) for i, v in enumerate(obj) if _layer_like(v)
+                or isinstance(v, (list, tuple))]
+    try:
+        d = vars(obj)
+    except TypeError:
+        return []
+    out = []
+    for k in sorted(d):
+        if k.startswith("__") or (public_only and k.startswith("_")):
+            continue
+        v = d[k]
+        if _layer_like(v) or (isinstance(v, (list, tuple)) and any(_layer_like(x) for x in v)):
+            out.append((k, v))
+    return out
+
+
+def sub_layers(top, depth=4):
+    """(attribute path, object) of every layer-like object reachable from ``top`` through
+    its attributes -- public attributes first, in sorted order, then private ones -- each
+    once, at its first path (as analysis/layers.py names static weights)."""
+    found = []
+    seen = set([id(top)])
+    for public_only in (True, False):
+        frontier = [(top, [])]
+        for _ in range(depth):
+            nxt = []
+            for obj, path in frontier:
+                for attr, val in _children(obj, public_only):
+                    if id(val) in seen:
+                        continue
+                    seen.add(id(val))
+                    if not isinstance(val, (list, tuple)):
+                        found.append((path + [attr], val))
+                    nxt.append((val, path + [attr]))
+            frontier = nxt
+    return found
+
+
+def weight_ids(obj):
+    for attr in ("weights", "variables"):
+        try:
+            ws = getattr(obj, attr)
+        except Exception:
+            continue
+        try:
+            return set(id(w) for w in ws)
+        except TypeError:
+            continue
+    return set()
+
+
+def weight_prefix(path):
+    parts = [p.lstrip("_") for p in path if p not in RECURRENT_CELL_ATTRS]
+    return "/".join(parts)
+
+
+def owner_of(var, subs):
+    """The deepest sub-layer holding ``var`` in its weights: (prefix, object) or None."""
+    best = None
+    for path, obj, ids in subs:
+        if id(var) in ids and (best is None or len(path) > len(best[0])):
+            best = (path, obj)
+    return best
+
+
+def named(var, full, instance, subs, scopes):
+    """The weight name the static analysis uses: the owner's attribute path (a recurrent
+    layer's cell left out) and the variable's name inside its owner."""
+    own = owner_of(var, subs) if subs else None
+    if own is None:
+        return short_name(full, scopes)
+    prefix = weight_prefix(own[0])
+    short = short_name(full, scopes | scope_names(own[1]))
+    return prefix + "/" + short if prefix else short
+
+
+def sub_layer_weights(instance):
+    try:
+        return [(path, obj, weight_ids(obj)) for path, obj in sub_layers(instance)]
+    except Exception:
+        return []
 
 
 def encode(arr, cap, rng):
@@ -429,7 +553,7 @@ def seed_all(tf, seed, graph_mode):
         pass
 
 
-def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward):
+def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
     """Graph mode (TF1 everywhere; v1 cells, tf.layers and get_variable in TF2).
 
     One graph and one session per symbol: instance i is built in variable scope "seed<i>"; the
@@ -454,20 +578,25 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward):
                     obj("v", shape=[input_dim, units], **args)
                     instance = obj
                 elif fam == "v1_cell":
-                    instance = obj(units, **dict(args))
-                    inputs = tf.zeros([1, input_dim], tf.float32)
+                    if spec is not None and spec.get("input_shape") is not None:
+                        _, kwargs, shape, _ = layer_ctor(last, dims, args, spec)
+                        instance = obj(**materialize_all(tf, kwargs))
+                        inputs = tf.zeros([1, shape[-1]], tf.float32)
+                    else:
+                        instance = obj(units, **dict(args))
+                        inputs = tf.zeros([1, input_dim], tf.float32)
                     state = instance.zero_state(1, tf.float32)
                     out = instance(inputs, state)
                     if i == 0:
                         forward = (state, out)
                 elif fam == "v1_layer":
-                    pos, kwargs, shape, dtype = layer_ctor(last, dims, args)
-                    instance = obj(*pos, **kwargs)
+                    pos, kwargs, shape, dtype = layer_ctor(last, dims, args, spec)
+                    instance = obj(*pos, **materialize_all(tf, kwargs))
                     instance(tf.zeros(shape, getattr(tf, dtype)))
                 else:
-                    pos, kwargs, shape, dtype = layer_ctor(last, dims, args)
-                    instance = obj(*pos, **kwargs)
-                    keras_build(tf, fam, instance, shape, input_dim)
+                    pos, kwargs, shape, dtype = layer_ctor(last, dims, args, spec)
+                    instance = obj(*pos, **materialize_all(tf, kwargs))
+                    keras_build(tf, fam, instance, shape, input_dim, spec)
             new = [v for v in v1api(tf).global_variables() if id(v) not in before]
             built.append((instance, new))
         all_vars = [v for _, vs in built for v in vs]
@@ -481,18 +610,21 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward):
     k = 0
     for instance, vs in built:
         scopes = scope_names(instance) | set("seed%d" % i for i in range(len(seeds)))
+        subs = sub_layer_weights(instance) if fam != "get_variable" else []
         recs = []
         for v in vs:
-            recs.append((var_name(v), var_shape(v), var_dtype(v), np.asarray(values[k]),
-                         bool(getattr(v, "trainable", True))))
+            full = var_name(v)
+            recs.append((full, var_shape(v), var_dtype(v), np.asarray(values[k]),
+                         bool(getattr(v, "trainable", True)),
+                         named(v, full, instance, subs, scopes)))
             k += 1
         out_list.append((instance, recs, scopes))
     return out_list, adjust
 
 
-def keras_build(tf, fam, instance, shape, input_dim):
+def keras_build(tf, fam, instance, shape, input_dim, spec=None):
     """Create the weights by build() with the input shape: no forward graph needed."""
-    if fam == "keras_cell":
+    if fam == "keras_cell" and (spec is None or spec.get("input_shape") is None):
         instance.build((None, input_dim))
     else:
         instance.build(tuple([None] + list(shape[1:])))
@@ -519,24 +651,27 @@ def forget_step(tf, sess, cell, variables, forward):
                       "new_c = sigmoid(forget pre-activation); observed = logit(new_c)"}
 
 
-def build_eager(tf, fam, obj, name, dims, args, seed):
+def build_eager(tf, fam, obj, name, dims, args, seed, spec=None):
     import numpy as np
     seed_all(tf, seed, False)
     last = name.split(".")[-1]
     input_dim = dims.get("input_dim", 32)
-    pos, kwargs, shape, dtype = layer_ctor(last, dims, args)
-    instance = obj(*pos, **kwargs)
-    keras_build(tf, fam, instance, shape, input_dim)
+    pos, kwargs, shape, dtype = layer_ctor(last, dims, args, spec)
+    instance = obj(*pos, **materialize_all(tf, kwargs))
+    keras_build(tf, fam, instance, shape, input_dim, spec)
     recs = []
     seen = set()
+    scopes = scope_names(instance)
+    subs = sub_layer_weights(instance)
     for v in instance.weights:
         if id(v) in seen:
             continue
         seen.add(id(v))
         val = v.numpy() if hasattr(v, "numpy") else np.asarray(v)
-        recs.append((var_name(v), var_shape(v), var_dtype(v), np.asarray(val),
-                     bool(getattr(v, "trainable", True))))
-    return instance, recs, scope_names(instance)
+        full = var_name(v)
+        recs.append((full, var_shape(v), var_dtype(v), np.asarray(val),
+                     bool(getattr(v, "trainable", True)), named(v, full, instance, subs, scopes)))
+    return instance, recs, scopes
 
 
 def probe_symbol(tf, spec, dims, seeds, cap):
@@ -549,8 +684,11 @@ def probe_symbol(tf, spec, dims, seeds, cap):
     if status != "ok":
         return res
     res["source"] = source_of(obj)
-    fam = family(name, obj, spec.get("kind_hint", ""))
+    fam = family(name, obj, spec.get("kind_hint", ""), spec.get("call"))
     res["family"] = fam
+    if spec.get("build") is False:
+        res["status"], res["message"] = "not built", spec.get("reason") or "not built"
+        return res
     if fam == "function":
         res["status"], res["message"] = "error", "probe does not know how to build function %s" % name
         return res
@@ -565,9 +703,9 @@ def probe_symbol(tf, spec, dims, seeds, cap):
     adjust = None
     try:
         if graph_mode:
-            runs, adjust = build_graph(tf, fam, obj, name, dims, args, seeds, want_forward)
+            runs, adjust = build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec)
         else:
-            runs = [build_eager(tf, fam, obj, name, dims, args, seed) for seed in seeds]
+            runs = [build_eager(tf, fam, obj, name, dims, args, seed, spec) for seed in seeds]
     except Exception as e:
         tb = traceback.format_exception_only(type(e), e)[-1].strip()
         res["status"] = "unavailable"
@@ -582,8 +720,7 @@ def probe_symbol(tf, spec, dims, seeds, cap):
             if adjust is not None:
                 res["adjustments"] = {"forget_bias": adjust}
         same_layout = i > 0 and len(recs) == len(order)
-        for j, (full, shape, dtype, val, trainable) in enumerate(recs):
-            short = short_name(full, scopes)
+        for j, (full, shape, dtype, val, trainable, short) in enumerate(recs):
             if same_layout and short not in weights:
                 short = order[j]  # same creation order, scope named differently
             w = weights.get(short)

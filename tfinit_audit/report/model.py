@@ -12,7 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from tfinit_audit.analysis.model import Dims, SymbolResult
+from tfinit_audit.analysis import arguments as argtable
+from tfinit_audit.analysis.model import Dims, NamespaceListing, SymbolResult
 from tfinit_audit.errors import AuditError, one_line
 from tfinit_audit.live.model import LiveRun
 from tfinit_audit.report.diff import Change, diff_pair
@@ -39,6 +40,7 @@ class VersionReport:
     error: str | None = None  # one line, when status is "error"
     fetch: FetchStats = field(default_factory=FetchStats)
     symbols: list[SymbolResult] = field(default_factory=list)
+    namespaces: list[NamespaceListing] = field(default_factory=list)  # patterns' listings
     analysis_seconds: float = 0.0
     tree: SourceTree | None = field(default=None, repr=False, compare=False)
     exception: AuditError | None = field(default=None, repr=False, compare=False)
@@ -111,8 +113,23 @@ def _plain(obj: Any) -> Any:
 
 
 def _dims(d: Dims) -> dict[str, Any]:
-    out = _plain(d)
-    return {k: v for k, v in out.items() if v is not None}
+    """``units``, ``input_dim`` (the input feature/channel size), ``arguments`` (every entry
+    of the argument table for this run), ``given`` (the ``--dim`` entries), and the sizes
+    schema 1 has always carried, now read from the table."""
+    args = d.arguments
+    k = args.get("kernel_size")
+    return {
+        "units": d.units,
+        "input_dim": d.input_dim,
+        "embedding_input_dim": args.get("input_dim"),
+        "embedding_output_dim": args.get("output_dim"),
+        "conv_filters": args.get("filters"),
+        "conv_kernel": _plain(list(k) if isinstance(k, tuple | list) else [k, k]),
+        "conv_channels": d.input_dim,
+        "batchnorm_features": d.input_dim,
+        "arguments": {n: _plain(argtable.plain(v)) for n, v in args.items()},
+        "given": {n: _plain(argtable.plain(v)) for n, v in d.given.items()},
+    }
 
 
 def _version(v: VersionReport) -> dict[str, Any]:
@@ -144,6 +161,7 @@ def _version(v: VersionReport) -> dict[str, Any]:
         },
         "analysis_seconds": round(v.analysis_seconds, 3),
         "symbols": [_plain(s) for s in v.symbols],
+        "namespaces": [_plain(n) for n in v.namespaces],
     }
 
 

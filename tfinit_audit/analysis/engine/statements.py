@@ -355,6 +355,16 @@ class Statements(InterpreterBase):
         for t in st.targets:
             if isinstance(t, ast.Name) and not frame.module_level:
                 frame.locals.pop(t.id, None)
+            elif isinstance(t, ast.Subscript) and not frame.module_level:
+                # ``del d[key]`` of a dict with a known key (a config copied and trimmed)
+                obj = self.eval(t.value, frame)
+                key = self.eval(t.slice, frame)
+                if isinstance(obj, DictV) and isinstance(key, Const):
+                    obj.items.pop(key.value, None)
+            elif isinstance(t, ast.Attribute) and not frame.module_level:
+                obj = self.eval(t.value, frame)
+                if isinstance(obj, Instance):
+                    obj.attrs.pop(t.attr, None)
         return None
 
     def _s_nothing(self, st: ast.stmt, frame: Frame) -> Signal:

@@ -24,6 +24,7 @@ from tfinit_audit.analysis.rules.identifiers import (
     InitializerIdentifierRule,
 )
 from tfinit_audit.analysis.rules.initializer_classes import InitializerClassRule
+from tfinit_audit.analysis.rules.serialization import SerializedInitializerRule
 from tfinit_audit.analysis.rules.shapes import TensorShapeRule
 
 ENGINE_RULES: list[Rule] = [
@@ -33,4 +34,5 @@ ENGINE_RULES: list[Rule] = [
     InitializerIdentifierRule(),
     InitializerClassRule(),
     CompositeRule(),
+    SerializedInitializerRule(),
 ]

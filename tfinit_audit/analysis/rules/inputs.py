@@ -1,42 +1,98 @@
-"""What a layer is built with: required constructor arguments and the input shape."""
+"""What a layer is built with, read from its source: the parameters its constructor requires
+and the rank of the input it accepts.
+
+Required parameters are the ones without a default in the signature of the class's
+``__init__`` (or of a function) in that release; their values come from the argument table
+(analysis/arguments.py), never from here.
+
+The input rank is what the layer itself declares after construction: Keras and ``tf.layers``
+layers keep an ``input_spec`` (``InputSpec(ndim=N)`` fixes the rank, ``min_ndim``/``max_ndim``
+bound it; a list of specs describes several inputs, the first is the layer's input). A layer
+with no spec accepts any rank it can build on; the front end (analysis/layers.py) then tries
+``RANKS`` in order and keeps the first on which every weight gets a concrete shape. Every input
+is ``[batch, length, ..., length, features]`` of that rank: one feature/channel size for every
+layer family.
+"""
 
 from __future__ import annotations
 
+import ast
+from dataclasses import dataclass, field
 from typing import Any
 
-from tfinit_audit.analysis.engine.values import ClassV
-from tfinit_audit.analysis.model import Dims
+from tfinit_audit.analysis.engine.values import Const, FunctionV, Instance, Seq, Value
+from tfinit_audit.analysis.model import Hop
 
-RNN_BASES = ("RNN", "Bidirectional", "Wrapper")
-
-
-def required_args(dims: Dims) -> dict[str, Any]:
-    """Constructor parameters without a default, filled from the run's dims by their names
-    in TF/Keras signatures (``num_units`` of the TF 1.x cells, Keras ``units``, ``filters``
-    and ``kernel_size`` of convolutions, ``input_dim``/``output_dim`` of ``Embedding``)."""
-    return {
-        "num_units": dims.units,
-        "units": dims.units,
-        "filters": dims.conv_filters,
-        "kernel_size": tuple(dims.conv_kernel),
-        "input_dim": dims.embedding_input_dim,
-        "output_dim": dims.embedding_output_dim,
-    }
+RANKS = (2, 3, 4, 5)  # ranks tried, in order, when the layer declares none
+MAX_RANK = 5
 
 
-def input_shape_for(it: Any, cls: ClassV, dims: Dims) -> list[int | None]:
-    """Input shape handed to ``build()`` (DESIGN.md section 5): 2-D convolutions get
-    ``[batch, 5, 5, channels]``, ``Embedding`` ``[batch, 10]`` token ids,
-    ``BatchNormalization`` ``[batch, features]``, recurrent layers (an ``RNN``, ``Wrapper`` or
-    ``*RNN`` base) ``[batch, time, input_dim]``, anything else ``[batch, input_dim]``."""
-    name = cls.name
-    if "Conv2D" in name or name.startswith("Conv") and "2D" in name:
-        return [None, 5, 5, dims.conv_channels]
-    if "Embedding" in name:
-        return [None, 10]
-    if "BatchNorm" in name:
-        return [None, dims.batchnorm_features]
-    for c in it.source_mro(cls):
-        if c.name in RNN_BASES or (c.name.endswith("RNN") and c.key != cls.key):
-            return [None, 10, dims.input_dim]
-    return [None, dims.input_dim]
+@dataclass
+class RankHint:
+    """The ranks to build the layer on, in order, and why."""
+
+    ranks: list[int]
+    reason: str
+    hops: list[Hop] = field(default_factory=list)
+
+
+def required_parameters(f: FunctionV, skip_first: bool) -> list[str] | None:
+    """Names of the parameters of ``f`` that have no default (``self`` left out when
+    ``skip_first``), keyword-only ones included; None when ``f`` has no source."""
+    node = f.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    a = node.args
+    pos = [x.arg for x in [*a.posonlyargs, *a.args]]
+    if skip_first:
+        pos = pos[1:]
+    ndef = len(a.defaults)
+    out = pos[: len(pos) - ndef] if ndef else pos
+    out += [p.arg for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is None]
+    return out
+
+
+def parameters(f: FunctionV) -> list[str]:
+    """Every named parameter of ``f`` (positional and keyword-only)."""
+    node = f.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return []
+    a = node.args
+    return [x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs]]
+
+
+def input_rank(it: Any, obj: Instance) -> RankHint:
+    """The ranks ``obj`` accepts, from its ``input_spec`` after construction."""
+    spec: Value | None = obj.attrs.get("input_spec")
+    where = obj.attr_lines.get("input_spec")
+    if isinstance(spec, Seq) and spec.items:
+        spec = spec.items[0]
+    if not isinstance(spec, Instance):
+        return RankHint(list(RANKS), "no input_spec after construction: the first rank of "
+                        f"{', '.join(map(str, RANKS))} on which every weight has a shape")
+    it.force(spec)
+    ndim, lo, hi = (_int(spec.attrs.get(k)) for k in ("ndim", "min_ndim", "max_ndim"))
+    hops = [where] if where is not None else []
+    if ndim is not None:
+        return RankHint([ndim], f"input_spec ndim={ndim}", hops)
+    if lo is not None:
+        top = min(hi if hi is not None else MAX_RANK, MAX_RANK)
+        ranks = list(range(lo, max(top, lo) + 1))
+        return RankHint(ranks, f"input_spec min_ndim={lo}"
+                        + (f", max_ndim={hi}" if hi is not None else ""), hops)
+    if hi is not None:
+        return RankHint([r for r in RANKS if r <= hi] or [hi], f"input_spec max_ndim={hi}",
+                        hops)
+    return RankHint(list(RANKS), "input_spec without a rank: the first rank of "
+                    f"{', '.join(map(str, RANKS))} on which every weight has a shape", hops)
+
+
+def input_shape(rank: int, features: int, length: int) -> list[int | None]:
+    """``[batch, length, ..., features]`` of ``rank`` (the batch unknown)."""
+    return [None, *([length] * max(rank - 2, 0)), features] if rank >= 2 else [features]
+
+
+def _int(v: Value | None) -> int | None:
+    if isinstance(v, Const) and isinstance(v.value, int) and not isinstance(v.value, bool):
+        return v.value
+    return None
