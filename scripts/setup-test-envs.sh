@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Create the three TensorFlow virtualenvs the live tests verify against (idempotent).
+# Create the four TensorFlow virtualenvs the live tests verify against (idempotent).
 #
+#   tf14   Python 3.6   tensorflow==1.4.1 numpy==1.19.5 "protobuf<3.20"  (pip 21.3.1 first;
+#                                                            RNN cells create variables when
+#                                                            called, through _Linear/scopes)
 #   tf115  Python 3.7   tensorflow==1.15.5 "protobuf<3.20"   (pip 24.0 first: older pips pick
 #                                                            wheels the interpreter cannot run)
 #   tf215  Python 3.11  tensorflow-cpu==2.15.*               (Keras 2; compat.v1 cells live)
@@ -8,8 +11,8 @@
 #
 # Location: ${TFINIT_AUDIT_VENVS:-$HOME/.cache/tfinit-audit/venvs}. A venv that already imports
 # tensorflow at the right version is left alone; a broken one is rebuilt from scratch.
-# Interpreters: $TFINIT_AUDIT_PY37 / $TFINIT_AUDIT_PY311, else pyenv's 3.7.x / 3.11.x, else
-# python3.7 / python3.11 on PATH. Each install logs to <venvs>/<name>.log.
+# Interpreters: $TFINIT_AUDIT_PY36 / $TFINIT_AUDIT_PY37 / $TFINIT_AUDIT_PY311, else pyenv's
+# 3.6.x / 3.7.x / 3.11.x, else python3.6 / python3.7 / python3.11 on PATH. Each install logs to <venvs>/<name>.log.
 set -euo pipefail
 
 VENVS=${TFINIT_AUDIT_VENVS:-$HOME/.cache/tfinit-audit/venvs}
@@ -69,9 +72,11 @@ if command -v flock >/dev/null 2>&1; then
   flock 9
 fi
 
+PY36=$(find_python 3.6 "${TFINIT_AUDIT_PY36:-}")
 PY37=$(find_python 3.7 "${TFINIT_AUDIT_PY37:-}")
 PY311=$(find_python 3.11 "${TFINIT_AUDIT_PY311:-}")
 
+make_env tf14 "$PY36" "pip==21.3.1" "1.4." "tensorflow==1.4.1" "numpy==1.19.5" "protobuf<3.20"
 make_env tf115 "$PY37" "pip==24.0" "1.15." "tensorflow==1.15.5" "protobuf<3.20"
 make_env tf215 "$PY311" "pip" "2.15." "tensorflow-cpu==2.15.*"
 make_env tf221 "$PY311" "pip" "2.21." "tensorflow-cpu==2.21.*"

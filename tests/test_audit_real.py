@@ -404,3 +404,62 @@ def test_tf115_contrib_lazy_loader_is_followed(real_ctx: SourceContext) -> None:
     assert w["bias"].initializer.kind == "constant"
     assert w["bias"].initializer.params["value"] == 0.0
     assert_hops_real(tree, r)
+
+
+def test_tf1_absent_names_say_why_and_where_the_release_has_them(
+    real_ctx: SourceContext,
+) -> None:
+    tree = tree_of(real_ctx, "1.1.0")
+    cell_spec = next(s for s in DEFAULT_SYMBOLS if s.name == "tf.nn.rnn_cell.LSTMCell")
+    cell, lstm = analyze(tree, [cell_spec, parse_symbol("tf.keras.layers.LSTM")], Dims())
+    # no tf.nn.rnn_cell before 1.2: the default set asks for the tf.contrib.rnn twin
+    assert cell.symbol == "tf.contrib.rnn.LSTMCell" and cell.twin == "tf.nn.rnn_cell.LSTMCell"
+    assert cell.defined_in is not None and cell.defined_in.qualname == "LSTMCell"
+    # 1.1 cells create their variables in __call__, under a @contextmanager scope helper
+    # (_checked_scope) whose reuse=True probe finds nothing
+    assert cell.status == "resolved", cell.message
+    w = weights(cell)
+    assert list(w) == ["lstm_cell/weights", "lstm_cell/biases"]
+    assert w["lstm_cell/weights"].shape == [96, 256]
+    assert w["lstm_cell/weights"].initializer.kind == "glorot_uniform"
+    assert w["lstm_cell/biases"].initializer.params == {"value": 0.0}
+    assert_hops_real(tree, cell)
+    assert lstm.status == "absent"
+    assert lstm.message == "tf has no attribute 'keras'; this release has " \
+        "tf.contrib.keras.layers.LSTM"
+    # a lazy loader's __getattr__ failing with Python's own AttributeError: absent, not
+    # "unavailable" (that is for a library's own raise, e.g. Keras 3's message)
+    [r] = analyze(tree_of(real_ctx, "1.0.1"), [parse_symbol("tf.contrib.keras.layers.LSTM")],
+                  Dims())
+    assert (r.status, r.message) == ("absent", "tf.contrib has no attribute 'keras'")
+
+
+def test_tf012_cells_name_and_shape_the_variables_their_call_creates(
+    real_ctx: SourceContext,
+) -> None:
+    tree = tree_of(real_ctx, "0.12.1")
+    r = one(tree, "tf.nn.rnn_cell.LSTMCell[use_peepholes=True,num_proj=16]")
+    assert {w.name: w.shape for w in r.weights} == {
+        "LSTMCell/W_0": [32 + 16, 256], "LSTMCell/B": [256], "LSTMCell/W_F_diag": [64],
+        "LSTMCell/W_I_diag": [64], "LSTMCell/W_O_diag": [64], "LSTMCell/W_P_0": [64, 16]}
+    gru = one(tree, "tf.nn.rnn_cell.GRUCell")
+    assert [w.name for w in gru.weights] == [
+        "GRUCell/Gates/Linear/Matrix", "GRUCell/Gates/Linear/Bias",
+        "GRUCell/Candidate/Linear/Matrix", "GRUCell/Candidate/Linear/Bias"]
+    assert gru.weights[2].shape == [96, 64]
+    assert_hops_real(tree, gru)
+
+
+def test_tf18_variable_creating_function_is_called_on_an_input(real_ctx: SourceContext) -> None:
+    # tf.layers.dense builds a Dense layer and applies it: Layer.__call__ opens the layer's
+    # scope (its default name from to_snake_case, through re.sub) and runs build on the
+    # input's shape
+    tree = tree_of(real_ctx, "1.8.0")
+    r = one(tree, "tf.layers.dense")
+    assert r.status == "resolved", r.message
+    w = weights(r)
+    assert list(w) == ["dense/kernel", "dense/bias"]
+    assert w["dense/kernel"].shape == [32, 64]
+    assert w["dense/kernel"].initializer.kind == "glorot_uniform" and w["dense/kernel"].fallback
+    assert w["dense/bias"].initializer.kind == "zeros"
+    assert_hops_real(tree, r)

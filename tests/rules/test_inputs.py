@@ -44,6 +44,10 @@ LAYERS = '''
         def call(self, inputs):
             return inputs
 
+        @property
+        def weights(self):
+            return []
+
 
     class Dense(Layer):
         def __init__(self, units, activation=None, input_dim=3):
@@ -299,13 +303,18 @@ def test_an_inner_layer_the_namespace_lacks_is_needs_args() -> None:
     assert r.message is not None and "keras.LSTM" in r.message
 
 
-def test_owner_paths_prefer_public_attributes() -> None:
-    a, b = Instance(cls=_cls()), Instance(cls=_cls())
-    top = Instance(cls=_cls(), attrs={"_layers": a, "forward_layer": a, "cell": b})
-    assert owner_path(top, a) == ["forward_layer"]
+def test_owner_paths_prefer_public_attributes_and_follow_layers_only() -> None:
+    it = interp(tree())
+    dense = it.value_at(P, "Dense")
+    helper = it.value_at(P, "InputSpec")  # no ``weights``: not a layer
+    assert isinstance(dense, ClassV) and isinstance(helper, ClassV)
+    a, b, h = Instance(cls=dense), Instance(cls=dense), Instance(cls=helper)
+    top = Instance(cls=dense, attrs={"_layers": a, "forward_layer": a, "cell": b, "spec": h})
+    assert owner_path(it, top, a) == ["forward_layer"]
+    assert owner_path(it, top, h) is None
+    assert owner_path(it, top, Instance(cls=dense)) is None
     assert weight_prefix(["forward_layer", "cell"]) == "forward_layer"
     assert weight_prefix(["_cells", "1"]) == "cells/1"
-    assert owner_path(top, Instance(cls=_cls())) is None
 
 
 # ------------------------------------------------------------------ the table itself
@@ -327,9 +336,3 @@ def _c(v: Any) -> Any:
     from tfinit_audit.analysis.engine.values import Const
 
     return Const(value=v)
-
-
-def _cls() -> Any:
-    from tfinit_audit.analysis.engine.values import BuiltinClassV
-
-    return BuiltinClassV(name="object")

@@ -22,6 +22,7 @@ FILES = {
         from tensorflow.python.layers import Dense
         from tensorflow.python.layers import Dense as FullyConnected
         from tensorflow.python.layers import Dropout, Attention, NotALayer, dense, dropout
+        from tensorflow.python.layers import gizmo
         from tensorflow.python.vs import get_variable
         from tensorflow.python.cells import BasicCell
         from tensorflow import nn
@@ -84,6 +85,10 @@ FILES = {
             def build(self, input_shape):
                 self.built = True
 
+            def __call__(self, inputs):
+                self.build(inputs.shape)
+                return self.call(inputs)
+
 
         class Dense(Layer):
             def __init__(self, units):
@@ -116,7 +121,11 @@ FILES = {
 
         def dense(inputs, units):
             layer = Dense(units)
-            return layer.call(inputs)
+            return layer(inputs)
+
+
+        def gizmo(inputs, gadget):
+            return Dense(gadget)(inputs)
 
 
         def dropout(inputs, rate):
@@ -184,7 +193,7 @@ def test_a_namespace_is_listed_as_the_module_binds_it() -> None:
     assert "tf._private" not in got  # private names are not public
     kept = {n for n, (k, _) in got.items() if k}
     assert kept == {"tf.Dense", "tf.Dropout", "tf.Attention", "tf.BasicCell", "tf.dense",
-                    "tf.get_variable"}
+                    "tf.gizmo", "tf.get_variable"}
     assert got["tf.Dense"][1].startswith("a layer: its MRO reaches Layer, which defines "
                                          "add_weight")
     assert got["tf.dense"][1].startswith("dense builds Dense")
@@ -277,5 +286,7 @@ def test_a_layer_whose_code_could_create_a_weight_stays_partial(audited: Audited
 
 def test_functions_are_reported_with_what_they_need(audited: Audited) -> None:
     statuses, _ = audited
-    assert statuses["tf.dense"] == ("needs-args", [])  # inputs: no table entry
+    # called on an input tensor, with units from the table
+    assert statuses["tf.dense"][1] == ["kernel"]
+    assert statuses["tf.gizmo"] == ("needs-args", [])  # gadget: no table entry
     assert statuses["tf.get_variable"][1] == ["v"]

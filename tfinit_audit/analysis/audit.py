@@ -13,7 +13,7 @@ import hashlib
 import json
 import pickle
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -36,7 +36,7 @@ from tfinit_audit.analysis.model import (
 from tfinit_audit.analysis.names import PublicResolution, Resolver
 from tfinit_audit.analysis.namespaces import expand, weight_source
 from tfinit_audit.analysis.rules import ENGINE_RULES
-from tfinit_audit.analysis.symbols import SymbolSpec
+from tfinit_audit.analysis.symbols import SymbolSpec, twin_names
 from tfinit_audit.sources.base import SourceTree
 
 ANALYSIS_VERSION = "4"  # bump when the evaluator's semantics change (invalidates cached results)
@@ -140,10 +140,10 @@ def _analyze_cold(
         # the same alone or in any batch
         engine = Interpreter(tree, ENGINE_RULES, sources=sources, abstract_budget=budget)
         resolver = Resolver(tree, engine=engine)
-        chosen, res, last = _resolve(resolver, spec)
+        chosen, res, first = _resolve(resolver, spec)
         if progress:
             progress(f"[{i}/{len(todo)}] {spec.display()}")
-        result = _analyze_one(engine, resolver, spec, chosen, res, last, dims)
+        result = _analyze_one(engine, resolver, spec, chosen, res, first, dims)
         out.symbols.append(result)
         if member is not None and _maybe_empty(result):
             empty.append((result, member))
@@ -193,19 +193,28 @@ def _creates_nothing(it: Interpreter, result: SymbolResult, member: Member) -> b
 def _resolve(
     resolver: Resolver, spec: SymbolSpec
 ) -> tuple[str, PublicResolution, PublicResolution | None]:
-    """The first candidate name the release has (the chosen name, its resolution, and the
-    last absent one before it)."""
-    last = None
+    """The first candidate name the release has: the chosen name, its resolution, and the
+    resolution of the first name when that one is absent (its message explains)."""
+    first = None
     chosen = spec.name
     res = None
     for cand in spec.candidates():
         res = resolver.resolve_public(cand)
         chosen = cand
         if res.status != "absent":
+            return chosen, res, first
+        first = first or res
+    assert res is not None and first is not None
+    # absent under every name asked: say why for the name asked first, and where the release
+    # has the class instead (a twin namespace that resolves in this release)
+    for twin in twin_names(spec.name):
+        if twin in spec.candidates():
+            continue
+        found = resolver.resolve_public(twin)
+        if found.status == "found":
+            first = replace(first, message=f"{first.message}; this release has {twin}")
             break
-        last = res
-    assert res is not None
-    return chosen, res, last
+    return chosen, res, first
 
 
 class RecordingTree:
@@ -265,14 +274,13 @@ def _still_valid(tree: SourceTree, reads: dict[str, str | None]) -> bool:
 
 def _analyze_one(
     it: Interpreter, resolver: Resolver, spec: SymbolSpec, chosen: str, res: PublicResolution,
-    last: PublicResolution | None, dims: Dims,
+    first: PublicResolution | None, dims: Dims,
 ) -> SymbolResult:
     symbol = spec.display(chosen)
     if res.status == "absent":
-        msg = (last or res).message
-        return SymbolResult(
-            symbol=symbol, status="absent", message=msg, twin=spec.row, name_hops=res.hops
-        )
+        asked = first or res  # reported under the name asked first, with why it is missing
+        return SymbolResult(symbol=spec.display(), status="absent", message=asked.message,
+                            twin=spec.row, name_hops=asked.hops)
     if res.status == "unavailable" or res.definition is None:
         return SymbolResult(
             symbol=symbol,
@@ -324,6 +332,9 @@ def _analyze_one(
     if not result.weights and result.status == "resolved" and isinstance(val, ClassV):
         result.status = "partial"
         result.message = result.message or "no weight-creating call found in build()"
+    elif not result.weights and result.status == "resolved" and isinstance(val, FunctionV):
+        result.status = "partial"
+        result.message = result.message or "the call created no variable the analysis saw"
     return result
 
 

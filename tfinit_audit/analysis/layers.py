@@ -12,12 +12,13 @@ layer's ``cell``, whose weights are the layer's own (Keras ``RNN.weights`` are i
 from __future__ import annotations
 
 import ast
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from tfinit_audit.analysis import arguments as table
-from tfinit_audit.analysis.engine.frames import ABSTRACT, BudgetExceeded, Frame
+from tfinit_audit.analysis.engine.frames import ABSTRACT, EAGER, BudgetExceeded, Frame, Raised
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.values import (
     ClassV,
@@ -31,7 +32,9 @@ from tfinit_audit.analysis.engine.values import (
 )
 from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResult, Weight
 from tfinit_audit.analysis.rules import facts as facts_mod
+from tfinit_audit.analysis.rules.call_time import call_arguments, call_entry
 from tfinit_audit.analysis.rules.inputs import (
+    RANKS,
     RankHint,
     input_rank,
     input_shape,
@@ -39,6 +42,8 @@ from tfinit_audit.analysis.rules.inputs import (
     required_parameters,
 )
 from tfinit_audit.analysis.rules.none_fallback import follow_none_initializer
+from tfinit_audit.analysis.rules.values import TensorV
+from tfinit_audit.analysis.rules.variable_scopes import VariableScopes
 from tfinit_audit.analysis.rules.weights import Captured, WeightCollector, to_weights
 
 # public name -> the class it leads to in this release, or why not (one line)
@@ -173,7 +178,7 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
                 raise
             break
         hint = hint or h
-        _name_by_owner(obj, captured)
+        _name_by_owner(it, obj, captured)
         weights = to_weights(it, captured)
         if best is None or (weights and not best[1]):
             best = (obj, weights, plan.kwargs, shape)
@@ -205,9 +210,11 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
            ) -> tuple[Instance, list[Captured], RankHint, list[int | None]]:
     """Construct ``cls`` and run its build on an input of ``rank`` (None: the first rank the
     instance declares) or on the ``given`` shape; the instance, captured weights, the rank
-    hint and the input shape."""
-    collector = WeightCollector()  # active in the constructor too (a metric's state)
-    with it.hooks(collector):
+    hint and the input shape. A layer whose build creates nothing is called once on that
+    input (``_call_once``)."""
+    scopes = VariableScopes()
+    collector = WeightCollector(scopes)  # active in the constructor too (a metric's state)
+    with it.hooks(collector, scopes):
         obj = it.instantiate(cls, [], call_kwargs, None)
         if isinstance(obj, Instance):
             it.force(obj)
@@ -222,10 +229,24 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
         if len(shape) >= 3:
             collector.step_shape = [shape[0], *shape[2:]]
         build = it.getattr(obj, "build")
-        if isinstance(build, FunctionV):
-            it.call(build, [_shape(shape)], {})
-        _build_cells(it, obj, collector, shape)
+        with contextlib.suppress(Raised):  # what the layer made before it raised stands
+            if isinstance(build, FunctionV):
+                it.call(build, [_shape(shape)], {})
+            _build_cells(it, obj, collector, shape)
+            if not collector.captured:
+                _call_once(it, obj, shape)
     return obj, collector.captured, hint, shape
+
+
+def _call_once(it: Interpreter, obj: Instance, shape: list[int | None]) -> None:
+    """A layer whose build created nothing is called on the input (and a cell on its zero
+    state): TF 0.12-1.4 cells create their variables in the call (rules/call_time.py)."""
+    fn = call_entry(it, obj)
+    if fn is None:
+        return
+    step = [shape[0], *shape[2:]] if len(shape) == 3 else shape
+    inputs = TensorV(shape=list(step))
+    it.call(fn, call_arguments(it, fn, obj, inputs), {}, mode=EAGER)
 
 
 def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims,
@@ -236,7 +257,7 @@ def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims
     and the constructor arguments. For rule tests."""
     plan = plan_arguments(it, class_requirements(it, cls), kwargs, dims, "", None)
     obj, captured, _, _ = _build(it, cls, plan.kwargs, None, dims.arguments, input_shape_)
-    _name_by_owner(obj, captured)
+    _name_by_owner(it, obj, captured)
     return obj, captured, plan.kwargs
 
 
@@ -256,16 +277,19 @@ def _build_cells(it: Interpreter, obj: Instance, collector: WeightCollector,
 
 
 # ----------------------------------------------------------------------------- naming
-def owner_path(top: Instance, owner: Instance, depth: int = 4) -> list[str] | None:
-    """The attribute names that lead from ``top`` to ``owner`` (list items by index):
-    public attributes first, in sorted order, then private ones; None if unreachable."""
+def owner_path(it: Interpreter, top: Instance, owner: Instance,
+               depth: int = 4) -> list[str] | None:
+    """The attribute names that lead from ``top`` to ``owner`` through layer-like objects
+    (list items by index): public attributes first, in sorted order, then private ones; None
+    if unreachable. Layer-like: its class has ``weights`` or ``variables`` (what the probe
+    looks at to name a variable by its owner)."""
     for public_only in (True, False):
         frontier: list[tuple[Value, list[str]]] = [(top, [])]
         seen = {id(top)}
         for _ in range(depth):
             nxt: list[tuple[Value, list[str]]] = []
             for obj, path in frontier:
-                for attr, val in _children(obj, public_only):
+                for attr, val in _children(it, obj, public_only):
                     if id(val) in seen:
                         continue
                     seen.add(id(val))
@@ -276,14 +300,21 @@ def owner_path(top: Instance, owner: Instance, depth: int = 4) -> list[str] | No
     return None
 
 
-def _children(obj: Value, public_only: bool) -> list[tuple[str, Value]]:
+def layer_like(it: Interpreter, v: Value) -> bool:
+    return isinstance(v, Instance) and isinstance(v.cls, ClassV) and (
+        it.member(v.cls, "weights") is not None or it.member(v.cls, "variables") is not None)
+
+
+def _children(it: Interpreter, obj: Value, public_only: bool) -> list[tuple[str, Value]]:
+    def follow(v: Value) -> bool:
+        return layer_like(it, v) or (isinstance(v, Seq) and any(layer_like(it, x)
+                                                                for x in v.items))
     if isinstance(obj, Seq):
-        return [(str(i), v) for i, v in enumerate(obj.items) if isinstance(v, Instance | Seq)]
+        return [(str(i), v) for i, v in enumerate(obj.items) if follow(v)]
     if not isinstance(obj, Instance):
         return []
     return [(k, v) for k, v in sorted(obj.attrs.items())
-            if isinstance(v, Instance | Seq) and not (public_only and k.startswith("_"))
-            and not k.startswith("__")]
+            if follow(v) and not (public_only and k.startswith("_")) and not k.startswith("__")]
 
 
 def weight_prefix(path: list[str]) -> str:
@@ -293,11 +324,11 @@ def weight_prefix(path: list[str]) -> str:
     return "/".join(parts)
 
 
-def _name_by_owner(top: Instance, captured: list[Captured]) -> None:
+def _name_by_owner(it: Interpreter, top: Instance, captured: list[Captured]) -> None:
     for c in captured:
         if c.owner is None or c.owner is top:
             continue
-        path = owner_path(top, c.owner)
+        path = owner_path(it, top, c.owner)
         prefix = weight_prefix(path) if path else ""
         if prefix:
             c.name = f"{prefix}/{c.name}"
@@ -306,31 +337,30 @@ def _name_by_owner(top: Instance, captured: list[Captured]) -> None:
 # ----------------------------------------------------------------------------- functions
 def analyze_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any], dims: Dims,
                      result: SymbolResult) -> None:
-    """A get_variable-style function (``name`` first, a ``shape`` parameter) called as
-    ``f("v", shape=[features, units])`` with no initializer; required parameters beyond
-    those come from the table or make the symbol ``needs-args``."""
+    """A function that creates variables. A get_variable-style one (first parameter
+    ``name``) is asked for the table's ``name`` ("v") of shape ``[features, units]`` with no
+    initializer; any other (``tf.layers.dense``, ``tf.contrib.layers.fully_connected``) is
+    called on an input (``_call_creating_function``). A required parameter the table lacks
+    makes the symbol ``needs-args``."""
     node = f.node
     assert node is not None
-    required = required_parameters(f, bool(f.bound)) or []
     params = parameters(f)
     values = dims.arguments
-    given = set(kwargs) | {"name", "shape"}
-    plan = Plan(missing=[p for p in required if p not in given and (
-        p not in values or table.kind_of(p) != "parameter")])
+    if params[:1] != ["name"]:
+        _call_creating_function(it, f, kwargs, dims, result)
+        return
+    required = required_parameters(f, False) or []
+    plan = Plan(missing=[p for p in required if p not in kwargs and p not in ("name", "shape")
+                         and (p not in values or table.kind_of(p) != "parameter")])
     if plan.missing:
         needs_args(result, plan)
         return
-    if params[:1] != ["name"] or "shape" not in params:
-        result.status = "partial"
-        result.message = (f"{f.name} creates variables, but only get_variable-style functions "
-                          "(name, shape=...) are called by the analysis")
-        return
     features, units = values["features"], values["units"]
+    vname = values["name"]
     result.arguments = [
-        SuppliedArgument("name", values["name"], "table"),
+        SuppliedArgument("name", vname, _origin(dims, "name")),
         SuppliedArgument("shape", [features, units], "table"),
         *(SuppliedArgument(k, table.plain(v), "symbol") for k, v in kwargs.items())]
-    vname = values["name"]
     call = ast.parse(f'{f.name}({vname!r}, shape=[input_dim, units])', mode="eval").body
     assert isinstance(call, ast.Call)
     frame = Frame(mod=ModuleV(name=f.module, path=f.src.path), src=f.src, locals={},
@@ -354,6 +384,61 @@ def analyze_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any], dims
                          shape_expr="[input_dim, units]", init_value=value, fallback=fallback,
                          hops=hops, condition=None, owner=None)]
     result.weights = to_weights(it, captured)
+
+
+def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any],
+                            dims: Dims, result: SymbolResult) -> None:
+    """A function that makes a layer and applies it (``tf.layers.dense(inputs, units)``):
+    its first required parameter is the input it is applied to -- a tensor of shape
+    ``[batch, length, ..., features]``, on the first rank of ``RANKS`` on which every weight
+    gets a shape (the function declares none) -- and its other required parameters come from
+    the table; the variables the call creates are the weights."""
+    required = required_parameters(f, False) or []
+    values = dims.arguments
+    first = next((p for p in required if p not in kwargs), None)
+    plan = Plan(missing=[p for p in required if p not in kwargs and p != first and (
+        p not in values or table.kind_of(p) != "parameter")])
+    if plan.missing:
+        needs_args(result, plan)
+        return
+    best: tuple[list[Captured], list[int | None]] | None = None
+    for rank in RANKS if first is not None else (2,):
+        shape = input_shape(rank, values["features"], values["length"])
+        call_kwargs: dict[str, Value] = {k: _const(v) for k, v in kwargs.items()}
+        supplied = [SuppliedArgument(k, table.plain(v), "symbol") for k, v in kwargs.items()]
+        for p in required:
+            if p not in kwargs and p != first:
+                call_kwargs[p] = _const(values[p])
+                supplied.append(SuppliedArgument(p, table.plain(values[p]), _origin(dims, p)))
+        args: list[Value] = [TensorV(shape=list(shape))] if first is not None else []
+        scopes = VariableScopes()
+        collector = WeightCollector(scopes)
+        with it.hooks(collector, scopes), contextlib.suppress(Raised):
+            it.call(f, args, call_kwargs, mode=EAGER)
+        captured = collector.captured
+        if best is None or (captured and not best[0]):
+            best = (captured, shape)
+            result.arguments = ([SuppliedArgument(first, {"tensor": shape}, "input")]
+                                if first is not None else []) + supplied
+        if all(c.shape is not None for c in captured):
+            if captured:
+                best = (captured, shape)
+                result.arguments = ([SuppliedArgument(first, {"tensor": shape}, "input")]
+                                    if first is not None else []) + supplied
+            break
+    assert best is not None
+    result.weights = to_weights(it, best[0])
+    if first is not None:
+        result.input_shape = best[1]
+        result.input_note = (f"{first}: the tensor the function is applied to; the first rank "
+                             "on which every weight has a shape")
+
+
+def _origin(dims: Dims, name: str) -> str:
+    """``table`` when the entry has the table's default value, else ``--dim``."""
+    default = Dims().arguments
+    return "table" if name in default and default[name] == dims.arguments.get(name) \
+        else "--dim"
 
 
 def _shape(dims: list[int | None]) -> Seq:

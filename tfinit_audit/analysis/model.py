@@ -71,6 +71,7 @@ class SuppliedArgument:
     name: str
     value: Any  # JSON-ready; an inner layer is {"symbol": ..., "arguments": [...]}
     source: str  # "symbol" (SYMBOL[name=value]) | "table" (analysis/arguments.py) | "--dim"
+    # | "input" (a function's input tensor: {"tensor": shape})
 
 
 @dataclass

@@ -149,7 +149,12 @@ class Resolver:
                     )
                 walked = [parts[0]]
                 for p in parts[1:]:
-                    nxt = it.getattr(val, p, IMPORT)
+                    try:
+                        nxt = it.getattr(val, p, IMPORT)
+                    except Raised as sig:
+                        if not sig.missing_attribute:
+                            raise
+                        nxt = MISSING  # Python's own AttributeError (through a __getattr__)
                     if nxt is MISSING:
                         if isinstance(val, ModuleV | ClassV):
                             fb = self._export_fallback(root, parts)

@@ -13,8 +13,9 @@ from tfinit_audit.errors import UsageError
 class SymbolSpec:
     """A public name plus constructor arguments; ``alternatives`` are tried in order.
 
-    For the default set a TF 1.x name carries its ``tf.compat.v1`` twin as an alternative: a
-    release is asked for the first name it has, and reports show both on one row (``row``).
+    For the default set a TF 1.x name carries its twins (``tf.compat.v1``, ``tf.contrib.rnn``)
+    as alternatives: a release is asked for the first name it has, and reports show them on one
+    row (``row``).
     """
 
     name: str  # "tf.nn.rnn_cell.LSTMCell"
@@ -98,9 +99,32 @@ def _parse_args(text: str, inner: str) -> tuple[tuple[str, Any], ...]:
         ) from None
 
 
+# Public namespaces under which TensorFlow releases export the same classes: TF 1.x names and
+# their ``tf.compat.v1`` twins (1.13 on); the 1.x RNN cells, which 1.0-1.1 export only as
+# ``tf.contrib.rnn``; Keras layers, exported as ``tf.contrib.keras`` in 1.2-1.3. Which of them
+# a release has is read from the release (a twin is named only after it resolves there).
+TWIN_NAMESPACES: tuple[tuple[str, ...], ...] = (
+    ("tf.nn.rnn_cell.", "tf.compat.v1.nn.rnn_cell.", "tf.contrib.rnn."),
+    ("tf.keras.", "tf.compat.v1.keras.", "tf.contrib.keras."),
+    ("tf.", "tf.compat.v1."),
+)
+
+
+def twin_names(name: str) -> list[str]:
+    """The names the same class may have in another public namespace (``TWIN_NAMESPACES``;
+    the longest matching prefix decides the group)."""
+    pairs = sorted(((p, g) for g in TWIN_NAMESPACES for p in g), key=lambda t: -len(t[0]))
+    for prefix, group in pairs:
+        if name.startswith(prefix):
+            rest = name[len(prefix):]
+            return [p + rest for p in group if p != prefix]
+    return []
+
+
 def _tf1(name: str, args: tuple[tuple[str, Any], ...] = (), kind_hint: str = "") -> SymbolSpec:
-    rest = name.removeprefix("tf.")
-    return SymbolSpec(name, args, alternatives=(f"tf.compat.v1.{rest}",), kind_hint=kind_hint)
+    """A TF 1.x name with its twins as alternatives (``tf.compat.v1``, and ``tf.contrib.rnn``
+    for the RNN cells of releases without ``tf.nn.rnn_cell``)."""
+    return SymbolSpec(name, args, alternatives=tuple(twin_names(name)), kind_hint=kind_hint)
 
 
 DEFAULT_SYMBOLS: list[SymbolSpec] = [

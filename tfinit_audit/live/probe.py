@@ -130,6 +130,12 @@ def quiet_tf():
         pass
 
 
+def eager(tf):
+    """Eager execution on? (releases before 1.7 have no tf.executing_eagerly: graph mode)"""
+    fn = getattr(tf, "executing_eagerly", None)
+    return bool(fn()) if fn is not None else False
+
+
 def v1api(tf):
     """The TF1-style API: tf.compat.v1 where it exists (1.13+), else tf itself (1.8-1.12)."""
     compat = getattr(tf, "compat", None)
@@ -520,6 +526,8 @@ def summary(arr):
 
 def var_shape(v):
     s = getattr(v, "shape", None)
+    if s is None and hasattr(v, "get_shape"):  # TF < 1.1 variables have no .shape
+        s = v.get_shape()
     try:
         return [int(d) for d in (s.as_list() if hasattr(s, "as_list") else s)]
     except Exception:
@@ -692,7 +700,7 @@ def probe_symbol(tf, spec, dims, seeds, cap):
     if fam == "function":
         res["status"], res["message"] = "error", "probe does not know how to build function %s" % name
         return res
-    graph_mode = fam in ("get_variable", "v1_cell", "v1_layer") or not tf.executing_eagerly()
+    graph_mode = fam in ("get_variable", "v1_cell", "v1_layer") or not eager(tf)
     res["mode"] = "graph" if graph_mode else "eager"
     # graph mode: one graph seeded with seeds[0]; the other labels name independent instances
     res["seeding"] = "graph" if graph_mode else "global seed per build"
@@ -763,7 +771,7 @@ def run(request):
     except Exception as e:
         keras_v = "unavailable: %s" % e
     out["tf_keras_attr_version"] = keras_v
-    out["executing_eagerly"] = bool(tf.executing_eagerly())
+    out["executing_eagerly"] = eager(tf)
     for plugin in request.get("plugins") or []:
         code = compile(open(plugin).read(), plugin, "exec")
         exec(code, {"__name__": "tfinit_audit_probe_plugin", "__file__": plugin})

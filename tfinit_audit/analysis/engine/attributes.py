@@ -107,7 +107,7 @@ class Attributes(InterpreterBase):
                 # import time: the lookup that is in progress further up has not bound the
                 # name yet (a lazy loader whose module is still importing); Python's
                 # ``from pkg import x`` then falls back on the submodule
-                raise Raised("AttributeError", f"{attr!r} (still being looked up)")
+                raise Raised("AttributeError", f"{attr!r} (still being looked up)", implicit=True)
             raise Undecidable(f"recursive __getattr__({attr!r})")
         self._getattr_active.add(key)
         try:
@@ -317,7 +317,7 @@ def _object_methods(obj: Value) -> dict[str, Any]:
                 and a[0].value in obj.attrs:
             return obj.attrs[a[0].value]
         name = a[0].describe() if a else ""
-        raise Raised("AttributeError", f"no attribute {name}")
+        raise Raised("AttributeError", f"no attribute {name}", implicit=True)
 
     def delattr_(it: Any, a: list[Value], k: dict[str, Value], mode: Mode) -> Value:
         if isinstance(obj, Instance) and a and isinstance(a[0], Const):

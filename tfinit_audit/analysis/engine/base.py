@@ -8,6 +8,7 @@ share, so that each part can be read (and type-checked) alone.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import Any
 
 from tfinit_audit.analysis.engine.frames import (
@@ -26,6 +27,7 @@ from tfinit_audit.analysis.engine.values import (
     BuiltinClassV,
     ClassV,
     FunctionV,
+    GeneratorV,
     Instance,
     ModuleV,
     Unknown,
@@ -118,6 +120,10 @@ class InterpreterBase:
         raise NotImplementedError
 
     def binop(self, op: ast.operator, a: Value, b: Value, frame: Frame) -> Value:
+        raise NotImplementedError
+
+    def run_generator(self, gen: GeneratorV, on_yield: Callable[[Value], Value],
+                      mode: Mode = ABSTRACT) -> None:
         raise NotImplementedError
 
     def compare(self, op: ast.cmpop, a: Value, b: Value) -> bool | None:

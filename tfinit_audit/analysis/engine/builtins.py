@@ -1,6 +1,6 @@
 """Python's builtins, the methods of plain values, and the standard-library modules that
 import-time code uses (``sys.modules``, ``importlib``, ``os.path`` over tree paths, ``types``,
-``typing``), modelled for abstract values."""
+``typing``), modelled for abstract values (``math`` and ``re``: engine/stdlib.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import Frame, Mode, Raised, Undecidable
+from tfinit_audit.analysis.engine.stdlib import stdlib_attr, stdlib_value_attr
 from tfinit_audit.analysis.engine.values import (
     MISSING,
     BuiltinClassV,
@@ -73,12 +74,22 @@ class Builtins(InterpreterBase):
             msg = args[0].value if args and isinstance(args[0], Const) and isinstance(
                 args[0].value, str) else ""
             return ExceptionV(name=cls.name, message=msg)
+        if cls.name == "type" and len(args) == 1 and not kwargs:
+            return self.type_of(args[0])
         t = TYPES.get(cls.name)
         if t is not None:
             return _convert(cls.name, t, args, kwargs, mode)
         if mode.strict:
             return Unknown(text=f"{cls.name}(...)")
         return Unknown(text=cls.name)
+
+    def type_of(self, v: Value) -> Value:
+        """``type(v)``: an instance's class; a plain constant's builtin type."""
+        if isinstance(v, Instance):
+            return v.cls
+        if isinstance(v, Const) and type(v.value).__name__ in TYPES:
+            return BuiltinClassV(name=type(v.value).__name__)
+        return Unknown(text="type(...)")
 
     # ------------------------------------------------------------ methods of plain values
     def value_method(self, obj: Value, attr: str) -> Any:
@@ -116,6 +127,9 @@ class Builtins(InterpreterBase):
             return BuiltinV(name=n, fn=_os_path(attr))
         if n == "typing.TYPE_CHECKING":
             return Const(value=False)
+        found = stdlib_attr(mod.name, attr)
+        if found is not None:
+            return found
         return Unknown(text=n, module=mod.name)
 
     def special_attr(self, obj: Value, attr: str) -> Any:
@@ -125,7 +139,8 @@ class Builtins(InterpreterBase):
             return Unknown(text=f"globals().{attr}")
         if isinstance(obj, ExceptionV) and attr == "args":
             return Seq(items=[Const(value=obj.message)], kind="tuple")
-        return MISSING
+        found = stdlib_value_attr(obj, attr)
+        return MISSING if found is None else found
 
     def special_subscript(self, obj: Value, key: Value, frame: Frame) -> Value | None:
         if isinstance(obj, SysModulesV) and isinstance(key, Const) and isinstance(
@@ -255,7 +270,7 @@ def _getattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -
         if v is MISSING:
             if len(args) > 2:
                 return args[2]
-            raise Raised("AttributeError", f"no attribute {args[1].value!r}")
+            raise Raised("AttributeError", f"no attribute {args[1].value!r}", implicit=True)
         return v
     if v is MISSING or isinstance(v, Unknown):
         return args[2] if len(args) > 2 else Unknown(text=f"getattr {args[1].value}")
@@ -270,9 +285,10 @@ def _hasattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -
             return Const(value=it.getattr(args[0], args[1].value, mode) is not MISSING)
         except Raised:
             return Const(value=False)
-    if not isinstance(args[0], Instance):
-        return Unknown(text="hasattr")
     v = it.getattr(args[0], args[1].value, mode)
+    if not isinstance(args[0], Instance):  # found is found (a rule's value says so too)
+        return Unknown(text="hasattr") if v is MISSING or isinstance(v, Unknown) else Const(
+            value=True)
     # absent here may still be set by code the analysis does not model: not decided
     return Unknown(text="hasattr") if v is MISSING or isinstance(v, Unknown) else Const(
         value=True)

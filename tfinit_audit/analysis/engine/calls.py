@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import (
@@ -24,6 +25,7 @@ from tfinit_audit.analysis.engine.values import (
     Const,
     DictV,
     FunctionV,
+    GeneratorV,
     Instance,
     ModuleV,
     Seq,
@@ -136,6 +138,12 @@ class Calls(InterpreterBase):
             return self.call_builtin_class(fn, args, kwargs, mode)
         if isinstance(fn, FunctionV):
             return self._call_function(fn, args, kwargs, site, mode, watch)
+        if isinstance(fn, Instance) and isinstance(fn.cls, ClassV):
+            self.force(fn)  # calling an object runs its class's __call__
+            found = self.member(fn.cls, "__call__")
+            if found is not None and isinstance(found[1], FunctionV):
+                return self._call_function(found[1].with_receiver(fn), args, kwargs, site,
+                                           mode, watch)
         if mode.strict:
             if isinstance(fn, Unknown):
                 return Unknown(text=f"{fn.text}(...)", module=fn.module, path=fn.path,
@@ -160,6 +168,8 @@ class Calls(InterpreterBase):
         if mode.max_depth is not None and (self.depth >= mode.max_depth
                                            or id(node) in self.stack):
             return Unknown(text=self._site_text(site))
+        if not mode.strict and is_generator(node):
+            return GeneratorV(fn=f, args=list(args), kwargs=dict(kwargs))  # body not run yet
         env = self.bind(f, args, kwargs, mode)
         if env is None:
             return Unknown(text=self._site_text(site))
@@ -186,6 +196,31 @@ class Calls(InterpreterBase):
             return Const(value=None)
         assert sig is RAISE
         return Unknown(text=self._site_text(site))
+
+    def run_generator(self, gen: GeneratorV, on_yield: Callable[[Value], Value],
+                      mode: Mode = ABSTRACT) -> None:
+        """Run a generator function's body (as ``with`` does for a context manager made by
+        ``@contextmanager``): each ``yield v`` calls ``on_yield(v)``."""
+        f = gen.fn
+        node = f.node
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or (
+                mode.max_depth is not None and (self.depth >= mode.max_depth
+                                                or id(node) in self.stack)):
+            return
+        env = self.bind(f, gen.args, gen.kwargs, mode)
+        if env is None:
+            return
+        frame = Frame(mod=ModuleV(name=f.module, path=f.src.path), src=f.src, locals=env,
+                      mode=mode, owner=f.owner,
+                      self_obj=f.bound if isinstance(f.bound, Instance) else None,
+                      closure=f.closure, func_name=f.name, quiet=True, on_yield=on_yield)
+        self.depth += 1
+        self.stack.append(id(node))
+        try:
+            self.exec_block(node.body, frame)
+        finally:
+            self.depth -= 1
+            self.stack.pop()
 
     def _run_strict(self, f: FunctionV, node: ast.AST, frame: Frame) -> Value:
         try:
@@ -284,3 +319,19 @@ class Calls(InterpreterBase):
         return obj
 
 
+def is_generator(node: ast.AST) -> bool:
+    """Does the function's own body ``yield`` (nested functions and classes aside)?"""
+    cached = node.__dict__.get("_tfa_generator")
+    if cached is None:
+        cached = False
+        todo = list(ast.iter_child_nodes(node))
+        while todo:
+            n = todo.pop()
+            if isinstance(n, ast.Yield | ast.YieldFrom):
+                cached = True
+                break
+            if not isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+                              | ast.ClassDef):
+                todo.extend(ast.iter_child_nodes(n))
+        node.__dict__["_tfa_generator"] = cached
+    return bool(cached)

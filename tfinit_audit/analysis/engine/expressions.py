@@ -99,7 +99,8 @@ class Expressions(InterpreterBase):
         if frame.mode.strict:
             v = self.getattr(base, e.attr, frame.mode)
             if v is MISSING:
-                raise Raised("AttributeError", f"no attribute {e.attr!r}", frame.path, e.lineno)
+                raise Raised("AttributeError", f"no attribute {e.attr!r}", frame.path, e.lineno,
+                             implicit=True)
             return v
         if isinstance(base, Unknown):
             return Unknown(text=self.unparse(e))
@@ -120,6 +121,10 @@ class Expressions(InterpreterBase):
                 return to_value(fn(from_value(a), from_value(b)))
             except Exception:  # noqa: BLE001 - Python would raise: we do not know the value
                 pass
+        for rule in self.rules.asked("binop"):
+            r = rule.binop(self, op, a, b)
+            if r is not None:
+                return r
         return self.undecidable(frame, "arithmetic")
 
     def _e_binop(self, e: ast.BinOp, frame: Frame) -> Value:
@@ -344,6 +349,13 @@ class Expressions(InterpreterBase):
                 items.append(self.eval(e.elt, inner))
         return d if isinstance(e, ast.DictComp) else Seq(items=items)
 
+    def _e_yield(self, e: ast.Yield, frame: Frame) -> Value:
+        """``yield v`` in a generator run as a context manager: the ``with`` body runs."""
+        if frame.on_yield is None:
+            return Unknown(text="yield")
+        return frame.on_yield(self.eval(e.value, frame) if e.value is not None
+                              else Const(value=None))
+
     def _e_lambda(self, e: ast.Lambda, frame: Frame) -> Value:
         assert frame.src is not None
         env = dict(frame.closure or {})
@@ -417,6 +429,7 @@ def _table() -> dict[type, Callable[[Any, Any, Frame], Value]]:
         ast.SetComp: e._comprehension, ast.GeneratorExp: e._comprehension,
         ast.DictComp: e._comprehension, ast.Lambda: e._e_lambda,
         ast.JoinedStr: e._e_joinedstr, ast.Starred: e._e_starred, ast.Call: Calls._e_call,
+        ast.Yield: e._e_yield,
     }
 
 

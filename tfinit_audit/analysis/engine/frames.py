@@ -1,6 +1,6 @@
 """Modes, frames and control-flow signals of the one interpreter.
 
-Two modes run the same statements and expressions:
+The modes run the same statements and expressions:
 
 - ``IMPORT`` (strict): import-time code -- module namespaces, lazy loaders, package shims. It
   models exceptions (``raise``, a missing attribute or name, a failed import raise ``Raised``;
@@ -9,9 +9,14 @@ Two modes run the same statements and expressions:
 - ``ABSTRACT``: constructors, ``build`` and the library code they call, on abstract arguments.
   A branch on an unknown value that leaves the function (``return``/``raise``) is a special case
   not taken; other undecidable branches are both run and their locals merged; a ``raise`` is a
-  path not taken; instances are constructed lazily (first time they are looked at) and calls
-  nest at most ``max_depth`` deep, never recursively. Module globals are their import-time
-  values (the import system's, in the default environment).
+  path not taken (an exception a rule models -- ``Raised`` -- crosses calls to the nearest
+  ``try`` that handles it); instances are constructed lazily (first time they are looked at)
+  and calls nest at most ``max_depth`` deep, never recursively. Module globals are their
+  import-time values (the import system's, in the default environment). Calling a generator
+  function gives a ``GeneratorV``; ``with`` runs it as a ``@contextmanager``, its ``yield``
+  running the block.
+- ``EAGER``: abstract, but objects are constructed when Python constructs them (a layer's call
+  whose helper objects create variables in their constructors).
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from tfinit_audit.analysis.engine.values import ClassV, ExceptionV, ModuleV, Value
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tfinit_audit.analysis.engine.source import SourceModule
     from tfinit_audit.analysis.model import Hop
 
@@ -41,6 +48,10 @@ IMPORT = Mode("import", strict=True, lazy_instances=False, attribute_hooks=True,
               bind_strict=False, max_depth=None)
 ABSTRACT = Mode("abstract", strict=False, lazy_instances=True, attribute_hooks=False,
                 bind_strict=True, max_depth=14)
+# abstract, constructing objects when Python does: for code whose constructors have effects
+# that matter (a layer's call creating variables in a helper object's constructor)
+EAGER = Mode("eager", strict=False, lazy_instances=False, attribute_hooks=False,
+             bind_strict=True, max_depth=14)
 
 
 @dataclass
@@ -60,6 +71,9 @@ class Frame:
     quiet: bool = False  # global lookups leave no name-resolution hops (function bodies)
     conds: list[str] = field(default_factory=list)  # conditions assumed on the way here
     watch: Watch | None = None  # a rule following one local variable (see hooks.Watch)
+    # a generator run as a context manager: ``yield v`` runs the ``with`` body (v bound by
+    # its ``as``) and gives what is sent back
+    on_yield: Callable[[Value], Value] | None = None
 
     @property
     def path(self) -> str | None:
@@ -117,12 +131,18 @@ class Raised(Exception):  # noqa: N818 - interpreted code raised; not an error o
     """Import mode: the interpreted code raised ``exc`` at ``path:line``."""
 
     def __init__(self, exc: str, message: str = "", path: str | None = None,
-                 line: int = 0) -> None:
+                 line: int = 0, implicit: bool = False) -> None:
         super().__init__(f"{exc}: {message}" if message else exc)
         self.exc = exc
         self.message = message
         self.path = path
         self.line = line
+        self.implicit = implicit  # raised by Python itself (a missing attribute), not a raise
+
+    @property
+    def missing_attribute(self) -> bool:
+        """Python's own AttributeError for an attribute that is not there."""
+        return self.exc == "AttributeError" and self.implicit
 
     @classmethod
     def of(cls, value: ExceptionV, path: str | None, line: int) -> Raised:

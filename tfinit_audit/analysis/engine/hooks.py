@@ -12,6 +12,11 @@ Hook points, in the order the engine reaches them:
 - ``instantiate(it, cls, args, kwargs)``: a source class is called.
 - ``module_attr(it, module, attr)``: an attribute of a module, before the module's namespace.
 - ``attr(it, obj, attr)``: an attribute of any other value, before Python's own lookup.
+- ``binop(it, op, left, right)``: an arithmetic operator on values that are not plain Python
+  constants (a tensor times a tensor).
+- ``enter(it, ctx, frame)`` / ``leave(it, ctx)``: a ``with`` block (abstract mode) enters the
+  context manager ``ctx`` (answer the value bound by ``as``) and leaves it, also when the block
+  ends by an exception.
 - ``traced(it, value, event)``: True for values whose lines are worth recording in provenance
   when they are assigned to a local ("assign"), returned ("return") or bound by a module-level
   assignment ("alias"); the engine then adds a hop to the value.
@@ -57,13 +62,23 @@ class Rule:
     def attr(self, it: Any, obj: Value, attr: str) -> Value | None:
         return None
 
+    def binop(self, it: Any, op: Any, left: Value, right: Value) -> Value | None:
+        return None
+
+    def enter(self, it: Any, ctx: Value, frame: Any) -> Value | None:
+        return None
+
+    def leave(self, it: Any, ctx: Value) -> None:
+        return None
+
     def traced(self, it: Any, value: Value, event: str) -> bool:
         """Record a hop when ``value`` is assigned to a local ("assign"), returned from a
         function ("return") or bound by a module-level assignment ("alias")?"""
         return False
 
 
-HOOKS = ("call_site", "call", "instantiate", "module_attr", "attr", "traced")
+HOOKS = ("call_site", "call", "instantiate", "module_attr", "attr", "binop", "enter", "leave",
+         "traced")
 
 
 class RuleSet:

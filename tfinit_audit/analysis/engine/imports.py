@@ -63,8 +63,10 @@ class Interp(Protocol):
     def external_attr(self, mod: ModuleV, attr: str) -> Value: ...
 
 # modules outside the tree that import-time code may import: modelled by engine/builtins.py
+# and engine/stdlib.py
 EXTERNAL_OK = {
-    "sys", "os", "os.path", "importlib", "types", "typing", "logging", "inspect", "site",
+    "sys", "os", "os.path", "importlib", "types", "typing", "logging", "inspect", "site", "math",
+    "re",
 }
 _DELETED_ATTR = object()
 

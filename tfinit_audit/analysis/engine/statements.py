@@ -20,6 +20,7 @@ from tfinit_audit.analysis.engine.values import (
     DictV,
     ExceptionV,
     FunctionV,
+    GeneratorV,
     Instance,
     ModuleV,
     Seq,
@@ -212,9 +213,18 @@ class Statements(InterpreterBase):
 
     def _s_try(self, st: ast.Try, frame: Frame) -> Signal:
         if not frame.mode.strict:
-            sig = self.exec_block(st.body, frame)
-            if sig is None:
-                sig = self.exec_block(st.orelse, frame)
+            try:
+                sig = self.exec_block(st.body, frame)
+                if sig is None:
+                    sig = self.exec_block(st.orelse, frame)
+            except Raised as exc:  # an exception a rule says the library raises here
+                handler = next((h for h in st.handlers if self._handles(h, exc, frame)), None)
+                if handler is None:
+                    self.exec_block(st.finalbody, frame)
+                    raise
+                if handler.name:
+                    frame.locals[handler.name] = Unknown(text=exc.message_line())
+                sig = self.exec_block(handler.body, frame)
             fin = self.exec_block(st.finalbody, frame)
             return sig if sig is not None and sig is not RAISE else fin
         try:
@@ -252,19 +262,53 @@ class Statements(InterpreterBase):
         return any(n in ("Exception", "BaseException") or n in chain for n in names)
 
     def _s_with(self, st: ast.With, frame: Frame) -> Signal:
-        for item in st.items:
-            if frame.mode.strict:
+        if frame.mode.strict:
+            for item in st.items:
                 if item.optional_vars is not None:
                     self.assign(item.optional_vars, Unknown(text="context manager"), frame, st)
-                continue
-            ctx = self.eval(item.context_expr, frame)
-            if item.optional_vars is not None:
-                self.assign(item.optional_vars, self._enter(ctx), frame, st)
-        return self.exec_block(st.body, frame)
+            return self.exec_block(st.body, frame)
+        return self._with_items(st, frame, 0)
 
-    def _enter(self, ctx: Value) -> Value:
-        """``with X as y``: y is what ``X.__enter__()`` returns, evaluated from source."""
-        if isinstance(ctx, Instance):
+    def _with_items(self, st: ast.With, frame: Frame, i: int) -> Signal:
+        """Enter ``st.items[i:]`` in order, run the body, leave them in reverse order (rules
+        told at both ends). A generator context manager (``@contextmanager``) runs its body
+        around the rest: its ``yield`` runs the remaining items and the body."""
+        if i == len(st.items):
+            return self.exec_block(st.body, frame)
+        item = st.items[i]
+        ctx = self.eval(item.context_expr, frame)
+        if isinstance(ctx, GeneratorV):
+            return self._with_generator(ctx, st, frame, i)
+        value = self._enter(ctx, frame, item.optional_vars is not None)
+        try:
+            if item.optional_vars is not None:
+                self.assign(item.optional_vars, value, frame, st)
+            return self._with_items(st, frame, i + 1)
+        finally:
+            for rule in self.rules.asked("leave"):
+                rule.leave(self, ctx)
+
+    def _with_generator(self, gen: GeneratorV, st: ast.With, frame: Frame, i: int) -> Signal:
+        item = st.items[i]
+        results: list[Signal] = []
+
+        def on_yield(value: Value) -> Value:
+            if item.optional_vars is not None:
+                self.assign(item.optional_vars, value, frame, st)
+            results.append(self._with_items(st, frame, i + 1))
+            return Const(value=None)  # what the with statement sends back: nothing
+
+        self.run_generator(gen, on_yield, frame.mode)
+        return next((r for r in results if r is not None), None)
+
+    def _enter(self, ctx: Value, frame: Frame, bound: bool) -> Value:
+        """``with X as y``: y is what ``X.__enter__()`` returns (a rule's answer, else, when
+        bound, evaluated from source)."""
+        for rule in self.rules.asked("enter"):
+            r = rule.enter(self, ctx, frame)
+            if r is not None:
+                return r
+        if bound and isinstance(ctx, Instance):
             ent = self.getattr(ctx, "__enter__")
             if isinstance(ent, FunctionV):
                 return self.call(ent, [], {})

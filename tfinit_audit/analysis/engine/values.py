@@ -270,6 +270,19 @@ class Instance(Value):
 
 
 @dataclass(eq=False)
+class GeneratorV(Value):
+    """What calling a generator function gives (abstract mode): its body has not run. A
+    ``with`` statement runs it as a context manager (``@contextlib.contextmanager``)."""
+
+    fn: FunctionV
+    args: list[Value] = field(default_factory=list)
+    kwargs: dict[str, Value] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        return f"generator {self.fn.name}"
+
+
+@dataclass(eq=False)
 class SuperV(Value):
     """``super(cls, obj)``: lookups start after ``cls`` in ``type(obj).__mro__``."""
 

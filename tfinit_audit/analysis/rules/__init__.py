@@ -26,9 +26,13 @@ from tfinit_audit.analysis.rules.identifiers import (
 from tfinit_audit.analysis.rules.initializer_classes import InitializerClassRule
 from tfinit_audit.analysis.rules.serialization import SerializedInitializerRule
 from tfinit_audit.analysis.rules.shapes import TensorShapeRule
+from tfinit_audit.analysis.rules.tensors import NestRule, TensorOpsRule, TensorRule
 
 ENGINE_RULES: list[Rule] = [
     TensorShapeRule(),
+    TensorRule(),
+    NestRule(),
+    TensorOpsRule(),
     DTypeRule(),
     ActivationIdentifierRule(),
     InitializerIdentifierRule(),

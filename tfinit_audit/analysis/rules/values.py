@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfinit_audit.analysis.engine.values import Unknown, Value
+from tfinit_audit.analysis.model import Hop
 
 
 @dataclass(eq=False)
@@ -47,3 +48,29 @@ class DType(Value):
 
     def to_python(self) -> Any:
         return self.name
+
+
+@dataclass(eq=False)
+class TensorV(Value):
+    """A tensor a layer is called on: its static shape (None: unknown dimension) and dtype."""
+
+    shape: list[int | None] = field(default_factory=list)
+    dtype: str = "float32"
+
+    def describe(self) -> str:
+        return f"tensor{self.shape}"
+
+
+@dataclass(eq=False)
+class ScopeV(Value):
+    """A TF 1.x variable scope: its name path under the layer's own scope and the default
+    initializer it gives the variables created in it (None: none set)."""
+
+    path: tuple[str, ...] = ()
+    initializer: Value | None = None
+    init_hop: Hop | None = None  # the line that set that initializer
+    reuse: bool | str | None = None  # True: only existing variables; "auto": get or create
+    name_hops: tuple[Hop, ...] = ()  # the lines that opened each component of ``path``
+
+    def describe(self) -> str:
+        return "variable_scope(" + "/".join(self.path) + ")"

@@ -7,6 +7,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from tfinit_audit.analysis.engine.frames import Raised
 from tfinit_audit.analysis.engine.hooks import CallSite, Rule
 from tfinit_audit.analysis.engine.values import (
     ClassV,
@@ -25,7 +26,8 @@ from tfinit_audit.analysis.rules.none_fallback import (
     follow_none_initializer,
     initializer_arg,
 )
-from tfinit_audit.analysis.rules.values import Applied, Composite, InitV
+from tfinit_audit.analysis.rules.values import Applied, Composite, InitV, ScopeV, TensorV
+from tfinit_audit.analysis.rules.variable_scopes import VariableScopes
 
 CREATORS = ("add_weight", "add_variable", "get_variable")
 
@@ -54,11 +56,12 @@ class WeightCollector(Rule):
 
     name = "weight-collector"
 
-    def __init__(self) -> None:
+    def __init__(self, scopes: VariableScopes | None = None) -> None:
         self.captured: list[Captured] = []
         self.active = True
         self.top: Instance | None = None
         self.step_shape: list[int | None] | None = None
+        self.scopes = scopes  # variable scopes the layer's own code opens (call time)
 
     def call_site(self, it: Any, site: CallSite) -> Value | None:
         f, frame, args = site.callee, site.frame, site.args
@@ -74,35 +77,66 @@ class WeightCollector(Rule):
             return None
         if frame.func_name in CREATORS or frame.func_name.startswith("_add_variable"):
             return None  # the library's own creator calling the next one down
-        self.captured.append(self._capture(it, site, f))
-        return Unknown(text=f"variable {self.captured[-1].name}")
+        scope = self.scopes.current if self.scopes is not None else None
+        name = self._name(site, scope)
+        if f.name == "get_variable":
+            prev = next((p for p in self.captured if p.name == name
+                         and p.conds == frame.conds[:len(p.conds)]), None)
+            if prev is not None:
+                # the name exists on this path: get_variable gives that variable back
+                # (reuse=True or AUTO_REUSE; without, TF raises) -- a layer_norm(reuse=True)
+                # after the layer made its gamma/beta creates nothing
+                return _as_tensor(prev)
+            if scope is not None and scope.reuse is True:
+                raise Raised("ValueError", f"Variable {name} does not exist, and reuse=True "
+                                           "only gets existing variables", frame.path,
+                             site.node.lineno)
+        c = self._capture(it, site, f, name, scope)
+        self.captured.append(c)
+        return _as_tensor(c)
 
-    def _capture(self, it: Any, site: CallSite, f: FunctionV) -> Captured:
-        e, frame, args, kwargs = site.node, site.frame, site.args, site.kwargs
+    @staticmethod
+    def _name(site: CallSite, scope: ScopeV | None) -> str:
+        """The created variable's name, under the variable scopes opened on the way."""
+        e, args, kwargs = site.node, site.args, site.kwargs
         name_v = kwargs.get("name", args[0] if args else Unknown())
-        shape_v = kwargs.get("shape", args[1] if len(args) > 1 else Unknown())
-        shape_node = next((k.value for k in e.keywords if k.arg == "shape"),
-                          e.args[1] if len(e.args) > 1 else None)
         if isinstance(name_v, Const):
             name = str(name_v.value)
         else:
             name = ast.unparse(next((k.value for k in e.keywords if k.arg == "name"),
                                     e.args[0] if e.args else e))
+        if scope is not None and scope.path:
+            name = "/".join([*scope.path, name])
+        return name
+
+    def _capture(self, it: Any, site: CallSite, f: FunctionV, name: str,
+                 scope: ScopeV | None) -> Captured:
+        e, frame, args, kwargs = site.node, site.frame, site.args, site.kwargs
+        shape_v = kwargs.get("shape", args[1] if len(args) > 1 else Unknown())
+        shape_node = next((k.value for k in e.keywords if k.arg == "shape"),
+                          e.args[1] if len(e.args) > 1 else None)
         init = initializer_arg(f, args, kwargs) or Const(value=None)
         init_node = next((k.value for k in e.keywords if k.arg == "initializer"), None)
         passed = ast.unparse(init_node) if init_node else "None (not passed)"
         hops = [frame.hop(e.lineno, f"{frame.func_name}: creates {name!r} with "
                                     f"initializer={passed}")]
+        if scope is not None:
+            hops.extend(scope.name_hops)
         fallback = isinstance(init, Const) and init.value is None
         value: Value = init
-        if fallback:
+        if fallback and scope is not None and scope.initializer is not None:
+            value = scope.initializer  # the enclosing variable_scope's initializer
             hops.extend(init.hops)
-            self.active = False
+            if scope.init_hop is not None:
+                hops.append(scope.init_hop)
+        elif fallback:
+            hops.extend(init.hops)
+            self._following(False)
             try:
                 value, more = follow_none_initializer(it, f, args, kwargs, (frame, e))
                 hops.extend(more or [])
             finally:
-                self.active = True
+                self._following(True)
         hops.extend(value.hops)
         return Captured(
             name=name, shape=concrete_shape(shape_v),
@@ -111,6 +145,20 @@ class WeightCollector(Rule):
             condition=" and ".join(frame.conds) or None,
             owner=frame.self_obj if isinstance(frame.self_obj, Instance) else None,
             conds=list(frame.conds))
+
+
+    def _following(self, done: bool) -> None:
+        """Off while the library's own creator is followed (its calls are not the layer's)."""
+        self.active = done
+        if self.scopes is not None:
+            self.scopes.active = done
+
+
+def _as_tensor(c: Captured) -> Value:
+    """The created variable, as the layer's code goes on to use it."""
+    if c.shape is not None:
+        return TensorV(shape=list(c.shape))
+    return Unknown(text=f"variable {c.name}")
 
 
 def _feature_dims_known(v: Value) -> bool:

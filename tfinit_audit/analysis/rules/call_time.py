@@ -1,0 +1,84 @@
+"""What a layer is called on, for layers that create variables when called.
+
+TF 0.12-1.4 RNN cells (and many ``tf.contrib`` cells after) create their variables in the call,
+through helpers (``_linear``) and ``get_variable`` under ``variable_scope``s; their ``build``
+creates nothing. Such a layer is called once, abstractly, on a tensor of the documented input
+shape and, for a cell, on the zero state its ``state_size`` describes.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from tfinit_audit.analysis.engine.values import (
+    ClassV,
+    Const,
+    FunctionV,
+    Instance,
+    Seq,
+    Unknown,
+    Value,
+)
+from tfinit_audit.analysis.rules.values import TensorV
+
+_STATE_PARAMS = ("state", "states", "initial_state")
+
+
+def call_entry(it: Any, obj: Instance) -> FunctionV | None:
+    """The method that runs a call of ``obj``: ``call`` when its class has one (Keras and
+    ``tf.layers`` ``Layer.__call__`` set up the layer's scope and run ``call``), else the
+    class's own ``__call__`` (0.x cells). None when neither is source code."""
+    if not isinstance(obj.cls, ClassV):
+        return None
+    for name in ("call", "__call__"):
+        found = it.member(obj.cls, name)
+        if found is not None and isinstance(found[1], FunctionV) and found[1].node is not None:
+            return found[1].with_receiver(obj)
+    return None
+
+
+def call_arguments(it: Any, fn: FunctionV, obj: Instance, inputs: TensorV) -> list[Value]:
+    """Positional arguments for ``fn``: the input tensor first, a cell's zero state for a
+    ``state`` parameter, Unknown for other parameters without a default."""
+    node = fn.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return []
+    a = node.args
+    params = [p.arg for p in [*a.posonlyargs, *a.args]][1:]
+    required = len(params) - len(a.defaults)
+    out: list[Value] = []
+    for i, p in enumerate(params):
+        if i == 0:
+            out.append(inputs)
+        elif p in _STATE_PARAMS:
+            out.append(zero_state(it, obj, inputs))
+        elif i < required:
+            out.append(Unknown(text=p))
+        else:
+            break
+    return out
+
+
+def zero_state(it: Any, obj: Instance, inputs: TensorV) -> Value:
+    """The state tensors a cell is called on, from its ``state_size`` (an int, a tuple, or a
+    namedtuple of sizes such as ``LSTMStateTuple(c, h)``)."""
+    try:
+        size = it.getattr(obj, "state_size")
+    except Exception:  # noqa: BLE001 - an unknown state is a state of unknown shape
+        return Unknown(text="state")
+    return _tensors(size, inputs)
+
+
+def _tensors(size: Any, inputs: TensorV) -> Value:
+    batch = inputs.shape[0] if inputs.shape else None
+    if isinstance(size, Const) and isinstance(size.value, int) and not isinstance(size.value,
+                                                                                bool):
+        return TensorV(shape=[batch, size.value], dtype=inputs.dtype)
+    if isinstance(size, Seq):
+        return Seq(items=[_tensors(s, inputs) for s in size.items], kind="tuple")
+    if isinstance(size, Instance) and size.pending is not None:
+        args, kwargs, _ = size.pending  # a namedtuple of sizes: its fields, in order
+        if not kwargs:
+            return Seq(items=[_tensors(s, inputs) for s in args], kind="tuple")
+    return Unknown(text="state")
