@@ -270,6 +270,20 @@ CELLS = '''
         return re.sub("([a-z])([A-Z])", r"\\1_\\2", name).lower()
 
 
+    class SquareCell(RNNCell):
+        def __init__(self, num_units):
+            self._num_units = num_units
+
+        @property
+        def state_size(self):
+            return self._num_units
+
+        def call(self, inputs, state):
+            if inputs.get_shape()[1].value != self._num_units:
+                raise ValueError("input size must equal num_units")
+            return vs.get_variable("w", [self._num_units, self._num_units])
+
+
     class CheckedCell(RNNCell):
         def __init__(self, num_units):
             self._num_units = num_units
@@ -385,3 +399,23 @@ def test_re_and_math_are_python_s_own_on_known_values() -> None:
     assert evaluate(it, C, "math.floor(7 / 2)").to_python() == 3
     unknown = evaluate(it, C, "math.floor(some_unknown)")
     assert not isinstance(unknown, Const)
+
+
+def test_a_layer_whose_code_raises_for_the_arguments_says_so() -> None:
+    from tfinit_audit.analysis.audit import analyze
+    from tfinit_audit.analysis.symbols import parse_symbol
+
+    files = {"tensorflow/python/ops/init_ops.py": INIT_OPS, VS: VARIABLE_SCOPE,
+             "tensorflow/python/ops/math_ops.py": MATH_OPS,
+             "tensorflow/python/ops/array_ops.py": ARRAY_OPS,
+             "tensorflow/python/util/nest.py": NEST,
+             "tensorflow/python/pywrap_helpers.py": PYWRAP, C: CELLS,
+             "tensorflow/__init__.py": "from mylib.cells import SquareCell\n"}
+    t = make_tree(files)
+    [r] = analyze(t, [parse_symbol("tf.SquareCell")], Dims(units=4, input_dim=3))
+    assert r.status == "partial"
+    line = at(t, C, 'raise ValueError("input size must equal num_units")')[1]
+    assert r.message == ("no weights created: the layer's code raises ValueError: input size "
+                         f"must equal num_units ({C}:{line}) for the arguments given")
+    [ok] = analyze(t, [parse_symbol("tf.SquareCell")], Dims(units=3, input_dim=3))
+    assert [(w.name, w.shape) for w in ok.weights] == [("w", [3, 3])]

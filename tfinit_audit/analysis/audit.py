@@ -25,6 +25,7 @@ from tfinit_audit.analysis.engine.source import Sources
 from tfinit_audit.analysis.engine.summaries import ParseCache
 from tfinit_audit.analysis.engine.values import ClassV, FunctionV
 from tfinit_audit.analysis.layers import analyze_class, analyze_function
+from tfinit_audit.analysis.listing import expand, weight_source
 from tfinit_audit.analysis.model import (
     Dims,
     Location,
@@ -34,7 +35,6 @@ from tfinit_audit.analysis.model import (
     Weight,
 )
 from tfinit_audit.analysis.names import PublicResolution, Resolver
-from tfinit_audit.analysis.namespaces import expand, weight_source
 from tfinit_audit.analysis.rules import ENGINE_RULES
 from tfinit_audit.analysis.symbols import SymbolSpec, twin_names
 from tfinit_audit.sources.base import SourceTree
@@ -73,7 +73,7 @@ def analyze_release(
 ) -> Analysis:
     """Resolve each spec to its defining class and evaluate the weights it creates; a pattern
     (``tf.keras.layers.*``, ``all``) is first listed as this release exposes it
-    (analysis/namespaces.py). Each symbol's evaluation may take ``budget`` interpreter steps;
+    (analysis/listing.py). Each symbol's evaluation may take ``budget`` interpreter steps;
     over it, the symbol is ``partial`` with where the analysis stopped (the others go on)."""
 
     cached = _load_cache(tree, specs, dims, cache_dir) if budget == ABSTRACT_BUDGET else None
@@ -331,11 +331,22 @@ def _analyze_one(
         result.status = "partial"
     if not result.weights and result.status == "resolved" and isinstance(val, ClassV):
         result.status = "partial"
-        result.message = result.message or "no weight-creating call found in build()"
+        result.message = result.message or _no_weights(it, val)
     elif not result.weights and result.status == "resolved" and isinstance(val, FunctionV):
         result.status = "partial"
         result.message = result.message or "the call created no variable the analysis saw"
     return result
+
+
+def _no_weights(it: Interpreter, cls: ClassV) -> str:
+    """Why a layer has no weights: what its own code (its class or a base class) raised for
+    the arguments given, if it did."""
+    own = {c.path for c in it.source_mro(cls)}
+    for path, line, what in it.raised:
+        if path in own:
+            return f"no weights created: the layer's code raises {what} ({path}:{line}) " \
+                   "for the arguments given"
+    return "no weight-creating call found in build() or the call"
 
 
 def _inner_class(resolver: Resolver, name: str) -> ClassV | str:

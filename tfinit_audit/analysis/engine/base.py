@@ -48,6 +48,7 @@ class InterpreterBase:
     steps: int  # import-mode steps since the budget was last reset
     abstract_steps: int  # abstract-mode steps since then
     abstract_budget: int  # abstract-mode steps one question may take
+    raised: list[tuple[str, int, str]]  # abstract mode: raises on decided paths (path, line, what)
 
     # ------------------------------------------------------------ shared helpers
     def tick(self, frame: Frame) -> None:

@@ -74,6 +74,7 @@ class Frame:
     # a generator run as a context manager: ``yield v`` runs the ``with`` body (v bound by
     # its ``as``) and gives what is sent back
     on_yield: Callable[[Value], Value] | None = None
+    speculative: bool = False  # one arm of an undecidable ``if`` (may not happen at all)
 
     @property
     def path(self) -> str | None:
@@ -86,7 +87,7 @@ class Frame:
     def branch(self, cond: str) -> Frame:
         """A copy for one arm of an undecidable ``if`` (own locals, one more condition)."""
         return Frame(**{**self.__dict__, "locals": dict(self.locals),
-                        "conds": [*self.conds, cond]})
+                        "conds": [*self.conds, cond], "speculative": True})
 
 
 @dataclass

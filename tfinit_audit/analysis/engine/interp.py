@@ -52,6 +52,7 @@ class Interpreter(Builtins, Expressions, Statements, Calls, Attributes):
         self.steps = 0
         self.abstract_steps = 0
         self.abstract_budget = abstract_budget
+        self.raised = []
         self._mro_memo = {}
         self._mro_active = set()
         self._getattr_active = set()
@@ -76,6 +77,7 @@ class Interpreter(Builtins, Expressions, Statements, Calls, Attributes):
         recorded there."""
         self.steps = 0
         self.abstract_steps = 0
+        self.raised = []
         if hops is None:
             yield
             return

@@ -140,6 +140,12 @@ class Statements(InterpreterBase):
 
     def _s_raise(self, st: ast.Raise, frame: Frame) -> Signal:
         if not frame.mode.strict:
+            if not frame.speculative and frame.path is not None:  # a raise on a decided path
+                exc = self.eval(st.exc, frame) if st.exc is not None else None
+                what = f"{exc.name}: {exc.message}" if isinstance(exc, ExceptionV) and \
+                    exc.message else (exc.name if isinstance(exc, ExceptionV) else
+                                      self.unparse(st.exc) if st.exc is not None else "raise")
+                self.raised.append((frame.path, st.lineno, what))
             return RAISE
         exc = self.eval(st.exc, frame) if st.exc is not None else None
         name = exc.name if isinstance(exc, ExceptionV | BuiltinClassV) else None

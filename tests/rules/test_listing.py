@@ -1,4 +1,4 @@
-"""Whole namespaces (analysis/namespaces.py, analysis/audit.py): a pattern is listed as the
+"""Whole namespaces (analysis/listing.py, analysis/audit.py): a pattern is listed as the
 tree exposes it -- generated-module bindings, star imports with ``__all__``, a lazy loader's
 ``__dir__`` -- and each member is kept (a layer, an RNN cell or a function whose code creates
 variables) or skipped with the reason; a listed layer whose build creates nothing is dropped
@@ -10,8 +10,8 @@ import pytest
 from rule_fixtures import interp, make_tree
 
 from tfinit_audit.analysis.audit import analyze_release
+from tfinit_audit.analysis.listing import expand, weight_source
 from tfinit_audit.analysis.model import Dims, NamespaceListing
-from tfinit_audit.analysis.namespaces import expand, weight_source
 from tfinit_audit.analysis.symbols import parse_symbol
 from tfinit_audit.sources.base import MemoryTree
 

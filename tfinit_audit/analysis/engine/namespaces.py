@@ -1,0 +1,505 @@
+"""What names a module binds: the module namespaces of the import system (engine/imports.py).
+
+A module's namespace is read from its binding events in source order (engine/summaries.py):
+a name is the last binding whose guard holds and that is not in an ``except`` block (a star
+import provides the names its module exports, respecting ``__all__``; attribute patches made by
+other modules at import time count too), else a submodule. Values are computed on demand and
+memoized with the lines (hops) that decided them, whoever asked first.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+from tfinit_audit.analysis.engine.frames import IMPORT, Frame, Mode, Raised, Signal, Undecidable
+from tfinit_audit.analysis.engine.hooks import RuleSet
+from tfinit_audit.analysis.engine.source import Sources
+from tfinit_audit.analysis.engine.summaries import Binding
+from tfinit_audit.analysis.engine.values import (
+    DELETED,
+    MISSING,
+    ClassV,
+    Const,
+    DictV,
+    FunctionV,
+    ModuleV,
+    Seq,
+    Unknown,
+    Value,
+    with_hops,
+)
+from tfinit_audit.analysis.model import Hop
+from tfinit_audit.sources.base import SourceTree
+
+_DELETED_ATTR = object()
+
+
+class Interp(Protocol):
+    """What the import system needs of the interpreter that runs import-time code."""
+
+    sources: Sources
+    rules: RuleSet
+
+    def eval(self, node: ast.expr, frame: Frame) -> Value: ...
+
+    def exec_block(self, body: list[ast.stmt], frame: Frame) -> Signal: ...
+
+    def getattr(self, obj: Value, attr: str, mode: Mode = ...) -> Any: ...
+
+    def builtin(self, name: str) -> Any: ...
+
+    def external_attr(self, mod: ModuleV, attr: str) -> Value: ...
+
+
+class Importer(Protocol):
+    """What the namespaces need of the import system (engine/imports.py)."""
+
+    it: Interp
+    tree: SourceTree
+    patches: dict[str, list[tuple[str, Binding, ModuleV]]]
+
+    def find(self, name: str) -> Any: ...
+
+    def import_module(self, name: str) -> Any: ...
+
+    def package_path(self, mod: ModuleV) -> Seq | None: ...
+
+    def eval_text(self, text: str, mod: ModuleV, line: int) -> Value: ...
+
+
+class _Quiet:
+    """``with namespaces.quiet():`` (a plain class: entered on every global lookup)."""
+
+    __slots__ = ("ns",)
+
+    def __init__(self, ns: Namespaces) -> None:
+        self.ns = ns
+
+    def __enter__(self) -> None:
+        self.ns._quiet += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self.ns._quiet -= 1
+
+
+class Namespaces:
+    """What names a module binds, computed lazily from its binding events (memoized, with the
+    hops that decided each name)."""
+
+    def __init__(self, imports: Importer) -> None:
+        self.imports = imports
+        self.it = imports.it
+        self.tree = imports.tree
+        self._attr_memo: dict[tuple[str, str], tuple[Any, list[Hop]]] = {}
+        self._ns_memo: dict[tuple[str, str, int | None], tuple[Any, list[Hop]]] = {}
+        self._could_memo: dict[tuple[str, str], bool] = {}
+        self._guard_memo: dict[tuple[str, int, str], bool] = {}
+        self._in_progress: set[tuple[str, str, int]] = set()
+        self.binding_of: dict[tuple[str, str], Binding] = {}  # (module, name) -> last binding
+        self._trace: list[Hop] | None = None
+        self._quiet = 0
+        self._quiet_cm = _Quiet(self)
+        self.on_forget: list[Any] = []  # callbacks: caches of others built on these answers
+
+    # ------------------------------------------------------------ tracing
+    @contextlib.contextmanager
+    def trace(self, hops: list[Hop]) -> Iterator[None]:
+        """Record in ``hops`` every line that decides where the names looked up lead."""
+        saved = self._trace
+        self._trace = hops
+        try:
+            yield
+        finally:
+            self._trace = saved
+
+    def quiet(self) -> _Quiet:
+        """Lookups in the block leave no hops (and what they memoize carries none)."""
+        return self._quiet_cm
+
+    @property
+    def tracing(self) -> bool:
+        return self._trace is not None and not self._quiet
+
+    def hop(self, path: str | None, line: int, note: str) -> None:
+        if not self.tracing or path is None or line <= 0:
+            return
+        trace = self._trace
+        assert trace is not None
+        if trace and (trace[-1].path, trace[-1].line) == (path, line):
+            return
+        for h in trace:  # each decision once (a lazy loader forwards every submodule import)
+            if h.line == line and h.path == path and h.note == note:
+                return
+        pkg = self.tree.package_of(path) or ""
+        trace.append(Hop(pkg, path, line, self.it.sources.line_text(path, line), note))
+
+    def _replay(self, hops: list[Hop]) -> None:
+        if self.tracing:
+            for h in hops:
+                self.hop(h.path, h.line, h.note)
+
+    def _collecting(self, sub: list[Hop]) -> tuple[list[Hop] | None, int]:
+        """Send hops to ``sub`` (to be memoized and replayed), whatever the caller's trace or
+        quiet state, so that a memo entry is the same whoever asked first. Returns the state
+        for ``_restore`` (a plain save/restore: exceptions cross these blocks often, and
+        cheaply)."""
+        saved = (self._trace, self._quiet)
+        self._trace = sub
+        self._quiet = 0
+        return saved
+
+    def _restore(self, saved: tuple[list[Hop] | None, int]) -> None:
+        self._trace, self._quiet = saved
+
+    def forget(self) -> None:
+        """sys.modules changed: what names lead to may change."""
+        self._attr_memo.clear()
+        self._ns_memo.clear()
+        self._could_memo.clear()
+        for cb in self.on_forget:
+            cb()
+
+    # ------------------------------------------------------------ guards
+    def guard_ok(self, mod: ModuleV, b: Binding) -> bool:
+        if not b.guard:
+            return True
+        gk = (mod.name, b.line, b.guard)
+        if gk not in self._guard_memo:
+            self._guard_memo[gk] = self._guard_eval(mod, b)
+        return self._guard_memo[gk]
+
+    def _guard_eval(self, mod: ModuleV, b: Binding) -> bool:
+        assert b.guard is not None
+        try:
+            with self.quiet():
+                v = self.imports.eval_text(b.guard, mod, b.line)
+        except (Raised, Undecidable, SyntaxError):
+            return True
+        if isinstance(v, DictV):
+            return bool(v.items)
+        t = v.truth() if isinstance(v, Const | Seq) else None
+        return True if t is None else t
+
+    # ------------------------------------------------------------ module attributes
+    def getattr_module(self, mod: ModuleV, attr: str) -> Any:
+        """``getattr(module, attr)`` -- MISSING when Python would raise AttributeError."""
+        key = (mod.name, attr)
+        if key in self._attr_memo:
+            val, hops = self._attr_memo[key]
+            self._replay(hops)
+            return val
+        if mod.path is None:
+            return self.it.external_attr(mod, attr)
+        if attr == "__dict__":
+            return Unknown(text=f"{mod.name}.__dict__", module=mod.name, path=mod.path)
+        if attr == "__path__":
+            p = self.imports.package_path(mod)
+            return MISSING if p is None else p
+        if attr == "__file__":
+            return Const(value=mod.path if mod.path.endswith(".py") else None)
+        sub: list[Hop] = []
+        saved = self._collecting(sub)
+        try:
+            val = self.module_attr(mod, attr, None)
+            if val is DELETED:
+                val = _DELETED_ATTR  # `del name` at module level: no submodule fallback
+            if val is MISSING and attr == "__name__":
+                val = Const(value=mod.name)
+            if val is MISSING:
+                with self.quiet():
+                    sm = self.imports.import_module(f"{mod.name}.{attr}")
+                if sm is not MISSING:
+                    val = sm
+                    if isinstance(sm, ModuleV) and sm.path:
+                        self.hop(sm.path, 1, f"submodule {mod.name}.{attr}")
+        finally:
+            self._restore(saved)
+        if val is _DELETED_ATTR:
+            val = MISSING
+        self._replay(sub)
+        self._attr_memo[key] = (val, sub)
+        return val
+
+    def module_attr(self, mod: ModuleV, name: str, before: int | None) -> Any:
+        """Memoized: the value ``name`` has in ``mod`` (bindings before line ``before``)."""
+        key = (mod.name, name, before)
+        hit = self._ns_memo.get(key)
+        if hit is not None:
+            self._replay(hit[1])
+            return hit[0]
+        sub: list[Hop] = []
+        saved = self._collecting(sub)
+        try:
+            val = self._module_attr(mod, name, before)
+        finally:
+            self._restore(saved)
+        self._replay(sub)
+        self._ns_memo[key] = (val, sub)
+        return val
+
+    def _candidates(self, mod: ModuleV, name: str) -> list[tuple[int, int, Binding, ModuleV]]:
+        """(order, line, binding, defining module) events that may bind ``name`` in ``mod``."""
+        src = self.it.sources.module(mod.path)
+        out: list[tuple[int, int, Binding, ModuleV]] = []
+        for b in src.events(name) if src is not None else []:
+            if b.handler:
+                continue
+            if b.kind == "star" or (b.name == name and b.kind not in ("attr", "setattr", "effect")):
+                out.append((0, b.line, b, mod))
+        for pname, b, origin in self.imports.patches.get(mod.name, []):
+            if pname == name:
+                out.append((0 if origin.name == mod.name else 1, b.line, b, origin))
+        out.sort(key=lambda t: (t[0], t[1]))
+        return out
+
+    def bound_names(self, mod: ModuleV) -> list[str]:
+        """Names ``mod``'s namespace may hold once imported, in source order: its binding
+        events (a star import contributes its module's ``__all__``, else that module's public
+        names) and the attribute patches other modules made. Each still has to be looked up
+        (a guard, a ``del`` or a failed import may leave it unbound)."""
+        self.imports.import_module(mod.name)  # its import-time effects (patches) ran
+        return self._bound_names(mod, set())
+
+    def _bound_names(self, mod: ModuleV, seen: set[str]) -> list[str]:
+        if mod.name in seen:
+            return []
+        seen.add(mod.name)
+        src = self.it.sources.module(mod.path)
+        out: list[str] = []
+        for b in src.full().bindings if src is not None else []:
+            if b.handler or b.kind in ("attr", "setattr", "effect", "del"):
+                continue
+            if b.kind != "star":
+                out.append(b.name)
+                continue
+            with self.quiet():
+                smod = self.imports.import_module(b.module or "")
+            if not isinstance(smod, ModuleV):
+                continue
+            ssrc = self.it.sources.module(smod.path)
+            names = ssrc.all_names if ssrc is not None else None
+            out.extend(names if names is not None else [
+                n for n in self._bound_names(smod, seen) if not n.startswith("_")])
+        out.extend(pname for pname, _, _ in self.imports.patches.get(mod.name, []))
+        return list(dict.fromkeys(out))
+
+    def dir_module(self, mod: ModuleV) -> list[str]:
+        """``dir(module)``: the sorted names bound after import (submodules not imported by
+        the package's own code are not attributes yet, as in Python)."""
+        names = []
+        for n in self.bound_names(mod):
+            try:
+                if self.getattr_module(mod, n) is not MISSING:
+                    names.append(n)
+            except (Raised, Undecidable, RecursionError):
+                names.append(n)  # bound, by code the engine cannot run: Python lists it
+        return sorted(set(names))
+
+    def _module_attr(self, mod: ModuleV, name: str, before: int | None) -> Any:
+        if self.it.sources.module(mod.path) is None:
+            return MISSING
+        for order, line, b, origin in reversed(self._candidates(mod, name)):
+            if before is not None and (order > 0 or line >= before):
+                continue
+            if b.kind == "star":
+                val = self._from_star(origin, b, name)
+                if val is not MISSING:
+                    return val
+                continue
+            if not self.guard_ok(origin, b):
+                continue
+            key = (origin.name, name, b.line)
+            if key in self._in_progress:
+                continue
+            self._in_progress.add(key)
+            try:
+                val = self._binding_value(origin, b, name)
+            finally:
+                self._in_progress.discard(key)
+            if val is MISSING and b.kind == "del":
+                return DELETED
+            if val is not MISSING:
+                if before is None:
+                    self.binding_of[(mod.name, name)] = b
+                return val
+        return MISSING
+
+    def _from_star(self, origin: ModuleV, b: Binding, name: str) -> Any:
+        guard_key = (origin.name, "*", b.line)
+        if guard_key in self._in_progress:
+            return MISSING
+        with self.quiet():
+            found = self.imports.find(b.module or "")
+        if not isinstance(found, ModuleV) or not self.could_provide(found, name, 0):
+            return MISSING  # the text says it cannot: not imported for this question
+        if not self.guard_ok(origin, b):
+            return MISSING
+        with self.quiet():
+            smod = self.imports.import_module(b.module or "")
+        if not isinstance(smod, ModuleV):
+            return MISSING
+        self._in_progress.add(guard_key)
+        sub: list[Hop] = []
+        saved = self._trace
+        self._trace = sub if saved is not None else None
+        try:
+            val = self._star_provides(smod, name)
+        finally:
+            self._in_progress.discard(guard_key)
+            self._trace = saved
+        if val is not MISSING:
+            self.hop(origin.path, b.line, f"{name} comes from star import of {b.module}")
+            self._replay(sub)
+        return val
+
+    def _star_provides(self, smod: ModuleV, name: str) -> Any:
+        src = self.it.sources.module(smod.path)
+        if src is None:
+            return MISSING
+        all_names = src.all_names
+        if all_names is not None:
+            if name not in all_names:
+                return MISSING
+            return self.getattr_module(smod, name)
+        if name.startswith("_"):
+            return MISSING
+        return self._module_attr_traced(smod, name)
+
+    def could_provide(self, mod: ModuleV, name: str, depth: int) -> bool:
+        """Text-only check (no parse): can ``mod`` or its star imports bind ``name``? (False
+        only when no line of theirs has it in a binding position.)"""
+        key = (mod.name, name)
+        if key in self._could_memo:
+            return self._could_memo[key]
+        self._could_memo[key] = True  # cycles: assume yes
+        src = self.it.sources.module(mod.path)
+        if src is None or depth > 20:
+            return True
+        result = src.may_bind(name)
+        if not result:
+            for dots, modname in src.star_targets:
+                if dots:
+                    pkg = mod.name if mod.path and mod.path.endswith("__init__.py") else (
+                        mod.name.rpartition(".")[0])
+                    base = pkg.split(".")
+                    if dots > 1:
+                        base = base[: len(base) - (dots - 1)]
+                    modname = ".".join([*base, *([modname] if modname else [])])
+                with self.quiet():
+                    sub = self.imports.find(modname)
+                if not isinstance(sub, ModuleV) or self.could_provide(sub, name, depth + 1):
+                    result = True
+                    break
+        self._could_memo[key] = result
+        return result
+
+    def _module_attr_traced(self, mod: ModuleV, name: str) -> Any:
+        key = (mod.name, name)
+        if key in self._attr_memo:
+            val, hops = self._attr_memo[key]
+            if isinstance(val, ModuleV) and hops and hops[-1].note.startswith("submodule"):
+                return MISSING  # star import without __all__ copies bound names only
+            return self.getattr_module(mod, name)
+        sub: list[Hop] = []
+        saved = self._collecting(sub)
+        try:
+            val = self.module_attr(mod, name, None)
+        finally:
+            self._restore(saved)
+        if val is DELETED:
+            val = MISSING
+        if val is not MISSING:
+            self._replay(sub)
+        return val
+
+    def _binding_value(self, mod: ModuleV, b: Binding, name: str) -> Any:
+        src = self.it.sources.module(mod.path)
+        if b.kind == "del" or src is None:
+            return MISSING
+        if b.kind == "class":
+            cinfo = src.class_info(name)
+            return ClassV(src=src, info=cinfo, modname=mod.name) if cinfo is not None else MISSING
+        if b.kind == "def":
+            finfo = src.function_info(name)
+            return FunctionV(src=src, info=finfo, modname=mod.name) if finfo is not None \
+                else MISSING
+        if b.kind == "import":
+            target = b.module or ""
+            m = self.imports.import_module(target if b.alias else target.split(".")[0])
+            if b.alias and m is not MISSING:
+                m = self.imports.import_module(target)  # ``import a.b as x`` binds a.b
+            if not b.alias:
+                self.imports.import_module(target)
+            self.hop(mod.path, b.line, f"{name} = module {target if b.alias else name}")
+            return m if m is not MISSING else self._opaque(b, mod, b.expr or target)
+        if b.kind == "from":
+            origin = self.imports.import_module(b.module or "")
+            self.hop(mod.path, b.line, f"{name} is imported from {b.module}")
+            if origin is MISSING:
+                return self._opaque(b, mod, b.expr or "")
+            attr = b.attr or name
+            if isinstance(origin, ModuleV):
+                val = self.it.getattr(origin, attr, IMPORT)  # submodules included
+            else:
+                val = self._from_object(origin, attr)
+            return self._opaque(b, mod, b.expr or "") if val is MISSING else val
+        if b.kind in ("assign", "setattr", "attr"):
+            self.hop(mod.path, b.line, f"{name} is assigned")
+            try:
+                val = self.imports.eval_text(b.expr or "", mod, b.expr_line or b.line)
+            except Undecidable:
+                return self._opaque(b, mod, b.expr or "")
+            if b.kind == "assign" and (isinstance(val, ClassV | FunctionV)
+                                       or self.it.rules.traced(self.it, val, "alias")):
+                # a name bound by assignment to a class, function or traced value: the line
+                # is part of the value's provenance
+                val = with_hops(val, [src.hop(b.expr_line or b.line,
+                                              f"module-level alias {name}")])
+            return val
+        return self._opaque(b, mod, b.expr or b.kind)
+
+    def _from_object(self, origin: Value, attr: str) -> Any:
+        """``from X import attr`` where ``sys.modules['X']`` is not a module (a lazy loader):
+        the attribute, else (Python's ``_handle_fromlist``) the submodule named after the
+        object's ``__name__``."""
+        try:
+            val = self.it.getattr(origin, attr, IMPORT)
+        except Raised as exc:
+            if exc.exc != "AttributeError":
+                raise
+            val = MISSING
+        if val is not MISSING:
+            return val
+        try:
+            base = self.it.getattr(origin, "__name__", IMPORT)
+        except Raised:
+            return MISSING
+        if not (isinstance(base, Const) and isinstance(base.value, str)):
+            return MISSING
+        return self.imports.import_module(f"{base.value}.{attr}")
+
+    @staticmethod
+    def _opaque(b: Binding, mod: ModuleV, text: str) -> Unknown:
+        return Unknown(text=text, module=mod.name, path=mod.path or "", line=b.line)
+
+    def lookup_global(self, mod: ModuleV, name: str, before: int | None = None,
+                      builtins: bool = True) -> Any:
+        """A global name of ``mod``'s code (module namespace, then builtins), or MISSING."""
+        if name == "__name__":
+            return Const(value=mod.name)
+        if name == "__file__":
+            return Const(value=mod.path)
+        if name == "__path__" and mod.path is not None:
+            p = self.imports.package_path(mod)
+            if p is not None:
+                return p
+        if mod.path is not None:
+            val = self.module_attr(mod, name, before)
+            if val is DELETED:
+                return MISSING
+            if val is not MISSING:
+                return val
+        return self.it.builtin(name) if builtins else MISSING
