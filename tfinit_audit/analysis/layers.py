@@ -401,11 +401,19 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
     if plan.missing:
         needs_args(result, plan)
         return
-    best: tuple[list[Captured], list[int | None]] | None = None
-    for rank in RANKS if first is not None else (2,):
+    best: tuple[list[Captured], list[int | None], list[SuppliedArgument]] | None = None
+    ranks = list(RANKS) if first is not None else [2]
+    tried: set[int] = set()
+    note = "the first rank on which every weight has a shape"
+    while ranks:
+        rank = ranks.pop(0)
+        if rank in tried:
+            continue
+        tried.add(rank)
         shape = input_shape(rank, values["features"], values["length"])
         call_kwargs: dict[str, Value] = {k: _const(v) for k, v in kwargs.items()}
-        supplied = [SuppliedArgument(k, table.plain(v), "symbol") for k, v in kwargs.items()]
+        supplied = [SuppliedArgument(first, {"tensor": shape}, "input")] if first else []
+        supplied += [SuppliedArgument(k, table.plain(v), "symbol") for k, v in kwargs.items()]
         for p in required:
             if p not in kwargs and p != first:
                 call_kwargs[p] = _const(values[p])
@@ -416,22 +424,26 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
         with it.hooks(collector, scopes), contextlib.suppress(Raised):
             it.call(f, args, call_kwargs, mode=EAGER)
         captured = collector.captured
-        if best is None or (captured and not best[0]):
-            best = (captured, shape)
-            result.arguments = ([SuppliedArgument(first, {"tensor": shape}, "input")]
-                                if first is not None else []) + supplied
-        if all(c.shape is not None for c in captured):
-            if captured:
-                best = (captured, shape)
-                result.arguments = ([SuppliedArgument(first, {"tensor": shape}, "input")]
-                                    if first is not None else []) + supplied
+        # the layer the function made declares the rank it takes: try that one next
+        owner = next((c.owner for c in captured if isinstance(c.owner, Instance)), None)
+        hint = input_rank(it, owner) if owner is not None else None
+        if hint is not None and hint.hops and rank not in hint.ranks:
+            ranks = [r for r in hint.ranks if r not in tried]
+            note = f"the rank the layer it makes declares: {hint.reason}"
+            if best is None:
+                best = (captured, shape, supplied)
+            continue
+        if best is None or (captured and (not best[0] or rank in (hint.ranks if hint else []))):
+            best = (captured, shape, supplied)
+        if captured and all(c.shape is not None for c in captured):
+            best = (captured, shape, supplied)
             break
     assert best is not None
+    result.arguments = best[2]
     result.weights = to_weights(it, best[0])
     if first is not None:
         result.input_shape = best[1]
-        result.input_note = (f"{first}: the tensor the function is applied to; the first rank "
-                             "on which every weight has a shape")
+        result.input_note = f"{first}: the tensor the function is applied to; {note}"
 
 
 def _origin(dims: Dims, name: str) -> str:

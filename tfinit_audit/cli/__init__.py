@@ -50,12 +50,13 @@ def run_audit(args: argparse.Namespace) -> int:
     from tfinit_audit import pipeline
 
     specs = pipeline.symbol_specs(args.symbols)
+    pipeline.make_dims(args.units, args.input_dim, args.dims)  # bad --dim fails before any work
     _formats(args.format)  # bad --format fails before any work
     pythons = [] if args.no_live else (args.pythons or pipeline.default_pythons())
     with Progress() as progress:
         report = pipeline.audit(
             args.versions, symbols=specs, **_source_options(args), units=args.units,
-            input_dim=args.input_dim, python=pythons, timeout=args.timeout,
+            input_dim=args.input_dim, dims=args.dims, python=pythons, timeout=args.timeout,
             probe_plugins=args.probe_plugins or (), progress=progress.note,
             detail=progress.status, download=progress, command=_command_line(),
         )
@@ -70,11 +71,12 @@ def run_verify(args: argparse.Namespace) -> int:
     from tfinit_audit import pipeline
 
     specs = pipeline.symbol_specs(args.symbols)
+    pipeline.make_dims(args.units, args.input_dim, args.dims)
     _formats(args.format)
     with Progress() as progress:
         report = pipeline.verify(
             args.pythons, symbols=specs, cache_dir=args.cache_dir, units=args.units,
-            input_dim=args.input_dim, timeout=args.timeout,
+            input_dim=args.input_dim, dims=args.dims, timeout=args.timeout,
             probe_plugins=args.probe_plugins or (), progress=progress.note,
             detail=progress.status, command=_command_line(),
         )
@@ -91,7 +93,8 @@ def run_explain(args: argparse.Namespace) -> int:
         with Progress() as progress:
             result = pipeline.explain(
                 args.symbol, args.explain_version, **_source_options(args), units=args.units,
-                input_dim=args.input_dim, detail=progress.status, download=progress,
+                input_dim=args.input_dim, dims=args.dims, detail=progress.status,
+                download=progress,
             )
     except ReleaseError as exc:
         print(f"{PROG}: {exc.requested}: error: {exc.reason}", file=sys.stderr)
@@ -109,7 +112,7 @@ def run_diff(args: argparse.Namespace) -> int:
     with Progress() as progress:
         result = pipeline.diff(
             *args.diff_versions, symbols=args.symbols, **_source_options(args), units=args.units,
-            input_dim=args.input_dim, detail=progress.status, download=progress,
+            input_dim=args.input_dim, dims=args.dims, detail=progress.status, download=progress,
             command=_command_line(),
         )
     render_diff_terminal(result.changes, Console())

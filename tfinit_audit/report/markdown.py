@@ -31,6 +31,7 @@ def code(text: object) -> str:
 STATUS = {
     "resolved": "",
     "partial": "◐ partial",
+    "needs-args": "⋯ needs args",
     "unavailable": "⚠ unavailable",
     "absent": "∅ absent",
     "error": "✖ error",
@@ -46,6 +47,8 @@ def render_markdown(report: Report) -> str:
     out += _heading(report, v)
     out += _matrix(report, v)
     out += _changes(v)
+    out += _built_with(v)
+    out += _namespaces(v)
     out += _live(v)
     out += _sources(report, v)
     return "\n".join(out).rstrip() + "\n"
@@ -130,6 +133,38 @@ def _changes(v: ReportView) -> list[str]:
             out.append(f"- {mark} {code(c.row)} — {subj}: {code(c.before)} → {code(c.after)}")
         out.append("")
     return out
+
+
+def _built_with(v: ReportView) -> list[str]:
+    """Per symbol and release: the arguments it was built with and the input shape."""
+    lines = []
+    for sec in v.sections:
+        for d in sec.details:
+            if d.arguments or d.input:
+                what = f"built with {code(d.arguments)}" if d.arguments else "built"
+                on = f" on {code(d.input)}" if d.input else ""
+                lines.append(f"- {code(sec.row.key)} TF {esc(d.label)}: {what}{on}")
+    if not lines:
+        return []
+    return ["### Built with", "",
+            "Required arguments from the symbol, the argument table or `--dim`; the input "
+            "rank the layer declares.", "", *lines, ""]
+
+
+def _namespaces(v: ReportView) -> list[str]:
+    """What each pattern listed, per release, and why names were skipped (grouped)."""
+    if not v.namespaces:
+        return []
+    out = ["### Namespaces listed", ""]
+    for ns in v.namespaces:
+        if ns.error:
+            out.append(f"- TF {esc(ns.label)} {code(ns.pattern)}: {esc(ns.error)}")
+            continue
+        out.append(f"- TF {esc(ns.label)} {code(ns.pattern)}: {ns.listed} public names in "
+                   f"{ns.namespaces} namespace(s), {len(ns.kept)} reported")
+        for reason, names in ns.skipped:
+            out.append(f"  - {len(names)} skipped — {esc(reason)}")
+    return [*out, ""]
 
 
 def _live(v: ReportView) -> list[str]:

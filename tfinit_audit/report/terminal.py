@@ -19,6 +19,7 @@ from tfinit_audit.report.view import build_view
 
 STATUS_STYLE = {
     "partial": ("◐ partial", "yellow"),
+    "needs-args": ("⋯ needs args", "yellow"),
     "unavailable": ("⚠ unavailable", "red"),
     "absent": ("∅ absent", "dim"),
     "error": ("✖ error", "bold red"),
@@ -77,6 +78,19 @@ def render_terminal(report: Report, console: Console) -> None:
                 f"{f.requests} requests, {fmt.human_bytes(f.bytes)}, {fmt.num(f.seconds)} s fetch, "
                 f"{f.from_cache} from cache, analysis {fmt.num(ver.analysis_seconds)} s"
             )
+        console.print(t)
+    if report.dims.given:
+        console.print(Text("  built with the argument table and --dim " + ", ".join(
+            f"{k}={val}" for k, val in v.dims[2:]), style="dim"))
+    for ns in v.namespaces:
+        t = Text(f"  TF {ns.label} {ns.pattern}: ")
+        if ns.error:
+            t.append(ns.error, style="yellow")
+        else:
+            t.append(f"{ns.listed} public names in {ns.namespaces} namespace(s), "
+                     f"{len(ns.kept)} reported; skipped: " + "; ".join(
+                         f"{len(names)} {reason}" for reason, names in ns.skipped[:4])
+                     + (" ..." if len(ns.skipped) > 4 else ""))
         console.print(t)
     for lv in v.live:
         r = lv.run
