@@ -36,6 +36,7 @@ from tfinit_audit.analysis.rules.call_time import call_arguments, call_entry
 from tfinit_audit.analysis.rules.inputs import (
     RANKS,
     RankHint,
+    SubLayerRanks,
     input_rank,
     input_shape,
     parameters,
@@ -166,6 +167,7 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     args = dims.arguments
     hint: RankHint | None = None
     best: tuple[Instance, list[Weight], dict[str, Value], list[int | None]] | None = None
+    mismatch: str | None = None
     attempt = 0
     while True:
         if attempt:  # each attempt builds fresh objects (inner layers included)
@@ -182,10 +184,12 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
         weights = to_weights(it, captured)
         if best is None or (weights and not best[1]):
             best = (obj, weights, plan.kwargs, shape)
-        if all(w.shape is not None for w in weights):  # none to make concrete: done
-            if weights:
+        if h.mismatch is None and all(w.shape is not None for w in weights):
+            if weights:  # every weight has a shape, every sub-layer its rank: done
                 best = (obj, weights, plan.kwargs, shape)
+                mismatch = None
             break
+        mismatch = h.mismatch
         attempt += 1
         if attempt >= len(hint.ranks):
             break
@@ -194,6 +198,8 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     result.input_shape = shape
     assert hint is not None
     result.input_note = hint.reason + "".join(f" ({h.path}:{h.line})" for h in hint.hops[:1])
+    if mismatch is not None and len(hint.ranks) > 1:
+        result.input_note += f"; no rank tried fits its sub-layers ({mismatch})"
     result.facts = facts_mod.collect(it, cls, obj, bound, result.weights)
 
 
@@ -214,7 +220,8 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
     input (``_call_once``)."""
     scopes = VariableScopes()
     collector = WeightCollector(scopes)  # active in the constructor too (a metric's state)
-    with it.hooks(collector, scopes):
+    ranks = SubLayerRanks(lambda: collector.step_shape)
+    with it.hooks(ranks, collector, scopes):
         obj = it.instantiate(cls, [], call_kwargs, None)
         if isinstance(obj, Instance):
             it.force(obj)
@@ -225,7 +232,7 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
         hint = input_rank(it, obj)
         shape = list(given) if given is not None else input_shape(
             rank if rank is not None else hint.ranks[0], args["features"], args["length"])
-        collector.top = obj
+        collector.top = ranks.top = obj
         if len(shape) >= 3:
             collector.step_shape = [shape[0], *shape[2:]]
         build = it.getattr(obj, "build")
@@ -235,6 +242,9 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
             _build_cells(it, obj, collector, shape)
             if not collector.captured:
                 _call_once(it, obj, shape)
+    if ranks.mismatches:  # a sub-layer got another rank than it declares: not this input
+        hint = RankHint(hint.ranks, hint.reason, hint.hops, hint.declared,
+                        mismatch=ranks.mismatches[0])
     return obj, collector.captured, hint, shape
 
 
@@ -325,8 +335,11 @@ def weight_prefix(path: list[str]) -> str:
 
 
 def _name_by_owner(it: Interpreter, top: Instance, captured: list[Captured]) -> None:
+    """Weights a sub-layer creates are named by the attributes that lead to it; a weight
+    named by variable scopes (``cell_0/lstm_cell/kernel``, TF 1.x call time) keeps that name,
+    as TensorFlow gives it."""
     for c in captured:
-        if c.owner is None or c.owner is top:
+        if c.owner is None or c.owner is top or "/" in c.name:
             continue
         path = owner_path(it, top, c.owner)
         prefix = weight_prefix(path) if path else ""

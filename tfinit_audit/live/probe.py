@@ -40,6 +40,7 @@ INIT_ATTRS = ("scale", "mode", "distribution", "gain", "value", "minval", "maxva
               "stddev")
 KERAS_RNN_LAYERS = ("LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU", "LSTMV1", "GRUV1")
 KERAS_RNN_CELLS = ("LSTMCell", "GRUCell", "SimpleRNNCell", "LSTMCellV1", "GRUCellV1")
+KERAS_FAMILIES = ("keras", "keras_rnn", "keras_cell")
 
 
 # --------------------------------------------------------------------------- environment facts
@@ -302,6 +303,8 @@ def source_of(obj):
 def family(name, obj, kind_hint, call=None):
     last = name.split(".")[-1]
     if kind_hint == "function" or not inspect.isclass(obj):
+        if call == "apply":
+            return "apply"
         return "get_variable" if last == "get_variable" or call == "name_shape" else "function"
     module = getattr(obj, "__module__", "") or ""
     if ".rnn_cell." in name or "rnn_cell_impl" in module or "legacy_cells" in module \
@@ -561,6 +564,18 @@ def seed_all(tf, seed, graph_mode):
         pass
 
 
+def graph_variables(tf):
+    """Global and local variables of the default graph (get_local_variable makes the latter)."""
+    v1 = v1api(tf)
+    out = list(v1.global_variables())
+    seen = set(id(v) for v in out)
+    local = getattr(v1, "local_variables", None)
+    for v in local() if local is not None else []:
+        if id(v) not in seen:
+            out.append(v)
+    return out
+
+
 def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
     """Graph mode (TF1 everywhere; v1 cells, tf.layers and get_variable in TF2).
 
@@ -579,11 +594,20 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
         units = dims.get("units", 64)
         input_dim = dims.get("input_dim", 32)
         forward = None
+        if fam == "apply" and (spec or {}).get("input_shape") is None:
+            seeds = seeds[:1]  # a function of no input makes graph-wide state (a global step)
         for i, _seed in enumerate(seeds):
-            before = set(id(v) for v in v1api(tf).global_variables())
+            before = set(id(v) for v in graph_variables(tf))
             with v1api(tf).variable_scope("seed%d" % i):
                 if fam == "get_variable":
                     obj("v", shape=[input_dim, units], **args)
+                    instance = obj
+                elif fam == "apply":  # a function applied to an input (tf.layers.dense)
+                    if spec.get("input_shape") is None:
+                        obj(**materialize_all(tf, args))
+                    else:
+                        _, kwargs, shape, dtype = layer_ctor(last, dims, args, spec)
+                        obj(tf.zeros(shape, getattr(tf, dtype)), **materialize_all(tf, kwargs))
                     instance = obj
                 elif fam == "v1_cell":
                     if spec is not None and spec.get("input_shape") is not None:
@@ -605,11 +629,12 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
                     pos, kwargs, shape, dtype = layer_ctor(last, dims, args, spec)
                     instance = obj(*pos, **materialize_all(tf, kwargs))
                     keras_build(tf, fam, instance, shape, input_dim, spec)
-            new = [v for v in v1api(tf).global_variables() if id(v) not in before]
+            new = [v for v in graph_variables(tf) if id(v) not in before]
             built.append((instance, new))
         all_vars = [v for _, vs in built for v in vs]
         with v1api(tf).Session(graph=g) as sess:
             sess.run(v1api(tf).global_variables_initializer())
+            sess.run(v1api(tf).local_variables_initializer())
             values = sess.run(all_vars)
             adjust = None
             if want_forward and forward is not None:
@@ -618,7 +643,9 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
     k = 0
     for instance, vs in built:
         scopes = scope_names(instance) | set("seed%d" % i for i in range(len(seeds)))
-        subs = sub_layer_weights(instance) if fam != "get_variable" else []
+        # graph-mode TF 1.x cells and layers: variable scopes name the variables, as in the
+        # static answer; Keras objects: the attribute path of the sub-layer that owns them
+        subs = sub_layer_weights(instance) if fam in KERAS_FAMILIES else []
         recs = []
         for v in vs:
             full = var_name(v)
@@ -631,11 +658,29 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
 
 
 def keras_build(tf, fam, instance, shape, input_dim, spec=None):
-    """Create the weights by build() with the input shape: no forward graph needed."""
-    if fam == "keras_cell" and (spec is None or spec.get("input_shape") is None):
-        instance.build((None, input_dim))
-    else:
-        instance.build(tuple([None] + list(shape[1:])))
+    """Create the weights by build() with the input shape: no forward graph needed. An
+    object whose constructor made its weights already (a metric's state) may take other
+    arguments in build(): what it made stands."""
+    made = list(getattr(instance, "weights", None) or [])
+    try:
+        if fam == "keras_cell" and (spec is None or spec.get("input_shape") is None):
+            instance.build((None, input_dim))
+        else:
+            instance.build(tuple([None] + list(shape[1:])))
+    except TypeError:
+        if not made:
+            raise
+    except ValueError:  # a model builds by being called: done below
+        pass
+    if not list(getattr(instance, "weights", None) or []) and spec is not None \
+            and spec.get("input_shape") is not None and fam != "keras_cell":
+        # weights made on the first call (a model, attention sub-layers): call it once on
+        # zeros, as the static analysis does when build makes none
+        x = tf.zeros(shape, tf.float32)
+        try:
+            instance(x)
+        except TypeError:
+            instance(x, x)
 
 
 def forget_step(tf, sess, cell, variables, forward):
@@ -670,7 +715,7 @@ def build_eager(tf, fam, obj, name, dims, args, seed, spec=None):
     recs = []
     seen = set()
     scopes = scope_names(instance)
-    subs = sub_layer_weights(instance)
+    subs = sub_layer_weights(instance) if fam in KERAS_FAMILIES else []
     for v in instance.weights:
         if id(v) in seen:
             continue
@@ -700,7 +745,7 @@ def probe_symbol(tf, spec, dims, seeds, cap):
     if fam == "function":
         res["status"], res["message"] = "error", "probe does not know how to build function %s" % name
         return res
-    graph_mode = fam in ("get_variable", "v1_cell", "v1_layer") or not eager(tf)
+    graph_mode = fam in ("get_variable", "apply", "v1_cell", "v1_layer") or not eager(tf)
     res["mode"] = "graph" if graph_mode else "eager"
     # graph mode: one graph seeded with seeds[0]; the other labels name independent instances
     res["seeding"] = "graph" if graph_mode else "global seed per build"
@@ -721,10 +766,11 @@ def probe_symbol(tf, spec, dims, seeds, cap):
         return res
     for i, (seed, (inst, recs, scopes)) in enumerate(zip(seeds, runs)):
         if i == 0:
-            res["class"] = type(inst).__name__ if fam != "get_variable" else name
-            if fam != "get_variable" and type(inst) is not obj:
+            function = fam in ("get_variable", "apply")
+            res["class"] = type(inst).__name__ if not function else name
+            if not function and type(inst) is not obj:
                 res["runtime_source"] = source_of(type(inst))
-            res["initializers"] = collect_initializers(inst) if fam != "get_variable" else {}
+            res["initializers"] = collect_initializers(inst) if not function else {}
             if adjust is not None:
                 res["adjustments"] = {"forget_bias": adjust}
         same_layout = i > 0 and len(recs) == len(order)

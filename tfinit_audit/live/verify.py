@@ -74,17 +74,34 @@ def probe_entry(sr: SymbolResult) -> dict[str, Any]:
     entry: dict[str, Any] = {"key": sr.symbol, "name": name,
                              "kind_hint": "function" if sr.kind == "function"
                              else _kind_hint(name)}
-    if sr.kind == "function" or sr.input_shape is None:
+    inputs = [a for a in sr.arguments if a.source == "input"]
+    if sr.kind == "function" and inputs and sr.input_shape is not None:
+        # a function applied to an input: f(tensor, **arguments)
+        entry["call"] = "apply"
+        entry["input_arg"] = inputs[0].name
+        entry["args"] = {a.name: _probe_value(a.value) for a in sr.arguments
+                         if a.source != "input"}
+        entry["input_shape"] = list(sr.input_shape)
+    elif sr.kind == "function" and any(a.name == "shape" for a in sr.arguments):
         # a get_variable-style function: f("v", shape=[input_dim, units], **symbol args)
         entry["args"] = spec.kwargs if spec else {}
-        if sr.kind == "function" and any(a.name == "shape" for a in sr.arguments):
-            entry["call"] = "name_shape"
+        entry["call"] = "name_shape"
+    elif sr.kind == "function":
+        # a function of no input (tf.compat.v1.train.create_global_step): f(**arguments)
+        entry["call"] = "apply"
+        entry["args"] = {a.name: _probe_value(a.value) for a in sr.arguments}
+    elif sr.input_shape is None:
+        entry["args"] = spec.kwargs if spec else {}
     else:
         entry["args"] = {a.name: _probe_value(a.value) for a in sr.arguments}
         entry["input_shape"] = list(sr.input_shape)
     if sr.status == "needs-args":
         entry["build"] = False
         entry["reason"] = sr.message or "needs arguments"
+    elif sr.kind == "function" and not sr.weights:
+        # nothing to compare, and calling it may do anything (a model factory downloads)
+        entry["build"] = False
+        entry["reason"] = "the static analysis found no variable the function creates"
     return entry
 
 

@@ -337,6 +337,8 @@ def isinstance_of(it: Any, v: Value, cls: Value) -> Value:
 
 
 def _enumerate(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    if args and isinstance(args[0], Const) and isinstance(args[0].value, str):
+        args = [Seq(items=[Const(value=c) for c in args[0].value]), *args[1:]]
     if args and isinstance(args[0], Seq):
         return Seq(items=[Seq(items=[Const(value=i), v], kind="tuple")
                           for i, v in enumerate(args[0].items)])

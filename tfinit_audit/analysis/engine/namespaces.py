@@ -287,8 +287,8 @@ class Namespaces:
         return list(dict.fromkeys(out))
 
     def dir_module(self, mod: ModuleV) -> list[str]:
-        """``dir(module)``: the sorted names bound after import (submodules not imported by
-        the package's own code are not attributes yet, as in Python)."""
+        """``dir(module)``: the sorted names its bindings give after import (a submodule is
+        listed when a binding names it; one imported only as ``import pkg.sub`` is not)."""
         names = []
         for n in self.bound_names(mod):
             try:

@@ -203,7 +203,7 @@ class Statements(InterpreterBase):
         if frame.mode.strict:
             if items is None:
                 raise Undecidable("loop over an unknown value")
-        elif not isinstance(seq, Seq) or len(seq.items) > MAX_ABSTRACT_LOOP:
+        elif items is None or len(items) > MAX_ABSTRACT_LOOP:
             return None
         for elem in items or []:
             self.assign(st.target, elem, frame, st, local=True)

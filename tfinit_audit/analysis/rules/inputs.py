@@ -20,6 +20,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from tfinit_audit.analysis.engine.hooks import CallSite, Rule
 from tfinit_audit.analysis.engine.values import Const, FunctionV, Instance, Seq, Value
 from tfinit_audit.analysis.model import Hop
 
@@ -34,6 +35,8 @@ class RankHint:
     ranks: list[int]
     reason: str
     hops: list[Hop] = field(default_factory=list)
+    declared: bool = False  # the layer's input_spec says it (else: the ranks to search)
+    mismatch: str | None = None  # set after a build: a sub-layer got another rank
 
 
 def required_parameters(f: FunctionV, skip_first: bool) -> list[str] | None:
@@ -69,22 +72,63 @@ def input_rank(it: Any, obj: Instance) -> RankHint:
         spec = spec.items[0]
     if not isinstance(spec, Instance):
         return RankHint(list(RANKS), "no input_spec after construction: the first rank of "
-                        f"{', '.join(map(str, RANKS))} on which every weight has a shape")
+                        f"{', '.join(map(str, RANKS))} on which every weight has a shape and "
+                        "every sub-layer the rank it declares")
     it.force(spec)
     ndim, lo, hi = (_int(spec.attrs.get(k)) for k in ("ndim", "min_ndim", "max_ndim"))
     hops = [where] if where is not None else []
     if ndim is not None:
-        return RankHint([ndim], f"input_spec ndim={ndim}", hops)
+        return RankHint([ndim], f"input_spec ndim={ndim}", hops, True)
     if lo is not None:
         top = min(hi if hi is not None else MAX_RANK, MAX_RANK)
         ranks = list(range(lo, max(top, lo) + 1))
         return RankHint(ranks, f"input_spec min_ndim={lo}"
-                        + (f", max_ndim={hi}" if hi is not None else ""), hops)
+                        + (f", max_ndim={hi}" if hi is not None else ""), hops, True)
     if hi is not None:
         return RankHint([r for r in RANKS if r <= hi] or [hi], f"input_spec max_ndim={hi}",
-                        hops)
+                        hops, True)
     return RankHint(list(RANKS), "input_spec without a rank: the first rank of "
                     f"{', '.join(map(str, RANKS))} on which every weight has a shape", hops)
+
+
+class SubLayerRanks(Rule):
+    """A layer hands its sub-layers (a wrapper's inner layer) the input shape it computes from
+    its own (``TimeDistributed`` drops the time axis); a sub-layer that declares the rank it
+    accepts (its ``input_spec``) and gets another from its ``build`` call shows that the outer
+    input had the wrong rank. Observes only: the front end (analysis/layers.py) tries the next
+    rank when ``mismatches`` is not empty. Added for one build with ``Interpreter.hooks``."""
+
+    name = "sub-layer-ranks"
+
+    def __init__(self, step_shape: Any = None) -> None:
+        self.top: Instance | None = None
+        self.mismatches: list[str] = []
+        # the shape a build whose shape the engine could not compute gets instead (the weight
+        # collector builds such a sub-layer on the outer input's per-step shape)
+        self.step_shape = step_shape
+
+    def call_site(self, it: Any, site: CallSite) -> Value | None:
+        f, args = site.callee, site.args
+        if not (isinstance(f, FunctionV) and f.name == "build" and isinstance(f.bound, Instance)
+                and f.bound is not self.top):
+            return None
+        given = args[0] if args else None
+        if isinstance(given, Seq) and _known_after_batch(given):
+            got = len(given.items)
+        else:
+            step = self.step_shape() if callable(self.step_shape) else None
+            if step is None:
+                return None
+            got = len(step)
+        hint = input_rank(it, f.bound)
+        if hint.declared and got not in hint.ranks:
+            self.mismatches.append(f"{f.bound.cls.name}.build got rank {got}, its {hint.reason}")
+        return None
+
+
+def _known_after_batch(v: Seq) -> bool:
+    return bool(v.items) and all(isinstance(i, Const) and isinstance(i.value, int)
+                                 for i in v.items[1:])
 
 
 def input_shape(rank: int, features: int, length: int) -> list[int | None]:
