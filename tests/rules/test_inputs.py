@@ -156,6 +156,40 @@ LAYERS = '''
         def __init__(self, function, units=2):
             super().__init__()
             self.function = function
+
+
+    class ConvCell(Layer):
+        def __init__(self, conv_ndims, input_shape, output_channels, **kwargs):
+            super().__init__(**kwargs)
+            self.conv_ndims = conv_ndims
+
+
+    class Conv2DCell(ConvCell):
+        def __init__(self, name="conv2d_cell", **kwargs):
+            super(Conv2DCell, self).__init__(conv_ndims=2, name=name, **kwargs)
+
+
+    class BlockCell(Layer):
+        def __init__(self, num_units=None, cell_size=None):
+            super().__init__()
+            if (cell_size is None) == (num_units is None):
+                raise ValueError("Exactly one of num_units or cell_size must be provided.")
+            self._blocks = None
+            self._size = num_units or cell_size
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight("kernel", (input_shape[-1], self._size))
+
+
+    class GridCell(Layer):
+        def __init__(self, num_units, num_blocks=None):
+            super().__init__()
+            self._num_blocks = num_blocks
+            self._check()
+
+        def _check(self):
+            if self._num_blocks is None:
+                raise ValueError("Must specify num_blocks")
     '''
 
 P = "keras/layers.py"
@@ -272,6 +306,26 @@ def test_a_required_parameter_the_table_lacks_is_needs_args() -> None:
     # given in the symbol or by --dim, it is built
     assert analyse("Lambda", {"function": "f"}).status == "resolved"
     assert analyse("Lambda", dims=Dims(given={"function": "f"})).status == "resolved"
+
+
+def test_parameters_forwarded_through_kwargs_are_required_too() -> None:
+    r = analyse("Conv2DCell")
+    assert r.status == "needs-args"
+    # conv_ndims is given by the subclass's call; name is its own (with a default)
+    assert r.missing_arguments == ["input_shape", "output_channels"]
+
+
+def test_a_constructor_that_raises_gets_a_guarded_optional_argument_from_the_table() -> None:
+    r = analyse("BlockCell")
+    assert supplied(r) == {"num_units": (64, "table")}  # cell_size is not in the table
+    assert shapes(r) == {"kernel": [32, 64]}
+
+
+def test_a_guarded_argument_the_table_lacks_is_needs_args() -> None:
+    r = analyse("GridCell")
+    assert r.status == "needs-args" and r.missing_arguments == ["num_blocks"]
+    assert r.message is not None and "raises ValueError: Must specify num_blocks" in r.message
+    assert analyse("GridCell", {"num_blocks": 2}).status == "resolved"
 
 
 # ------------------------------------------------------------------ wrappers

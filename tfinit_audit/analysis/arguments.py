@@ -17,6 +17,8 @@ Three kinds of entry:
   ``tf.nn.rnn_cell.DropoutWrapper`` gets ``tf.nn.rnn_cell.LSTMCell``), itself built from this
   table; a full public name (``tf.keras.layers.GRU``) or arguments (``GRU[units=8]``) may be
   given instead;
+- ``tensor``: the input a variable-creating function is applied to (``inputs`` of
+  ``tf.layers.dense``), a tensor of the shape below;
 - ``input``: a size of the input the layer is built on, never passed to a constructor. Every
   layer family gets the same ``features`` (the input's last axis: features, or channels of an
   image); the *rank* of the input is read from the layer's source (analysis/rules/inputs.py).
@@ -57,7 +59,7 @@ class Same:
 class Argument:
     name: str
     default: Any  # a Python literal, Same(...) or Inner(...)
-    kind: str  # "parameter" | "inner" | "input"
+    kind: str  # "parameter" | "inner" | "tensor" | "input"
     doc: str
 
 
@@ -108,6 +110,9 @@ TABLE: tuple[Argument, ...] = (
     Argument("cells", Inner(("LSTMCell", "LSTMCell")), "inner",
              "the cells a stacking cell runs (MultiRNNCell, StackedRNNCells): two LSTMCells "
              "of the wrapper's namespace"),
+    Argument("inputs", "tensor", "tensor",
+             "the tensor a variable-creating function is applied to (tf.layers.dense(inputs, "
+             "...)): [batch, length, ..., features], of the rank the layer it makes declares"),
     Argument("features", 32, "input",
              "size of the input's last axis -- the features of a dense or recurrent input, "
              "the channels of an image or volume -- for every layer family (--input-dim)"),

@@ -37,6 +37,7 @@ from tfinit_audit.analysis.rules.inputs import (
     RANKS,
     RankHint,
     SubLayerRanks,
+    constructor_requirements,
     input_rank,
     input_shape,
     parameters,
@@ -128,9 +129,8 @@ def _inner(it: Interpreter, ref: str, dims: Dims, namespace: str,
     cls = resolve(spec.name)
     if isinstance(cls, str):
         return f"{spec.name}: {cls}"
-    ctor = it.getattr(cls, "__init__")
-    required = required_parameters(ctor, True) if isinstance(ctor, FunctionV) else []
-    plan = plan_arguments(it, required or [], spec.kwargs, dims,
+    required = class_requirements(it, cls)
+    plan = plan_arguments(it, required, spec.kwargs, dims,
                           spec.name.rpartition(".")[0], resolve, depth + 1)
     if plan.missing:
         return (f"{spec.name} needs {', '.join(plan.missing)}"
@@ -145,10 +145,11 @@ def _inner(it: Interpreter, ref: str, dims: Dims, namespace: str,
 
 
 def class_requirements(it: Interpreter, cls: ClassV) -> list[str]:
-    ctor = it.getattr(cls, "__init__")
-    if not isinstance(ctor, FunctionV):
+    """Required constructor parameters of ``cls`` (with those forwarded to its base)."""
+    found = it.member(cls, "__init__")
+    if found is None or not isinstance(found[1], FunctionV):
         return []
-    return required_parameters(ctor, True) or []
+    return constructor_requirements(it, found[1])
 
 
 # ----------------------------------------------------------------------------- classes
@@ -160,6 +161,11 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     the candidate ranks on which every weight gets a concrete shape."""
     required = class_requirements(it, cls)
     plan = plan_arguments(it, required, kwargs, dims, namespace, resolve)
+    result.arguments = plan.supplied
+    if plan.missing:
+        needs_args(result, plan)
+        return
+    kwargs, plan = _guarded_arguments(it, cls, required, kwargs, plan, dims, namespace, resolve)
     result.arguments = plan.supplied
     if plan.missing:
         needs_args(result, plan)
@@ -201,6 +207,95 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     if mismatch is not None and len(hint.ranks) > 1:
         result.input_note += f"; no rank tried fits its sub-layers ({mismatch})"
     result.facts = facts_mod.collect(it, cls, obj, bound, result.weights)
+
+
+def _guarded_arguments(it: Interpreter, cls: ClassV, required: list[str],
+                       kwargs: dict[str, Any], plan: Plan, dims: Dims, namespace: str,
+                       resolve: ResolveInner | None) -> tuple[dict[str, Any], Plan]:
+    """A constructor that raises for the arguments given, under a test of optional
+    parameters (``if (cell_size is None) == (num_units is None): raise ValueError(...)``):
+    each of those parameters the table has is tried in turn (``num_units``); when none stops
+    the raise, the test's parameters are what the symbol needs."""
+    raises = _constructor_raises(it, cls, plan.kwargs)
+    if not raises:
+        return kwargs, plan
+    path, line, what = raises[0]
+    guard = guard_parameters(it, cls, path, line)
+    values = dims.arguments
+    tried = [p for p in guard if p not in kwargs and p in values
+             and table.kind_of(p) == "parameter"]
+    for p in tried:
+        more = {**kwargs, p: values[p]}
+        again = plan_arguments(it, required, more, dims, namespace, resolve)
+        if not again.missing and not _constructor_raises(it, cls, again.kwargs):
+            for a in again.supplied:
+                if a.name == p:
+                    a.source = _origin(dims, p)
+            return more, again
+    plan = Plan(supplied=plan.supplied,
+                missing=[p for p in guard if p not in kwargs and p not in tried] or guard,
+                notes=[f"its constructor raises {what} ({path}:{line}) for the arguments "
+                       "given" + (f", also with {', '.join(tried)} from the table" if tried
+                                  else "")])
+    return kwargs, plan
+
+
+def _constructor_raises(it: Interpreter, cls: ClassV,
+                        call_kwargs: dict[str, Value]) -> list[tuple[str, int, str]]:
+    """The raises on decided paths of the class's own code while it is constructed."""
+    n0 = len(it.raised)
+    obj = it.instantiate(cls, [], call_kwargs, None)
+    if isinstance(obj, Instance):
+        it.force(obj)
+    own = {c.path for c in it.source_mro(cls)}
+    out = [r for r in it.raised[n0:] if r[0] in own]
+    del it.raised[n0:]
+    return out
+
+
+def guard_parameters(it: Interpreter, cls: ClassV, path: str, line: int) -> list[str]:
+    """The parameters of the method of ``cls``'s MRO containing ``path:line`` that the tests
+    of the ``if`` statements around that line name, in signature order."""
+    for c in it.source_mro(cls):
+        if c.src.path != path:
+            continue
+        for info in c.info.methods.values():
+            if not info.line <= line <= info.end_line:
+                continue
+            f = FunctionV(src=c.src, info=info, owner=c, modname=c.modname)
+            node = f.node
+            if node is None:
+                return []
+            names: set[str] = set()
+            for n in ast.walk(node):
+                if isinstance(n, ast.If) and any(
+                        isinstance(r, ast.Raise) and r.lineno == line
+                        for r in ast.walk(ast.Module(body=n.body, type_ignores=[]))):
+                    names |= {x.id for x in ast.walk(n.test) if isinstance(x, ast.Name)}
+                    names |= {_param_of(c, x.attr) or "" for x in ast.walk(n.test)
+                              if isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name)
+                              and x.value.id == "self"}
+            params = parameters(f)[1:] if f.owner is not None else parameters(f)
+            init = c.info.methods.get("__init__")
+            if init is not None and init is not info:  # a helper of the constructor
+                params += [p for p in parameters(FunctionV(src=c.src, info=init, owner=c))[1:]
+                           if p not in params]
+            return [p for p in params if p in names]
+    return []
+
+
+def _param_of(c: ClassV, attr: str) -> str | None:
+    """The ``__init__`` parameter stored as ``self.<attr>`` (``self._n = n``), if any."""
+    info = c.info.methods.get("__init__")
+    node = FunctionV(src=c.src, info=info, owner=c).node if info is not None else None
+    if node is None:
+        return None
+    for n in ast.walk(node):
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and any(
+                isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name)
+                and t.value.id == "self" for t in n.targets):
+            return n.value.id
+    return None
 
 
 def needs_args(result: SymbolResult, plan: Plan) -> None:
@@ -402,13 +497,15 @@ def analyze_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any], dims
 def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any],
                             dims: Dims, result: SymbolResult) -> None:
     """A function that makes a layer and applies it (``tf.layers.dense(inputs, units)``):
-    its first required parameter is the input it is applied to -- a tensor of shape
-    ``[batch, length, ..., features]``, on the first rank of ``RANKS`` on which every weight
-    gets a shape (the function declares none) -- and its other required parameters come from
-    the table; the variables the call creates are the weights."""
+    its required ``inputs`` (the table's tensor entry) is the input it is applied to -- a
+    tensor of shape ``[batch, length, ..., features]``, of the rank the layer it makes
+    declares, else the first of ``RANKS`` on which every weight gets a shape -- and its other
+    required parameters come from the table; the variables the call creates are the
+    weights."""
     required = required_parameters(f, False) or []
     values = dims.arguments
-    first = next((p for p in required if p not in kwargs), None)
+    first = next((p for p in required if p not in kwargs and table.kind_of(p) == "tensor"),
+                 None)
     plan = Plan(missing=[p for p in required if p not in kwargs and p != first and (
         p not in values or table.kind_of(p) != "parameter")])
     if plan.missing:

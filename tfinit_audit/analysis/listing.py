@@ -53,6 +53,7 @@ from tfinit_audit.analysis.engine.values import (
 )
 from tfinit_audit.analysis.model import Hop, Member, NamespaceListing
 from tfinit_audit.analysis.names import ROOTS
+from tfinit_audit.analysis.rules.undocumented import documented_names
 
 LAYER_API = ("add_weight", "add_variable")  # a class defining one of these is the Layer API
 CREATORS = ("add_weight", "add_variable", "get_variable")  # calls that create a variable
@@ -74,7 +75,7 @@ def expand(it: Interpreter, pattern: str,
         if ns is MISSING or ns is None:
             listing.error = f"{prefix} does not exist in this release"
             return listing
-        names = _names(it, ns)
+        names = _names(it, ns, prefix, listing)
         if names is None:
             listing.error = f"{prefix} is {_what(ns)}: its names cannot be listed"
             return listing
@@ -104,8 +105,11 @@ def _resolve(it: Interpreter, public: str) -> Any:
     return val
 
 
-def _names(it: Interpreter, ns: Value) -> list[str] | None:
-    """``dir(ns)`` for a module or a module-like object (None when it cannot be listed)."""
+def _names(it: Interpreter, ns: Value, prefix: str = "",
+           listing: NamespaceListing | None = None) -> list[str] | None:
+    """``dir(ns)`` for a module or a module-like object (None when it cannot be listed),
+    without the names the module deletes at the end of its import (rules/undocumented.py:
+    those are recorded in ``listing`` as skipped)."""
     dirfn = it.builtin("dir")
     try:
         with it.imports.ns.quiet():
@@ -114,8 +118,33 @@ def _names(it: Interpreter, ns: Value) -> list[str] | None:
         return None
     if not isinstance(out, Seq):
         return None
-    names = [i.value for i in out.items if isinstance(i, Const) and isinstance(i.value, str)]
-    return sorted(set(names))
+    names = sorted({i.value for i in out.items
+                    if isinstance(i, Const) and isinstance(i.value, str)})
+    mod = _module_of(it, ns)
+    kept = documented_names(it, mod) if mod is not None else None
+    if kept is None:
+        return names
+    allowed, hop = kept
+    hidden = [n for n in names if not n.startswith("_") and n not in allowed]
+    if listing is not None:
+        for n in hidden:
+            listing.members.append(Member(
+                f"{prefix}.{n}" if prefix else n, False,
+                f"deleted at import by remove_undocumented ({hop.path}:{hop.line}): not "
+                "@@-referenced in the module docstring nor allowed", "other", where=hop))
+    return [n for n in names if n not in hidden]
+
+
+def _module_of(it: Interpreter, ns: Value) -> ModuleV | None:
+    """The module a namespace value is (a module-like object: the module it stands for)."""
+    if isinstance(ns, ModuleV):
+        return ns if ns.path is not None else None
+    ident = _namespace_id(it, ns)
+    if ident[0] != "module":
+        return None
+    with it.imports.ns.quiet():
+        mod = it.import_module(ident[1])
+    return mod if isinstance(mod, ModuleV) and mod.path is not None else None
 
 
 def _member_value(it: Interpreter, ns: Value, name: str) -> Any:
@@ -173,7 +202,7 @@ def _walk_all(it: Interpreter, listing: NamespaceListing,
         if ident in seen:
             continue
         seen.add(ident)
-        names = _names(it, ns)
+        names = _names(it, ns, prefix, listing)
         if names is None:
             continue
         listing.namespaces += 1

@@ -661,7 +661,7 @@ def keras_build(tf, fam, instance, shape, input_dim, spec=None):
     """Create the weights by build() with the input shape: no forward graph needed. An
     object whose constructor made its weights already (a metric's state) may take other
     arguments in build(): what it made stands."""
-    made = list(getattr(instance, "weights", None) or [])
+    made = current_weights(instance)
     try:
         if fam == "keras_cell" and (spec is None or spec.get("input_shape") is None):
             instance.build((None, input_dim))
@@ -672,15 +672,24 @@ def keras_build(tf, fam, instance, shape, input_dim, spec=None):
             raise
     except ValueError:  # a model builds by being called: done below
         pass
-    if not list(getattr(instance, "weights", None) or []) and spec is not None \
+    if not current_weights(instance) and spec is not None \
             and spec.get("input_shape") is not None and fam != "keras_cell":
         # weights made on the first call (a model, attention sub-layers): call it once on
-        # zeros, as the static analysis does when build makes none
+        # zeros, as the static analysis does when build makes none; a layer this input does
+        # not fit is left as built
         x = tf.zeros(shape, tf.float32)
         try:
             instance(x)
-        except TypeError:
-            instance(x, x)
+        except Exception:
+            pass
+
+
+def current_weights(instance):
+    """The weights an object has now ([] when it has none yet, or says so by raising)."""
+    try:
+        return list(getattr(instance, "weights", None) or [])
+    except Exception:
+        return []
 
 
 def forget_step(tf, sess, cell, variables, forward):

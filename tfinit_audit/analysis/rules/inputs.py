@@ -55,6 +55,41 @@ def required_parameters(f: FunctionV, skip_first: bool) -> list[str] | None:
     return out
 
 
+def constructor_requirements(it: Any, f: FunctionV, depth: int = 0) -> list[str]:
+    """The parameters a constructor requires, including those it forwards through
+    ``**kwargs`` to its base class's ``__init__`` (``super().__init__(conv_ndims=2, **kwargs)``:
+    the base's required parameters the call does not give are required of the subclass too,
+    as Python would raise for them)."""
+    req = required_parameters(f, True) or []
+    node = f.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.args.kwarg is None \
+            or depth > 4 or f.owner is None:
+        return req
+    kw = node.args.kwarg.arg
+    for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "__init__" and any(
+                k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kw
+                for k in call.keywords)):
+            continue
+        found = it.member(f.owner, "__init__", after=f.owner)
+        if found is None or not isinstance(found[1], FunctionV):
+            return req
+        base = found[1]
+        explicit = isinstance(func.value, ast.Call)  # super().__init__(...): self implied
+        n_pos = len(call.args) - (0 if explicit else 1)
+        given = {k.arg for k in call.keywords if k.arg}
+        bnode = base.node
+        if not isinstance(bnode, ast.FunctionDef | ast.AsyncFunctionDef):
+            return req
+        positional = [x.arg for x in [*bnode.args.posonlyargs, *bnode.args.args]][1:]
+        given |= set(positional[:max(n_pos, 0)])
+        req += [p for p in constructor_requirements(it, base, depth + 1)
+                if p not in given and p not in req]
+        break
+    return req
+
+
 def parameters(f: FunctionV) -> list[str]:
     """Every named parameter of ``f`` (positional and keyword-only)."""
     node = f.node
