@@ -13,7 +13,12 @@ from rule_fixtures import interp, make_tree
 from tfinit_audit.analysis import arguments as table
 from tfinit_audit.analysis.audit import _inner_class
 from tfinit_audit.analysis.engine.values import ClassV, Instance
-from tfinit_audit.analysis.layers import analyze_class, owner_path, weight_prefix
+from tfinit_audit.analysis.layers import (
+    analyze_class,
+    class_requirements,
+    owner_path,
+    weight_prefix,
+)
 from tfinit_audit.analysis.model import Dims, SymbolResult
 from tfinit_audit.analysis.names import Resolver
 from tfinit_audit.analysis.rules.inputs import RANKS, input_rank, required_parameters
@@ -169,6 +174,19 @@ LAYERS = '''
             super(Conv2DCell, self).__init__(conv_ndims=2, name=name, **kwargs)
 
 
+    class NeedsCell(Layer):
+        def __init__(self, cell, **kwargs):
+            super().__init__(**kwargs)
+            self.cell = cell
+
+
+    class FastRNN(NeedsCell):
+        def __init__(self, units, **kwargs):
+            # skips NeedsCell.__init__: no cell is needed
+            super(NeedsCell, self).__init__(**kwargs)
+            self.units = units
+
+
     class BlockCell(Layer):
         def __init__(self, num_units=None, cell_size=None):
             super().__init__()
@@ -313,6 +331,14 @@ def test_parameters_forwarded_through_kwargs_are_required_too() -> None:
     assert r.status == "needs-args"
     # conv_ndims is given by the subclass's call; name is its own (with a default)
     assert r.missing_arguments == ["input_shape", "output_channels"]
+
+
+def test_super_of_a_named_class_skips_its_requirements() -> None:
+    it = interp(tree())
+    for name, want in (("FastRNN", ["units"]), ("NeedsCell", ["cell"])):
+        cls = it.value_at(P, name)
+        assert isinstance(cls, ClassV)
+        assert class_requirements(it, cls) == want
 
 
 def test_a_constructor_that_raises_gets_a_guarded_optional_argument_from_the_table() -> None:

@@ -436,23 +436,25 @@ def _children(obj, public_only):
 
 
 def sub_layers(top, depth=4):
-    """(attribute path, object) of every layer-like object reachable from ``top`` through
-    its attributes -- public attributes first, in sorted order, then private ones -- each
-    once, at its first path (as analysis/layers.py names static weights)."""
+    """(attribute path, object, objects on the way) of every layer-like object reachable
+    from ``top`` through its attributes -- public attributes first, in sorted order, then
+    private ones -- each once, at its first path (as analysis/layers.py names static
+    weights)."""
     found = []
     seen = set([id(top)])
     for public_only in (True, False):
-        frontier = [(top, [])]
+        frontier = [(top, [], [])]
         for _ in range(depth):
             nxt = []
-            for obj, path in frontier:
+            for obj, path, way in frontier:
                 for attr, val in _children(obj, public_only):
                     if id(val) in seen:
                         continue
                     seen.add(id(val))
+                    here = way if isinstance(val, (list, tuple)) else way + [val]
                     if not isinstance(val, (list, tuple)):
-                        found.append((path + [attr], val))
-                    nxt.append((val, path + [attr]))
+                        found.append((path + [attr], val, here))
+                    nxt.append((val, path + [attr], here))
             frontier = nxt
     return found
 
@@ -476,28 +478,32 @@ def weight_prefix(path):
 
 
 def owner_of(var, subs):
-    """The deepest sub-layer holding ``var`` in its weights: (prefix, object) or None."""
+    """The deepest sub-layer holding ``var`` in its weights: (path, objects on the way) or
+    None."""
     best = None
-    for path, obj, ids in subs:
+    for path, way, ids in subs:
         if id(var) in ids and (best is None or len(path) > len(best[0])):
-            best = (path, obj)
+            best = (path, way)
     return best
 
 
 def named(var, full, instance, subs, scopes):
     """The weight name the static analysis uses: the owner's attribute path (a recurrent
-    layer's cell left out) and the variable's name inside its owner."""
+    layer's cell left out) and the variable's name inside its owner (every name scope of
+    the objects on the way stripped)."""
     own = owner_of(var, subs) if subs else None
     if own is None:
         return short_name(full, scopes)
     prefix = weight_prefix(own[0])
-    short = short_name(full, scopes | scope_names(own[1]))
+    for obj in own[1]:
+        scopes = scopes | scope_names(obj)
+    short = short_name(full, scopes)
     return prefix + "/" + short if prefix else short
 
 
 def sub_layer_weights(instance):
     try:
-        return [(path, obj, weight_ids(obj)) for path, obj in sub_layers(instance)]
+        return [(path, way, weight_ids(obj)) for path, obj, way in sub_layers(instance)]
     except Exception:
         return []
 
@@ -630,11 +636,19 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
                     instance = obj(*pos, **materialize_all(tf, kwargs))
                     keras_build(tf, fam, instance, shape, input_dim, spec)
             new = [v for v in graph_variables(tf) if id(v) not in before]
+            if fam in KERAS_FAMILIES:  # a Keras metric's state is in no graph collection
+                seen = set(id(v) for v in new)
+                new += [v for v in current_weights(instance)
+                        if id(v) not in seen and getattr(v, "graph", None) is g]
             built.append((instance, new))
         all_vars = [v for _, vs in built for v in vs]
         with v1api(tf).Session(graph=g) as sess:
             sess.run(v1api(tf).global_variables_initializer())
             sess.run(v1api(tf).local_variables_initializer())
+            known = set(id(v) for v in graph_variables(tf))
+            rest = [v.initializer for v in all_vars if id(v) not in known]
+            if rest:
+                sess.run(rest)
             values = sess.run(all_vars)
             adjust = None
             if want_forward and forward is not None:

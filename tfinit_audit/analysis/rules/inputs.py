@@ -72,10 +72,10 @@ def constructor_requirements(it: Any, f: FunctionV, depth: int = 0) -> list[str]
                 k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kw
                 for k in call.keywords)):
             continue
-        found = it.member(f.owner, "__init__", after=f.owner)
-        if found is None or not isinstance(found[1], FunctionV):
+        found = _base_init(it, f, func.value)
+        if found is None:
             return req
-        base = found[1]
+        base = found
         explicit = isinstance(func.value, ast.Call)  # super().__init__(...): self implied
         n_pos = len(call.args) - (0 if explicit else 1)
         given = {k.arg for k in call.keywords if k.arg}
@@ -88,6 +88,36 @@ def constructor_requirements(it: Any, f: FunctionV, depth: int = 0) -> list[str]
                 if p not in given and p not in req]
         break
     return req
+
+
+def _base_init(it: Any, f: FunctionV, target: ast.expr) -> FunctionV | None:
+    """The ``__init__`` that ``super().__init__``, ``super(X, self).__init__`` (the one after
+    ``X``) or ``Base.__init__`` calls from the method ``f``."""
+    from tfinit_audit.analysis.engine.values import ClassV, ModuleV
+
+    owner = f.owner
+    assert owner is not None
+    after: Any = owner
+    start: Any = None
+    if isinstance(target, ast.Call) and target.args:  # super(X, self)
+        named = it.module_global(ModuleV(name=f.module, path=f.src.path), _name(target.args[0]))
+        if isinstance(named, ClassV):
+            after = named
+    elif not isinstance(target, ast.Call):  # Base.__init__(self, ...)
+        base = it.module_global(ModuleV(name=f.module, path=f.src.path), _name(target))
+        if not isinstance(base, ClassV):
+            return None
+        after, start = None, base
+    try:
+        found = it.member(start or owner, "__init__", after=after) if start is None else \
+            it.member(start, "__init__")
+    except Exception:  # noqa: BLE001 - an MRO the engine cannot order: no answer
+        return None
+    return found[1] if found is not None and isinstance(found[1], FunctionV) else None
+
+
+def _name(e: ast.expr) -> str:
+    return e.id if isinstance(e, ast.Name) else ""
 
 
 def parameters(f: FunctionV) -> list[str]:
