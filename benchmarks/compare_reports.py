@@ -6,7 +6,9 @@ Made for refactors that must not change a single answer: per release and symbol 
 status, message, defined_in, every weight (name, shape, shape_expr, condition, initializer with
 its numbers, fallback, every provenance hop, runtime adjustments) and every fact. Ignored: when
 and how fast (``generated_at``, ``command``, ``fetch``, ``analysis_seconds``), the tool version,
-and the live section (it depends on the interpreter the report was made with). Prints each
+and the live section (it depends on the interpreter the report was made with). A field one
+report lacks while the other has it empty (``[]``, ``{}``, ``null``) is a field added to the
+contract since (report.json only ever adds fields), not a difference. Prints each
 difference as ``release symbol path: before -> after``; exit status 0 when there is none, 1
 otherwise, 2 on unreadable input.
 """
@@ -20,6 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 IGNORED_VERSION_KEYS = {"fetch", "analysis_seconds"}
+EMPTY: tuple[Any, ...] = ([], {}, None)
 
 
 def _load(path: str) -> dict[str, Any]:
@@ -39,6 +42,8 @@ def _diff(a: Any, b: Any, where: str) -> Iterator[str]:
     """Paths where ``a`` and ``b`` differ (dicts by key, lists by position)."""
     if isinstance(a, dict) and isinstance(b, dict):
         for k in sorted(set(a) | set(b), key=str):
+            if (k not in a and b[k] in EMPTY) or (k not in b and a[k] in EMPTY):
+                continue  # a field added since, still empty: nothing was decided differently
             if k not in a:
                 yield f"{where}.{k}: (absent) -> {_short(b[k])}"
             elif k not in b:

@@ -30,8 +30,9 @@ from test_live_e2e import CASES  # noqa: E402  (expected static answers per test
 
 from tfinit_audit.analysis.model import Dims  # noqa: E402
 from tfinit_audit.live.verify import verify_interpreter  # noqa: E402
+from tfinit_audit.sources.cache import venvs_dir  # noqa: E402
 
-VENVS = Path(os.environ.get("TFINIT_AUDIT_VENVS", Path.home() / ".cache/tfinit-audit/venvs"))
+VENVS = venvs_dir()  # $TFINIT_AUDIT_VENVS, else venvs/ in the tool's cache dir
 TARGET_OVERHEAD = 5.0
 
 

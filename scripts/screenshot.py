@@ -1,6 +1,6 @@
 """Screenshot a report page with headless Chromium (Debian package) via Playwright.
 
-usage: python scripts/screenshot.py reports/index.html docs/report-screenshot.png
+usage: python scripts/screenshot.py reports/example/index.html docs/report-screenshot.png
 """
 
 from __future__ import annotations

@@ -9,13 +9,34 @@
 #   tf215  Python 3.11  tensorflow-cpu==2.15.*               (Keras 2; compat.v1 cells live)
 #   tf221  Python 3.11  tensorflow-cpu==2.21.*               (newest; Keras 3, no tf_keras)
 #
-# Location: ${TFINIT_AUDIT_VENVS:-$HOME/.cache/tfinit-audit/venvs}. A venv that already imports
-# tensorflow at the right version is left alone; a broken one is rebuilt from scratch.
+# Location: $TFINIT_AUDIT_VENVS, else venvs/ in the cache directory the tool uses
+# ($TFINIT_AUDIT_CACHE, else the user cache dir: ~/.cache/tfinit-audit on Linux), as
+# tfinit_audit.sources.cache.venvs_dir() says; `--print-dir` prints it and exits. The tests read
+# the same place. `tfinit-audit cache info` shows them; `cache clear` keeps them unless asked
+# (`--what venvs`). A venv that already imports tensorflow at the right version is left alone;
+# a broken one is rebuilt from scratch.
+#
+# The port tests also run the code `tfinit-audit port` writes in PyTorch and JAX/Flax, in the
+# interpreter that runs pytest: ${TFINIT_AUDIT_PORT_PYTHON:-<repo>/.venv/bin/python} gets
+#   torch==2.13.0 (the CPU build: PyTorch's CPU index is asked too; never a CUDA build)
+#   jax==0.10.2 flax==0.12.8 (CPU jaxlib from PyPI)
+# unless it already imports them (a CUDA torch is replaced). Log: <venvs>/port-frameworks.log.
 # Interpreters: $TFINIT_AUDIT_PY36 / $TFINIT_AUDIT_PY37 / $TFINIT_AUDIT_PY311, else pyenv's
-# 3.6.x / 3.7.x / 3.11.x, else python3.6 / python3.7 / python3.11 on PATH. Each install logs to <venvs>/<name>.log.
+# 3.6.x / 3.7.x / 3.11.x, else python3.6 / python3.7 / python3.11 on PATH. Each install logs to
+# <venvs>/<name>.log.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-VENVS=${TFINIT_AUDIT_VENVS:-$HOME/.cache/tfinit-audit/venvs}
+venvs_dir() {  # the tool's own answer when it is installed, else the same rule in shell
+  if [ -n "${TFINIT_AUDIT_VENVS:-}" ]; then echo "$TFINIT_AUDIT_VENVS"; return; fi
+  if [ -x .venv/bin/python ] && .venv/bin/python -c \
+      'from tfinit_audit.sources.cache import venvs_dir; print(venvs_dir())' 2>/dev/null; then
+    return
+  fi
+  echo "${TFINIT_AUDIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tfinit-audit}/venvs"
+}
+VENVS=$(venvs_dir)
+if [ "${1:-}" = "--print-dir" ]; then echo "$VENVS"; exit 0; fi
 mkdir -p "$VENVS"
 
 log() { printf '[setup-test-envs] %s\n' "$*" >&2; }
@@ -80,4 +101,41 @@ make_env tf14 "$PY36" "pip==21.3.1" "1.4." "tensorflow==1.4.1" "numpy==1.19.5" "
 make_env tf115 "$PY37" "pip==24.0" "1.15." "tensorflow==1.15.5" "protobuf<3.20"
 make_env tf215 "$PY311" "pip" "2.15." "tensorflow-cpu==2.15.*"
 make_env tf221 "$PY311" "pip" "2.21." "tensorflow-cpu==2.21.*"
+
+TORCH_SPEC=${TFINIT_AUDIT_TORCH:-torch==2.13.0}
+TORCH_CPU_INDEX=${TFINIT_AUDIT_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}
+JAX_SPECS=${TFINIT_AUDIT_JAX:-"jax==0.10.2 flax==0.12.8"}
+
+has_port_frameworks() {  # has_port_frameworks <python>: CPU torch, jax and flax import
+  "$1" - >/dev/null 2>&1 <<'EOF'
+import sys
+import flax.linen  # noqa: F401
+import jax
+import torch
+sys.exit(0 if torch.version.cuda is None and jax.default_backend() == "cpu" else 1)
+EOF
+}
+
+port_frameworks() {  # port_frameworks <python>
+  local py=$1 logf=$VENVS/port-frameworks.log
+  if has_port_frameworks "$py"; then
+    log "port tests: CPU torch, jax and flax already importable by $py, skipping"
+    return
+  fi
+  log "port tests: installing $TORCH_SPEC (CPU) and $JAX_SPECS into $py, log: $logf"
+  {
+    # with the CPU index: its +cpu builds sort above PyPI's CUDA builds of the same version
+    "$py" -m pip install "$TORCH_SPEC" --extra-index-url "$TORCH_CPU_INDEX"
+    # shellcheck disable=SC2086  # JAX_SPECS is a list of requirement specs
+    "$py" -m pip install $JAX_SPECS
+  } >"$logf" 2>&1 || { tail -n 20 "$logf" >&2; die "port frameworks: install failed (see $logf)"; }
+  has_port_frameworks "$py" || die "port frameworks: CPU torch/jax/flax do not import in $py"
+}
+
+PORT_PY=${TFINIT_AUDIT_PORT_PYTHON:-$(cd "$(dirname "$0")/.." && pwd)/.venv/bin/python}
+if [ -x "$PORT_PY" ]; then
+  port_frameworks "$PORT_PY"
+else
+  log "port tests: no interpreter at $PORT_PY (set TFINIT_AUDIT_PORT_PYTHON); skipping torch/jax"
+fi
 log "all test virtualenvs ready in $VENVS"

@@ -3,7 +3,9 @@
 # Installs everything the tests need on a fresh machine, then runs the whole suite:
 #   - Debian chromium (browser tests), if missing
 #   - .venv with the package, its dev tools and TensorFlow (newest, Keras 3)
-#   - the TensorFlow test virtualenvs (1.15.5 on Python 3.7, 2.15 with Keras 2, newest)
+#   - the TensorFlow test virtualenvs (1.4.1 on Python 3.6, 1.15.5 on Python 3.7, 2.15 with
+#     Keras 2, newest)
+#   - PyTorch (CPU) and JAX/Flax (CPU) in .venv, which run the code `tfinit-audit port` writes
 #   - ruff, mypy, and pytest with every marker (network, live, browser, slow)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +28,8 @@ log "installing tfinit-audit with [dev,live] into .venv"
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[dev,live]"
 
-log "creating the TensorFlow test virtualenvs"
-bash scripts/setup-test-envs.sh
+log "creating the TensorFlow test virtualenvs; PyTorch and JAX/Flax (CPU) into .venv"
+TFINIT_AUDIT_PORT_PYTHON="$PWD/.venv/bin/python" bash scripts/setup-test-envs.sh
 
 log "ruff"
 .venv/bin/ruff check tfinit_audit tests benchmarks

@@ -49,3 +49,14 @@ def real_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def real_ctx(real_cache: Path) -> SourceContext:
     return SourceContext.create(cache_dir=real_cache, index_url="https://pypi.org/simple/")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    """The figures of the hostile-input tests (tests/faults.py): time and peak memory each."""
+    from faults import FIGURES
+
+    if not FIGURES:
+        return
+    terminalreporter.section("hostile inputs: wall time and peak RSS of the tfinit-audit child")
+    for case, seconds, peak, outcome in FIGURES:
+        terminalreporter.write_line(f"{case:<52} {seconds:6.1f} s {peak:6.0f} MiB  {outcome}")

@@ -33,6 +33,11 @@ class ServerState:
     truncate_next: dict[str, int] = field(default_factory=dict)  # path -> truncated answers
     html_only: bool = False  # index pages: ignore the JSON Accept header
     delay: float = 0.0  # seconds before answering a Range request (a slow, distant host)
+    drip: dict[str, float] = field(default_factory=dict)  # path -> seconds between body bytes
+    drip_headers: dict[str, float] = field(default_factory=dict)  # ... between header lines
+    redirect: dict[str, str] = field(default_factory=dict)  # path -> Location of a 302
+    # path -> (bytes of zeros to stream, whether to say Content-Length first)
+    endless: dict[str, tuple[int, bool]] = field(default_factory=dict)
     log: list[Logged] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -69,6 +74,12 @@ class Handler(BaseHTTPRequestHandler):
         if fails:
             return self._send(503, "text/plain", b"try later")
         path = self.path.split("?")[0]
+        if path in st.redirect:
+            return self._send(302, "text/plain", b"", {"Location": st.redirect[path]})
+        if path in st.drip_headers:
+            return self._drip_headers(st.drip_headers[path])
+        if path in st.endless:
+            return self._endless(*st.endless[path], head)
         entry = st.files.get(path) or st.files.get(self.path)
         if entry is None:
             return self._send(404, "text/plain", b"not found")
@@ -104,7 +115,60 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
+        if path in st.drip and not head:
+            return self._drip(status, ctype, body, extra, st.drip[path])
         self._send(status, ctype, b"" if head else body, extra, length=len(body))
+
+    # -- hostile answers -------------------------------------------------------------------
+    def _drip(self, status: int, ctype: str, body: bytes, extra: dict[str, str],
+              pause: float) -> None:
+        """Headers at once, then the body one byte per ``pause`` seconds (slow-loris)."""
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in extra.items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.close_connection = True
+        try:
+            for i in range(min(len(body), 600)):  # stops by itself within minutes
+                self.wfile.write(body[i : i + 1])
+                self.wfile.flush()
+                time.sleep(pause)
+        except OSError:
+            return
+
+    def _drip_headers(self, pause: float) -> None:
+        """The status line, then one header line per ``pause`` seconds, never the body."""
+        self.close_connection = True
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for i in range(100):
+                self.wfile.write(f"X-Slow-{i}: 1\r\n".encode())
+                self.wfile.flush()
+                time.sleep(pause)
+        except OSError:
+            return
+
+    def _endless(self, size: int, say_length: bool, head: bool) -> None:
+        """``size`` bytes of zeros (with their Content-Length, or until the connection closes),
+        written as the client reads them."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/vnd.pypi.simple.v1+json")
+        if say_length:
+            self.send_header("Content-Length", str(size))
+        else:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        if head:
+            return
+        chunk = b"0" * (1 << 20)
+        try:
+            for _ in range(size // len(chunk)):
+                self.wfile.write(chunk)
+        except OSError:
+            return
 
     def _send(self, status: int, ctype: str, body: bytes, extra: dict[str, str] | None = None,
               length: int | None = None) -> None:

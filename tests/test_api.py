@@ -28,10 +28,10 @@ from tfinit_audit.cli import main
 from tfinit_audit.cli.parser import DEFAULTS
 from tfinit_audit.errors import FetchError, ReleaseError, UsageError
 from tfinit_audit.report.json_report import render_json
-from tfinit_audit.sources.cache import Cache
+from tfinit_audit.sources.cache import Cache, venvs_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-VENVS = Path(os.environ.get("TFINIT_AUDIT_VENVS", Path.home() / ".cache/tfinit-audit/venvs"))
+VENVS = venvs_dir()  # $TFINIT_AUDIT_VENVS, else venvs/ in the tool's cache dir
 INIT = "def glorot_uniform_initializer():\n    pass\n"
 LSTM_CELL = "tf.nn.rnn_cell.LSTMCell"
 
@@ -57,9 +57,10 @@ def test_import_is_light_and_exposes_the_documented_names() -> None:
     got = json.loads(res.stdout)
     assert got["heavy"] == []
     assert got["module"] == "tfinit_audit.pipeline"
-    assert set(got["all"]) == {"audit", "explain", "diff", "verify", "AuditError",
-                               "UsageError", "FetchError", "__version__"}
-    assert {"audit", "explain", "diff", "verify", "AuditError"} <= set(got["dir"])
+    assert set(got["all"]) == {"audit", "explain", "diff", "verify", "port", "scan",
+                               "AuditError", "UsageError", "FetchError", "__version__"}
+    assert {"audit", "explain", "diff", "verify", "port", "scan", "AuditError"} <= set(
+        got["dir"])
     with pytest.raises(AttributeError):
         tfinit_audit.no_such_name  # type: ignore[attr-defined]  # noqa: B018
     assert issubclass(UsageError, tfinit_audit.AuditError)
@@ -69,7 +70,7 @@ def test_import_is_light_and_exposes_the_documented_names() -> None:
 
 def test_api_defaults_are_the_cli_defaults() -> None:
     for fn in (tfinit_audit.audit, tfinit_audit.explain, tfinit_audit.diff,
-               tfinit_audit.verify):
+               tfinit_audit.verify, tfinit_audit.port, tfinit_audit.scan):
         params = inspect.signature(fn).parameters
         for name in ("source", "index_url", "cache_dir", "offline", "units", "input_dim",
                      "timeout"):
@@ -82,11 +83,21 @@ def test_api_defaults_are_the_cli_defaults() -> None:
 
 
 # ------------------------------------------------------------------ a fake index (no network)
+# tf.nn.rnn_cell.LSTMCell exists (a class without weights: "partial"), so it is no typo
+PUBLIC_LSTMCELL = {
+    "tensorflow/__init__.py": "from tensorflow import nn\n",
+    "tensorflow/nn/__init__.py": "from tensorflow.nn import rnn_cell\n",
+    "tensorflow/nn/rnn_cell/__init__.py": "from tensorflow.python.cells import LSTMCell\n",
+    "tensorflow/python/cells.py": "class LSTMCell(object):\n    pass\n",
+}
+
+
 @pytest.fixture()
 def published(index: FakeIndex) -> FakeIndex:
     for v in ("1.8.0", "1.9.0", "1.10.0"):
         index.add("tensorflow", v, {"tensorflow/python/ops/init_ops.py": INIT + f"# {v}\n",
-                                    "tensorflow/python/ops/rnn_cell_impl.py": "class X: pass\n"},
+                                    "tensorflow/python/ops/rnn_cell_impl.py": "class X: pass\n",
+                                    **PUBLIC_LSTMCELL},
                   purelib=True)
     return index
 
@@ -235,7 +246,8 @@ def test_progress_callables(published: FakeIndex, tmp_path: Path) -> None:
     tfinit_audit.audit(["1.8", "1.10"], symbols=[LSTM_CELL], index_url=published.url,
                        cache_dir=tmp_path / "c", progress=stages.append,
                        detail=details.append)
-    assert stages == ["analysing 2 release(s), 1 symbol(s)"]
+    assert stages == ["releases: 1.8 → 1.8.0 · 1.10 → 1.10.0",
+                      "analysing 2 release(s), 1 symbol(s)"]
     assert "fetching 2 release(s)" in details
     assert any(d.startswith("1.8.0: ") for d in details), details
 
@@ -327,7 +339,8 @@ def test_readme_api_example_runs_as_written(real_cache: Path, monkeypatch: pytes
     out = capsys.readouterr().out
     # the outputs the README shows in its comments
     for line in re.findall(r"^# (\S.*)$", match.group(1), re.M):
-        if line.startswith(("kernel ", "[(", "2.15.1 absent")):
+        if line.startswith(("kernel ", "[(", "2.15.1 absent", "bias ", "recurrent_activation ",
+                            "reset_after ")):
             assert line.split("   ")[0] in out, line
     assert "{'agree': 2, 'disagree': 0, 'inconclusive': 0}" in out
     assert "exit code 2: no final release matches '1.99'" in out

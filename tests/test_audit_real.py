@@ -462,4 +462,105 @@ def test_tf18_variable_creating_function_is_called_on_an_input(real_ctx: SourceC
     assert w["dense/kernel"].shape == [32, 64]
     assert w["dense/kernel"].initializer.kind == "glorot_uniform" and w["dense/kernel"].fallback
     assert w["dense/bias"].initializer.kind == "zeros"
+
+
+# ------------------------------------------------------------ plain sources, sub-layers
+def test_tf1_gru_cell_biases_are_none_means_default_fallbacks(real_ctx: SourceContext) -> None:
+    tree = tree_of(real_ctx, "1.15.5")
+    w = weights(one(tree, "tf.nn.rnn_cell.GRUCell"))
+    gates, cand = w["gates/bias"], w["candidate/bias"]
+    assert (gates.initializer.kind, gates.initializer.params, gates.fallback) == (
+        "constant", {"value": 1.0}, True)
+    assert (cand.initializer.kind, cand.fallback) == ("zeros", True)
+    assert any(h.code == "if self._bias_initializer is not None else" for h in gates.provenance)
+
+
+def test_plain_initializers_of_keras_215(real_ctx: SourceContext) -> None:
+    tree = tree_of(real_ctx, "2.15.1")
+    # a string identifier handed straight to add_weight, looked up by add_weight itself
+    scale = weights(one(tree, "tf.keras.layers.AdditiveAttention"))["scale"]
+    assert (scale.initializer.kind, scale.fallback) == ("glorot_uniform", False)
+    assert scale.provenance[1].code == "initializer = initializers.get(initializer)"
+    assert weights(one(tree, "tf.keras.layers.Attention[use_scale=True]"))[
+        "scale"].initializer.kind == "ones"
+    # constructors with arguments (through the initializers package filled by
+    # globals().update), numpy numbers, a value computed in __init__/build
+    r = one(tree, "tf.keras.layers.experimental.RandomFourierFeatures[output_dim=16]")
+    assert r.status == "resolved"
+    w = weights(r)
+    assert (w["unscaled_kernel"].initializer.kind, w["unscaled_kernel"].initializer.params) == (
+        "random_normal", {"mean": 0.0, "stddev": 1.0})
+    assert w["bias"].initializer.params == {"minval": 0.0, "maxval": pytest.approx(2 * math.pi)}
+    assert w["kernel_scale"].initializer.params == {"value": pytest.approx(math.sqrt(32 / 2))}
+    assert weights(one(tree, "tf.keras.layers.SpectralNormalization"))[
+        "vector_u"].initializer.params == {"mean": 0.0, "stddev": 0.02}
+    # a nested initializer function: sqrt of the moving variance's ones
+    bn = weights(one(tree, "tf.keras.layers.BatchNormalization[renorm=True]"))
+    assert bn["moving_stddev"].initializer.kind == bn["renorm_stddev"].initializer.kind == "ones"
+    for sym in ("tf.keras.layers.AdditiveAttention", "tf.keras.layers.SpectralNormalization"):
+        assert_hops_real(tree, one(tree, sym))
+
+
+def test_tf244_random_fourier_features(real_ctx: SourceContext) -> None:
+    # isinstance(x, six.string_types), init_ops.random_normal_initializer(stddev=1.0), np.pi
+    r = one(tree_of(real_ctx, "2.4.4"),
+            "tf.keras.layers.experimental.RandomFourierFeatures[output_dim=16]")
+    assert r.status == "resolved"
+    assert [w.initializer.kind for w in r.weights] == ["random_normal", "random_uniform",
+                                                       "constant"]
+
+
+def test_tf012_get_variable_default_is_uniform_unit_scaling(real_ctx: SourceContext) -> None:
+    tree = tree_of(real_ctx, "0.12.1")
+    r = one(tree, "tf.get_variable")
+    [v] = r.weights
+    assert (r.status, v.initializer.kind, v.initializer.params, v.fallback) == (
+        "resolved", "uniform_unit_scaling", {"factor": 1.0}, True)
+    assert v.initializer.limit == pytest.approx(math.sqrt(3 / 32))
+    assert v.provenance[-1].code.startswith("def uniform_unit_scaling_initializer(")
+    assert_hops_real(tree, r)
+    lstm = weights(one(tree, "tf.nn.rnn_cell.LSTMCell"))
+    assert lstm["LSTMCell/W_0"].initializer.kind == "uniform_unit_scaling"
+    assert lstm["LSTMCell/B"].initializer.kind == "zeros"  # zeros_initializer passed uncalled
+
+
+@pytest.mark.parametrize(("version", "symbol"), [
+    ("2.15.1", "tf.keras.layers.Conv1DTranspose"),
+    ("2.15.1", "tf.keras.layers.Conv3DTranspose"),
+    ("2.15.1", "tf.keras.layers.DepthwiseConv1D"),
+    ("1.15.5", "tf.keras.layers.Conv3DTranspose"),
+    ("1.13.1", "tf.keras.layers.BatchNormalization"),
+])
+def test_weights_are_found_where_build_checks_its_input(
+    real_ctx: SourceContext, version: str, symbol: str
+) -> None:
+    tree = tree_of(real_ctx, version)
+    r = one(tree, symbol)
+    assert r.status == "resolved", r.message
+    kinds = {w.name: w.initializer.kind for w in r.weights}
+    if "BatchNormalization" in symbol:  # 1.13: TensorShape = TensorShapeV1
+        assert kinds == {"gamma": "ones", "beta": "zeros", "moving_mean": "zeros",
+                         "moving_variance": "ones"}
+    else:  # the documented input's rank is rejected: built on one of unknown rank
+        assert set(kinds.values()) == {"glorot_uniform", "zeros"}
+        assert any("rejects the input shape" in h.note for h in r.weights[0].provenance)
+    assert_hops_real(tree, r)
+
+
+@pytest.mark.parametrize("version", ["2.4.4", "2.15.1", "2.21.0"])
+def test_multi_head_attention_reports_its_sub_layers_weights(
+    real_ctx: SourceContext, version: str
+) -> None:
+    tree = tree_of(real_ctx, version)
+    r = one(tree, "tf.keras.layers.MultiHeadAttention[num_heads=2,key_dim=8]")
+    assert r.status == "resolved", r.message
+    w = weights(r)
+    assert list(w) == [f"{d}/{k}" for d in ("query", "key", "value", "attention_output")
+                       for k in ("kernel", "bias")]
+    assert {x.initializer.kind for n, x in w.items() if n.endswith("kernel")} == {
+        "glorot_uniform"}
+    assert {x.initializer.kind for n, x in w.items() if n.endswith("bias")} == {"zeros"}
+    codes = [h.code for h in w["query/kernel"].provenance]
+    assert any(c.startswith("self._query_dense = ") for c in codes)  # through the sub-layer
+    assert 'kernel_initializer="glorot_uniform",' in codes  # MultiHeadAttention's own default
     assert_hops_real(tree, r)

@@ -97,6 +97,24 @@ def test_report_in_chromium(browser: Any, tmp_path: Path) -> None:
     assert 0 < page.locator("#matrix tbody tr:visible").count() < 7
     page.uncheck("#only-changed")
 
+    # a port snippet is one click from the provenance, and its Copy button copies the code
+    ports = details.locator("details.ports")
+    ports.locator("summary").click()
+    copy = ports.locator('button.copy[data-copy="tf-nn-rnn-cell-lstmcell--v0-port-pytorch"]')
+    assert copy.is_visible()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    copy.click()
+    for _ in range(40):  # the clipboard answers asynchronously
+        if copy.inner_text() != "Copy":
+            break
+        page.wait_for_timeout(50)
+    assert copy.inner_text() in ("Copied", "Selected: press Ctrl+C")
+    if copy.inner_text() == "Copied":
+        pasted = page.evaluate("navigator.clipboard.readText()")
+        assert pasted.startswith("# tf.nn.rnn_cell.LSTMCell (TF 1.8.0) -> torch.nn.LSTMCell")
+        assert "def build(seed):" in pasted
+    page.screenshot(path=str(ARTIFACTS / "report-port.png"))
+
     # live charts are drawn
     page.locator("#live").scroll_into_view_if_needed()
     assert page.locator("#live svg.chart").first.is_visible()

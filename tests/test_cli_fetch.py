@@ -51,11 +51,21 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert __version__ in res.stdout
 
 
+# tf.nn.rnn_cell.LSTMCell exists (a class without weights: "partial"), so it is no typo
+PUBLIC_LSTMCELL = {
+    "tensorflow/__init__.py": "from tensorflow import nn\n",
+    "tensorflow/nn/__init__.py": "from tensorflow.nn import rnn_cell\n",
+    "tensorflow/nn/rnn_cell/__init__.py": "from tensorflow.python.cells import LSTMCell\n",
+    "tensorflow/python/cells.py": "class LSTMCell(object):\n    pass\n",
+}
+
+
 @pytest.fixture()
 def published(index: FakeIndex) -> FakeIndex:
     for v in ("1.8.0", "1.9.0", "1.10.0"):
         index.add("tensorflow", v, {"tensorflow/python/ops/init_ops.py": INIT + f"# {v}\n",
-                                    "tensorflow/python/ops/rnn_cell_impl.py": "class X: pass\n"},
+                                    "tensorflow/python/ops/rnn_cell_impl.py": "class X: pass\n",
+                                    **PUBLIC_LSTMCELL},
                   purelib=True)
     return index
 

@@ -99,3 +99,16 @@ def test_command_line_exit_codes(
     with pytest.raises(SystemExit) as exc:
         cmp.main([str(a), str(bad)])
     assert exc.value.code == 2
+
+
+def test_a_field_added_empty_is_no_difference(cmp: ModuleType, report: dict[str, Any]) -> None:
+    """report.json only ever adds fields: a report made before a field existed compares equal
+    to one that has it empty, but not to one where it says something."""
+    old = copy.deepcopy(report)
+    for v in old["versions"]:
+        v.pop("warnings", None)
+    for v in report["versions"]:
+        v["warnings"] = []
+    assert cmp.compare(old, report) == []
+    report["versions"][0]["warnings"] = ["tensorflow/x.py:3: SyntaxError: invalid syntax"]
+    assert len(cmp.compare(old, report)) == 1

@@ -299,7 +299,8 @@ def test_ifexp_constant_and_mutation() -> None:
     ws, _ = run(tree(), "Cell", [None, 32])
     assert ws["bias"].initializer.kind == "constant"
     assert ws["bias"].initializer.params == {"value": 1.0}
-    assert ws["bias"].fallback is False
+    # ``x if x is not None else default`` with x None: a None-means-default rule chose
+    assert ws["bias"].fallback is True
     mutated = LAYERS.replace("constant_initializer(1.0", "constant_initializer(2.0")
     ws2, _ = run(tree(mylib__layers=mutated), "Cell", [None, 32])
     assert ws2["bias"].initializer.params == {"value": 2.0}

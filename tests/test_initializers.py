@@ -93,3 +93,22 @@ def test_composite_parts_get_their_own_shapes() -> None:
     comp = Initializer("composite", {"parts": [{"initializer": g, "start": 0, "stop": 64}]})
     ini.with_numbers(comp, [32, 256])
     assert g.limit == pytest.approx(math.sqrt(6 / (32 + 64)))
+
+
+def test_variance_scaling_fans_over_given_axes() -> None:
+    """Keras 3.15+ VarianceScaling(input_axes, output_axes): fans are those axes' products;
+    axes carried only when given, and no number when they are not known."""
+    vs = ini.canonical("variance_scaling", {"scale": 1.0, "mode": "fan_avg",
+                                            "distribution": "uniform", "input_axes": [0],
+                                            "output_axes": [1, 2]})
+    assert vs.kind == "glorot_uniform" and vs.params["input_axes"] == [0]
+    assert ini.with_numbers(vs, [32, 2, 8]).limit == pytest.approx(math.sqrt(6 / (32 + 16)))
+    plain = ini.canonical("variance_scaling", {"scale": 1.0, "mode": "fan_avg",
+                                               "distribution": "uniform", "input_axes": None})
+    assert "input_axes" not in plain.params
+    assert ini.with_numbers(plain, [32, 2, 8]).limit == pytest.approx(math.sqrt(6 / 320))
+    unknown = ini.canonical("variance_scaling", {"scale": 1.0, "mode": "fan_avg",
+                                                 "distribution": "uniform",
+                                                 "input_axes": "<unknown>",
+                                                 "output_axes": [1, 2]})
+    assert ini.with_numbers(unknown, [32, 2, 8]).limit is None

@@ -9,8 +9,6 @@ set in each release. The live probe must find every weight ``agree`` (or the sym
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 
 import pytest
 
@@ -25,10 +23,11 @@ from tfinit_audit.analysis.model import (
 from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS
 from tfinit_audit.live.model import LiveRun
 from tfinit_audit.live.verify import verify_interpreter
+from tfinit_audit.sources.cache import venvs_dir
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
-VENVS = Path(os.environ.get("TFINIT_AUDIT_VENVS", Path.home() / ".cache/tfinit-audit/venvs"))
+VENVS = venvs_dir()  # $TFINIT_AUDIT_VENVS, else venvs/ in the tool's cache dir
 
 
 def venv_python(name: str) -> str:

@@ -12,9 +12,10 @@ import pytest
 from tfinit_audit.errors import UsageError
 from tfinit_audit.live.runner import PROBE_PATH, ProbeError, interpreter_info, run_probe, run_script
 from tfinit_audit.live.verify import verify_interpreter
+from tfinit_audit.sources.cache import venvs_dir
 
 PYENV = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-VENVS = Path(os.environ.get("TFINIT_AUDIT_VENVS", Path.home() / ".cache/tfinit-audit/venvs"))
+VENVS = venvs_dir()  # $TFINIT_AUDIT_VENVS, else venvs/ in the tool's cache dir
 
 
 def fake_python(tmp_path: Path, body: str) -> str:

@@ -118,6 +118,30 @@ def test_random_uniform_and_normal_params() -> None:
     assert [c.passed for c in missing] == [None]
 
 
+def test_uniform_unit_scaling_limit_from_input_size() -> None:
+    shape = [32, 64]
+    samples = uniform_samples(shape, math.sqrt(3 / 32))  # input size: all dims but the last
+    assert passed(check_values(Initializer("uniform_unit_scaling", {"factor": 1.0}), shape,
+                               samples))
+    assert failed(check_values(Initializer("uniform_unit_scaling", {"factor": 1.43}), shape,
+                               samples))
+
+
+def test_variance_scaling_over_axes() -> None:
+    # Keras 3.15 EinsumDense kernel [32, 2, 8] with input axis 0 and output axes 1, 2:
+    # fans 32 and 16, not the convolution-style 64 and 256
+    shape = [32, 2, 8]
+    samples = uniform_samples(shape, math.sqrt(6 / (32 + 16)))
+    params = {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform",
+              "input_axes": [0], "output_axes": [1, 2]}
+    assert passed(check_values(Initializer("glorot_uniform", params), shape, samples))
+    assert failed(check_values(Initializer("glorot_uniform", {}), shape, samples))
+    unknown = dict(params, input_axes="<unknown>")
+    checks = check_values(Initializer("glorot_uniform", unknown), shape, samples)
+    assert [c.passed for c in checks] == [None]
+    assert "axes the static answer does not know" in checks[0].detail
+
+
 @pytest.mark.slow
 def test_false_alarm_rate_is_calibrated() -> None:
     """At alpha=0.03 (1% per sub-test) correct samples fail about 3% of the time, not more."""

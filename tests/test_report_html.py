@@ -281,3 +281,24 @@ def test_write_reports_rejects_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="unknown report format"):
         write_reports(realistic_report(), tmp_path, {"html", "pdf"})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_port_snippets_per_symbol_and_release(realistic_html: str) -> None:
+    sec = version_block(realistic_html, "tf-nn-rnn-cell-lstmcell--v0")
+    assert '<details class="ports">' in sec
+    assert "Port snippets: PyTorch, JAX (Flax linen), Keras, NumPy" in sec
+    for target in ("pytorch", "jax", "keras", "numpy"):
+        anchor = f"tf-nn-rnn-cell-lstmcell--v0-port-{target}"
+        assert f'<pre class="code port-code" id="{anchor}">' in sec
+        assert f'<button type="button" class="copy js-only" data-copy="{anchor}" hidden>' in sec
+    assert "→ <code>torch.nn.LSTMCell</code>" in sec
+    # the code is escaped text: the snippet's quotes and brackets survive as entities
+    assert "bias[..., 128:192] += 1.0" in sec
+    assert "w[&#34;kernel&#34;][:32]" in sec
+    assert "tfinit-audit port tf.nn.rnn_cell.LSTMCell --version 1.8.0 --to TARGET" in sec
+    # a partial symbol has no port, said once for every target
+    doc = parse(realistic_html)
+    copies = [a["data-copy"] for t, a in doc.tags if t == "button" and "data-copy" in a]
+    ids = {a.get("id") for _, a in doc.tags}
+    assert copies and all(c in ids for c in copies)
+    assert "No port: TF 2.15.0: " in realistic_html and "is unresolved" in realistic_html

@@ -44,7 +44,7 @@ def test_diff_listing() -> None:
     # value changes come first, in full; code-path-only changes after them, one line each
     assert "tf.keras.layers.GRU  bias: shape: [192] → [2, 192]" in out
     first_pair = out.split("TF 1.10.0 → TF 2.15.0")[1].split("\nTF ")[0]
-    assert first_pair.index("change(s) of initializers, shapes or porting facts") < (
+    assert first_pair.index("change(s) of starting values") < (
         first_pair.index("bias: shape: [192] → [2, 192]"))
     if "code path only" in first_pair:
         assert first_pair.index("bias: shape") < first_pair.index("code path only")

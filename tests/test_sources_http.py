@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tfinit_audit.errors import FetchError
 from tfinit_audit.sources.http import Http, make_session
 
 
@@ -28,6 +29,39 @@ def test_untrusted_certificate_is_rejected(tmp_path: Path) -> None:
         with pytest.raises(requests.exceptions.SSLError):
             url = f"https://127.0.0.1:{srv.server_address[1]}/"
             Http(make_session(retries=0)).session.get(url, timeout=5)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_redirect_from_https_down_to_http_is_refused(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    key, crt = tmp_path / "k.pem", tmp_path / "c.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(crt)], check=True, capture_output=True)
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            target = "/ok" if self.path == "/hop" else "http://127.0.0.1:9/simple/"
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(crt, key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(crt))  # trust this server's certificate
+        session = make_session(retries=0)
+        with pytest.raises(FetchError, match="refused a redirect from https down to plain http"):
+            Http(session).get(f"https://127.0.0.1:{srv.server_address[1]}/simple/")
     finally:
         srv.shutdown()
         srv.server_close()

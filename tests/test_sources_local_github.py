@@ -10,7 +10,7 @@ from conftest import fast_http
 from httpserver import FakeIndex, LoopbackServer, build_wheel
 from test_versions import fake_python
 
-from tfinit_audit.errors import UsageError
+from tfinit_audit.errors import FetchError, UsageError
 from tfinit_audit.sources import SourceContext, find_module, open_tree, parse_source
 from tfinit_audit.sources.cache import Cache
 from tfinit_audit.sources.github import GitHubClient, GitHubSource, git_blob_sha
@@ -178,3 +178,20 @@ def test_github_same_bytes_as_pypi(index: FakeIndex, server: LoopbackServer,
     assert [p.version for p in gh.packages] == ["2.15.0", "2.15.0"]
     api = [e for e in server.state.log if e.path.startswith(("/api/", "/raw/"))]
     assert api and all(e.auth == "Bearer t0ken" for e in api)  # GITHUB_TOKEN is sent
+
+
+def test_github_raw_file_over_the_member_bound(server: LoopbackServer, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A raw file larger than the member bound fails the read, and nothing of it is cached."""
+    big = b"# padding\n" * 20_000  # 200 KB
+    serve_repo(server, "tensorflow/tensorflow", "v2.15.0", {
+        "tensorflow/python/ops/init_ops.py": INIT.encode(),
+        "tensorflow/python/ops/big.py": big,
+    })
+    monkeypatch.setenv("TFINIT_AUDIT_MAX_MEMBER", "100000")
+    tree = github_source(server, tmp_path).open("2.15.0")
+    assert tree.read_text("tensorflow/python/ops/init_ops.py") == INIT
+    with pytest.raises(FetchError, match=r"big\.py: answer of 200000 bytes is over the 97\.7 KiB"):
+        tree.read_text("tensorflow/python/ops/big.py")
+    monkeypatch.delenv("TFINIT_AUDIT_MAX_MEMBER")
+    assert tree.read_text("tensorflow/python/ops/big.py") == big.decode()  # fetched anew

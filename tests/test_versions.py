@@ -126,3 +126,35 @@ def test_installed_asks_that_interpreter(tmp_path: Path) -> None:
                           if (tmp_path / "x").mkdir() is None else ""], None)
     with pytest.raises(UsageError, match="cannot run interpreter"):
         resolve_versions([f"installed:{os.devnull}x"], None)
+
+
+def test_pep440_ranges_take_every_final_release_in_them() -> None:
+    assert r(">=1.8,<1.11") == ["1.8.0", "1.9.0", "1.10.0"]  # 1.10.1 yanked, 1.8.0rc1 pre
+    assert r("~=2.15.0") == ["2.15.0", "2.15.1"]
+    assert r("==2.15.*") == ["2.15.0", "2.15.1"]
+    assert r(">1.7,!=1.9.0,<2") == ["1.8.0", "1.10.0"]
+    assert r(">=2.16") == ["2.16.1"]  # 2.17.0 yanked, the rcs are pre-releases
+    with pytest.raises(UsageError, match=r"no final release matches '>=3'; closest: "):
+        r(">=3")
+    with pytest.raises(UsageError, match=r"only yanked: 2\.17\.0"):
+        r(">=2.17")
+    with pytest.raises(UsageError, match=r"bad version range '>=1\.8,<<1\.9'.*'~=2\.15\.0'"):
+        r(">=1.8,<<1.9")
+
+
+@pytest.mark.network
+def test_range_on_the_real_index_is_listed_in_the_header(tmp_path: Path,
+                                                         real_cache: Path) -> None:
+    import json
+    import subprocess
+
+    res = subprocess.run(
+        [sys.executable, "-m", "tfinit_audit", "--versions", ">=1.8,<1.11", "--symbols",
+         "tf.nn.rnn_cell.LSTMCell", "--no-live", "--cache-dir", str(real_cache), "--format",
+         "json", "--out", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    got = [(v["requested"], v["tensorflow"]) for v in report["versions"]]
+    assert got == [(">=1.8,<1.11", v) for v in ("1.8.0", "1.9.0", "1.10.0", "1.10.1")]
+    assert res.stdout.splitlines()[0] == "Releases: >=1.8,<1.11 → 1.8.0, 1.9.0, 1.10.0, 1.10.1"
+    assert "releases: >=1.8,<1.11 → 1.8.0, 1.9.0, 1.10.0, 1.10.1" in res.stderr

@@ -5,11 +5,11 @@ One record per requested release flows through the stages: a ``VersionReport``
 release, source kind), ``fetch`` attaches the release's source tree or fails it with the error
 that stopped it, ``analyse`` fills its symbols, packages and fetch statistics, and the finished
 records are the ``versions`` of the ``Report``. A release that fails stays in the report with
-status "error"; the others go on.
+status "error"; the others go on. The stages live in ``stages.py`` (re-exported here).
 
-The four jobs ``audit``, ``explain``, ``diff`` and ``verify`` are the public Python API
-(re-exported by ``tfinit_audit``) and exactly what the ``tfinit-audit`` commands run: the CLI only
-parses arguments, calls them and prints. Progress is reported through plain callables:
+The jobs ``audit``, ``explain``, ``diff``, ``verify``, ``port`` and ``scan`` are the public
+Python API (re-exported by ``tfinit_audit``) and exactly what the ``tfinit-audit`` commands run:
+the CLI only parses arguments, calls them and prints. Progress is reported through plain callables:
 
 - ``progress(line)``: one line per stage ("analysing 3 release(s), 16 symbol(s)");
 - ``detail(line)``: finer, frequent lines (the release being fetched, each symbol analysed);
@@ -21,48 +21,64 @@ Options have the CLI's defaults (``defaults.py``); ``cache_dir=None`` and ``inde
 
 from __future__ import annotations
 
-import datetime as _dt
-import importlib.util
 import os
-import shutil
+import shlex
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tfinit_audit import defaults
-from tfinit_audit._version import __version__
-from tfinit_audit.analysis import arguments as argtable
-from tfinit_audit.analysis.audit import analyze_release as analyze_tree
+from tfinit_audit.analysis.audit import analyze
 from tfinit_audit.analysis.model import Dims, SymbolResult
-from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS, SymbolSpec, parse_symbol
-from tfinit_audit.errors import AuditError, FetchError, ReleaseError, UsageError, one_line
+from tfinit_audit.analysis.symbols import SymbolSpec
+from tfinit_audit.errors import FetchError, ReleaseError, UsageError
 from tfinit_audit.live.model import LiveRun
+from tfinit_audit.port.generate import generate
+from tfinit_audit.port.model import TARGETS, Port, port_targets, target_name
+from tfinit_audit.report import fmt
 from tfinit_audit.report.diff import Change
 from tfinit_audit.report.model import Report, VersionReport, diff_versions
 from tfinit_audit.sources import (
     SourceContext,
-    SourceSpec,
-    open_tree,
     parse_source,
-    resolve_versions,
 )
-from tfinit_audit.sources.base import FetchStats
 from tfinit_audit.sources.wheel import ProgressFn
+from tfinit_audit.stages import (
+    PathLike,
+    Say,
+    UnknownSymbol,
+    _as_list,
+    _count,
+    _quiet,
+    analyse,
+    analyse_release,
+    analysis_cache_dir,
+    build_report,
+    current_python_has_tensorflow,
+    default_pythons,
+    fetch,
+    make_dims,
+    open_context,
+    open_releases,
+    raise_if_all_failed_on_input,
+    raise_if_nothing_known,
+    resolve,
+    symbol_specs,
+    unknown_symbols,
+    verify_python,
+    verify_pythons,
+)
+from tfinit_audit.usercode.catalog import Catalog
+from tfinit_audit.usercode.codeversion import code_version
+from tfinit_audit.usercode.compare import AnalyseFn, Comparison
+from tfinit_audit.usercode.files import collect
+from tfinit_audit.usercode.model import ScanResult
+from tfinit_audit.usercode.results import ResultCache
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-Say = Callable[[str], None]
-PathLike = str | os.PathLike[str]
-
-
-def _quiet(_: str) -> None:
-    return None
-
 
 # --------------------------------------------------------------------------------------------
 # Results of explain and diff
@@ -72,6 +88,8 @@ class Explanation:
     """What ``explain`` returns: one symbol in one release, and its printed form."""
 
     release: VersionReport  # the release record; its only symbol is ``symbol``
+    dims: Dims = field(default_factory=Dims)  # the sizes the shapes were computed for
+    ports: tuple[str, ...] = TARGETS  # the port snippets the text shows
 
     @property
     def symbol(self) -> SymbolResult:
@@ -83,7 +101,8 @@ class Explanation:
         """The lines ``tfinit-audit explain`` prints (without colours)."""
         from tfinit_audit.report.explain import render_explain
 
-        return _render_text(lambda console: render_explain(self.release, console))
+        return _render_text(lambda console: render_explain(self.release, console,
+                                                           dims=self.dims, ports=self.ports))
 
     def __str__(self) -> str:
         return self.text
@@ -162,16 +181,22 @@ def audit(
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
                        download=download)
     records = resolve(parse_source(source), _as_list(versions) or None, ctx)
+    say(f"releases: {fmt.releases_line(records)}")
     fetch(records, source, ctx, detail=detail)
     raise_if_all_failed_on_input(records)
     say(f"analysing {len(records)} release(s), {_count(specs)}")
     analyse(records, specs, sizes, ctx, detail, progress=say)
+    unknown = unknown_symbols(records, specs, ctx) if symbols else []
+    raise_if_nothing_known(unknown, specs, records)
     runs: list[LiveRun] = []
+    checkable = [s for s in specs if s not in {u.spec for u in unknown}]
     if pythons:
         say(f"verifying against {len(pythons)} interpreter(s)")
-        _, runs = verify_pythons(pythons, specs, sizes, ctx, timeout, detail, probe_plugins,
+        _, runs = verify_pythons(pythons, checkable, sizes, ctx, timeout, detail, probe_plugins,
                                  progress=say)
-    return build_report(records, runs, sizes, command)
+    report = build_report(records, runs, sizes, command)
+    report.unknown_symbols = [u.line for u in unknown]
+    return report
 
 
 def explain(
@@ -185,13 +210,15 @@ def explain(
     units: int = defaults.UNITS,
     input_dim: int = defaults.INPUT_DIM,
     dims: Mapping[str, Any] | Sequence[str] | None = None,
+    ports: str | Sequence[str] | None = "all",
     progress: Say | None = None,
     detail: Say | None = None,
     download: ProgressFn | None = None,
 ) -> Explanation:
     """One symbol (``"tf.keras.layers.LSTM"``, ``"tf.nn.rnn_cell.LSTMCell[num_proj=16]"``) in one
-    release: each weight, its initializer with the numbers for the shape, and the provenance
-    chain. ``version`` is one spec (optional with a local ``source``).
+    release: each weight, its initializer with the numbers for the shape, the provenance
+    chain, and the port snippets of ``ports`` (``"all"``, ``"none"``, or target names such as
+    ``["pytorch", "jax"]``). ``version`` is one spec (optional with a local ``source``).
 
     Raises ``UsageError`` on bad input (also when ``version`` names more than one release) and
     ``ReleaseError`` (a ``FetchError``) when that release cannot be fetched or analysed.
@@ -201,6 +228,7 @@ def explain(
         raise UsageError(f"explain takes one symbol, not the pattern {spec.name!r}: audit a "
                          f"pattern with --symbols '{spec.name}'")
     sizes = make_dims(units, input_dim, dims)
+    shown = port_targets(ports)
     if not version and not parse_source(source).is_local:
         raise UsageError("explain needs the release: --version SPEC, e.g. --version 1.8")
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
@@ -215,7 +243,74 @@ def explain(
     analyse(records, [spec], sizes, ctx, detail)
     if record.status == "error":
         raise ReleaseError(record.requested, record.error or "unknown error")
-    return Explanation(record)
+    raise_if_nothing_known(unknown_symbols(records, [spec], ctx), [spec], records)
+    return Explanation(record, sizes, shown)
+
+
+def port(
+    symbol: str | SymbolSpec,
+    version: str | None = None,
+    *,
+    to: str,
+    convert: bool = False,
+    source: str = defaults.SOURCE,
+    index_url: str | None = None,
+    cache_dir: PathLike | None = None,
+    offline: bool = False,
+    units: int = defaults.UNITS,
+    input_dim: int = defaults.INPUT_DIM,
+    dims: Mapping[str, Any] | Sequence[str] | None = None,
+    progress: Say | None = None,
+    detail: Say | None = None,
+    download: ProgressFn | None = None,
+    command: str = "",
+) -> Port:
+    """A runnable Python module that reproduces ``symbol``'s initialization in one release for
+    the target ``to``: ``"pytorch"``, ``"jax"`` (Flax linen), ``"keras"`` or ``"numpy"``.
+
+    The module's ``build(seed)`` returns the initialized target object (a ``torch.nn.Module``, a
+    Flax variables dict, a Keras layer, or NumPy arrays under TF's names), each weight drawn with
+    TF's distribution for TF's shape and laid out for the target (gate order, transposes, the
+    runtime forget bias folded in where the target has no place for it). ``convert=True`` adds
+    ``convert(arrays)``: a TF checkpoint's arrays (TF's names) onto the target. A TF 1.x name
+    absent from a 2.x release is looked up as its ``tf.compat.v1`` twin.
+
+    Returns a ``Port`` (``.code``, ``.builds``, ``.equivalent``: False when the target has no
+    equivalent module and the code is the TF-layout recipe, ``.notes``, ``.load()``). Raises
+    ``UsageError`` on bad input, ``PortError`` (a ``UsageError``) when the symbol has nothing to
+    port (absent, unresolved, no concrete shape) and ``ReleaseError`` when the release cannot
+    be fetched or analysed.
+    """
+    target = target_name(to)
+    (spec,) = symbol_specs([symbol])
+    spec = _with_compat_twin(spec)
+    if not version and not parse_source(source).is_local:
+        raise UsageError("port needs the release: --version SPEC, e.g. --version 1.8")
+    result = explain(spec, version, source=source, index_url=index_url, cache_dir=cache_dir,
+                     offline=offline, units=units, input_dim=input_dim, dims=dims, ports=None,
+                     progress=progress, detail=detail, download=download)
+    if not command:
+        command = " ".join(["tfinit-audit port", shlex.quote(spec.display()),
+                            *(["--version", version] if version else []), "--to", target,
+                            *(["--convert"] if convert else []),
+                            *([f"--units {units}"] if units != defaults.UNITS else []),
+                            *([f"--input-dim {input_dim}"] if input_dim != defaults.INPUT_DIM
+                              else []),
+                            *(f"--dim {k}={v!r}" for k, v in result.dims.given.items())])
+    out = generate(result.symbol, target, result.dims, result.release.label, convert=convert,
+                   command=command)
+    out.release = result.release
+    return out
+
+
+def _with_compat_twin(spec: SymbolSpec) -> SymbolSpec:
+    """A TF 1.x name (``tf.nn.rnn_cell.LSTMCell``) also tries its ``tf.compat.v1`` twin, as the
+    default symbol set does; Keras and compat names stay as they are."""
+    parts = spec.name.split(".")
+    if spec.alternatives or parts[0] != "tf" or parts[1] in ("compat", "keras"):
+        return spec
+    twin = "tf.compat.v1." + ".".join(parts[1:])
+    return SymbolSpec(spec.name, spec.args, (twin,), spec.kind_hint)
 
 
 def diff(
@@ -251,7 +346,10 @@ def diff(
     fetch(records, source, ctx, detail=detail)
     (progress or _quiet)(f"analysing {len(records)} release(s), {_count(specs)}")
     analyse(records, specs, sizes, ctx, detail, progress=progress)
+    unknown = unknown_symbols(records, specs, ctx) if symbols else []
+    raise_if_nothing_known(unknown, specs, records)
     report = build_report(records, [], sizes, command)
+    report.unknown_symbols = [u.line for u in unknown]
     return Diff(report, diff_versions(report))
 
 
@@ -283,323 +381,157 @@ def verify(
     ctx = open_context(cache_dir=cache_dir)
     (progress or _quiet)(f"verifying against {len(pythons)} interpreter(s)")
     statics, runs = verify_pythons(pythons, specs, sizes, ctx, timeout, detail, probe_plugins,
-                                   progress=progress)
-    return build_report(statics, runs, sizes, command)
+                                   skip_absent=bool(symbols), progress=progress)
+    unknown = unknown_symbols(statics, specs, ctx) if symbols else []
+    raise_if_nothing_known(unknown, specs, statics)
+    report = build_report(statics, runs, sizes, command)
+    report.unknown_symbols = [u.line for u in unknown]
+    return report
 
 
-# --------------------------------------------------------------------------------------------
-# Inputs
-# --------------------------------------------------------------------------------------------
-def symbol_specs(symbols: Sequence[str | SymbolSpec] | None) -> list[SymbolSpec]:
-    """Parsed symbol specs; the built-in default set when none are given."""
-    if not symbols:
-        return list(DEFAULT_SYMBOLS)
-    if isinstance(symbols, str):
-        symbols = [symbols]
-    return [s if isinstance(s, SymbolSpec) else parse_symbol(s) for s in symbols]
-
-
-def make_dims(units: int = defaults.UNITS, input_dim: int = defaults.INPUT_DIM,
-              dims: Mapping[str, Any] | Sequence[str] | None = None) -> Dims:
-    """The concrete sizes and arguments the layers are built with: the argument table
-    (``analysis/arguments.py``) with ``units``, ``input_dim`` (the table's ``features``) and
-    ``dims`` (``{"filters": 16}`` or ``["filters=16"]`` as ``--dim`` takes them) applied.
-    ``units=``/``input_dim=`` and ``dims`` naming the same entry must agree."""
-    for name, value in (("units", units), ("input_dim", input_dim)):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise UsageError(f"{name} must be a whole number > 0, not {value!r}")
-    given: dict[str, Any] = {}
-    try:
-        if isinstance(dims, str):
-            dims = [dims]
-        items = (list(dims.items()) if isinstance(dims, Mapping)
-                 else [argtable.parse_dim(d) for d in dims or ()])
-        for name, value in items:
-            given[name] = argtable.check(name, value, f"--dim {name}")
-    except argtable.ArgumentError as exc:
-        raise UsageError(str(exc)) from None
-    sizes = {"units": units, "features": input_dim}
-    for name, default, alias in (("units", defaults.UNITS, "--units"),
-                                 ("features", defaults.INPUT_DIM, "--input-dim")):
-        if name in given:
-            if sizes[name] != default and sizes[name] != given[name]:
-                raise UsageError(f"{alias} {sizes[name]} and --dim {name}={given[name]} "
-                                 "disagree: give one")
-            sizes[name] = given.pop(name)
-    return Dims(units=sizes["units"], input_dim=sizes["features"], given=given)
-
-
-def _count(specs: Sequence[SymbolSpec]) -> str:
-    """``16 symbol(s)``, ``'all'``, ``2 symbol(s) and 'tf.keras.layers.*'``."""
-    patterns = [repr(s.name) for s in specs if s.is_pattern]
-    n = len(specs) - len(patterns)
-    return " and ".join(([f"{n} symbol(s)"] if n or not patterns else []) + patterns)
-
-
-def open_context(
-    *, cache_dir: PathLike | None = None, index_url: str | None = None, offline: bool = False,
+def scan(
+    paths: PathLike | Sequence[PathLike],
+    *,
+    from_version: str,
+    to_version: str,
+    pin: str | None = None,
+    write: bool = False,
+    source: str = defaults.SOURCE,
+    index_url: str | None = None,
+    cache_dir: PathLike | None = None,
+    offline: bool = False,
+    units: int = defaults.UNITS,
+    input_dim: int = defaults.INPUT_DIM,
+    progress: Say | None = None,
+    detail: Say | None = None,
     download: ProgressFn | None = None,
-) -> SourceContext:
-    """What every fetch of one job shares: the cache, the HTTP session, the index client."""
-    return SourceContext.create(cache_dir=cache_dir, index_url=index_url, offline=offline,
-                                progress=download)
+    command: str = "",
+) -> ScanResult:
+    """Your code: every TF/Keras layer, cell or variable-creating call in ``paths`` (files or
+    directories of ``.py`` and ``.ipynb``), and per call what its defaults become from release
+    ``from_version`` to ``to_version`` (each a version spec).
 
-
-def _as_list(value: str | Sequence[str] | None) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
-
-
-# --------------------------------------------------------------------------------------------
-# Stages: resolve -> fetch -> analyse
-# --------------------------------------------------------------------------------------------
-def open_releases(
-    versions: str | Sequence[str] | None, *, source: str = defaults.SOURCE,
-    index_url: str | None = None, cache_dir: PathLike | None = None, offline: bool = False,
-    prefetch: Sequence[str] = (), detail: Say | None = None, download: ProgressFn | None = None,
-) -> list[VersionReport]:
-    """Resolve and fetch (no analysis): each record has its ``tree`` or its error. What
-    ``tfinit-audit fetch`` shows; ``prefetch`` paths are read ahead."""
-    ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
-                       download=download)
-    records = resolve(parse_source(source), _as_list(versions) or None, ctx)
-    fetch(records, source, ctx, prefetch=prefetch, detail=detail)
-    return records
-
-
-def resolve(
-    source: SourceSpec, versions: Sequence[str] | None, ctx: SourceContext
-) -> list[VersionReport]:
-    """One record per release asked for. A local source is its own release (``versions``, if
-    given, are checked against the tree when it is opened); index sources need ``versions``."""
-    if source.is_local:
-        if not versions:
-            return [VersionReport(str(source), None, source.kind)]
-        return [VersionReport(v, v, source.kind) for v in versions]
-    if not versions:
-        raise UsageError(
-            f"--versions is required with --source {source.kind}, e.g. --versions 2.15"
-        )
-    return [VersionReport(r.requested, r.version, source.kind)
-            for r in resolve_versions(list(versions), ctx.index)]
-
-
-def fetch(
-    records: Sequence[VersionReport], source: str | SourceSpec, ctx: SourceContext, *,
-    prefetch: Sequence[str] = (), detail: Say | None = None, max_workers: int = 4,
-) -> None:
-    """Open every release's tree concurrently (and read ``prefetch`` paths ahead); one failing
-    never loses the others: it is failed with its error instead."""
-    (detail or _quiet)(f"fetching {len(records)} release(s)")
-
-    def one(record: VersionReport) -> None:
-        version = record.tensorflow
-        try:
-            tree = open_tree(source, version, ctx=ctx)
-            record.tree, record.tensorflow = tree, tree.release
-            if prefetch:
-                tree.prefetch(list(prefetch))
-        except AuditError as exc:
-            record.fail(exc)
-        except OSError as exc:  # disk full, permissions: one line like the others
-            record.fail(FetchError(f"{version}: {exc}"))
-
-    if len(records) <= 1:
-        for r in records:
-            one(r)
-        return
-    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(records)))) as pool:
-        list(pool.map(one, records))
-
-
-def raise_if_all_failed_on_input(records: Sequence[VersionReport]) -> None:
-    """Nothing to report when every release failed on bad input: raise the first such error
-    (the CLI says it in one line and exits 2)."""
-    errors = [r.exception for r in records]
-    if errors and all(isinstance(e, UsageError) for e in errors):
-        first = errors[0]
-        assert first is not None
-        raise first
-
-
-def analysis_cache_dir(ctx: SourceContext) -> Path:
-    return Path(ctx.cache.root) / "analysis"
-
-
-def analyse_release(
-    record: VersionReport, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    detail: Say | None = None, progress: Say | None = None,
-) -> None:
-    """Static analysis of one fetched release into its record; a failure stays local.
-    ``detail`` gets a line per symbol; ``progress`` (long runs: patterns) a line when a
-    pattern is listed and every ``MILESTONE`` symbols."""
-    tree = record.tree
-    if tree is None:  # failed before (fetch): nothing to analyse
-        if record.status == "ok":
-            record.status, record.error = "error", one_line(record.exception)
-        return
-    say = detail or _quiet
-    note = progress if progress is not None and any(s.is_pattern for s in specs) else None
-
-    def relay(line: str) -> None:
-        say(f"{tree.release}: {line}")
-        if note is not None and _milestone(line):
-            note(f"{tree.release}: {line}")
+    Only what the call leaves to a default counts. With ``pin`` (one of the two releases) the
+    arguments that keep that release's behaviour are worked out and applied as a patch:
+    ``ScanResult.pinned`` has each file's unified diff; the files are rewritten only when
+    ``write`` is true. Returns a ``ScanResult`` (``.sites``, ``.to_json_dict()`` as ``scan
+    --format json``, ``.report`` the releases' ``Report`` with ``.usercode`` set, for the HTML
+    report). Raises ``UsageError`` on bad input (no such path, unknown release, ``pin`` not one
+    of the two) and ``FetchError`` when a release cannot be fetched or analysed.
+    """
+    # imported here: libcst is needed by scan only, not by every audit
+    from tfinit_audit.usercode.codemod import apply_pins
+    from tfinit_audit.usercode.scan import find_calls
 
     t0 = time.monotonic()
-    try:
-        done = analyze_tree(tree, specs, dims, cache_dir=analysis_cache_dir(ctx),
-                            progress=relay)
-        record.symbols, record.namespaces = done.symbols, done.namespaces
-    except AuditError as exc:  # e.g. a member could not be fetched (offline, network)
-        record.fail(exc)
-    record.analysis_seconds = time.monotonic() - t0
-    record.packages = list(tree.packages)
-    stats = tree.refresh_stats() if hasattr(tree, "refresh_stats") else tree.stats
-    record.fetch = stats if isinstance(stats, FetchStats) else tree.stats
-    record.tensorflow = tree.release
+    say = progress or _quiet
+    dims = make_dims(units, input_dim)
+    if parse_source(source).is_local:
+        raise UsageError(f"scan compares two releases: --source {source} is one; use pypi or "
+                         "github")
+    ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
+                       download=download)
+    files = collect([os.fspath(p) for p in _as_paths(paths)])
+    records = resolve(parse_source(source), [from_version, to_version], ctx)
+    ref = _pin_side(pin, [from_version, to_version], records)
+    found = find_calls(files, ctx.cache, say)
+    fetch(records, source, ctx, detail=detail)
+    for r in records:
+        if r.status == "error":
+            raise r.exception or FetchError(f"{r.requested}: {r.error}")
+    say(f"comparing {len(found.calls)} call(s) in TensorFlow {records[0].label} and "
+        f"{records[1].label}")
+    comparison = Comparison(_catalogs(records, ctx), [r.label for r in records],
+                            _scan_analyser(records, dims, ctx, detail), ref)
+    sites = comparison.run(found.calls, {s.path: s for s in found.scans})
+    result = ScanResult([os.fspath(p) for p in _as_paths(paths)], records[0].label,
+                        records[1].label, sites, found.scans)
+    result.skipped = [(s.path, s.error) for s in found.scans if s.error]
+    result.unknown = dict(comparison.unknown)
+    if pin is not None:
+        result.pin_release = records[ref].label
+        result.pinned = apply_pins(files, sites, write)
+    for i, r in enumerate(records):
+        r.symbols = list(comparison.analysed[i].values())
+        r.packages = list(r.tree.packages) if r.tree is not None else []
+    result.report = build_report(records, [], dims, command)
+    result.report.usercode = result
+    result.seconds = time.monotonic() - t0
+    return result
 
 
-MILESTONE = 50  # long runs: a progress line every this many symbols
+def _as_paths(paths: PathLike | Sequence[PathLike]) -> list[PathLike]:
+    if isinstance(paths, str | os.PathLike):
+        return [paths]
+    return list(paths)
 
 
-def _milestone(line: str) -> bool:
-    """A line worth printing on a long run: a listed pattern, every MILESTONE-th symbol."""
-    if line.startswith("listed "):
-        return True
-    if not line.startswith("["):
-        return False
-    count, _, _ = line[1:].partition("]")
-    done, _, total = count.partition("/")
-    return done.isdigit() and total.isdigit() and int(total) >= MILESTONE and (
-        int(done) % MILESTONE == 0 or done == total)
+def _pin_side(pin: str | None, specs: list[str], records: list[VersionReport]) -> int:
+    """Which of the two releases ``pin`` names (0 when none is given)."""
+    if pin is None:
+        return 0
+    for i, (spec, rec) in enumerate(zip(specs, records, strict=True)):
+        if pin in (spec, rec.tensorflow):
+            return i
+    raise UsageError(f"--pin {pin}: must name the --from or --to release "
+                     f"({specs[0]} or {specs[1]})")
 
 
-def analyse(
-    records: Sequence[VersionReport], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    detail: Say | None = None, progress: Say | None = None,
-) -> None:
-    """Analyse several releases at once (their lazy fetches overlap)."""
-    if len(records) <= 1:
-        for r in records:
-            analyse_release(r, specs, dims, ctx, detail, progress)
-        return
-    with ThreadPoolExecutor(max_workers=min(4, len(records))) as pool:
-        list(pool.map(lambda r: analyse_release(r, specs, dims, ctx, detail, progress),
-                      records))
+def _catalogs(records: list[VersionReport], ctx: SourceContext) -> list[Catalog]:
+    out = []
+    for r in records:
+        assert r.tree is not None
+        out.append(Catalog(r.tree, ctx.cache, analysis_cache_dir(ctx), code_version()))
+    return out
 
 
-# --------------------------------------------------------------------------------------------
-# Stage: verify live
-# --------------------------------------------------------------------------------------------
-def current_python_has_tensorflow() -> bool:
-    """Cheap check (no import) whether this interpreter can import TensorFlow."""
-    return importlib.util.find_spec("tensorflow") is not None
-
-
-def default_pythons() -> list[str]:
-    """The interpreters the CLI's main job verifies when none is named: this one, if it has
-    TensorFlow."""
-    return [sys.executable] if current_python_has_tensorflow() else []
-
-
-def verify_python(
-    python: str, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    timeout: float = defaults.PROBE_TIMEOUT, detail: Say | None = None,
-    plugins: Sequence[str] = (), progress: Say | None = None,
-) -> tuple[VersionReport | None, LiveRun]:
-    """Audit the release installed for ``python`` from its own files, then probe it live."""
-    # imported here: the live stage pulls in scipy, which a run without live check need not pay
-    from tfinit_audit.live.runner import ProbeError, interpreter_info
-    from tfinit_audit.live.verify import verify_interpreter
-
+def _scan_analyser(records: list[VersionReport], dims: Dims, ctx: SourceContext,
+                   detail: Say | None) -> AnalyseFn:
+    """``analyse(release index, specs) -> {spec key: result}``, each answer cached by itself."""
     say = detail or _quiet
-    try:
-        info = interpreter_info(python)
-    except ProbeError as exc:
-        return None, LiveRun(python=python, python_version="", tensorflow=None, keras=None,
-                             error=one_line(exc))
-    if not info.tensorflow:
-        return None, LiveRun(python=python, python_version=info.python_version,
-                             tensorflow=None, keras=info.keras,
-                             error=f"{python} has no TensorFlow installed")
-    say(f"{python}: auditing installed tensorflow {info.tensorflow}")
-    record = VersionReport("installed", None, "installed")  # the tree says which release
-    fetch([record], f"installed:{python}", ctx)
-    record.tensorflow = record.tensorflow or info.tensorflow
-    analyse_release(record, specs, dims, ctx, detail, progress)
-    if record.status != "ok":
-        return record, LiveRun(python=python, python_version=info.python_version,
-                               tensorflow=info.tensorflow, keras=info.keras,
-                               error=f"static audit of the installed release failed: "
-                                     f"{record.error}")
-    say(f"{python}: probing tensorflow {info.tensorflow} live")
-    run = verify_interpreter(python, record.symbols, dims, timeout, plugins=plugins,
-                             progress=(lambda line: say(f"{python}: {line}")))
-    return record, run
+    caches = [ResultCache(ctx.cache, r.tree, dims, code_version()) for r in records
+              if r.tree is not None]
 
+    def run(i: int, specs: list[SymbolSpec]) -> dict[str, SymbolResult]:
+        rec = records[i]
+        tree = rec.tree
+        assert tree is not None
 
-def verify_pythons(
-    pythons: Sequence[str], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    timeout: float = defaults.PROBE_TIMEOUT, detail: Say | None = None,
-    probe_plugins: Sequence[PathLike] = (), progress: Say | None = None,
-) -> tuple[list[VersionReport], list[LiveRun]]:
-    """Static audit + live probe of each interpreter's installed release, in order."""
-    plugins = _probe_plugins(probe_plugins)
-    statics: list[VersionReport] = []
-    runs: list[LiveRun] = []
-    for py in (_absolute_python(p) for p in pythons):
-        static, run = verify_python(py, specs, dims, ctx, timeout, detail, plugins, progress)
-        if static is not None:
-            static.requested = f"installed:{py}" if len(pythons) > 1 else "installed"
-            statics.append(static)
-        runs.append(run)
-    return statics, runs
+        def batch(missing: list[SymbolSpec]) -> list[SymbolResult]:
+            say(f"{tree.release}: analysing {len(missing)} configuration(s)")
+            return analyze(tree, missing, dims, cache_dir=analysis_cache_dir(ctx),
+                           progress=lambda s: say(f"{tree.release}: {s}"))
 
+        return caches[i].analyse(specs, batch)
 
-def _probe_plugins(paths: Sequence[PathLike]) -> list[str]:
-    plugins = [os.path.abspath(p) for p in paths]
-    for p in plugins:
-        if not os.path.isfile(p):
-            raise UsageError(f"--probe-plugin {p}: no such file")
-    return plugins
-
-
-def _absolute_python(python: str) -> str:
-    """``.venv/bin/python`` -> absolute (the probe runs elsewhere); symlinks kept, so a venv's
-    interpreter stays that venv's; a bare name is looked up on PATH."""
-    if os.sep in python:
-        return os.path.abspath(os.path.expanduser(python))
-    return shutil.which(python) or python
-
-
-# --------------------------------------------------------------------------------------------
-# Stage: report
-# --------------------------------------------------------------------------------------------
-def build_report(
-    versions: list[VersionReport], live: list[LiveRun], dims: Dims, command: str = ""
-) -> Report:
-    return Report(
-        tool_name="tfinit-audit", tool_version=__version__, dims=dims, versions=versions,
-        live=live, command=command,
-        generated_at=_dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace(
-            "+00:00", "Z"),
-    )
+    return run
 
 
 __all__ = [
     "Diff",
     "Explanation",
+    "UnknownSymbol",
     "analyse",
+    "analyse_release",
+    "analysis_cache_dir",
     "audit",
     "build_report",
+    "current_python_has_tensorflow",
     "default_pythons",
     "diff",
     "explain",
     "fetch",
+    "make_dims",
+    "open_context",
     "open_releases",
+    "port",
+    "raise_if_all_failed_on_input",
+    "raise_if_nothing_known",
     "resolve",
+    "scan",
+    "symbol_specs",
+    "unknown_symbols",
     "verify",
+    "verify_python",
     "verify_pythons",
 ]

@@ -272,3 +272,104 @@ def test_an_identifier_that_is_not_a_string_is_left_to_get() -> None:
 
 def test_an_activation_the_release_does_not_have_is_not_invented() -> None:
     assert not isinstance(ev("activations.get('no_such_activation')"), FunctionV)
+
+
+# ------------------------------------------------------------------ a namespace filled by table
+DYN_INIT = '''
+    """Mimics Keras 2.x ``initializers/__init__.py``: a thread-local table filled by a function
+    (v2 classes by name when TF2 behaviour is on, v1 ones otherwise), then copied into the
+    module's namespace with ``globals().update``; ``Orthogonal`` is bound by the module itself."""
+    import threading
+
+    from kl.initializers import initializers_v1
+    from kl.initializers import initializers_v2
+    from kl import tf2
+
+    LOCAL = threading.local()
+
+
+    def populate():
+        LOCAL.ALL_OBJECTS = {}
+        if tf2.enabled():
+            for name in dir(initializers_v2):
+                LOCAL.ALL_OBJECTS[name] = getattr(initializers_v2, name)
+        else:
+            LOCAL.ALL_OBJECTS.update({"RandomNormal": initializers_v1.RandomNormal})
+
+
+    populate()
+    globals().update(LOCAL.ALL_OBJECTS)
+
+    Orthogonal = initializers_v1.RandomNormal
+    '''
+
+DYN_V2 = '''
+    class Initializer(object):
+        pass
+
+
+    class RandomNormal(Initializer):
+        def __init__(self, mean=0.0, stddev=0.05, seed=None):
+            self.stddev = stddev
+    '''
+
+DYN_V1 = '''
+    class Initializer(object):
+        pass
+
+
+    class RandomNormal(Initializer):
+        def __init__(self, mean=0.0, stddev=1.0, seed=None, dtype=None):
+            self.stddev = stddev
+
+
+    class TruncatedNormal(Initializer):
+        def __init__(self, mean=0.0, stddev=1.0, seed=None, dtype=None):
+            self.stddev = stddev
+    '''
+
+USER = '''
+    from kl.initializers import RandomNormal
+    from kl import initializers
+    '''
+
+
+def dyn_tree(v2: str = DYN_V2, init: str = DYN_INIT) -> Any:
+    return make_tree({"kl/initializers/__init__.py": init,
+                      "kl/initializers/initializers_v2.py": v2,
+                      "kl/initializers/initializers_v1.py": DYN_V1,
+                      "kl/tf2.py": "def enabled():\n    return True\n",
+                      "kl/layer.py": USER})
+
+
+def test_a_name_of_a_namespace_filled_from_the_table_is_the_tables_class() -> None:
+    t = dyn_tree()
+    it = interp(t)
+    cls = evaluate(it, "kl/layer.py", "RandomNormal")
+    assert isinstance(cls, ClassV) and cls.path == "kl/initializers/initializers_v2.py"
+    assert where(cls.hops) == [at(t, "kl/initializers/__init__.py",
+                                  "globals().update(LOCAL.ALL_OBJECTS)")]
+    v = evaluate(it, "kl/layer.py", "initializers.RandomNormal(stddev=1.5)")
+    assert isinstance(v, InitV) and (v.kind, v.params) == (
+        "random_normal", {"mean": 0.0, "stddev": 1.5})
+    # a name only a v1 module has is still that table's entry
+    tn = evaluate(it, "kl/layer.py", "initializers.TruncatedNormal")
+    assert isinstance(tn, ClassV) and tn.path == "kl/initializers/initializers_v1.py"
+
+
+def test_the_namespace_answer_follows_the_source() -> None:
+    t = dyn_tree(v2=DYN_V2.replace("class RandomNormal(Initializer)",
+                                   "class OtherNormal(Initializer)"))
+    cls = evaluate(interp(t), "kl/layer.py", "RandomNormal")
+    assert isinstance(cls, ClassV) and cls.path == "kl/initializers/initializers_v1.py"
+
+
+def test_a_name_the_module_binds_itself_is_left_to_python() -> None:
+    cls = evaluate(interp(dyn_tree()), "kl/layer.py", "initializers.Orthogonal")
+    assert isinstance(cls, ClassV) and cls.path == "kl/initializers/initializers_v1.py"
+    assert cls.name == "RandomNormal"  # the module's own alias, not a class named Orthogonal
+
+
+def test_a_namespace_not_filled_from_a_table_is_left_alone() -> None:
+    t = dyn_tree(init=DYN_INIT.replace("globals().update(LOCAL.ALL_OBJECTS)", "pass"))
+    assert isinstance(evaluate(interp(t), "kl/layer.py", "initializers.RandomNormal"), Unknown)

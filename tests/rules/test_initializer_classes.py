@@ -169,5 +169,23 @@ def test_without_the_rule_an_initializer_is_an_ordinary_object() -> None:
     assert isinstance(v, Instance) and v.cls.name == "RandomUniform"
 
 
-def test_attributes_that_are_not_parameters_are_not_answered() -> None:
+def test_attributes_the_object_does_not_have_are_not_answered() -> None:
+    # this RandomUniform's constructor keeps no seed
     assert isinstance(ev("init_ops.RandomUniform().seed"), Unknown)
+
+
+def test_an_initializer_value_is_also_an_object_of_its_class() -> None:
+    t = tree(INIT_OPS.replace("""            self.scale = scale
+""", """            self.scale = scale
+            self.mode = mode
+
+        def get_config(self):
+            return {"scale": self.scale, "mode": self.mode}
+"""))
+    cls = ev("init_ops.GlorotNormal().__class__", t)
+    assert isinstance(cls, ClassV) and cls.name == "GlorotNormal"
+    assert ev("isinstance(init_ops.GlorotNormal(), init_ops.VarianceScaling)", t).value is True
+    assert ev("isinstance(init_ops.RandomUniform(), init_ops.VarianceScaling)", t).value is False
+    assert ev("init_ops.GlorotNormal().mode", t).value == "fan_avg"  # set by the base's init
+    cfg = ev("init_ops.GlorotNormal().get_config()", t)
+    assert {k: v.value for k, v in cfg.items.items()} == {"scale": 1.0, "mode": "fan_avg"}

@@ -13,15 +13,11 @@ from rule_fixtures import interp, make_tree
 from tfinit_audit.analysis import arguments as table
 from tfinit_audit.analysis.audit import _inner_class
 from tfinit_audit.analysis.engine.values import ClassV, Instance
-from tfinit_audit.analysis.layers import (
-    analyze_class,
-    class_requirements,
-    owner_path,
-    weight_prefix,
-)
+from tfinit_audit.analysis.layers import analyze_class, class_requirements
 from tfinit_audit.analysis.model import Dims, SymbolResult
 from tfinit_audit.analysis.names import Resolver
 from tfinit_audit.analysis.rules.inputs import RANKS, input_rank, required_parameters
+from tfinit_audit.analysis.rules.sublayers import Step, step_name, sublayer_paths
 from tfinit_audit.sources.base import MemoryTree
 
 LAYERS = '''
@@ -390,11 +386,12 @@ def test_owner_paths_prefer_public_attributes_and_follow_layers_only() -> None:
     assert isinstance(dense, ClassV) and isinstance(helper, ClassV)
     a, b, h = Instance(cls=dense), Instance(cls=dense), Instance(cls=helper)
     top = Instance(cls=dense, attrs={"_layers": a, "forward_layer": a, "cell": b, "spec": h})
-    assert owner_path(it, top, a) == ["forward_layer"]
-    assert owner_path(it, top, h) is None
-    assert owner_path(it, top, Instance(cls=dense)) is None
-    assert weight_prefix(["forward_layer", "cell"]) == "forward_layer"
-    assert weight_prefix(["_cells", "1"]) == "cells/1"
+    paths = {id(steps[-1].obj): [s.attr for s in steps] for steps in sublayer_paths(it, top)}
+    assert paths[id(a)] == ["forward_layer"]
+    assert id(h) not in paths
+    assert len(paths) == 2  # a and the cell b; nothing else is reachable
+    assert step_name(it, Step("_cells", a, None, "1")) == "cells/1"
+    assert step_name(it, Step("forward_layer", a, None)) == "forward_layer"
 
 
 # ------------------------------------------------------------------ the table itself

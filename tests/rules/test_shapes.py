@@ -105,6 +105,22 @@ def test_the_answer_follows_the_source() -> None:
     assert ev("INPUT[-1].value", core=changed).value == 3
 
 
+def test_the_class_behind_a_versioned_alias_is_the_tensor_shape() -> None:
+    # TF 1.13: ``class TensorShapeV1`` and ``TensorShape = TensorShapeV1`` in tensor_shape.py
+    aliased = TENSOR_SHAPE.replace("class TensorShape(object):", "class TensorShapeV1(object):")
+    aliased = aliased.replace("isinstance(shape, TensorShape)", "isinstance(shape, TensorShapeV1)")
+    aliased += "\n\n    TensorShape = TensorShapeV1\n"
+    t = make_tree({"mylib/framework/tensor_shape.py": aliased, "mylib/layers/core.py": CORE})
+    it = interp(t)
+    assert plain(evaluate(it, "mylib/layers/core.py", "tensor_shape.TensorShape([None, 32])")) \
+        == [None, 32]
+    assert evaluate(it, "mylib/layers/core.py", "RANK").value == 2
+    other = aliased.replace("TensorShape = TensorShapeV1", "TensorShape = Dimension")
+    t2 = make_tree({"mylib/framework/tensor_shape.py": other, "mylib/layers/core.py": CORE})
+    v = evaluate(interp(t2), "mylib/layers/core.py", "tensor_shape.TensorShape([None, 32])")
+    assert isinstance(v, Instance) and v.cls.name == "Dimension"  # not a shape class: Python
+
+
 # ------------------------------------------------------------------ left alone
 def test_tensor_shape_of_something_that_is_not_a_list_is_left_to_the_library() -> None:
     for expr in ("tensor_shape.TensorShape('abc')", "tensor_shape.TensorShape(some_tensor)"):

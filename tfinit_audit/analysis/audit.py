@@ -37,9 +37,10 @@ from tfinit_audit.analysis.model import (
 from tfinit_audit.analysis.names import PublicResolution, Resolver
 from tfinit_audit.analysis.rules import ENGINE_RULES
 from tfinit_audit.analysis.symbols import SymbolSpec, twin_names
+from tfinit_audit.errors import AuditError
 from tfinit_audit.sources.base import SourceTree
 
-ANALYSIS_VERSION = "4"  # bump when the evaluator's semantics change (invalidates cached results)
+ANALYSIS_VERSION = "5"  # bump when the evaluator's semantics change (invalidates cached results)
 
 
 @dataclass
@@ -58,9 +59,10 @@ def analyze(
     cache_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
     budget: int = ABSTRACT_BUDGET,
+    problems: list[str] | None = None,
 ) -> list[SymbolResult]:
     """The symbol results of ``analyze_release`` (patterns expanded)."""
-    return analyze_release(tree, specs, dims, cache_dir, progress, budget).symbols
+    return analyze_release(tree, specs, dims, cache_dir, progress, budget, problems).symbols
 
 
 def analyze_release(
@@ -70,17 +72,24 @@ def analyze_release(
     cache_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
     budget: int = ABSTRACT_BUDGET,
+    problems: list[str] | None = None,
 ) -> Analysis:
     """Resolve each spec to its defining class and evaluate the weights it creates; a pattern
     (``tf.keras.layers.*``, ``all``) is first listed as this release exposes it
     (analysis/listing.py). Each symbol's evaluation may take ``budget`` interpreter steps;
-    over it, the symbol is ``partial`` with where the analysis stopped (the others go on)."""
+    over it, the symbol is ``partial`` with where the analysis stopped (the others go on).
 
-    cached = _load_cache(tree, specs, dims, cache_dir) if budget == ABSTRACT_BUDGET else None
-    if cached is not None:
-        return cached
-    with _cyclic_gc_paused():
-        return _analyze_cold(tree, specs, dims, cache_dir, progress, budget)
+    ``problems``, if given, receives one line per file the analysis read but could not parse
+    (a syntax error: the analysis went on without that file's definitions)."""
+    found: list[str] = []
+    cached = _load_cache(tree, specs, dims, cache_dir, found) \
+        if budget == ABSTRACT_BUDGET else None
+    if cached is None:
+        with _cyclic_gc_paused():
+            cached = _analyze_cold(tree, specs, dims, cache_dir, progress, found, budget)
+    if problems is not None:
+        problems.extend(p for p in found if p not in problems)
+    return cached
 
 
 @contextlib.contextmanager
@@ -103,11 +112,13 @@ def _analyze_cold(
     dims: Dims,
     cache_dir: Path | None,
     progress: Callable[[str], None] | None,
+    problems: list[str],
     budget: int = ABSTRACT_BUDGET,
 ) -> Analysis:
     rec = RecordingTree(tree)  # every read of the engine keys the result cache
     tree = cast(SourceTree, rec)
-    sources = Sources(tree, cache_dir, ParseCache())
+    asts = ParseCache()
+    sources = Sources(tree, cache_dir, asts)
     out = Analysis()
     todo: list[tuple[SymbolSpec, Member | None]] = []
     seen: set[str] = set()
@@ -150,8 +161,9 @@ def _analyze_cold(
     if lister is not None and empty:
         dropped = {id(r) for r, m in empty if _creates_nothing(lister, r, m)}
         out.symbols = [r for r in out.symbols if id(r) not in dropped]
+    problems.extend(_parse_failures(asts, rec.reads))
     if budget == ABSTRACT_BUDGET:
-        _store_cache(tree, specs, dims, cache_dir, rec.reads, out)
+        _store_cache(tree, specs, dims, cache_dir, rec.reads, out, problems)
     return out
 
 
@@ -188,6 +200,24 @@ def _creates_nothing(it: Interpreter, result: SymbolResult, member: Member) -> b
                      f"{val.name} or of its bases below the Layer API calls "
                      "add_weight/add_variable/get_variable or builds a class that does")
     return True
+
+
+def _parse_failures(asts: ParseCache, reads: dict[str, str | None]) -> list[str]:
+    """The files read whose parse failed (the parse cache remembers the error by content):
+    one line each, ``path:line: SyntaxError: message``."""
+    out = []
+    for path, sha in reads.items():
+        if sha in (None, _EXISTS) or path.startswith(_LIST) or not asts.has(sha):
+            continue
+        try:
+            asts.parse("", sha)  # the remembered outcome; nothing is parsed again
+        except SyntaxError as exc:
+            out.append(f"{path}:{exc.lineno or '?'}: SyntaxError: {exc.msg}; analysed without "
+                       "this file's definitions")
+        except Exception as exc:  # noqa: BLE001 - e.g. nesting too deep for the parser
+            out.append(f"{path}: cannot parse ({type(exc).__name__}); analysed without this "
+                       "file's definitions")
+    return out
 
 
 def _resolve(
@@ -322,6 +352,8 @@ def _analyze_one(
     except BudgetExceeded as exc:
         result.status = "partial"
         result.message = str(exc)
+    except AuditError:  # a file could not be fetched (a bound, the network): the release fails
+        raise
     except Exception as exc:  # noqa: BLE001 - one symbol's failure must not sink the release
         result.status = "partial"
         result.message = f"analysis error: {type(exc).__name__}: {exc}"
@@ -396,7 +428,8 @@ def _index_path(tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir
 
 
 def _load_cache(
-    tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir: Path | None
+    tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir: Path | None,
+    problems: list[str],
 ) -> Analysis | None:
     if cache_dir is None:
         return None
@@ -408,7 +441,10 @@ def _load_cache(
     if not isinstance(data, dict) or not _still_valid(tree, data.get("reads") or {}):
         return None
     results = data.get("results")
-    return results if isinstance(results, Analysis) else None
+    if not isinstance(results, Analysis):
+        return None
+    problems.extend(data.get("problems") or [])
+    return results
 
 
 def _store_cache(
@@ -418,6 +454,7 @@ def _store_cache(
     cache_dir: Path | None,
     reads: dict[str, str | None],
     results: Analysis,
+    problems: list[str],
 ) -> None:
     if cache_dir is None:
         return
@@ -425,7 +462,8 @@ def _store_cache(
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(pickle.dumps({"reads": dict(reads), "results": results}))
+        tmp.write_bytes(pickle.dumps({"reads": dict(reads), "results": results,
+                                      "problems": list(problems)}))
         tmp.replace(path)
     except OSError:
         pass

@@ -4,9 +4,10 @@ weights it creates (or call a variable-creating function), with their initialize
 provenance and porting facts.
 
 Wrappers get their inner layer or cell from the table (``layer``/``cell``/``cells``: a class
-of the wrapper's own public namespace), built first; weights created by a sub-object are named
-by the attributes that lead to it from the layer (``forward_layer/kernel``), except a recurrent
-layer's ``cell``, whose weights are the layer's own (Keras ``RNN.weights`` are its cell's).
+of the wrapper's own public namespace), built first; weights created by a sub-layer are named
+by rules/sublayers.py (the sub-layer's name when known, else the attribute that holds it:
+``query/kernel``, ``forward_layer/kernel``), except a recurrent layer's ``cell``, whose
+weights are the layer's own (Keras ``RNN.weights`` are its cell's).
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from tfinit_audit.analysis.engine.values import (
     Instance,
     ModuleV,
     Seq,
+    Unknown,
     Value,
 )
 from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResult, Weight
 from tfinit_audit.analysis.rules import facts as facts_mod
+from tfinit_audit.analysis.rules import sublayers
 from tfinit_audit.analysis.rules.call_time import call_arguments, call_entry
 from tfinit_audit.analysis.rules.inputs import (
     RANKS,
@@ -51,7 +54,7 @@ from tfinit_audit.analysis.rules.weights import Captured, WeightCollector, to_we
 # public name -> the class it leads to in this release, or why not (one line)
 ResolveInner = Callable[[str], "ClassV | str"]
 MAX_INNER_DEPTH = 3
-RECURRENT_CELL_ATTRS = ("cell", "_cell")  # an RNN layer's cell: its weights are the layer's
+RECURRENT_CELL_ATTRS = sublayers.CELL_ATTRS  # an RNN layer's cell: its weights are the layer's
 
 
 @dataclass
@@ -186,7 +189,7 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
                 raise
             break
         hint = hint or h
-        _name_by_owner(it, obj, captured)
+        sublayers.name_weights(it, obj, captured)
         weights = to_weights(it, captured)
         if best is None or (weights and not best[1]):
             best = (obj, weights, plan.kwargs, shape)
@@ -316,7 +319,7 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
     scopes = VariableScopes()
     collector = WeightCollector(scopes)  # active in the constructor too (a metric's state)
     ranks = SubLayerRanks(lambda: collector.step_shape)
-    with it.hooks(ranks, collector, scopes):
+    with it.hooks(ranks, collector, scopes, sublayers.LayerCalls(collector)):
         obj = it.instantiate(cls, [], call_kwargs, None)
         if isinstance(obj, Instance):
             it.force(obj)
@@ -333,14 +336,58 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
         build = it.getattr(obj, "build")
         with contextlib.suppress(Raised):  # what the layer made before it raised stands
             if isinstance(build, FunctionV):
-                it.call(build, [_shape(shape)], {})
+                # one shape per required parameter: Keras 3 passes each call argument's
+                # shape to ``build(query_shape, value_shape)``; the documented input for each
+                n = sublayers.required_positional(build)
+                done = it.call(build, [_shape(shape)] * n, {})
+                if not collector.captured and isinstance(done, Unknown) and _raised(done):
+                    obj = _build_on_unknown_rank(it, cls, call_kwargs, collector, done, shape)
+            sublayers.build_from_signature(it, obj, _shape(shape), collector)
             _build_cells(it, obj, collector, shape)
             if not collector.captured:
                 _call_once(it, obj, shape)
+            sublayers.build_unbuilt(it, obj, collector)
     if ranks.mismatches:  # a sub-layer got another rank than it declares: not this input
         hint = RankHint(hint.ranks, hint.reason, hint.hops, hint.declared,
                         mismatch=ranks.mismatches[0])
     return obj, collector.captured, hint, shape
+
+
+def _raised(v: Unknown) -> bool:
+    """A call's result on a path that ended in a ``raise`` of the called function (the
+    engine keeps where)."""
+    return bool(v.path) and v.line > 0
+
+
+def _build_on_unknown_rank(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value],
+                           collector: WeightCollector, rejected: Unknown,
+                           input_shape_: list[int | None]) -> Instance:
+    """The layer's own checks rejected the input of this rank before it created a weight
+    (``if len(input_shape) != 3: raise ValueError``). A fresh instance is built on an input
+    of unknown rank instead, so that such checks cannot decide: the weights are found, with
+    the shapes that do not depend on the input, and each says which line rejected the
+    input. (The rank search of ``analyze_class`` goes on to the next rank; this answer stands
+    when no rank is accepted.)"""
+    collector.active = False
+    obj = it.instantiate(cls, [], call_kwargs, None)
+    if not isinstance(obj, Instance):
+        return Instance(cls=cls)
+    it.force(obj)
+    collector.active = True
+    collector.top = obj
+    build = it.getattr(obj, "build")
+    if isinstance(build, FunctionV):
+        it.call(build, [Unknown(text="input_shape")] * sublayers.required_positional(build),
+                {})
+    src = it.module_source(rejected.path)
+    if src is None or not collector.captured:
+        return obj
+    shown = ", ".join("None" if d is None else str(d) for d in input_shape_)
+    hop = src.hop(rejected.line, f"the layer rejects the input shape ({shown}) here; "
+                                 f"weights as created for an input of unknown rank")
+    for c in collector.captured:
+        c.hops.insert(1, hop)
+    return obj
 
 
 def _call_once(it: Interpreter, obj: Instance, shape: list[int | None]) -> None:
@@ -362,7 +409,7 @@ def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims
     and the constructor arguments. For rule tests."""
     plan = plan_arguments(it, class_requirements(it, cls), kwargs, dims, "", None)
     obj, captured, _, _ = _build(it, cls, plan.kwargs, None, dims.arguments, input_shape_)
-    _name_by_owner(it, obj, captured)
+    sublayers.name_weights(it, obj, captured)
     return obj, captured, plan.kwargs
 
 
@@ -379,67 +426,6 @@ def _build_cells(it: Interpreter, obj: Instance, collector: WeightCollector,
         sb = it.getattr(sub, "build")
         if isinstance(sb, FunctionV):
             it.call(sb, [_shape([shape[0], *shape[2:]])], {})
-
-
-# ----------------------------------------------------------------------------- naming
-def owner_path(it: Interpreter, top: Instance, owner: Instance,
-               depth: int = 4) -> list[str] | None:
-    """The attribute names that lead from ``top`` to ``owner`` through layer-like objects
-    (list items by index): public attributes first, in sorted order, then private ones; None
-    if unreachable. Layer-like: its class has ``weights`` or ``variables`` (what the probe
-    looks at to name a variable by its owner)."""
-    for public_only in (True, False):
-        frontier: list[tuple[Value, list[str]]] = [(top, [])]
-        seen = {id(top)}
-        for _ in range(depth):
-            nxt: list[tuple[Value, list[str]]] = []
-            for obj, path in frontier:
-                for attr, val in _children(it, obj, public_only):
-                    if id(val) in seen:
-                        continue
-                    seen.add(id(val))
-                    if val is owner:
-                        return [*path, attr]
-                    nxt.append((val, [*path, attr]))
-            frontier = nxt
-    return None
-
-
-def layer_like(it: Interpreter, v: Value) -> bool:
-    return isinstance(v, Instance) and isinstance(v.cls, ClassV) and (
-        it.member(v.cls, "weights") is not None or it.member(v.cls, "variables") is not None)
-
-
-def _children(it: Interpreter, obj: Value, public_only: bool) -> list[tuple[str, Value]]:
-    def follow(v: Value) -> bool:
-        return layer_like(it, v) or (isinstance(v, Seq) and any(layer_like(it, x)
-                                                                for x in v.items))
-    if isinstance(obj, Seq):
-        return [(str(i), v) for i, v in enumerate(obj.items) if follow(v)]
-    if not isinstance(obj, Instance):
-        return []
-    return [(k, v) for k, v in sorted(obj.attrs.items())
-            if follow(v) and not (public_only and k.startswith("_")) and not k.startswith("__")]
-
-
-def weight_prefix(path: list[str]) -> str:
-    """``forward_layer/cell`` -> ``forward_layer``: a recurrent layer's cell is left out,
-    leading underscores are dropped (``_cells/0`` -> ``cells/0``)."""
-    parts = [p.lstrip("_") for p in path if p not in RECURRENT_CELL_ATTRS]
-    return "/".join(parts)
-
-
-def _name_by_owner(it: Interpreter, top: Instance, captured: list[Captured]) -> None:
-    """Weights a sub-layer creates are named by the attributes that lead to it; a weight
-    named by variable scopes (``cell_0/lstm_cell/kernel``, TF 1.x call time) keeps that name,
-    as TensorFlow gives it."""
-    for c in captured:
-        if c.owner is None or c.owner is top or "/" in c.name:
-            continue
-        path = owner_path(it, top, c.owner)
-        prefix = weight_prefix(path) if path else ""
-        if prefix:
-            c.name = f"{prefix}/{c.name}"
 
 
 # ----------------------------------------------------------------------------- functions

@@ -1,8 +1,10 @@
-"""Command line: ``tfinit-audit`` (main job) and its commands verify, explain, diff, fetch, cache.
+"""Command line: ``tfinit-audit`` (main job) and its commands verify, explain, diff, port, scan,
+fetch, cache.
 
 Each command parses its arguments (``cli/parser.py``), calls the same function of the Python API
-(``pipeline.py``: ``audit``, ``verify``, ``explain``, ``diff``; ``open_releases`` for ``fetch``)
-and prints; the stages themselves are wired in the pipeline, not here.
+(``pipeline.py``: ``audit``, ``verify``, ``explain``, ``diff``, ``port``, ``scan``;
+``open_releases`` for ``fetch``) and prints; the stages themselves are wired in the pipeline,
+not here.
 
 Exit codes: 0 ok, 1 findings the user asked to fail on, 2 usage/input error, 3 fetch/network
 error, 130 interrupted. Errors are one line on stderr; ``--debug`` adds the traceback.
@@ -55,10 +57,11 @@ def run_audit(args: argparse.Namespace) -> int:
     pythons = [] if args.no_live else (args.pythons or pipeline.default_pythons())
     with Progress() as progress:
         report = pipeline.audit(
-            args.versions, symbols=specs, **_source_options(args), units=args.units,
-            input_dim=args.input_dim, dims=args.dims, python=pythons, timeout=args.timeout,
+            args.versions, symbols=specs if args.symbols else None, **_source_options(args),
+            units=args.units, input_dim=args.input_dim, dims=args.dims, python=pythons,
+            timeout=args.timeout,
             probe_plugins=args.probe_plugins or (), progress=progress.note,
-            detail=progress.status, download=progress, command=_command_line(),
+            detail=progress.status, download=progress, command=_command_line(args),
         )
     if not pythons and not args.no_live:
         print(f"{PROG}: live check skipped: this interpreter has no TensorFlow "
@@ -75,10 +78,10 @@ def run_verify(args: argparse.Namespace) -> int:
     _formats(args.format)
     with Progress() as progress:
         report = pipeline.verify(
-            args.pythons, symbols=specs, cache_dir=args.cache_dir, units=args.units,
-            input_dim=args.input_dim, dims=args.dims, timeout=args.timeout,
+            args.pythons, symbols=specs if args.symbols else None, cache_dir=args.cache_dir,
+            units=args.units, input_dim=args.input_dim, dims=args.dims, timeout=args.timeout,
             probe_plugins=args.probe_plugins or (), progress=progress.note,
-            detail=progress.status, command=_command_line(),
+            detail=progress.status, command=_command_line(args),
         )
     return _finish(args, report)
 
@@ -93,13 +96,44 @@ def run_explain(args: argparse.Namespace) -> int:
         with Progress() as progress:
             result = pipeline.explain(
                 args.symbol, args.explain_version, **_source_options(args), units=args.units,
-                input_dim=args.input_dim, dims=args.dims, detail=progress.status,
+                input_dim=args.input_dim, dims=args.dims, ports=args.ports,
+                detail=progress.status,
                 download=progress,
             )
     except ReleaseError as exc:
         print(f"{PROG}: {exc.requested}: error: {exc.reason}", file=sys.stderr)
         return EXIT_FETCH
-    render_explain(result.release, Console(soft_wrap=True))
+    render_explain(result.release, Console(soft_wrap=True), dims=result.dims,
+                   ports=result.ports)
+    return EXIT_OK
+
+
+def run_port(args: argparse.Namespace) -> int:
+    """Write the port module to stdout (or --out); notes on stderr."""
+    from tfinit_audit import pipeline
+
+    try:
+        with Progress() as progress:
+            result = pipeline.port(
+                args.symbol, args.port_version, to=args.to, convert=args.convert,
+                **_source_options(args), units=args.units, input_dim=args.input_dim,
+                dims=args.dims, detail=progress.status, download=progress,
+                command=_command_line(args),
+            )
+    except ReleaseError as exc:
+        print(f"{PROG}: {exc.requested}: error: {exc.reason}", file=sys.stderr)
+        return EXIT_FETCH
+    for note in result.notes:
+        print(f"{PROG}: note: {note}", file=sys.stderr)
+    if args.port_out:
+        path = Path(args.port_out)
+        try:
+            path.write_text(result.code, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--out {path}: {exc.strerror or exc}") from None
+        print(f"wrote {path}: build(seed) -> {result.builds}", file=sys.stderr)
+    else:
+        sys.stdout.write(result.code)
     return EXIT_OK
 
 
@@ -113,13 +147,59 @@ def run_diff(args: argparse.Namespace) -> int:
         result = pipeline.diff(
             *args.diff_versions, symbols=args.symbols, **_source_options(args), units=args.units,
             input_dim=args.input_dim, dims=args.dims, detail=progress.status, download=progress,
-            command=_command_line(),
+            command=_command_line(args),
         )
     render_diff_terminal(result.changes, Console())
     for v in result.report.versions:
         if v.status == "error":
             print(f"{PROG}: {v.requested}: error: {v.error}", file=sys.stderr)
-    return EXIT_FETCH if any(v.status == "error" for v in result.report.versions) else EXIT_OK
+    for line in result.report.unknown_symbols:
+        print(f"{PROG}: error: {line}", file=sys.stderr)
+    if any(v.status == "error" for v in result.report.versions):
+        return EXIT_FETCH
+    return EXIT_USAGE if result.report.unknown_symbols else EXIT_OK
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    """Your code: find the layer calls, compare two releases, optionally pin."""
+    from rich.console import Console
+
+    from tfinit_audit import pipeline
+    from tfinit_audit.report import write_reports
+    from tfinit_audit.report.usercode import render_scan_json, render_scan_terminal
+
+    if args.diff and not args.pin:
+        raise UsageError("--diff shows the patch of --pin: give --pin RELEASE too")
+    with Progress() as progress:
+        result = pipeline.scan(
+            args.paths, from_version=args.scan_from, to_version=args.scan_to, pin=args.pin,
+            write=bool(args.pin) and not args.diff, **_source_options(args), units=args.units,
+            input_dim=args.input_dim, progress=progress.note, detail=progress.status,
+            download=progress, command=_command_line(args),
+        )
+    for path, why in result.skipped:
+        print(f"{PROG}: {path}: skipped: {why}", file=sys.stderr)
+    if args.scan_format == "json":
+        sys.stdout.write(render_scan_json(result))
+    else:
+        render_scan_terminal(result, Console(), show_all=args.show_all)
+    for pinned in result.pinned:  # with --format json the diffs are in the document
+        if args.diff and args.scan_format == "text":
+            sys.stdout.write(pinned.diff)
+        elif not args.diff:
+            print(f"pinned {pinned.pinned} call(s) in {pinned.path}"
+                  + (f" (added {'; '.join(pinned.imports)})" if pinned.imports else ""),
+                  file=sys.stderr if args.scan_format == "json" else sys.stdout)
+    if args.scan_out:
+        out = Path(args.scan_out)
+        written = write_reports(result.report, out, {"html"})
+        (out / "scan.json").write_text(render_scan_json(result), encoding="utf-8")
+        print(f"report: {written['html'].resolve().as_uri()}", file=sys.stderr)
+    if args.check and result.relying:
+        print(f"{PROG}: {len(result.relying)} call(s) rely on defaults that change from "
+              f"{result.from_release} to {result.to_release}", file=sys.stderr)
+        return EXIT_FINDINGS
+    return EXIT_OK
 
 
 def run_fetch(args: argparse.Namespace) -> int:
@@ -163,7 +243,9 @@ def _print_file(rec: VersionReport, path: str) -> bool:
     assert rec.tree is not None
     text = rec.tree.read_text(path)
     if text is None:
-        rec.fail(UsageError(f"tensorflow {rec.tree.release} has no file {path!r}"))
+        why = [p for p in getattr(rec.tree, "problems", []) if p.startswith(f"{path}:")]
+        rec.fail(UsageError(why[0] if why else
+                            f"tensorflow {rec.tree.release} has no file {path!r}"))
         report_failure(rec)
         return False
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -171,22 +253,48 @@ def _print_file(rec: VersionReport, path: str) -> bool:
 
 
 def run_cache(args: argparse.Namespace) -> int:
-    from tfinit_audit.sources.cache import Cache
+    from tfinit_audit.report.fmt import human_bytes
+    from tfinit_audit.sources.cache import KIND_NAMES, KINDS, Cache
 
     cache = Cache(args.cache_dir)
     action = getattr(args, "cache_command", None)
     if action == "clear":
-        freed = cache.clear()
-        print(f"cleared {cache.root} ({freed:,} bytes freed)")
+        what = _cache_kinds(getattr(args, "what", None), KIND_NAMES)
+        before = cache.info().kinds
+        freed = cache.clear(what)
+        cleared = what or [k.name for k in KINDS if k.tool_data]
+        print(f"cleared {', '.join(cleared)} in {cache.root} ({freed:,} bytes freed)")
+        for k in KINDS:
+            if k.name not in cleared and before[k.name][0]:
+                print(f"kept {k.name}: {k.what} ({human_bytes(before[k.name][1])}); "
+                      f"--what {k.name} removes them")
         return EXIT_OK
     if action not in (None, "info"):
         raise UsageError(f"unknown cache action {action!r}")
     info = cache.info()
     print(f"cache: {info.root}")
     print(f"entries: {info.entries} ({info.bytes:,} bytes)")
-    for ns, n in info.namespaces.items():
-        print(f"  {ns}: {n}")
+    for k in KINDS:
+        files, size = info.kinds[k.name]
+        print(f"  {k.name:<9} {files:>7} files {human_bytes(size):>10}  {k.what}")
+    if info.namespaces:
+        print("  files and index by namespace: "
+              + " · ".join(f"{ns}: {n}" for ns, n in info.namespaces.items()))
     return EXIT_OK
+
+
+def _cache_kinds(text: str | None, names: tuple[str, ...]) -> list[str] | None:
+    """``--what files,index`` -> the kinds; ``all`` -> every kind; None -> the default."""
+    if not text:
+        return None
+    wanted = [w.strip().lower() for w in text.split(",") if w.strip()]
+    if wanted == ["all"]:
+        return list(names)
+    unknown = [w for w in wanted if w not in names]
+    if unknown or not wanted:
+        raise UsageError(f"unknown --what {', '.join(unknown) or text!r}: use "
+                         f"{', '.join(names)} or all")
+    return wanted
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,10 +315,13 @@ def _formats(text: str) -> set[str]:
     return wanted
 
 
-def _command_line() -> str:
+def _command_line(args: argparse.Namespace) -> str:
+    """The command as the user gave it (the argv handed to main, else sys.argv)."""
     import shlex
 
-    return " ".join(["tfinit-audit", *(shlex.quote(a) for a in sys.argv[1:])])
+    given = getattr(args, "argv", None)
+    words = sys.argv[1:] if given is None else given
+    return " ".join(["tfinit-audit", *(shlex.quote(a) for a in words)])
 
 
 def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXIT_OK) -> int:
@@ -234,6 +345,8 @@ def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXI
     for run in report.live:
         if run.error:
             print(f"{PROG}: live {run.python}: error: {run.error}", file=sys.stderr)
+    for line in report.unknown_symbols:
+        print(f"{PROG}: error: {line}", file=sys.stderr)
     mismatches = sum(r.summary.get("disagree", 0) for r in report.live)
     if getattr(args, "fail_on_mismatch", False) and (
         mismatches or any(r.error for r in report.live)
@@ -246,7 +359,7 @@ def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXI
         return release_code
     if any(v.status == "error" for v in report.versions):
         return EXIT_FETCH
-    return EXIT_OK
+    return EXIT_USAGE if report.unknown_symbols else EXIT_OK
 
 
 def report_failure(rec: VersionReport, debug: bool = False) -> None:
@@ -295,6 +408,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in (sys.argv[1:] if argv is None else list(argv))
     try:
         args = parser.parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)
         for name, default in DEFAULTS.items():
             if not hasattr(args, name):
                 setattr(args, name, default)
@@ -309,6 +423,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_explain(args)
         if args.command == "diff":
             return run_diff(args)
+        if args.command == "port":
+            return run_port(args)
+        if args.command == "scan":
+            return run_scan(args)
         return run_audit(args)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -14,6 +14,7 @@ from tfinit_audit import defaults
 from tfinit_audit._version import __version__
 from tfinit_audit.analysis.arguments import TABLE
 from tfinit_audit.errors import EXIT_USAGE
+from tfinit_audit.port.model import ALIASES, TARGETS
 
 PROG = "tfinit-audit"
 Subparsers = argparse._SubParsersAction  # what add_subparsers() returns
@@ -25,6 +26,7 @@ report.md.
 
 examples:
   tfinit-audit --versions 1.8 1.10 2.15
+  tfinit-audit --versions '>=1.8,<1.11' '~=2.15.0'
   tfinit-audit --versions 1.8 2.15 --out site/ --format html,json
   tfinit-audit --versions 1.8 --symbols 'tf.nn.rnn_cell.LSTMCell[use_peepholes=True,num_proj=16]'
   tfinit-audit --versions 2.15 --symbols 'tf.keras.layers.*' --dim filters=16 --no-live
@@ -33,12 +35,18 @@ examples:
   tfinit-audit --source installed:/opt/tf/bin/python --units 128 --input-dim 64
   tfinit-audit explain tf.nn.rnn_cell.LSTMCell --version 1.8
   tfinit-audit diff 1.8 2.15
+  tfinit-audit port tf.nn.rnn_cell.LSTMCell --version 1.8 --to pytorch --convert > lstm_port.py
   tfinit-audit verify --python ~/venvs/tf215/bin/python --fail-on-mismatch
   tfinit-audit fetch --versions 2.15 --list keras/src/layers/rnn
+  tfinit-audit scan model/ --from 1.15 --to 2.15
+  tfinit-audit scan model/ --from 1.15 --to 2.15 --pin 1.15 --diff
   tfinit-audit cache info
 
-exit codes: 0 ok, 1 findings you asked to fail on, 2 usage/input error,
-            3 fetch/network error, 130 interrupted
+exit codes: 0 ok, 1 findings you asked to fail on (--fail-on-mismatch, scan --check),
+            2 usage/input error, 3 fetch/network error, 130 interrupted
+
+environment: TFINIT_AUDIT_CACHE (cache dir), PIP_INDEX_URL (package index), and bounds on
+hostile input, each far above any real release (a release over one fails with one line):
 """
 
 
@@ -97,8 +105,10 @@ def _add_versions(p: argparse.ArgumentParser, *, sub: bool) -> None:
         "--versions", nargs="+", metavar="SPEC",
         default=_default(sub, "versions"),
         help="TensorFlow releases: 1.8 (newest 1.8.*), 1.8.0 (exact), 2 or 2.x (newest 2.*), "
-        "latest, all, installed[:PYTHON]; pre-releases only when named exactly. Optional for "
-        "local sources (checked against the tree). Example: --versions 1.8 1.10 2.15",
+        "a PEP 440 range (every final release in it: '>=1.8,<1.11', '~=2.15.0'), latest, all, "
+        "installed[:PYTHON]; pre-releases only when named exactly. Optional for local sources "
+        "(checked against the tree). Example: --versions 1.8 1.10 2.15 or "
+        "--versions '>=1.8,<1.11'",
     )
 
 
@@ -191,6 +201,12 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _bounds_help() -> str:
+    from tfinit_audit.sources import limits
+
+    return "".join(f"  {b.env}={b.text(b.default)}: {b.what}\n" for b in limits.ALL)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The main job's options, then one subparser per command."""
     parser = OneLineParser(
@@ -198,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="What initializer does each weight of a TensorFlow/Keras layer really get "
         "when you pass none - per release, with file:line evidence, checked against live "
         "TensorFlow.",
-        epilog=MAIN_EPILOG,
+        epilog=MAIN_EPILOG + _bounds_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
@@ -212,7 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for add in (_add_fetch_command, _add_verify_command, _add_explain_command,
-                _add_diff_command, _add_cache_command):
+                _add_diff_command, _add_port_command, _add_scan_command,
+                _add_cache_command):
         add(subs)
     return parser
 
@@ -294,15 +311,73 @@ def _add_explain_command(subs: Subparsers) -> None:
         help="the TensorFlow release (any --versions spec; optional with a local --source). "
         "Example: --version 1.8",
     )
-    explain.add_argument("--units", type=_positive_int, default=argparse.SUPPRESS, metavar="N",
-                         help=f"units for the concrete shapes (default {defaults.UNITS}). "
-                         "Example: --units 128")
-    explain.add_argument("--input-dim", type=_positive_int, default=argparse.SUPPRESS,
-                         metavar="N",
-                         help=f"the input's feature/channel size (default "
-                         f"{defaults.INPUT_DIM}; --dim features=N). Example: --input-dim 16")
-    _add_dim(explain, sub=True)
+    _add_dims(explain)
+    explain.add_argument(
+        "--port", dest="ports", default="all", metavar="TARGET[,TARGET]",
+        help="port snippets to show after the facts: all (default), none, or targets from "
+        f"{', '.join(TARGETS)}. Example: --port pytorch,jax")
     _add_common(explain, sub=True)
+
+
+def _add_dims(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--units", type=_positive_int, default=argparse.SUPPRESS, metavar="N",
+                   help=f"units for the concrete shapes (default {defaults.UNITS}). "
+                   "Example: --units 128")
+    p.add_argument("--input-dim", type=_positive_int, default=argparse.SUPPRESS, metavar="N",
+                   help=f"the input's feature/channel size (default {defaults.INPUT_DIM}; "
+                   "--dim features=N). Example: --input-dim 16")
+    _add_dim(p, sub=True)
+
+
+def _add_port_command(subs: Subparsers) -> None:
+    """``tfinit-audit port``: a runnable module reproducing the initialization elsewhere."""
+    port = subs.add_parser(
+        "port",
+        help="write a Python module that reproduces one symbol's initialization in PyTorch, "
+        "JAX, Keras or NumPy (and converts TF weights)",
+        description="Write a runnable Python module (to stdout, or --out FILE) whose "
+        "build(seed) returns the target object initialized as the release initializes SYMBOL: "
+        "each weight drawn with TF's distribution for TF's shape (limits and stddevs from TF's "
+        "fans), laid out for the target (transposes, gate order), with runtime adjustments such "
+        "as a TF 1.x cell's forget_bias folded in where the target has no place for them, the "
+        "activations to use, and each step commented with its TF provenance. Targets: pytorch "
+        "(torch.nn modules), jax (Flax linen modules; plain jax.random arrays when none is "
+        "equivalent), keras (a TF 1.x cell's weights -> tf.keras 2 / Keras 3 cells, or the same "
+        "Keras layer), numpy (arrays in TF's own layout and names, with a forward step). A "
+        "symbol the target has no equivalent for gets a note on stderr and the TF-layout "
+        "recipe. Notes go to stderr, the code to stdout.",
+        epilog="examples:\n"
+        "  tfinit-audit port tf.nn.rnn_cell.LSTMCell --version 1.8 --to pytorch "
+        "--units 64 --input-dim 32\n"
+        "  tfinit-audit port tf.keras.layers.GRU --version 2.15 --to jax\n"
+        "  tfinit-audit port tf.keras.layers.LSTM --version 2.15 --to numpy\n"
+        "  tfinit-audit port tf.nn.rnn_cell.LSTMCell --version 1.15 --to keras --convert"
+        "   # TF1 checkpoint -> tf.keras\n"
+        "  tfinit-audit port tf.nn.rnn_cell.LSTMCell --version 1.8 --to pytorch --convert "
+        "--out lstm_port.py",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    port.add_argument("symbol", metavar="SYMBOL",
+                      help="public name, optionally with args (a TF 1.x name is also looked "
+                      "up as its tf.compat.v1 twin). Example: 'tf.nn.rnn_cell.LSTMCell"
+                      "[num_proj=16]'")
+    port.add_argument(
+        "--version", dest="port_version", metavar="SPEC", default=None,
+        help="the TensorFlow release (any --versions spec; optional with a local --source). "
+        "Example: --version 1.8")
+    port.add_argument("--to", dest="to", required=True, type=_target, choices=TARGETS,
+                      metavar="TARGET",
+                      help=f"the target: {', '.join(TARGETS)} (also torch, flax, np). "
+                      "Example: --to pytorch")
+    port.add_argument("--convert", action="store_true", default=False,
+                      help="also write convert(arrays): a TF checkpoint's arrays (TF's names, "
+                      "with or without scopes and ':0') onto the target's parameters. "
+                      "Example: --convert")
+    port.add_argument("--out", dest="port_out", metavar="FILE", default=None,
+                      help="write the module to FILE instead of stdout. "
+                      "Example: --out lstm_port.py")
+    _add_dims(port)
+    _add_common(port, sub=True)
 
 
 def _add_diff_command(subs: Subparsers) -> None:
@@ -324,6 +399,79 @@ def _add_diff_command(subs: Subparsers) -> None:
     _add_common(diff, sub=True)
 
 
+SCAN_EPILOG = """\
+Only what a call leaves to a default counts: a change decided by an argument the call passes
+(a literal is analysed with its value; anything else is the user's choice) is not reported.
+Mark a call's line with "# tfinit-audit: ignore" to keep it out of --check.
+
+examples:
+  tfinit-audit scan model/ --from 1.15 --to 2.15
+  tfinit-audit scan model/ nb.ipynb --from 1.15 --to 2.15 --pin 1.15 --diff   # show the patch
+  tfinit-audit scan model/ --from 1.15 --to 2.15 --pin 1.15                   # write it
+  tfinit-audit scan model/ --from 1.15 --to 2.15 --check                      # CI: exit 1
+  tfinit-audit scan model/ --from 2.15 --to 2.21 --format json > scan.json
+  tfinit-audit scan model/ --from 1.15 --to 2.15 --out reports/scan   # index.html + scan.json
+
+exit codes: 0 ok, 1 with --check when a call relies on a default that changes,
+            2 usage/input error, 3 fetch/network error
+"""
+
+
+def _add_scan_command(subs: Subparsers) -> None:
+    """``tfinit-audit scan``: the layers in the user's code and what their defaults become."""
+    scan = subs.add_parser(
+        "scan",
+        help="find the layers in your code and what their defaults become between releases "
+        "(--pin makes them explicit)",
+        description="Find every TensorFlow/Keras layer, cell and variable-creating call in "
+        "Python files and notebooks (however it was imported: aliases, re-bound names, "
+        "functools.partial, subclasses calling super().__init__), analyse each in both "
+        "releases with the arguments it passes, and report per call what it leaves to a "
+        "default that changes: weights' initializers and shapes, porting facts (activations, "
+        "recurrent_activation, reset_after, unit_forget_bias, forget_bias, gate order), and "
+        "availability.",
+        epilog=SCAN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scan.add_argument("paths", nargs="+", metavar="PATH",
+                      help="files or directories (*.py, *.ipynb; recursive). Example: model/")
+    scan.add_argument("--from", dest="scan_from", metavar="SPEC", required=True,
+                      help="the release the code was written for (any --versions spec). "
+                      "Example: --from 1.15")
+    scan.add_argument("--to", dest="scan_to", metavar="SPEC", required=True,
+                      help="the release it is moving to. Example: --to 2.15")
+    scan.add_argument(
+        "--pin", metavar="RELEASE", default=None,
+        help="rewrite each call that relies on a changing default so that it passes the "
+        "arguments keeping RELEASE's behaviour in the other release (RELEASE is the --from "
+        "or --to spec); formatting and comments are kept, imports added only when needed; "
+        "what cannot be pinned is listed with the reason. Example: --pin 1.15",
+    )
+    scan.add_argument("--diff", action="store_true", default=False,
+                      help="with --pin: print the unified diff and write nothing. "
+                      "Example: --pin 1.15 --diff")
+    scan.add_argument("--check", action="store_true", default=False,
+                      help="exit 1 when any call relies on a default that changes (for CI "
+                      "and pre-commit). Example: --check")
+    scan.add_argument("--format", dest="scan_format", choices=("text", "json"),
+                      default="text",
+                      help="what to print: text (grouped by file, default) or json (the "
+                      "document of docs/scan-json.md). Example: --format json")
+    scan.add_argument("--out", dest="scan_out", metavar="DIR", default=None,
+                      help="also write DIR/index.html (with a 'Your code' section) and "
+                      "DIR/scan.json. Example: --out reports/scan")
+    scan.add_argument("--all", dest="show_all", action="store_true", default=False,
+                      help="text output: list every call found, not only those with changes. "
+                      "Example: --all")
+    scan.add_argument("--units", type=_positive_int, default=argparse.SUPPRESS, metavar="N",
+                      help=f"units for shapes where the call gives none (default "
+                      f"{defaults.UNITS}). Example: --units 128")
+    scan.add_argument("--input-dim", type=_positive_int, default=argparse.SUPPRESS,
+                      metavar="N", help=f"input feature size for the shapes (default "
+                      f"{defaults.INPUT_DIM}). Example: --input-dim 16")
+    _add_common(scan, sub=True)
+
+
 def _add_cache_command(subs: Subparsers) -> None:
     """``tfinit-audit cache info|clear``."""
     cache = subs.add_parser(
@@ -337,19 +485,35 @@ def _add_cache_command(subs: Subparsers) -> None:
     cache_subs = cache.add_subparsers(dest="cache_command", metavar="ACTION",
                                       parser_class=OneLineParser)
     info = cache_subs.add_parser(
-        "info", help="where the cache is, how many entries and bytes",
-        description="Print the cache location, entry count and size.",
+        "info", help="where the cache is, how many files and bytes of each kind",
+        description="Print the cache location, and the files and bytes of each kind it holds "
+        "(files, index, analysis, scratch, venvs).",
         epilog="example:\n  tfinit-audit cache info --cache-dir /tmp/tfa-cache",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     clear = cache_subs.add_parser(
-        "clear", help="delete every cached entry",
-        description="Delete every cached file, zip directory and index answer.",
-        epilog="example:\n  tfinit-audit cache clear",
+        "clear", help="delete what the tool stored (files, index answers, analysis results)",
+        description="Delete everything the tool stored in the cache: files read from wheels "
+        "and zip directories (files), package-index answers (index), analysis results and "
+        "module summaries (analysis), downloads in progress and locks (scratch). The test "
+        "virtualenvs of scripts/setup-test-envs.sh (venvs) are kept unless named.",
+        epilog="examples:\n  tfinit-audit cache clear\n  tfinit-audit cache clear --what analysis"
+        "\n  tfinit-audit cache clear --what all        # the test virtualenvs too",
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    clear.add_argument(
+        "--what", metavar="KIND[,KIND]", default=None,
+        help="only these kinds: files, index, analysis, scratch, venvs, or all (default: all "
+        "but venvs). Example: --what analysis,index",
     )
     for p in (cache, info, clear):
         _add_common(p, sub=True)
+
+
+def _target(text: str) -> str:
+    """A target name, aliases mapped (torch -> pytorch); unknown names fail the choices."""
+    key = text.strip().lower()
+    return ALIASES.get(key, key)
 
 
 def _positive_int(text: str) -> int:

@@ -29,13 +29,20 @@ class LiveSymbol:
 
 @dataclass
 class LiveRun:
-    python: str  # interpreter path
+    python: str  # the interpreter as named (--python), or this interpreter's path
     python_version: str
     tensorflow: str | None
     keras: str | None
     symbols: list[LiveSymbol] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
+    # what the live values were compared with: the static answer of the release installed for
+    # ``python``, audited from its installed files (source ``static_source``); ``requested``
+    # whether that release is one of the report's versions, ``version_index`` that entry
+    static_source: str = "installed"
+    static_release: str | None = None
+    requested: bool = False
+    version_index: int | None = None
 
     @property
     def summary(self) -> dict[str, int]:

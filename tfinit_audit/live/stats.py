@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from tfinit_audit.analysis.model import Initializer
-from tfinit_audit.analysis.rules.vocabulary import compute_fans
+from tfinit_audit.analysis.rules.vocabulary import axes_fans, compute_fans
 
 ALPHA = 1e-4  # per-weight false-alarm rate of the statistical tests (Bonferroni over 3 tests)
 MIN_SAMPLES = 30  # fewer pooled values than this: too weak to call agree -> inconclusive
@@ -44,7 +44,8 @@ _PRESETS: dict[str, tuple[float, str, str]] = {
     "lecun_normal": (1.0, "fan_in", "truncated_normal"),
 }
 RANDOM_KINDS = frozenset(
-    [*_PRESETS, "variance_scaling", "random_uniform", "random_normal", "truncated_normal"]
+    [*_PRESETS, "variance_scaling", "random_uniform", "random_normal", "truncated_normal",
+     "uniform_unit_scaling"]
 )
 EXACT_KINDS = frozenset(["zeros", "ones", "constant", "identity"])
 
@@ -117,7 +118,15 @@ def predicted_distribution(init: Initializer, shape: list[int] | None) -> tuple[
         if scale is None or mode not in ("fan_in", "fan_out", "fan_avg") or shape is None:
             return None, (f"cannot derive {kind} parameters "
                           f"(scale={scale}, mode={mode}, shape={shape})")
-        fan_in, fan_out = compute_fans(shape)
+        if "input_axes" in p or "output_axes" in p:  # Keras 3.15+: fans over those axes
+            fans = axes_fans(shape, p.get("input_axes"), p.get("output_axes"))
+            if fans is None:
+                return None, (f"the fans are taken over axes the static answer does not know "
+                              f"(input_axes={p.get('input_axes')}, "
+                              f"output_axes={p.get('output_axes')})")
+            fan_in, fan_out = fans
+        else:
+            fan_in, fan_out = compute_fans(shape)
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
         s = scale / max(1.0, fan)
         if distribution == "uniform":
@@ -136,6 +145,14 @@ def predicted_distribution(init: Initializer, shape: list[int] | None) -> tuple[
         if lo is None or hi is None:
             return None, "static answer lacks minval/maxval"
         return Distribution("uniform", lo, hi), "static params"
+    if kind == "uniform_unit_scaling":
+        if init.limit is not None:
+            return Distribution("uniform", -init.limit, init.limit), "static limit"
+        factor = _num(p.get("factor"))
+        if factor is None or not shape:
+            return None, "static answer lacks factor or shape"
+        lim = math.sqrt(3 / max(float(np.prod(shape[:-1])), 1.0)) * factor
+        return Distribution("uniform", -lim, lim), "derived from shape"
     if kind in ("random_normal", "truncated_normal"):
         mean = _num(p.get("mean", 0.0 if "stddev" in p else None))
         sd = _num(p.get("stddev", init.stddev))

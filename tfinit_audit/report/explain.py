@@ -5,7 +5,9 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from tfinit_audit.analysis.model import Initializer, SymbolResult
+from tfinit_audit.analysis.model import Dims, Initializer, SymbolResult
+from tfinit_audit.port.generate import snippet
+from tfinit_audit.port.model import TARGET_TITLES, PortError
 from tfinit_audit.report.fmt import arguments_text, input_text
 from tfinit_audit.report.model import VersionReport
 
@@ -42,9 +44,29 @@ def _as_init(obj: object) -> Initializer:
     return Initializer(kind="unresolved", params={"expression": repr(obj)})
 
 
-def render_explain(version: VersionReport, console: Console) -> None:
+def render_explain(version: VersionReport, console: Console, *, dims: Dims | None = None,
+                   ports: tuple[str, ...] = ()) -> None:
+    """Each symbol of the release: weights, chains, facts, then the port snippet of each target
+    in ``ports`` (plain text, unindented, so it can be copied as it is)."""
     for sym in version.symbols:
         _render_symbol(version, sym, console)
+        if ports and sym.status not in ("absent", "unavailable"):
+            _render_ports(version, sym, console, dims or Dims(), ports)
+
+
+def _render_ports(version: VersionReport, sym: SymbolResult, console: Console, dims: Dims,
+                  ports: tuple[str, ...]) -> None:
+    console.print(Text("  port snippets (tfinit-audit port ... --to TARGET writes the whole "
+                       "module; --port none hides these):", style="bold"))
+    for target in ports:
+        console.print()
+        try:
+            code = snippet(sym, target, dims, version.label).code
+        except PortError as exc:
+            console.print(Text(f"# {TARGET_TITLES[target]}: no port: {exc}", style="yellow"))
+            continue
+        console.print(Text(code.rstrip("\n")), highlight=False)
+    console.print()
 
 
 def _render_symbol(version: VersionReport, sym: SymbolResult, console: Console) -> None:

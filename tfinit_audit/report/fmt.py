@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from tfinit_audit.analysis.model import Initializer, RuntimeAdjustment, SymbolResult, Weight
@@ -62,6 +63,11 @@ def value(x: Any) -> str:
 def _parts(init: Initializer) -> list[dict[str, Any]]:
     parts = init.params.get("parts") or []
     return [p for p in parts if isinstance(p, dict)]
+
+
+def part_init(part: dict[str, Any]) -> Initializer:
+    """The initializer of one part of a composite."""
+    return _part_init(part)
 
 
 def _part_init(part: dict[str, Any]) -> Initializer:
@@ -201,6 +207,39 @@ def human_bytes(n: int) -> str:
     return f"{n} B"
 
 
+def releases_line(versions: Sequence[Any]) -> str:
+    """What each requested spec resolved to, in the order asked: ``1.8 → 1.8.0 · >=1.8,<1.11 →
+    1.8.0, 1.9.0, 1.10.1``; an exact spec is shown once (``1.8.0``)."""
+    groups: dict[str, list[str]] = {}
+    for v in versions:
+        label = v.tensorflow or "?"
+        if v.status == "error" and not v.tensorflow:
+            label = "error"
+        groups.setdefault(v.requested, []).append(label)
+    parts = []
+    for requested, labels in groups.items():
+        parts.append(requested if labels == [requested] else f"{requested} → {', '.join(labels)}")
+    return " · ".join(parts)
+
+
+def live_compared(run: Any, versions: Sequence[Any]) -> str:
+    """What a live check compared, in one sentence: the installed release, the static answer
+    used (audited from the installed files) and whether that release is one of the report's."""
+    rel = run.static_release or run.tensorflow or "?"
+    head = (f"TF {rel} installed for {run.python}, checked against the static answer from "
+            f"its installed files (source {run.static_source})")
+    if not run.static_release:
+        return f"TF {run.tensorflow or '?'} installed for {run.python}: no static answer"
+    if run.version_index is None:
+        others = ", ".join(dict.fromkeys(v.label for v in versions if v.status == "ok"))
+        return head + (f"; {rel} is not one of the releases audited above ({others})"
+                       if others else "")
+    v = versions[run.version_index]
+    if v.source == run.static_source:
+        return head + f"; that audit is the {rel} column above"
+    return head + f"; {rel} is also audited above, from {v.source} (column TF {v.label})"
+
+
 def row_key(s: SymbolResult) -> str:
     """The matrix row: a TF 1.x name and its compat.v1 twin share one (``SymbolResult.twin``)."""
     return s.twin or s.symbol
@@ -210,6 +249,19 @@ def fact_value(val: Any) -> Any:
     """A porting fact's value: the analysis gives ``{value, path, line, code}``, or a plain one."""
     if isinstance(val, dict) and "value" in val:
         return val["value"]
+    return val
+
+
+# Spellings of one activation function: Keras' ``activations.get(None)`` is ``linear``, the
+# identity, and tf.layers applies no activation when it is None.
+_SAME_ACTIVATION = {None: "linear", "linear": "linear", "identity": "linear"}
+
+
+def fact_meaning(key: str, val: Any) -> Any:
+    """What a porting fact's value means, for comparisons: spellings of one function compare
+    equal (an ``activation`` of None is the identity, ``linear``)."""
+    if key.endswith("activation") and (val is None or isinstance(val, str)):
+        return _SAME_ACTIVATION.get(val, val)
     return val
 
 

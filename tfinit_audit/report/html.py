@@ -8,6 +8,7 @@ import jinja2
 
 from tfinit_audit.report import fmt
 from tfinit_audit.report.model import Report
+from tfinit_audit.report.usercode import change_text, group_by_file, summary_line
 from tfinit_audit.report.view import build_view
 
 STATUS_BADGE = {
@@ -40,6 +41,9 @@ def environment() -> jinja2.Environment:
     env.globals["init_short"] = fmt.init_short
     env.globals["adjustment_short"] = fmt.adjustment_short
     env.globals["adjustment_long"] = fmt.adjustment_long
+    env.globals["scan_groups"] = group_by_file
+    env.globals["scan_summary"] = summary_line
+    env.globals["change_text"] = change_text
     env.filters["num"] = fmt.num
     env.filters["shape"] = fmt.shape_text
     env.filters["bytes"] = fmt.human_bytes

@@ -63,12 +63,15 @@ def _heading(report: Report, v: ReportView) -> list[str]:
         meta.append(f"command {code(report.command)}")
     out.append(" · ".join(meta))
     out.append("")
+    out.append("Releases: " + esc(fmt.releases_line(report.versions)))
+    out.append("")
     out.append("Shapes for " + ", ".join(code(f"{k}={val}") for k, val in v.dims))
     out.append("")
     t = v.totals
     summary = (
         f"**{t['versions']}** releases · **{t['rows']}** symbols · "
-        f"**{t['changes']}** value changes · {t['trace_changes']} chain/location changes"
+        f"**{t['changes']}** value changes · {t['fact_changes']} porting-fact changes · "
+        f"{t['trace_changes']} chain/location changes · {t['gaps']} gaps"
     )
     if report.live:
         summary += (
@@ -94,20 +97,29 @@ def _matrix(report: Report, v: ReportView) -> list[str]:
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
     out.append(
-        "▲ changed: starting values differ from the previous release · "
-        "↻ chain changed: same values, different code path · "
+        "▲ changed: starting values differ from the previous release (initializer, shape, "
+        "weights, runtime adjustment) · ◆ facts changed: a porting fact differs (gate order, "
+        "activation...), same starting values · ↻ chain changed: same values, different code "
+        "path · ◌ gap: one side unknown to the analysis (`?`, unresolved), not a change · "
         "`+forget_bias=1.0`: added at run time in `call()`"
     )
     out.append("")
     return out
 
 
+MARKS = {"value": "▲", "facts": "◆", "trace": "↻", "gap": "◌"}
+
+
 def _matrix_cell(cell: Cell) -> str:
     bits = []
     if cell.changed:
         bits.append("**▲ changed**")
+    elif cell.facts_changed:
+        bits.append("◆ facts changed")
     elif cell.trace_changed:
         bits.append("↻ chain changed")
+    elif cell.gap:
+        bits.append("◌ gap")
     if cell.status != "resolved":
         bits.append(STATUS.get(cell.status, esc(cell.status)))
     if cell.concrete_name:
@@ -128,7 +140,7 @@ def _changes(v: ReportView) -> list[str]:
         out.append(f"**TF {esc(frm)} → TF {esc(to)}** ({len(chs)})")
         out.append("")
         for c in chs:
-            mark = "▲" if c.affects_values else "↻"
+            mark = MARKS[c.category]
             subj = esc(c.kind.replace("_", " ")) + (f" {code(c.weight)}" if c.weight else "")
             out.append(f"- {mark} {code(c.row)} — {subj}: {code(c.before)} → {code(c.after)}")
         out.append("")
@@ -177,11 +189,7 @@ def _live(v: ReportView) -> list[str]:
     for lv in v.live:
         r = lv.run
         s = r.summary
-        note = (
-            esc(r.error)
-            if r.error
-            else (f"vs static TF {esc(lv.static_version)}" if lv.static_version else "")
-        )
+        note = esc(r.error) if r.error else esc(fmt.live_compared(r, v.report.versions))
         counts = f"{s.get('agree', 0)} | {s.get('disagree', 0)} | {s.get('inconclusive', 0)}"
         out.append(
             f"| {esc(r.python_version)} | {esc(r.tensorflow or '—')} | {esc(r.keras or '—')} | "

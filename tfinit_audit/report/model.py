@@ -16,8 +16,10 @@ from tfinit_audit.analysis import arguments as argtable
 from tfinit_audit.analysis.model import Dims, NamespaceListing, SymbolResult
 from tfinit_audit.errors import AuditError, one_line
 from tfinit_audit.live.model import LiveRun
-from tfinit_audit.report.diff import Change, diff_pair
+from tfinit_audit.report import fmt
+from tfinit_audit.report.diff import Change, diff_pair, known_values
 from tfinit_audit.sources.base import FetchStats, PackageFile, SourceTree
+from tfinit_audit.usercode.model import ScanResult
 
 SCHEMA_VERSION = 1
 
@@ -42,6 +44,9 @@ class VersionReport:
     symbols: list[SymbolResult] = field(default_factory=list)
     namespaces: list[NamespaceListing] = field(default_factory=list)  # patterns' listings
     analysis_seconds: float = 0.0
+    # files of the tree read without their text or definitions (unreadable, not UTF-8, a
+    # syntax error), one line each; the analysis went on without them
+    warnings: list[str] = field(default_factory=list)
     tree: SourceTree | None = field(default=None, repr=False, compare=False)
     exception: AuditError | None = field(default=None, repr=False, compare=False)
 
@@ -64,6 +69,10 @@ class Report:
     live: list[LiveRun] = field(default_factory=list)
     generated_at: str = ""  # ISO 8601 UTC
     command: str = ""
+    usercode: ScanResult | None = field(default=None, repr=False)  # scan: "Your code" section
+    # symbols asked for that no release has (typos), one line each with the closest names;
+    # the CLI prints them and exits 2
+    unknown_symbols: list[str] = field(default_factory=list)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The report.json document (DESIGN.md §4; docs/report.schema.json; docs/report-json.md)."""
@@ -81,17 +90,50 @@ class Report:
 
 def diff_versions(report: Report) -> list[Change]:
     """The report's change list: each release against the previous one that analysed fine
-    (releases with status "error" are skipped), in report order."""
+    (releases with status "error" are skipped), in report order. A difference with an unknown
+    side is a gap; an initializer or shape known again after a gap is compared with the last
+    release that knew it, so a change hidden behind a gap is still reported (from that
+    release)."""
     changes: list[Change] = []
     prev: tuple[int, VersionReport] | None = None
+    known: dict[tuple[str, str, str], tuple[int, str, str, str]] = {}  # last known values
     for idx, v in enumerate(report.versions):
         if v.status == "error":
             continue
         if prev is not None:
             i, p = prev
-            changes.extend(diff_pair(p.symbols, v.symbols, p.label, v.label, i, idx))
+            pair = diff_pair(p.symbols, v.symbols, p.label, v.label, i, idx)
+            changes.extend(pair)
+            changes.extend(_across_gaps(pair, v, idx, known))
+        for s in v.symbols:
+            for (weight, kind), (ident, text) in known_values(s).items():
+                known[(fmt.row_key(s), weight, kind)] = (idx, v.label, ident, text)
         prev = (idx, v)
     return changes
+
+
+def _across_gaps(pair: list[Change], v: VersionReport, idx: int,
+                 known: dict[tuple[str, str, str], tuple[int, str, str, str]]) -> list[Change]:
+    """For each gap whose later side is known again: a change from the last release that
+    knew the value, if the value is not the same."""
+    now = {(fmt.row_key(s), w, k): val for s in v.symbols
+           for (w, k), val in known_values(s).items()}
+    out = []
+    for c in pair:
+        if not c.is_gap or c.weight is None:
+            continue
+        # a weight back after a gap: its initializer and shape against the last known ones
+        kinds = ("initializer", "shape") if c.kind == "weights" else (c.kind,)
+        for kind in kinds:
+            key = (c.row, c.weight, kind)
+            if key not in now or key not in known:
+                continue
+            ident, text = now[key]
+            i0, label0, ident0, text0 = known[key]
+            if ident0 != ident and i0 != c.from_index:
+                out.append(Change(c.row, label0, v.label, kind, text0, text, c.weight, i0, idx,
+                                  "value"))
+    return out
 
 
 def _plain(obj: Any) -> Any:
@@ -160,6 +202,7 @@ def _version(v: VersionReport) -> dict[str, Any]:
             "prefetch_used": v.fetch.prefetch_used,
         },
         "analysis_seconds": round(v.analysis_seconds, 3),
+        "warnings": list(v.warnings),
         "symbols": [_plain(s) for s in v.symbols],
         "namespaces": [_plain(n) for n in v.namespaces],
     }
@@ -173,6 +216,12 @@ def _live(r: LiveRun) -> dict[str, Any]:
         "keras": r.keras,
         "error": r.error,
         "seconds": round(r.seconds, 3),
+        "compared": {
+            "static_source": r.static_source,
+            "static_release": r.static_release,
+            "requested": r.requested,
+            "version_index": r.version_index,
+        },
         "symbols": [
             {
                 "symbol": s.symbol,

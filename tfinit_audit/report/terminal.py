@@ -17,6 +17,7 @@ from tfinit_audit.report.diff import Change
 from tfinit_audit.report.model import Report
 from tfinit_audit.report.view import build_view
 
+WARNINGS_SHOWN = 5  # per release in the terminal; report.json has them all
 STATUS_STYLE = {
     "partial": ("◐ partial", "yellow"),
     "needs-args": ("⋯ needs args", "yellow"),
@@ -30,6 +31,8 @@ STATUS_STYLE = {
 def render_terminal(report: Report, console: Console) -> None:
     """Summary matrix (symbols × releases), change count, live verdicts, sources in brief."""
     v = build_view(report)
+    if report.versions:
+        console.print(Text(f"Releases: {fmt.releases_line(report.versions)}", style="bold"))
     if not v.rows:
         console.print(Text("No symbols analysed.", style="dim"))
     else:
@@ -49,8 +52,12 @@ def render_terminal(report: Report, console: Console) -> None:
                 t = Text()
                 if cell.changed:
                     t.append("▲ changed\n", style="bold yellow")
+                elif cell.facts_changed:
+                    t.append("◆ facts changed\n", style="cyan")
                 elif cell.trace_changed:
                     t.append("↻ chain changed\n", style="magenta")
+                elif cell.gap:
+                    t.append("◌ gap\n", style="dim")
                 if cell.status in STATUS_STYLE:
                     label, style = STATUS_STYLE[cell.status]
                     t.append(label + "\n", style=style)
@@ -65,7 +72,8 @@ def render_terminal(report: Report, console: Console) -> None:
     tot = v.totals
     line = Text(
         f"{tot['versions']} releases · {tot['rows']} symbols · {tot['changes']} value changes · "
-        f"{tot['trace_changes']} chain/location changes"
+        f"{tot['fact_changes']} porting-fact changes · {tot['trace_changes']} chain/location "
+        f"changes · {tot['gaps']} gaps (one side unknown)"
     )
     console.print(line)
     for i, ver in enumerate(report.versions):
@@ -79,6 +87,11 @@ def render_terminal(report: Report, console: Console) -> None:
                 f"{f.from_cache} from cache, analysis {fmt.num(ver.analysis_seconds)} s"
             )
         console.print(t)
+        for warning in ver.warnings[:WARNINGS_SHOWN]:
+            console.print(Text(f"    warning: {warning}", style="yellow"))
+        if len(ver.warnings) > WARNINGS_SHOWN:
+            console.print(Text(f"    … and {len(ver.warnings) - WARNINGS_SHOWN} more warnings "
+                               "(report.json: versions[].warnings)", style="yellow"))
     if report.dims.given:
         console.print(Text("  built with the argument table and --dim " + ", ".join(
             f"{k}={val}" for k, val in v.dims[2:]), style="dim"))
@@ -102,6 +115,7 @@ def render_terminal(report: Report, console: Console) -> None:
         if r.error:
             t.append(f"  error: {r.error}", style="red")
         console.print(t)
+        console.print(Text(f"  {fmt.live_compared(r, report.versions)}", style="dim"))
 
 
 def _rstrip(t: Text) -> Text:
@@ -119,18 +133,20 @@ def render_diff_terminal(changes: Sequence[Change], console: Console) -> None:
     for pair in pairs:
         here = [c for c in changes if (c.from_version, c.to_version) == pair]
         values = [c for c in here if c.affects_values]
-        moved = [c for c in here if not c.affects_values]
+        facts = [c for c in here if c.category == "facts"]
+        moved = [c for c in here if c.category == "trace"]
+        gaps = [c for c in here if c.is_gap]
         console.print(Text(f"\nTF {pair[0]} → TF {pair[1]}", style="bold"))
-        console.print(Text(f"  ▲ {len(values)} change(s) of initializers, shapes or porting facts"
-                           + ("" if values else " (none)"), style="bold yellow"))
+        console.print(Text(f"  ▲ {len(values)} change(s) of starting values (initializers, "
+                           "shapes, weights, adjustments)" + ("" if values else " (none)"),
+                           style="bold yellow"))
         for c in values:
-            t = Text("    ")
-            t.append(c.row, style="bold")
-            t.append(f"  {c.subject}: ")
-            t.append(c.before, style="dim")
-            t.append(" → ")
-            t.append(c.after, style="bold")
-            console.print(t)
+            _print_full(console, c)
+        if facts:
+            console.print(Text(f"  ◆ {len(facts)} change(s) of porting facts (same starting "
+                               "values)", style="cyan"))
+        for c in facts:
+            _print_full(console, c)
         if moved:
             console.print(Text(f"  ↻ {len(moved)} change(s) of code path only (same values)",
                                style="magenta"))
@@ -140,6 +156,24 @@ def render_diff_terminal(changes: Sequence[Change], console: Console) -> None:
             t.append(f"  {c.subject}: ")
             t.append(_short_move(c), style="dim")
             console.print(t)
+        if gaps:
+            console.print(Text(f"  ◌ {len(gaps)} gap(s): one side unknown to the analysis, "
+                               "not a change", style="dim"))
+        for c in gaps:
+            t = Text("    ")
+            t.append(c.row, style="bold")
+            t.append(f"  {c.subject}: {c.before} → {c.after}", style="dim")
+            console.print(t)
+
+
+def _print_full(console: Console, c: Change) -> None:
+    t = Text("    ")
+    t.append(c.row, style="bold")
+    t.append(f"  {c.subject}: ")
+    t.append(c.before, style="dim")
+    t.append(" → ")
+    t.append(c.after, style="bold")
+    console.print(t)
 
 
 def _short_move(c: Change) -> str:

@@ -11,8 +11,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfinit_audit.analysis import arguments as argtable
-from tfinit_audit.analysis.model import Hop, Initializer, NamespaceListing, SymbolResult, Weight
+from tfinit_audit.analysis.model import (
+    Dims,
+    Hop,
+    Initializer,
+    NamespaceListing,
+    SymbolResult,
+    Weight,
+)
 from tfinit_audit.live.model import LiveRun, LiveSymbol, LiveWeight
+from tfinit_audit.port.generate import snippet
+from tfinit_audit.port.model import TARGET_TITLES, TARGETS, PortError
 from tfinit_audit.report import charts, fmt
 from tfinit_audit.report.diff import Change
 from tfinit_audit.report.links import SourceLink, source_link
@@ -27,7 +36,9 @@ class Cell:
     lines: list[str] = field(default_factory=list)  # one per weight, short form
     concrete_name: str | None = None  # set when the release used another name than the row key
     changed: bool = False  # initializer/shape/availability... changed vs previous release
+    facts_changed: bool = False  # a porting fact changed (not the starting values)
     trace_changed: bool = False  # only the chain / defining file changed
+    gap: bool = False  # only differences with an unknown side ('?', unresolved)
     changes: list[Change] = field(default_factory=list)
     anchor: str = ""
     message: str | None = None
@@ -45,7 +56,7 @@ class Row:
 
     @property
     def changed(self) -> bool:
-        return any(c.changed or c.trace_changed for c in self.cells)
+        return any(c.changed or c.facts_changed or c.trace_changed for c in self.cells)
 
 
 @dataclass
@@ -65,6 +76,19 @@ class WeightView:
 
 
 @dataclass
+class PortView:
+    """One target's port snippet for one symbol in one release (or why there is none)."""
+
+    target: str
+    title: str
+    builds: str
+    equivalent: bool
+    code: str | None
+    error: str | None
+    anchor: str
+
+
+@dataclass
 class VersionDetail:
     version: VersionReport
     index: int
@@ -77,6 +101,7 @@ class VersionDetail:
     facts: list[tuple[str, str]] = field(default_factory=list)
     arguments: str = ""  # what the symbol was built with, and from where
     input: str = ""  # the input shape it was built on, and why that rank
+    ports: list[PortView] = field(default_factory=list)
 
 
 @dataclass
@@ -106,6 +131,7 @@ class LiveView:
     slug: str
     static_version: str | None  # label of the analysed release matched to this interpreter
     symbols: list[LiveSymbolView]
+    compared: str = ""  # what the check compared (fmt.live_compared)
 
 
 @dataclass
@@ -120,6 +146,7 @@ class ReportView:
     dims: list[tuple[str, str]]
     totals: dict[str, int]
     slugs: dict[str, str]  # row key -> anchor slug
+    releases: str = ""  # what each requested spec resolved to (fmt.releases_line)
     namespaces: list[NamespaceView] = field(default_factory=list)
 
 
@@ -168,7 +195,9 @@ def build_view(report: Report) -> ReportView:
             cs = by_cell.get((row.key, cell.version_index), [])
             cell.changes = cs
             cell.changed = any(c.affects_values for c in cs)
-            cell.trace_changed = bool(cs) and not cell.changed
+            cell.facts_changed = any(c.category == "facts" for c in cs)
+            cell.trace_changed = any(c.category == "trace" for c in cs)
+            cell.gap = any(c.is_gap for c in cs)
     sections = [_section(report, row) for row in rows]
     groups: list[tuple[str, str, list[Change]]] = []
     for ch in changes:
@@ -184,7 +213,9 @@ def build_view(report: Report) -> ReportView:
         "versions": len(report.versions),
         "rows": len(rows),
         "changes": sum(1 for c in changes if c.affects_values),
-        "trace_changes": sum(1 for c in changes if not c.affects_values),
+        "fact_changes": sum(1 for c in changes if c.category == "facts"),
+        "trace_changes": sum(1 for c in changes if c.category == "trace"),
+        "gaps": sum(1 for c in changes if c.is_gap),
         "errors": sum(1 for v in report.versions if v.status == "error"),
         "agree": sum(r.summary.get("agree", 0) for r in report.live),
         "disagree": sum(r.summary.get("disagree", 0) for r in report.live),
@@ -193,7 +224,7 @@ def build_view(report: Report) -> ReportView:
     slugs = {row.key: row.slug for row in rows}
     namespaces = [_namespace(v.label, lst) for v in report.versions for lst in v.namespaces]
     return ReportView(report, labels, rows, sections, changes, groups, live, dims, totals, slugs,
-                      namespaces)
+                      fmt.releases_line(report.versions), namespaces)
 
 
 def _namespace(label: str, lst: NamespaceListing) -> NamespaceView:
@@ -273,8 +304,24 @@ def _section(report: Report, row: Row) -> Section:
             d.facts = [(k, _fact(val)) for k, val in s.facts.items()]
             d.arguments = fmt.arguments_text(s)
             d.input = fmt.input_text(s)
+            d.ports = _ports(report.dims, v.label, s, cell.anchor)
         details.append(d)
     return Section(row, details)
+
+
+def _ports(dims: Dims, release: str, s: SymbolResult, anchor: str) -> list[PortView]:
+    """Each target's snippet (the code ``explain`` prints), or why there is none."""
+    if s.status in ("absent", "unavailable") or not s.weights:
+        return []
+    out = []
+    for target in TARGETS:
+        try:
+            p = snippet(s, target, dims, release)
+        except PortError as exc:  # about the static answer, so the same for every target
+            return [PortView("", "no port", "", False, None, str(exc), f"{anchor}-port")]
+        out.append(PortView(target, TARGET_TITLES[target], p.builds, p.equivalent, p.code, None,
+                            f"{anchor}-port-{target}"))
+    return out
 
 
 def _fact(raw: Any) -> str:
@@ -323,7 +370,8 @@ def _live(report: Report, run: LiveRun, taken: set[str]) -> LiveView:
                 )
             )
         syms.append(LiveSymbolView(ls, views))
-    return LiveView(run, slug, match.label if match else None, syms)
+    return LiveView(run, slug, match.label if match else None, syms,
+                    fmt.live_compared(run, report.versions))
 
 
 def _matching_version(report: Report, run: LiveRun) -> VersionReport | None:

@@ -11,6 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from tfinit_audit.errors import FetchError
+
+
+class UnreadableFile(FetchError):
+    """A file a tree lists but cannot read (a symlink loop, no permission, not a regular file,
+    over the size bound). The tree treats it as a file without text and notes the reason among
+    its ``problems``; the analysis goes on without it."""
+
 
 @dataclass
 class PackageFile:

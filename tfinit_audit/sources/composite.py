@@ -20,16 +20,19 @@ import bisect
 import collections
 import contextlib
 import functools
+import io
 import os
 import threading
 import time
+import tokenize
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Protocol
 
-from tfinit_audit.sources.base import FetchStats, PackageFile
-from tfinit_audit.sources.http import Counter, env_flag
+from tfinit_audit.sources import limits
+from tfinit_audit.sources.base import FetchStats, PackageFile, UnreadableFile
+from tfinit_audit.sources.http import Counter, OverBound, env_flag
 from tfinit_audit.sources.imports import imported_files
 
 NO_PREFETCH_ENV = "TFINIT_AUDIT_NO_PREFETCH"
@@ -148,6 +151,8 @@ class CompositeTree:
         self._lock = threading.RLock()
         self._depth = threading.local()
         self._hits_before = 0
+        self.problems: list[str] = []  # files read without their text, one line each
+        self.max_files = int(limits.FILES.value)
         # speculative prefetch (see the module docstring)
         self.speculate = not env_flag(NO_PREFETCH_ENV) if speculate is None else speculate
         self.speculate_cap = SPEC_CAP if speculate_cap is None else speculate_cap
@@ -201,7 +206,15 @@ class CompositeTree:
         if hit is None:
             return None
         part, key = hit
-        data, remote = self._get(path, part, key)
+        if path not in self._read and len(self._read) >= self.max_files:
+            raise OverBound(f"tensorflow {self.release}: more than {self.max_files:,} files read "
+                            f"(bound {limits.FILES.env})")
+        try:
+            data, remote = self._get(path, part, key)
+        except UnreadableFile as exc:
+            self.problem(str(exc))
+            self._note_read(path)
+            return None
         self._note_read(path)
         if remote:
             self._speculate_from(path, data, 1)
@@ -256,7 +269,7 @@ class CompositeTree:
             if path in self._text:
                 return self._text[path]
         data = self.read_bytes(path)
-        text = None if data is None else data.decode("utf-8", errors="replace")
+        text = None if data is None else self._decode(path, data)
         with self._lock:
             self._text[path] = text
         return text
@@ -287,6 +300,29 @@ class CompositeTree:
             below = self.list(p)
             hit = self._owner.get(below[0]) if below else None
         return hit[0].package.name if hit else None
+
+    def _decode(self, path: str, data: bytes) -> str:
+        """UTF-8, or the encoding a Python file declares (PEP 263); else UTF-8 with replacement
+        characters, noted among the problems."""
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad = exc.start
+        if path.endswith(".py"):
+            try:
+                encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+                return data.decode(encoding)
+            except (SyntaxError, LookupError, UnicodeDecodeError):
+                pass
+        self.problem(f"{path}: not UTF-8 (byte {bad}) and no other encoding declared; read "
+                     "with replacement characters")
+        return data.decode("utf-8", errors="replace")
+
+    def problem(self, line: str) -> None:
+        """Note one problem of this tree (shown with the release; the analysis goes on)."""
+        with self._lock:
+            if line not in self.problems:
+                self.problems.append(line)
 
     # -- extras ------------------------------------------------------------------------------
     def prefetch(self, paths: Iterable[str]) -> dict[str, bool]:

@@ -21,10 +21,11 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tfinit_audit.errors import FetchError, UsageError
+from tfinit_audit.sources import limits
 from tfinit_audit.sources.base import PackageFile
 from tfinit_audit.sources.cache import Cache
 from tfinit_audit.sources.composite import CompositeTree, Part
-from tfinit_audit.sources.http import Counter, Http
+from tfinit_audit.sources.http import Counter, Http, release_counter
 from tfinit_audit.sources.index import IndexClient
 from tfinit_audit.sources.pypi import PyPISource, companion_requirements
 
@@ -116,7 +117,8 @@ class GitHubClient:
         if self.offline:
             raise FetchError(f"offline: {repo}@{tag}:{path} is not in the cache")
         url = f"{self.raw}/{repo}/{tag}/{path}"
-        res = self.http.get(url, headers=self.headers, counter=counter, what=f"{repo}@{tag}:{path}")
+        res = self.http.get(url, headers=self.headers, counter=counter, what=f"{repo}@{tag}:{path}",
+                            max_bytes=int(limits.MEMBER.value))
         if res.status_code >= 400:
             raise FetchError(f"cannot fetch {repo}@{tag}:{path}: HTTP {res.status_code}")
         data = res.content
@@ -177,7 +179,7 @@ class GitHubSource:
         self.index = index
 
     def open(self, version: str) -> CompositeTree:
-        counter = Counter()
+        counter = release_counter(f"tensorflow {version}")
         tree = CompositeTree(version, "github", [], counter=counter)
         with tree._timed():
             tf = GitHubPart(self.client, "tensorflow", version, counter)

@@ -162,10 +162,18 @@ class IndexClient:
         return Project(key, files)
 
 
+def safe_filename(name: str) -> bool:
+    """A plain file name (no directory part, not hidden): an index entry named ``../x.whl`` is
+    skipped, as no release file can be called that."""
+    return bool(name) and not name.startswith(".") and not any(c in name for c in "/\\\0")
+
+
 def parse_json_page(data: dict[str, Any], base_url: str) -> list[IndexFile]:
-    """Files of a PEP 691 JSON project page."""
+    """Files of a PEP 691 JSON project page (entries without a plain file name are skipped)."""
     out = []
     for d in data["files"]:
+        if not isinstance(d.get("filename"), str) or not safe_filename(d["filename"]):
+            continue
         f = IndexFile(
             filename=d["filename"],
             url=d["url"] if d["url"].startswith(("https://", "http://")) else urljoin(
@@ -204,7 +212,8 @@ class _Anchors(HTMLParser):
 
 
 def parse_html_page(text: str, base_url: str) -> list[IndexFile]:
-    """Files of a PEP 503 HTML project page (sha256 from the URL fragment)."""
+    """Files of a PEP 503 HTML project page (sha256 from the URL fragment; entries without a
+    plain file name are skipped)."""
     parser = _Anchors()
     parser.feed(text)
     out = []
@@ -216,6 +225,8 @@ def parse_html_page(text: str, base_url: str) -> list[IndexFile]:
         url, frag = urldefrag(full)
         m = re.match(r"sha256=([0-9a-fA-F]{64})$", frag or "")
         filename = label or url.rsplit("/", 1)[-1]
+        if not safe_filename(filename):
+            continue
         f = IndexFile(
             filename=filename,
             url=url,

@@ -8,9 +8,12 @@ or the ``TF_*_VERSION`` macros of ``tensorflow/core/public/version.h``).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 import zipfile
@@ -19,9 +22,11 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from tfinit_audit.errors import FetchError, UsageError
-from tfinit_audit.sources.base import PackageFile
+from tfinit_audit.sources import limits
+from tfinit_audit.sources.base import PackageFile, UnreadableFile
 from tfinit_audit.sources.composite import CompositeTree
 from tfinit_audit.sources.pypi import member_to_path, parse_metadata
+from tfinit_audit.sources.wheel import read_zip_member
 
 TOP_PACKAGES = ("tensorflow", "tensorflow_core", "keras", "tf_keras")
 TF_DISTS = {"tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tf-nightly", "tf-nightly-cpu",
@@ -30,42 +35,129 @@ _SKIP_DIRS = {"__pycache__", ".git", "bazel-bin", "bazel-out", "node_modules"}
 
 
 class DirPart:
-    """Files below one top-level package (or dist-info) directory of a local tree."""
+    """Files below one top-level package (or dist-info) directory of a local tree.
+
+    The walk never follows a symlinked directory (no loops) and lists regular files only; a
+    file it cannot use (a symlink loop or dangling link, a pipe or device, a name that is not
+    text) is left out and noted in ``problems``, and so is a file that cannot be read later
+    (``read`` raises UnreadableFile: the tree goes on without its text). At most
+    ``limits.TREE_FILES`` files are listed (more is an error, not a silent cut)."""
 
     def __init__(self, root: Path, tops: list[str], package: PackageFile) -> None:
         self.root = root
         self.package = package
+        self.problems: list[str] = []
         self._paths: dict[str, str] = {}
+        self._most = int(limits.TREE_FILES.value)
         for top in tops:
             base = root / top
             if base.is_file():
                 self._paths[top] = str(base)
                 continue
-            for dirpath, dirnames, filenames in os.walk(base):
-                dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS]
-                rel = Path(dirpath).relative_to(root).as_posix()
-                for f in filenames:
-                    if f.endswith((".pyc", ".so", ".o", ".a")):
+            self._walk(base, top)
+
+    def _walk(self, base: Path, rel: str) -> None:
+        stack = [(str(base), rel)]
+        while stack:
+            dirpath, drel = stack.pop()
+            try:
+                with os.scandir(dirpath) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError as exc:
+                self.problems.append(f"{drel}/: cannot list ({exc.strerror or exc})")
+                continue
+            subdirs = []
+            for e in entries:
+                if not _is_text(e.name):  # a name that is not valid text: no import path
+                    shown = os.fsencode(e.name).decode("utf-8", "replace")
+                    self.problems.append(f"{drel}/{shown}: file name is not valid UTF-8; "
+                                         "skipped")
+                    continue
+                erel = f"{drel}/{e.name}"
+                try:
+                    if e.is_dir(follow_symlinks=False):
+                        if e.name not in _SKIP_DIRS:
+                            subdirs.append((e.path, erel))
                         continue
-                    self._paths[f"{rel}/{f}"] = os.path.join(dirpath, f)
+                    if e.is_symlink() and e.is_dir():  # linked directory: not followed
+                        continue
+                    regular = e.is_file()
+                except OSError:
+                    regular = False
+                if e.name.endswith((".pyc", ".so", ".o", ".a")):
+                    continue
+                if not regular:
+                    self.problems.append(f"{erel}: {_why_unusable(e.path)}; skipped")
+                    continue
+                if len(self._paths) >= self._most:
+                    raise FetchError(f"{self.root} has more than {self._most:,} files below "
+                                     f"{', '.join(sorted({p.split('/')[0] for p in self._paths}))}"
+                                     f" (bound {limits.TREE_FILES.env})")
+                self._paths[erel] = e.path
+            stack.extend(reversed(subdirs))
 
     def paths(self) -> dict[str, str]:
         return self._paths
 
     def read(self, key: str) -> bytes:
+        rel = os.path.relpath(key, self.root)
+        cap = int(limits.MEMBER.value)
         try:
-            return Path(key).read_bytes()
+            with open(key, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                if not stat.S_ISREG(st.st_mode):
+                    raise UnreadableFile(f"{rel}: not a regular file; skipped")
+                if st.st_size > cap:
+                    raise UnreadableFile(f"{rel}: {st.st_size:,} bytes, over the "
+                                         f"{limits.human(cap)} bound per file "
+                                         f"({limits.MEMBER.env}); skipped")
+                data = fh.read(cap + 1)
         except OSError as exc:
-            raise FetchError(f"cannot read {key}: {exc.strerror}") from exc
+            raise UnreadableFile(f"{rel}: cannot read ({exc.strerror or exc}); skipped") from exc
+        if len(data) > cap:
+            raise UnreadableFile(f"{rel}: over the {limits.human(cap)} bound per file "
+                                 f"({limits.MEMBER.env}); skipped")
+        return data
 
     def read_many(self, keys: list[str]) -> dict[str, bytes]:
-        return {k: self.read(k) for k in keys}
+        out = {}
+        for k in keys:
+            with contextlib.suppress(UnreadableFile):  # noted when the reader asks for it
+                out[k] = self.read(k)
+        return out
 
     def cache_hits(self) -> int:
         return 0
 
     def close(self) -> None:
         return None
+
+
+def _is_text(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes come back as lone surrogates
+        return False
+    return True
+
+
+def _why_unusable(path: str) -> str:
+    """Why a directory entry is not a regular file we can read (for the problem line)."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop"
+        if exc.errno == errno.ENOENT:
+            return "dangling symlink"
+        return f"cannot stat ({exc.strerror or exc})"
+    if stat.S_ISFIFO(st.st_mode):
+        return "a named pipe, not a file"
+    if stat.S_ISSOCK(st.st_mode):
+        return "a socket, not a file"
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        return "a device, not a file"
+    return "not a regular file"
 
 
 class LocalWheelPart:
@@ -90,7 +182,8 @@ class LocalWheelPart:
     def _metadata(self) -> dict[str, list[str]]:
         for p, member in self._paths.items():
             if re.match(r"^[^/]+\.dist-info/METADATA$", p):
-                return parse_metadata(self.zf.read(member).decode("utf-8", "replace"))
+                data = read_zip_member(self.zf, member, str(self.zf.filename))
+                return parse_metadata(data.decode("utf-8", "replace"))
         return {}
 
     def paths(self) -> dict[str, str]:
@@ -98,7 +191,7 @@ class LocalWheelPart:
 
     def read(self, key: str) -> bytes:
         try:
-            return self.zf.read(key)
+            return read_zip_member(self.zf, key, self.package.file)
         except zipfile.BadZipFile as exc:
             raise FetchError(f"{self.package.file}: {key}: {exc}") from exc
 
@@ -200,7 +293,11 @@ def open_dir(path: str, *, kind: str = "dir") -> CompositeTree:
                          "version constant)")
     # tensorflow first, so it wins paths two distributions both ship
     parts.sort(key=lambda p: canonicalize_name(p.package.name) not in TF_DISTS)
-    return CompositeTree(release, kind, list(parts))
+    tree = CompositeTree(release, kind, list(parts))
+    for part in parts:
+        for line in part.problems:
+            tree.problem(line)
+    return tree
 
 
 def open_wheel(path: str) -> CompositeTree:

@@ -20,7 +20,7 @@ from tfinit_audit.errors import FetchError, UsageError
 from tfinit_audit.sources.base import PackageFile
 from tfinit_audit.sources.cache import Cache
 from tfinit_audit.sources.composite import CompositeTree
-from tfinit_audit.sources.http import Counter, Http
+from tfinit_audit.sources.http import Counter, Http, release_counter
 from tfinit_audit.sources.index import IndexClient, IndexFile
 from tfinit_audit.sources.wheel import ProgressFn, RemoteWheel, choose_wheel
 
@@ -30,8 +30,20 @@ LAZY_COMPANIONS = {"tf_keras": "tf-keras"}  # top-level package -> distribution
 _DATA_LIB = re.compile(r"^[^/]+\.data/(?:purelib|platlib)/(.+)$")
 
 
+def is_safe_path(path: str) -> bool:
+    """A relative path that stays inside its tree: no ``..`` or empty parts, not absolute, no
+    backslash or NUL. Wheel members that are not are never mapped (a crafted wheel's
+    ``../../x.py`` is no import path, and no file name is ever built from it)."""
+    if not path or path.startswith("/") or "\\" in path or "\0" in path:
+        return False
+    return all(part not in ("", ".", "..") for part in path.rstrip("/").split("/"))
+
+
 def member_to_path(member: str) -> str | None:
-    """Import path of a wheel member: strip ``*.data/purelib/``; other ``.data`` dirs: None."""
+    """Import path of a wheel member: strip ``*.data/purelib/``; other ``.data`` dirs and
+    unsafe names (``../x``): None."""
+    if not is_safe_path(member):
+        return None
     first = member.split("/", 1)[0]
     if not first.endswith(".data"):
         return member
@@ -69,6 +81,10 @@ class WheelPart:
                 return self._paths
             out: dict[str, str] = {}
             for member in w.names():  # member_to_path inlined: 25k members
+                if ("./" in member or member.startswith("/") or "\\" in member
+                        or "\0" in member or "//" in member or member.endswith("/.")
+                        or member.endswith("/..")) and not is_safe_path(member):
+                    continue
                 if ".data/" in member:
                     head, _, rest = member.partition("/")
                     if head.endswith(".data"):
@@ -165,7 +181,7 @@ class PyPISource:
         self.progress = progress
 
     def open(self, version: str) -> CompositeTree:
-        counter = Counter()
+        counter = release_counter(f"tensorflow {version}")
         tree = CompositeTree(version, "pypi", [], counter=counter)
         with tree._timed():
             tf = self._part(TF_DIST, Version(version), counter)

@@ -1,9 +1,12 @@
-"""Version specs (``1.8``, ``1.8.0``, ``2.x``, ``latest``, ``all``, ``installed[:PY]``) -> releases.
+"""Version specs (``1.8``, ``1.8.0``, ``2.x``, ``>=1.8,<1.11``, ``~=2.15.0``, ``latest``, ``all``,
+``installed[:PY]``) -> releases.
 
 Rules: a prefix (``1.8``, ``2``, ``2.x``, ``2.15.*``) means the newest *final*, non-yanked
 release under it; a full version (``1.8.0``, ``2.16.0rc0``) is taken exactly, even if it is a
-pre-release or yanked; ``latest`` is the newest final non-yanked release; ``all`` every one of
-them; ``installed`` is whatever the current (or given) interpreter has installed.
+pre-release or yanked; a PEP 440 specifier set, the way pip users write ranges (``>=1.8,<1.11``,
+``~=2.15.0``, ``==2.15.*``, ``!=1.9.0``), means *every* final non-yanked release it admits, oldest
+first; ``latest`` is the newest final non-yanked release; ``all`` every one of them;
+``installed`` is whatever the current (or given) interpreter has installed.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from tfinit_audit.errors import UsageError
@@ -19,6 +23,7 @@ from tfinit_audit.sources.index import IndexClient
 from tfinit_audit.sources.local import installed_release
 
 DISTRIBUTION = "tensorflow"
+_OPERATORS = ("<", ">", "=", "!", "~")  # a spec starting with one is a PEP 440 specifier set
 _PREFIX = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(?:x|\*))?$", re.IGNORECASE)
 
 
@@ -81,6 +86,8 @@ def resolve_spec(spec: str, available: list[Version], yanked: set[Version]) -> l
         if not usable:
             raise UsageError("the index lists no final release")
         return usable
+    if spec[:1] in _OPERATORS or "," in spec:
+        return _resolve_range(spec, finals, usable, available)
     m = _PREFIX.match(spec)
     if m is not None:
         prefix = tuple(int(g) for g in m.groups() if g is not None)
@@ -96,12 +103,34 @@ def resolve_spec(spec: str, available: list[Version], yanked: set[Version]) -> l
         want = Version(spec)
     except InvalidVersion:
         raise UsageError(
-            f"bad version spec {spec!r}: use e.g. 1.8, 1.8.0, 2.x, latest, all, installed"
+            f"bad version spec {spec!r}: use e.g. 1.8, 1.8.0, 2.x, '>=1.8,<1.11', latest, all, "
+            "installed"
         ) from None
     for v in available:
         if v == want:
             return [v]
     raise UsageError(f"no release {spec!r} on the index; closest: {closest(spec, available)}")
+
+
+def _resolve_range(spec: str, finals: list[Version], usable: list[Version],
+                   available: list[Version]) -> list[Version]:
+    """Every final, non-yanked release a PEP 440 specifier set admits, oldest first."""
+    try:
+        wanted = SpecifierSet(spec)
+    except InvalidSpecifier:
+        raise UsageError(
+            f"bad version range {spec!r}: write it as pip does, e.g. '>=1.8,<1.11' or "
+            "'~=2.15.0'"
+        ) from None
+    hits = [v for v in usable if wanted.contains(v, prereleases=False)]
+    if hits:
+        return hits
+    yanked_hits = [v for v in finals if v not in usable and wanted.contains(v)]
+    extra = f" (only yanked: {', '.join(map(str, yanked_hits[-3:]))})" if yanked_hits else ""
+    first = next((s.version for s in wanted if s.operator in (">=", ">", "~=", "==")), spec)
+    raise UsageError(
+        f"no final release matches {spec!r}{extra}; closest: {closest(first, available)}"
+    )
 
 
 def closest(spec: str, available: list[Version], n: int = 4) -> str:

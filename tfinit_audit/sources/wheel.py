@@ -15,7 +15,6 @@ import array
 import contextlib
 import hashlib
 import io
-import os
 import re
 import shutil
 import struct
@@ -33,15 +32,17 @@ import remotezip
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from tfinit_audit.errors import FetchError
+from tfinit_audit.sources import limits
 from tfinit_audit.sources.cache import Cache
-from tfinit_audit.sources.http import Counter, Http, RangeNotHonoured
+from tfinit_audit.sources.http import Counter, Http, OverBound, RangeNotHonoured
 from tfinit_audit.sources.index import IndexFile
 
 PLACEHOLDER_MAX = 64 * 1024  # wheels below this carry no sources (2 KB stubs that only depend)
 TAIL_BYTES = 256 * 1024  # first read at the end of the wheel: end record + small directories
 COALESCE_GAP = 32 * 1024  # members closer than this are fetched in one range request
 COALESCE_SPAN = 4 * 1024 * 1024
-DEFAULT_MAX_DOWNLOAD = int(os.environ.get("TFINIT_AUDIT_MAX_DOWNLOAD", str(2 * 1024**3)))
+DEFAULT_MAX_DOWNLOAD = int(limits.DOWNLOAD.value)
+MEMBER_SLACK = 64 * 1024  # local header, name, extra field and data descriptor of one member
 FETCH_WORKERS = 4  # per wheel: one release must not take every connection of the pool
 
 ProgressFn = Callable[[str, int, int | None], None]  # (what, bytes done, total or None)
@@ -193,16 +194,53 @@ def decode_member(m: Member, raw: bytes, where: str) -> bytes:
     if m.method == zipfile.ZIP_STORED:
         out = data
     elif m.method == zipfile.ZIP_DEFLATED:
+        # streamed inflate that stops one byte past the declared size (itself within the member
+        # bound): a member that inflates further (a zip bomb with a false size) never fills memory
         try:
             d = zlib.decompressobj(-15)
-            out = d.decompress(data) + d.flush()
+            out = d.decompress(data, m.size + 1)
+            if len(out) <= m.size and not d.unconsumed_tail:
+                out += d.flush(m.size + 1 - len(out))
         except zlib.error as exc:
             raise CorruptMember(f"{m.name} in {where}: cannot inflate ({exc})") from exc
+        if len(out) > m.size or d.unconsumed_tail:
+            raise OverBound(f"{where}: member {m.name} inflates beyond its declared "
+                            f"{m.size} bytes (a zip bomb?)")
     else:
         raise FetchError(f"{m.name} in {where}: unsupported compression method {m.method}")
     if len(out) != m.size or zlib.crc32(out) != m.crc:
         raise CorruptMember(f"{m.name} in {where}: CRC-32 mismatch")
     return out
+
+
+def read_zip_member(zf: zipfile.ZipFile, name: str, where: str) -> bytes:
+    """``zf.read(name)`` within the member bound: the declared size is checked first and the
+    inflate stops one byte past it (a member whose data inflates further is refused)."""
+    info = zf.getinfo(name)
+    cap = int(limits.MEMBER.value)
+    if info.file_size > cap or info.compress_size > cap:
+        raise OverBound(f"{where}: member {name} inflates to {info.file_size:,} bytes, over the "
+                        f"{limits.human(cap)} bound per file ({limits.MEMBER.env})")
+    with zf.open(info) as fh:
+        data = fh.read(info.file_size + 1)
+    if len(data) > info.file_size:
+        raise OverBound(f"{where}: member {name} inflates beyond its declared "
+                        f"{info.file_size} bytes (a zip bomb?)")
+    return data
+
+
+def check_member(m: Member, where: str) -> None:
+    """OverBound when ``m`` declares more than ``limits.MEMBER`` bytes (inflated or compressed)
+    or its stretch of the archive is longer than its data needs; checked before any byte of it
+    is fetched."""
+    cap = int(limits.MEMBER.value)
+    for size, what in ((m.size, "inflates to"), (m.csize, "is compressed to")):
+        if size > cap:
+            raise OverBound(f"{where}: member {m.name} {what} {size:,} bytes, over the "
+                            f"{limits.human(cap)} bound per file ({limits.MEMBER.env})")
+    if m.end - m.offset > m.csize + MEMBER_SLACK + len(m.name.encode()):
+        raise OverBound(f"{where}: member {m.name} spans {m.end - m.offset:,} bytes of the "
+                        f"archive for {m.csize:,} bytes of data (a crafted directory?)")
 
 
 def coalesce(members: list[Member], gap: int = COALESCE_GAP,
@@ -248,7 +286,14 @@ class _Fetcher(remotezip.RemoteFetcher):
 
     def _get(self, start: int, end: int) -> bytes:
         """Bytes start..end; reuses the bytes already fetched so a directory larger than the
-        first tail read costs one request for the missing front part only."""
+        first tail read costs one request for the missing front part only. Never more than the
+        directory bound at once (zipfile asks for what the end record claims)."""
+        cap = int(limits.DIRECTORY.value) + TAIL_BYTES
+        if end - start + 1 > cap:
+            raise OverBound(f"{self._wheel.filename}: its zip directory claims "
+                            f"{end - start + 1:,} bytes, over the "
+                            f"{limits.human(int(limits.DIRECTORY.value))} bound "
+                            f"({limits.DIRECTORY.env})")
         if self._have is not None:
             h0, hdata = self._have
             h1 = h0 + len(hdata) - 1
@@ -364,6 +409,7 @@ class RemoteWheel:
         _, disk, cd_disk, _, count, cd_size, cd_off, _ = _EOCD.unpack_from(tail, i)
         if disk or cd_disk or 0xFFFF in (count,) or 0xFFFFFFFF in (cd_size, cd_off):
             raise _Unusual("zip64 or multi-disk")
+        self._check_directory(cd_size, count)
         if tail_start + i != cd_off + cd_size:
             raise _Unusual("data before the archive or between directory and end record")
         cd = fetcher._get(cd_off, cd_off + cd_size - 1) if cd_size else b""
@@ -403,6 +449,17 @@ class RemoteWheel:
             table.append(nxt.get(row[0], cd_off))
         return MemberTable(keep_names, table)
 
+    def _check_directory(self, cd_size: int, count: int) -> None:
+        """OverBound for a directory larger than ``limits.DIRECTORY`` or with more entries than
+        ``limits.MEMBERS``: checked from the end record, before the directory is fetched."""
+        cap, most = int(limits.DIRECTORY.value), int(limits.MEMBERS.value)
+        if cd_size > cap:
+            raise OverBound(f"{self.filename}: its zip directory claims {cd_size:,} bytes, over "
+                            f"the {limits.human(cap)} bound ({limits.DIRECTORY.env})")
+        if count > most:
+            raise OverBound(f"{self.filename}: its zip directory claims {count:,} members, over "
+                            f"the bound of {most:,} ({limits.MEMBERS.env})")
+
     def _read_directory_remote(self) -> dict[str, Member]:
         rz_fetcher: list[_Fetcher] = []
 
@@ -423,6 +480,7 @@ class RemoteWheel:
                 raise
             raise FetchError(f"{self.filename} is not a readable zip: {exc}") from exc
         try:
+            self._check_directory(0, len(rz.infolist()))
             members = _members_from_infos(rz.infolist(), rz.start_dir)
         finally:
             rz.close()
@@ -442,6 +500,7 @@ class RemoteWheel:
         m = self.members().get(name)
         if m is None:
             raise KeyError(name)
+        check_member(m, self.filename)
         if self.offline:
             raise FetchError(f"offline: {name} of {self.filename} is not in the cache")
         data = self._fetch_member(m)
@@ -475,6 +534,7 @@ class RemoteWheel:
             m = self.members().get(n)
             if m is None:
                 raise KeyError(n)
+            check_member(m, self.filename)
             if self.offline:
                 raise FetchError(f"offline: {n} of {self.filename} is not in the cache")
             todo.append(m)
@@ -559,7 +619,7 @@ class RemoteWheel:
             if self.offline:
                 raise FetchError(f"offline: cannot download {self.filename}")
             tmpdir = self.cache.tempdir()
-            path = tmpdir / self.filename
+            path = tmpdir / "download.whl"  # never a name from the index (it may hold ../)
             digest = hashlib.sha256()
             with open(path, "wb") as fh:
 
@@ -574,7 +634,7 @@ class RemoteWheel:
                 try:
                     self.http.stream_to(
                         self.url, write, max_bytes=self.max_download, counter=self.counter,
-                        progress=report, what=self.filename,
+                        progress=report, what=self.filename, expected=self._size,
                     )
                 except BaseException:
                     fh.close()
@@ -599,7 +659,7 @@ class RemoteWheel:
         assert self._local is not None
         try:
             with zipfile.ZipFile(self._local) as zf:
-                return zf.read(m.name)
+                return read_zip_member(zf, m.name, self.filename)
         except zipfile.BadZipFile as exc:
             raise CorruptMember(f"{m.name} in {self.filename}: {exc}") from exc
 

@@ -1,11 +1,17 @@
 """Python's builtins, the methods of plain values, and the standard-library modules that
 import-time code uses (``sys.modules``, ``importlib``, ``os.path`` over tree paths, ``types``,
-``typing``), modelled for abstract values (``math`` and ``re``: engine/stdlib.py)."""
+``typing``), modelled for abstract values (``math`` and ``re``: engine/stdlib.py); and the
+modules outside the tree that release code computes plain numbers and type checks with:
+``numpy`` (constants, and functions of known numbers: ``np.sqrt(input_dim / 2.0)``,
+``2 * np.pi``; its array types), ``six`` (the Python 2/3 type aliases:
+``isinstance(x, six.string_types)``), ``inspect.isclass``/``isfunction`` and ``string``'s
+constants (Keras ``MultiHeadAttention`` writes its einsum equations with them)."""
 
 from __future__ import annotations
 
 import builtins as _py
 import posixpath
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -130,6 +136,17 @@ class Builtins(InterpreterBase):
         found = stdlib_attr(mod.name, attr)
         if found is not None:
             return found
+        numeric = _numeric_attr(mod.name, attr)
+        if numeric is not None:
+            return numeric
+        if mod.name == "numpy" and attr in _NUMPY_CLASSES:
+            return BuiltinClassV(name=n)
+        if n in _INSPECT:
+            return BuiltinV(name=n, fn=_INSPECT[n])
+        if mod.name == "string" and attr in _STRING_CONSTANTS:
+            return Const(value=getattr(string, attr))
+        if mod.name == "six" and attr in _SIX:
+            return _SIX[attr]()
         return Unknown(text=n, module=mod.name)
 
     def special_attr(self, obj: Value, attr: str) -> Any:
@@ -171,6 +188,92 @@ class Builtins(InterpreterBase):
                 self.imports.set_module(key.value, value)
             return
         super().set_item(obj, key, value, frame)  # type: ignore[misc]
+
+
+# ----------------------------------------------------------------------------- numbers
+_NUMERIC_CONSTANTS = ("pi", "e", "inf", "nan", "tau")
+# functions of plain numbers (and of plain sequences of numbers, for prod/sum); numpy arrays
+# or random draws are not modelled
+_NUMERIC_FUNCTIONS = ("sqrt", "log", "log2", "log10", "exp", "floor", "ceil", "fabs", "abs",
+                      "square", "power", "pow", "prod", "sum", "maximum", "minimum")
+
+
+def _numeric_attr(module: str, attr: str) -> Value | None:
+    """``numpy.<attr>`` for the constants and number functions above (``math`` has its own
+    table)."""
+    if module != "numpy":
+        return None
+    if attr in _NUMERIC_CONSTANTS:
+        lib: Any = _numpy()
+        value = getattr(lib, attr, None) if lib is not None else None
+        return Const(value=float(value)) if value is not None else None
+    if attr in _NUMERIC_FUNCTIONS:
+        return BuiltinV(name=f"{module}.{attr}", fn=_numeric_fn(module, attr))
+    return None
+
+
+def _numpy() -> Any:
+    try:
+        import numpy
+    except ImportError:  # pragma: no cover - numpy is a dependency of the tool
+        return None
+    return numpy
+
+
+def _numeric_fn(module: str, attr: str) -> Fn:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        lib = _numpy()
+        fn = getattr(lib, attr, None) if lib is not None else None
+        if fn is not None and args and all(is_plain(a) for a in args) and not kwargs:
+            try:
+                out = fn(*(from_value(a) for a in args))
+            except Exception:  # noqa: BLE001 - Python would raise: the value is not known
+                out = None
+            item = getattr(out, "item", None)  # a numpy scalar -> the Python number
+            if callable(item) and getattr(out, "ndim", 0) == 0:
+                out = item()
+            if isinstance(out, int | float) and not isinstance(out, bool):
+                return Const(value=out)
+        return _undecided(mode, f"{module}.{attr}")
+
+    return call
+
+
+# numpy's array and scalar types: no value the analysis models is one of them (an object of
+# a source class is one only if a base of its class is; tensors are not numpy arrays)
+_NUMPY_CLASSES = ("ndarray", "generic", "number", "integer", "floating", "bool_")
+
+
+def _is_class(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    """``inspect.isclass(x)``."""
+    if len(args) != 1 or isinstance(args[0], Unknown):
+        return _undecided(mode, "inspect.isclass")
+    return Const(value=isinstance(args[0], ClassV | BuiltinClassV))
+
+
+def _is_function(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    """``inspect.isfunction(x)``: a function or lambda of the source."""
+    if len(args) != 1 or isinstance(args[0], Unknown):
+        return _undecided(mode, "inspect.isfunction")
+    return Const(value=isinstance(args[0], FunctionV) and not isinstance(
+        args[0].bound, Instance | ClassV))
+
+
+_INSPECT: dict[str, Fn] = {"inspect.isclass": _is_class, "inspect.isfunction": _is_function}
+
+
+_STRING_CONSTANTS = ("ascii_lowercase", "ascii_uppercase", "ascii_letters", "digits",
+                     "hexdigits", "octdigits", "punctuation", "whitespace")
+
+
+_SIX: dict[str, Callable[[], Value]] = {
+    "string_types": lambda: Seq(items=[BuiltinClassV(name="str")], kind="tuple"),
+    "integer_types": lambda: Seq(items=[BuiltinClassV(name="int")], kind="tuple"),
+    "text_type": lambda: BuiltinClassV(name="str"),
+    "binary_type": lambda: BuiltinClassV(name="bytes"),
+    "PY2": lambda: Const(value=False),
+    "PY3": lambda: Const(value=True),
+}
 
 
 def _name(n: str) -> Any:
@@ -285,13 +388,20 @@ def _hasattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -
             return Const(value=it.getattr(args[0], args[1].value, mode) is not MISSING)
         except Raised:
             return Const(value=False)
-    v = it.getattr(args[0], args[1].value, mode)
-    if not isinstance(args[0], Instance):  # found is found (a rule's value says so too)
-        return Unknown(text="hasattr") if v is MISSING or isinstance(v, Unknown) else Const(
-            value=True)
+    obj, name = args[0], args[1].value
+    if isinstance(obj, Unknown):
+        return Unknown(text="hasattr")
+    v = it.getattr(obj, name, mode)
+    if v is not MISSING and not isinstance(v, Unknown):
+        return Const(value=True)  # found is found (a rule's value says so too)
+    if isinstance(obj, Const | Seq | DictV):
+        # a plain Python value: its type decides (a list or tuple has no ``shape``)
+        py = obj.value if isinstance(obj, Const) else (
+            {} if isinstance(obj, DictV) else {"list": [], "tuple": (), "set": set()}.get(
+                obj.kind, ()))
+        return Const(value=hasattr(py, name))
     # absent here may still be set by code the analysis does not model: not decided
-    return Unknown(text="hasattr") if v is MISSING or isinstance(v, Unknown) else Const(
-        value=True)
+    return Unknown(text="hasattr")
 
 
 def _setattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
@@ -326,9 +436,22 @@ def isinstance_of(it: Any, v: Value, cls: Value) -> Value:
         if isinstance(v, Unknown):
             return Unknown(text="isinstance")
         return Const(value=False)  # a module, class, function, instance, rule value...
+    if isinstance(cls, BuiltinClassV) and cls.name.startswith("numpy."):
+        if isinstance(v, Unknown):
+            return Unknown(text="isinstance")
+        if isinstance(v, Instance) and isinstance(v.cls, ClassV):
+            bases = it.mro(v.cls)
+            if any(isinstance(b, Unknown) for b in bases):
+                return Unknown(text="isinstance")
+            return Const(value=any(isinstance(b, BuiltinClassV) and b.name == cls.name
+                                   for b in bases))
+        return Const(value=False)
     if isinstance(cls, ClassV):
         if isinstance(v, Instance):
             return Const(value=it.is_subclass(v.cls, cls))
+        of = v.python_class()
+        if isinstance(of, ClassV):
+            return Const(value=it.is_subclass(of, cls))
         if isinstance(v, Const) and v.value is None:
             return Const(value=False)
         if isinstance(v, Const | DictV | FunctionV):
@@ -337,12 +460,25 @@ def isinstance_of(it: Any, v: Value, cls: Value) -> Value:
 
 
 def _enumerate(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
-    if args and isinstance(args[0], Const) and isinstance(args[0].value, str):
-        args = [Seq(items=[Const(value=c) for c in args[0].value]), *args[1:]]
-    if args and isinstance(args[0], Seq):
-        return Seq(items=[Seq(items=[Const(value=i), v], kind="tuple")
-                          for i, v in enumerate(args[0].items)])
+    items = _iterated(args[0]) if args else None
+    if items is not None:
+        start = args[1] if len(args) > 1 else kwargs.get("start", Const(value=0))
+        if isinstance(start, Const) and isinstance(start.value, int):
+            return Seq(items=[Seq(items=[Const(value=i), v], kind="tuple")
+                              for i, v in enumerate(items, start.value)])
     return _undecided(mode, "enumerate")
+
+
+def _iterated(v: Value) -> list[Value] | None:
+    """What ``for x in v`` goes over: a sequence's items, a dict's keys, a string's
+    characters."""
+    if isinstance(v, Seq):
+        return list(v.items)
+    if isinstance(v, DictV):
+        return [Const(value=k) for k in v.items]
+    if isinstance(v, Const) and isinstance(v.value, str):
+        return [Const(value=c) for c in v.value]
+    return None
 
 
 def _zip(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import (
     ABSTRACT,
-    RAISE,
     CallSite,
     Frame,
     Mode,
     Raised,
+    RaiseSignal,
     Return,
     Site,
     Undecidable,
@@ -194,8 +194,9 @@ class Calls(InterpreterBase):
             return sig.value
         if sig is None:
             return Const(value=None)
-        assert sig is RAISE
-        return Unknown(text=self._site_text(site))
+        assert isinstance(sig, RaiseSignal)
+        # the call raises on this path: its value is unknown; where it raised is kept
+        return Unknown(text=self._site_text(site), path=sig.path, line=sig.line)
 
     def run_generator(self, gen: GeneratorV, on_yield: Callable[[Value], Value],
                       mode: Mode = ABSTRACT) -> None:

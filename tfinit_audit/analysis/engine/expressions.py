@@ -325,6 +325,8 @@ class Expressions(InterpreterBase):
         it = self.eval(g.iter, frame)
         if isinstance(it, DictV):
             it = Seq(items=[Const(value=k) for k in it.items])
+        elif isinstance(it, Const) and isinstance(it.value, str):  # a string's characters
+            it = Seq(items=[Const(value=c) for c in it.value])
         if not isinstance(it, Seq) or (len(it.items) > 256 and not frame.mode.strict):
             return self.undecidable(frame, self.unparse(e), e)
         inner = Frame(**{**frame.__dict__, "locals": dict(frame.locals), "module_level": False})

@@ -9,12 +9,13 @@ The modes run the same statements and expressions:
 - ``ABSTRACT``: constructors, ``build`` and the library code they call, on abstract arguments.
   A branch on an unknown value that leaves the function (``return``/``raise``) is a special case
   not taken; other undecidable branches are both run and their locals merged; a ``raise`` is a
-  path not taken (an exception a rule models -- ``Raised`` -- crosses calls to the nearest
-  ``try`` that handles it); instances are constructed lazily (first time they are looked at)
-  and calls nest at most ``max_depth`` deep, never recursively. Module globals are their
-  import-time values (the import system's, in the default environment). Calling a generator
-  function gives a ``GeneratorV``; ``with`` runs it as a ``@contextmanager``, its ``yield``
-  running the block.
+  path not taken (its call's value is unknown, with where it raised; an exception a rule
+  models -- ``Raised`` -- crosses calls to the nearest ``try`` that handles it); a loop over an
+  unknown value is not run, and what it would assign or change becomes unknown; instances are
+  constructed lazily (first time they are looked at) and calls nest at most ``max_depth`` deep,
+  never recursively. Module globals are their import-time values (the import system's, in the
+  default environment). Calling a generator function gives a ``GeneratorV``; ``with`` runs it
+  as a ``@contextmanager``, its ``yield`` running the block.
 - ``EAGER``: abstract, but objects are constructed when Python constructs them (a layer's call
   whose helper objects create variables in their constructors).
 """
@@ -120,11 +121,14 @@ class Return:
     value: Value
 
 
+@dataclass
 class RaiseSignal:
-    """Abstract mode: a ``raise`` statement was reached (the path is not taken)."""
+    """Abstract mode: a ``raise`` statement was reached (the path is not taken); where."""
+
+    path: str = ""
+    line: int = 0
 
 
-RAISE = RaiseSignal()
 Signal = Return | RaiseSignal | None
 
 

@@ -39,8 +39,8 @@ from tfinit_audit.analysis.model import Hop
 # modules outside the tree that import-time code may import: modelled by engine/builtins.py
 # and engine/stdlib.py
 EXTERNAL_OK = {
-    "sys", "os", "os.path", "importlib", "types", "typing", "logging", "inspect", "site", "math",
-    "re",
+    "sys", "os", "os.path", "importlib", "types", "typing", "logging", "inspect", "site",
+    "math", "re", "numpy", "six", "string",
 }
 
 

@@ -1,6 +1,6 @@
 """Statements: one handler per syntax node type (``STATEMENTS``), in both modes.
 
-Control flow is signalled by return values (``Return``; ``RAISE`` in abstract mode) and, in
+Control flow is signalled by return values (``Return``; ``RaiseSignal`` in abstract mode) and, in
 import mode, by the ``Raised`` / ``Undecidable`` exceptions (see engine/frames.py).
 """
 
@@ -12,7 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 from tfinit_audit.analysis.engine.base import InterpreterBase
-from tfinit_audit.analysis.engine.frames import RAISE, Frame, Raised, Return, Signal, Undecidable
+from tfinit_audit.analysis.engine.frames import (
+    Frame,
+    Raised,
+    RaiseSignal,
+    Return,
+    Signal,
+    Undecidable,
+)
 from tfinit_audit.analysis.engine.values import (
     MISSING,
     BuiltinClassV,
@@ -146,7 +153,7 @@ class Statements(InterpreterBase):
                     exc.message else (exc.name if isinstance(exc, ExceptionV) else
                                       self.unparse(st.exc) if st.exc is not None else "raise")
                 self.raised.append((frame.path, st.lineno, what))
-            return RAISE
+            return RaiseSignal(path=frame.path or "", line=st.lineno)
         exc = self.eval(st.exc, frame) if st.exc is not None else None
         name = exc.name if isinstance(exc, ExceptionV | BuiltinClassV) else None
         if name is None:
@@ -204,6 +211,7 @@ class Statements(InterpreterBase):
             if items is None:
                 raise Undecidable("loop over an unknown value")
         elif items is None or len(items) > MAX_ABSTRACT_LOOP:
+            _forget_loop_effects(st, frame)
             return None
         for elem in items or []:
             self.assign(st.target, elem, frame, st, local=True)
@@ -232,7 +240,7 @@ class Statements(InterpreterBase):
                     frame.locals[handler.name] = Unknown(text=exc.message_line())
                 sig = self.exec_block(handler.body, frame)
             fin = self.exec_block(st.finalbody, frame)
-            return sig if sig is not None and sig is not RAISE else fin
+            return sig if sig is not None and not isinstance(sig, RaiseSignal) else fin
         try:
             try:
                 sig = self.exec_block(st.body, frame)
@@ -419,6 +427,31 @@ class Statements(InterpreterBase):
 
     def _s_nothing(self, st: ast.stmt, frame: Frame) -> Signal:
         return None
+
+
+_MUTATORS = ("append", "extend", "insert", "update", "pop", "remove", "add", "setdefault",
+             "clear", "sort", "reverse")
+
+
+def _forget_loop_effects(st: ast.For, frame: Frame) -> None:
+    """A loop the abstract run does not go through (an unknown or long iterable): what it
+    would have done is not known -- the names it assigns, and the local containers it changes
+    (``shape.append(d)``, ``m[k] = v``), become unknown rather than keep their values from
+    before the loop."""
+    names: set[str] = set()
+    for node in ast.walk(st):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in _MUTATORS and isinstance(node.func.value, ast.Name):
+            names.add(node.func.value.id)
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
+                and isinstance(node.value, ast.Name):
+            names.add(node.value.id)
+    for n in names:
+        if n in frame.locals:
+            frame.locals[n] = Unknown(text=f"{n} after a loop over "
+                                           f"{ast.unparse(st.iter)}")
 
 
 def exits(body: list[ast.stmt]) -> bool:

@@ -46,6 +46,11 @@ class Value:
         """The Python value of a fully known value; raises NotConcrete otherwise."""
         raise NotConcrete
 
+    def python_class(self) -> Any:
+        """The class of the tree whose object this value stands for, when it is one (a rule's
+        value for an object of a source class: ``isinstance`` asks it); None otherwise."""
+        return None
+
     def describe(self) -> str:
         return type(self).__name__
 

@@ -8,6 +8,8 @@ is keyed on a version number: every answer comes from the release's own source.
 points and the order rules are asked in). Rules used by the layer front end (analysis/layers.py)
 directly: ``weights.WeightCollector`` (added for each layer with ``Interpreter.hooks``),
 ``inputs`` (what a layer is built with), ``none_fallback`` (following a None initializer),
+``inline_none`` (a None-means-default choice written in the creating call), ``sublayers``
+(weights made by the sub-layers a layer builds or calls),
 ``facts`` (gate order, activations, forget bias, GRU layout). To teach the tool a new
 convention, write a rule in a module here, add it to ``ENGINE_RULES`` (or call it from the
 front end), and give it fixture tests (tests/rules/) -- one snippet it must decide, one it must
@@ -19,11 +21,16 @@ from __future__ import annotations
 from tfinit_audit.analysis.engine.hooks import Rule
 from tfinit_audit.analysis.rules.composite import CompositeRule
 from tfinit_audit.analysis.rules.dtypes import DTypeRule
+from tfinit_audit.analysis.rules.elementwise import ElementwiseConstantRule
 from tfinit_audit.analysis.rules.identifiers import (
     ActivationIdentifierRule,
     InitializerIdentifierRule,
+    InitializerModuleRule,
 )
-from tfinit_audit.analysis.rules.initializer_classes import InitializerClassRule
+from tfinit_audit.analysis.rules.initializer_classes import (
+    InitializerClassRule,
+    InitializerFactoryRule,
+)
 from tfinit_audit.analysis.rules.serialization import SerializedInitializerRule
 from tfinit_audit.analysis.rules.shapes import TensorShapeRule
 from tfinit_audit.analysis.rules.tensors import NestRule, TensorOpsRule, TensorRule
@@ -36,7 +43,10 @@ ENGINE_RULES: list[Rule] = [
     DTypeRule(),
     ActivationIdentifierRule(),
     InitializerIdentifierRule(),
+    InitializerModuleRule(),
     InitializerClassRule(),
+    InitializerFactoryRule(),
     CompositeRule(),
+    ElementwiseConstantRule(),
     SerializedInitializerRule(),
 ]

@@ -40,7 +40,7 @@ def call_entry(it: Any, obj: Instance) -> FunctionV | None:
 
 def call_arguments(it: Any, fn: FunctionV, obj: Instance, inputs: TensorV) -> list[Value]:
     """Positional arguments for ``fn``: the input tensor first, a cell's zero state for a
-    ``state`` parameter, Unknown for other parameters without a default."""
+    ``state`` parameter, the input tensor again for other parameters without a default."""
     node = fn.node
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return []
@@ -54,7 +54,9 @@ def call_arguments(it: Any, fn: FunctionV, obj: Instance, inputs: TensorV) -> li
         elif p in _STATE_PARAMS:
             out.append(zero_state(it, obj, inputs))
         elif i < required:
-            out.append(Unknown(text=p))
+            # another tensor the call requires (Keras MultiHeadAttention.call(query, value)):
+            # the documented input too, as for each shape its build takes
+            out.append(TensorV(shape=list(inputs.shape), dtype=inputs.dtype))
         else:
             break
     return out

@@ -82,13 +82,60 @@ def initializer_identifier(it: Any, src: SourceModule, ident: str,
                    line=hop[0] if hop else 0)
 
 
-def identifier_target(it: Any, src: SourceModule, ident: str,
-                      seen: set[str]) -> tuple[Value | None, tuple[int, str] | None]:
-    """The class or function a module's identifier table names, and the deciding line."""
+class InitializerModuleRule(Rule):
+    """A Keras ``initializers`` package whose namespace is filled at import time from its own
+    identifier table (Keras 2.x ``initializers/__init__.py``: ``populate_deserializable_
+    objects()`` then ``globals().update(LOCAL.ALL_OBJECTS)``, the table holding, in the default
+    TF2 environment, the classes of the ``initializers`` implementation module by their names
+    and snake_case aliases). ``from keras.src.initializers import TruncatedNormal`` or
+    ``initializers.RandomNormal(stddev=1.0)`` then names the class that table lookup gives:
+    the module-level name, else the class of that name among the package's imported modules
+    (a ``v1`` module only when no other has it)."""
+
+    name = "initializer-module-namespace"
+
+    def module_attr(self, it: Any, module: ModuleV, attr: str) -> Value | None:
+        if module.name.rsplit(".", 1)[-1] != "initializers" or attr.startswith("_") \
+                or not (module.path or "").endswith("__init__.py"):
+            return None
+        src = it.sources.module(module.path)
+        if src is None or _binding(src, attr) is not None:
+            return None  # bound by the module's own code: Python's lookup decides
+        line = _globals_update_line(src)
+        if line is None:
+            return None
+        target, _ = identifier_target(it, src, attr, set(), tables=False)
+        if not isinstance(target, ClassV | FunctionV):
+            return None
+        return with_hops(target, [src.hop(line, f"the namespace is filled from the identifier "
+                                                f"table: {attr} is {target.describe()} of "
+                                                f"{target.module}")])
+
+
+def _globals_update_line(src: SourceModule) -> int | None:
+    """The line of a module-level ``globals().update(...)``, if the module has one."""
+    tree = src.tree()
+    if tree is None:
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
+                and isinstance(node.value.func, ast.Attribute) \
+                and node.value.func.attr == "update" \
+                and isinstance(node.value.func.value, ast.Call) \
+                and isinstance(node.value.func.value.func, ast.Name) \
+                and node.value.func.value.func.id == "globals":
+            return node.lineno
+    return None
+
+
+def identifier_target(it: Any, src: SourceModule, ident: str, seen: set[str],
+                      tables: bool = True) -> tuple[Value | None, tuple[int, str] | None]:
+    """The class or function a module's identifier table names, and the deciding line
+    (``tables``: explicit alias entries first)."""
     if ident in seen:
         return None, None
     seen.add(ident)
-    found = _from_tables(it, src, ident, seen)
+    found = _from_tables(it, src, ident, seen) if tables else None
     if found is not None:
         return found
     mod = ModuleV(name=src.dotted, path=src.path)

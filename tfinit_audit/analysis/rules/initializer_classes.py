@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import ast
+import copy
 from typing import Any
 
 from tfinit_audit.analysis.engine.frames import ABSTRACT, Frame
 from tfinit_audit.analysis.engine.hooks import Rule
 from tfinit_audit.analysis.engine.values import (
+    MISSING,
+    BuiltinV,
     ClassV,
     Const,
+    DictV,
     FunctionV,
+    Instance,
     ModuleV,
     Unknown,
     Value,
     concrete,
+    with_hops,
 )
 from tfinit_audit.analysis.model import Hop
 from tfinit_audit.analysis.rules import vocabulary as vocab
 from tfinit_audit.analysis.rules.none_parameters import none_params_through_call
-from tfinit_audit.analysis.rules.values import Composite, InitV
+from tfinit_audit.analysis.rules.values import Composite, ConfigV, InitV
 
 
 def is_initializer_class(it: Any, cls: ClassV) -> bool:
@@ -60,7 +66,58 @@ class InitializerClassRule(Rule):
     def attr(self, it: Any, obj: Value, attr: str) -> Value | None:
         if isinstance(obj, InitV) and attr in obj.params:
             return Const(value=obj.params[attr])
+        if isinstance(obj, InitV) and obj.made is not None:
+            return _as_object(it, obj, attr)
         return None
+
+    def call(self, it: Any, callee: Value, args: list[Value],
+             kwargs: dict[str, Value]) -> Value | None:
+        """``init.__class__.from_config(init.get_config())`` (Keras 2.15+ MultiHeadAttention
+        clones its initializers for each sub-layer): the release's ``from_config`` runs as
+        written; a clone equal to the original keeps the lines that decided the original."""
+        if self._cloning or not (isinstance(callee, FunctionV) and callee.name == "from_config"
+                                 and args and isinstance(args[0], ConfigV)
+                                 and args[0].origin is not None):
+            return None
+        origin = args[0].origin
+        self._cloning = True
+        try:
+            out = it.call(callee, args, kwargs)
+        finally:
+            self._cloning = False
+        if isinstance(out, InitV) and (out.kind, out.params) == (origin.kind, origin.params):
+            clone = copy.copy(out)
+            clone.hops = origin.hops
+            return clone
+        # a config changed on the way (Keras 3.15 EinsumDense adds the kernel's axes): the
+        # new object's lines, then the original's
+        return with_hops(out, list(origin.hops), front=False)
+
+    _cloning = False
+
+
+def _as_object(it: Any, init: InitV, attr: str) -> Value | None:
+    """An attribute of an initializer value as an object of its class: ``__class__`` is the
+    class; anything else is the attribute of an instance made with the same arguments
+    (``get_config()`` runs the release's own method; its dict knows its origin)."""
+    assert init.made is not None
+    cls = init.made[0]
+    if attr == "__class__":
+        return cls if isinstance(cls, ClassV) else None
+    if init.shadow is None:
+        init.shadow = Instance(cls=cls, pending=(init.made[1], init.made[2], None))
+    v = it.getattr(init.shadow, attr)
+    if attr == "get_config" and isinstance(v, FunctionV):
+        method = v
+
+        def get_config(it2: Any, a: list[Value], k: dict[str, Value], mode: Any) -> Value:
+            out = it2.call(method, a, k)
+            if isinstance(out, DictV):
+                return ConfigV(items=out.items, origin=init, hops=init.hops)
+            return out
+
+        return BuiltinV(name=f"{cls.name}.get_config", fn=get_config, bound=init)
+    return None if v is MISSING else v
 
 
 def initializer_from_class(it: Any, cls: ClassV, args: list[Value], kwargs: dict[str, Value],
@@ -114,7 +171,7 @@ def initializer_from_class(it: Any, cls: ClassV, args: list[Value], kwargs: dict
                         f"{h.note}; the call gives every parameter")]
     ini = vocab.canonical(kind, params)
     return InitV(kind=ini.kind, params=ini.params, truncation=_truncation(it, cls),
-                 hops=tuple(hops))
+                 hops=tuple(hops), made=(cls, list(args), dict(kwargs)))
 
 
 def _through_base(it: Any, cls: ClassV, args: list[Value], kwargs: dict[str, Value],
@@ -144,6 +201,7 @@ def _through_base(it: Any, cls: ClassV, args: list[Value], kwargs: dict[str, Val
         return None
     res.hops = (*hops, cls.src.hop(sup.lineno, f"{cls.name} calls its base with "
                                    f"{_kw_text(it, sup)}"), *res.hops)
+    res.made, res.shadow = (cls, list(args), dict(kwargs)), None
     return res
 
 
@@ -177,3 +235,85 @@ def _super_init_call(it: Any, fn: ast.FunctionDef) -> ast.Call | None:
 def _kw_text(it: Any, c: ast.Call) -> str:
     return ", ".join(it.unparse(k) for k in c.keywords) or ", ".join(
         it.unparse(a) for a in c.args)
+
+
+class InitializerFactoryRule(Rule):
+    """Old TensorFlow (0.x ``init_ops.py``) spells initializers as factory functions that
+    return a nested ``_initializer(shape, dtype=..., partition_info=None)`` closing over the
+    factory's arguments: ``uniform_unit_scaling_initializer(factor=1.0, seed=None, dtype=...)``
+    (the 0.12 ``get_variable`` default), ``random_normal_initializer(mean=0.0, stddev=1.0)``. A
+    call of a factory whose name is in the vocabulary (rules/vocabulary.py) and whose body
+    returns its nested function gives that initializer, its parameters the call's arguments
+    and the factory's defaults of that release. A factory whose signature lacks one of the
+    kind's parameters (another family's spelling), or leaves one None (decided by the op the
+    nested function calls), is left to the source."""
+
+    name = "initializer-factories"
+
+    def call(self, it: Any, callee: Value, args: list[Value],
+             kwargs: dict[str, Value]) -> Value | None:
+        if not isinstance(callee, FunctionV) or callee.bound is not None \
+                or callee.closure is not None:
+            return None
+        kind = vocab.VOCABULARY.get(callee.name)
+        node = callee.node
+        if kind is None or not isinstance(node, ast.FunctionDef) or not _returns_nested(node):
+            return None
+        bound = it.bind(callee, args, kwargs)
+        wanted = vocab.PARAMS.get(kind, ())
+        if bound is None or any(k not in bound for k in wanted):
+            return None
+        params: dict[str, Any] = {}
+        for k in wanted:
+            try:
+                params[k] = concrete(bound[k])
+            except KeyError:
+                return None
+            if params[k] is None:
+                return None
+        pos = [p.arg for p in (*node.args.posonlyargs, *node.args.args)]
+        given = set(pos[: len(args)]) | set(kwargs)
+        defaulted = [k for k in wanted if k not in given]
+        note = f"factory {callee.name} returns its nested initializer"
+        if defaulted:
+            note += "; defaults: " + ", ".join(f"{k}={params[k]!r}" for k in defaulted)
+        ini = vocab.canonical(kind, params)
+        return InitV(kind=ini.kind, params=ini.params,
+                     hops=(callee.src.hop(node.lineno, note),))
+
+
+def initializer_function(it: Any, f: Value) -> InitV | None:
+    """A function of the vocabulary that is itself the initializer, passed uncalled: TF 0.x
+    ``init_ops.zeros_initializer(shape, dtype=dtypes.float32, partition_info=None)`` (the
+    variable's creator calls it with the shape). Its parameters are its defaults in that
+    release."""
+    if not isinstance(f, FunctionV) or f.closure is not None or f.bound is not None:
+        return None
+    kind = vocab.VOCABULARY.get(f.name)
+    node = f.node
+    if kind is None or not isinstance(node, ast.FunctionDef):
+        return None
+    a = node.args
+    pos = [p.arg for p in (*a.posonlyargs, *a.args)]
+    if not pos or pos[0] != "shape" or _returns_nested(node):
+        return None
+    bound = it.bind(f, [Unknown(text="shape")], {})
+    wanted = vocab.PARAMS.get(kind, ())
+    if bound is None or any(k not in bound for k in wanted):
+        return None
+    params: dict[str, Any] = {}
+    for k in wanted:
+        try:
+            params[k] = concrete(bound[k])
+        except KeyError:
+            return None
+    ini = vocab.canonical(kind, params)
+    note = f"function {f.name} is the initializer: the creator calls it with the shape"
+    return InitV(kind=ini.kind, params=ini.params, hops=(f.src.hop(node.lineno, note),))
+
+
+def _returns_nested(fn: ast.FunctionDef) -> bool:
+    """``def f(...): def _initializer(...): ...; return _initializer`` (top-level body)."""
+    nested = {s.name for s in fn.body if isinstance(s, ast.FunctionDef)}
+    return any(isinstance(s, ast.Return) and isinstance(s.value, ast.Name)
+               and s.value.id in nested for s in fn.body)

@@ -42,9 +42,16 @@ def is_initializer(v: Value) -> bool:
     return isinstance(v, InitV | Composite) or (isinstance(v, FunctionV) and v.closure is not None)
 
 
+def undecided(v: Value) -> bool:
+    """An initializer argument whose meaning the called code decides: None, or a string
+    identifier (``add_weight(initializer="glorot_uniform")`` looks it up itself)."""
+    return isinstance(v, Const) and (v.value is None or isinstance(v.value, str))
+
+
 class InitializerWatch:
     """Follows ``initializer`` in one call: a real initializer assigned to it or passed on
-    decides; None passed on to another source function is followed into that function."""
+    decides; None (or a string identifier) passed on to another source function is followed
+    into that function."""
 
     name = "initializer"
 
@@ -61,6 +68,10 @@ class InitializerWatch:
             src = it.unparse(st.value) if isinstance(st, ast.Assign) else "..."
             self.trail.append(frame.hop(
                 st.lineno, f"{frame.func_name}: initializer = {src} -> {value.value!r}"))
+        elif isinstance(value, Unknown):
+            # what it holds now cannot be known: a later ``if initializer is None`` would be a
+            # guess (an identifier the release's lookup does not know stays unresolved)
+            raise Fixed(value, list(self.trail))
 
     def on_call(self, it: Any, site: CallSite) -> Value | None:
         f, e, frame = site.callee, site.node, site.frame
@@ -78,11 +89,13 @@ class InitializerWatch:
             hop = frame.hop(e.lineno,
                             f"{frame.func_name}: passes initializer={init_arg.describe()}")
             raise Fixed(init_arg, [hop])
-        if isinstance(init_arg, Const) and init_arg.value is None and isinstance(f, FunctionV):
+        if undecided(init_arg) and isinstance(f, FunctionV):
+            assert isinstance(init_arg, Const)
             kw = next((k for k in e.keywords if k.arg == "initializer"), None)
             line = kw.value.lineno if kw is not None else e.lineno
             expr = it.unparse(kw.value) if kw is not None else "initializer"
-            hop = frame.hop(line, f"{frame.func_name}: passes {expr} = None on to {f.name}")
+            hop = frame.hop(line, f"{frame.func_name}: passes {expr} = {init_arg.value!r} on "
+                                  f"to {f.name}")
             value, hops = follow_none_initializer(it, f, site.args, site.kwargs,
                                                   (frame, e))
             if hops is None:
@@ -94,14 +107,18 @@ class InitializerWatch:
 def follow_none_initializer(it: Any, f: FunctionV, args: list[Value],
                             kwargs: dict[str, Value],
                             site: tuple[Frame, ast.Call] | None) -> tuple[Value, list[Hop] | None]:
-    """Call ``f`` with its ``initializer`` None and follow it: the value that decides and
-    the lines that led there (hops None: it stays None, the value is Unknown)."""
+    """Call ``f`` with its ``initializer`` None (or a string identifier) and follow it: the
+    value that decides and the lines that led there (hops None: it stays undecided, the value
+    is Unknown)."""
     try:
         it.call(f, args, kwargs, site, watch=InitializerWatch())
     except Fixed as fx:
         return fx.value, fx.hops
     node = f.node
-    return Unknown(text=f"initializer stays None in {f.name}", path=f.src.path,
+    given = initializer_arg(f, args, kwargs)
+    what = "None" if given is None or not isinstance(given, Const) or given.value is None \
+        else f"{given.value!r}"
+    return Unknown(text=f"initializer stays {what} in {f.name}", path=f.src.path,
                    line=getattr(node, "lineno", 0)), None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tfinit_audit.analysis.engine.frames import Mode
@@ -17,11 +18,14 @@ from tfinit_audit.analysis.engine.values import (
 )
 
 _SAME_SHAPE = ("as_list", "with_rank_at_least", "with_rank", "merge_with")
+# the class and its 1.13-2.x spellings (``TensorShape = TensorShapeV1`` in tensor_shape.py)
+_TENSOR_SHAPE = re.compile(r"TensorShape(V\d+)?")
 
 
 class TensorShapeRule(Rule):
     """``TensorShape([..])`` / ``tensor_shape.as_shape([..])`` (tensorflow/python/framework/
-    tensor_shape.py) of a list is that list; ``TensorShape(None)`` is a shape of unknown rank.
+    tensor_shape.py; the class is ``TensorShapeV1`` behind a ``TensorShape`` alias in 1.13) of
+    a list is that list; ``TensorShape(None)`` is a shape of unknown rank.
     On a shape: ``.ndims`` / ``.rank`` is its length, ``.dims`` and ``.as_list()`` (and the
     rank checks ``with_rank``, ``with_rank_at_least``, ``merge_with``) give it back, and a
     dimension's ``.value`` (TF 1.x ``Dimension``) is the number itself (None when unknown).
@@ -33,9 +37,10 @@ class TensorShapeRule(Rule):
              kwargs: dict[str, Value]) -> Value | None:
         if not isinstance(callee, ClassV | FunctionV) or not args:
             return None
-        if callee.name in ("TensorShape", "as_shape") and isinstance(args[0], Seq):
+        is_class = isinstance(callee, ClassV) and _TENSOR_SHAPE.fullmatch(callee.name)
+        if (is_class or callee.name == "as_shape") and isinstance(args[0], Seq):
             return args[0]
-        if callee.name == "TensorShape" and isinstance(args[0], Const) and args[0].value is None:
+        if is_class and isinstance(args[0], Const) and args[0].value is None:
             return Unknown(text="TensorShape(None)")
         return None
 

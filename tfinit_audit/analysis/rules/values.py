@@ -5,24 +5,38 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tfinit_audit.analysis.engine.values import Unknown, Value
+from tfinit_audit.analysis.engine.values import DictV, Unknown, Value
 from tfinit_audit.analysis.model import Hop
 
 
 @dataclass(eq=False)
 class InitV(Value):
-    """An initializer object of the canonical vocabulary (rules/vocabulary.py)."""
+    """An initializer object of the canonical vocabulary (rules/vocabulary.py). ``made`` is
+    the constructor call that made it (class, args, kwargs) when it was a class's: the object
+    is also an instance of that class (``init.__class__``, ``init.get_config()``)."""
 
     kind: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     truncation: float | None = None
+    made: tuple[Any, list[Value], dict[str, Value]] | None = None
+    shadow: Any = None  # the instance of that class, built when first asked
 
     def is_callable(self) -> bool | None:
         return True
 
+    def python_class(self) -> Any:
+        return self.made[0] if self.made is not None else None
+
     def describe(self) -> str:
         ps = ", ".join(f"{k}={p!r}" for k, p in self.params.items())
         return f"{self.kind}({ps})"
+
+
+@dataclass(eq=False)
+class ConfigV(DictV):
+    """``init.get_config()`` of an initializer value: the config dict, knowing its origin."""
+
+    origin: InitV | None = None
 
 
 @dataclass(eq=False)

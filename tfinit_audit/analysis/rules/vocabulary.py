@@ -42,6 +42,8 @@ VOCABULARY: dict[str, str] = {
     "HeNormal": "he_normal",
     "LecunUniform": "lecun_uniform",
     "LecunNormal": "lecun_normal",
+    "UniformUnitScaling": "uniform_unit_scaling",
+    "uniform_unit_scaling_initializer": "uniform_unit_scaling",
 }
 
 # Which constructor parameters carry the numbers of each kind.
@@ -53,6 +55,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "random_uniform": ("minval", "maxval"),
     "random_normal": ("mean", "stddev"),
     "truncated_normal": ("mean", "stddev"),
+    "uniform_unit_scaling": ("factor",),
 }
 
 # (scale, mode, uniform?) -> preset name
@@ -97,6 +100,25 @@ def compute_fans(shape: list[int]) -> tuple[float, float]:
     for d in shape[:-2]:
         receptive *= d
     return shape[-2] * receptive, shape[-1] * receptive
+
+
+def axes_fans(shape: list[int], input_axes: Any, output_axes: Any) -> tuple[float, float] | None:
+    """Keras 3.15+ ``compute_fans(shape, input_axes, output_axes)``: the products of the
+    shape's sizes on the input and on the output axes (None when the axes are not known)."""
+    def product(axes: Any) -> float | None:
+        if not isinstance(axes, list | tuple) or not all(
+                isinstance(a, int) and not isinstance(a, bool) for a in axes):
+            return None
+        out = 1.0
+        for a in axes:
+            try:
+                out *= shape[a]
+            except IndexError:
+                return None
+        return out
+
+    fi, fo = product(input_axes), product(output_axes)
+    return None if fi is None or fo is None else (fi, fo)
 
 
 _TRUNC_RE = re.compile(r"/\s*(0?\.879\d+)")
@@ -151,6 +173,14 @@ def with_numbers(init: Initializer, shape: list[int] | None) -> Initializer:
         sd = p.get("stddev")
         if isinstance(sd, int | float):
             init.stddev = float(sd)
+    elif init.kind == "uniform_unit_scaling":
+        # U(+-factor * sqrt(3 / input_size)), input_size the product of all dims but the last
+        factor = p.get("factor")
+        if isinstance(factor, int | float) and not isinstance(factor, bool):
+            input_size = 1.0
+            for d in shape[:-1]:
+                input_size *= float(d)
+            init.limit = math.sqrt(3 / max(input_size, 1.0)) * float(factor)
     return init
 
 
@@ -160,7 +190,13 @@ def _variance_scaling_numbers(init: Initializer, shape: list[int]) -> None:
         scale = float(p["scale"])
     except (KeyError, TypeError, ValueError):
         return
-    fan_in, fan_out = compute_fans(shape)
+    if "input_axes" in p or "output_axes" in p:
+        fans = axes_fans(shape, p.get("input_axes"), p.get("output_axes"))
+        if fans is None:
+            return  # fans over axes the analysis does not know: no number
+        fan_in, fan_out = fans
+    else:
+        fan_in, fan_out = compute_fans(shape)
     mode = str(p.get("mode", "fan_in")).lower()
     n = {"fan_in": fan_in, "fan_out": fan_out}.get(mode, (fan_in + fan_out) / 2.0)
     scale /= max(1.0, n)
@@ -174,10 +210,20 @@ def _variance_scaling_numbers(init: Initializer, shape: list[int]) -> None:
         init.stddev = math.sqrt(scale)
 
 
+# Parameters a kind carries only when the constructor was given them (not None): Keras 3.15+
+# ``VarianceScaling(input_axes=..., output_axes=...)`` (set by ``EinsumDense`` for its kernel)
+# computes the fans over those axes of the shape.
+OPTIONAL_PARAMS: dict[str, tuple[str, ...]] = {
+    "variance_scaling": ("input_axes", "output_axes"),
+}
+
+
 def canonical(kind: str, bound: dict[str, Any]) -> Initializer:
     """An Initializer of vocabulary ``kind`` with the parameters the kind cares about."""
     keep = PARAMS.get(kind, ())
     params = {k: bound[k] for k in keep if k in bound}
+    params.update({k: bound[k] for k in OPTIONAL_PARAMS.get(kind, ())
+                   if bound.get(k) is not None})
     if kind == "variance_scaling":
         kind = preset_name(params)
     return Initializer(kind=kind, params=params)

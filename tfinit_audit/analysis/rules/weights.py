@@ -20,11 +20,16 @@ from tfinit_audit.analysis.engine.values import (
 )
 from tfinit_audit.analysis.model import Hop, Initializer, Weight
 from tfinit_audit.analysis.rules import vocabulary as vocab
-from tfinit_audit.analysis.rules.initializer_classes import is_initializer_class
+from tfinit_audit.analysis.rules.initializer_classes import (
+    initializer_function,
+    is_initializer_class,
+)
+from tfinit_audit.analysis.rules.inline_none import inline_none_default
 from tfinit_audit.analysis.rules.none_fallback import (
     Fixed,
     follow_none_initializer,
     initializer_arg,
+    undecided,
 )
 from tfinit_audit.analysis.rules.values import Applied, Composite, InitV, ScopeV, TensorV
 from tfinit_audit.analysis.rules.variable_scopes import VariableScopes
@@ -124,12 +129,16 @@ class WeightCollector(Rule):
             hops.extend(scope.name_hops)
         fallback = isinstance(init, Const) and init.value is None
         value: Value = init
-        if fallback and scope is not None and scope.initializer is not None:
+        inline = None if fallback else inline_none_default(it, frame, init_node)
+        if inline is not None:  # ``x if x is not None else default`` with x None
+            fallback = True
+            hops.extend(inline)
+        elif fallback and scope is not None and scope.initializer is not None:
             value = scope.initializer  # the enclosing variable_scope's initializer
             hops.extend(init.hops)
             if scope.init_hop is not None:
                 hops.append(scope.init_hop)
-        elif fallback:
+        elif undecided(init):  # None, or an identifier the creator looks up
             hops.extend(init.hops)
             self._following(False)
             try:
@@ -212,6 +221,9 @@ def _to_weight(it: Any, c: Captured) -> Weight:
         for h in inst.hops:  # the class itself was passed: it is called with its defaults
             hops.append(Hop(h.package, h.path, h.line, h.code,
                             f"class passed uninstantiated; {h.note}"))
+    as_function = initializer_function(it, v)
+    if as_function is not None:
+        hops.extend(as_function.hops)
     return Weight(name=c.name, shape=c.shape, shape_expr=c.shape_expr, initializer=ini,
                   fallback=c.fallback, provenance=_dedupe(hops), condition=c.condition)
 
@@ -247,6 +259,9 @@ def to_initializer(it: Any, v: Value, shape: list[int] | None,
         inst = it.instantiate(v, [], {}, None)
         if isinstance(inst, InitV):
             return to_initializer(it, inst, shape, where)
+    as_function = initializer_function(it, v)
+    if as_function is not None:
+        return to_initializer(it, as_function, shape, where)
     if isinstance(v, Unknown):
         return _unresolved(v.text or "unknown expression", v.path or where[0],
                            v.line or where[1])

@@ -1,0 +1,68 @@
+"""The answers of the rules for plain sources and sub-layers, from each test virtualenv's
+installed release (scripts/setup-test-envs.sh), checked by building the layers in that
+TensorFlow: string identifiers handed to ``add_weight``, initializer constructors with
+arguments and numbers from numpy, renorm's nested ``sqrt`` initializer, a TF 1.x inline
+None-means-default, weights found although ``build`` rejects the documented input, and the
+weights of ``MultiHeadAttention``'s sub-layers under their names. The probe builds the layers
+its default builder does not know with tests/probe_plugins/more_layers.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_live_e2e import describe, venv_python
+
+from tfinit_audit.analysis.audit import analyze
+from tfinit_audit.analysis.model import Dims
+from tfinit_audit.analysis.symbols import parse_symbol
+from tfinit_audit.live.verify import verify_interpreter
+from tfinit_audit.sources.local import open_installed
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
+PLUGIN = str(Path(__file__).parent / "probe_plugins" / "more_layers.py")
+
+SYMBOLS = {
+    "tf115": ["tf.nn.rnn_cell.GRUCell", "tf.keras.layers.BatchNormalization[renorm=True]",
+              "tf.layers.BatchNormalization[renorm=True]", "tf.keras.layers.Conv3DTranspose",
+              "tf.keras.layers.AdditiveAttention"],
+    "tf215": ["tf.keras.layers.MultiHeadAttention[num_heads=2,key_dim=8]",
+              "tf.keras.layers.EinsumDense[equation='ab,bc->ac',output_shape=64]",
+              "tf.keras.layers.experimental.RandomFourierFeatures[output_dim=16]",
+              "tf.keras.layers.Attention[use_scale=True]", "tf.keras.layers.Normalization",
+              "tf.keras.layers.BatchNormalization[renorm=True]",
+              "tf.keras.layers.Conv1DTranspose", "tf.keras.layers.DepthwiseConv1D"],
+    "tf221": ["tf.keras.layers.MultiHeadAttention[num_heads=2,key_dim=8]",
+              "tf.keras.layers.EinsumDense[equation='ab,bc->ac',output_shape=64]",
+              "tf.keras.layers.Normalization", "tf.keras.layers.Attention[use_scale=True]"],
+}
+# weights whose static shape depends on an input the analysis does not compute (another
+# part of the tool's job): inconclusive, never disagreeing
+SHAPE_UNKNOWN = {"tf.keras.layers.Conv3DTranspose": {"kernel"},
+                 "tf.keras.layers.Conv1DTranspose": {"kernel"},
+                 "tf.keras.layers.DepthwiseConv1D": {"depthwise_kernel", "bias"},
+                 "tf.keras.layers.AdditiveAttention": {"scale"},
+                 "tf.keras.layers.MultiHeadAttention[num_heads=2,key_dim=8]": {
+                     "attention_output/kernel", "attention_output/bias"}}
+
+
+@pytest.mark.parametrize("venv", sorted(SYMBOLS))
+def test_rules_answers_agree_with_tensorflow(venv: str) -> None:
+    python = venv_python(venv)
+    static = analyze(open_installed(python), [parse_symbol(s) for s in SYMBOLS[venv]], Dims())
+    for s in static:
+        assert s.status == "resolved", (s.symbol, s.message)
+    run = verify_interpreter(python, static, Dims(), timeout=900, plugins=[PLUGIN])
+    assert run.error is None, run.error
+    assert run.summary["disagree"] == 0, describe(run)
+    for s in run.symbols:
+        assert s.status == "ok", (s.symbol, s.message)
+        static_names = [w.name for w in next(x for x in static if x.symbol == s.symbol).weights]
+        assert sorted(w.name for w in s.weights) == sorted(static_names), s.symbol
+        for w in s.weights:
+            if w.name in SHAPE_UNKNOWN.get(s.symbol, set()) and not (
+                    venv == "tf221" and "MultiHeadAttention" in s.symbol):
+                assert w.verdict in ("agree", "inconclusive"), (s.symbol, w.name)
+                continue
+            assert w.verdict == "agree", (s.symbol, w.name, w.evidence.get("reason"))

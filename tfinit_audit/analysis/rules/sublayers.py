@@ -1,0 +1,244 @@
+"""Weights made by sub-layers: a Keras layer whose ``build`` (or first ``call``) constructs
+other layers owns their weights, named under each sub-layer's name.
+
+Keras tracks a layer assigned to an attribute of another layer (``self._query_dense =
+EinsumDense(..., name="query")``); the sub-layer's variables are the parent's weights and are
+named with the sub-layer's name as a scope (``multi_head_attention/query/kernel``; the
+report drops the parent's own scope as it does for every weight: ``query/kernel``). When the
+parent's ``build`` builds the sub-layer itself (Keras 3 ``MultiHeadAttention.build`` calls
+``self._query_dense.build(query_shape)``), the collector sees its weights being created.
+Otherwise Keras builds it when the parent's ``call`` first calls it (Keras 2.x: ``call`` runs
+``self._build_from_signature(query, value, key)`` once, which constructs the ``EinsumDense``
+sub-layers; their ``build`` runs inside ``self._query_dense(query)``): those sub-layers are
+built here, on an input whose shape the analysis does not compute (the shapes that depend on it
+stay unknown). An RNN's ``cell`` is not a named sub-layer: its weights are the RNN's own
+(analysis/layers.py builds it on the per-step input)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tfinit_audit.analysis.engine.hooks import CallSite, Rule
+from tfinit_audit.analysis.engine.values import (
+    ClassV,
+    Const,
+    DictV,
+    FunctionV,
+    Instance,
+    Seq,
+    Unknown,
+    Value,
+)
+from tfinit_audit.analysis.model import Hop
+from tfinit_audit.analysis.rules.values import TensorV
+
+if TYPE_CHECKING:
+    from tfinit_audit.analysis.rules.weights import Captured, WeightCollector
+
+
+class LayerCalls(Rule):
+    """Keras ``Layer.__call__`` builds a layer the first time it is called, on its input's
+    shape (``_maybe_build(inputs)``: ``self.build(input_shapes)``), in every Keras release: a
+    sub-layer the parent's ``call`` calls on a tensor of known shape (``self._query_dense(
+    query)``, Keras 2.x ``MultiHeadAttention``) is built on that shape. The call's output is
+    not modelled. Added for one layer with the weight collector."""
+
+    name = "layer-calls"
+
+    def __init__(self, collector: WeightCollector) -> None:
+        self.collector = collector
+
+    def call_site(self, it: Any, site: CallSite) -> Value | None:
+        sub, args = site.callee, site.args
+        c = self.collector
+        if not c.active or not isinstance(sub, Instance) or sub is c.top \
+                or not args or not isinstance(args[0], TensorV) or not is_layer(it, sub):
+            return None
+        built = sub.attrs.get("built")
+        if id(sub) in {id(x.owner) for x in c.captured} or (
+                isinstance(built, Const) and built.value is True):
+            return Unknown(text=f"output of {sub.cls.name}")
+        build = it.getattr(sub, "build")
+        if isinstance(build, FunctionV):
+            shape = Seq(items=[Const(value=d) for d in args[0].shape], kind="tuple")
+            before = len(c.captured)
+            it.call(build, [shape] * required_positional(build), {})
+            hop = site.frame.hop(site.node.lineno, f"{site.frame.func_name}: calling "
+                                                   f"{sub.cls.name} on {args[0].describe()} "
+                                                   f"builds it")
+            for x in c.captured[before:]:
+                x.hops.insert(1, hop)
+            sub.attrs["built"] = Const(value=True)
+        return Unknown(text=f"output of {sub.cls.name}")
+
+CELL_ATTRS = ("cell", "_cell")  # an RNN's cell: its weights are the RNN's own
+SIGNATURE_BUILDER = "_build_from_signature"
+_MAX_DEPTH = 4
+
+
+@dataclass
+class Step:
+    """One attribute on the way from a layer to a sub-layer it holds."""
+
+    attr: str
+    obj: Instance
+    hop: Hop | None  # the line that assigned it to the holder
+    index: str | None = None  # the list index (dict key) when the attribute holds several
+
+
+def is_layer(it: Any, obj: Value) -> bool:
+    """An instance of a source class with both ``build`` and ``add_weight`` (a Keras/TF
+    layer), or with ``weights`` or ``variables`` (what the live probe looks at to name a
+    variable by its owner), decided from its class (nothing is constructed to ask)."""
+    if not isinstance(obj, Instance) or not isinstance(obj.cls, ClassV):
+        return False
+    return all(it.member(obj.cls, m) is not None for m in ("build", "add_weight")) or any(
+        it.member(obj.cls, m) is not None for m in ("weights", "variables"))
+
+
+def build_from_signature(it: Any, obj: Instance, shape: Value,
+                         collector: WeightCollector) -> None:
+    """Keras 2.x ``MultiHeadAttention`` builds its sub-layers in ``_build_from_signature``,
+    which its ``call`` runs once (``if not self._built_from_signature``) with the query, value
+    and key: run it with the input for each of its required parameters, unless the layer's
+    ``build`` already did."""
+    f = it.getattr(obj, SIGNATURE_BUILDER)
+    if not isinstance(f, FunctionV) or f.node is None:
+        return
+    done = obj.attrs.get("_built_from_signature")
+    if isinstance(done, Const) and done.value is True:
+        return
+    it.call(f, [shape] * required_positional(f), {})
+
+
+def required_positional(f: FunctionV) -> int:
+    """How many positional parameters of a bound method have no default."""
+    node = f.node
+    if node is None:
+        return 0
+    a = node.args
+    pos = [*a.posonlyargs, *a.args][1 if f.bound is not None else 0:]
+    return max(1, len(pos) - len(a.defaults))
+
+
+def build_unbuilt(it: Any, top: Instance, collector: WeightCollector) -> None:
+    """Sub-layers the top layer holds that created no weight yet and are not marked built:
+    built as the top layer's ``call`` would build them, on an input of unknown shape."""
+    made = {id(c.owner) for c in collector.captured}
+    for steps in sublayer_paths(it, top):
+        sub = steps[-1].obj
+        if id(sub) in made or any(s.attr in CELL_ATTRS for s in steps):
+            continue
+        built = sub.attrs.get("built")
+        if isinstance(built, Const) and built.value is True:
+            continue
+        build = it.getattr(sub, "build")
+        if not isinstance(build, FunctionV):
+            continue
+        before = len(collector.captured)
+        it.call(build, [Unknown(text="input_shape")] * required_positional(build), {})
+        made.add(id(sub))
+        h = steps[-1].hop
+        if h is None:
+            continue
+        hop = Hop(h.package, h.path, h.line, h.code,
+                  f"{h.note}; built when {top.cls.name}.call first calls it (input shape "
+                  f"unknown)")
+        for c in collector.captured[before:]:
+            c.hops.insert(1, hop)
+
+
+def name_weights(it: Any, top: Instance, captured: list[Captured]) -> None:
+    """Prefix each weight a sub-layer made with the names of the sub-layers on the way from
+    the top layer, and add the lines that put each sub-layer there. A sub-layer is named by
+    the name its constructor was given when the analysis knows it as a string (Keras names
+    its variables under it: ``query/kernel``), else by the attribute that holds it (leading
+    underscores dropped, a list item by its index: ``forward_layer/kernel``,
+    ``cells/0/kernel``); a recurrent layer's cell is left out (its weights are the
+    layer's). A weight already named by variable scopes (``cell_0/lstm_cell/kernel``, TF 1.x
+    call time) keeps that name, as TensorFlow gives it."""
+    paths = {id(steps[-1].obj): steps for steps in sublayer_paths(it, top)}
+    for c in captured:
+        if c.owner is None or c.owner is top or "/" in c.name:
+            continue
+        steps = paths.get(id(c.owner))
+        if steps is None:
+            continue
+        names = [step_name(it, s) for s in steps if s.attr not in CELL_ATTRS]
+        if names:
+            c.name = "/".join([*names, c.name])
+        seen = {(h.path, h.line) for h in c.hops}
+        more = [s.hop for s in steps if s.hop is not None and s.attr not in CELL_ATTRS
+                and (s.hop.path, s.hop.line) not in seen]
+        c.hops[1:1] = more
+
+
+def step_name(it: Any, step: Step) -> str:
+    """One component of a sub-layer weight's name: the sub-layer's known name, else its
+    attribute (``_cells`` -> ``cells``) and list index."""
+    name = layer_name(it, step.obj)
+    if name:
+        return name
+    attr = step.attr.lstrip("_") or step.attr
+    return f"{attr}/{step.index}" if step.index is not None else attr
+
+
+def layer_name(it: Any, obj: Instance) -> str | None:
+    """The name Keras gives the layer (its ``name`` as its constructor set it), when known."""
+    for attr in ("name", "_name"):
+        v = obj.attrs.get(attr)
+        if v is None:
+            try:
+                v = it.getattr(obj, attr)
+            except Exception:  # noqa: BLE001 - a property the analysis cannot run
+                v = None
+        if isinstance(v, Const) and isinstance(v.value, str) and v.value:
+            return v.value
+    return None
+
+
+def sublayer_paths(it: Any, top: Instance) -> list[list[Step]]:
+    """Every layer reachable from ``top`` through attributes (and lists/dicts in them), each
+    once, with the first path found to it: breadth first over public attributes (in sorted
+    order), then over all attributes for the layers not found yet -- the order the live probe
+    walks a built layer in (live/probe.py ``sub_layers``)."""
+    out: list[list[Step]] = []
+    found = {id(top)}
+    for public_only in (True, False):
+        seen = {id(top)}
+        frontier: list[tuple[Instance, list[Step]]] = [(top, [])]
+        for _ in range(_MAX_DEPTH):
+            nxt: list[tuple[Instance, list[Step]]] = []
+            for holder, path in frontier:
+                for attr, index, item in _children(it, holder, public_only):
+                    if id(item) in seen:
+                        continue
+                    seen.add(id(item))
+                    steps = [*path, Step(attr, item, holder.attr_lines.get(attr), index)]
+                    if id(item) not in found:
+                        found.add(id(item))
+                        out.append(steps)
+                    nxt.append((item, steps))
+            frontier = nxt
+    return out
+
+
+def _children(it: Any, holder: Instance, public_only: bool
+              ) -> list[tuple[str, str | None, Instance]]:
+    """(attribute, list index or dict key, layer) of the layers ``holder`` holds."""
+    out: list[tuple[str, str | None, Instance]] = []
+    for attr in sorted(holder.attrs):
+        if attr.startswith("__") or (public_only and attr.startswith("_")):
+            continue
+        v = holder.attrs[attr]
+        items: list[tuple[str | None, Value]]
+        if isinstance(v, Seq):
+            items = [(str(i), x) for i, x in enumerate(v.items)]
+        elif isinstance(v, DictV):
+            items = [(str(k), x) for k, x in v.items.items()]
+        else:
+            items = [(None, v)]
+        out.extend((attr, index, x) for index, x in items
+                   if isinstance(x, Instance) and is_layer(it, x))
+    return out
