@@ -1,6 +1,7 @@
 """Python semantics the engine models for the coverage work (no network): ``dir()`` of a
 module and of a module-like object through its ``__dir__``, ``dict(pairs)``, ``del d[key]``,
-and loops / ``enumerate`` over a known string (Keras parses einsum equations that way)."""
+loops / ``enumerate`` over a known string (Keras parses einsum equations that way), and
+which raises on decided paths leave a call (a raise a ``try`` of a caller catches does not)."""
 
 from __future__ import annotations
 
@@ -60,6 +61,28 @@ FILES = {
             config = dict([("a", 1), ("b", 2)])
             del config["a"]
             return config
+
+
+        def check(flag):
+            if flag:
+                raise ValueError("not with flag")
+            return 1
+
+
+        def can_use(flag):
+            try:
+                check(flag)
+                return True
+            except ValueError:
+                return False
+
+
+        def wrong_handler(flag):
+            try:
+                check(flag)
+            except KeyError:
+                return False
+            return True
         """,
 }
 
@@ -105,3 +128,14 @@ def test_dict_of_pairs_and_del_of_a_key() -> None:
     it = interp()
     out = it.call(it.resolve("pkg.sub.trimmed"), [], {})
     assert isinstance(out, DictV) and list(out.items) == ["b"]
+
+
+def test_a_raise_a_caller_catches_is_not_one_that_leaves_the_call() -> None:
+    it = interp()
+    it.call(it.resolve("pkg.sub.can_use"), [Const(value=True)], {})
+    assert it.raised == []  # Keras BatchNormalization._fused_can_be_used
+    it.call(it.resolve("pkg.sub.wrong_handler"), [Const(value=True)], {})
+    assert [r[2] for r in it.raised] == ["ValueError: not with flag"]  # not a KeyError
+    it.raised.clear()
+    it.call(it.resolve("pkg.sub.check"), [Const(value=True)], {})
+    assert len(it.raised) == 1

@@ -331,6 +331,7 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
         shape = list(given) if given is not None else input_shape(
             rank if rank is not None else hint.ranks[0], args["features"], args["length"])
         collector.top = ranks.top = obj
+        constructed = {id(steps[-1].obj) for steps in sublayers.sublayer_paths(it, obj)}
         if len(shape) >= 3:
             collector.step_shape = [shape[0], *shape[2:]]
         build = it.getattr(obj, "build")
@@ -346,7 +347,7 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
             _build_cells(it, obj, collector, shape)
             if not collector.captured:
                 _call_once(it, obj, shape)
-            sublayers.build_unbuilt(it, obj, collector)
+            sublayers.build_unbuilt(it, obj, collector, constructed)
     if ranks.mismatches:  # a sub-layer got another rank than it declares: not this input
         hint = RankHint(hint.ranks, hint.reason, hint.hops, hint.declared,
                         mismatch=ranks.mismatches[0])

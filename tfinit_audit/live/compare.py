@@ -147,10 +147,15 @@ def _match(static: list[Weight], observed: list[dict[str, Any]]) -> tuple[
 ]:
     notes: list[str] = []
     obs_by = {o["name"]: o for o in observed}
+    for o in observed:  # a sub-layer's weight is also known by the sub-layer's own name
+        for alias in o.get("aliases") or ():
+            obs_by.setdefault(alias, o)
     pairs: list[tuple[Weight | None, dict[str, Any] | None]] = []
     used: set[str] = set()
     for w in static:
         o = obs_by.get(w.name)
+        if o is not None and o["name"] in used:
+            o = None
         if o is None:
             # tolerate a scope prefix the probe could not strip: match on the last components
             cands = [x for x in observed if x["name"] not in used

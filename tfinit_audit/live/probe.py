@@ -418,9 +418,8 @@ def _layer_like(v):
 
 
 def _children(obj, public_only):
-    if isinstance(obj, (list, tuple)):
-        return [(str(i), v) for i, v in enumerate(obj) if _layer_like(v)
-                or isinstance(v, (list, tuple))]
+    """(attribute, index or key, layer) of the layers ``obj`` holds, attributes in sorted
+    order (as rules/sublayers.py ``_children``)."""
     try:
         d = vars(obj)
     except TypeError:
@@ -430,31 +429,40 @@ def _children(obj, public_only):
         if k.startswith("__") or (public_only and k.startswith("_")):
             continue
         v = d[k]
-        if _layer_like(v) or (isinstance(v, (list, tuple)) and any(_layer_like(x) for x in v)):
-            out.append((k, v))
+        if isinstance(v, (list, tuple)):
+            items = [(str(i), x) for i, x in enumerate(v)]
+        elif isinstance(v, dict):
+            items = [(str(key), x) for key, x in v.items()]
+        else:
+            items = [(None, v)]
+        for index, x in items:
+            if _layer_like(x):
+                out.append((k, index, x))
     return out
 
 
 def sub_layers(top, depth=4):
-    """(attribute path, object, objects on the way) of every layer-like object reachable
-    from ``top`` through its attributes -- public attributes first, in sorted order, then
-    private ones -- each once, at its first path (as analysis/layers.py names static
-    weights)."""
+    """(steps, object) of every layer-like object reachable from ``top`` through its
+    attributes, each once at its first path -- breadth first over public attributes, then
+    over all for the ones not found yet -- as rules/sublayers.py ``sublayer_paths`` walks the
+    static side. A step is (attribute, index or None, object)."""
     found = []
-    seen = set([id(top)])
+    got = set([id(top)])
     for public_only in (True, False):
-        frontier = [(top, [], [])]
+        seen = set([id(top)])
+        frontier = [(top, [])]
         for _ in range(depth):
             nxt = []
-            for obj, path, way in frontier:
-                for attr, val in _children(obj, public_only):
+            for obj, steps in frontier:
+                for attr, index, val in _children(obj, public_only):
                     if id(val) in seen:
                         continue
                     seen.add(id(val))
-                    here = way if isinstance(val, (list, tuple)) else way + [val]
-                    if not isinstance(val, (list, tuple)):
-                        found.append((path + [attr], val, here))
-                    nxt.append((val, path + [attr], here))
+                    here = steps + [(attr, index, val)]
+                    if id(val) not in got:
+                        got.add(id(val))
+                        found.append((here, val))
+                    nxt.append((val, here))
             frontier = nxt
     return found
 
@@ -472,38 +480,56 @@ def weight_ids(obj):
     return set()
 
 
-def weight_prefix(path):
-    parts = [p.lstrip("_") for p in path if p not in RECURRENT_CELL_ATTRS]
-    return "/".join(parts)
+def step_names(step):
+    """The names the static side may give one step: the attribute (leading underscores
+    dropped, a list item with its index) and the layer's own name."""
+    attr, index, obj = step
+    a = attr.lstrip("_") or attr
+    out = [a + "/" + index if index is not None else a]
+    try:
+        n = getattr(obj, "name", None)
+    except Exception:
+        n = None
+    if isinstance(n, str) and n and n.split("/")[-1] not in out:
+        out.append(n.split("/")[-1])
+    return out
 
 
 def owner_of(var, subs):
-    """The deepest sub-layer holding ``var`` in its weights: (path, objects on the way) or
-    None."""
+    """The deepest sub-layer holding ``var`` in its weights: its steps, or None."""
     best = None
-    for path, way, ids in subs:
-        if id(var) in ids and (best is None or len(path) > len(best[0])):
-            best = (path, way)
+    for steps, ids in subs:
+        if id(var) in ids and (best is None or len(steps) > len(best)):
+            best = steps
     return best
 
 
+MAX_ALIASES = 16
+
+
 def named(var, full, instance, subs, scopes):
-    """The weight name the static analysis uses: the owner's attribute path (a recurrent
-    layer's cell left out) and the variable's name inside its owner (every name scope of
-    the objects on the way stripped)."""
-    own = owner_of(var, subs) if subs else None
-    if own is None:
-        return short_name(full, scopes)
-    prefix = weight_prefix(own[0])
-    for obj in own[1]:
-        scopes = scopes | scope_names(obj)
+    """The weight's name as the static analysis gives it, and the other names it may give
+    it: the steps to the sub-layer that owns it (a recurrent layer's cell left out), each by
+    its attribute or by the layer's name, and the variable's name inside its owner (every
+    name scope of the objects on the way stripped)."""
+    steps = owner_of(var, subs) if subs else None
+    if steps is None:
+        return short_name(full, scopes), []
+    for step in steps:
+        scopes = scopes | scope_names(step[2])
     short = short_name(full, scopes)
-    return prefix + "/" + short if prefix else short
+    names = [[]]
+    for step in steps:
+        if step[0] in RECURRENT_CELL_ATTRS:
+            continue
+        names = [n + [c] for n in names for c in step_names(step)][:MAX_ALIASES]
+    full_names = ["/".join(n + [short]) for n in names]
+    return full_names[0], full_names[1:]
 
 
 def sub_layer_weights(instance):
     try:
-        return [(path, way, weight_ids(obj)) for path, obj, way in sub_layers(instance)]
+        return [(steps, weight_ids(obj)) for steps, obj in sub_layers(instance)]
     except Exception:
         return []
 
@@ -797,7 +823,7 @@ def probe_symbol(tf, spec, dims, seeds, cap):
             if adjust is not None:
                 res["adjustments"] = {"forget_bias": adjust}
         same_layout = i > 0 and len(recs) == len(order)
-        for j, (full, shape, dtype, val, trainable, short) in enumerate(recs):
+        for j, (full, shape, dtype, val, trainable, (short, aliases)) in enumerate(recs):
             if same_layout and short not in weights:
                 short = order[j]  # same creation order, scope named differently
             w = weights.get(short)
@@ -808,6 +834,8 @@ def probe_symbol(tf, spec, dims, seeds, cap):
                     continue
                 w = {"name": short, "full_name": full, "shape": shape, "dtype": dtype,
                      "trainable": trainable, "summary": summary(val), "values": []}
+                if aliases:
+                    w["aliases"] = aliases
                 weights[short] = w
                 order.append(short)
             else:

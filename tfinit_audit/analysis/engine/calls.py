@@ -297,8 +297,8 @@ class Calls(InterpreterBase):
             if r is not None:
                 return r
         if mode.lazy_instances:
-            return Instance(cls=cls, pending=(args, kwargs, site))
-        inst = Instance(cls=cls)
+            return Instance(cls=cls, pending=(args, kwargs, site), made_with=kwargs)
+        inst = Instance(cls=cls, made_with=kwargs)
         init = self.member(cls, "__init__")
         if init is not None and isinstance(init[1], FunctionV):
             self.call(init[1].with_receiver(inst), args, kwargs, mode=mode)

@@ -269,6 +269,7 @@ class Instance(Value):
     attrs: dict[str, Value] = field(default_factory=dict)
     attr_lines: dict[str, Hop] = field(default_factory=dict)
     pending: tuple[Any, ...] | None = None
+    made_with: dict[str, Value] | None = None  # the keyword arguments of the class call
 
     def describe(self) -> str:
         return f"{self.cls.name} instance"

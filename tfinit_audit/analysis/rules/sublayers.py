@@ -122,13 +122,18 @@ def required_positional(f: FunctionV) -> int:
     return max(1, len(pos) - len(a.defaults))
 
 
-def build_unbuilt(it: Any, top: Instance, collector: WeightCollector) -> None:
-    """Sub-layers the top layer holds that created no weight yet and are not marked built:
-    built as the top layer's ``call`` would build them, on an input of unknown shape."""
+def build_unbuilt(it: Any, top: Instance, collector: WeightCollector,
+                  constructed: frozenset[int] | set[int] = frozenset()) -> None:
+    """Sub-layers the top layer made while it was built (not those its constructor made:
+    ``constructed``, ids) that created no weight yet and are not marked built: built as the
+    top layer's ``call`` would build them, on an input of unknown shape. A sub-layer the
+    constructor made and ``build`` left alone is not one the call builds (Keras 2.x
+    ``Bidirectional`` keeps the layer it was given unbuilt beside its two copies)."""
     made = {id(c.owner) for c in collector.captured}
     for steps in sublayer_paths(it, top):
         sub = steps[-1].obj
-        if id(sub) in made or any(s.attr in CELL_ATTRS for s in steps):
+        if id(sub) in made or id(sub) in constructed or any(s.attr in CELL_ATTRS
+                                                            for s in steps):
             continue
         built = sub.attrs.get("built")
         if isinstance(built, Const) and built.value is True:
@@ -185,16 +190,13 @@ def step_name(it: Any, step: Step) -> str:
 
 
 def layer_name(it: Any, obj: Instance) -> str | None:
-    """The name Keras gives the layer (its ``name`` as its constructor set it), when known."""
-    for attr in ("name", "_name"):
-        v = obj.attrs.get(attr)
-        if v is None:
-            try:
-                v = it.getattr(obj, attr)
-            except Exception:  # noqa: BLE001 - a property the analysis cannot run
-                v = None
-        if isinstance(v, Const) and isinstance(v.value, str) and v.value:
-            return v.value
+    """The name the layer was given where it was constructed (``EinsumDense(...,
+    name="query")``), when the analysis knows it as a string. Keras names the layer's
+    variables under it; a name Keras makes up (``lstm_cell``, made unique per process:
+    ``lstm_cell_1``) is not used -- it changes with what else was built."""
+    given = (obj.made_with or {}).get("name")
+    if isinstance(given, Const) and isinstance(given.value, str) and given.value:
+        return given.value
     return None
 
 
