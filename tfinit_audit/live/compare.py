@@ -153,7 +153,7 @@ def _match(static: list[Weight], observed: list[dict[str, Any]]) -> tuple[
     pairs: list[tuple[Weight | None, dict[str, Any] | None]] = []
     used: set[str] = set()
     for w in static:
-        o = obs_by.get(w.name)
+        o: dict[str, Any] | None = obs_by.get(w.name)
         if o is not None and o["name"] in used:
             o = None
         if o is None:
