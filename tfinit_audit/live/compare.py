@@ -147,9 +147,9 @@ def _match(static: list[Weight], observed: list[dict[str, Any]]) -> tuple[
 ]:
     notes: list[str] = []
     obs_by = {o["name"]: o for o in observed}
-    for o in observed:  # a sub-layer's weight is also known by the sub-layer's own name
-        for alias in o.get("aliases") or ():
-            obs_by.setdefault(alias, o)
+    for ob in observed:  # a sub-layer's weight is also known by the sub-layer's own name
+        for alias in ob.get("aliases") or ():
+            obs_by.setdefault(alias, ob)
     pairs: list[tuple[Weight | None, dict[str, Any] | None]] = []
     used: set[str] = set()
     for w in static:
