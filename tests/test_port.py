@@ -388,3 +388,16 @@ def test_explain_shows_the_port_snippets(real_cache: Path,
     assert "-> dict of NumPy arrays" in out and "torch" not in out
     code, out, _ = _main([*argv, "--port", "none"], capsys)
     assert "port snippets" not in out and "porting facts" in out
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_scalar_weight_is_ported(target: str) -> None:
+    # a metric's or a step counter's state has shape []: one number, no rows and columns
+    s = fx.sym("tf.keras.metrics.Mean", [fx.w("total", [], fx.zeros()),
+                                         fx.w("count", [], fx.ones())], {})
+    code = generate(s, target, Dims(), "2.15").code
+    compile(code, "<port>", "exec")
+    compile(snippet(s, target, Dims(), "2.15").code, "<snippet>", "exec")
+    if target == "numpy":
+        got = generate(s, "numpy", Dims(), "2.15").load().build(1)
+        assert float(got["total"]) == 0.0 and float(got["count"]) == 1.0
