@@ -706,7 +706,10 @@ def keras_build(tf, fam, instance, shape, input_dim, spec=None):
         if fam == "keras_cell" and (spec is None or spec.get("input_shape") is None):
             instance.build((None, input_dim))
         else:
-            instance.build(tuple([None] + list(shape[1:])))
+            # one shape per required parameter, as the static side builds (a metric's
+            # build(y_true_shape, y_pred_shape), Keras 3 build(query_shape, value_shape))
+            one = tuple([None] + list(shape[1:]))
+            instance.build(*([one] * required_positional(instance.build)))
     except TypeError:
         if not made:
             raise
@@ -722,6 +725,17 @@ def keras_build(tf, fam, instance, shape, input_dim, spec=None):
             instance(x)
         except Exception:
             pass
+
+
+def required_positional(method):
+    """How many positional parameters of a bound method have no default (at least 1)."""
+    try:
+        params = inspect.signature(method).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    n = sum(1 for p in params if p.default is p.empty
+            and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    return max(1, n)
 
 
 def current_weights(instance):

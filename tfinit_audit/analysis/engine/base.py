@@ -100,6 +100,9 @@ class InterpreterBase:
     def force(self, obj: Instance) -> Instance:
         raise NotImplementedError
 
+    def parameter_default(self, f: FunctionV, name: str) -> tuple[Value, ast.expr] | None:
+        raise NotImplementedError
+
     def bind(self, f: FunctionV, args: list[Value], kwargs: dict[str, Value],
              mode: Mode = ABSTRACT) -> dict[str, Value] | None:
         raise NotImplementedError

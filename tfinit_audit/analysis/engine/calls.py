@@ -281,6 +281,19 @@ class Calls(InterpreterBase):
             env[a.kwarg.arg] = DictV(items=dict(extra_kw))
         return env
 
+    def parameter_default(self, f: FunctionV, name: str) -> tuple[Value, ast.expr] | None:
+        """The default of ``f``'s parameter ``name``, evaluated in its module (abstract mode),
+        and its expression; None when ``f`` has no such parameter with a default."""
+        node = f.node
+        if node is None or isinstance(node, ast.Lambda):
+            return None
+        a = node.args
+        pos = [*a.posonlyargs, *a.args]
+        pairs = [*zip(pos[len(pos) - len(a.defaults):], a.defaults, strict=True),
+                 *zip(a.kwonlyargs, a.kw_defaults, strict=True)]
+        d = next((d for p, d in pairs if p.arg == name), None)
+        return (self._default(f, name, d, ABSTRACT), d) if d is not None else None
+
     def _default(self, f: FunctionV, name: str, d: ast.expr, mode: Mode) -> Value:
         frame = Frame(mod=ModuleV(name=f.module, path=f.src.path), src=f.src, locals={},
                       mode=mode)
