@@ -413,3 +413,26 @@ def _c(v: Any) -> Any:
     from tfinit_audit.analysis.engine.values import Const
 
     return Const(value=v)
+
+
+MODELS = '''
+    """``Base.__init__`` named through a module (Keras 3 ``Model`` calls
+    ``base_trainer.Trainer.__init__(self)``-style bases)."""
+    from keras import layers
+
+
+    class Model(layers.NeedsCell):
+        def __init__(self, depth, **kwargs):
+            layers.NeedsCell.__init__(self, **kwargs)
+            self.depth = depth
+    '''
+
+
+def test_a_base_init_named_through_a_module_forwards_its_requirements() -> None:
+    it = interp(make_tree({P: LAYERS, "keras/__init__.py": INIT, "keras/models.py": MODELS}))
+    cls = it.value_at("keras/models.py", "Model")
+    assert isinstance(cls, ClassV)
+    assert class_requirements(it, cls) == ["depth", "cell"]
+    # the text scan behind module lookups: a name that is not an identifier binds nothing
+    src = it.sources.module("keras/models.py")
+    assert src is not None and not src.may_bind("") and src.may_bind("Model")

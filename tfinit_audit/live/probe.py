@@ -718,11 +718,14 @@ def keras_build(tf, fam, instance, shape, input_dim, spec=None):
     if not current_weights(instance) and spec is not None \
             and spec.get("input_shape") is not None and fam != "keras_cell":
         # weights made on the first call (a model, attention sub-layers): call it once on
-        # zeros, as the static analysis does when build makes none; a layer this input does
-        # not fit is left as built
+        # zeros, as the static analysis does when build makes none -- the input for each
+        # required parameter of call (MultiHeadAttention.call(query, value)); a layer this
+        # input does not fit is left as built
         x = tf.zeros(shape, tf.float32)
+        call = getattr(instance, "call", None)
+        n = required_positional(call) if call is not None else 1
         try:
-            instance(x)
+            instance(*([x] * n))
         except Exception:
             pass
 

@@ -99,12 +99,13 @@ def _base_init(it: Any, f: FunctionV, target: ast.expr) -> FunctionV | None:
     assert owner is not None
     after: Any = owner
     start: Any = None
+    mod = ModuleV(name=f.module, path=f.src.path)
     if isinstance(target, ast.Call) and target.args:  # super(X, self)
-        named = it.module_global(ModuleV(name=f.module, path=f.src.path), _name(target.args[0]))
+        named = _global(it, mod, target.args[0])
         if isinstance(named, ClassV):
             after = named
-    elif not isinstance(target, ast.Call):  # Base.__init__(self, ...)
-        base = it.module_global(ModuleV(name=f.module, path=f.src.path), _name(target))
+    elif not isinstance(target, ast.Call):  # Base.__init__(self, ...), module.Base.__init__
+        base = _global(it, mod, target)
         if not isinstance(base, ClassV):
             return None
         after, start = None, base
@@ -116,8 +117,24 @@ def _base_init(it: Any, f: FunctionV, target: ast.expr) -> FunctionV | None:
     return found[1] if found is not None and isinstance(found[1], FunctionV) else None
 
 
-def _name(e: ast.expr) -> str:
-    return e.id if isinstance(e, ast.Name) else ""
+def _global(it: Any, mod: Any, e: ast.expr) -> Any:
+    """A module-level name (``Layer``) or dotted name (``base_layer.Layer``) as ``mod`` sees
+    it; None for any other expression."""
+    from tfinit_audit.analysis.engine.frames import IMPORT
+
+    parts: list[str] = []
+    while isinstance(e, ast.Attribute):
+        parts.append(e.attr)
+        e = e.value
+    if not isinstance(e, ast.Name):
+        return None
+    val = it.module_global(mod, e.id)
+    for p in reversed(parts):
+        try:
+            val = it.getattr(val, p, IMPORT)
+        except Exception:  # noqa: BLE001 - a name the import-time run cannot follow
+            return None
+    return val
 
 
 def parameters(f: FunctionV) -> list[str]:
