@@ -35,7 +35,7 @@ from tfinit_audit.analysis.engine.values import (
 from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResult, Weight
 from tfinit_audit.analysis.rules import facts as facts_mod
 from tfinit_audit.analysis.rules import sublayers
-from tfinit_audit.analysis.rules.call_time import call_arguments, call_entry
+from tfinit_audit.analysis.rules.call_time import CellOutputs, call_arguments, call_entry
 from tfinit_audit.analysis.rules.inputs import (
     RANKS,
     RankHint,
@@ -319,7 +319,7 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
     scopes = VariableScopes()
     collector = WeightCollector(scopes)  # active in the constructor too (a metric's state)
     ranks = SubLayerRanks(lambda: collector.step_shape)
-    with it.hooks(ranks, collector, scopes, sublayers.LayerCalls(collector)):
+    with it.hooks(ranks, collector, scopes, sublayers.LayerCalls(collector), CellOutputs()):
         obj = it.instantiate(cls, [], call_kwargs, None)
         if isinstance(obj, Instance):
             it.force(obj)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from tfinit_audit.analysis.engine.hooks import CallSite, Rule
 from tfinit_audit.analysis.engine.values import (
     ClassV,
     Const,
@@ -84,3 +85,36 @@ def _tensors(size: Any, inputs: TensorV) -> Value:
         if not kwargs:
             return Seq(items=[_tensors(s, inputs) for s in args], kind="tuple")
     return Unknown(text="state")
+
+
+class CellOutputs(Rule):
+    """The TF 1.x ``RNNCell`` contract: ``cell(inputs, state)`` returns ``(output,
+    new_state)`` where ``output`` is ``[batch, cell.output_size]`` (``rnn_cell_impl.RNNCell``
+    documents it; ``MultiRNNCell.call`` feeds each cell's output to the next one as its
+    input). The call runs as written (the cell's ``__call__`` opens its scope and creates its
+    variables); when the framework code it goes through leaves the output unknown, it is a
+    tensor of that shape, so the next cell of a stack is built on it. Added for one layer
+    with the weight collector."""
+
+    name = "cell-outputs"
+
+    def call_site(self, it: Any, site: CallSite) -> Value | None:
+        cell, args = site.callee, site.args
+        if not isinstance(cell, Instance) or not isinstance(cell.cls, ClassV) or len(args) < 2 \
+                or not isinstance(args[0], TensorV) or it.member(cell.cls, "__call__") is None \
+                or it.member(cell.cls, "output_size") is None \
+                or it.member(cell.cls, "state_size") is None:
+            return None
+        out = it.call(cell, args, site.kwargs, (site.frame, site.node))
+        if isinstance(out, Seq) and len(out.items) == 2 and isinstance(out.items[0], TensorV):
+            return out
+        try:
+            size = it.getattr(cell, "output_size")
+        except Exception:  # noqa: BLE001 - a property the analysis cannot run
+            return out
+        output = _tensors(size, args[0])
+        if isinstance(output, Unknown):
+            return out
+        state = out.items[1] if isinstance(out, Seq) and len(out.items) == 2 else Unknown(
+            text="new state")
+        return Seq(items=[output, state], kind="tuple")

@@ -42,7 +42,10 @@ class LayerCalls(Rule):
     shape (``_maybe_build(inputs)``: ``self.build(input_shapes)``), in every Keras release: a
     sub-layer the parent's ``call`` calls on a tensor of known shape (``self._query_dense(
     query)``, Keras 2.x ``MultiHeadAttention``) is built on that shape. The call's output is
-    not modelled. Added for one layer with the weight collector."""
+    not modelled. Not inside a ``variable_scope`` the layer's code opened (TF 1.x graph code,
+    ``MultiRNNCell``'s ``cell_0``): there the layer's own ``__call__`` opens its scope before it
+    builds (``cell_0/lstm_cell/kernel``) and gives the next cell its output, so it runs as
+    written. Added for one layer with the weight collector."""
 
     name = "layer-calls"
 
@@ -54,6 +57,10 @@ class LayerCalls(Rule):
         c = self.collector
         if not c.active or not isinstance(sub, Instance) or sub is c.top \
                 or not args or not isinstance(args[0], TensorV) or not is_layer(it, sub):
+            return None
+        if c.scopes is not None and c.scopes.current.path:
+            # TF 1.x graph code (inside ``variable_scope("cell_0")``): the layer's own
+            # ``__call__`` opens its scope and builds; the engine runs it as written
             return None
         built = sub.attrs.get("built")
         if id(sub) in {id(x.owner) for x in c.captured} or (
