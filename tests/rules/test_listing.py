@@ -311,3 +311,69 @@ def test_functions_are_reported_with_what_they_need(audited: Audited) -> None:
     assert statuses["tf.dense"][1] == ["kernel"]
     assert statuses["tf.gizmo"] == ("needs-args", [])  # gadget: no table entry
     assert statuses["tf.get_variable"][1] == ["v"]
+
+
+MODELS = {
+    **FILES,
+    "tensorflow/__init__.py": FILES["tensorflow/__init__.py"] + "from tensorflow import keras\n",
+    "tensorflow/keras/__init__.py": '''
+        from tensorflow.python.models import Model, Sequential, Linear, make_net
+        ''',
+    "tensorflow/python/models.py": '''
+        """Mimics Keras models: the Model API (``fit``) over a layer, whose constructor makes
+        machinery that creates a variable (as a checkpoint's save counter); an empty
+        container; a model whose own build creates a kernel; a factory that builds a model."""
+        from tensorflow.python import vs
+        from tensorflow.python.layers import Dense, Layer
+
+
+        class Tracker(object):
+            def __init__(self):
+                self.counter = vs.get_variable("save_counter", [])
+
+
+        class Model(Layer):
+            def __init__(self, inputs=None, outputs=None):
+                super().__init__()
+                self._tracker = Tracker()
+
+            def fit(self, x):
+                return x
+
+
+        class Sequential(Model):
+            def __init__(self, layers=None):
+                super().__init__()
+                self._layers = layers or []
+
+
+        class Linear(Model):
+            def __init__(self, units=2):
+                super().__init__()
+                self.units = units
+
+            def build(self, input_shape):
+                self.kernel = self.add_weight("kernel", (input_shape[-1], self.units))
+
+
+        def make_net(inputs):
+            x = Dense(4)(inputs)
+            return Model(inputs, x)
+        ''',
+}
+
+
+def test_models_are_containers_and_model_factories_are_skipped() -> None:
+    t = tree(MODELS)
+    got = members(listing("tf.keras.*", t))
+    kept, reason = got["tf.keras.make_net"]
+    assert not kept and reason.startswith("a model factory: make_net builds Model, a model "
+                                          "(Model defines fit)")
+    a = analyze_release(t, [parse_symbol("tf.keras.*")], Dims(), cache_dir=None)
+    reported = {s.symbol: [w.name for w in s.weights] for s in a.symbols}
+    # the Model API's own machinery (the tracker's counter) is not a weight of a model: the
+    # empty containers create nothing and are dropped; a model whose own code creates a
+    # weight is reported
+    assert reported == {"tf.keras.Linear": ["kernel"]}
+    why = {m.symbol: m.reason for m in a.namespaces[0].members}
+    assert why["tf.keras.Sequential"].startswith("creates no weights")

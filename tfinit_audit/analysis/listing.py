@@ -19,7 +19,11 @@ Each member is kept or skipped, with the reason:
   (``__call__`` -> ``_linear`` -> ``get_variable``);
 - a function is kept when ``weight_source`` finds that its code creates variables (calls
   ``add_weight``/``add_variable``/``get_variable``, or builds a class or calls a helper of its
-  module that does);
+  module that does) -- unless it constructs a model (a class whose MRO defines ``fit``: a
+  model factory such as ``tf.keras.applications.VGG16``, whose weights are those of the
+  layers it is made of);
+- a model class (``Sequential``, ``Model``) is a layer like any other, but its Model-API base
+  (``fit``) counts as machinery: one whose own code creates nothing is dropped;
 - anything else (modules, other classes, constants) is skipped.
 
 ``all`` walks every namespace reachable from ``tf`` (each module or loader once). A definition
@@ -56,6 +60,7 @@ from tfinit_audit.analysis.names import ROOTS
 from tfinit_audit.analysis.rules.undocumented import documented_names
 
 LAYER_API = ("add_weight", "add_variable")  # a class defining one of these is the Layer API
+MODEL_API = "fit"  # a class defining it is the Model API: a container of layers
 CREATORS = ("add_weight", "add_variable", "get_variable")  # calls that create a variable
 SCAN_DEPTH = 2  # helpers / constructed classes followed from a member's own code
 ALL_ROOT = "tf"
@@ -278,8 +283,14 @@ def _classify(it: Interpreter, listing: NamespaceListing, found: Found) -> None:
                     symbol, True, f"a layer: its MRO reaches {c.name}, which defines {meth}",
                     "class", aliases, _def_hop(c, meth)))
         elif isinstance(v, FunctionV):
-            hit = weight_source(it, v)
-            if hit is None:
+            factory = model_factory(it, v)
+            hit = weight_source(it, v) if factory is None else None
+            if factory is not None:
+                listing.members.append(Member(
+                    symbol, False, f"a model factory: {factory.note} ({factory.path}:"
+                    f"{factory.line}); its weights are those of the layers it is made of, "
+                    "each listed on its own", "function", aliases, factory))
+            elif hit is None:
                 listing.members.append(Member(symbol, False, "a function that creates no "
                                               "variable", "function", aliases))
             else:
@@ -323,13 +334,43 @@ def layer_api(it: Interpreter, cls: ClassV) -> tuple[ClassV, str] | None:
 
 def _framework(it: Interpreter, cls: ClassV) -> set[Any]:
     """The library's machinery in the MRO: classes that define a Layer-API weight method
-    (their code creates what a subclass asks for, not weights of its own) and everything
-    after the last of them (the bases every layer has: ``Module``, ``Trackable``...)."""
+    (their code creates what a subclass asks for, not weights of its own), the Model-API class
+    (``fit``: what it builds -- checkpoints, optimizers, metrics -- is not the model's
+    weights) and everything after them (the bases every layer has: ``Module``,
+    ``Trackable``...)."""
     mro = it.source_mro(cls)
-    api = [i for i, c in enumerate(mro) if any(m in c.info.methods for m in LAYER_API)]
+    api = [i for i, c in enumerate(mro) if any(m in c.info.methods for m in LAYER_API)
+           or MODEL_API in c.info.methods]
     if not api:
         return set()
-    return {class_key(c) for i, c in enumerate(mro) if i in api or i > api[-1]}
+    first = api[0]
+    return {class_key(c) for i, c in enumerate(mro) if i >= first}
+
+
+def model_api(it: Interpreter, cls: ClassV) -> ClassV | None:
+    """The class of ``cls``'s MRO that defines ``fit`` (Keras ``Model``), if any."""
+    return next((c for c in it.source_mro(cls) if MODEL_API in c.info.methods), None)
+
+
+def model_factory(it: Interpreter, f: FunctionV) -> Hop | None:
+    """The line where the function ``f`` constructs a model (a class with the Model API):
+    ``tf.keras.applications.VGG16`` returns ``Model(inputs, x)``. Its weights are those of the
+    layers it is made of; None when ``f`` constructs none."""
+    node = f.node
+    if node is None or f.info is None:
+        return None
+    local = _local_names(node)
+    for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
+        dotted = _dotted(call.func)
+        if dotted is None or dotted.split(".")[0] in local:
+            continue
+        target = _global(it, f, dotted)
+        if isinstance(target, ClassV):
+            api = model_api(it, target)
+            if api is not None:
+                return f.src.hop(call.lineno, f"{f.qualname} builds {target.name}, a model "
+                                              f"({api.name} defines {MODEL_API})")
+    return None
 
 
 def weight_source(it: Interpreter, v: ClassV | FunctionV, depth: int = 0,
