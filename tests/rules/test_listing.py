@@ -21,7 +21,7 @@ FILES = {
         and a lazy loader standing in for a package (as tf.contrib / tf.keras do)."""
         from tensorflow.python.layers import Dense
         from tensorflow.python.layers import Dense as FullyConnected
-        from tensorflow.python.layers import Dropout, Attention, NotALayer, dense, dropout
+        from tensorflow.python.layers import Dropout, Attention, Lazy, NotALayer, dense, dropout
         from tensorflow.python.layers import gizmo
         from tensorflow.python.vs import get_variable
         from tensorflow.python.cells import BasicCell
@@ -128,6 +128,11 @@ FILES = {
                     self.scale = self.add_weight("scale", shape=())
 
 
+        class Lazy(Layer):
+            def make_slot(self):
+                self.slot = self.add_weight("slot", shape=())
+
+
         class NotALayer(object):
             pass
 
@@ -205,8 +210,8 @@ def test_a_namespace_is_listed_as_the_module_binds_it() -> None:
     got = members(listing("tf.*"))
     assert "tf._private" not in got  # private names are not public
     kept = {n for n, (k, _) in got.items() if k}
-    assert kept == {"tf.Dense", "tf.Dropout", "tf.Attention", "tf.BasicCell", "tf.dense",
-                    "tf.gizmo", "tf.get_variable"}
+    assert kept == {"tf.Dense", "tf.Dropout", "tf.Attention", "tf.Lazy", "tf.BasicCell",
+                    "tf.dense", "tf.gizmo", "tf.get_variable"}
     assert got["tf.Dense"][1].startswith("a layer: its MRO reaches Layer, which defines "
                                          "add_weight")
     assert got["tf.dense"][1].startswith("dense builds Dense")
@@ -302,7 +307,24 @@ def test_a_layer_whose_build_creates_nothing_is_dropped_with_the_reason(
 
 def test_a_layer_whose_code_could_create_a_weight_stays_partial(audited: Audited) -> None:
     statuses, _ = audited
-    assert statuses["tf.Attention"] == ("partial", [])  # scale only under use_scale=True
+    assert statuses["tf.Lazy"] == ("partial", [])  # make_slot never ran: nothing decided
+
+
+def test_a_weight_in_a_branch_not_taken_is_decided(audited: Audited) -> None:
+    statuses, lst = audited
+    # scale only under use_scale=True: build ran and decided the ``if``; Attention creates no
+    # weights for these arguments, like Dropout, and says which line needs what
+    assert "tf.Attention" not in statuses
+    why = next(m for m in lst.members if m.symbol == "tf.Attention").reason
+    assert why.startswith("creates no weights for the arguments given: Attention.build calls "
+                          "add_weight (tensorflow/python/layers.py:")
+    assert why.endswith("only when `self.use_scale`, which is False here "
+                        "(tensorflow/python/layers.py:44)")
+    r = analyze_release(tree(), [parse_symbol("tf.Attention")], Dims(), cache_dir=None)
+    assert (r.symbols[0].status, r.symbols[0].message) == ("resolved", why)
+    r = analyze_release(tree(), [parse_symbol("tf.Attention[use_scale=True]")], Dims(),
+                        cache_dir=None)
+    assert [w.name for w in r.symbols[0].weights] == ["scale"]
 
 
 def test_functions_are_reported_with_what_they_need(audited: Audited) -> None:

@@ -25,7 +25,7 @@ from tfinit_audit.analysis.engine.source import Sources
 from tfinit_audit.analysis.engine.summaries import ParseCache
 from tfinit_audit.analysis.engine.values import ClassV, FunctionV
 from tfinit_audit.analysis.layers import analyze_class, analyze_function
-from tfinit_audit.analysis.listing import expand, weight_source
+from tfinit_audit.analysis.listing import creators_not_taken, expand, weight_source
 from tfinit_audit.analysis.model import (
     Dims,
     Location,
@@ -167,9 +167,12 @@ def _analyze_cold(
     return out
 
 
+NO_WEIGHTS_DECIDED = "creates no weights for the arguments given"
+
+
 def _maybe_empty(result: SymbolResult) -> bool:
-    return result.status == "partial" and not result.weights and result.kind == "class" \
-        and result.defined_in is not None
+    return result.status in ("partial", "resolved") and not result.weights \
+        and result.kind == "class" and result.defined_in is not None
 
 
 def _creates_nothing(it: Interpreter, result: SymbolResult, member: Member) -> bool:
@@ -177,6 +180,10 @@ def _creates_nothing(it: Interpreter, result: SymbolResult, member: Member) -> b
     create one is dropped from the results (its member says why); one whose code could is
     kept, ``partial``, with that line in its message, and so is a wrapper (its inner layer's
     weights were not found)."""
+    if result.status == "resolved":  # decided: every creating line is in a branch not taken
+        member.kept = False
+        member.reason = result.message or NO_WEIGHTS_DECIDED
+        return True
     inner = [a.name for a in result.arguments if kind_of(a.name) == "inner"]
     if inner:
         result.message = (f"{result.message}; the weights of its {', '.join(inner)} were not "
@@ -362,8 +369,12 @@ def _analyze_one(
     if any(_unresolved(w) for w in result.weights):
         result.status = "partial"
     if not result.weights and result.status == "resolved" and isinstance(val, ClassV):
-        result.status = "partial"
-        result.message = result.message or _no_weights(it, val)
+        decided = creators_not_taken(it, val) if not result.message else None
+        if decided is not None:  # stays resolved: no weight, for a reason the source gives
+            result.message = f"{NO_WEIGHTS_DECIDED}: {decided}"
+        else:
+            result.status = "partial"
+            result.message = result.message or _no_weights(it, val)
     elif not result.weights and result.status == "resolved" and isinstance(val, FunctionV):
         result.status = "partial"
         result.message = result.message or "the call created no variable the analysis saw"

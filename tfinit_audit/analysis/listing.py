@@ -412,7 +412,23 @@ def _memo(it: Interpreter, name: str) -> dict[Any, Any]:
     return memos.setdefault(name, {})
 
 
-def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool) -> Hop | None:
+def weight_sources(it: Interpreter, cls: ClassV) -> list[Hop]:
+    """Every line of ``cls``'s own code (its MRO without the machinery) that can create a
+    variable, as ``weight_source`` finds the first."""
+    out: list[Hop] = []
+    skip = _framework(it, cls)
+    for c in it.source_mro(cls):
+        if class_key(c) in skip:
+            continue
+        for info in c.info.methods.values():
+            _scan(it, FunctionV(src=c.src, info=info, owner=c, modname=c.modname), 0, True,
+                  out)
+    return out
+
+
+def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool,
+          every: list[Hop] | None = None) -> Hop | None:
+    """The first line of ``f`` that can create a variable (``every``: all of them, appended)."""
     info = f.info
     if info is None:
         return None
@@ -425,29 +441,38 @@ def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool) -> Hop | None
     for call in calls:
         name = _callee_name(call.func)
         if name in CREATORS:
-            return f.src.hop(call.lineno, f"{f.qualname} calls {name}")
+            direct = f.src.hop(call.lineno, f"{f.qualname} calls {name}")
+            if every is None:
+                return direct
+            every.append(direct)
     if depth >= SCAN_DEPTH:
-        return None
+        return every[0] if every else None
     local = _local_names(node)
     seen: set[str] = set()
     for call in calls:
         dotted = _dotted(call.func)
-        if dotted is None or dotted in seen or dotted.split(".")[0] in local:
+        if dotted is None or (dotted in seen and every is None) \
+                or dotted.split(".")[0] in local:
             continue
         seen.add(dotted)
         target = _global(it, f, dotted)
+        hop: Hop | None = None
         if isinstance(target, ClassV) and builds and not _is_machinery(it, target):
             sub = weight_source(it, target, depth + 1)
             if sub is not None:
-                return f.src.hop(call.lineno, f"{f.qualname} builds {target.name} "
-                                 f"({sub.path}:{sub.line}: {sub.note})")
+                hop = f.src.hop(call.lineno, f"{f.qualname} builds {target.name} "
+                                f"({sub.path}:{sub.line}: {sub.note})")
         elif isinstance(target, FunctionV) and target.info is not None \
                 and target.owner is None and "." not in target.info.qualname:
             sub = weight_source(it, target, depth + 1, builds=False)
             if sub is not None:
-                return f.src.hop(call.lineno, f"{f.qualname} calls {target.name} "
-                                 f"({sub.path}:{sub.line}: {sub.note})")
-    return None
+                hop = f.src.hop(call.lineno, f"{f.qualname} calls {target.name} "
+                                f"({sub.path}:{sub.line}: {sub.note})")
+        if hop is not None:
+            if every is None:
+                return hop
+            every.append(hop)
+    return every[0] if every else None
 
 
 def _is_machinery(it: Interpreter, cls: ClassV) -> bool:
@@ -519,3 +544,53 @@ def _global(it: Interpreter, f: FunctionV, dotted: str) -> Any:
         val = None
     memo[key] = val
     return val
+
+
+def creators_not_taken(it: Interpreter, cls: ClassV) -> str | None:
+    """Why a layer that was built and created nothing creates no weights for the arguments
+    given: every line of its own code that can create one (``weight_sources``) lies in the arm
+    of an ``if`` that this question decided not to take (``if self.use_scale:`` with
+    ``use_scale=False``), one clause per line. None when a line is not in such an arm (or
+    its ``if`` was never run, or went both ways): then nothing is decided."""
+    hits = weight_sources(it, cls)
+    if not hits:
+        return None
+    why: list[str] = []
+    for hit in hits:
+        branch = _skipped_branch(it, cls, hit)
+        if branch is None:
+            return None
+        why.append(branch)
+    return "; ".join(dict.fromkeys(why))
+
+
+def _skipped_branch(it: Interpreter, cls: ClassV, hit: Hop) -> str | None:
+    for c in it.source_mro(cls):
+        if c.src.path != hit.path:
+            continue
+        for info in c.info.methods.values():
+            if not info.line <= hit.line <= info.end_line:
+                continue
+            node = FunctionV(src=c.src, info=info, owner=c, modname=c.modname).node
+            for n in ast.walk(node) if node is not None else ():
+                if not isinstance(n, ast.If):
+                    continue
+                arm = _arm(n, hit.line)
+                decided = it.decided.get((hit.path, n.lineno))
+                if arm is None or decided is None or decided == arm:
+                    continue
+                return (f"{hit.note} ({hit.path}:{hit.line}) only when "
+                        f"{'' if arm else 'not '}`{ast.unparse(n.test)}`, which is "
+                        f"{decided} here ({hit.path}:{n.lineno})")
+    return None
+
+
+def _arm(n: ast.If, line: int) -> bool | None:
+    """True when ``line`` is in the body of ``n``, False in its ``else``, None outside."""
+    def inside(body: list[ast.stmt]) -> bool:
+        return bool(body) and body[0].lineno <= line <= (body[-1].end_lineno or line)
+    if inside(n.body):
+        return True
+    if inside(n.orelse):
+        return False
+    return None

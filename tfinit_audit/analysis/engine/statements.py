@@ -169,6 +169,10 @@ class Statements(InterpreterBase):
                 raise Undecidable("branch on an unknown value")
             return self.exec_block(st.body if t else st.orelse, frame)
         text = self.unparse(st.test)
+        if frame.path is not None:  # what each ``if`` decided (None: not always the same)
+            key = (frame.path, st.lineno)
+            seen = self.decided.get(key, t) if not frame.speculative else None
+            self.decided[key] = t if seen == t else None
         if t is True:
             return self._under(st.body, frame, text)
         if t is False:
