@@ -1,8 +1,9 @@
-"""SerializedInitializerRule (rules/serialization.py): an initializer the analysis knows,
-serialized by a layer's ``get_config`` and deserialized by the copy's constructor, is that
-initializer -- a layer recreated from another's config (Keras ``Bidirectional``) keeps the
-original's initializers. Also the engine semantics the round trip needs: ``dict(pairs)`` and
-``del config[key]``."""
+"""SerializedInitializerRule and SerializedObjectRule (rules/serialization.py): an
+initializer the analysis knows, serialized by a layer's ``get_config`` and deserialized by the
+copy's constructor, is that initializer -- a layer recreated from another's config (Keras
+``Bidirectional``) keeps the original's initializers; a layer made from a serialized layer
+(Keras 3 ``serialization_lib``) is of its class with its (edited) config. Also the engine
+semantics the round trip needs: ``dict(pairs)`` and ``del config[key]``."""
 
 from __future__ import annotations
 
@@ -99,3 +100,64 @@ def test_dict_of_pairs_and_del_of_a_key() -> None:
     assert set(cfg.items) == {"name", "kernel_initializer"}  # "cell" deleted
     bad = evaluate(it, "kl/layers.py", "dict([1, 2])")
     assert isinstance(bad, Unknown)
+
+
+SERIALIZATION_LIB = '''
+    """Mimics Keras 3 serialization_lib: a registry filled at run time."""
+    _REGISTRY = {}
+
+
+    def serialize_keras_object(obj):
+        return {"class_name": obj.__class__.__name__, "config": obj.get_config()}
+
+
+    def deserialize_keras_object(config):
+        cls = _REGISTRY[config["class_name"]]
+        return cls.from_config(config["config"])
+    '''
+
+WRAPPER = '''
+    """Mimics Keras 3 ``Bidirectional``: the forward and backward layers are made from the
+    serialized layer, the backward one from an edited config."""
+    from kl import initializers
+    from kl import serialization_lib
+    from kl.layers import Layer
+
+
+    class Recurrent(Layer):
+        def __init__(self, go_backwards=False, **kwargs):
+            super().__init__(**kwargs)
+            self.go_backwards = go_backwards
+
+        def get_config(self):
+            config = super().get_config()
+            config["go_backwards"] = self.go_backwards
+            return config
+
+
+    class Both(object):
+        def __init__(self, layer):
+            config = serialization_lib.serialize_keras_object(layer)
+            self.forward_layer = serialization_lib.deserialize_keras_object(config)
+            config["config"]["go_backwards"] = True
+            self.backward_layer = serialization_lib.deserialize_keras_object(config)
+
+
+    both = Both(Recurrent(kernel_initializer=initializers.GlorotUniform()))
+    '''
+
+
+def test_a_layer_made_from_a_serialized_layer_is_of_its_class_with_its_config() -> None:
+    t = make_tree({"kl/initializers.py": INIT, "kl/layers.py": LAYER,
+                   "kl/serialization_lib.py": SERIALIZATION_LIB, "kl/wrappers.py": WRAPPER})
+    it = interp(t)
+    for side, backwards in (("forward_layer", False), ("backward_layer", True)):
+        init = evaluate(it, "kl/wrappers.py", f"both.{side}.kernel_initializer")
+        assert isinstance(init, InitV) and init.kind == "glorot_uniform"
+        go = evaluate(it, "kl/wrappers.py", f"both.{side}.go_backwards")
+        assert go.value is backwards  # type: ignore[attr-defined]
+    from tfinit_audit.analysis.rules import ENGINE_RULES
+    from tfinit_audit.analysis.rules.serialization import SerializedObjectRule
+
+    it = interp(t, [r for r in ENGINE_RULES if not isinstance(r, SerializedObjectRule)])
+    assert isinstance(evaluate(it, "kl/wrappers.py", "both.forward_layer"), Unknown)

@@ -173,43 +173,96 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     if plan.missing:
         needs_args(result, plan)
         return
-    args = dims.arguments
-    hint: RankHint | None = None
-    best: tuple[Instance, list[Weight], dict[str, Value], list[int | None]] | None = None
-    mismatch: str | None = None
-    attempt = 0
-    while True:
-        if attempt:  # each attempt builds fresh objects (inner layers included)
-            plan = plan_arguments(it, required, kwargs, dims, namespace, resolve)
-        rank = hint.ranks[attempt] if hint is not None else None
+    search = Search(it, cls, required, kwargs, dims, namespace, resolve, plan)
+    best, hint, mismatch = search.run(1)
+    count = 1
+    why_list = (f"its build refuses one input ({search.rejected})" if search.rejected
+                else "on one input, a weight's shape is not known")
+    if not _complete(best[1]) or search.rejected:
+        # a layer called on a list of inputs (Keras Attention: ``[query, value]``, its build
+        # reads ``input_shape[0][-1]``) gets its shapes from a list of two of them
         try:
-            obj, captured, h, shape = _build(it, cls, plan.kwargs, rank, args)
+            listed, _, listed_mismatch = search.run(2, hint.ranks)
         except BudgetExceeded:
-            if best is None:
-                raise
-            break
-        hint = hint or h
-        sublayers.name_weights(it, obj, captured)
-        weights = to_weights(it, captured)
-        if best is None or (weights and not best[1]):
-            best = (obj, weights, plan.kwargs, shape)
-        if h.mismatch is None and all(w.shape is not None for w in weights):
-            if weights:  # every weight has a shape, every sub-layer its rank: done
-                best = (obj, weights, plan.kwargs, shape)
-                mismatch = None
-            break
-        mismatch = h.mismatch
-        attempt += 1
-        if attempt >= len(hint.ranks):
-            break
+            listed = None
+        if listed is not None and _complete(listed[1]) and listed_mismatch is None \
+                and search.rejected is None:
+            best, mismatch, count = listed, None, 2
     obj, weights, bound, shape = best
     result.weights = weights
     result.input_shape = shape
-    assert hint is not None
+    result.input_count = count
     result.input_note = hint.reason + "".join(f" ({h.path}:{h.line})" for h in hint.hops[:1])
+    if count > 1:
+        result.input_note += f"; called on a list of {count} inputs of that shape ({why_list})"
     if mismatch is not None and len(hint.ranks) > 1:
         result.input_note += f"; no rank tried fits its sub-layers ({mismatch})"
     result.facts = facts_mod.collect(it, cls, obj, bound, result.weights)
+
+
+Built = tuple[Instance, list[Weight], dict[str, Value], list[int | None]]
+
+
+def _complete(weights: list[Weight]) -> bool:
+    return bool(weights) and all(w.shape is not None for w in weights)
+
+
+@dataclass
+class Search:
+    """The input a layer is built on: the rank it declares, else the first of the candidate
+    ranks on which every weight gets a shape and every sub-layer the rank it declares."""
+
+    it: Interpreter
+    cls: ClassV
+    required: list[str]
+    kwargs: dict[str, Any]
+    dims: Dims
+    namespace: str
+    resolve: ResolveInner | None
+    plan: Plan
+    rejected: str | None = None  # the best build's input was refused by the layer (where)
+
+    def run(self, count: int, ranks: list[int] | None = None
+            ) -> tuple[Built, RankHint, str | None]:
+        """(best build, the rank hint, the sub-layer rank mismatch left) for ``count``
+        inputs (1: one tensor; more: a list of that many)."""
+        it, args = self.it, self.dims.arguments
+        hint: RankHint | None = None
+        best: Built | None = None
+        mismatch: str | None = None
+        attempt = 0
+        while True:
+            plan = self.plan if not attempt and count == 1 else plan_arguments(
+                it, self.required, self.kwargs, self.dims, self.namespace, self.resolve)
+            # each attempt builds fresh objects (inner layers included)
+            todo = ranks if ranks is not None else hint.ranks if hint is not None else None
+            rank = todo[attempt] if todo is not None else None
+            try:
+                obj, captured, h, shape = _build(it, self.cls, plan.kwargs, rank, args,
+                                                 count=count)
+            except BudgetExceeded:
+                if best is None or hint is None:
+                    raise
+                break
+            hint = hint or h
+            sublayers.name_weights(it, obj, captured)
+            weights = to_weights(it, captured)
+            if best is None or (weights and not best[1]):
+                best = (obj, weights, plan.kwargs, shape)
+                self.rejected = h.rejected
+            if h.mismatch is None and h.rejected is None and all(w.shape is not None
+                                                               for w in weights):
+                if weights:  # every weight has a shape, every sub-layer its rank: done
+                    best = (obj, weights, plan.kwargs, shape)
+                    self.rejected = None
+                    mismatch = None
+                break
+            mismatch = h.mismatch
+            attempt += 1
+            if attempt >= len(todo or hint.ranks):
+                break
+        assert best is not None and hint is not None
+        return best, hint, mismatch
 
 
 def _guarded_arguments(it: Interpreter, cls: ClassV, required: list[str],
@@ -310,12 +363,12 @@ def needs_args(result: SymbolResult, plan: Plan) -> None:
 
 
 def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: int | None,
-           args: dict[str, Any], given: list[int | None] | None = None
+           args: dict[str, Any], given: list[int | None] | None = None, count: int = 1
            ) -> tuple[Instance, list[Captured], RankHint, list[int | None]]:
     """Construct ``cls`` and run its build on an input of ``rank`` (None: the first rank the
-    instance declares) or on the ``given`` shape; the instance, captured weights, the rank
-    hint and the input shape. A layer whose build creates nothing is called once on that
-    input (``_call_once``)."""
+    instance declares) or on the ``given`` shape -- a list of ``count`` such inputs when
+    ``count`` > 1; the instance, captured weights, the rank hint and the input shape. A layer
+    whose build creates nothing is called once on that input (``_call_once``)."""
     scopes = VariableScopes()
     collector = WeightCollector(scopes)  # active in the constructor too (a metric's state)
     ranks = SubLayerRanks(lambda: collector.step_shape)
@@ -332,6 +385,7 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
             rank if rank is not None else hint.ranks[0], args["features"], args["length"])
         collector.top = ranks.top = obj
         constructed = {id(steps[-1].obj) for steps in sublayers.sublayer_paths(it, obj)}
+        rejected: str | None = None
         if len(shape) >= 3:
             collector.step_shape = [shape[0], *shape[2:]]
         build = it.getattr(obj, "build")
@@ -340,17 +394,25 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
                 # one shape per required parameter: Keras 3 passes each call argument's
                 # shape to ``build(query_shape, value_shape)``; the documented input for each
                 n = sublayers.required_positional(build)
-                done = it.call(build, [_shape(shape)] * n, {})
+                n0 = len(it.raised)
+                done = it.call(build, [_shape(shape, count)] * n, {})
+                own = {c.path for c in it.source_mro(cls)}
+                refused = next((r for r in it.raised[n0:] if r[0] in own), None)
+                if refused is not None:  # a check of the layer raised for this input
+                    rejected = f"{refused[0]}:{refused[1]}"
                 if not collector.captured and isinstance(done, Unknown) and _raised(done):
                     obj = _build_on_unknown_rank(it, cls, call_kwargs, collector, done, shape)
+                    rejected = f"{done.path}:{done.line}"
             sublayers.build_from_signature(it, obj, _shape(shape), collector)
             _build_cells(it, obj, collector, shape)
             if not collector.captured:
-                _call_once(it, obj, shape)
+                _call_once(it, obj, shape, count)
             sublayers.build_unbuilt(it, obj, collector, constructed)
-    if ranks.mismatches:  # a sub-layer got another rank than it declares: not this input
+    if ranks.mismatches or rejected:  # a sub-layer got another rank than it declares, or
+        # the layer's own check refused this input: not the input to build on
         hint = RankHint(hint.ranks, hint.reason, hint.hops, hint.declared,
-                        mismatch=ranks.mismatches[0])
+                        mismatch=ranks.mismatches[0] if ranks.mismatches else None,
+                        rejected=rejected)
     return obj, collector.captured, hint, shape
 
 
@@ -391,11 +453,16 @@ def _build_on_unknown_rank(it: Interpreter, cls: ClassV, call_kwargs: dict[str, 
     return obj
 
 
-def _call_once(it: Interpreter, obj: Instance, shape: list[int | None]) -> None:
+def _call_once(it: Interpreter, obj: Instance, shape: list[int | None], count: int = 1) -> None:
     """A layer whose build created nothing is called on the input (and a cell on its zero
-    state): TF 0.12-1.4 cells create their variables in the call (rules/call_time.py)."""
+    state): TF 0.12-1.4 cells create their variables in the call (rules/call_time.py). A
+    layer taking a list of inputs is called on that list."""
     fn = call_entry(it, obj)
     if fn is None:
+        return
+    if count > 1:
+        it.call(fn, [Seq(items=[TensorV(shape=list(shape)) for _ in range(count)])], {},
+                mode=EAGER)
         return
     step = [shape[0], *shape[2:]] if len(shape) == 3 else shape
     inputs = TensorV(shape=list(step))
@@ -550,8 +617,12 @@ def _origin(dims: Dims, name: str) -> str:
         else "--dim"
 
 
-def _shape(dims: list[int | None]) -> Seq:
-    return Seq(items=[Const(value=d) for d in dims], kind="tuple")
+def _shape(dims: list[int | None], count: int = 1) -> Seq:
+    """A shape tuple; ``count`` > 1: a list of that many."""
+    one = Seq(items=[Const(value=d) for d in dims], kind="tuple")
+    if count == 1:
+        return one
+    return Seq(items=[Seq(items=list(one.items), kind="tuple") for _ in range(count)])
 
 
 def _const(v: Any) -> Value:

@@ -91,6 +91,7 @@ class SymbolResult:
     missing_arguments: list[str] = field(default_factory=list)  # needs-args: not in the table
     input_shape: list[int | None] | None = None  # what build() got (None: batch)
     input_note: str | None = None  # why that rank (the layer's input_spec, or the search)
+    input_count: int = 1  # built and called on a list of this many inputs when > 1
 
 
 @dataclass

@@ -52,6 +52,9 @@ _WEIGHT_INIT_ATTR = {
 }
 
 
+MISSING_MODULE = ("ImportError", "ModuleNotFoundError")  # the probe's message starts so
+
+
 def decode_values(enc: dict[str, Any]) -> np.ndarray:
     dtype = "<f8" if enc.get("encoding") == "b64-f8" else "<f4"
     return np.frombuffer(base64.b64decode(enc["data"]), dtype=dtype)
@@ -95,6 +98,14 @@ def compare_symbol(sr: SymbolResult, obs: dict[str, Any]) -> LiveSymbol:
         return ls
     if status != "ok":
         msg = str(obs.get("message") or status)
+        if static_ok and msg.startswith(MISSING_MODULE):
+            # the interpreter lacks an optional module the layer needs (scipy): no evidence
+            ls.message = f"this interpreter cannot build it: {msg}"
+            for w in sr.weights:
+                ls.weights.append(LiveWeight(w.name, w.shape, "inconclusive", {
+                    "reason": f"not built: this interpreter lacks a module it needs ({msg})",
+                    "checks": [Check("exists", None, "not built here").as_dict()]}))
+            return ls
         if static_ok:
             ls.message = (f"static analysis says {sr.status}, but at run time the symbol is "
                           f"{status}: {msg}")
@@ -124,6 +135,13 @@ def compare_symbol(sr: SymbolResult, obs: dict[str, Any]) -> LiveSymbol:
             assert sw is not None
             if sw.condition:
                 notes.append(f"{sw.name} (only if {sw.condition}) not created")
+                continue
+            if obs.get("build_error"):  # the call that would make it failed: no evidence
+                ls.weights.append(LiveWeight(sw.name, sw.shape, "inconclusive", {
+                    "reason": "not created at run time: the call that builds the layer "
+                              f"failed on this input ({obs['build_error']})",
+                    "checks": [Check("exists", None, "the building call failed").as_dict()],
+                    "static": _static_evidence(sw)}))
                 continue
             ls.weights.append(LiveWeight(sw.name, sw.shape, "disagree", {
                 "reason": "weight in the static answer was not created at run time",

@@ -418,14 +418,15 @@ def _layer_like(v):
 
 
 def _children(obj, public_only):
-    """(attribute, index or key, layer) of the layers ``obj`` holds, attributes in sorted
-    order (as rules/sublayers.py ``_children``)."""
+    """(attribute, index or key, layer) of the layers ``obj`` holds: attributes holding one
+    first, then lists and dicts, each group in sorted order (as rules/sublayers.py
+    ``_children``)."""
     try:
         d = vars(obj)
     except TypeError:
         return []
     out = []
-    for k in sorted(d):
+    for k in sorted(d, key=lambda a: (isinstance(d[a], (list, tuple, dict)), a)):
         if k.startswith("__") or (public_only and k.startswith("_")):
             continue
         v = d[k]
@@ -650,8 +651,15 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
                         instance = obj(units, **dict(args))
                         inputs = tf.zeros([1, input_dim], tf.float32)
                     state = instance.zero_state(1, tf.float32)
-                    out = instance(inputs, state)
-                    if i == 0:
+                    try:
+                        out = instance(inputs, state)
+                    except Exception as e:
+                        # the call failed after it made (some of) its variables (a
+                        # ResidualWrapper whose cell's output is not its input's size): what
+                        # it made is compared, the rest is said not to be built
+                        BUILD_ERRORS[id(instance)] = one_line(e)
+                        out = None
+                    if i == 0 and out is not None:
                         forward = (state, out)
                 elif fam == "v1_layer":
                     pos, kwargs, shape, dtype = layer_ctor(last, dims, args, spec)
@@ -708,7 +716,11 @@ def keras_build(tf, fam, instance, shape, input_dim, spec=None):
         else:
             # one shape per required parameter, as the static side builds (a metric's
             # build(y_true_shape, y_pred_shape), Keras 3 build(query_shape, value_shape))
+            # a layer called on a list of inputs (Attention) builds on a list of shapes
             one = tuple([None] + list(shape[1:]))
+            count = int((spec or {}).get("input_count") or 1)
+            if count > 1:
+                one = [one] * count
             instance.build(*([one] * required_positional(instance.build)))
     except TypeError:
         if not made:
@@ -722,12 +734,24 @@ def keras_build(tf, fam, instance, shape, input_dim, spec=None):
         # required parameter of call (MultiHeadAttention.call(query, value)); a layer this
         # input does not fit is left as built
         x = tf.zeros(shape, tf.float32)
+        count = int(spec.get("input_count") or 1)
         call = getattr(instance, "call", None)
         n = required_positional(call) if call is not None else 1
         try:
-            instance(*([x] * n))
-        except Exception:
-            pass
+            if count > 1:
+                instance([x] * count)
+            else:
+                instance(*([x] * n))
+        except Exception as e:
+            BUILD_ERRORS[id(instance)] = one_line(e)
+
+
+BUILD_ERRORS = {}  # id(instance) -> why its building call failed (what it made stands)
+
+
+def one_line(e):
+    text = " ".join(str(e).split())
+    return "%s: %s" % (type(e).__name__, text[:300])
 
 
 def required_positional(method):
@@ -839,6 +863,8 @@ def probe_symbol(tf, spec, dims, seeds, cap):
             res["initializers"] = collect_initializers(inst) if not function else {}
             if adjust is not None:
                 res["adjustments"] = {"forget_bias": adjust}
+            if id(inst) in BUILD_ERRORS:
+                res["build_error"] = BUILD_ERRORS[id(inst)]
         same_layout = i > 0 and len(recs) == len(order)
         for j, (full, shape, dtype, val, trainable, (short, aliases)) in enumerate(recs):
             if same_layout and short not in weights:

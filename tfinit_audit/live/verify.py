@@ -95,6 +95,8 @@ def probe_entry(sr: SymbolResult) -> dict[str, Any]:
     else:
         entry["args"] = {a.name: _probe_value(a.value) for a in sr.arguments}
         entry["input_shape"] = list(sr.input_shape)
+        if sr.input_count > 1:  # built and called on a list of inputs
+            entry["input_count"] = sr.input_count
     if sr.status == "needs-args":
         entry["build"] = False
         entry["reason"] = sr.message or "needs arguments"

@@ -300,4 +300,6 @@ def input_text(s: SymbolResult) -> str:
     if s.input_shape is None:
         return ""
     shape = "[" + ", ".join("?" if d is None else str(d) for d in s.input_shape) + "]"
+    if s.input_count > 1:
+        shape = f"a list of {s.input_count} x {shape}"
     return f"{shape} ({s.input_note})" if s.input_note else shape

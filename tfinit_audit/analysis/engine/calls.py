@@ -309,9 +309,10 @@ class Calls(InterpreterBase):
             r = rule.instantiate(self, cls, args, kwargs)
             if r is not None:
                 return r
+        named = _named_kwargs(site, kwargs)
         if mode.lazy_instances:
-            return Instance(cls=cls, pending=(args, kwargs, site), made_with=kwargs)
-        inst = Instance(cls=cls, made_with=kwargs)
+            return Instance(cls=cls, pending=(args, kwargs, site), named_kwargs=named)
+        inst = Instance(cls=cls, named_kwargs=named)
         init = self.member(cls, "__init__")
         if init is not None and isinstance(init[1], FunctionV):
             self.call(init[1].with_receiver(inst), args, kwargs, mode=mode)
@@ -331,6 +332,14 @@ class Calls(InterpreterBase):
             if isinstance(ctor, FunctionV):
                 self.call(ctor, args, kwargs, site)
         return obj
+
+
+def _named_kwargs(site: Site, kwargs: dict[str, Value]) -> dict[str, Value] | None:
+    """The keyword arguments a call expression writes by name (not through ``**``)."""
+    if site is None or not isinstance(site[1], ast.Call):
+        return None
+    return {k.arg: kwargs[k.arg] for k in site[1].keywords
+            if k.arg is not None and k.arg in kwargs} or None
 
 
 def is_generator(node: ast.AST) -> bool:

@@ -31,7 +31,10 @@ from tfinit_audit.analysis.rules.initializer_classes import (
     InitializerClassRule,
     InitializerFactoryRule,
 )
-from tfinit_audit.analysis.rules.serialization import SerializedInitializerRule
+from tfinit_audit.analysis.rules.serialization import (
+    SerializedInitializerRule,
+    SerializedObjectRule,
+)
 from tfinit_audit.analysis.rules.shapes import TensorShapeRule
 from tfinit_audit.analysis.rules.tensors import NestRule, TensorOpsRule, TensorRule
 
@@ -49,4 +52,5 @@ ENGINE_RULES: list[Rule] = [
     CompositeRule(),
     ElementwiseConstantRule(),
     SerializedInitializerRule(),
+    SerializedObjectRule(),
 ]

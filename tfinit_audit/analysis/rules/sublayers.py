@@ -197,11 +197,12 @@ def step_name(it: Any, step: Step) -> str:
 
 
 def layer_name(it: Any, obj: Instance) -> str | None:
-    """The name the layer was given where it was constructed (``EinsumDense(...,
-    name="query")``), when the analysis knows it as a string. Keras names the layer's
-    variables under it; a name Keras makes up (``lstm_cell``, made unique per process:
-    ``lstm_cell_1``) is not used -- it changes with what else was built."""
-    given = (obj.made_with or {}).get("name")
+    """The name the layer was given by name where it was constructed (``EinsumDense(...,
+    name="query")``, ``EinsumDense(..., name=name)`` with a known string), which Keras names
+    its variables under. A name the layer got otherwise is not used: one Keras makes up
+    (``lstm``, made unique per process: ``lstm_1``), or a config's passed through
+    ``**config`` (``"forward_" + layer.name``), changes with what else was built."""
+    given = (obj.named_kwargs or {}).get("name")
     if isinstance(given, Const) and isinstance(given.value, str) and given.value:
         return given.value
     return None
@@ -235,9 +236,12 @@ def sublayer_paths(it: Any, top: Instance) -> list[list[Step]]:
 
 def _children(it: Any, holder: Instance, public_only: bool
               ) -> list[tuple[str, str | None, Instance]]:
-    """(attribute, list index or dict key, layer) of the layers ``holder`` holds."""
+    """(attribute, list index or dict key, layer) of the layers ``holder`` holds: attributes
+    holding one layer first, then lists and dicts (a framework's tracking list of every
+    sub-layer does not name one an attribute names), each group in sorted order."""
     out: list[tuple[str, str | None, Instance]] = []
-    for attr in sorted(holder.attrs):
+    for attr in sorted(holder.attrs, key=lambda a: (
+            isinstance(holder.attrs[a], Seq | DictV), a)):
         if attr.startswith("__") or (public_only and attr.startswith("_")):
             continue
         v = holder.attrs[attr]
