@@ -420,11 +420,16 @@ def test_a_sub_layer_weight_is_matched_by_any_of_its_names() -> None:
     assert verdicts(compare_symbol(static, obs)) == {"query/kernel": "agree", "bias": "agree"}
 
 
-def test_a_layer_the_interpreter_lacks_a_module_for_is_inconclusive() -> None:
+def test_a_layer_that_could_not_be_built_here_is_inconclusive() -> None:
     obs = {"key": "tf.keras.layers.Dense", "status": "unavailable",
            "message": "ImportError: This requires the scipy module."}
     ls = compare_symbol(dense_static(), obs)
     assert verdicts(ls) == {"kernel": "inconclusive", "bias": "inconclusive"}
-    obs["message"] = "TypeError: bad argument"  # the layer itself fails: a disagreement
+    obs["message"] = "TypeError: bad argument"  # the name itself fails: a disagreement
     assert verdicts(compare_symbol(dense_static(), obs)) == {"kernel": "disagree",
                                                             "bias": "disagree"}
+    obs["build_failed"] = True  # building it on the static side's input failed: no evidence
+    ls = compare_symbol(dense_static(), obs)
+    assert verdicts(ls) == {"kernel": "inconclusive", "bias": "inconclusive"}
+    assert "building it with the static side's arguments and input failed (TypeError" \
+        in ls.weights[0].evidence["reason"]

@@ -250,3 +250,34 @@ def test_a_forget_bias_that_call_never_adds_is_no_adjustment() -> None:
 def test_a_forget_bias_that_is_not_a_number_is_no_adjustment() -> None:
     fs, ws = run(K, "Flagged")
     assert "forget_bias" not in fs and ws["bias"].runtime_adjustments == []
+
+
+FUSED = CELLS + '''
+
+    class BlockCell(base.Layer):
+        def __init__(self, num_units, forget_bias=1.0):
+            self._num_units = num_units
+            self._forget_bias = forget_bias
+
+        def build(self, inputs_shape):
+            self._kernel = self.add_variable(
+                "kernel", shape=[inputs_shape[1] + self._num_units, 4 * self._num_units])
+            self._bias = self.add_variable("bias", shape=[4 * self._num_units])
+
+        def call(self, inputs, state):
+            return fused_block(x=inputs, cs_prev=state, w=self._kernel, b=self._bias,
+                               forget_bias=self._forget_bias)
+    '''
+
+
+def test_a_forget_bias_handed_to_a_fused_kernel_is_a_runtime_adjustment() -> None:
+    # TF 1.x LSTMBlockCell: lstm_block_cell(..., forget_bias=self._forget_bias) adds it
+    t = tree(FUSED)
+    fs, ws = run(C, "BlockCell", t)
+    (adj,) = ws["bias"].runtime_adjustments
+    call = "return fused_block(x=inputs, cs_prev=state, w=self._kernel, b=self._bias,"
+    assert (adj.kind, adj.value, adj.line) == ("forget_bias", 1.0, line_of(t, C, call))
+    assert adj.applies_to.startswith("the forget gate pre-activation: passed to fused_block(")
+    assert fs["forget_bias"]["value"] == 1.0
+    _, ws = run(C, "BlockCell", t, forget_bias=0.0)
+    assert ws["bias"].runtime_adjustments[0].value == 0.0

@@ -98,12 +98,16 @@ def compare_symbol(sr: SymbolResult, obs: dict[str, Any]) -> LiveSymbol:
         return ls
     if status != "ok":
         msg = str(obs.get("message") or status)
-        if static_ok and msg.startswith(MISSING_MODULE):
-            # the interpreter lacks an optional module the layer needs (scipy): no evidence
-            ls.message = f"this interpreter cannot build it: {msg}"
+        if static_ok and (msg.startswith(MISSING_MODULE) or obs.get("build_failed")):
+            # the interpreter lacks an optional module the layer needs (scipy), or building
+            # it with the static side's arguments and input failed: nothing observed
+            why = (f"this interpreter lacks a module it needs ({msg})"
+                   if msg.startswith(MISSING_MODULE) else
+                   f"building it with the static side's arguments and input failed ({msg})")
+            ls.message = f"not built at run time: {why}"
             for w in sr.weights:
                 ls.weights.append(LiveWeight(w.name, w.shape, "inconclusive", {
-                    "reason": f"not built: this interpreter lacks a module it needs ({msg})",
+                    "reason": f"not built at run time: {why}",
                     "checks": [Check("exists", None, "not built here").as_dict()]}))
             return ls
         if static_ok:

@@ -20,7 +20,6 @@ import random
 import re
 import sys
 import time
-import traceback
 import warnings
 
 PROBE_VERSION = 1
@@ -519,12 +518,20 @@ def named(var, full, instance, subs, scopes):
     for step in steps:
         scopes = scopes | scope_names(step[2])
     short = short_name(full, scopes)
+    leaves = [short]
+    # the owner's attribute holding the variable (self.kernel = add_weight("kernel")): its
+    # name when the graph made the variable's own unique (kernel_1 beside another kernel)
+    try:
+        held = [k.lstrip("_") for k, v in sorted(vars(steps[-1][2]).items()) if v is var]
+    except TypeError:
+        held = []
+    leaves += [h for h in held[:1] if h and h not in leaves]
     names = [[]]
     for step in steps:
         if step[0] in RECURRENT_CELL_ATTRS:
             continue
         names = [n + [c] for n in names for c in step_names(step)][:MAX_ALIASES]
-    full_names = ["/".join(n + [short]) for n in names]
+    full_names = ["/".join(n + [leaf]) for leaf in leaves for n in names]
     return full_names[0], full_names[1:]
 
 
@@ -850,9 +857,10 @@ def probe_symbol(tf, spec, dims, seeds, cap):
         else:
             runs = [build_eager(tf, fam, obj, name, dims, args, seed, spec) for seed in seeds]
     except Exception as e:
-        tb = traceback.format_exception_only(type(e), e)[-1].strip()
+        # the name resolved, but building it with these arguments and this input failed
         res["status"] = "unavailable"
-        res["message"] = tb[:500]
+        res["build_failed"] = True
+        res["message"] = one_line(e)[:500]
         return res
     for i, (seed, (inst, recs, scopes)) in enumerate(zip(seeds, runs)):
         if i == 0:

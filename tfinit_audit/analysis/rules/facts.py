@@ -167,6 +167,14 @@ def forget_bias(
     ):
         return None
     for mod, fn in _methods(it, cls, ("call",)):
+        passed = _passed_to_op(fn, attr)
+        if passed is not None:  # a fused kernel adds it (forget_bias=self._forget_bias)
+            func, line = passed
+            return RuntimeAdjustment(
+                kind="forget_bias", value=val.value,
+                applies_to=f"the forget gate pre-activation: passed to {func}(forget_bias=...), "
+                "which adds it; not stored in the variable",
+                path=mod.path, line=line, package=mod.package)
         derived = set()
         first_line = None
         for node in ast.walk(fn):
@@ -208,6 +216,17 @@ def forget_bias(
                 line=first_line,
                 package=mod.package,
             )
+    return None
+
+
+def _passed_to_op(fn: ast.AST, attr: str) -> tuple[str, int] | None:
+    """A call in ``fn`` handing ``self.<attr>`` on as its ``forget_bias=`` keyword (TF 1.x
+    ``LSTMBlockCell`` calls the fused ``lstm_block_cell`` kernel so): (callee, line)."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and any(
+                k.arg == "forget_bias" and ast.unparse(k.value) == f"self.{attr}"
+                for k in node.keywords):
+            return ast.unparse(node.func), node.lineno
     return None
 
 
