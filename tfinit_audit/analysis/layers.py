@@ -407,6 +407,8 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
             _build_cells(it, obj, collector, shape)
             if not collector.captured:
                 _call_once(it, obj, shape, count)
+            if not collector.captured and len(shape) < 3:  # the wrapper's call made nothing
+                _build_cells(it, obj, collector, shape, step=False)
             sublayers.build_unbuilt(it, obj, collector, constructed)
     if ranks.mismatches or rejected:  # a sub-layer got another rank than it declares, or
         # the layer's own check refused this input: not the input to build on
@@ -482,8 +484,13 @@ def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims
 
 
 def _build_cells(it: Interpreter, obj: Instance, collector: WeightCollector,
-                 shape: list[int | None]) -> None:
-    """Sub-layers (an RNN's cell) whose build was not reached: build them on the step input."""
+                 shape: list[int | None], step: bool = True) -> None:
+    """Sub-layers (an RNN's cell) whose build was not reached: build them on the step input
+    (the sequence without its time axis). Not on one step's input (a cell wrapper's), where
+    the wrapper's own call builds its cell, inside its scope and beside its own variables --
+    unless that call made nothing the analysis saw (``step=False``: the shape as given)."""
+    if step and len(shape) < 3:
+        return
     built = {id(c.owner) for c in collector.captured}
     for attr, sub in list(obj.attrs.items()):
         if not isinstance(sub, Instance) or attr not in RECURRENT_CELL_ATTRS:
@@ -493,7 +500,7 @@ def _build_cells(it: Interpreter, obj: Instance, collector: WeightCollector,
             continue
         sb = it.getattr(sub, "build")
         if isinstance(sb, FunctionV):
-            it.call(sb, [_shape([shape[0], *shape[2:]])], {})
+            it.call(sb, [_shape([shape[0], *shape[2:]] if step else shape)], {})
 
 
 # ----------------------------------------------------------------------------- functions

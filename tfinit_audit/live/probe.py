@@ -514,7 +514,11 @@ def named(var, full, instance, subs, scopes):
     name scope of the objects on the way stripped)."""
     steps = owner_of(var, subs) if subs else None
     if steps is None:
-        return short_name(full, scopes), []
+        short = short_name(full, scopes)
+        # a wrapped cell's scope kept (lstm_cell/kernel, as a TF 1.x wrapper's call names it)
+        cell = getattr(instance, "cell", None)
+        kept = short_name(full, scopes - scope_names(cell)) if cell is not None else short
+        return short, ([kept] if kept != short else [])
     for step in steps:
         scopes = scopes | scope_names(step[2])
     short = short_name(full, scopes)

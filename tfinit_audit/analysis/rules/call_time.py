@@ -29,13 +29,24 @@ _STATE_PARAMS = ("state", "states", "initial_state")
 def call_entry(it: Any, obj: Instance) -> FunctionV | None:
     """The method that runs a call of ``obj``: ``call`` when its class has one (Keras and
     ``tf.layers`` ``Layer.__call__`` set up the layer's scope and run ``call``), else the
-    class's own ``__call__`` (0.x cells). None when neither is source code."""
+    class's own ``__call__`` (0.x cells) -- also when a class before the one defining
+    ``call`` in the MRO overrides ``__call__`` (a TF 1.x cell wrapper's ``__call__`` runs its
+    cell's ``__call__``; a Keras metric's runs ``update_state``). None when neither is source
+    code."""
     if not isinstance(obj.cls, ClassV):
         return None
-    for name in ("call", "__call__"):
-        found = it.member(obj.cls, name)
-        if found is not None and isinstance(found[1], FunctionV) and found[1].node is not None:
-            return found[1].with_receiver(obj)
+    found = {name: it.member(obj.cls, name) for name in ("call", "__call__")}
+    order = ("call", "__call__")
+    mro = it.source_mro(obj.cls)
+    where = {name: next((i for i, c in enumerate(mro) if name in c.info.methods), None)
+             for name in order}
+    if where["__call__"] is not None and (where["call"] is None
+                                          or where["__call__"] < where["call"]):
+        order = ("__call__", "call")
+    for name in order:
+        hit = found[name]
+        if hit is not None and isinstance(hit[1], FunctionV) and hit[1].node is not None:
+            return hit[1].with_receiver(obj)
     return None
 
 

@@ -58,9 +58,9 @@ def required_parameters(f: FunctionV, skip_first: bool) -> list[str] | None:
 
 def constructor_requirements(it: Any, f: FunctionV, depth: int = 0) -> list[str]:
     """The parameters a constructor requires, including those it forwards through
-    ``**kwargs`` to its base class's ``__init__`` (``super().__init__(conv_ndims=2, **kwargs)``:
-    the base's required parameters the call does not give are required of the subclass too,
-    as Python would raise for them)."""
+    ``*args``/``**kwargs`` to its base class's ``__init__`` (``super().__init__(conv_ndims=2,
+    **kwargs)``: the base's required parameters the call does not give are required of the
+    subclass too, as Python would raise for them)."""
     req = required_parameters(f, True) or []
     node = f.node
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.args.kwarg is None \
@@ -78,7 +78,10 @@ def constructor_requirements(it: Any, f: FunctionV, depth: int = 0) -> list[str]
             return req
         base = found
         explicit = isinstance(func.value, ast.Call)  # super().__init__(...): self implied
-        n_pos = len(call.args) - (0 if explicit else 1)
+        # ``*args`` forwards what the caller passed: the base's parameters it would fill are
+        # required of the subclass too (``DropoutWrapper(*args, **kwargs)`` needs ``cell``)
+        n_pos = sum(1 for a in call.args if not isinstance(a, ast.Starred)) \
+            - (0 if explicit else 1)
         given = {k.arg for k in call.keywords if k.arg}
         bnode = base.node
         if not isinstance(bnode, ast.FunctionDef | ast.AsyncFunctionDef):
