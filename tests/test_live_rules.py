@@ -35,7 +35,10 @@ SYMBOLS = {
               "tf.keras.layers.Normalization", "tf.keras.layers.Attention[use_scale=True]"],
 }
 # weights whose static shape depends on an input the analysis does not compute (another
-# part of the tool's job): inconclusive, never disagreeing. The transposed and depthwise
+# part of the tool's job): inconclusive, never disagreeing. Keras 2 MultiHeadAttention declares
+# no input rank; on the first rank tried (2) its call fails at run time after the query, key
+# and value sub-layers are built, so the output sub-layer is not made there: inconclusive,
+# with that reason (its bias is conditional: noted, not listed). The transposed and depthwise
 # convolutions are built on the rank they declare: their shapes are concrete
 SHAPE_UNKNOWN = {"tf.keras.layers.MultiHeadAttention[num_heads=2,key_dim=8]": {
                      "attention_output/kernel", "attention_output/bias"}}
@@ -52,8 +55,10 @@ def test_rules_answers_agree_with_tensorflow(venv: str) -> None:
     assert run.summary["disagree"] == 0, describe(run)
     for s in run.symbols:
         assert s.status == "ok", (s.symbol, s.message)
-        static_names = [w.name for w in next(x for x in static if x.symbol == s.symbol).weights]
-        assert sorted(w.name for w in s.weights) == sorted(static_names), s.symbol
+        ws = next(x for x in static if x.symbol == s.symbol).weights
+        expected = [w.name for w in ws if not (
+            w.condition and f"{w.name} (only if" in (s.message or ""))]
+        assert sorted(w.name for w in s.weights) == sorted(expected), s.symbol
         for w in s.weights:
             if w.name in SHAPE_UNKNOWN.get(s.symbol, set()) and not (
                     venv == "tf221" and "MultiHeadAttention" in s.symbol):
