@@ -6,11 +6,13 @@ Made for refactors that must not change a single answer: per release and symbol 
 status, message, defined_in, every weight (name, shape, shape_expr, condition, initializer with
 its numbers, fallback, every provenance hop, runtime adjustments) and every fact. Ignored: when
 and how fast (``generated_at``, ``command``, ``fetch``, ``analysis_seconds``), the tool version,
-and the live section (it depends on the interpreter the report was made with). A field one
-report lacks while the other has it empty (``[]``, ``{}``, ``null``) is a field added to the
-contract since (report.json only ever adds fields), not a difference. Prints each
-difference as ``release symbol path: before -> after``; exit status 0 when there is none, 1
-otherwise, 2 on unreadable input.
+and the live section (it depends on the interpreter the report was made with). Reads both
+forms of report.json (``full``, and ``compact`` with its shared ``hops`` table, which is expanded
+first), so a full report made before a change compares with a compact one made after. A field
+one report lacks while the other has it empty (``[]``, ``{}``, ``null``) is a field added to the
+contract since (report.json only ever adds fields), not a difference. Prints each difference as
+``release symbol path: before -> after``; exit status 0 when there is none, 1 otherwise, 2 on
+unreadable input.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import json
 import sys
 from collections.abc import Iterator
 from typing import Any
+
+from tfinit_audit.report.json_report import expand
 
 IGNORED_VERSION_KEYS = {"fetch", "analysis_seconds"}
 EMPTY: tuple[Any, ...] = ([], {}, None)
@@ -35,7 +39,11 @@ def _load(path: str) -> dict[str, Any]:
     if not isinstance(data, dict) or "versions" not in data:
         print(f"compare_reports: {path} is not a tfinit-audit report.json", file=sys.stderr)
         raise SystemExit(2)
-    return data
+    try:
+        return expand(data)
+    except ValueError as exc:
+        print(f"compare_reports: {path}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _diff(a: Any, b: Any, where: str) -> Iterator[str]:
@@ -73,6 +81,8 @@ def _versions(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def compare(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Every difference of decided answers; either document may be in either form."""
+    before, after = expand(before), expand(after)
     diffs: list[str] = []
     diffs += list(_diff(before.get("dims"), after.get("dims"), "dims"))
     va, vb = _versions(before), _versions(after)

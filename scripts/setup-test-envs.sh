@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
-# Create the four TensorFlow virtualenvs the live tests verify against (idempotent).
+# Create the TensorFlow virtualenvs the live tests verify against (idempotent).
 #
-#   tf14   Python 3.6   tensorflow==1.4.1 numpy==1.19.5 "protobuf<3.20"  (pip 21.3.1 first;
-#                                                            RNN cells create variables when
-#                                                            called, through _Linear/scopes)
+#   tf012  Python 3.6   tensorflow==0.12.1 numpy==1.19.5 "protobuf<3.20" (pip 21.3.1 first, as
+#                                                            for every Python 3.6 env; cells
+#                                                            create variables when called;
+#                                                            get_variable's default is
+#                                                            uniform_unit_scaling)
+#   tf12   Python 3.6   tensorflow==1.2.1 numpy==1.19.5 "protobuf<3.20"  (cells create
+#                                                            variables when called)
+#   tf14   Python 3.6   tensorflow==1.4.1 numpy==1.19.5 "protobuf<3.20"  (RNN cells create
+#                                                            variables when called, through
+#                                                            _Linear/scopes)
+#   tf18   Python 3.6   tensorflow==1.8.0 numpy==1.19.5 "protobuf<3.20"  (cells build)
+#   tf112  Python 3.6   tensorflow==1.12.3 numpy==1.19.5 "protobuf<3.20"
 #   tf115  Python 3.7   tensorflow==1.15.5 "protobuf<3.20"   (pip 24.0 first: older pips pick
 #                                                            wheels the interpreter cannot run)
 #   tf215  Python 3.11  tensorflow-cpu==2.15.*               (Keras 2; compat.v1 cells live)
@@ -97,7 +106,12 @@ PY36=$(find_python 3.6 "${TFINIT_AUDIT_PY36:-}")
 PY37=$(find_python 3.7 "${TFINIT_AUDIT_PY37:-}")
 PY311=$(find_python 3.11 "${TFINIT_AUDIT_PY311:-}")
 
-make_env tf14 "$PY36" "pip==21.3.1" "1.4." "tensorflow==1.4.1" "numpy==1.19.5" "protobuf<3.20"
+PY36_PINS=("numpy==1.19.5" "protobuf<3.20")
+make_env tf012 "$PY36" "pip==21.3.1" "0.12." "tensorflow==0.12.1" "${PY36_PINS[@]}"
+make_env tf12 "$PY36" "pip==21.3.1" "1.2." "tensorflow==1.2.1" "${PY36_PINS[@]}"
+make_env tf14 "$PY36" "pip==21.3.1" "1.4." "tensorflow==1.4.1" "${PY36_PINS[@]}"
+make_env tf18 "$PY36" "pip==21.3.1" "1.8." "tensorflow==1.8.0" "${PY36_PINS[@]}"
+make_env tf112 "$PY36" "pip==21.3.1" "1.12." "tensorflow==1.12.3" "${PY36_PINS[@]}"
 make_env tf115 "$PY37" "pip==24.0" "1.15." "tensorflow==1.15.5" "protobuf<3.20"
 make_env tf215 "$PY311" "pip" "2.15." "tensorflow-cpu==2.15.*"
 make_env tf221 "$PY311" "pip" "2.21." "tensorflow-cpu==2.21.*"

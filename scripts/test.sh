@@ -3,8 +3,8 @@
 # Installs everything the tests need on a fresh machine, then runs the whole suite:
 #   - Debian chromium (browser tests), if missing
 #   - .venv with the package, its dev tools and TensorFlow (newest, Keras 3)
-#   - the TensorFlow test virtualenvs (1.4.1 on Python 3.6, 1.15.5 on Python 3.7, 2.15 with
-#     Keras 2, newest)
+#   - the TensorFlow test virtualenvs (0.12.1, 1.2.1, 1.4.1, 1.8.0, 1.12.3 on Python 3.6,
+#     1.15.5 on Python 3.7, 2.15 with Keras 2, newest)
 #   - PyTorch (CPU) and JAX/Flax (CPU) in .venv, which run the code `tfinit-audit port` writes
 #   - ruff, mypy, and pytest with every marker (network, live, browser, slow)
 set -euo pipefail

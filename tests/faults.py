@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tfinit_audit.report import expand
+
 FIGURES: list[tuple[str, float, float, str]] = []  # (case, seconds, peak MiB, outcome)
 
 
@@ -71,7 +73,8 @@ def run_cli(args: list[str], tmp: Path, *, case: str, env: dict[str, str] | None
     seconds = time.monotonic() - t0
     peak_kib = max(polled, _vmhwm(str(hwm_file)))
     report_path = out_dir / "report.json"
-    report = json.loads(report_path.read_text()) if report_path.is_file() else None
+    # the full form (every hop inline): what the tests compare, whichever form was written
+    report = expand(json.loads(report_path.read_text())) if report_path.is_file() else None
     run = Run(proc.returncode, stdout.read_text("utf-8", "replace"),
               stderr.read_text("utf-8", "replace"), seconds, peak_kib / 1024, report)
     first = (run.error_lines or ["ok"])[0]

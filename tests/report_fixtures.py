@@ -6,8 +6,12 @@ plus hostile text and the empty report. Source lines are short paraphrases, not 
 
 from __future__ import annotations
 
+import gzip
+import json
 import math
 import random
+from pathlib import Path
+from typing import Any
 
 from tfinit_audit.analysis.model import (
     Dims,
@@ -1075,3 +1079,24 @@ def pattern_report() -> Report:
                   generated_at="2025-01-15T10:42:07Z",
                   command="tfinit-audit --versions 2.15 --symbols 'tf.keras.layers.*' "
                           "--dim filters=4")
+
+
+# --------------------------------------------------------------------------------------------
+# Real analysis results of every release (a snapshot of a real run)
+# --------------------------------------------------------------------------------------------
+ALL_RELEASES = Path(__file__).resolve().parent / "data" / "all-releases.report.json.gz"
+
+
+def all_releases_document() -> dict[str, Any]:
+    """report.json (compact form) of ``tfinit-audit --versions all --no-live`` over the default
+    symbol set: 102 releases, 0.12.0 to 2.21.0, real analysis results (regenerate with
+    ``bash scripts/make-all-releases-fixture.sh``)."""
+    doc: dict[str, Any] = json.loads(gzip.decompress(ALL_RELEASES.read_bytes()))
+    return doc
+
+
+def all_releases_report() -> Report:
+    """The report model of ``all_releases_document()``."""
+    from tfinit_audit.report.json_report import load_report
+
+    return load_report(all_releases_document())

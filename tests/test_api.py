@@ -27,6 +27,7 @@ import tfinit_audit
 from tfinit_audit.cli import main
 from tfinit_audit.cli.parser import DEFAULTS
 from tfinit_audit.errors import FetchError, ReleaseError, UsageError
+from tfinit_audit.pipeline import Step
 from tfinit_audit.report.json_report import render_json
 from tfinit_audit.sources.cache import Cache, venvs_dir
 
@@ -250,6 +251,35 @@ def test_progress_callables(published: FakeIndex, tmp_path: Path) -> None:
                       "analysing 2 release(s), 1 symbol(s)"]
     assert "fetching 2 release(s)" in details
     assert any(d.startswith("1.8.0: ") for d in details), details
+
+
+def test_steps_each_release_through_its_stages(
+    published: FakeIndex, server: LoopbackServer, tmp_path: Path
+) -> None:
+    """Every release: fetch, queued (opened, with its size), then analyse, then exactly one
+    done; a release whose fetch fails is done (error) without an analysis. Steps arrive from
+    worker threads."""
+    broken = [f for f in published.projects["tensorflow"] if "1.9.0" in f["filename"]][0]
+    server.state.fail_next[f"/files/{broken['filename']}"] = 10_000
+    steps: list[Step] = []
+    tfinit_audit.audit(["1.8", "1.9", "1.10"], symbols=[LSTM_CELL], index_url=published.url,
+                       cache_dir=tmp_path / "c", steps=steps.append)
+    assert steps[0] == Step("resolve", "", -1, 0)
+    assert all(s.total == 3 for s in steps[1:])
+    for index, release in enumerate(["1.8.0", "1.9.0", "1.10.0"]):
+        mine = [(s.stage, s.status) for s in steps if s.release == release]
+        assert all(s.index == index for s in steps if s.release == release)
+        if release == "1.9.0":
+            assert mine == [("fetch", ""), ("done", "error")]
+        else:
+            assert mine == [("fetch", ""), ("queued", ""), ("analyse", ""), ("done", "ok")]
+            queued = next(s for s in steps if s.release == release and s.stage == "queued")
+            assert queued.size > 1000  # the wheel's size, for the estimate of the time left
+    assert [s.stage for s in steps].count("done") == 3
+    diffed: list[Step] = []
+    tfinit_audit.diff("1.8", "1.10", symbols=[LSTM_CELL], index_url=published.url,
+                      cache_dir=tmp_path / "c", steps=diffed.append)
+    assert [s.stage for s in diffed].count("done") == 2
 
 
 # ------------------------------------------------------------------------- real releases

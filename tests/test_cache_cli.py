@@ -1,5 +1,7 @@
 """``tfinit-audit cache info`` counts every kind the tool stores; ``cache clear`` clears them all
-(a run after it is cold), keeps the test virtualenvs unless asked, and ``--what`` picks kinds."""
+(a run after it is cold), keeps the test virtualenvs unless asked, and ``--what`` picks kinds;
+``cache prune`` removes by age and size, least recently used first; members are stored as
+fetched (compressed), so the cache is about the size of what was fetched."""
 
 from __future__ import annotations
 
@@ -47,16 +49,21 @@ def test_clear_leaves_nothing_and_the_next_run_is_cold(tmp_path: Path) -> None:
     info = cli("cache", "info", "--cache-dir", str(cache))
     assert info.returncode == 0, info.stderr
     kinds = _kinds(info.stdout)
-    assert kinds["files"] > 0 and kinds["index"] > 0 and kinds["analysis"] > 0, info.stdout
+    for kind in ("members", "directories", "index", "plans", "summaries", "results"):
+        assert kinds[kind] > 0, (kind, info.stdout)
     assert kinds["venvs"] == 1
     total = int(info.stdout.split("entries: ")[1].split()[0])
-    assert total == kinds["files"] + kinds["index"] + kinds["analysis"] + kinds["scratch"]
+    assert total == sum(n for k, n in kinds.items() if k != "venvs")
+    # members are stored as fetched (their deflate streams): the cache is not bigger than the
+    # bytes the run fetched (zip directory and index answer included)
+    stored = int(info.stdout.split("entries: ")[1].split("(")[1].split()[0].replace(",", ""))
+    assert stored < first["fetch"]["bytes"] * 1.5, (stored, first["fetch"])
 
     cleared = cli("cache", "clear", "--cache-dir", str(cache))
     assert cleared.returncode == 0, cleared.stderr
     assert "kept venvs" in cleared.stdout
     after = cli("cache", "info", "--cache-dir", str(cache))
-    assert "entries: 0 (0 bytes)" in after.stdout
+    assert "entries: 0 (0 bytes;" in after.stdout
     assert _kinds(after.stdout)["venvs"] == 1
     assert not (cache / "analysis").exists() and not (cache / "blobs").exists()
 
@@ -76,12 +83,16 @@ def test_clear_what_picks_kinds(tmp_path: Path) -> None:
     assert not (tmp_path / "analysis").exists()
     assert cache.get("wheel", "sha", "a.py") == b"x"
     kinds = cache.info().kinds
-    assert kinds["files"][0] == 1 and kinds["index"][0] == 1 and kinds["analysis"] == (0, 0)
+    assert kinds["members"][0] == 1 and kinds["index"][0] == 1
+    assert kinds["summaries"] == (0, 0) and kinds["results"] == (0, 0)
     bad = cli("cache", "clear", "--what", "wheels", "--cache-dir", str(tmp_path))
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == [
-        "tfinit-audit: error: unknown --what 'wheels': use files, index, analysis, scratch, "
-        "venvs or all"]
+        "tfinit-audit: error: unknown --what 'wheels': use members, directories, index, plans, "
+        "summaries, results, scratch, venvs, files, analysis or all"]
+    res = cli("cache", "clear", "--what", "members", "--cache-dir", str(tmp_path))
+    assert res.returncode == 0, res.stderr
+    assert cache.get("wheel", "sha", "a.py") is None and cache.info().kinds["index"][0] == 1
     (tmp_path / "venvs" / "tf0").mkdir(parents=True)
     assert cli("cache", "clear", "--what", "all", "--cache-dir", str(tmp_path)).returncode == 0
     assert not (tmp_path / "venvs").exists() and cache.info().entries == 0

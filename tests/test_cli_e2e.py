@@ -19,6 +19,7 @@ import jsonschema
 import pytest
 
 from tfinit_audit.cli import main
+from tfinit_audit.report import expand
 from tfinit_audit.sources import SourceContext, open_tree
 from tfinit_audit.sources.cache import venvs_dir
 
@@ -44,7 +45,10 @@ def test_main_job_report_on_real_release(
          "--no-live", "--cache-dir", str(real_cache), "--out", str(out_dir)], capsys)
     assert code == 0, err
     assert "Traceback" not in err
-    report = json.loads((out_dir / "report.json").read_text())
+    compact = json.loads((out_dir / "report.json").read_text())
+    jsonschema.validate(compact, SCHEMA)
+    assert compact["form"] == "compact"  # the default; the full form names every hop inline
+    report = expand(compact)
     jsonschema.validate(report, SCHEMA)
     (version,) = report["versions"]
     assert version["tensorflow"] == "1.8.0" and version["status"] == "ok"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -112,7 +113,15 @@ def test_main_job_reports_each_version_and_fails_with_3(
                           "--cache-dir", str(tmp_path), "--no-live", "--out", str(out_dir)],
                          capsys)
     assert code == 3
-    assert "TF 1.8.0" in out and "TF 1.10.0" in out
+    # the summary covers the three releases: the failed one is said where its answers would be
+    assert "3 releases, 1.8.0 … 1.10.0" in out
+    # progress, not a terminal: one line per release as it is done, and nothing per symbol
+    done = [ln for ln in err.splitlines() if re.match(r"tfinit-audit: \[\d/3\] ", ln)]
+    assert [ln[len("tfinit-audit: ["):][0] for ln in done] == ["1", "2", "3"], err
+    assert any(ln.endswith("1.9.0 failed") for ln in done), done
+    assert "tfinit-audit: fetching 3 releases" in err
+    assert "LSTMCell" not in err
+    assert re.search(r"\n  ∅ absent +1\.8\.0 · 1\.10\.0\n  ✖ error +1\.9\.0\n", out)
     assert "1.9: error:" in err and "Traceback" not in err
     # what was fetched and computed for the other releases is kept in the reports
     report = json.loads((out_dir / "report.json").read_text())

@@ -28,7 +28,7 @@ def cmp() -> ModuleType:
 
 @pytest.fixture()
 def report() -> dict[str, Any]:
-    data: dict[str, Any] = realistic_report().to_json_dict()
+    data: dict[str, Any] = realistic_report().to_json_dict(form="full")
     return data
 
 
@@ -99,6 +99,31 @@ def test_command_line_exit_codes(
     with pytest.raises(SystemExit) as exc:
         cmp.main([str(a), str(bad)])
     assert exc.value.code == 2
+
+
+def test_compact_and_full_forms_compare_equal(cmp: ModuleType, report: dict[str, Any]) -> None:
+    compact = realistic_report().to_json_dict(form="compact")
+    assert compact["form"] == "compact" and compact["hops"]
+    assert cmp.compare(report, compact) == [] and cmp.compare(compact, report) == []
+    # a hop changed in the shared table is a difference wherever that hop is used
+    after = copy.deepcopy(compact)
+    after["hops"][0]["line"] += 1
+    diffs = cmp.compare(report, after)
+    assert diffs and all(".line:" in d for d in diffs)
+
+
+def test_broken_hop_reference_is_unreadable_input(
+    cmp: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    compact = realistic_report().to_json_dict(form="compact")
+    _weighted(compact)[1]["weights"][0]["provenance"][0] = len(compact["hops"])
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(realistic_report().to_json_dict(form="full")))
+    b.write_text(json.dumps(compact))
+    with pytest.raises(SystemExit) as exc:
+        cmp.main([str(a), str(b)])
+    assert exc.value.code == 2
+    assert "hop reference out of range" in capsys.readouterr().err
 
 
 def test_a_field_added_empty_is_no_difference(cmp: ModuleType, report: dict[str, Any]) -> None:

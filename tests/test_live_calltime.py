@@ -1,10 +1,13 @@
-"""Cells that create their variables when called (TF 1.4: ``_Linear`` under variable scopes),
-answered from the installed release's files and checked by building them in that TensorFlow
-(the tf14 virtualenv of scripts/setup-test-envs.sh)."""
+"""Cells that create their variables when called (TF 0.12: ``_linear`` in ``__call__``; 1.2:
+``_linear`` in ``call``; 1.4: ``_Linear`` under variable scopes) and cells of ``tf.contrib.rnn``
+(1.15), answered from the installed release's files and checked by building them in that
+TensorFlow (the tf012, tf12, tf14 and tf115 virtualenvs of scripts/setup-test-envs.sh). The
+expected answers are tests/known_answers.py, written by hand from each release's source."""
 
 from __future__ import annotations
 
 import pytest
+from known_answers import KNOWN, LAYER_FORGET_BIAS, assert_known, specs
 from test_live_e2e import describe, venv_python
 
 from tfinit_audit.analysis.audit import analyze
@@ -46,15 +49,25 @@ def test_tf14_cells_are_answered_from_their_call(static: list[SymbolResult]) -> 
                   "w_o_diag": [64], "projection/kernel": [64, 16]}
 
 
-def test_tf14_cells_agree_with_tensorflow_1_4(static: list[SymbolResult]) -> None:
-    run = verify_interpreter(venv_python("tf14"), static, Dims(), timeout=600)
+@pytest.mark.parametrize(("venv", "release"), [
+    ("tf012", "0.12.1"), ("tf12", "1.2.1"), ("tf14", "1.4.1"), ("tf115", "1.15.5")])
+def test_known_answers_agree_with_tensorflow(venv: str, release: str) -> None:
+    table = KNOWN[release]
+    python = venv_python(venv)
+    static = analyze(open_installed(python), specs(table), Dims())
+    assert_known(static, table)  # the installed files give the answers read from the source
+    run = verify_interpreter(python, static, Dims(), timeout=600)
     assert run.error is None, run.error
-    assert run.tensorflow == "1.4.1"
+    assert run.tensorflow == release
     assert run.summary["disagree"] == 0 and run.summary["inconclusive"] == 0, describe(run)
-    assert run.summary["agree"] == sum(len(s.weights) for s in static) == 16
-    for s in run.symbols:
+    assert run.summary["agree"] == sum(len(w) for w in table.values())
+    for s, (name, weights) in zip(run.symbols, table.items(), strict=True):
         assert s.status == "ok" and s.file_agrees is True, (s.symbol, s.message)
-    lstm = next(s for s in run.symbols if s.symbol == "tf.nn.rnn_cell.BasicLSTMCell")
-    bias = next(x for x in lstm.weights if x.name == "bias")
-    adj = next(c for c in bias.evidence["checks"] if c["check"] == "runtime_adjustment")
-    assert adj["passed"] is True and adj["observed"] == pytest.approx(1.0, abs=1e-4)
+        for lw in s.weights:
+            checks = {c["check"]: c for c in lw.evidence["checks"]}
+            assert checks["shape"]["passed"] is True, (name, lw.name)
+            adj = checks.get("runtime_adjustment")
+            if weights[lw.name].forget_bias is not None and name not in LAYER_FORGET_BIAS:
+                # all weights zero, c_prev = 1: the new c shows the forget gate's bias
+                assert adj is not None and adj["passed"] is True, (name, lw.name, adj)
+                assert adj["observed"] == pytest.approx(weights[lw.name].forget_bias, abs=1e-4)

@@ -226,6 +226,41 @@ KERAS3 = {
 }
 
 
+def test_a_star_import_of_a_package_the_release_does_not_ship_is_unknown_not_absent() -> None:
+    """TF's platform/flags.py: ``from absl.flags import *`` (absl is a dependency, not in the
+    wheel), then ``DEFINE_string = _wrap(DEFINE_string)``. What absl binds cannot be read: a
+    name from it is unresolved at the star import's line -- never "absent" or a NameError.
+    A star import of a module of the tree that lacks the name still leaves it absent."""
+    files = {
+        "tensorflow/__init__.py": """
+            from tensorflow.python.platform import flags
+            from tensorflow.python.platform.ours import *
+            """,
+        "tensorflow/python/__init__.py": "",
+        "tensorflow/python/platform/__init__.py": "",
+        "tensorflow/python/platform/ours.py": "mine = 1\n",
+        "tensorflow/python/platform/flags.py": """
+            from absl.flags import *
+
+            def _wrap(f):
+                return f
+
+            DEFINE_string = _wrap(DEFINE_string)
+            """,
+    }
+    tree = _tree(files)
+    r = Resolver(tree)
+    line = _line_of(tree, "tensorflow/python/platform/flags.py", "from absl.flags import *")
+    for name in ("tf.flags.DEFINE_string", "tf.flags.DEFINE_anything"):
+        res = r.resolve_public(name)
+        assert res.status == "unresolved", (name, res.status, res.message)
+        assert res.message is not None and "from absl.flags import *" in res.message
+        assert f"tensorflow/python/platform/flags.py:{line}" in res.message
+    assert r.resolve_public("tf.flags._private").status == "absent"
+    assert r.resolve_public("tf.nothing_here").status == "absent"
+    assert r.resolve_public("tf.mine").status == "found"
+
+
 def test_lazy_loader_keras2_replaces_generated_module() -> None:
     tree = _tree({**LAZY, **KERAS2}, owners={"keras": "keras"})
     r = Resolver(tree)

@@ -101,3 +101,22 @@ def test_untrusted_argument_text_is_escaped() -> None:
     md = render_markdown(r)
     for line in md.splitlines():  # outside code spans, no raw '<' survives
         assert all("<" not in part for part in line.split("`")[::2]), line
+
+
+def test_report_json_read_back_keeps_what_symbols_were_built_with() -> None:
+    from tfinit_audit.report.json_report import load_report
+
+    r = pattern_report()
+    for form in ("compact", "full"):
+        back = load_report(r.to_json_dict(form))
+        v0, v1 = r.versions[0], back.versions[0]
+        for a, b in zip(v0.symbols, v1.symbols, strict=True):
+            assert (b.kind, b.missing_arguments, b.input_shape, b.input_note, b.input_count) == (
+                a.kind, a.missing_arguments, a.input_shape, a.input_note, a.input_count)
+            assert [(x.name, x.value, x.source) for x in b.arguments] == [
+                (x.name, x.value, x.source) for x in a.arguments]
+        assert [(n.pattern, n.error, [(m.symbol, m.kept, m.reason) for m in n.members])
+                for n in v1.namespaces] == [
+            (n.pattern, n.error, [(m.symbol, m.kept, m.reason) for m in n.members])
+            for n in v0.namespaces]
+        assert back.dims.given == {"filters": 4}

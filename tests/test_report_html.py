@@ -111,15 +111,44 @@ def test_matrix_rows_and_twin_sharing(realistic_html: str) -> None:
     assert '<th scope="col" class="rowh">Symbol</th>' in realistic_html
 
 
+def matrix_cells(html: str, slug: str) -> dict[str, str]:
+    """A matrix row's cells: ``"v<i>"`` for release i's own cell, ``"g<n>"`` for the cell of
+    column group n (consecutive releases with the same answers, collapsed)."""
+    row = html.split(f'data-slug="{slug}"', 1)[1].split("</tr>", 1)[0]
+    out = {}
+    for td in row.split("<td")[1:]:
+        m = re.search(r'data-(v|g)="(\d+)"', td.split(">", 1)[0])
+        assert m, td[:200]
+        out[m.group(1) + m.group(2)] = td
+    return out
+
+
 def test_changed_cells_marked_by_text_not_only_colour(realistic_html: str) -> None:
-    gru = realistic_html.split('data-slug="tf-keras-layers-gru"', 1)[1].split("</tr>", 1)[0]
-    cells = gru.split("<td")[1:]
+    cells = matrix_cells(realistic_html, "tf-keras-layers-gru")
     # 1.10 -> 2.15: bias shape [192] -> [2, 192] and reset_after: value change, highlighted
-    assert "changed" in cells[2].split(">", 1)[0]
-    assert "▲</span> changed" in cells[2]
-    assert "shape: [192] → [2, 192]" in cells[2]  # the title says what changed
+    assert "changed" in cells["v2"].split(">", 1)[0]
+    assert "▲</span> changed" in cells["v2"]
+    assert "shape: [192] → [2, 192]" in cells["v2"]  # the title says what changed
     # 1.8 -> 1.10: only the file moved: a trace change, not a value change
-    assert "path changed" in cells[1] and "▲" not in cells[1]
+    assert "path changed" in cells["v1"] and "▲" not in cells["v1"]
+
+
+def test_matrix_column_groups(realistic_html: str) -> None:
+    """1.8.0 and 1.10.0 give every row the same answer: one column for both (the cells of
+    1.8.0), and a column per release, hidden until the group is expanded."""
+    cells = matrix_cells(realistic_html, "tf-keras-layers-gru")
+    assert set(cells) == {"g0", "v0", "v1", "v2", "v3", "v4"}
+    assert "grp s0" in cells["g0"] and "mem m0" in cells["v0"] and "mem m0" in cells["v1"]
+    assert 'href="#tf-keras-layers-gru--v0"' in cells["g0"]
+    # the collapsed cell says that the code path moves inside the group (1.10.0)
+    assert "path moves within" in cells["g0"] and "TF 1.10.0" in cells["g0"]
+    head = realistic_html.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert '<span class="tfv">TF 1.8.0 – 1.10.0</span>' in head
+    assert "2 releases, same answers" in head
+    assert head.count('class="mem m0"') == 2 and head.count('data-g="0"') == 2  # two toggles
+    assert "#matrix.x0 .m0 { display: table-cell; }" in realistic_html
+    # releases whose answers differ in some row stay apart
+    assert 'class="grp s1"' not in realistic_html
 
 
 def test_status_badges(realistic_html: str) -> None:

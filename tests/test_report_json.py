@@ -11,10 +11,17 @@ from typing import Any
 import numpy as np
 import pytest
 from jsonschema import Draft202012Validator
-from report_fixtures import empty_report, error_only_report, hostile_report, realistic_report
+from report_fixtures import (
+    all_releases_document,
+    empty_report,
+    error_only_report,
+    hostile_report,
+    realistic_report,
+)
 
+from tfinit_audit.errors import UsageError
 from tfinit_audit.live.model import LiveRun, LiveSymbol, LiveWeight
-from tfinit_audit.report import render_json, write_reports
+from tfinit_audit.report import expand, load_report, render_json, write_reports
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "docs" / "report.schema.json"
 
@@ -30,18 +37,22 @@ def errors(validator: Draft202012Validator, doc: Any) -> list[str]:
     return [f"{e.json_path}: {e.message}" for e in validator.iter_errors(doc)]
 
 
+@pytest.mark.parametrize("form", ["compact", "full"])
 @pytest.mark.parametrize(
     "make", [realistic_report, hostile_report, empty_report, error_only_report]
 )
-def test_reports_validate(validator: Draft202012Validator, make: Any, tmp_path: Path) -> None:
-    written = write_reports(make(), tmp_path, {"json"})
+def test_reports_validate(
+    validator: Draft202012Validator, make: Any, form: str, tmp_path: Path
+) -> None:
+    written = write_reports(make(), tmp_path, {"json"}, json_form=form)
     doc = json.loads(written["json"].read_text(encoding="utf-8"))
     assert errors(validator, doc) == []
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 1 and doc["form"] == form
+    assert ("hops" in doc) == (form == "compact")
 
 
 def test_contract_fields_of_design_section_4(validator: Draft202012Validator) -> None:
-    doc = json.loads(render_json(realistic_report()))
+    doc = json.loads(render_json(realistic_report(), "full"))
     assert doc["tool"] == {"name": "tfinit-audit", "version": "0.1.0"}
     assert doc["dims"]["units"] == 64 and doc["dims"]["input_dim"] == 32
     v18 = doc["versions"][0]
@@ -133,7 +144,7 @@ def test_numpy_and_non_finite_values_become_strict_json(validator: Draft202012Va
 
 
 def test_schema_rejects_contract_violations(validator: Draft202012Validator) -> None:
-    good = json.loads(render_json(realistic_report()))
+    good = json.loads(render_json(realistic_report(), "full"))
     assert errors(validator, good) == []
 
     def broken(mutate: Any) -> list[str]:
@@ -162,3 +173,111 @@ def test_schema_rejects_contract_violations(validator: Draft202012Validator) -> 
         lambda d: d["versions"][2]["symbols"][3]["weights"][2]["initializer"]["params"].pop("parts")
     )
     assert broken(lambda d: d.pop("versions"))
+    # the forms do not mix: references only in the compact form, hop objects only in the full
+    assert broken(lambda d: w0(d).update(provenance=[0]))
+    assert broken(lambda d: d.update(hops=[]))
+    compact = json.loads(render_json(realistic_report(), "compact"))
+    assert errors(validator, compact) == []
+    for mutate in (
+        lambda d: d.pop("hops"),
+        lambda d: w0(d)["provenance"].append(good["versions"][0]["symbols"][0]["weights"][0]
+                                             ["provenance"][0]),
+        lambda d: w0(d)["provenance"].append(-1),
+        lambda d: d["hops"][0].pop("code"),
+        lambda d: d.update(form="tiny"),
+    ):
+        doc = copy.deepcopy(compact)
+        mutate(doc)
+        assert errors(validator, doc), mutate
+
+
+def test_compact_form_shares_hops_and_expands_to_the_full_form() -> None:
+    report = realistic_report()
+    full = report.to_json_dict(form="full")
+    compact = report.to_json_dict()  # the default is what the CLI writes
+    assert compact["form"] == "compact" and full["form"] == "full"
+    hops = compact["hops"]
+    keys = [json.dumps(h, sort_keys=True) for h in hops]
+    assert len(keys) == len(set(keys))  # each distinct hop once
+    used = sum(len(w["provenance"]) for v in full["versions"] for s in v["symbols"]
+               for w in s["weights"]) + sum(len(s["name_hops"]) for v in full["versions"]
+                                            for s in v["symbols"])
+    assert len(hops) < used  # the fixture repeats hops across releases; they are shared
+    assert expand(compact) == full
+    assert expand(full) is full
+    # answers stay inline in the compact form: a reader of initializers needs no table
+    k18 = next(s for s in compact["versions"][0]["symbols"]
+               if s["symbol"] == "tf.nn.rnn_cell.LSTMCell")["weights"][0]
+    assert k18["initializer"]["kind"] == "glorot_uniform" and k18["shape"] == [96, 256]
+    assert [hops[i]["line"] for i in k18["provenance"]] == [762, 187, 775, 828]
+
+
+def test_compact_report_json_is_one_line_and_full_is_indented() -> None:
+    compact, full = render_json(realistic_report()), render_json(realistic_report(), "full")
+    assert compact.count("\n") == 1 and full.startswith('{\n  "schema_version": 1,')
+    assert json.loads(compact)["form"] == "compact"
+    with pytest.raises(ValueError, match="unknown report.json form"):
+        realistic_report().to_json_dict(form="tiny")
+    with pytest.raises(UsageError, match="unknown report.json form"):
+        write_reports(realistic_report(), Path("/nonexistent"), {"json"}, json_form="tiny")
+
+
+def test_expand_rejects_broken_references() -> None:
+    compact = realistic_report().to_json_dict()
+    for bad in (len(compact["hops"]), -1, "0", None):
+        doc = copy.deepcopy(compact)
+        doc["versions"][0]["symbols"][1]["weights"][0]["provenance"][0] = bad
+        with pytest.raises(ValueError, match="hop reference"):
+            expand(doc)
+        with pytest.raises(UsageError, match="malformed report.json"):
+            load_report(doc)
+    with pytest.raises(UsageError, match="not a tfinit-audit report.json"):
+        load_report({"schema_version": 2, "versions": []})
+
+
+@pytest.mark.parametrize("make", [realistic_report, hostile_report, error_only_report])
+def test_load_report_round_trips(make: Any) -> None:
+    report = make()
+    for form in ("compact", "full"):
+        doc = report.to_json_dict(form=form)
+        assert load_report(doc).to_json_dict(form=form) == doc
+
+
+def test_all_releases_real_report(validator: Draft202012Validator) -> None:
+    """102 real releases: both forms validate, the compact one is a fifth of the full one's size
+    or less, and reading it back and writing it again changes nothing."""
+    doc = all_releases_document()
+    assert len(doc["versions"]) == 102 and doc["form"] == "compact"
+    assert errors(validator, doc) == []
+    report = load_report(doc)
+    assert report.to_json_dict() == doc
+    full_text, compact_text = render_json(report, "full"), render_json(report)
+    full = json.loads(full_text)
+    assert errors(validator, full) == []
+    assert expand(doc) == full
+    assert len(compact_text) * 5 < len(full_text)
+    hops = sum(len(w["provenance"]) for v in full["versions"] for s in v["symbols"]
+               for w in s["weights"])
+    assert len(doc["hops"]) * 5 < hops  # hops repeat across releases; each is written once
+
+
+def test_schema_knows_every_initializer_kind_the_analysis_names() -> None:
+    """A kind the rules' vocabulary can produce (or a preset name) is one the schema allows:
+    uniform_unit_scaling (TF 0.12's RNN cells) was produced but not allowed once."""
+    from tfinit_audit.analysis.rules.vocabulary import _PRESETS, VOCABULARY
+
+    text = SCHEMA_PATH.read_text(encoding="utf-8")
+    schema = json.loads(text)
+    enums = [e for e in _enums(schema) if "glorot_uniform" in e]
+    assert len(enums) == 1
+    produced = set(VOCABULARY.values()) | set(_PRESETS.values()) | {"composite", "unresolved"}
+    assert produced <= set(enums[0]), produced - set(enums[0])
+
+
+def _enums(node: Any) -> list[list[Any]]:
+    if isinstance(node, dict):
+        found = [node["enum"]] if isinstance(node.get("enum"), list) else []
+        return found + [e for v in node.values() for e in _enums(v)]
+    if isinstance(node, list):
+        return [e for v in node for e in _enums(v)]
+    return []

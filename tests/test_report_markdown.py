@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from report_fixtures import HOSTILE, empty_report, hostile_report, realistic_report
+from report_fixtures import (
+    HOSTILE,
+    all_releases_report,
+    empty_report,
+    hostile_report,
+    realistic_report,
+)
 
 from tfinit_audit.report import render_markdown
 
@@ -85,3 +91,18 @@ def test_empty() -> None:
         and "_No differences" in md
         and "_No release was analysed._" in md
     )
+
+
+def test_many_releases_get_a_column_per_run_of_equal_answers() -> None:
+    """102 real releases: one column per run of consecutive releases whose answers are equal in
+    every row, each run's releases listed under the table; nothing broke the table."""
+    md = render_markdown(all_releases_report())
+    rows = table_rows(md, "| Symbol |")
+    head = rows[0]
+    assert 5 < len(head) < 30 and len({len(r) for r in rows}) == 1
+    assert "TF 2.0.0 – 2.15.1 (61)" in head and "TF 1.1.0" in head
+    body = {r[0]: r[1:] for r in rows[2:]}
+    gru = body["`tf.keras.layers.GRU`"][head.index("TF 2.0.0 – 2.15.1 (61)") - 1]
+    assert "`bias zeros (if self.use_bias)`" in gru
+    listed = md.split("A column _a – b (n)_", 1)[1].split("\n", 1)[0]
+    assert "2.0.0 – 2.15.1: 2.0.0, 2.0.1," in listed and "2.15.0.post1, 2.15.1;" in listed

@@ -65,3 +65,36 @@ def test_redirect_from_https_down_to_http_is_refused(tmp_path: Path,
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_proxy_settings_are_read_once_per_host_and_still_honoured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The session reads the environment's proxy settings once per host (not per request),
+    with the same outcome as requests: HTTPS_PROXY applies, NO_PROXY exempts its hosts."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("NO_PROXY", "mirror.example")
+    session = make_session()
+    plain = requests.Session()
+    for url in ("https://files.example/a.whl", "https://files.example/b.whl",
+                "https://mirror.example/c.whl"):
+        got = session.merge_environment_settings(url, {}, None, True, None)
+        want = plain.merge_environment_settings(url, {}, None, True, None)
+        assert got == want, url
+    assert session.merge_environment_settings(
+        "https://files.example/x", {}, None, True, None)["proxies"].get("https") == \
+        "http://proxy.invalid:3128"
+    assert "https" not in session.merge_environment_settings(
+        "https://mirror.example/x", {}, None, True, None)["proxies"]
+    assert len(session._env_memo) == 2  # type: ignore[attr-defined]  # two hosts
+    calls = []
+    real = requests.utils.get_environ_proxies
+
+    def counting(*a, **k):  # type: ignore[no-untyped-def]
+        calls.append(a)
+        return real(*a, **k)
+
+    monkeypatch.setattr("requests.sessions.get_environ_proxies", counting)
+    for _ in range(5):
+        session.merge_environment_settings("https://files.example/y", {}, None, True, None)
+    assert calls == []  # memoized

@@ -91,6 +91,7 @@ def settle(tree: CompositeTree, timeout: float = 10.0) -> None:
     while time.monotonic() < deadline:
         with tree._lock:
             if not tree._inflight:
+                tree.flush()  # and what was read after being fetched ahead is cached
                 return
         time.sleep(0.01)
     raise AssertionError(f"prefetch still running: {sorted(tree._inflight)}")
@@ -245,13 +246,17 @@ def test_offline_and_warm_trees_do_not_speculate(
     warm = open_tree("pypi", "1.8.0", ctx=ctx_for(index, cache))
     warm.read_text("tensorflow/__init__.py")
     settle(warm)
+    assert warm.read_text("tensorflow/python/ops/init_ops.py") is not None  # prefetched, read
+    settle(warm)  # its imports fetched ahead; and it is cached (a worker does it after the read)
     # offline: what is cached reads; what is not says so, prefetch or not
     off = open_tree("pypi", "1.8.0", ctx=ctx_for(index, cache, offline=True))
     before = len(server.state.log)
     assert off.read_text("tensorflow/__init__.py") is not None
-    assert off.read_text("tensorflow/python/ops/init_ops.py") is not None  # prefetched earlier
+    assert off.read_text("tensorflow/python/ops/init_ops.py") is not None  # read ahead and read
     with pytest.raises(FetchError, match="offline"):
         off.read_text("tensorflow/python/ops/math_ops.py")
+    with pytest.raises(FetchError, match="offline"):  # read ahead, never read: not cached
+        off.read_text("tensorflow/python/util/tf_export.py")
     assert len(server.state.log) == before
     assert off.refresh_stats().prefetched == 0 and off._workers is None
     # online but warm: a file read from the cache starts no speculation
@@ -299,15 +304,15 @@ def test_reads_are_the_same_with_and_without_prefetch(
         monkeypatch.setenv(NO_PREFETCH_ENV, flag)
         ctx = ctx_for(index, tmp_path / f"c{flag}")
         stored: Counter[str] = Counter()  # members fetched over the network (each is cached)
-        real_put = ctx.cache.put
+        real_write = ctx.cache._write_blob
 
-        def put(ns: str, ident: str, name: str, payload: bytes, real_put=real_put,
-                stored=stored) -> None:  # type: ignore[no-untyped-def]
+        def write(ns: str, ident: str, name: str, *rest, real_write=real_write,
+                  stored=stored) -> None:  # type: ignore[no-untyped-def]
             if ns == "wheel":
                 stored[name] += 1
-            real_put(ns, ident, name, payload)
+            real_write(ns, ident, name, *rest)
 
-        ctx.cache.put = put  # type: ignore[method-assign]
+        ctx.cache._write_blob = write  # type: ignore[method-assign]
         tree = open_tree("pypi", "1.8.0", ctx=ctx)
         assert tree.speculate == (flag == "")
         with ThreadPoolExecutor(4) as pool:

@@ -13,7 +13,9 @@ the CLI only parses arguments, calls them and prints. Progress is reported throu
 
 - ``progress(line)``: one line per stage ("analysing 3 release(s), 16 symbol(s)");
 - ``detail(line)``: finer, frequent lines (the release being fetched, each symbol analysed);
-- ``download(what, done, total)``: bytes of a whole-wheel download (the fallback path).
+- ``download(what, done, total)``: bytes of a whole-wheel download (the fallback path);
+- ``steps(Step)``: each release entering a stage and finishing (``Step``: stage, release,
+  index, total, status), for counts and an estimate of the time left.
 
 Options have the CLI's defaults (``defaults.py``); ``cache_dir=None`` and ``index_url=None`` mean
 ``$TFINIT_AUDIT_CACHE`` / the user cache dir and ``$PIP_INDEX_URL`` / PyPI, as for the CLI.
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tfinit_audit import defaults
+from tfinit_audit.analysis import arguments as argtable
 from tfinit_audit.analysis.audit import analyze
 from tfinit_audit.analysis.model import Dims, SymbolResult
 from tfinit_audit.analysis.symbols import SymbolSpec
@@ -48,6 +51,8 @@ from tfinit_audit.sources.wheel import ProgressFn
 from tfinit_audit.stages import (
     PathLike,
     Say,
+    Step,
+    StepFn,
     UnknownSymbol,
     _as_list,
     _count,
@@ -159,6 +164,7 @@ def audit(
     progress: Say | None = None,
     detail: Say | None = None,
     download: ProgressFn | None = None,
+    steps: StepFn | None = None,
     command: str = "",
 ) -> Report:
     """Audit each release: which initializer every weight of each symbol really gets.
@@ -180,18 +186,22 @@ def audit(
     say = progress or _quiet
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
                        download=download)
+    if steps:
+        steps(Step("resolve", "", -1, 0))
     records = resolve(parse_source(source), _as_list(versions) or None, ctx)
-    say(f"releases: {fmt.releases_line(records)}")
-    fetch(records, source, ctx, detail=detail)
+    say(f"releases: {fmt.releases_line(records, fmt.RELEASES_LISTED)}")
+    fetch(records, source, ctx, detail=detail, steps=steps)
     raise_if_all_failed_on_input(records)
     say(f"analysing {len(records)} release(s), {_count(specs)}")
-    analyse(records, specs, sizes, ctx, detail, progress=say)
+    analyse(records, specs, sizes, ctx, detail, steps=steps, progress=say)
     unknown = unknown_symbols(records, specs, ctx) if symbols else []
     raise_if_nothing_known(unknown, specs, records)
     runs: list[LiveRun] = []
     checkable = [s for s in specs if s not in {u.spec for u in unknown}]
     if pythons:
         say(f"verifying against {len(pythons)} interpreter(s)")
+        if steps:
+            steps(Step("verify", ", ".join(pythons), -1, len(records)))
         _, runs = verify_pythons(pythons, checkable, sizes, ctx, timeout, detail, probe_plugins,
                                  progress=say)
     report = build_report(records, runs, sizes, command)
@@ -296,7 +306,8 @@ def port(
                             *([f"--units {units}"] if units != defaults.UNITS else []),
                             *([f"--input-dim {input_dim}"] if input_dim != defaults.INPUT_DIM
                               else []),
-                            *(f"--dim {k}={v!r}" for k, v in result.dims.given.items())])
+                            *(f"--dim {k}={argtable.plain(v)!r}"
+                              for k, v in result.dims.given.items())])
     out = generate(result.symbol, target, result.dims, result.release.label, convert=convert,
                    command=command)
     out.release = result.release
@@ -326,6 +337,7 @@ def diff(
     progress: Say | None = None,
     detail: Say | None = None,
     download: ProgressFn | None = None,
+    steps: StepFn | None = None,
     command: str = "",
 ) -> Diff:
     """What changed between consecutive releases: ``diff("1.8", "2.15")`` (or one list of specs),
@@ -342,10 +354,12 @@ def diff(
     specs, sizes = symbol_specs(symbols), make_dims(units, input_dim, dims)
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
                        download=download)
+    if steps:
+        steps(Step("resolve", "", -1, 0))
     records = resolve(parse_source(source), wanted, ctx)
-    fetch(records, source, ctx, detail=detail)
+    fetch(records, source, ctx, detail=detail, steps=steps)
     (progress or _quiet)(f"analysing {len(records)} release(s), {_count(specs)}")
-    analyse(records, specs, sizes, ctx, detail, progress=progress)
+    analyse(records, specs, sizes, ctx, detail, steps=steps, progress=progress)
     unknown = unknown_symbols(records, specs, ctx) if symbols else []
     raise_if_nothing_known(unknown, specs, records)
     report = build_report(records, [], sizes, command)
@@ -509,6 +523,7 @@ def _scan_analyser(records: list[VersionReport], dims: Dims, ctx: SourceContext,
 
 __all__ = [
     "Diff",
+    "Step",
     "Explanation",
     "UnknownSymbol",
     "analyse",

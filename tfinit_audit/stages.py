@@ -52,6 +52,28 @@ def _quiet(_: str) -> None:
     """A progress callable that says nothing."""
 
 
+@dataclass(frozen=True)
+class Step:
+    """One release entering a stage of a job, or finishing (the ``steps=`` callback).
+
+    ``stage`` is "resolve" (the job's releases are being looked up: ``release`` is "" and
+    ``index`` -1), "fetch" (its files are being located and opened), "queued" (opened, waiting
+    for its analysis; ``size`` the bytes of its package files, 0 when unknown), "analyse",
+    "done" (``status`` "ok" or "error"; every release of the job gets exactly one) or "verify"
+    (the live check: ``release`` the interpreters' paths, ``index`` -1). ``total`` is the
+    number of releases of the job (0 while resolving). Called from worker threads."""
+
+    stage: str
+    release: str
+    index: int
+    total: int
+    status: str = ""
+    size: int = 0
+
+
+StepFn = Callable[[Step], None]
+
+
 # --------------------------------------------------------------------------------------------
 # Inputs
 # --------------------------------------------------------------------------------------------
@@ -154,13 +176,17 @@ def resolve(
 def fetch(
     records: Sequence[VersionReport], source: str | SourceSpec, ctx: SourceContext, *,
     prefetch: Sequence[str] = (), detail: Say | None = None, max_workers: int = 4,
+    steps: StepFn | None = None,
 ) -> None:
     """Open every release's tree concurrently (and read ``prefetch`` paths ahead); one failing
-    never loses the others: it is failed with its error instead."""
+    never loses the others: it is failed with its error instead (``steps``: "done", "error")."""
     (detail or _quiet)(f"fetching {len(records)} release(s)")
+    index = {id(r): i for i, r in enumerate(records)}
 
     def one(record: VersionReport) -> None:
         version = record.tensorflow
+        if steps:
+            steps(Step("fetch", record.label, index[id(record)], len(records)))
         try:
             tree = open_tree(source, version, ctx=ctx)
             record.tree, record.tensorflow = tree, tree.release
@@ -170,6 +196,11 @@ def fetch(
             record.fail(exc)
         except OSError as exc:  # disk full, permissions: one line like the others
             record.fail(FetchError(f"{version}: {exc}"))
+        if steps and record.status == "error":
+            steps(Step("done", record.label, index[id(record)], len(records), "error"))
+        elif steps and record.tree is not None:
+            size = sum(p.size or 0 for p in record.tree.packages)
+            steps(Step("queued", record.label, index[id(record)], len(records), size=size))
 
     if len(records) <= 1:
         for r in records:
@@ -214,12 +245,21 @@ def analyse_release(
             note(f"{tree.release}: {line}")
 
     t0 = time.monotonic()
+    start_plan = getattr(tree, "start_plan", None)  # fetch what its family's plan says
+    if start_plan is not None:
+        start_plan()
+    ok = False
     try:
         done = analyze_tree(tree, specs, dims, cache_dir=analysis_cache_dir(ctx),
                             progress=relay, problems=record.warnings)
         record.symbols, record.namespaces = done.symbols, done.namespaces
+        ok = True
     except AuditError as exc:  # a member could not be fetched (offline, network, a bound)
         record.fail(exc)
+    finally:
+        end_plan = getattr(tree, "end_plan", None)  # on success: the family's read plan
+        if end_plan is not None:
+            end_plan(ok)
     for line in getattr(tree, "problems", []):  # unreadable / undecodable files of the tree
         if line not in record.warnings:
             record.warnings.append(line)
@@ -247,16 +287,29 @@ def _milestone(line: str) -> bool:
 
 def analyse(
     records: Sequence[VersionReport], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    detail: Say | None = None, progress: Say | None = None,
+    detail: Say | None = None, steps: StepFn | None = None, progress: Say | None = None,
 ) -> None:
-    """Analyse several releases at once (their lazy fetches overlap)."""
-    if len(records) <= 1:
-        for r in records:
+    """Analyse several releases at once (their lazy fetches overlap). ``steps`` hears each
+    release start ("analyse") and finish ("done"); a release that failed to fetch was done
+    then. ``progress`` gets the milestones of long runs (patterns: ``analyse_release``)."""
+    total = len(records)
+
+    def one(i: int, r: VersionReport) -> None:
+        if r.tree is None or not steps:
             analyse_release(r, specs, dims, ctx, detail, progress)
+            return
+        steps(Step("analyse", r.label, i, total))
+        try:
+            analyse_release(r, specs, dims, ctx, detail, progress)
+        finally:
+            steps(Step("done", r.label, i, total, "ok" if r.status == "ok" else "error"))
+
+    if len(records) <= 1:
+        for i, r in enumerate(records):
+            one(i, r)
         return
     with ThreadPoolExecutor(max_workers=min(4, len(records))) as pool:
-        list(pool.map(lambda r: analyse_release(r, specs, dims, ctx, detail, progress),
-                      records))
+        list(pool.map(one, range(total), records))
 
 
 # --------------------------------------------------------------------------------------------

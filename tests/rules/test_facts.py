@@ -142,6 +142,14 @@ KERAS = '''
             return f + o
 
 
+    class Fused(Peephole):
+        """Mimics tf.contrib.rnn LSTMBlockCell: the step is one op, given the forget bias."""
+
+        def call(self, inputs, state):
+            return array_ops.fused_step(inputs, state, self.bias,
+                                        forget_bias=self._forget_bias)
+
+
     class Flagged(Peephole):
         def __init__(self, units, forget_bias=True):
             self.units = units
@@ -152,14 +160,47 @@ KERAS = '''
             return f + self._forget_bias
     '''
 
+OLD_CELLS = '''
+    """Mimics a TF 0.x LSTM cell: no ``call``; its own ``__call__`` is the step. It creates
+    ``W_0``, the bias ``B`` (as wide as the kernel's columns) and a peephole ``W_F_diag``,
+    splits the gates ``i, j, f, o``, applies ``sigmoid`` and adds ``forget_bias``."""
+    from mylib.layers import base
+    from mylib.ops import math_ops
+    from mylib.ops import array_ops
+
+
+    class RNNCell(object):
+        def __call__(self, inputs, state, scope=None):
+            raise NotImplementedError("Abstract method")
+
+
+    class OldLSTMCell(RNNCell, base.Layer):
+        def __init__(self, num_units, forget_bias=1.0):
+            self._num_units = num_units
+            self._forget_bias = forget_bias
+
+        @property
+        def state_size(self):
+            return self._num_units
+
+        def __call__(self, inputs, state, scope=None):
+            w = self.add_weight("W_0", shape=[3 + self._num_units, 4 * self._num_units])
+            b = self.add_weight("B", shape=[4 * self._num_units])
+            diag = self.add_weight("W_F_diag", shape=[self._num_units])
+            i, j, f, o = array_ops.split(1, 4, inputs)
+            c = state * math_ops.sigmoid(f + self._forget_bias) + math_ops.sigmoid(i) * j
+            return c
+    '''
+
 C = "mylib/layers/cells.py"
 K = "mylib/layers/keras.py"
+OLD = "mylib/layers/old_cells.py"
 
 
 def tree(cells: str = CELLS) -> Any:
     return make_tree({"mylib/layers/base.py": BASE, "mylib/ops/array_ops.py": OPS,
                       "mylib/ops/math_ops.py": OPS, "mylib/activations.py": ACTIVATIONS,
-                      C: cells, K: KERAS})
+                      C: cells, K: KERAS, OLD: OLD_CELLS})
 
 
 def run(path: str, cls: str, t: Any = None, **kwargs: Any) -> tuple[dict[str, Any],
@@ -193,6 +234,31 @@ def test_tf1_cell_facts_and_forget_bias() -> None:
                                                         line_of(t, C, added))
     assert adj.applies_to.startswith("gate 'f' (block 2 of 4 in the kernel/bias columns)")
     assert ws["kernel"].runtime_adjustments == []
+
+
+def test_a_0x_cell_s_facts_come_from_its_own_call_method() -> None:
+    # no ``call``: the class's ``__call__`` runs the step (the base's abstract one is not it);
+    # the forget bias goes to ``B``, the 1-D weight as wide as the kernel's columns
+    t = tree()
+    fs, ws = run(OLD, "OldLSTMCell", t)
+    added = "c = state * math_ops.sigmoid(f + self._forget_bias) + math_ops.sigmoid(i) * j"
+    assert fs["gate_order"] == {"value": ["i", "j", "f", "o"],
+                                **loc(t, OLD, "i, j, f, o = array_ops.split(1, 4, inputs)")}
+    assert fs["recurrent_activation"] == {"value": "sigmoid", **loc(t, OLD, added)}
+    assert fs["forget_bias"]["value"] == 1.0
+    assert list(ws) == ["W_0", "B", "W_F_diag"]
+    (adj,) = ws["B"].runtime_adjustments
+    assert (adj.value, adj.line) == (1.0, line_of(t, OLD, added))
+    assert ws["W_0"].runtime_adjustments == ws["W_F_diag"].runtime_adjustments == []
+
+
+def test_a_0x_cell_s_facts_follow_its_source() -> None:
+    t = tree()
+    t.files[OLD] = t.files[OLD].replace("i, j, f, o = array_ops", "i, f, j, o = array_ops")
+    fs, ws = run(OLD, "OldLSTMCell", t, forget_bias=0.5)
+    assert fs["gate_order"]["value"] == ["i", "f", "j", "o"]
+    (adj,) = ws["B"].runtime_adjustments
+    assert adj.value == 0.5 and adj.applies_to.startswith("gate 'f' (block 1 of 4")
 
 
 def test_keras_cell_facts() -> None:
@@ -247,37 +313,20 @@ def test_a_forget_bias_that_call_never_adds_is_no_adjustment() -> None:
     assert "forget_bias" not in fs and ws["bias"].runtime_adjustments == []
 
 
-def test_a_forget_bias_that_is_not_a_number_is_no_adjustment() -> None:
-    fs, ws = run(K, "Flagged")
+def test_a_forget_bias_handed_to_the_step_op_is_an_adjustment() -> None:
+    t = tree()
+    fs, ws = run(K, "Fused", t, forget_bias=0.75)
+    line = line_of(t, K, "forget_bias=self._forget_bias)")
+    assert fs["forget_bias"] == {"value": 0.75, "path": K, "line": line, "package": "mylib"}
+    (adj,) = ws["bias"].runtime_adjustments
+    assert adj.applies_to.startswith("the forget gate: passed to array_ops.fused_step() as "
+                                     "forget_bias")
+    # handed on under another name, it is the op's business, not a forget bias
+    t.files[K] = t.files[K].replace("forget_bias=self._forget_bias)", "scale=self._forget_bias)")
+    fs, ws = run(K, "Fused", t)
     assert "forget_bias" not in fs and ws["bias"].runtime_adjustments == []
 
 
-FUSED = CELLS + '''
-
-    class BlockCell(base.Layer):
-        def __init__(self, num_units, forget_bias=1.0):
-            self._num_units = num_units
-            self._forget_bias = forget_bias
-
-        def build(self, inputs_shape):
-            self._kernel = self.add_variable(
-                "kernel", shape=[inputs_shape[1] + self._num_units, 4 * self._num_units])
-            self._bias = self.add_variable("bias", shape=[4 * self._num_units])
-
-        def call(self, inputs, state):
-            return fused_block(x=inputs, cs_prev=state, w=self._kernel, b=self._bias,
-                               forget_bias=self._forget_bias)
-    '''
-
-
-def test_a_forget_bias_handed_to_a_fused_kernel_is_a_runtime_adjustment() -> None:
-    # TF 1.x LSTMBlockCell: lstm_block_cell(..., forget_bias=self._forget_bias) adds it
-    t = tree(FUSED)
-    fs, ws = run(C, "BlockCell", t)
-    (adj,) = ws["bias"].runtime_adjustments
-    call = "return fused_block(x=inputs, cs_prev=state, w=self._kernel, b=self._bias,"
-    assert (adj.kind, adj.value, adj.line) == ("forget_bias", 1.0, line_of(t, C, call))
-    assert adj.applies_to.startswith("the forget gate pre-activation: passed to fused_block(")
-    assert fs["forget_bias"]["value"] == 1.0
-    _, ws = run(C, "BlockCell", t, forget_bias=0.0)
-    assert ws["bias"].runtime_adjustments[0].value == 0.0
+def test_a_forget_bias_that_is_not_a_number_is_no_adjustment() -> None:
+    fs, ws = run(K, "Flagged")
+    assert "forget_bias" not in fs and ws["bias"].runtime_adjustments == []

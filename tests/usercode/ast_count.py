@@ -58,8 +58,22 @@ def absolute(mod: Module, level: int, name: str | None) -> str:
 
 
 def read_bindings(mod: Module) -> None:
+    """Bindings of the module; one made in an ``except`` handler only counts for a name
+    nothing outside a handler binds (the handler runs when its ``try`` failed)."""
+    handled = {id(n) for h in ast.walk(mod.tree) if isinstance(h, ast.ExceptHandler)
+               for n in ast.walk(h)}
+    usual = Module(mod.name, mod.tree, mod.is_pkg)
+    _bindings(usual, lambda n: id(n) not in handled)
+    _bindings(mod, lambda n: id(n) in handled)
+    mod.names.update(usual.names)
+    mod.partials |= usual.partials
+
+
+def _bindings(mod: Module, keep) -> None:  # type: ignore[no-untyped-def]
     assigned: dict[str, set[str]] = {}
     for node in ast.walk(mod.tree):
+        if not keep(node):
+            continue
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.asname:
@@ -73,7 +87,7 @@ def read_bindings(mod: Module) -> None:
                 if a.name != "*":
                     mod.names[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
     for node in ast.walk(mod.tree):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+        if keep(node) and isinstance(node, ast.Assign) and len(node.targets) == 1 \
                 and isinstance(node.targets[0], ast.Name):
             value = node.value
             if isinstance(value, ast.Call) and resolve(mod, dotted(value.func)) \
@@ -125,9 +139,14 @@ def count(root: Path, top: str) -> Counter[str]:
                 classes[f"{m.name}.{node.name}"] = (bases, has_init)
 
     def follow(name: str) -> str:
-        for _ in range(10):  # re-exports: pkg.Name -> what pkg/__init__ binds
-            mod, _, attr = name.rpartition(".")
-            nxt = mods[mod].names.get(attr) if mod in mods else None
+        for _ in range(10):  # re-exports: pkg.Name -> what pkg/__init__ binds; pkg.alias.x.y
+            parts = name.split(".")
+            nxt = None
+            for i in range(len(parts) - 1, 0, -1):
+                mod = mods.get(".".join(parts[:i]))
+                if mod is not None and parts[i] in mod.names:
+                    nxt = ".".join([mod.names[parts[i]], *parts[i + 1:]])
+                    break
             if nxt is None or nxt == name:
                 return name
             name = nxt

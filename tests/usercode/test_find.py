@@ -103,6 +103,24 @@ def test_package_across_modules_and_a_file_without_tensorflow() -> None:
     assert all(not s.path.endswith("unrelated.py") for s in result.scans)  # never parsed
 
 
+def test_a_compat_module_picks_the_api_other_modules_use() -> None:
+    """tensorpack's pattern: ``compat.py`` binds ``tfv1 = tf.compat.v1`` in if/try branches
+    (``tfv1 = tf`` only in the ``except``), model code does ``from ..compat import tfv1 as tf``
+    and calls ``tf.layers.Conv2D``: followed through the alias as a module prefix. A name the
+    branches bind differently (``Cell``) is not followed; a plain rebinding is the last one;
+    ``try: import tensorflow.compat.v1 as tf1 / except ImportError: import tensorflow as tf1``
+    is the try's import. A module that never names TensorFlow but imports the alias is read."""
+    root = FIXTURES / "compatpkg"
+    result = find_calls(collect([str(root)]))
+    want = set()
+    for p in sorted(root.rglob("*.py")):
+        rel = str(p.relative_to(Path.cwd())) if p.is_relative_to(Path.cwd()) else str(p)
+        want |= {(rel, *x[1:]) for x in expected(p)}
+    got = {(c.path, c.line, c.symbol, c.via) for c in result.calls}
+    assert got == want
+    assert len(want) == 7
+
+
 def test_notebook_cells_positions_and_magics() -> None:
     path = FIXTURES / "styles" / "notebook.ipynb"
     calls = find_calls(collect([str(path)])).calls

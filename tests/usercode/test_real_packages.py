@@ -3,7 +3,9 @@ package index at test time (by HTTP range requests, as the tool reads TensorFlow
 
 - tensor2tensor 1.15.7 (TF 1.x: ``import tensorflow.compat.v1 as tf``, ``tf.layers.dense``,
   ``tf.get_variable``, compat.v1 RNN cells), ``tensor2tensor/layers``, TF 1.15 -> 2.15;
-- OpenNMT-tf 2.32.0 (Keras 2 layers, user subclasses across modules), TF 2.15 -> 2.21 (Keras 3).
+- OpenNMT-tf 2.32.0 (Keras 2 layers, user subclasses across modules), TF 2.15 -> 2.21 (Keras 3);
+- tensorpack 0.11 (``compat.py`` binds ``tfv1 = tf.compat.v1`` in if/try branches, model code
+  does ``from ..compat import tfv1 as tf`` and calls ``tf.layers.Conv2D``), TF 1.15 -> 2.15.
 
 The number of call sites per symbol must equal an independent count made with CPython's
 ``ast`` (``ast_count.py``); the run's time (the first scan of the session: releases fetched
@@ -31,6 +33,7 @@ pytestmark = [pytest.mark.network, pytest.mark.slow]
 CASES = [
     ("tensor2tensor", "1.15.7", "tensor2tensor", "layers", "1.15", "2.15"),
     ("OpenNMT-tf", "2.32.0", "opennmt", "", "2.15", "2.21"),
+    ("tensorpack", "0.11", "tensorpack", "", "1.15", "2.15"),
 ]
 
 

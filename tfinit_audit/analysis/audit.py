@@ -350,6 +350,9 @@ def _analyze_one(
             elif isinstance(val, FunctionV):
                 result.kind = "function"
                 analyze_function(it, val, dict(spec.kwargs), dims, result)
+            elif d.kind == "unresolved":
+                result.status = "partial"
+                result.message = res.message or f"cannot follow {chosen}"
             else:
                 result.status = "partial"
                 result.message = f"{chosen} is {d.kind} {d.qualname}; nothing to evaluate"

@@ -61,7 +61,8 @@ def run_audit(args: argparse.Namespace) -> int:
             units=args.units, input_dim=args.input_dim, dims=args.dims, python=pythons,
             timeout=args.timeout,
             probe_plugins=args.probe_plugins or (), progress=progress.note,
-            detail=progress.status, download=progress, command=_command_line(args),
+            detail=progress.status, download=progress, steps=progress.step,
+            command=_command_line(args),
         )
     if not pythons and not args.no_live:
         print(f"{PROG}: live check skipped: this interpreter has no TensorFlow "
@@ -147,7 +148,7 @@ def run_diff(args: argparse.Namespace) -> int:
         result = pipeline.diff(
             *args.diff_versions, symbols=args.symbols, **_source_options(args), units=args.units,
             input_dim=args.input_dim, dims=args.dims, detail=progress.status, download=progress,
-            command=_command_line(args),
+            steps=progress.step, command=_command_line(args),
         )
     render_diff_terminal(result.changes, Console())
     for v in result.report.versions:
@@ -254,12 +255,12 @@ def _print_file(rec: VersionReport, path: str) -> bool:
 
 def run_cache(args: argparse.Namespace) -> int:
     from tfinit_audit.report.fmt import human_bytes
-    from tfinit_audit.sources.cache import KIND_NAMES, KINDS, Cache
+    from tfinit_audit.sources.cache import KINDS, Cache
 
     cache = Cache(args.cache_dir)
     action = getattr(args, "cache_command", None)
     if action == "clear":
-        what = _cache_kinds(getattr(args, "what", None), KIND_NAMES)
+        what = _cache_kinds(getattr(args, "what", None))
         before = cache.info().kinds
         freed = cache.clear(what)
         cleared = what or [k.name for k in KINDS if k.tool_data]
@@ -269,32 +270,61 @@ def run_cache(args: argparse.Namespace) -> int:
                 print(f"kept {k.name}: {k.what} ({human_bytes(before[k.name][1])}); "
                       f"--what {k.name} removes them")
         return EXIT_OK
+    if action == "prune":
+        return _run_prune(args, cache)
     if action not in (None, "info"):
         raise UsageError(f"unknown cache action {action!r}")
     info = cache.info()
     print(f"cache: {info.root}")
-    print(f"entries: {info.entries} ({info.bytes:,} bytes)")
+    print(f"entries: {info.entries} ({info.bytes:,} bytes; {info.disk:,} bytes on disk)")
     for k in KINDS:
         files, size = info.kinds[k.name]
-        print(f"  {k.name:<9} {files:>7} files {human_bytes(size):>10}  {k.what}")
+        print(f"  {k.name:<11} {files:>7} files {human_bytes(size):>10}  {k.what}")
     if info.namespaces:
-        print("  files and index by namespace: "
+        print("  blob entries by namespace: "
               + " · ".join(f"{ns}: {n}" for ns, n in info.namespaces.items()))
     return EXIT_OK
 
 
-def _cache_kinds(text: str | None, names: tuple[str, ...]) -> list[str] | None:
-    """``--what files,index`` -> the kinds; ``all`` -> every kind; None -> the default."""
+def _run_prune(args: argparse.Namespace, cache: Any) -> int:
+    from tfinit_audit.report.fmt import human_bytes
+    from tfinit_audit.sources.cache import parse_age, parse_size
+
+    try:
+        max_size = parse_size(args.max_size) if args.max_size is not None else None
+        older = parse_age(args.older_than) if args.older_than is not None else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if max_size is None and older is None:
+        raise UsageError("cache prune: say what to remove: --max-size SIZE and/or "
+                         "--older-than AGE (e.g. --max-size 500MB --older-than 30d)")
+    what = _cache_kinds(getattr(args, "what", None))
+    res = cache.prune(max_size=max_size, older_than=older, what=what, dry_run=args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
+    kinds = ", ".join(f"{k} {n:,} ({human_bytes(b)})" for k, (n, b) in res.removed.items())
+    print(f"{verb} {res.files:,} entries ({res.bytes:,} bytes) from {cache.root}"
+          + (f": {kinds}" if kinds else ""))
+    print(f"left {res.kept[0]:,} entries ({res.kept[1]:,} bytes)")
+    return EXIT_OK
+
+
+def _cache_kinds(text: str | None) -> list[str] | None:
+    """``--what members,index`` -> the kinds (``files``, ``analysis`` name several); ``all``
+    -> every kind; None -> the default."""
+    from tfinit_audit.sources.cache import KIND_GROUPS, KIND_NAMES, expand_kinds
+
     if not text:
         return None
     wanted = [w.strip().lower() for w in text.split(",") if w.strip()]
-    if wanted == ["all"]:
-        return list(names)
-    unknown = [w for w in wanted if w not in names]
-    if unknown or not wanted:
+    try:
+        if not wanted:
+            raise ValueError(text)
+        return expand_kinds(wanted)
+    except ValueError:
+        unknown = [w for w in wanted if w not in KIND_NAMES and w not in KIND_GROUPS
+                   and w != "all"]
         raise UsageError(f"unknown --what {', '.join(unknown) or text!r}: use "
-                         f"{', '.join(names)} or all")
-    return wanted
+                         f"{', '.join(KIND_NAMES)}, {', '.join(KIND_GROUPS)} or all") from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -328,12 +358,14 @@ def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXI
     """Print the terminal summary, write the report files, and pick the exit code."""
     from rich.console import Console
 
-    from tfinit_audit.report import render_terminal, write_reports
+    from tfinit_audit.report import build_view, render_terminal, write_reports
 
-    render_terminal(report, Console())
     formats = _formats(getattr(args, "format", "html,json,md"))
+    view = build_view(report, sections_wanted="html" in formats)  # one for every renderer
+    render_terminal(report, Console(), view)
     if formats:
-        written = write_reports(report, Path(args.out), formats)
+        written = write_reports(report, Path(args.out), formats,
+                                json_form=getattr(args, "json_form", "compact"), view=view)
         for fmt_name in ("json", "md", "html"):
             if fmt_name in written:
                 print(f"{fmt_name:>4}: {written[fmt_name]}")

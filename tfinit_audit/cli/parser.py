@@ -21,8 +21,9 @@ Subparsers = argparse._SubParsersAction  # what add_subparsers() returns
 
 MAIN_EPILOG = """\
 The main job audits each release, verifies the TensorFlow installed for this interpreter (or
-each --python) live, prints a summary table and writes reports/index.html, report.json and
-report.md.
+each --python) live, prints a summary (the matrix when it fits the width, else per weight the
+releases with each answer, as ranges) and writes reports/index.html, report.json and report.md.
+Long runs (--versions all) show their progress on stderr.
 
 examples:
   tfinit-audit --versions 1.8 1.10 2.15
@@ -60,6 +61,7 @@ DEFAULTS: dict[str, Any] = {
     "source": defaults.SOURCE, "index_url": None, "cache_dir": None, "offline": False,
     "debug": False, "versions": None, "symbols": None, "units": defaults.UNITS,
     "input_dim": defaults.INPUT_DIM, "dims": None, "out": "reports", "format": "html,json,md",
+    "json_form": "compact",
     "no_live": False, "pythons": None, "fail_on_mismatch": False, "probe_plugins": None,
     "timeout": defaults.PROBE_TIMEOUT,
 }
@@ -145,6 +147,12 @@ def _add_audit(p: argparse.ArgumentParser, *, sub: bool) -> None:
         help="report files to write, comma-separated from html, json, md (default all three; "
         "'none' writes nothing). The terminal summary is always printed. "
         "Example: --format html,json",
+    )
+    g.add_argument(
+        "--json-form", choices=("compact", "full"), default=_default(sub, "json_form"),
+        help="form of report.json: compact (default; each distinct provenance hop once, in a "
+        "'hops' table the chains refer to by index) or full (every hop inline; indented). "
+        "Both validate against docs/report.schema.json. Example: --json-form full",
     )
 
 
@@ -473,40 +481,77 @@ def _add_scan_command(subs: Subparsers) -> None:
 
 
 def _add_cache_command(subs: Subparsers) -> None:
-    """``tfinit-audit cache info|clear``."""
+    """``tfinit-audit cache info|clear|prune``."""
+    kinds = ("members, directories, index, plans, summaries, results, scratch, venvs; "
+             "files = members,directories,plans; analysis = summaries,results; all")
     cache = subs.add_parser(
         "cache",
-        help="show or clear the on-disk cache",
-        description="Inspect or empty the cache of fetched files and index answers.",
-        epilog="examples:\n  tfinit-audit cache info\n  tfinit-audit cache clear\n"
-        "  tfinit-audit cache info --cache-dir /tmp/tfa-cache",
+        help="show, prune or clear the on-disk cache",
+        description="Inspect, prune or empty the cache of fetched files, index answers and "
+        "analysis results.",
+        epilog="examples:\n  tfinit-audit cache info\n  tfinit-audit cache prune --max-size 500MB"
+        "\n  tfinit-audit cache clear\n  tfinit-audit cache info --cache-dir /tmp/tfa-cache",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cache_subs = cache.add_subparsers(dest="cache_command", metavar="ACTION",
                                       parser_class=OneLineParser)
     info = cache_subs.add_parser(
         "info", help="where the cache is, how many files and bytes of each kind",
-        description="Print the cache location, and the files and bytes of each kind it holds "
-        "(files, index, analysis, scratch, venvs).",
+        description="Print the cache location, and the files and bytes of each kind it holds: "
+        "members (files read from wheels, stored compressed as fetched), directories (zip "
+        "directories), index (package-index answers), plans (what each release read, to "
+        "prefetch the next of its family), summaries (module summaries), results (analysis and "
+        "scan results), scratch (downloads in progress, locks), venvs (test virtualenvs).",
         epilog="example:\n  tfinit-audit cache info --cache-dir /tmp/tfa-cache",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     clear = cache_subs.add_parser(
         "clear", help="delete what the tool stored (files, index answers, analysis results)",
         description="Delete everything the tool stored in the cache: files read from wheels "
-        "and zip directories (files), package-index answers (index), analysis results and "
-        "module summaries (analysis), downloads in progress and locks (scratch). The test "
-        "virtualenvs of scripts/setup-test-envs.sh (venvs) are kept unless named.",
+        "(members), zip directories (directories), package-index answers (index), read plans "
+        "(plans), module summaries (summaries), analysis results (results), downloads in "
+        "progress and locks (scratch). The test virtualenvs of scripts/setup-test-envs.sh "
+        "(venvs) are kept unless named.",
         epilog="examples:\n  tfinit-audit cache clear\n  tfinit-audit cache clear --what analysis"
         "\n  tfinit-audit cache clear --what all        # the test virtualenvs too",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     clear.add_argument(
         "--what", metavar="KIND[,KIND]", default=None,
-        help="only these kinds: files, index, analysis, scratch, venvs, or all (default: all "
-        "but venvs). Example: --what analysis,index",
+        help=f"only these kinds: {kinds} (default: all but venvs). Example: --what analysis,index",
     )
-    for p in (cache, info, clear):
+    prune = cache_subs.add_parser(
+        "prune", help="remove entries not used for a while, or the least recently used ones "
+        "until the cache fits a size",
+        description="Remove cache entries by age and size: first every entry not used for "
+        "--older-than, then the least recently used entries until what is left fits "
+        "--max-size. Last use is the file's access time where the filesystem keeps it, else "
+        "the time it was written. Pruning only costs time: a removed entry is fetched or "
+        "computed again when a run needs it. The test virtualenvs and the locks are never "
+        "pruned; a download in progress (scratch) only when older than a day.",
+        epilog="examples:\n  tfinit-audit cache prune --max-size 500MB\n"
+        "  tfinit-audit cache prune --older-than 30d\n"
+        "  tfinit-audit cache prune --max-size 1G --what members --dry-run",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    prune.add_argument(
+        "--max-size", metavar="SIZE", default=None,
+        help="remove the least recently used entries until the kinds pruned hold at most SIZE "
+        "(K, M, G, T: powers of 1024, as cache info shows sizes; a bare number is bytes). "
+        "Example: --max-size 500MB",
+    )
+    prune.add_argument(
+        "--older-than", metavar="AGE", default=None,
+        help="remove entries not used for AGE (s, m, h, d, w). Example: --older-than 30d",
+    )
+    prune.add_argument(
+        "--what", metavar="KIND[,KIND]", default=None,
+        help=f"only these kinds: {kinds} (default: all the tool stores). Example: --what "
+        "members",
+    )
+    prune.add_argument("--dry-run", action="store_true",
+                       help="only say what would be removed. Example: --dry-run")
+    for p in (cache, info, clear, prune):
         _add_common(p, sub=True)
 
 

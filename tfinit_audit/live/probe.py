@@ -573,7 +573,7 @@ def summary(arr):
 
 def var_shape(v):
     s = getattr(v, "shape", None)
-    if s is None and hasattr(v, "get_shape"):  # TF < 1.1 variables have no .shape
+    if s is None and hasattr(v, "get_shape"):  # TF < 1.0 tensors, < 1.1 variables: no .shape
         s = v.get_shape()
     try:
         return [int(d) for d in (s.as_list() if hasattr(s, "as_list") else s)]
@@ -794,7 +794,7 @@ def forget_step(tf, sess, cell, variables, forward):
     if c_prev is None or new_c is None:
         return {"observed": None, "note": "state is not an (c, h) tuple; step not observable"}
     sess.run([v1api(tf).assign(v, tf.zeros_like(v)) for v in variables])
-    val = sess.run(new_c, feed_dict={c_prev: np.ones(c_prev.shape.as_list(), np.float32)})
+    val = sess.run(new_c, feed_dict={c_prev: np.ones(var_shape(c_prev), np.float32)})
     c = float(np.mean(val))
     spread = float(np.max(val) - np.min(val))
     fb = None

@@ -119,7 +119,7 @@ def _diff_symbol(a: SymbolResult, b: SymbolResult) -> list[_Diff]:
     wa = {w.name: w for w in a.weights}
     wb = {w.name: w for w in b.weights}
     unsure = "partial" in (a.status, b.status)  # a weight the analysis missed is no news
-    for name in wa.keys() - wb.keys():
+    for name in [n for n in wa if n not in wb]:  # in order: a set's order varies per process
         out.append(("weights", name, "present", "gone", "gap" if unsure else "value"))
     for name in [w.name for w in b.weights if w.name not in wa]:
         out.append(("weights", name, "absent", f"new: {fmt.weight_short(wb[name])}",

@@ -81,29 +81,34 @@ def _part_init(part: dict[str, Any]) -> Initializer:
     return Initializer(kind="unresolved", params={"expression": str(i)})
 
 
-def init_short(init: Initializer) -> str:
-    """Short form for matrix cells: ``glorot_u``, ``U(-0.05,0.05)``, ``zeros|ones|zeros``."""
+def init_short(init: Initializer, long: bool = False) -> str:
+    """Short form for matrix cells: ``glorot_u``, ``U(-0.05,0.05)``, ``zeros|ones|zeros``;
+    ``long`` keeps the kinds' own names (``glorot_uniform``, ``random_uniform(-0.05,0.05)``)."""
     k, p = init.kind, init.params
+
+    def name(kind: str) -> str:
+        return kind if long else SHORT_KIND.get(kind, kind)
+
     if k == "composite":
-        return "|".join(init_short(_part_init(part)) for part in _parts(init)) or "composite"
+        return "|".join(init_short(_part_init(part), long) for part in _parts(init)) or "composite"
     if k == "unresolved":
         return "unresolved"
     if k == "random_uniform" and "minval" in p and "maxval" in p:
-        return f"U({num(p['minval'])},{num(p['maxval'])})"
+        return f"{name(k)}({num(p['minval'])},{num(p['maxval'])})"
     if k in ("random_normal", "truncated_normal") and "stddev" in p:
-        return f"{SHORT_KIND[k]}({num(p.get('mean', 0.0))},{num(p['stddev'])})"
+        return f"{name(k)}({num(p.get('mean', 0.0))},{num(p['stddev'])})"
     if k == "constant":
-        return f"const({value(p.get('value'))})"
+        return f"{name(k)}({value(p.get('value'))})"
     if k == "variance_scaling":
         bits = [
             num(p[x]) if x == "scale" else str(p[x])
             for x in ("scale", "mode", "distribution")
             if x in p
         ]
-        return f"var_scaling({','.join(bits)})"
+        return f"{name(k)}({','.join(bits)})"
     if k in ("orthogonal", "identity") and p.get("gain") not in (None, 1, 1.0):
-        return f"{SHORT_KIND.get(k, k)}(gain={num(p['gain'])})"
-    return SHORT_KIND.get(k, k)
+        return f"{name(k)}(gain={num(p['gain'])})"
+    return name(k)
 
 
 def init_params(init: Initializer) -> str:
@@ -207,9 +212,17 @@ def human_bytes(n: int) -> str:
     return f"{n} B"
 
 
-def releases_line(versions: Sequence[Any]) -> str:
+# in the terminal and on stderr, a spec that took more releases than this is shown as their
+# count, first and last (the HTML report and report.json list every one)
+RELEASES_LISTED = 12
+
+
+def releases_line(versions: Sequence[Any], limit: int | None = None) -> str:
     """What each requested spec resolved to, in the order asked: ``1.8 → 1.8.0 · >=1.8,<1.11 →
-    1.8.0, 1.9.0, 1.10.1``; an exact spec is shown once (``1.8.0``)."""
+    1.8.0, 1.9.0, 1.10.1``; an exact spec is shown once (``1.8.0``). A spec that took more
+    than ``limit`` releases is shown as their count, first and last: ``all → 102 releases,
+    0.12.0 … 2.21.0``; more than ``limit`` specs as ``30 specs → 30 releases, 2.0.0 …
+    2.29.0``."""
     groups: dict[str, list[str]] = {}
     for v in versions:
         label = v.tensorflow or "?"
@@ -218,7 +231,14 @@ def releases_line(versions: Sequence[Any]) -> str:
         groups.setdefault(v.requested, []).append(label)
     parts = []
     for requested, labels in groups.items():
-        parts.append(requested if labels == [requested] else f"{requested} → {', '.join(labels)}")
+        if limit is not None and len(labels) > limit:
+            parts.append(f"{requested} → {len(labels)} releases, {labels[0]} … {labels[-1]}")
+        else:
+            parts.append(requested if labels == [requested]
+                         else f"{requested} → {', '.join(labels)}")
+    if limit is not None and len(parts) > limit:
+        every = [label for labels in groups.values() for label in labels]
+        return f"{len(groups)} specs → {len(every)} releases, {every[0]} … {every[-1]}"
     return " · ".join(parts)
 
 

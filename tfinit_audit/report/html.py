@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
 from functools import lru_cache
 
 import jinja2
@@ -9,7 +12,7 @@ import jinja2
 from tfinit_audit.report import fmt
 from tfinit_audit.report.model import Report
 from tfinit_audit.report.usercode import change_text, group_by_file, summary_line
-from tfinit_audit.report.view import build_view
+from tfinit_audit.report.view import ReportView, build_view
 
 STATUS_BADGE = {
     # status: (symbol, label) -- text and icon, colour is never the only signal
@@ -51,7 +54,28 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_html(report: Report) -> str:
-    """The whole report as one HTML document (no external resources)."""
-    view = build_view(report)
-    return environment().get_template("report.html.j2").render(v=view, r=report)
+def render_html(report: Report, view: ReportView | None = None) -> str:
+    """The whole report as one HTML document (no external resources). ``view``: the report's
+    view with its sections, if already built."""
+    if view is None or not view.has_sections:
+        view = build_view(report)
+    return environment().get_template("report.html.j2").render(
+        v=view, r=report, lazy_data=lazy_details(view) if view.lazy else ""
+    )
+
+
+def lazy_details(view: ReportView) -> str:
+    """A large report's per-release detail bodies: a JSON array of HTML strings (``data-lazy``
+    of a details element is its index), gzipped and base64-encoded; the page unpacks it
+    (DecompressionStream) when a details element is first opened. The strings are the same
+    escaped markup the report has in place. Base64 has no ``<``: the data cannot end its
+    script element."""
+    macro = environment().get_template("_detail.html.j2").module.detail_body  # type: ignore[attr-defined]
+    bodies: list[str] = []
+    for sec in view.sections:
+        for span in sec.spans:
+            for var in span.variants:
+                assert var.lazy == len(bodies)
+                bodies.append(str(macro(var.detail, sec.row.key)))
+    text = json.dumps(bodies, ensure_ascii=False, separators=(",", ":"))
+    return base64.b64encode(gzip.compress(text.encode("utf-8"), 9, mtime=0)).decode("ascii")

@@ -8,7 +8,7 @@ import re
 
 from tfinit_audit.report import fmt
 from tfinit_audit.report.model import Report
-from tfinit_audit.report.view import Cell, ReportView, build_view
+from tfinit_audit.report.view import Cell, ReportView, build_view, span_label
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
 
@@ -40,14 +40,15 @@ STATUS = {
 VERDICT = {"agree": "✔ agree", "disagree": "✖ disagree", "inconclusive": "? inconclusive"}
 
 
-def render_markdown(report: Report) -> str:
-    """The whole report.md: heading, summary matrix, changes, live verdicts, sources."""
-    v = build_view(report)
+def render_markdown(report: Report, view: ReportView | None = None) -> str:
+    """The whole report.md: heading, summary matrix, changes, live verdicts, sources.
+    ``view``: the report's view, if already built."""
+    v = view or build_view(report, sections_wanted=False)  # no per-symbol details here
     out: list[str] = []
     out += _heading(report, v)
     out += _matrix(report, v)
     out += _changes(v)
-    out += _built_with(v)
+    out += _built_with(report, v)
     out += _namespaces(v)
     out += _live(v)
     out += _sources(report, v)
@@ -81,19 +82,30 @@ def _heading(report: Report, v: ReportView) -> list[str]:
     return [*out, summary, ""]
 
 
+# More releases than this and the matrix gets a column per run of consecutive releases with the
+# same answers in every row (the HTML report's column groups), listed under the table.
+MD_COLUMNS = 12
+
+
 def _matrix(report: Report, v: ReportView) -> list[str]:
-    """The summary matrix: one row per symbol, one column per release."""
+    """The summary matrix: one row per symbol, one column per release (per run of releases with
+    the same answers, when there are many)."""
     out = ["### Summary", ""]
     if not v.rows:
         return [*out, "_No symbols were analysed._", ""]
-    head = ["Symbol"] + [
-        f"TF {esc(lbl)}" + (" ✖ error" if report.versions[i].status == "error" else "")
-        for i, lbl in enumerate(v.labels)
-    ]
+    grouped = len(v.labels) > MD_COLUMNS and len(v.groups) < len(v.labels)
+    columns = [g.members for g in v.groups] if grouped else [[i] for i in range(len(v.labels))]
+    head = ["Symbol"]
+    for members in columns:
+        i = members[0]
+        text = f"TF {esc(v.labels[i])}"
+        if len(members) > 1:
+            text = f"TF {esc(v.labels[i])} – {esc(v.labels[members[-1]])} ({len(members)})"
+        head.append(text + (" ✖ error" if report.versions[i].status == "error" else ""))
     out.append("| " + " | ".join(head) + " |")
     out.append("|" + "---|" * len(head))
     for row in v.rows:
-        cells = [code(row.key)] + [_matrix_cell(cell) for cell in row.cells]
+        cells = [code(row.key)] + [_matrix_cell(row.cells[m[0]]) for m in columns]
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
     out.append(
@@ -103,6 +115,13 @@ def _matrix(report: Report, v: ReportView) -> list[str]:
         "path · ◌ gap: one side unknown to the analysis (`?`, unresolved), not a change · "
         "`+forget_bias=1.0`: added at run time in `call()`"
     )
+    if grouped:
+        out.append("")
+        out.append("A column _a – b (n)_ is n consecutive releases with the same answers in every "
+                   "row: " + "; ".join(
+                       f"{esc(v.labels[m[0]])} – {esc(v.labels[m[-1]])}: "
+                       + ", ".join(esc(v.labels[i]) for i in m)
+                       for m in columns if len(m) > 1) + ".")
     out.append("")
     return out
 
@@ -147,15 +166,25 @@ def _changes(v: ReportView) -> list[str]:
     return out
 
 
-def _built_with(v: ReportView) -> list[str]:
-    """Per symbol and release: the arguments it was built with and the input shape."""
-    lines = []
-    for sec in v.sections:
-        for d in sec.details:
-            if d.arguments or d.input:
-                what = f"built with {code(d.arguments)}" if d.arguments else "built"
-                on = f" on {code(d.input)}" if d.input else ""
-                lines.append(f"- {code(sec.row.key)} TF {esc(d.label)}: {what}{on}")
+def _built_with(report: Report, v: ReportView) -> list[str]:
+    """Per symbol: the arguments it was built with and the input shape, one line per run of
+    consecutive releases that built it alike (read from the results: report.md has no
+    per-symbol sections)."""
+    runs: dict[str, list[tuple[list[str], str]]] = {}
+    for i, ver in enumerate(report.versions):
+        for s in ver.symbols:
+            args, shape = fmt.arguments_text(s), fmt.input_text(s)
+            if not (args or shape):
+                continue
+            what = (f"built with {code(args)}" if args else "built") + (
+                f" on {code(shape)}" if shape else "")
+            row = runs.setdefault(fmt.row_key(s), [])
+            if row and row[-1][1] == what and row[-1][0][-1] == v.labels[i - 1]:
+                row[-1][0].append(v.labels[i])
+            else:
+                row.append(([v.labels[i]], what))
+    lines = [f"- {code(key)} TF {esc(span_label(labels))}: {what}"
+             for key, row in runs.items() for labels, what in row]
     if not lines:
         return []
     return ["### Built with", "",

@@ -22,6 +22,10 @@ from tfinit_audit.sources.base import FetchStats, PackageFile, SourceTree
 from tfinit_audit.usercode.model import ScanResult
 
 SCHEMA_VERSION = 1
+# report.json forms (docs/report-json.md, "Forms"): "compact" stores each distinct provenance hop
+# once in a top-level "hops" table and refers to it by index; "full" has every hop inline.
+FORMS = ("compact", "full")
+DEFAULT_FORM = "compact"
 
 
 @dataclass
@@ -74,18 +78,31 @@ class Report:
     # the CLI prints them and exits 2
     unknown_symbols: list[str] = field(default_factory=list)
 
-    def to_json_dict(self) -> dict[str, Any]:
-        """The report.json document (DESIGN.md §4; docs/report.schema.json; docs/report-json.md)."""
-        return {
+    def to_json_dict(self, form: str = DEFAULT_FORM,
+                     changes: list[Change] | None = None) -> dict[str, Any]:
+        """The report.json document (DESIGN.md §4; docs/report.schema.json; docs/report-json.md).
+
+        ``form="compact"`` (the default, what the CLI writes) lists each distinct provenance hop
+        once in ``hops`` and gives ``provenance`` / ``name_hops`` as indexes into it;
+        ``form="full"`` has every hop inline. ``json_report.expand`` turns the one into the
+        other. ``changes``: ``diff_versions(self)``, if already computed."""
+        if form not in FORMS:
+            raise ValueError(f"unknown report.json form {form!r}: use one of {', '.join(FORMS)}")
+        doc: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
+            "form": form,
             "tool": {"name": self.tool_name, "version": self.tool_version},
             "generated_at": self.generated_at,
             "command": self.command,
             "dims": _dims(self.dims),
             "versions": [_version(v) for v in self.versions],
             "live": [_live(r) for r in self.live],
-            "changes": [c.to_json() for c in diff_versions(self)],
+            "changes": [c.to_json() for c in (diff_versions(self) if changes is None
+                                              else changes)],
         }
+        if form == "compact":
+            doc["hops"] = _share_hops(doc["versions"])
+        return doc
 
 
 def diff_versions(report: Report) -> list[Change]:
@@ -110,6 +127,28 @@ def diff_versions(report: Report) -> list[Change]:
                 known[(fmt.row_key(s), weight, kind)] = (idx, v.label, ident, text)
         prev = (idx, v)
     return changes
+
+
+def _share_hops(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Replace every hop of ``provenance`` and ``name_hops`` by its index in a table of the
+    distinct hops (in order of first appearance); returns the table."""
+    table: list[dict[str, Any]] = []
+    index: dict[tuple[Any, ...], int] = {}
+
+    def ref(hop: dict[str, Any]) -> int:
+        key = (hop["package"], hop["path"], hop["line"], hop["code"], hop["note"])
+        i = index.get(key)
+        if i is None:
+            i = index[key] = len(table)
+            table.append(hop)
+        return i
+
+    for v in versions:
+        for s in v["symbols"]:
+            s["name_hops"] = [ref(h) for h in s["name_hops"]]
+            for w in s["weights"]:
+                w["provenance"] = [ref(h) for h in w["provenance"]]
+    return table
 
 
 def _across_gaps(pair: list[Change], v: VersionReport, idx: int,
@@ -200,6 +239,9 @@ def _version(v: VersionReport) -> dict[str, Any]:
             "files": v.fetch.files,
             "prefetched": v.fetch.prefetched,
             "prefetch_used": v.fetch.prefetch_used,
+            "prefetch_bytes": v.fetch.prefetch_bytes,
+            "prefetch_used_bytes": v.fetch.prefetch_used_bytes,
+            "plan_from": v.fetch.plan_from,
         },
         "analysis_seconds": round(v.analysis_seconds, 3),
         "warnings": list(v.warnings),

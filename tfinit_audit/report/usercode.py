@@ -46,12 +46,14 @@ def summary_line(result: ScanResult) -> str:
 
 
 def unknown_line(result: ScanResult, most: int = 6) -> str:
-    """The names called that neither release has (not known to be layers), most called first."""
+    """The names called that neither release is known to have (absent, unavailable, or a name
+    the analysis could not follow, e.g. one a star import of a dependency may bind): not known
+    to be layers; most called first."""
     ranked = sorted(result.unknown.items(), key=lambda kv: (-kv[1], kv[0]))
     shown = ", ".join(f"{k} ×{v}" if v > 1 else k for k, v in ranked[:most])
     more = f" and {len(ranked) - most} more (see --format json)" if len(ranked) > most else ""
     calls = sum(result.unknown.values())
-    return (f"{calls} call(s) of {len(ranked)} name(s) neither release has, not counted: "
+    return (f"{calls} call(s) of {len(ranked)} name(s) not found in either release, not counted: "
             f"{shown}{more}")
 
 

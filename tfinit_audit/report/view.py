@@ -42,6 +42,7 @@ class Cell:
     changes: list[Change] = field(default_factory=list)
     anchor: str = ""
     message: str | None = None
+    key: tuple[Any, ...] = ()  # the answer: cells with equal keys show the same thing
 
     @property
     def text(self) -> str:
@@ -57,6 +58,10 @@ class Row:
     @property
     def changed(self) -> bool:
         return any(c.changed or c.facts_changed or c.trace_changed for c in self.cells)
+
+    def traced_within(self, members: list[int]) -> list[int]:
+        """Releases after the first of ``members`` where only this row's code path changed."""
+        return [i for i in members[1:] if self.cells[i].trace_changed]
 
 
 @dataclass
@@ -105,9 +110,65 @@ class VersionDetail:
 
 
 @dataclass
+class Variant:
+    """Consecutive releases of one row whose analysis results are identical (the same symbol
+    result: weights, provenance, facts): shown once, for the first of them."""
+
+    detail: VersionDetail  # the first release's; the others only have anchors
+    members: list[int]  # release indexes, consecutive in the report
+    labels: list[str]
+    anchors: list[str]  # cell anchors of the members after the first
+    lazy: int | None = None  # index of its body in the page's lazy data (large reports)
+
+    @property
+    def label(self) -> str:
+        return span_label(self.labels)
+
+
+@dataclass
+class Span:
+    """Consecutive releases of one row with the same answer (equal ``Cell.key``)."""
+
+    cell: Cell  # the first release's cell
+    variants: list[Variant]
+    labels: list[str]
+
+    @property
+    def size(self) -> int:
+        return len(self.labels)
+
+    @property
+    def label(self) -> str:
+        return span_label(self.labels)
+
+
+@dataclass
 class Section:
     row: Row
-    details: list[VersionDetail]
+    details: list[VersionDetail]  # each release's detail that is shown (first of its variant)
+    spans: list[Span] = field(default_factory=list)
+
+
+@dataclass
+class ColumnGroup:
+    """Consecutive releases whose cells are equal in every row: one matrix column that expands
+    into one column per release."""
+
+    number: int
+    members: list[int]  # release indexes
+    labels: list[str]
+
+    @property
+    def first(self) -> int:
+        return self.members[0]
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    @property
+    def label(self) -> str:
+        return span_label(self.labels)
 
 
 @dataclass
@@ -146,7 +207,11 @@ class ReportView:
     dims: list[tuple[str, str]]
     totals: dict[str, int]
     slugs: dict[str, str]  # row key -> anchor slug
+    groups: list[ColumnGroup] = field(default_factory=list)
+    lazy: bool = False  # per-release details are rendered when opened (large reports)
     releases: str = ""  # what each requested spec resolved to (fmt.releases_line)
+    releases_short: str = ""  # the same, many releases as count, first … last
+    has_sections: bool = True  # False: built without the per-symbol sections
     namespaces: list[NamespaceView] = field(default_factory=list)
 
 
@@ -164,6 +229,18 @@ class NamespaceView:
     error: str | None
 
 
+# Over this many shown per-release details, the HTML report keeps their bodies as data and
+# renders one when it is opened: the page stays small to parse (see report.html.j2).
+LAZY_DETAILS = 200
+
+
+def span_label(labels: list[str]) -> str:
+    """``1.5.0`` for one release, ``1.5.0 – 1.10.1`` for consecutive releases of the report."""
+    if not labels:
+        return ""
+    return labels[0] if len(labels) == 1 else f"{labels[0]} – {labels[-1]}"
+
+
 def slugify(text: str, taken: set[str]) -> str:
     base = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "x"
     slug, n = base, 2
@@ -173,7 +250,10 @@ def slugify(text: str, taken: set[str]) -> str:
     return slug
 
 
-def build_view(report: Report) -> ReportView:
+def build_view(report: Report, sections_wanted: bool = True) -> ReportView:
+    """The view of ``report``; ``sections_wanted=False`` leaves out the per-symbol sections (each
+    release's details, with port snippets: most of the work), which only the HTML report
+    shows."""
     labels = [v.label for v in report.versions]
     changes = diff_versions(report)
     keys: list[str] = []
@@ -198,7 +278,14 @@ def build_view(report: Report) -> ReportView:
             cell.facts_changed = any(c.category == "facts" for c in cs)
             cell.trace_changed = any(c.category == "trace" for c in cs)
             cell.gap = any(c.is_gap for c in cs)
-    sections = [_section(report, row) for row in rows]
+    sections = [_section(report, row, labels) for row in rows] if sections_wanted else []
+    lazy = sum(len(sec.details) for sec in sections) > LAZY_DETAILS
+    if lazy:
+        n = 0
+        for sec in sections:
+            for span in sec.spans:
+                for var in span.variants:
+                    var.lazy, n = n, n + 1
     groups: list[tuple[str, str, list[Change]]] = []
     for ch in changes:
         if not groups or groups[-1][0] != ch.from_version or groups[-1][1] != ch.to_version:
@@ -224,7 +311,43 @@ def build_view(report: Report) -> ReportView:
     slugs = {row.key: row.slug for row in rows}
     namespaces = [_namespace(v.label, lst) for v in report.versions for lst in v.namespaces]
     return ReportView(report, labels, rows, sections, changes, groups, live, dims, totals, slugs,
-                      fmt.releases_line(report.versions), namespaces)
+                      column_groups(rows, labels), lazy, fmt.releases_line(report.versions),
+                      fmt.releases_line(report.versions, fmt.RELEASES_LISTED), sections_wanted,
+                      namespaces)
+
+
+def column_groups(rows: list[Row], labels: list[str]) -> list[ColumnGroup]:
+    """Consecutive releases whose cells have equal keys in every row."""
+    groups: list[ColumnGroup] = []
+    prev: tuple[Any, ...] | None = None
+    for i, label in enumerate(labels):
+        key = tuple(row.cells[i].key for row in rows)
+        if groups and key == prev:
+            groups[-1].members.append(i)
+            groups[-1].labels.append(label)
+        else:
+            groups.append(ColumnGroup(len(groups), [i], [label]))
+        prev = key
+    return groups
+
+
+def answer_key(sym: SymbolResult | None, status: str, concrete: str | None,
+               message: str | None) -> tuple[Any, ...]:
+    """What a matrix cell says: status, the name used, and per weight everything that decides
+    its starting values (initializer and parameters, shape, condition, runtime adjustments),
+    and the porting facts' values. Two releases with equal keys have the same answer."""
+    if sym is None or status in ("absent", "unavailable", "error", "missing"):
+        return (status, concrete, message)
+    weights = tuple(
+        (w.name, fmt.init_signature(w.initializer), None if w.shape is None else tuple(w.shape),
+         w.condition, tuple(fmt.adjustment_long(a) for a in w.runtime_adjustments))
+        for w in sym.weights
+    )
+    facts = tuple(sorted(
+        (k, json.dumps(fmt.fact_value(v), sort_keys=True, default=str))
+        for k, v in sym.facts.items()
+    ))
+    return (status, concrete, weights, facts)
 
 
 def _namespace(label: str, lst: NamespaceListing) -> NamespaceView:
@@ -249,10 +372,11 @@ def _reason_group(reason: str) -> str:
 def _cell(row: Row, idx: int, v: VersionReport) -> Cell:
     anchor = f"{row.slug}--v{idx}"
     if v.status == "error":
-        return Cell(idx, None, "error", anchor=anchor, message=v.error)
+        return Cell(idx, None, "error", anchor=anchor, message=v.error,
+                    key=answer_key(None, "error", None, v.error))
     sym = next((s for s in v.symbols if fmt.row_key(s) == row.key), None)
     if sym is None:
-        return Cell(idx, None, "missing", anchor=anchor)
+        return Cell(idx, None, "missing", anchor=anchor, key=("missing",))
     lines = (
         []
         if sym.status in ("absent", "unavailable")
@@ -260,7 +384,8 @@ def _cell(row: Row, idx: int, v: VersionReport) -> Cell:
         else [fmt.weight_short(w) for w in sym.weights]
     )
     concrete = sym.symbol if sym.symbol != row.key else None
-    return Cell(idx, sym, sym.status, lines, concrete, anchor=anchor, message=sym.message)
+    return Cell(idx, sym, sym.status, lines, concrete, anchor=anchor, message=sym.message,
+                key=answer_key(sym, sym.status, concrete, sym.message))
 
 
 def _links(v: VersionReport, hops: list[Hop]) -> list[HopView]:
@@ -270,43 +395,66 @@ def _links(v: VersionReport, hops: list[Hop]) -> list[HopView]:
     ]
 
 
-def _section(report: Report, row: Row) -> Section:
-    details = []
+def _section(report: Report, row: Row, labels: list[str]) -> Section:
+    """The row's releases as spans of equal answers, each span as variants of identical results;
+    one detail is built per variant (the first release's)."""
+    sec = Section(row, [])
+    prev_sym: SymbolResult | None = None  # equal results (dataclass ==): identical details
     for cell in row.cells:
-        v = report.versions[cell.version_index]
-        d = VersionDetail(v, cell.version_index, v.label, cell, cell.symbol)
-        s = cell.symbol
-        if s is not None:
-            if s.defined_in is not None:
-                loc = s.defined_in
-                d.defined_link = source_link(
-                    loc.package or None, loc.path, loc.line, v.packages, v.tensorflow
-                )
-            d.name_hops = _links(v, s.name_hops)
-            for w in s.weights:
-                adjs = [
-                    (
-                        fmt.adjustment_long(a),
-                        source_link(a.package or None, a.path, a.line, v.packages, v.tensorflow),
-                    )
-                    for a in w.runtime_adjustments
-                ]
-                d.weights.append(
-                    WeightView(
-                        w,
-                        fmt.init_short(w.initializer),
-                        fmt.init_params(w.initializer),
-                        fmt.init_numbers(w.initializer),
-                        _links(v, w.provenance),
-                        adjs,
-                    )
-                )
-            d.facts = [(k, _fact(val)) for k, val in s.facts.items()]
-            d.arguments = fmt.arguments_text(s)
-            d.input = fmt.input_text(s)
-            d.ports = _ports(report.dims, v.label, s, cell.anchor)
-        details.append(d)
-    return Section(row, details)
+        i = cell.version_index
+        if not sec.spans or sec.spans[-1].cell.key != cell.key:
+            sec.spans.append(Span(cell, [], []))
+            prev_sym = None
+        span = sec.spans[-1]
+        span.labels.append(labels[i])
+        ident = cell.symbol
+        if span.variants and ident is not None and ident == prev_sym:
+            var = span.variants[-1]
+            var.members.append(i)
+            var.labels.append(labels[i])
+            var.anchors.append(cell.anchor)
+        else:
+            d = _detail(report, cell)
+            sec.details.append(d)
+            span.variants.append(Variant(d, [i], [labels[i]], []))
+        prev_sym = ident
+    return sec
+
+
+def _detail(report: Report, cell: Cell) -> VersionDetail:
+    v = report.versions[cell.version_index]
+    d = VersionDetail(v, cell.version_index, v.label, cell, cell.symbol)
+    s = cell.symbol
+    if s is None:
+        return d
+    if s.defined_in is not None:
+        loc = s.defined_in
+        d.defined_link = source_link(loc.package or None, loc.path, loc.line, v.packages,
+                                     v.tensorflow)
+    d.name_hops = _links(v, s.name_hops)
+    for w in s.weights:
+        adjs = [
+            (
+                fmt.adjustment_long(a),
+                source_link(a.package or None, a.path, a.line, v.packages, v.tensorflow),
+            )
+            for a in w.runtime_adjustments
+        ]
+        d.weights.append(
+            WeightView(
+                w,
+                fmt.init_short(w.initializer),
+                fmt.init_params(w.initializer),
+                fmt.init_numbers(w.initializer),
+                _links(v, w.provenance),
+                adjs,
+            )
+        )
+    d.facts = [(k, _fact(val)) for k, val in s.facts.items()]
+    d.arguments = fmt.arguments_text(s)
+    d.input = fmt.input_text(s)
+    d.ports = _ports(report.dims, v.label, s, cell.anchor)
+    return d
 
 
 def _ports(dims: Dims, release: str, s: SymbolResult, anchor: str) -> list[PortView]:

@@ -43,6 +43,34 @@ class FetchStats:
     files: int = 0  # number of distinct files read
     prefetched: int = 0  # files fetched speculatively (imports of files read; in requests/bytes)
     prefetch_used: int = 0  # ...of which were then read (the rest is the speculation's waste)
+    prefetch_bytes: int = 0  # bytes of the range requests the speculation made
+    prefetch_used_bytes: int = 0  # archive bytes of the prefetched files then read
+    plan_from: str | None = None  # the release whose read plan was replayed (plans.py)
+
+    @property
+    def prefetch_accuracy(self) -> float | None:
+        """Bytes used / bytes fetched by the speculation; None when it fetched nothing."""
+        if not self.prefetch_bytes:
+            return None
+        return min(1.0, self.prefetch_used_bytes / self.prefetch_bytes)
+
+
+class Part(Protocol):
+    """One distribution inside a release tree."""
+
+    package: PackageFile
+
+    def paths(self) -> dict[str, str]:
+        """Import path -> the part's own key for that file (member name, repo path...)."""
+        ...
+
+    def read(self, key: str) -> bytes: ...
+
+    def read_many(self, keys: list[str]) -> dict[str, bytes]: ...
+
+    def cache_hits(self) -> int: ...
+
+    def close(self) -> None: ...
 
 
 @runtime_checkable

@@ -3,122 +3,30 @@
 PyPI, GitHub and local sources differ only in how a part lists and reads its files; path lookup,
 text decoding, in-memory memoisation, prefetching and fetch statistics live here once.
 
-Speculative prefetch (why: the analysis discovers files one at a time, so a cold audit was a
-chain of ~100 sequential range requests): when a file the analysis asks for came over the
-network, its imports are scanned (regex, ``imports.py``) and the files they load are fetched in
-the background by a few worker threads, in coalesced ranges, so they are in memory when asked
-for. Bounded: only parts that opt in (remote, online wheels), only imports of files the analysis
-read (``depth`` 1; 2 adds the imports of prefetched files), and at most ``cap`` bytes of
-speculative requests per tree. A read of a file a worker is already fetching waits for it; one
-still queued is taken over by the reader. Answers never depend on it: a failed speculative fetch
-is simply fetched again by the reader. ``TFINIT_AUDIT_NO_PREFETCH=1`` turns it off.
+Reading ahead of the analysis (speculative import prefetch, read plans) is in
+``readahead.py``; the read path here consults its state.
 """
 
 from __future__ import annotations
 
 import bisect
-import collections
 import contextlib
-import functools
 import io
-import os
 import threading
 import time
 import tokenize
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Protocol
 
 from tfinit_audit.sources import limits
-from tfinit_audit.sources.base import FetchStats, PackageFile, UnreadableFile
-from tfinit_audit.sources.http import Counter, OverBound, env_flag
-from tfinit_audit.sources.imports import imported_files
+from tfinit_audit.sources.base import FetchStats, PackageFile, Part, UnreadableFile
+from tfinit_audit.sources.http import Counter, OverBound
+from tfinit_audit.sources.readahead import NO_PREFETCH_ENV, ReadAhead
 
-NO_PREFETCH_ENV = "TFINIT_AUDIT_NO_PREFETCH"
-SPEC_CAP = int(os.environ.get("TFINIT_AUDIT_PREFETCH_CAP", str(4 * 1024 * 1024)))
-SPEC_DEPTH = int(os.environ.get("TFINIT_AUDIT_PREFETCH_DEPTH", "1"))
-# Per tree. Requests are latency-bound (~120 ms each on the public host), so throughput comes
-# from concurrency; up to 4 trees share the session's pool (http.MAX_CONNECTIONS).
-SPEC_WORKERS = 8
-SPEC_GAP = 8 * 1024  # members closer than this share one speculative request (gaps cost bytes)
-SPEC_SPAN = 512 * 1024  # ...up to this many bytes (a reader may wait for a whole group)
+__all__ = ["NO_PREFETCH_ENV", "CompositeTree", "Part"]
 
-
-class Part(Protocol):
-    """One distribution inside a release tree."""
-
-    package: PackageFile
-
-    def paths(self) -> dict[str, str]:
-        """Import path -> the part's own key for that file (member name, repo path...)."""
-        ...
-
-    def read(self, key: str) -> bytes: ...
-
-    def read_many(self, keys: list[str]) -> dict[str, bytes]: ...
-
-    def cache_hits(self) -> int: ...
-
-    def close(self) -> None: ...
-
-
-class _Job:
-    """One speculative request: paths of one part fetched together (coalesced)."""
-
-    __slots__ = ("part", "paths", "level", "started")
-
-    def __init__(self, part: Part, paths: dict[str, str], level: int) -> None:
-        self.part = part
-        self.paths = paths  # import path -> part key
-        self.level = level
-        self.started = False
-
-
-class _Workers:
-    """A few daemon threads running batches of jobs, newest batch first (the analysis goes
-    depth-first: the imports of the file it read last are the ones it asks for next). Threads
-    exit after idling, so an abandoned tree leaves none behind and a run never waits at exit."""
-
-    IDLE = 2.0
-
-    def __init__(self, n: int) -> None:
-        self._n = n
-        self._stack: list[collections.deque[Callable[[], None]]] = []
-        self._cond = threading.Condition()
-        self._alive = 0
-        self._idle = 0
-
-    def submit(self, batch: list[Callable[[], None]]) -> None:
-        if not batch:
-            return
-        with self._cond:
-            self._stack.append(collections.deque(batch))
-            start = min(len(batch) - self._idle, self._n - self._alive)
-            self._alive += max(0, start)
-            self._cond.notify(len(batch))
-        for _ in range(start):
-            threading.Thread(target=self._loop, name="tfa-prefetch", daemon=True).start()
-
-    def _loop(self) -> None:
-        while True:
-            with self._cond:
-                if not self._stack:
-                    self._idle += 1
-                    self._cond.wait(self.IDLE)
-                    self._idle -= 1
-                    if not self._stack:
-                        self._alive -= 1
-                        return
-                top = self._stack[-1]
-                fn = top.popleft()
-                if not top:
-                    self._stack.pop()
-            with contextlib.suppress(Exception):  # a failed job: its readers fetch it again
-                fn()
-
-
-class CompositeTree:
+class CompositeTree(ReadAhead):
     """Lazy, read-only import-path view over ordered parts; the first part that has a path wins.
 
     ``lazy_parts`` maps a top-level package (``tf_keras``) to a callable that opens the part
@@ -153,18 +61,7 @@ class CompositeTree:
         self._hits_before = 0
         self.problems: list[str] = []  # files read without their text, one line each
         self.max_files = int(limits.FILES.value)
-        # speculative prefetch (see the module docstring)
-        self.speculate = not env_flag(NO_PREFETCH_ENV) if speculate is None else speculate
-        self.speculate_cap = SPEC_CAP if speculate_cap is None else speculate_cap
-        self.speculate_depth = SPEC_DEPTH if speculate_depth is None else speculate_depth
-        self._inflight: dict[str, tuple[Future[bytes], _Job | None]] = {}
-        self._spec_data: dict[str, bytes] = {}  # fetched speculatively, not yet read
-        self._spec_spent = 0  # bytes of speculative requests planned
-        self._spec_seen: set[str] = set()  # paths ever scheduled speculatively
-        self._scanned: set[str] = set()
-        self._prefetched = 0  # files fetched speculatively
-        self._prefetch_used = 0  # ...of which the analysis then read
-        self._workers: _Workers | None = None
+        self._init_readahead(speculate, speculate_cap, speculate_depth)
         for p in parts:
             self._add(p)
 
@@ -215,26 +112,32 @@ class CompositeTree:
             self.problem(str(exc))
             self._note_read(path)
             return None
-        self._note_read(path)
-        if remote:
+        if path not in self._read and self._followers:
+            self._tell_followers(path)
+        self._note_read(path, first=True)
+        if remote and path not in self._planned:
             self._speculate_from(path, data, 1)
         return data
 
     def _get(self, path: str, part: Part, key: str) -> tuple[bytes, bool]:
         """Bytes of one file and whether they came over the network in this run; waits for a
         speculative fetch already running, takes over one still queued."""
+        fut: Future[bytes]
         with self._lock:
             data = self._spec_data.pop(path, None)
             if data is not None:
-                self._prefetch_used += 1
-                return data, True
-            entry = self._inflight.get(path)
-            mine = entry is None
-            if entry is None:
-                fut: Future[bytes] = Future()
-                self._inflight[path] = (fut, None)
+                self._used(path)
             else:
-                fut, job = entry
+                entry = self._inflight.get(path)
+                mine = entry is None
+                if entry is None:
+                    fut = Future()
+                    self._inflight[path] = (fut, None)
+                else:
+                    fut, job = entry
+        if data is not None:
+            self._commit(part, key)
+            return data, True
         if not mine:
             with self._timed():
                 if job is not None:
@@ -245,8 +148,9 @@ class CompositeTree:
                     data = None
             if data is not None:
                 with self._lock:
-                    self._spec_data.pop(path, None)
-                    self._prefetch_used += 1
+                    if self._spec_data.pop(path, None) is not None:  # the first of its readers
+                        self._used(path)
+                self._commit(part, key)
                 return data, True
             with self._timed():
                 return part.read(key), False
@@ -363,113 +267,6 @@ class CompositeTree:
                 self._note_read(p)
         return found
 
-    # -- speculation -------------------------------------------------------------------------
-    def _can_speculate(self, part: Part) -> bool:
-        return self.speculate and bool(getattr(part, "speculative", False))
-
-    @staticmethod
-    def _part_is_cached(part: Part, key: str) -> bool:
-        is_cached = getattr(part, "is_cached", None)
-        return bool(is_cached(key)) if is_cached is not None else False
-
-    def _speculate_from(self, path: str, data: bytes, level: int) -> None:
-        """Schedule background fetches of the files ``path``'s imports load."""
-        if level > self.speculate_depth or not path.endswith(".py") or not self.speculate:
-            return
-        with self._lock:
-            if path in self._scanned or self._spec_spent >= self.speculate_cap:
-                return
-            self._scanned.add(path)
-        owner = self._owner
-        text = data.decode("utf-8", "replace")
-        cands = imported_files(text, path, owner.__contains__)
-        # then imports inside blocks (try/if at module level, but also lazy ones in functions)
-        cands += [p for p in imported_files(text, path, owner.__contains__, indented=True)
-                  if p not in set(cands)]
-        per_part: dict[int, tuple[Part, dict[str, str]]] = {}
-        rank = {p: i for i, p in reversed(list(enumerate(cands)))}
-        promote: dict[int, _Job] = {}  # queued by an earlier scan: move up to this batch
-        for p in cands:
-            hit = owner.get(p)
-            if hit is None or p in self._text or p in self._read:
-                continue
-            entry = self._inflight.get(p)
-            if entry is not None and entry[1] is not None and not entry[1].started:
-                promote.setdefault(id(entry[1]), entry[1])
-            if p in self._spec_seen or entry is not None:
-                continue
-            part, key = hit
-            if not self._can_speculate(part) or self._part_is_cached(part, key):
-                continue
-            per_part.setdefault(id(part), (part, {}))[1][key] = p
-        # (first import it serves, part, keys, request bytes): earliest imports first, so the
-        # cap cuts the tail of the list and workers start with what the analysis reads next
-        planned: list[tuple[int, Part, list[str], int, dict[str, str]]] = []
-        for part, by_key in per_part.values():
-            plan: Callable[..., list[tuple[list[str], int]]] | None = getattr(part, "plan", None)
-            groups = (plan(list(by_key), SPEC_GAP, SPEC_SPAN) if plan is not None
-                      else [([k], 0) for k in by_key])
-            for keys, cost in groups:
-                planned.append((min(rank[by_key[k]] for k in keys), part, keys, cost, by_key))
-        planned.sort(key=lambda t: t[0])
-        batch: list[Callable[[], None]] = [functools.partial(self._run_job, j)
-                                           for j in promote.values()]
-        with self._lock:
-            for _, part, keys, cost, by_key in planned:
-                if self._spec_spent + cost > self.speculate_cap:
-                    break
-                paths = {by_key[k]: k for k in keys if by_key[k] not in self._inflight
-                         and by_key[k] not in self._text and by_key[k] not in self._spec_seen}
-                if not paths:
-                    continue
-                self._spec_spent += cost
-                job = _Job(part, paths, level)
-                for p in paths:
-                    self._inflight[p] = (Future(), job)
-                    self._spec_seen.add(p)
-                batch.append(functools.partial(self._run_job, job))
-            if batch and self._workers is None:
-                self._workers = _Workers(SPEC_WORKERS)
-            workers = self._workers
-        if batch and workers is not None:
-            workers.submit(batch)
-
-    def _run_job(self, job: _Job) -> None:
-        with self._lock:
-            if job.started:
-                return
-            job.started = True
-            items = dict(job.paths)
-        if not items:
-            return
-        got: dict[str, bytes] = {}
-        err: BaseException | None = None
-        try:
-            got = job.part.read_many(list(items.values()))
-        except BaseException as exc:  # noqa: BLE001 - handed to any waiting reader
-            err = exc
-        done: list[tuple[Future[bytes], bytes | None]] = []
-        with self._lock:
-            for p, k in items.items():
-                entry = self._inflight.get(p)
-                data = got.get(k)
-                if data is not None:
-                    self._spec_data[p] = data
-                    self._prefetched += 1
-                if entry is not None and entry[1] is job:
-                    del self._inflight[p]
-                    done.append((entry[0], data))
-        for fut, data in done:
-            if data is not None:
-                fut.set_result(data)
-            else:
-                fut.set_exception(err or KeyError("not fetched"))
-        self.refresh_stats()
-        for p, k in items.items():
-            data = got.get(k)
-            if data is not None:
-                self._speculate_from(p, data, job.level + 1)
-
     def owner_key(self, path: str) -> tuple[str, str] | None:
         """(distribution, the part's own key: wheel member / repo path / local file) of ``path``."""
         hit = self._owner.get(path)
@@ -483,14 +280,20 @@ class CompositeTree:
             self.stats.files = len(self._read)
             self.stats.prefetched = self._prefetched
             self.stats.prefetch_used = self._prefetch_used
+            self.stats.prefetch_bytes = self._prefetch_bytes
+            self.stats.prefetch_used_bytes = self._prefetch_used_bytes
+            self.stats.plan_from = self.plan_from
         return self.stats
 
     def close(self) -> None:
+        self._done = True
         for p in self._parts:
             p.close()
 
-    def _note_read(self, path: str) -> None:
+    def _note_read(self, path: str, first: bool = False) -> None:
         with self._lock:
+            if first and path not in self._read:
+                self._order.append(path)
             self._read.add(path)
         self.refresh_stats()
 

@@ -8,7 +8,7 @@ bytes, never an answer. The analysis parses files properly itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 # `import a.b as c, d` and `from .x import (y, z)` at the start of a line. Only unindented
 # (module-level) statements unless ``indented``: imports inside functions are usually lazy
@@ -34,16 +34,22 @@ def scan_imports(text: str, path: str, *, indented: bool = False) -> Iterator[tu
     sources are resolved against ``path``'s package; a relative import beyond the top is
     dropped. Star imports give ("a.b", "").
     """
+    for mod, name, deep in _scan(text, path):
+        if indented or not deep:
+            yield mod, name
+
+
+def _scan(text: str, path: str) -> Iterator[tuple[str, str, bool]]:
+    """scan_imports' pairs, each with whether its statement is indented."""
     pkg: list[str] | None = None
     for m in _IMPORT.finditer(text):
-        if m.group("ind") and not indented:
-            continue
+        deep = bool(m.group("ind"))
         mods = m.group("mods")
         if mods is not None:
             for item in mods.replace("\\", " ").split(","):
                 name = _NAME.match(item.strip())
                 if name:
-                    yield name.group(0).rstrip("."), ""
+                    yield name.group(0).rstrip("."), "", deep
             continue
         src = m.group("src") or ""
         level = len(src) - len(src.lstrip("."))
@@ -64,9 +70,9 @@ def scan_imports(text: str, path: str, *, indented: bool = False) -> Iterator[tu
             name = _NAME.match(item.strip())
             if name and name.group(0) != "*" and "." not in name.group(0):
                 got = True
-                yield base, name.group(0)
+                yield base, name.group(0), deep
         if not got:
-            yield base, ""
+            yield base, "", deep
 
 
 def module_files(dotted: str, has: Callable[[str], bool]) -> list[str]:
@@ -89,8 +95,25 @@ def module_files(dotted: str, has: Callable[[str], bool]) -> list[str]:
 def imported_files(text: str, path: str, has: Callable[[str], bool], *,
                    indented: bool = False) -> list[str]:
     """Tree files the imports of ``path`` load (in order of appearance, without ``path``)."""
+    return _files(scan_imports(text, path, indented=indented), path, has)
+
+
+def speculation_order(text: str, path: str, has: Callable[[str], bool]) -> list[str]:
+    """Tree files the imports of ``path`` load: those of its unindented import statements
+    first, then those only indented statements (in blocks, or lazy ones in functions) load;
+    one scan of the text."""
+    top: list[tuple[str, str]] = []
+    deep: list[tuple[str, str]] = []
+    for mod, name, indented in _scan(text, path):
+        (deep if indented else top).append((mod, name))
+    first = _files(top, path, has)
+    seen = set(first)
+    return first + [f for f in _files(deep, path, has) if f not in seen]
+
+
+def _files(pairs: Iterable[tuple[str, str]], path: str, has: Callable[[str], bool]) -> list[str]:
     seen: dict[str, None] = {}
-    for mod, name in scan_imports(text, path, indented=indented):
+    for mod, name in pairs:
         for f in module_files(mod, has):
             seen.setdefault(f, None)
         if name:  # `from a.b import c`: c may be a submodule

@@ -22,6 +22,7 @@ from tfinit_audit.sources.cache import Cache
 from tfinit_audit.sources.composite import CompositeTree
 from tfinit_audit.sources.http import Counter, Http, release_counter
 from tfinit_audit.sources.index import IndexClient, IndexFile
+from tfinit_audit.sources.plans import PlanBook
 from tfinit_audit.sources.wheel import ProgressFn, RemoteWheel, choose_wheel
 
 TF_DIST = "tensorflow"
@@ -120,6 +121,19 @@ class WheelPart:
     def plan(self, keys: list[str], gap: int, span: int) -> list[tuple[list[str], int]]:
         return self.wheel.plan(keys, gap, span)
 
+    def stretch(self, key: str) -> int:
+        return self.wheel.stretch(key)
+
+    def read_ahead(self, keys: list[str]) -> dict[str, bytes]:
+        """Members fetched ahead of the analysis: cached only once ``commit`` says used."""
+        return self.wheel.read_many(keys, store=False)
+
+    def commit(self, key: str) -> None:
+        self.wheel.commit(key)
+
+    def forget(self) -> None:
+        self.wheel.forget()
+
     def metadata(self) -> dict[str, list[str]]:
         """Header fields of ``*.dist-info/METADATA`` (multi-valued), empty if none."""
         if self._meta is None:
@@ -183,6 +197,7 @@ class PyPISource:
     def open(self, version: str) -> CompositeTree:
         counter = release_counter(f"tensorflow {version}")
         tree = CompositeTree(version, "pypi", [], counter=counter)
+        tree.plans = PlanBook(self.cache)
         with tree._timed():
             tf = self._part(TF_DIST, Version(version), counter)
             tree._add(tf)

@@ -180,8 +180,9 @@ class MemberTable:
         return cls(names, nums)
 
 
-def decode_member(m: Member, raw: bytes, where: str) -> bytes:
-    """Payload of ``m`` from the bytes starting at its local header; checks size and CRC."""
+def member_data(m: Member, raw: bytes, where: str) -> bytes:
+    """The stored data of ``m`` (its deflate stream, as in the wheel) from the bytes starting
+    at its local header."""
     if len(raw) < _LOCAL_HEADER.size:
         raise CorruptMember(f"{m.name} in {where}: short local header")
     fields = _LOCAL_HEADER.unpack_from(raw)
@@ -191,6 +192,11 @@ def decode_member(m: Member, raw: bytes, where: str) -> bytes:
     data = raw[start : start + m.csize]
     if len(data) != m.csize:
         raise CorruptMember(f"{m.name} in {where}: member data cut short")
+    return data
+
+
+def inflate_member(m: Member, data: bytes, where: str) -> bytes:
+    """Payload of ``m`` from its stored data; checks size and CRC."""
     if m.method == zipfile.ZIP_STORED:
         out = data
     elif m.method == zipfile.ZIP_DEFLATED:
@@ -211,6 +217,11 @@ def decode_member(m: Member, raw: bytes, where: str) -> bytes:
     if len(out) != m.size or zlib.crc32(out) != m.crc:
         raise CorruptMember(f"{m.name} in {where}: CRC-32 mismatch")
     return out
+
+
+def decode_member(m: Member, raw: bytes, where: str) -> bytes:
+    """Payload of ``m`` from the bytes starting at its local header; checks size and CRC."""
+    return inflate_member(m, member_data(m, raw, where), where)
 
 
 def read_zip_member(zf: zipfile.ZipFile, name: str, where: str) -> bytes:
@@ -344,6 +355,7 @@ class RemoteWheel:
         self._members: MemberTable | None = None
         self._local: Path | None = None
         self._tail: tuple[int, bytes] | None = None  # bytes read at the end with the directory
+        self._held: dict[str, tuple[Member, bytes]] = {}  # read ahead, not stored until used
         self._lock = threading.RLock()
 
     @property
@@ -503,13 +515,17 @@ class RemoteWheel:
         check_member(m, self.filename)
         if self.offline:
             raise FetchError(f"offline: {name} of {self.filename} is not in the cache")
-        data = self._fetch_member(m)
-        self.cache.put("wheel", self.ident, name, data)
-        return data
+        return self._fetch_member(m)
 
     def is_cached(self, name: str) -> bool:
         """True if reading ``name`` needs no request (its bytes are in the cache)."""
         return self.cache.has("wheel", self.ident, name)
+
+    def stretch(self, name: str) -> int:
+        """Bytes of the archive member ``name`` takes (local header to the next member): what
+        fetching it alone costs; 0 for a name the wheel does not have."""
+        m = self.members().get(name)
+        return m.end - m.offset if m is not None else 0
 
     def plan(self, names: Iterable[str], gap: int = COALESCE_GAP,
              span: int = COALESCE_SPAN) -> list[tuple[list[str], int]]:
@@ -518,9 +534,12 @@ class RemoteWheel:
         ms = [m for m in (self.members().get(n) for n in dict.fromkeys(names)) if m is not None]
         return [([m.name for m in g], g[-1].end - g[0].offset) for g in coalesce(ms, gap, span)]
 
-    def read_many(self, names: Iterable[str]) -> dict[str, bytes]:
+    def read_many(self, names: Iterable[str], gap: int = COALESCE_GAP,
+                  span: int = COALESCE_SPAN, *, store: bool = True) -> dict[str, bytes]:
         """Several members at once: cached ones from disk, the rest in coalesced range
-        requests (members close together in the archive share one request), concurrently."""
+        requests (members within ``gap`` bytes of each other share one request, up to ``span``
+        bytes), concurrently. With ``store=False`` (reading ahead) what was fetched is kept
+        back and stored in the cache only when ``commit`` says it was used."""
         names = list(dict.fromkeys(names))
         out: dict[str, bytes] = {}
         todo: list[Member] = []
@@ -538,25 +557,39 @@ class RemoteWheel:
             if self.offline:
                 raise FetchError(f"offline: {n} of {self.filename} is not in the cache")
             todo.append(m)
-        groups = coalesce(todo)
+        groups = coalesce(todo, gap, span)
         if len(groups) == 1:
-            out.update(self._fetch_group(groups[0]))
+            out.update(self._fetch_group(groups[0], store))
         elif groups:
             with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, len(groups))) as pool:
-                for got in pool.map(self._fetch_group, groups):
+                for got in pool.map(lambda g: self._fetch_group(g, store), groups):
                     out.update(got)
         return {n: out[n] for n in names}
 
-    def _fetch_group(self, group: list[Member]) -> dict[str, bytes]:
+    def commit(self, name: str) -> None:
+        """Store member ``name``, fetched by ``read_many(store=False)``, in the cache."""
+        with self._lock:
+            held = self._held.pop(name, None)
+        if held is not None:
+            self._store(*held)
+
+    def forget(self) -> None:
+        """Let go of what ``read_many(store=False)`` fetched and nobody committed."""
+        with self._lock:
+            self._held.clear()
+
+    def _fetch_group(self, group: list[Member], store: bool = True) -> dict[str, bytes]:
+        """The members of ``group`` (close together in the archive) in one range request; a
+        member whose bytes do not check out is fetched again on its own. Each is cached (or
+        held for ``commit``)."""
         out: dict[str, bytes] = {}
         for m in group:
-            hit = self._from_tail(m)
+            hit = self._from_tail(m, store)
             if hit is not None:
                 out[m.name] = hit
         group_left = [m for m in group if m.name not in out]
         if len(group_left) > 1 and self._local is None:
-            group = group_left
-            base, stop = group[0].offset, group[-1].end
+            base, stop = group_left[0].offset, group_left[-1].end
             try:
                 raw = self.http.get_range(
                     self.url, base, stop - 1, counter=self.counter, what=self.filename
@@ -564,31 +597,48 @@ class RemoteWheel:
             except RangeNotHonoured:
                 self._download()
                 raw = b""
-            for m in group if raw else []:
+            for m in group_left if raw else []:
                 with contextlib.suppress(CorruptMember):  # else fetched again on its own below
-                    out[m.name] = decode_member(
-                        m, raw[m.offset - base : m.end - base], self.filename
-                    )
+                    out[m.name] = self._take(m, raw[m.offset - base : m.end - base], store)
         for m in group_left:
             if m.name not in out:
-                out[m.name] = self._fetch_member(m)
-        for name, data in out.items():
-            self.cache.put("wheel", self.ident, name, data)
+                out[m.name] = self._fetch_member(m, store)
         return out
 
-    def _from_tail(self, m: Member) -> bytes | None:
+    def _take(self, m: Member, raw: bytes, store: bool = True) -> bytes:
+        """Payload of ``m`` from the bytes at its local header (checked), stored in the cache
+        as fetched: its deflate stream, not inflated and compressed again (or held back until
+        ``commit``)."""
+        data = member_data(m, raw, self.filename)
+        out = inflate_member(m, data, self.filename)
+        if m.method != zipfile.ZIP_DEFLATED:
+            data = out
+        if store:
+            self._store(m, data)
+        else:
+            with self._lock:
+                self._held[m.name] = (m, data)
+        return out
+
+    def _store(self, m: Member, data: bytes) -> None:
+        if m.method == zipfile.ZIP_DEFLATED:
+            self.cache.put_deflated("wheel", self.ident, m.name, data, m.size, m.crc)
+        else:
+            self.cache.put("wheel", self.ident, m.name, data)
+
+    def _from_tail(self, m: Member, store: bool = True) -> bytes | None:
         if self._tail is None:
             return None
         t0, tdata = self._tail
         if t0 <= m.offset and m.end <= t0 + len(tdata):
             try:
-                return decode_member(m, tdata[m.offset - t0 : m.end - t0], self.filename)
+                return self._take(m, tdata[m.offset - t0 : m.end - t0], store)
             except CorruptMember:
                 return None
         return None
 
-    def _fetch_member(self, m: Member) -> bytes:
-        hit = self._from_tail(m)
+    def _fetch_member(self, m: Member, store: bool = True) -> bytes:
+        hit = self._from_tail(m, store)
         if hit is not None:
             return hit
         last: CorruptMember | None = None
@@ -602,11 +652,14 @@ class RemoteWheel:
                     self._download()
                     continue
                 try:
-                    return decode_member(m, raw, self.filename)
+                    return self._take(m, raw, store)
                 except CorruptMember as exc:
                     last = exc
                     continue
-            return self._read_local(m)
+            data = self._read_local(m)
+            if store:
+                self.cache.put("wheel", self.ident, m.name, data)
+            return data
         assert last is not None
         raise last
 

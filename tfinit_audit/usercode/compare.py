@@ -73,7 +73,7 @@ class Comparison:
     def __init__(self, catalogs: list[Catalog], labels: list[str], analyse: AnalyseFn,
                  ref: int = 0) -> None:
         self.catalogs, self.labels, self.analyse, self.ref = catalogs, labels, analyse, ref
-        self.unknown: dict[str, int] = {}  # names no release has (not known to be layers)
+        self.unknown: dict[str, int] = {}  # names no release is known to have: not layers
         self.analysed: list[dict[str, SymbolResult]] = [{} for _ in catalogs]  # base analyses
 
     def run(self, calls: list[FoundCall], scans: dict[str, FileScan]) -> list[CallSite]:

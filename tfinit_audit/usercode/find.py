@@ -85,8 +85,15 @@ class _Collector(cst.CSTVisitor):
         self.top_names: list[cst.Name] = []  # module-level assignment targets
         self.top_imports: list[tuple[str, str]] = []  # (bound name, "module.name" imported)
         self.top_modules: dict[str, str] = {}  # import x.y as z -> {"z": "x.y"}; import x -> x
+        # ids of bindings (assigned Names, import statements) inside an ``except`` handler:
+        # they run only when the ``try`` body failed, so the ``try`` body's binding is the one
+        self.in_except: set[int] = set()
+        # ids of module-level assigned Names inside a compound statement (if/try/for/with ...)
+        self.in_branch: set[int] = set()
         self._cls: list[cst.ClassDef | None] = [None]
         self._func: list[cst.FunctionDef | None] = [None]
+        self._except = 0
+        self._branch = 0
 
     def visit_Call(self, node: cst.Call) -> None:
         self.calls.append((node, _Ctx(self._cls[-1], self._func[-1])))
@@ -95,10 +102,36 @@ class _Collector(cst.CSTVisitor):
         for t in node.targets:
             if isinstance(t.target, cst.Name):
                 self.values[t.target] = node.value
+                self._mark(t.target)
                 if self._func[-1] is None and self._cls[-1] is None:
                     self.top_names.append(t.target)
 
+    def _mark(self, node: cst.CSTNode) -> None:
+        if self._except:
+            self.in_except.add(id(node))
+        if self._branch:
+            self.in_branch.add(id(node))
+
+    def _enter_except(self, node: cst.CSTNode) -> None:
+        self._except += 1
+
+    def _leave_except(self, original_node: cst.CSTNode) -> None:
+        self._except -= 1
+
+    visit_ExceptHandler = visit_ExceptStarHandler = _enter_except
+    leave_ExceptHandler = leave_ExceptStarHandler = _leave_except
+
+    def _enter_branch(self, node: cst.CSTNode) -> None:
+        self._branch += 1
+
+    def _leave_branch(self, original_node: cst.CSTNode) -> None:
+        self._branch -= 1
+
+    visit_If = visit_Try = visit_TryStar = visit_For = visit_While = visit_With = _enter_branch
+    leave_If = leave_Try = leave_TryStar = leave_For = leave_While = leave_With = _leave_branch
+
     def visit_Import(self, node: cst.Import) -> None:
+        self._mark(node)
         if self._func[-1] is None and self._cls[-1] is None:
             for alias in node.names:
                 full = get_full_name_for_node(alias.name) or ""
@@ -109,6 +142,7 @@ class _Collector(cst.CSTVisitor):
                     self.top_modules.setdefault(head, head)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._mark(node)
         if self._func[-1] is None and self._cls[-1] is None \
                 and not isinstance(node.names, cst.ImportStar):
             module = "." * len(node.relative) + (get_full_name_for_node(node.module) or "" \
@@ -213,7 +247,10 @@ class _Finder:
         referents = [r for a in scope.accesses[head] for r in a.referents]
         if not referents:
             return None
-        latest = max(referents, key=lambda r: getattr(r, "_index", -1))
+        # a binding in an ``except`` handler runs only when its ``try`` failed: the try's wins
+        usual = [r for r in referents
+                 if id(getattr(r, "node", None)) not in self.col.in_except] or referents
+        latest = max(usual, key=lambda r: getattr(r, "_index", -1))
         rest = full[len(head.value):]
         if isinstance(latest, ImportAssignment):
             names = latest.get_qualified_names_for(full)
@@ -334,11 +371,28 @@ class _Finder:
             if is_tf_name(name) or imported.startswith(".") \
                     or name.split(".", 1)[0] in self.project:
                 out[bound] = name
+        by_name: dict[str, list[cst.Name]] = {}
         for node in self.col.top_names:
-            t = self.target(self.col.values[node])
-            if t is not None and t.via != "partial" and t.name != PARTIAL:
-                out[node.value] = t.name
+            by_name.setdefault(node.value, []).append(node)
+        for name, nodes in by_name.items():
+            value = self._module_binding(nodes)
+            if value is not None:
+                out[name] = value
         return out
+
+    def _module_binding(self, nodes: list[cst.Name]) -> str | None:
+        """What a module-level name is bound to, for other modules: the last binding; where it
+        is bound in branches (``if``/``try``), the one name every branch that can run gives it
+        (``except`` handlers only run when their ``try`` failed), else nothing (no guess)."""
+        usual = [n for n in nodes if id(n) not in self.col.in_except] or nodes
+        names = []
+        for node in usual:
+            t = self.target(self.col.values[node])
+            ok = t is not None and t.via != "partial" and t.name != PARTIAL
+            names.append(t.name if ok and t is not None else None)
+        if not any(id(n) in self.col.in_branch for n in usual):
+            return names[-1]
+        return names[0] if len(set(names)) == 1 else None
 
     # ---------------------------------------------------------------- classes
     def _user_class(self, node: cst.ClassDef) -> UserClass:

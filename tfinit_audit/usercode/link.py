@@ -30,16 +30,26 @@ class ClassIndex:
 
     def resolve(self, qualname: str) -> str:
         """Follow module-level aliases and re-exports: ``pkg.Dense`` -> ``pkg.common.Dense``
-        -> ..., until a class, a TF/Keras name, or a name no scanned module binds."""
+        -> ..., until a class, a TF/Keras name, or a name no scanned module binds. An alias
+        may stand for a module and be followed by attributes: with ``tfv1 = tf.compat.v1`` in
+        ``pkg/compat.py``, ``pkg.compat.tfv1.layers.Dense`` is
+        ``tensorflow.compat.v1.layers.Dense``."""
         for _ in range(16):
             if is_tf_name(qualname) or qualname in self.classes:
                 return qualname
-            module, _, name = qualname.rpartition(".")
-            nxt = self.aliases.get(module, {}).get(name)
+            nxt = self._alias_prefix(qualname)
             if nxt is None or nxt == qualname:
                 return qualname
             qualname = nxt
         return qualname
+
+    def _alias_prefix(self, qualname: str) -> str | None:
+        parts = qualname.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            target = self.aliases.get(".".join(parts[:i]), {}).get(parts[i])
+            if target is not None:
+                return ".".join([target, *parts[i + 1:]])
+        return None
 
     def find(self, qualname: str) -> UserClass | None:
         return self.classes.get(self.resolve(qualname))

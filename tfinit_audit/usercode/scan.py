@@ -1,8 +1,10 @@
 """The user-code half of ``scan``: read the files and find the calls, across modules.
 
-Files that mention ``tensorflow``, ``keras`` or ``tf_keras`` are scanned first; then the others
-that name one of the user's classes derived from a TF/Keras layer (they may construct it). Each
-file's findings are cached by its content hash, so a re-scan reads only what changed.
+Files that mention ``tensorflow``, ``keras`` or ``tf_keras`` are scanned first; then, until
+none is left, the others that name one of the user's classes derived from a TF/Keras layer or a
+module-level name the scanned code binds to a TF/Keras name (``tfv1`` of ``tfv1 = tf.compat.v1``
+in a project's ``compat.py``): they may construct a layer through it. Each file's findings are
+cached by its content hash, so a re-scan reads only what changed.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from tfinit_audit.usercode.codeversion import code_version
 from tfinit_audit.usercode.files import SourceFile
 from tfinit_audit.usercode.find import scan_source
 from tfinit_audit.usercode.link import ClassIndex, link
-from tfinit_audit.usercode.model import FileScan, FoundCall
+from tfinit_audit.usercode.model import FileScan, FoundCall, is_tf_name
 
 CACHE_NS = "usercode-files"
 _TF = re.compile(r"\b(?:tensorflow|keras|tf_keras)\b")
@@ -37,16 +39,32 @@ def find_calls(files: list[SourceFile], cache: Cache | None = None,
     first = [f for f in files if f.error or _TF.search(f.text)]
     rest = [f for f in files if not (f.error or _TF.search(f.text))]
     scans = scan_files(first, project, cache)
-    derived = ClassIndex(scans).derived_from_tf()
-    if derived and rest:
-        names = {q.rsplit(".", 1)[-1] for q in derived}
+    while rest:
+        names = _names_leading_to_tf(scans)
+        if not names:
+            break
         pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\b")
-        scans += scan_files([f for f in rest if pattern.search(f.text)], project, cache)
+        more = [f for f in rest if pattern.search(f.text)]
+        if not more:
+            break
+        rest = [f for f in rest if not pattern.search(f.text)]
+        scans += scan_files(more, project, cache)
     if say:
         say(f"read {len(files)} file(s), {sum(s.lines for s in scans)} line(s) scanned")
     calls = [c for s in scans for c in s.calls] + link(scans)
     calls.sort(key=lambda c: (c.path, c.cell or 0, c.line, c.column))
     return Found(scans, calls)
+
+
+def _names_leading_to_tf(scans: list[FileScan]) -> set[str]:
+    """Short names through which other files may reach TF/Keras: the user's classes derived
+    from a TF/Keras class, and module-level names bound to a TF/Keras name."""
+    index = ClassIndex(scans)
+    names = {q.rsplit(".", 1)[-1] for q in index.derived_from_tf()}
+    for s in scans:
+        names |= {bound for bound, target in s.aliases.items()
+                  if is_tf_name(index.resolve(target))}
+    return names
 
 
 def scan_files(files: list[SourceFile], project: frozenset[str],

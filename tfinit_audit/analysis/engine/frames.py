@@ -71,6 +71,9 @@ class Frame:
     module_level: bool = False  # module-level names are the summary's, not frame locals
     quiet: bool = False  # global lookups leave no name-resolution hops (function bodies)
     conds: list[str] = field(default_factory=list)  # conditions assumed on the way here
+    # the ``if`` statements whose test was true when run (decided, not assumed) and whose body
+    # is running, innermost last
+    taken: list[ast.If] = field(default_factory=list)
     watch: Watch | None = None  # a rule following one local variable (see hooks.Watch)
     # a generator run as a context manager: ``yield v`` runs the ``with`` body (v bound by
     # its ``as``) and gives what is sent back
@@ -88,7 +91,8 @@ class Frame:
     def branch(self, cond: str) -> Frame:
         """A copy for one arm of an undecidable ``if`` (own locals, one more condition)."""
         return Frame(**{**self.__dict__, "locals": dict(self.locals),
-                        "conds": [*self.conds, cond], "speculative": True})
+                        "conds": [*self.conds, cond], "taken": list(self.taken),
+                        "speculative": True})
 
 
 @dataclass

@@ -17,6 +17,9 @@ Hook points, in the order the engine reaches them:
 - ``enter(it, ctx, frame)`` / ``leave(it, ctx)``: a ``with`` block (abstract mode) enters the
   context manager ``ctx`` (answer the value bound by ``as``) and leaves it, also when the block
   ends by an exception.
+- ``assigned(it, frame, name, value, stmt)``: a value is about to be bound to the local
+  ``name`` by ``stmt`` (``frame.taken`` says which ``if`` tests were true on the way). Answer
+  the value to bind instead (e.g. the same value with more hops).
 - ``traced(it, value, event)``: True for values whose lines are worth recording in provenance
   when they are assigned to a local ("assign"), returned ("return") or bound by a module-level
   assignment ("alias"); the engine then adds a hop to the value.
@@ -71,6 +74,10 @@ class Rule:
     def leave(self, it: Any, ctx: Value) -> None:
         return None
 
+    def assigned(self, it: Any, frame: Any, name: str, value: Value,
+                 stmt: Any) -> Value | None:
+        return None
+
     def traced(self, it: Any, value: Value, event: str) -> bool:
         """Record a hop when ``value`` is assigned to a local ("assign"), returned from a
         function ("return") or bound by a module-level assignment ("alias")?"""
@@ -78,7 +85,7 @@ class Rule:
 
 
 HOOKS = ("call_site", "call", "instantiate", "module_attr", "attr", "binop", "enter", "leave",
-         "traced")
+         "assigned", "traced")
 
 
 class RuleSet:
@@ -116,6 +123,13 @@ class RuleSet:
         """The rules to ask at ``hook``, in order: the block's, then the registered ones."""
         extra = self.extra_by_hook[hook]
         return [*extra, *self.by_hook[hook]] if extra else self.by_hook[hook]
+
+    def assigned(self, it: Any, frame: Any, name: str, value: Value, stmt: Any) -> Value | None:
+        for r in self.asked("assigned"):
+            got = r.assigned(it, frame, name, value, stmt)
+            if got is not None:
+                return got
+        return None
 
     def traced(self, it: Any, value: Value, event: str) -> bool:
         for r in self.asked("traced"):  # noqa: SIM110 - asked on every assignment: no genexpr

@@ -222,6 +222,12 @@ class ImportSystem:
             return self.import_module(name)
         return ModuleV(name=name, path=path)
 
+    def outside_tree(self, module: str) -> bool:
+        """``module``'s top-level package is neither in the release's files nor one the engine
+        models (EXTERNAL_OK): a dependency the release does not ship (``absl``)."""
+        top = module.split(".", 1)[0]
+        return bool(top) and top not in EXTERNAL_OK and self._find_file([""], top) is None
+
     def _writes_sys_modules(self, path: str) -> bool:
         memo = self.it.sources.writes_sys_modules
         hit = memo.get(path)

@@ -63,6 +63,8 @@ class Importer(Protocol):
 
     def find(self, name: str) -> Any: ...
 
+    def outside_tree(self, module: str) -> bool: ...
+
     def import_module(self, name: str) -> Any: ...
 
     def package_path(self, mod: ModuleV) -> Seq | None: ...
@@ -333,6 +335,14 @@ class Namespaces:
             return MISSING
         with self.quiet():
             found = self.imports.find(b.module or "")
+        if found is MISSING and not name.startswith("_") \
+                and self.imports.outside_tree(b.module or "") and self.guard_ok(origin, b):
+            # a package the release depends on but does not ship (``from absl.flags import *``
+            # in TF's flags.py): it may well bind the name -- unknown, not absent
+            self.hop(origin.path, b.line,
+                     f"{name} may come from star import of {b.module}, not in the release's files")
+            return Unknown(text=f"from {b.module} import * (not in the release's files)",
+                           module=origin.name, path=origin.path or "", line=b.line)
         if not isinstance(found, ModuleV) or not self.could_provide(found, name, 0):
             return MISSING  # the text says it cannot: not imported for this question
         if not self.guard_ok(origin, b):

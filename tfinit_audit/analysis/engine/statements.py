@@ -89,6 +89,8 @@ class Statements(InterpreterBase):
                 return  # module-level names are the summary's binding events
             if frame.watch is not None:
                 frame.watch.on_assign(self, frame, target.id, value, st)
+            if frame.src is not None:
+                value = self.rules.assigned(self, frame, target.id, value, st) or value
             if frame.src is not None and self.rules.traced(self, value, "assign"):
                 value = with_hops(value, [frame.hop(
                     st.lineno, f"{frame.func_name}: {target.id} = {value.describe()}")])
@@ -174,7 +176,7 @@ class Statements(InterpreterBase):
             seen = self.decided.get(key, t) if not frame.speculative else None
             self.decided[key] = t if seen == t else None
         if t is True:
-            return self._under(st.body, frame, text)
+            return self._under(st.body, frame, text, taken=st)
         if t is False:
             return self.exec_block(st.orelse, frame)
         body_exits = exits(st.body)
@@ -195,12 +197,18 @@ class Statements(InterpreterBase):
             frame.locals[k] = merge(f1.locals.get(k), f2.locals.get(k))
         return None
 
-    def _under(self, body: list[ast.stmt], frame: Frame, cond: str) -> Signal:
+    def _under(self, body: list[ast.stmt], frame: Frame, cond: str,
+               taken: ast.If | None = None) -> Signal:
+        """``body`` under ``cond``: assumed, or (``taken``) the decided test of that ``if``."""
         frame.conds.append(cond)
+        if taken is not None:
+            frame.taken.append(taken)
         try:
             return self.exec_block(body, frame)
         finally:
             frame.conds.pop()
+            if taken is not None:
+                frame.taken.pop()
 
     def _s_for(self, st: ast.For, frame: Frame) -> Signal:
         seq = self.eval(st.iter, frame)

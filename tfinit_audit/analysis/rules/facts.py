@@ -1,4 +1,5 @@
-"""Porting facts and runtime adjustments, read from the layer's ``call`` and constructor.
+"""Porting facts and runtime adjustments, read from the layer's ``call`` (the TF 0.x cells'
+``__call__``) and constructor.
 
 Each fact is one rule (a function with the convention in its docstring), run in the order of
 ``FACT_RULES`` on the constructed layer -- or on its cell, for RNN layers -- after its build:
@@ -34,14 +35,25 @@ from tfinit_audit.analysis.model import RuntimeAdjustment, Weight
 def _methods(
     it: Interpreter, cls: ClassV, names: tuple[str, ...]
 ) -> list[tuple[SourceModule, ast.FunctionDef]]:
+    """The source methods of ``cls`` named ``names``. ``call`` stands for the method that runs
+    a call of the layer: ``call`` where the class has one (Keras, ``tf.layers``, TF 1.x cells
+    from 1.2 on, whose ``Layer.__call__`` runs it), else the class's ``__call__`` (the TF 0.x
+    cells, whose ``__call__`` is the step itself) -- the method rules/call_time.py runs."""
     out = []
     for n in names:
         found = it.member(cls, n)
+        if n == "call" and not _source_method(found):
+            found = it.member(cls, "__call__")
         if found and isinstance(found[1], FunctionV):
             node = found[1].node
             if isinstance(node, ast.FunctionDef):
                 out.append((found[0].src, node))
     return out
+
+
+def _source_method(found: Any) -> bool:
+    return bool(found) and isinstance(found[1], FunctionV) \
+        and isinstance(found[1].node, ast.FunctionDef)
 
 
 _CALL_METHODS = ("call", "_compute_carry_and_output", "_compute_carry_and_output_fused", "step")
@@ -155,7 +167,9 @@ def hardcoded_recurrent_activation(
 def forget_bias(
     it: Interpreter, cls: ClassV, obj: Instance, gates: list[str] | None
 ) -> RuntimeAdjustment | None:
-    """A constructor value (``self._forget_bias``) that ``call`` adds to a gate pre-activation."""
+    """A constructor value (``self._forget_bias``) that ``call`` adds to a gate pre-activation,
+    or hands to the op that computes the step as its ``forget_bias=`` (the fused
+    ``LSTMBlockCell`` kernels of ``tf.contrib.rnn``, whose op adds it to the forget gate)."""
     attr = next((a for a in ("_forget_bias", "forget_bias") if a in obj.attrs), None)
     if attr is None:
         return None
@@ -167,66 +181,61 @@ def forget_bias(
     ):
         return None
     for mod, fn in _methods(it, cls, ("call",)):
-        passed = _passed_to_op(fn, attr)
-        if passed is not None:  # a fused kernel adds it (forget_bias=self._forget_bias)
-            func, line = passed
-            return RuntimeAdjustment(
-                kind="forget_bias", value=val.value,
-                applies_to=f"the forget gate pre-activation: passed to {func}(forget_bias=...), "
-                "which adds it; not stored in the variable",
-                path=mod.path, line=line, package=mod.package)
-        derived = set()
-        first_line = None
+        derived = {f"self.{attr}"}
         for node in ast.walk(fn):
             if isinstance(node, ast.Assign) and f"self.{attr}" in ast.unparse(node.value):
                 derived |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-        for node in ast.walk(fn):
-            pair: tuple[ast.expr, ast.expr] | None = None
-            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-                pair = (node.left, node.right)
-            elif (
-                isinstance(node, ast.Call)
-                and ast.unparse(node.func).split(".")[-1] == "add"
-                and len(node.args) == 2
-            ):
-                pair = (node.args[0], node.args[1])
-            if pair is None:
-                continue
-            texts = [ast.unparse(x) for x in pair]
-            hit = [i for i, t in enumerate(texts) if f"self.{attr}" == t or t in derived]
-            if not hit:
-                # nested: f + self._forget_bias + ...
-                continue
-            other = pair[1 - hit[0]]
-            names = [n.id for n in ast.walk(other) if isinstance(n, ast.Name)]
-            gate = next((n for n in names if gates and n in gates), names[0] if names else "?")
-            first_line = getattr(node, "lineno", 0)
-            idx = gates.index(gate) if gates and gate in gates else None
-            where = f"gate {gate!r}" + (
-                f" (block {idx} of {len(gates)} in the kernel/bias columns)"
-                if idx is not None and gates
-                else ""
-            )
-            return RuntimeAdjustment(
-                kind="forget_bias",
-                value=val.value,
-                applies_to=f"{where}: added to the pre-activation in call(), "
-                "not stored in the variable",
-                path=mod.path,
-                line=first_line,
-                package=mod.package,
-            )
+        found = _added(fn, derived, gates) or _passed(fn, derived)
+        if found is not None:
+            line, applies_to = found
+            return RuntimeAdjustment(kind="forget_bias", value=val.value, applies_to=applies_to,
+                                     path=mod.path, line=line, package=mod.package)
     return None
 
 
-def _passed_to_op(fn: ast.AST, attr: str) -> tuple[str, int] | None:
-    """A call in ``fn`` handing ``self.<attr>`` on as its ``forget_bias=`` keyword (TF 1.x
-    ``LSTMBlockCell`` calls the fused ``lstm_block_cell`` kernel so): (callee, line)."""
+def _added(fn: ast.FunctionDef, derived: set[str],
+           gates: list[str] | None) -> tuple[int, str] | None:
+    """``f + self._forget_bias`` (or ``add(f, ...)``) in ``fn``: its line and the gate."""
     for node in ast.walk(fn):
-        if isinstance(node, ast.Call) and any(
-                k.arg == "forget_bias" and ast.unparse(k.value) == f"self.{attr}"
-                for k in node.keywords):
-            return ast.unparse(node.func), node.lineno
+        pair: tuple[ast.expr, ast.expr] | None = None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            pair = (node.left, node.right)
+        elif (
+            isinstance(node, ast.Call)
+            and ast.unparse(node.func).split(".")[-1] == "add"
+            and len(node.args) == 2
+        ):
+            pair = (node.args[0], node.args[1])
+        if pair is None:
+            continue
+        hit = [i for i, x in enumerate(pair) if ast.unparse(x) in derived]
+        if not hit:
+            continue
+        other = pair[1 - hit[0]]
+        names = [n.id for n in ast.walk(other) if isinstance(n, ast.Name)]
+        gate = next((n for n in names if gates and n in gates), names[0] if names else "?")
+        idx = gates.index(gate) if gates and gate in gates else None
+        where = f"gate {gate!r}" + (
+            f" (block {idx} of {len(gates)} in the kernel/bias columns)"
+            if idx is not None and gates
+            else ""
+        )
+        return getattr(node, "lineno", 0), f"{where}: added to the pre-activation in " \
+            "call(), not stored in the variable"
+    return None
+
+
+def _passed(fn: ast.FunctionDef, derived: set[str]) -> tuple[int, str] | None:
+    """``op(..., forget_bias=self._forget_bias)`` in ``fn``: its line and the op."""
+    for node in ast.walk(fn):
+        if not isinstance(node, ast.Call):
+            continue
+        kw = next((k for k in node.keywords if k.arg == "forget_bias"
+                   and ast.unparse(k.value) in derived), None)
+        if kw is not None:
+            op = ast.unparse(node.func)
+            return kw.value.lineno, f"the forget gate: passed to {op}() as forget_bias, " \
+                "which adds it to the pre-activation; not stored in the variable"
     return None
 
 
@@ -296,10 +305,21 @@ def forget_bias_fact(ctx: FactContext) -> None:
         return
     ctx.facts["forget_bias"] = {"value": fb.value, "path": fb.path, "line": fb.line,
                                 "package": fb.package}
-    weights = ctx.weights
-    tgt = next((w for w in weights if w.name.endswith("bias")), weights[0] if weights else None)
+    tgt = _gate_bias(ctx.weights)
     if tgt is not None:
         tgt.runtime_adjustments.append(fb)
+
+
+def _gate_bias(weights: list[Weight]) -> Weight | None:
+    """The bias the gates' pre-activations get: the weight named ``bias`` (any case: the 0.x
+    ``Linear/Bias``), else the 1-D weight as wide as a 2-D kernel's columns (0.x ``LSTMCell``'s
+    ``B`` beside ``W_0``; not a peephole vector), else the first weight."""
+    named = next((w for w in weights if w.name.lower().endswith("bias")), None)
+    if named is not None:
+        return named
+    widths = {w.shape[-1] for w in weights if w.shape is not None and len(w.shape) == 2}
+    return next((w for w in weights if w.shape is not None and len(w.shape) == 1
+                 and w.shape[0] in widths), weights[0] if weights else None)
 
 
 FACT_RULES: list[Callable[[FactContext], None]] = [

@@ -12,6 +12,15 @@ The rule reads the expression as written at the call: a conditional expression w
 compares a plain name or attribute with ``None`` (``is``/``is not``/``==``/``!=``), or an
 ``or`` whose first operand is such a name, and whose tested value is None here. The provenance
 gets where that None came from and the line of the test.
+
+The same choice written as a statement, before the call (TF 1.2-1.4 ``GRUCell.call``:
+``bias_ones = self._bias_initializer`` / ``if self._bias_initializer is None: bias_ones =
+init_ops.constant_initializer(1.0, dtype=dtype)``; their ``_linear``: ``if bias_initializer is
+None: bias_initializer = init_ops.constant_initializer(0.0, dtype=dtype)``), is
+``none_default_assignment``: an initializer assigned to a local directly in the body of an
+``if`` whose test -- such a None comparison -- was true when it ran (decided, not assumed). The
+assigned value carries the test's line and where the None came from; the weight collector
+makes a weight whose initializer carries them a fallback.
 """
 
 from __future__ import annotations
@@ -20,8 +29,9 @@ import ast
 from typing import Any
 
 from tfinit_audit.analysis.engine.frames import Frame
-from tfinit_audit.analysis.engine.values import Const
+from tfinit_audit.analysis.engine.values import Const, Value, with_hops
 from tfinit_audit.analysis.model import Hop
+from tfinit_audit.analysis.rules.none_fallback import is_initializer
 
 
 def inline_none_default(it: Any, frame: Frame, expr: ast.expr | None) -> list[Hop] | None:
@@ -42,6 +52,27 @@ def inline_none_default(it: Any, frame: Frame, expr: ast.expr | None) -> list[Ho
         default = rest[0] if len(rest) == 1 else ast.BoolOp(op=ast.Or(), values=rest)
         return _chosen(it, frame, expr.values[0], default, expr.values[0].lineno)
     return None
+
+
+def none_default_assignment(it: Any, frame: Frame, value: Value,
+                            st: ast.stmt) -> tuple[Value, Hop] | None:
+    """``value`` (an initializer assigned by ``st`` in ``frame``) with the hops of the
+    None-means-default choice that assigns it, and the hop of the test; None when ``st`` is not
+    directly in the body of a taken ``if <plain> is None:`` whose operand is None."""
+    if not frame.taken or frame.src is None or not is_initializer(value):
+        return None
+    node = frame.taken[-1]
+    if not any(s is st for s in node.body):
+        return None
+    tested = _none_test(node.test)
+    if tested is None or not tested[1]:
+        return None
+    if not isinstance(st, ast.Assign | ast.AnnAssign) or st.value is None:
+        return None
+    hops = _chosen(it, frame, tested[0], st.value, node.test.lineno)
+    if hops is None:
+        return None
+    return with_hops(value, [hops[-1], *hops[:-1]]), hops[-1]
 
 
 def _none_test(test: ast.expr) -> tuple[ast.expr, bool] | None:

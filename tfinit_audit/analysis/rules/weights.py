@@ -24,7 +24,10 @@ from tfinit_audit.analysis.rules.initializer_classes import (
     initializer_function,
     is_initializer_class,
 )
-from tfinit_audit.analysis.rules.inline_none import inline_none_default
+from tfinit_audit.analysis.rules.inline_none import (
+    inline_none_default,
+    none_default_assignment,
+)
 from tfinit_audit.analysis.rules.none_fallback import (
     Fixed,
     follow_none_initializer,
@@ -67,6 +70,18 @@ class WeightCollector(Rule):
         self.top: Instance | None = None
         self.step_shape: list[int | None] | None = None
         self.scopes = scopes  # variable scopes the layer's own code opens (call time)
+        # the tests of None-means-default assignments made on the way (rules/inline_none.py)
+        self.none_defaults: set[tuple[str, int, str]] = set()  # (path, line, note)
+
+    def assigned(self, it: Any, frame: Any, name: str, value: Value,
+                 stmt: Any) -> Value | None:
+        """An initializer assigned because a tested value was None (``if x is None: x =
+        default``) carries that choice to the weight it initializes."""
+        chosen = none_default_assignment(it, frame, value, stmt)
+        if chosen is None:
+            return None
+        self.none_defaults.add(_key(chosen[1]))
+        return chosen[0]
 
     def call_site(self, it: Any, site: CallSite) -> Value | None:
         f, frame, args = site.callee, site.frame, site.args
@@ -140,6 +155,8 @@ class WeightCollector(Rule):
         if inline is not None:  # ``x if x is not None else default`` with x None
             fallback = True
             hops.extend(inline)
+        elif not fallback and any(_key(h) in self.none_defaults for h in init.hops):
+            fallback = True  # ``if x is None: x = default`` on the way (its hops are init's)
         elif fallback and scope is not None and scope.initializer is not None:
             value = scope.initializer  # the enclosing variable_scope's initializer
             hops.extend(init.hops)
@@ -338,3 +355,8 @@ def _dedupe(hops: list[Hop]) -> list[Hop]:
         seen.add(key)
         out.append(h)
     return out
+
+
+def _key(h: Hop) -> tuple[str, int, str]:
+    """A hop as a set member (``Hop`` is mutable, so unhashable)."""
+    return (h.path, h.line, h.note)
