@@ -196,7 +196,7 @@ def _add_dim(g: Any, sub: bool) -> None:
         default=_default(sub, "dims"),
         help="set an entry of the argument table layers are built with (a required "
         "constructor parameter of that name, an inner layer of a wrapper, or an input size: "
-        f"{', '.join(a.name for a in TABLE)}; README 'Arguments'), or add one; VALUE is a "
+        f"{', '.join(a.name for a in TABLE)}; README 'The argument table'), or add one; VALUE is a "
         "Python literal, or a public name for layer/cell/cells; repeatable. "
         "Example: --dim filters=16 --dim kernel_size=5 --dim layer=GRU",
     )

@@ -99,17 +99,7 @@ def compare_symbol(sr: SymbolResult, obs: dict[str, Any]) -> LiveSymbol:
     if status != "ok":
         msg = str(obs.get("message") or status)
         if static_ok and (msg.startswith(MISSING_MODULE) or obs.get("build_failed")):
-            # the interpreter lacks an optional module the layer needs (scipy), or building
-            # it with the static side's arguments and input failed: nothing observed
-            why = (f"this interpreter lacks a module it needs ({msg})"
-                   if msg.startswith(MISSING_MODULE) else
-                   f"building it with the static side's arguments and input failed ({msg})")
-            ls.message = f"not built at run time: {why}"
-            for w in sr.weights:
-                ls.weights.append(LiveWeight(w.name, w.shape, "inconclusive", {
-                    "reason": f"not built at run time: {why}",
-                    "checks": [Check("exists", None, "not built here").as_dict()]}))
-            return ls
+            return _not_built_here(sr, ls, msg)
         if static_ok:
             ls.message = (f"static analysis says {sr.status}, but at run time the symbol is "
                           f"{status}: {msg}")
@@ -161,6 +151,20 @@ def compare_symbol(sr: SymbolResult, obs: dict[str, Any]) -> LiveSymbol:
         ls.weights.append(compare_weight(sr, sw, ow, obs, file_check))
     if notes:
         ls.message = "; ".join(notes)
+    return ls
+
+
+def _not_built_here(sr: SymbolResult, ls: LiveSymbol, msg: str) -> LiveSymbol:
+    """The interpreter lacks an optional module the layer needs (scipy), or building it with
+    the static side's arguments and input failed: nothing observed, every weight
+    inconclusive with the reason."""
+    why = (f"this interpreter lacks a module it needs ({msg})" if msg.startswith(MISSING_MODULE)
+           else f"building it with the static side's arguments and input failed ({msg})")
+    ls.message = f"not built at run time: {why}"
+    for w in sr.weights:
+        ls.weights.append(LiveWeight(w.name, w.shape, "inconclusive", {
+            "reason": f"not built at run time: {why}",
+            "checks": [Check("exists", None, "not built here").as_dict()]}))
     return ls
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import Frame, Mode, Raised, Undecidable
+from tfinit_audit.analysis.engine.namespaces import dir_module
 from tfinit_audit.analysis.engine.stdlib import stdlib_attr, stdlib_value_attr
 from tfinit_audit.analysis.engine.values import (
     MISSING,
@@ -507,7 +508,7 @@ def _dir(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Va
         return _undecided(mode, "dir")
     obj = args[0]
     if isinstance(obj, ModuleV) and obj.path is not None:
-        return Seq(items=[Const(value=n) for n in it.imports.ns.dir_module(obj)])
+        return Seq(items=[Const(value=n) for n in dir_module(it.imports.ns, obj)])
     if isinstance(obj, Instance) and isinstance(obj.cls, ClassV):
         found = it.member(obj.cls, "__dir__")
         if found is not None and isinstance(found[1], FunctionV):

@@ -242,7 +242,7 @@ class Statements(InterpreterBase):
             n0 = len(self.raised)
             try:
                 sig = self.exec_block(st.body, frame)
-                self._caught(st, n0)
+                _forget_caught(self.raised, st, n0)
                 if sig is None:
                     sig = self.exec_block(st.orelse, frame)
             except Raised as exc:  # an exception a rule says the library raises here
@@ -273,35 +273,8 @@ class Statements(InterpreterBase):
             if fin is not None:
                 return fin  # noqa: B012 - Python's own rule: finally's return wins
 
-    def _caught(self, st: ast.Try, n0: int) -> None:
-        """Raises recorded on decided paths of the try body (``self.raised[n0:]``, also in the
-        functions it called) that one of its handlers catches did not leave the try: they are
-        forgotten (``_fused_can_be_used``: ``try: self._raise_if_fused_cannot_be_used()
-        except ValueError: return False``)."""
-        if not st.handlers or len(self.raised) <= n0:
-            return
-        self.raised[n0:] = [r for r in self.raised[n0:] if not any(
-            self._handles_name(h, r[2].partition(":")[0].strip()) for h in st.handlers)]
-
     def _handles(self, h: ast.ExceptHandler, exc: Raised, frame: Frame) -> bool:
-        return self._handles_name(h, exc.exc)
-
-    @staticmethod
-    def _handles_name(h: ast.ExceptHandler, exc: str | None) -> bool:
-        if h.type is None:
-            return True
-        names: list[str] = []
-        for t in h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]:
-            if isinstance(t, ast.Name):
-                names.append(t.id)
-            elif isinstance(t, ast.Attribute):
-                names.append(t.attr)
-        chain = []
-        name: str | None = exc
-        while name:
-            chain.append(name)
-            name = EXC_PARENTS.get(name)
-        return any(n in ("Exception", "BaseException") or n in chain for n in names)
+        return _handles_name(h, exc.exc)
 
     def _s_with(self, st: ast.With, frame: Frame) -> Signal:
         if frame.mode.strict:
@@ -455,6 +428,34 @@ class Statements(InterpreterBase):
 
     def _s_nothing(self, st: ast.stmt, frame: Frame) -> Signal:
         return None
+
+
+def _forget_caught(raised: list[tuple[str, int, str]], st: ast.Try, n0: int) -> None:
+    """Raises recorded on decided paths of the try body (``raised[n0:]``, also in the
+    functions it called) that one of its handlers catches did not leave the try: they are
+    forgotten (``_fused_can_be_used``: ``try: self._raise_if_fused_cannot_be_used()
+    except ValueError: return False``)."""
+    if not st.handlers or len(raised) <= n0:
+        return
+    raised[n0:] = [r for r in raised[n0:] if not any(
+        _handles_name(h, r[2].partition(":")[0].strip()) for h in st.handlers)]
+
+
+def _handles_name(h: ast.ExceptHandler, exc: str | None) -> bool:
+    if h.type is None:
+        return True
+    names: list[str] = []
+    for t in h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]:
+        if isinstance(t, ast.Name):
+            names.append(t.id)
+        elif isinstance(t, ast.Attribute):
+            names.append(t.attr)
+    chain = []
+    name: str | None = exc
+    while name:
+        chain.append(name)
+        name = EXC_PARENTS.get(name)
+    return any(n in ("Exception", "BaseException") or n in chain for n in names)
 
 
 _MUTATORS = ("append", "extend", "insert", "update", "pop", "remove", "add", "setdefault",
