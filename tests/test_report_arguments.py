@@ -33,8 +33,15 @@ def text(render: Any, *args: Any) -> str:
 
 
 def test_json_carries_arguments_input_and_listing() -> None:
-    doc = json.loads(render_json(pattern_report()))
-    assert errors(doc) == []
+    from tfinit_audit.report.json_report import expand
+
+    compact = json.loads(render_json(pattern_report()))
+    assert errors(compact) == []
+    # the compact form keeps each distinct set of what symbols were built with once
+    assert len(compact["built"]) == 4 and [s["built"] for s in
+                                           compact["versions"][0]["symbols"]] == [0, 1, 2, 3]
+    doc = json.loads(render_json(pattern_report(), "full"))
+    assert errors(doc) == [] and expand(compact) == doc
     assert doc["dims"]["given"] == {"filters": 4}
     assert doc["dims"]["arguments"]["filters"] == 4 and doc["dims"]["arguments"]["units"] == 64
     assert doc["dims"]["arguments"]["layer"] == "LSTM"
@@ -53,7 +60,7 @@ def test_json_carries_arguments_input_and_listing() -> None:
 
 
 def test_schema_rejects_needs_args_without_its_parameters() -> None:
-    doc = json.loads(render_json(pattern_report()))
+    doc = json.loads(render_json(pattern_report(), "full"))
     bad = copy.deepcopy(doc)
     bad["versions"][0]["symbols"][3]["missing_arguments"] = []
     assert errors(bad)

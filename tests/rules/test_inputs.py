@@ -243,7 +243,7 @@ def supplied(r: SymbolResult) -> dict[str, tuple[Any, str]]:
     ("Conv2D", [4, 5], "input_spec min_ndim=4"),
     ("Local2D", [4], "input_spec ndim=4"),
     ("Recurrent", [3], "input_spec ndim=3"),  # a list of specs: the first is the input's
-    ("Steps", list(RANKS), "no input_spec after construction"),
+    ("Steps", list(RANKS), "no input_spec: the first rank of 2-5 giving every weight a shape"),
 ])
 def test_the_rank_is_what_the_instance_declares(name: str, ranks: list[int],
                                                 reason: str) -> None:

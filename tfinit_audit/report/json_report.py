@@ -59,7 +59,7 @@ def expand(doc: dict[str, Any]) -> dict[str, Any]:
     table = doc.get("hops")
     if not isinstance(table, list):
         raise ValueError("compact report.json without a 'hops' table")
-    out = {k: v for k, v in doc.items() if k != "hops"}
+    out = {k: v for k, v in doc.items() if k not in ("hops", "built")}
     out["form"] = "full"
     out["versions"] = copy.deepcopy(doc.get("versions", []))
 
@@ -72,8 +72,15 @@ def expand(doc: dict[str, Any]) -> dict[str, Any]:
         except IndexError:
             raise ValueError(f"hop reference out of range (table of {len(table)})") from None
 
+    built = doc.get("built")
     for v in out["versions"]:
         for s in v.get("symbols", []):
+            if "built" in s:  # what it was built with, kept once in the "built" table
+                ref = s.pop("built")
+                if not isinstance(built, list) or not isinstance(ref, int) \
+                        or not 0 <= ref < len(built):
+                    raise ValueError(f"built reference {ref!r} not in the table")
+                s.update(copy.deepcopy(built[ref]))
             if "name_hops" in s:
                 s["name_hops"] = hops(s["name_hops"])
             for w in s.get("weights", []):

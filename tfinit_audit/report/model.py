@@ -8,6 +8,7 @@ contract (DESIGN.md §4, docs/report.schema.json).
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,10 @@ SCHEMA_VERSION = 1
 # report.json forms (docs/report-json.md, "Forms"): "compact" stores each distinct provenance hop
 # once in a top-level "hops" table and refers to it by index; "full" has every hop inline.
 FORMS = ("compact", "full")
+# what a symbol was built with: the compact form keeps each distinct set of these fields once
+# in a top-level "built" table and gives each symbol its index ("built": i)
+BUILT_FIELDS = ("kind", "arguments", "missing_arguments", "input_shape", "input_note",
+                "input_count")
 DEFAULT_FORM = "compact"
 
 
@@ -102,6 +107,7 @@ class Report:
         }
         if form == "compact":
             doc["hops"] = _share_hops(doc["versions"])
+            doc["built"] = _share_built(doc["versions"])
         return doc
 
 
@@ -148,6 +154,23 @@ def _share_hops(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             s["name_hops"] = [ref(h) for h in s["name_hops"]]
             for w in s["weights"]:
                 w["provenance"] = [ref(h) for h in w["provenance"]]
+    return table
+
+
+def _share_built(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Move each symbol's ``BUILT_FIELDS`` into a table of the distinct sets of them (in order
+    of first appearance), leaving ``"built": index``; returns the table."""
+    table: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    for v in versions:
+        for s in v["symbols"]:
+            entry = {k: s.pop(k) for k in BUILT_FIELDS if k in s}
+            key = json.dumps(entry, sort_keys=True, default=str)
+            i = index.get(key)
+            if i is None:
+                i = index[key] = len(table)
+                table.append(entry)
+            s["built"] = i
     return table
 
 

@@ -157,9 +157,8 @@ def input_rank(it: Any, obj: Instance) -> RankHint:
     if isinstance(spec, Seq) and spec.items:
         spec = spec.items[0]
     if not isinstance(spec, Instance):
-        return RankHint(list(RANKS), "no input_spec after construction: the first rank of "
-                        f"{', '.join(map(str, RANKS))} on which every weight has a shape and "
-                        "every sub-layer the rank it declares")
+        return RankHint(list(RANKS), f"no input_spec: the first rank of {RANKS[0]}-{RANKS[-1]} "
+                        "giving every weight a shape, every sub-layer its rank")
     it.force(spec)
     ndim, lo, hi = (_int(spec.attrs.get(k)) for k in ("ndim", "min_ndim", "max_ndim"))
     hops = [where] if where is not None else []
