@@ -21,6 +21,7 @@ from typing import Any
 from tfinit_audit.analysis import arguments as table
 from tfinit_audit.analysis.engine.frames import ABSTRACT, EAGER, BudgetExceeded, Frame, Raised
 from tfinit_audit.analysis.engine.interp import Interpreter
+from tfinit_audit.analysis.engine.summaries import ast_parse
 from tfinit_audit.analysis.engine.values import (
     ClassV,
     Const,
@@ -530,7 +531,7 @@ def analyze_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any], dims
         SuppliedArgument("name", vname, _origin(dims, "name")),
         SuppliedArgument("shape", [features, units], "table"),
         *(SuppliedArgument(k, table.plain(v), "symbol") for k, v in kwargs.items())]
-    call = ast.parse(f'{f.name}({vname!r}, shape=[input_dim, units])', mode="eval").body
+    call = ast_parse(f'{f.name}({vname!r}, shape=[input_dim, units])', mode="eval").body
     assert isinstance(call, ast.Call)
     frame = Frame(mod=ModuleV(name=f.module, path=f.src.path), src=f.src, locals={},
                   mode=ABSTRACT, func_name="user code")

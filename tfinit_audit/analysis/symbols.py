@@ -6,6 +6,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from tfinit_audit.analysis.engine.summaries import ast_parse
 from tfinit_audit.errors import UsageError
 
 
@@ -90,7 +91,7 @@ def parse_symbol(text: str) -> SymbolSpec:
 
 def _parse_args(text: str, inner: str) -> tuple[tuple[str, Any], ...]:
     try:
-        call = ast.parse(f"f({inner})", mode="eval").body
+        call = ast_parse(f"f({inner})", mode="eval").body
         assert isinstance(call, ast.Call) and not call.args
         return tuple((kw.arg or "", ast.literal_eval(kw.value)) for kw in call.keywords)
     except (SyntaxError, ValueError, AssertionError):

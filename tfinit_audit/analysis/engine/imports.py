@@ -25,7 +25,7 @@ from typing import Any
 
 from tfinit_audit.analysis.engine.frames import IMPORT, Frame, Raised, Undecidable
 from tfinit_audit.analysis.engine.namespaces import Interp, Namespaces
-from tfinit_audit.analysis.engine.summaries import Binding
+from tfinit_audit.analysis.engine.summaries import Binding, ast_parse
 from tfinit_audit.analysis.engine.values import (
     MISSING,
     Const,
@@ -339,7 +339,7 @@ def _touches_path(b: Binding) -> bool:
 def _calls_local(text: str, local_defs: set[str]) -> bool:
     """Does the statement call a function or class defined in its own module?"""
     try:
-        tree = ast.parse(textwrap.dedent(text))
+        tree = ast_parse(textwrap.dedent(text))
     except SyntaxError:
         return False
     return any(

@@ -28,6 +28,7 @@ from tfinit_audit.analysis.engine.summaries import (
     ModuleSummary,
     ParseCache,
     SummaryBuilder,
+    ast_parse,
     load_cached_summary,
     module_name_of,
     parse,
@@ -454,9 +455,9 @@ class Sources:
         if node is None:
             pad = "\n" * (line - 1)
             if kind == "eval":
-                node = ast.parse(pad + text.strip(), mode="eval").body
+                node = ast_parse(pad + text.strip(), mode="eval").body
             else:
-                node = ast.parse(pad + textwrap.dedent(text)).body
+                node = ast_parse(pad + textwrap.dedent(text)).body
             self._snippets[key] = node
         return node
 

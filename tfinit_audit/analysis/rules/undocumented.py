@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from tfinit_audit.analysis.engine.frames import Raised, Undecidable
+from tfinit_audit.analysis.engine.summaries import ast_parse
 from tfinit_audit.analysis.engine.values import Const, FunctionV, ModuleV, Seq
 from tfinit_audit.analysis.model import Hop
 
@@ -35,7 +36,7 @@ def documented_names(it: Any, mod: ModuleV) -> tuple[set[str], Hop] | None:
         if b.kind != "effect" or not b.expr or FUNCTION not in b.expr or b.handler:
             continue
         try:
-            call = ast.parse(b.expr.strip(), mode="eval").body
+            call = ast_parse(b.expr.strip(), mode="eval").body
         except SyntaxError:
             continue
         if not (isinstance(call, ast.Call) and ast.unparse(call.func).split(".")[-1]
