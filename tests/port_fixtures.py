@@ -150,7 +150,7 @@ def dense(activation: str | None = "linear") -> SymbolResult:
 
 
 def conv2d() -> SymbolResult:
-    return sym("tf.keras.layers.Conv2D", [w("kernel", [3, 3, 3, 8], glorot([3, 3, 3, 8])),
+    return sym("tf.keras.layers.Conv2D", [w("kernel", [3, 3, 32, 8], glorot([3, 3, 32, 8])),
                                           w("bias", [8], zeros())],
                {"activation": fact("linear")})
 

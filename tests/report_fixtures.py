@@ -18,7 +18,10 @@ from tfinit_audit.analysis.model import (
     Hop,
     Initializer,
     Location,
+    Member,
+    NamespaceListing,
     RuntimeAdjustment,
+    SuppliedArgument,
     SymbolResult,
     Weight,
 )
@@ -1012,6 +1015,70 @@ def error_only_report() -> Report:
         generated_at="2025-01-15T10:42:07Z",
         command="tfinit-audit --versions 1.8",
     )
+
+
+def pattern_report() -> Report:
+    """One release audited with a pattern and --dim: arguments from the symbol, the table
+    and --dim, an inner layer, a function's input tensor, a needs-args symbol, and the
+    namespace listing with kept and skipped members."""
+    dims = Dims(given={"filters": 4})
+    v = _version("2.15", "2.15.0", keras="2.15.0")
+    conv_path = "keras/src/layers/convolutional/conv2d.py"
+    kernel = Weight("kernel", [3, 3, 32, 4], "kernel_shape",
+                    Initializer("glorot_uniform", {"scale": 1.0, "mode": "fan_avg",
+                                                   "distribution": "uniform"}, limit=0.1336),
+                    False, [Hop("keras", conv_path, 150, "self.kernel = self.add_weight(",
+                                "build: creates 'kernel'")])
+    conv = SymbolResult(
+        "tf.keras.layers.Conv2D", "resolved", defined_in=Location("keras", conv_path, 30,
+                                                                  "Conv2D"),
+        weights=[kernel], kind="class",
+        arguments=[SuppliedArgument("filters", 4, "--dim"),
+                   SuppliedArgument("kernel_size", 3, "table")],
+        input_shape=[None, 5, 5, 32],
+        input_note="input_spec min_ndim=4 (keras/src/layers/convolutional/base_conv.py:157)")
+    bidi = SymbolResult(
+        "tf.keras.layers.Bidirectional", "resolved",
+        defined_in=Location("keras", "keras/src/layers/rnn/bidirectional.py", 37,
+                            "Bidirectional"),
+        weights=[Weight("forward_layer/kernel", [32, 256], "(input_dim, self.units * 4)",
+                        Initializer("glorot_uniform", {}, limit=0.1443), False)],
+        kind="class",
+        arguments=[SuppliedArgument("layer", {"symbol": "tf.keras.layers.LSTM", "arguments": [
+            {"name": "units", "value": 64, "source": "table"}]}, "table")],
+        input_shape=[None, 5, 32], input_note="input_spec ndim=3")
+    dense_fn = SymbolResult(
+        "tf.compat.v1.layers.dense", "resolved", kind="function",
+        defined_in=Location("keras", "keras/src/legacy_tf_layers/core.py", 154, "dense"),
+        weights=[Weight("dense/kernel", [32, 64], "[last_dim, self.units]",
+                        Initializer("glorot_uniform", {}, limit=0.25), True)],
+        arguments=[SuppliedArgument("inputs", {"tensor": [None, 32]}, "input"),
+                   SuppliedArgument("units", 64, "table")],
+        input_shape=[None, 32], input_note="inputs: the tensor the function is applied to")
+    lam = SymbolResult(
+        "tf.keras.layers.Lambda", "needs-args", kind="class",
+        message="needs function: not in the argument table (give it as SYMBOL[name=value] "
+                "or --dim name=value)",
+        defined_in=Location("keras", "keras/src/layers/core/lambda_layer.py", 37, "Lambda"),
+        missing_arguments=["function"])
+    v.symbols = [conv, bidi, dense_fn, lam]
+    v.namespaces = [NamespaceListing("tf.keras.layers.*", members=[
+        Member("tf.keras.layers.Conv2D", True, "a layer: its MRO reaches Layer, which defines "
+               "add_weight", "class", ["tf.keras.layers.Convolution2D"]),
+        Member("tf.keras.layers.Bidirectional", True, "a layer", "class"),
+        Member("tf.keras.layers.Lambda", True, "a layer", "class"),
+        Member("tf.keras.layers.Dropout", False, "creates no weights: built with no weight, "
+               "and no method of Dropout ...", "class"),
+        Member("tf.keras.layers.Flatten", False, "creates no weights: built with no weight, "
+               "and no method of Flatten ...", "class"),
+        Member("tf.keras.layers.experimental", False, "module keras.api._v2.keras.layers."
+               "experimental, not a layer or function", "module"),
+    ], namespaces=1), NamespaceListing("tf.nope.*", error="tf.nope does not exist in this "
+                                       "release")]
+    return Report("tfinit-audit", "0.1.0", dims, [v], [],
+                  generated_at="2025-01-15T10:42:07Z",
+                  command="tfinit-audit --versions 2.15 --symbols 'tf.keras.layers.*' "
+                          "--dim filters=4")
 
 
 # --------------------------------------------------------------------------------------------

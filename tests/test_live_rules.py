@@ -3,12 +3,11 @@ installed release (scripts/setup-test-envs.sh), checked by building the layers i
 TensorFlow: string identifiers handed to ``add_weight``, initializer constructors with
 arguments and numbers from numpy, renorm's nested ``sqrt`` initializer, a TF 1.x inline
 None-means-default, weights found although ``build`` rejects the documented input, and the
-weights of ``MultiHeadAttention``'s sub-layers under their names. The probe builds the layers
-its default builder does not know with tests/probe_plugins/more_layers.py."""
+weights of ``MultiHeadAttention``'s sub-layers under their names. The probe builds each layer
+as the static side did (its arguments, its input shape, a list of inputs for attention layers,
+the input for each required parameter of ``call``): no plug-in."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from test_live_e2e import describe, venv_python
@@ -20,8 +19,6 @@ from tfinit_audit.live.verify import verify_interpreter
 from tfinit_audit.sources.local import open_installed
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
-
-PLUGIN = str(Path(__file__).parent / "probe_plugins" / "more_layers.py")
 
 SYMBOLS = {
     "tf115": ["tf.nn.rnn_cell.GRUCell", "tf.keras.layers.BatchNormalization[renorm=True]",
@@ -38,12 +35,12 @@ SYMBOLS = {
               "tf.keras.layers.Normalization", "tf.keras.layers.Attention[use_scale=True]"],
 }
 # weights whose static shape depends on an input the analysis does not compute (another
-# part of the tool's job): inconclusive, never disagreeing
-SHAPE_UNKNOWN = {"tf.keras.layers.Conv3DTranspose": {"kernel"},
-                 "tf.keras.layers.Conv1DTranspose": {"kernel"},
-                 "tf.keras.layers.DepthwiseConv1D": {"depthwise_kernel", "bias"},
-                 "tf.keras.layers.AdditiveAttention": {"scale"},
-                 "tf.keras.layers.MultiHeadAttention[num_heads=2,key_dim=8]": {
+# part of the tool's job): inconclusive, never disagreeing. Keras 2 MultiHeadAttention declares
+# no input rank; on the first rank tried (2) its call fails at run time after the query, key
+# and value sub-layers are built, so the output sub-layer is not made there: inconclusive,
+# with that reason (its bias is conditional: noted, not listed). The transposed and depthwise
+# convolutions are built on the rank they declare: their shapes are concrete
+SHAPE_UNKNOWN = {"tf.keras.layers.MultiHeadAttention[num_heads=2,key_dim=8]": {
                      "attention_output/kernel", "attention_output/bias"}}
 
 
@@ -53,13 +50,15 @@ def test_rules_answers_agree_with_tensorflow(venv: str) -> None:
     static = analyze(open_installed(python), [parse_symbol(s) for s in SYMBOLS[venv]], Dims())
     for s in static:
         assert s.status == "resolved", (s.symbol, s.message)
-    run = verify_interpreter(python, static, Dims(), timeout=900, plugins=[PLUGIN])
+    run = verify_interpreter(python, static, Dims(), timeout=900)
     assert run.error is None, run.error
     assert run.summary["disagree"] == 0, describe(run)
     for s in run.symbols:
         assert s.status == "ok", (s.symbol, s.message)
-        static_names = [w.name for w in next(x for x in static if x.symbol == s.symbol).weights]
-        assert sorted(w.name for w in s.weights) == sorted(static_names), s.symbol
+        ws = next(x for x in static if x.symbol == s.symbol).weights
+        expected = [w.name for w in ws if not (
+            w.condition and f"{w.name} (only if" in (s.message or ""))]
+        assert sorted(w.name for w in s.weights) == sorted(expected), s.symbol
         for w in s.weights:
             if w.name in SHAPE_UNKNOWN.get(s.symbol, set()) and not (
                     venv == "tf221" and "MultiHeadAttention" in s.symbol):

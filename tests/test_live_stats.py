@@ -398,3 +398,38 @@ def test_compare_config_none_means_decided_when_called() -> None:
     wide = [np.random.default_rng(s).uniform(0, 2, [32, 64]).astype(np.float32) for s in SEEDS]
     ls = compare_symbol(dense_static(static_u01), dense_obs(wide, cfg))
     assert ls.weights[0].verdict == "disagree"
+
+
+def test_a_weight_missing_because_the_building_call_failed_is_inconclusive() -> None:
+    obs = dense_obs()
+    obs["weights"] = obs["weights"][:1]  # the bias was to be made by a call that failed
+    ls = compare_symbol(dense_static(), obs)
+    assert verdicts(ls) == {"kernel": "agree", "bias": "disagree"}  # the build completed
+    obs["build_error"] = "IndexError: tuple index out of range"
+    ls = compare_symbol(dense_static(), obs)
+    assert verdicts(ls) == {"kernel": "agree", "bias": "inconclusive"}
+    assert "IndexError" in ls.weights[1].evidence["reason"]
+
+
+def test_a_sub_layer_weight_is_matched_by_any_of_its_names() -> None:
+    obs = dense_obs()
+    obs["weights"][0] = {**obs["weights"][0], "name": "query_dense/kernel",
+                         "aliases": ["query/kernel"]}
+    static = dense_static()
+    static.weights[0].name = "query/kernel"
+    assert verdicts(compare_symbol(static, obs)) == {"query/kernel": "agree", "bias": "agree"}
+
+
+def test_a_layer_that_could_not_be_built_here_is_inconclusive() -> None:
+    obs = {"key": "tf.keras.layers.Dense", "status": "unavailable",
+           "message": "ImportError: This requires the scipy module."}
+    ls = compare_symbol(dense_static(), obs)
+    assert verdicts(ls) == {"kernel": "inconclusive", "bias": "inconclusive"}
+    obs["message"] = "TypeError: bad argument"  # the name itself fails: a disagreement
+    assert verdicts(compare_symbol(dense_static(), obs)) == {"kernel": "disagree",
+                                                            "bias": "disagree"}
+    obs["build_failed"] = True  # building it on the static side's input failed: no evidence
+    ls = compare_symbol(dense_static(), obs)
+    assert verdicts(ls) == {"kernel": "inconclusive", "bias": "inconclusive"}
+    assert "building it with the static side's arguments and input failed (TypeError" \
+        in ls.weights[0].evidence["reason"]

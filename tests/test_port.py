@@ -43,7 +43,7 @@ LAYOUTS = {
     "keras_gru_cell": ("gru", 32, 64, 64, False),
     "simple_rnn": ("rnn", 32, 64, 64, True),
     "dense": ("dense", 32, 64, 0, False),
-    "conv2d": ("conv", 3, 8, 0, False),
+    "conv2d": ("conv", 32, 8, 0, False),
     "embedding": ("embedding", 32, 0, 0, False),
     "batchnorm": ("batchnorm", 32, 0, 0, False),
     "layernorm": ("layernorm", 32, 0, 0, False),
@@ -97,10 +97,10 @@ def test_layout_is_recognised_from_the_static_answer(name: str) -> None:
 
 def test_lookalikes_are_not_mistaken_for_known_layouts() -> None:
     transposed = fx.conv2d()  # Conv2DTranspose keeps [*window, out, in]
-    transposed.weights[0].shape = [3, 3, 8, 3]
+    transposed.weights[0].shape = [3, 3, 8, 32]
     assert recognise(transposed, Dims()).kind == "variable"
     same = fx.conv2d()
-    same.weights[0].shape = [3, 3, 3, 3]
+    same.weights[0].shape = [3, 3, 32, 32]
     assert recognise(same, Dims()).kind == "conv"
     assert same.defined_in is not None
     same.defined_in.qualname = "Conv2DTranspose"
@@ -361,7 +361,11 @@ def test_port_refusals_on_a_real_release_are_one_line(
     for argv, message in [
         (["port", "tf.keras.layers.Nope", "--version", "2.15", "--to", "jax"],
          "tf.keras.layers.Nope: no such public name in TensorFlow 2.15.1"),
-        (["port", "tf.keras.layers.Conv1D", "--version", "2.15", "--to", "pytorch"],
+        # the output sub-layer's kernel depends on the attention output's shape, which the
+        # analysis does not compute (a convolution's is concrete: its input rank is read
+        # from its input_spec)
+        (["port", "tf.keras.layers.MultiHeadAttention[num_heads=2,key_dim=8]", "--version",
+          "2.15", "--to", "pytorch"],
          "no concrete shape for these dims (kernel_shape); give the constructor arguments"),
         (["port", "tf.nn.rnn_cell.LSTMCell", "--version", "2.21", "--to", "keras"],
          "tf.compat.v1.nn.rnn_cell.LSTMCell is unavailable"),
@@ -388,3 +392,16 @@ def test_explain_shows_the_port_snippets(real_cache: Path,
     assert "-> dict of NumPy arrays" in out and "torch" not in out
     code, out, _ = _main([*argv, "--port", "none"], capsys)
     assert "port snippets" not in out and "porting facts" in out
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_scalar_weight_is_ported(target: str) -> None:
+    # a metric's or a step counter's state has shape []: one number, no rows and columns
+    s = fx.sym("tf.keras.metrics.Mean", [fx.w("total", [], fx.zeros()),
+                                         fx.w("count", [], fx.ones())], {})
+    code = generate(s, target, Dims(), "2.15").code
+    compile(code, "<port>", "exec")
+    compile(snippet(s, target, Dims(), "2.15").code, "<snippet>", "exec")
+    if target == "numpy":
+        got = generate(s, "numpy", Dims(), "2.15").load().build(1)
+        assert float(got["total"]) == 0.0 and float(got["count"]) == 1.0

@@ -68,7 +68,7 @@ SEQ = (B, T, 32)
 LAYERS = [
     Case("dense", "tf.keras.layers.Dense", "tf.keras.layers.Dense", [64], "layer"),
     Case("conv2d", "tf.keras.layers.Conv2D", "tf.keras.layers.Conv2D", [8, 3], "layer",
-         x=(B, 5, 5, 3)),
+         x=(B, 5, 5, 32)),  # the table's 32 input channels (the static side's kernel)
     Case("embedding", "tf.keras.layers.Embedding", "tf.keras.layers.Embedding", [100, 16],
          "layer", x=(B, 7), ids=True),
 ]

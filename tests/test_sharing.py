@@ -19,8 +19,8 @@ from synthetic_tf import FILES, LAYERS
 
 from tfinit_audit import pipeline
 from tfinit_audit.analysis import run as run_module
-from tfinit_audit.analysis.audit import analyze, stored
-from tfinit_audit.analysis.model import Dims
+from tfinit_audit.analysis.audit import analyze, analyze_release, stored
+from tfinit_audit.analysis.model import Analysis, Dims
 from tfinit_audit.analysis.symbols import SymbolSpec
 from tfinit_audit.report.model import _plain
 from tfinit_audit.sources import CompositeTree, open_tree
@@ -40,7 +40,9 @@ def _tree(release: str, changes: dict[str, str | None] | None = None) -> MemoryT
     return MemoryTree(files, release=release, kind="pypi")
 
 
-def _answer(results: list[Any] | None) -> list[Any]:
+def _answer(results: list[Any] | Analysis | None) -> list[Any]:
+    if isinstance(results, Analysis):  # the symbols, then each pattern's listing
+        return [_plain(r) for r in [*results.symbols, *results.namespaces]]
     return [_plain(r) for r in results or []]
 
 
@@ -75,6 +77,8 @@ def test_identical_files_share_the_stored_answer(tmp_path: Path,
 def test_other_specs_or_sizes_are_not_shared(tmp_path: Path) -> None:
     analyze(_tree("1.0.0"), SPECS, Dims(), cache_dir=tmp_path)
     assert stored(_tree("1.0.1"), SPECS, Dims(units=8), tmp_path) is None
+    assert stored(_tree("1.0.1"), SPECS, Dims(given={"filters": 16}), tmp_path) is None  # --dim
+    assert stored(_tree("1.0.1"), [*SPECS, SymbolSpec("tf.Other")], Dims(), tmp_path) is None
     assert stored(_tree("1.0.1"), [SymbolSpec("tf.Dense", (("units", 3),))], Dims(),
                   tmp_path) is None
     other_kind = MemoryTree(dict(_tree("1.0.1").files), release="1.0.1", kind="dir")
@@ -193,3 +197,25 @@ def test_an_identical_release_costs_only_its_directory(
     assert same.status == "ok", same.error
     assert same.fetch.files == 0 and same.fetch.requests <= 3, same.fetch
     assert _answer(same.symbols) == _answer(first.symbols) == _answer(real18.results)
+
+
+def test_a_pattern_shares_its_listing_and_sees_a_new_name(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """``tf.*`` is listed through the tree: an identical release takes the listing and the
+    symbols stored; a release whose namespace exposes one more name is listed again."""
+    specs = [SymbolSpec("tf.*")]
+    layers = {"tensorflow/layers.py": LAYERS + "\n    def call(self, inputs):\n"
+              "        return inputs\n"}  # a layer, for the listing: its class has call
+    first = analyze_release(_tree("1.0.0", layers), specs, Dims(), cache_dir=tmp_path)
+    assert [r.symbol for r in first.symbols] == ["tf.Dense"]
+    assert [(n.pattern, [m.kept for m in n.members]) for n in first.namespaces] \
+        == [("tf.*", [True])]
+    assert stored(_tree("1.0.1", layers), [SymbolSpec("tf.Dense")], Dims(), tmp_path) is None
+    more = _tree("1.0.2", {**layers, "tensorflow/__init__.py":
+                           "from tensorflow.layers import Dense\nfrom tensorflow.layers import "
+                           "Dense as Dense2\n"})
+    assert stored(more, specs, Dims(), tmp_path) is None
+    _refuse_analysis(monkeypatch)
+    assert _answer(analyze_release(_tree("1.0.1", layers), specs, Dims(), cache_dir=tmp_path)) \
+        == _answer(first)

@@ -207,3 +207,33 @@ def test_steps_through_the_workers(index: Any, tmp_path: Path) -> None:
         assert [s.stage for s in mine] == ["fetch", "queued", "analyse", "done"], mine
         assert mine[-1].status == "ok" and all(s.index == i and s.total == 3 for s in mine)
     assert report.versions[2].fetch.files == 0  # 1.1.1 took 1.1.0's stored answer
+
+
+def test_a_pattern_through_the_workers(index: Any, tmp_path: Path) -> None:
+    # `tf.*` analysed in workers: each release's listing comes back with its symbols, the
+    # listed milestone reaches the caller's progress, and the report is the one-process one
+    from synthetic_tf import LAYERS
+
+    files = {k: textwrap.dedent(v) for k, v in FILES.items()}
+    files["tensorflow/layers.py"] = LAYERS + ("\n    def call(self, inputs):\n"
+                                              "        return inputs\n")
+    files["tensorflow/__init__.py"] += "from tensorflow.layers import Dense as Dense2\n"
+    for version in ("1.0.0", "2.0.0"):
+        index.add("tensorflow", version, files)
+
+    def run(jobs: int) -> tuple[Any, list[str]]:
+        lines: list[str] = []
+        report = pipeline.audit(["1.0.0", "2.0.0"], symbols=["tf.*"], index_url=index.url,
+                                cache_dir=tmp_path / f"jobs{jobs}", jobs=jobs,
+                                progress=lines.append)
+        return report, lines
+
+    (pooled, said), (alone, _) = run(2), run(1)
+    for v in pooled.versions:
+        assert v.status == "ok", v.error
+        assert [s.symbol for s in v.symbols] == ["tf.Dense"]  # Dense2 is the same class
+        assert [n.pattern for n in v.namespaces] == ["tf.*"]
+        assert f"{v.label}: listed tf.*: 1 of 1 public names kept" in said, said
+    for a, b in zip(pooled.versions, alone.versions, strict=True):
+        assert [_plain(s) for s in a.symbols] == [_plain(s) for s in b.symbols]
+        assert [_plain(n) for n in a.namespaces] == [_plain(n) for n in b.namespaces]

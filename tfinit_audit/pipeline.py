@@ -27,11 +27,12 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tfinit_audit import defaults
+from tfinit_audit.analysis import arguments as argtable
 from tfinit_audit.analysis.audit import analyze
 from tfinit_audit.analysis.model import Dims, SymbolResult
 from tfinit_audit.analysis.symbols import SymbolSpec
@@ -53,6 +54,7 @@ from tfinit_audit.stages import (
     StepFn,
     UnknownSymbol,
     _as_list,
+    _count,
     _quiet,
     analyse,
     analyse_release,
@@ -152,6 +154,7 @@ def audit(
     offline: bool = False,
     units: int = defaults.UNITS,
     input_dim: int = defaults.INPUT_DIM,
+    dims: Mapping[str, Any] | Sequence[str] | None = None,
     live: bool = False,
     python: str | Sequence[str] | None = None,
     timeout: float = defaults.PROBE_TIMEOUT,
@@ -179,7 +182,7 @@ def audit(
     CLI exits 2 with no report), and ``FetchError`` when the package index cannot be read; both
     are ``AuditError``.
     """
-    specs, dims = symbol_specs(symbols), make_dims(units, input_dim)
+    specs, sizes = symbol_specs(symbols), make_dims(units, input_dim, dims)
     pythons = _as_list(python) or ([sys.executable] if live else [])
     say = progress or _quiet
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
@@ -188,8 +191,8 @@ def audit(
         steps(Step("resolve", "", -1, 0))
     records = resolve(parse_source(source), _as_list(versions) or None, ctx)
     say(f"releases: {fmt.releases_line(records, fmt.RELEASES_LISTED)}")
-    say(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
-    fetch_and_analyse(records, source, ctx, specs, dims, detail, jobs, steps)
+    say(f"analysing {len(records)} release(s), {_count(specs)}")
+    fetch_and_analyse(records, source, ctx, specs, sizes, detail, jobs, steps, progress=say)
     raise_if_all_failed_on_input(records)
     unknown = unknown_symbols(records, specs, ctx) if symbols else []
     raise_if_nothing_known(unknown, specs, records)
@@ -199,8 +202,9 @@ def audit(
         say(f"verifying against {len(pythons)} interpreter(s)")
         if steps:
             steps(Step("verify", ", ".join(pythons), -1, len(records)))
-        _, runs = verify_pythons(pythons, checkable, dims, ctx, timeout, detail, probe_plugins)
-    report = build_report(records, runs, dims, command)
+        _, runs = verify_pythons(pythons, checkable, sizes, ctx, timeout, detail, probe_plugins,
+                                 progress=say)
+    report = build_report(records, runs, sizes, command)
     report.unknown_symbols = [u.line for u in unknown]
     return report
 
@@ -215,6 +219,7 @@ def explain(
     offline: bool = False,
     units: int = defaults.UNITS,
     input_dim: int = defaults.INPUT_DIM,
+    dims: Mapping[str, Any] | Sequence[str] | None = None,
     ports: str | Sequence[str] | None = "all",
     progress: Say | None = None,
     detail: Say | None = None,
@@ -229,7 +234,10 @@ def explain(
     ``ReleaseError`` (a ``FetchError``) when that release cannot be fetched or analysed.
     """
     (spec,) = symbol_specs([symbol])
-    dims = make_dims(units, input_dim)
+    if spec.is_pattern:
+        raise UsageError(f"explain takes one symbol, not the pattern {spec.name!r}: audit a "
+                         f"pattern with --symbols '{spec.name}'")
+    sizes = make_dims(units, input_dim, dims)
     shown = port_targets(ports)
     if not version and not parse_source(source).is_local:
         raise UsageError("explain needs the release: --version SPEC, e.g. --version 1.8")
@@ -242,11 +250,11 @@ def explain(
     raise_if_all_failed_on_input(records)
     (record,) = records
     (progress or _quiet)("analysing 1 release(s), 1 symbol(s)")
-    analyse(records, [spec], dims, ctx, detail)
+    analyse(records, [spec], sizes, ctx, detail)
     if record.status == "error":
         raise ReleaseError(record.requested, record.error or "unknown error")
     raise_if_nothing_known(unknown_symbols(records, [spec], ctx), [spec], records)
-    return Explanation(record, dims, shown)
+    return Explanation(record, sizes, shown)
 
 
 def port(
@@ -261,6 +269,7 @@ def port(
     offline: bool = False,
     units: int = defaults.UNITS,
     input_dim: int = defaults.INPUT_DIM,
+    dims: Mapping[str, Any] | Sequence[str] | None = None,
     progress: Say | None = None,
     detail: Say | None = None,
     download: ProgressFn | None = None,
@@ -288,7 +297,7 @@ def port(
     if not version and not parse_source(source).is_local:
         raise UsageError("port needs the release: --version SPEC, e.g. --version 1.8")
     result = explain(spec, version, source=source, index_url=index_url, cache_dir=cache_dir,
-                     offline=offline, units=units, input_dim=input_dim, ports=None,
+                     offline=offline, units=units, input_dim=input_dim, dims=dims, ports=None,
                      progress=progress, detail=detail, download=download)
     if not command:
         command = " ".join(["tfinit-audit port", shlex.quote(spec.display()),
@@ -296,7 +305,9 @@ def port(
                             *(["--convert"] if convert else []),
                             *([f"--units {units}"] if units != defaults.UNITS else []),
                             *([f"--input-dim {input_dim}"] if input_dim != defaults.INPUT_DIM
-                              else [])])
+                              else []),
+                            *(f"--dim {k}={argtable.plain(v)!r}"
+                              for k, v in result.dims.given.items())])
     from tfinit_audit.port.generate import generate
 
     out = generate(result.symbol, target, result.dims, result.release.label, convert=convert,
@@ -324,6 +335,7 @@ def diff(
     offline: bool = False,
     units: int = defaults.UNITS,
     input_dim: int = defaults.INPUT_DIM,
+    dims: Mapping[str, Any] | Sequence[str] | None = None,
     progress: Say | None = None,
     detail: Say | None = None,
     download: ProgressFn | None = None,
@@ -343,17 +355,18 @@ def diff(
     wanted = [v for spec in versions for v in _as_list(spec)]
     if len(wanted) < 2:
         raise UsageError("diff needs at least two releases, e.g. tfinit-audit diff 1.8 2.15")
-    specs, dims = symbol_specs(symbols), make_dims(units, input_dim)
+    specs, sizes = symbol_specs(symbols), make_dims(units, input_dim, dims)
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
                        download=download)
     if steps:
         steps(Step("resolve", "", -1, 0))
     records = resolve(parse_source(source), wanted, ctx)
-    (progress or _quiet)(f"analysing {len(records)} release(s), {len(specs)} symbol(s)")
-    fetch_and_analyse(records, source, ctx, specs, dims, detail, jobs, steps)
+    (progress or _quiet)(f"analysing {len(records)} release(s), {_count(specs)}")
+    fetch_and_analyse(records, source, ctx, specs, sizes, detail, jobs, steps,
+                      progress=progress)
     unknown = unknown_symbols(records, specs, ctx) if symbols else []
     raise_if_nothing_known(unknown, specs, records)
-    report = build_report(records, [], dims, command)
+    report = build_report(records, [], sizes, command)
     report.unknown_symbols = [u.line for u in unknown]
     return Diff(report, diff_versions(report))
 
@@ -365,6 +378,7 @@ def verify(
     cache_dir: PathLike | None = None,
     units: int = defaults.UNITS,
     input_dim: int = defaults.INPUT_DIM,
+    dims: Mapping[str, Any] | Sequence[str] | None = None,
     timeout: float = defaults.PROBE_TIMEOUT,
     probe_plugins: Sequence[PathLike] = (),
     progress: Say | None = None,
@@ -380,15 +394,15 @@ def verify(
     runs after importing TensorFlow. Raises ``UsageError`` on bad input (bad symbol, missing
     interpreter or plug-in).
     """
-    specs, dims = symbol_specs(symbols), make_dims(units, input_dim)
+    specs, sizes = symbol_specs(symbols), make_dims(units, input_dim, dims)
     pythons = _as_list(python) or [sys.executable]
     ctx = open_context(cache_dir=cache_dir)
     (progress or _quiet)(f"verifying against {len(pythons)} interpreter(s)")
-    statics, runs = verify_pythons(pythons, specs, dims, ctx, timeout, detail, probe_plugins,
-                                   skip_absent=bool(symbols))
+    statics, runs = verify_pythons(pythons, specs, sizes, ctx, timeout, detail, probe_plugins,
+                                   skip_absent=bool(symbols), progress=progress)
     unknown = unknown_symbols(statics, specs, ctx) if symbols else []
     raise_if_nothing_known(unknown, specs, statics)
-    report = build_report(statics, runs, dims, command)
+    report = build_report(statics, runs, sizes, command)
     report.unknown_symbols = [u.line for u in unknown]
     return report
 

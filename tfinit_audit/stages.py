@@ -14,7 +14,7 @@ import pickle
 import shutil
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +24,10 @@ from packaging.version import InvalidVersion, Version
 
 from tfinit_audit import defaults
 from tfinit_audit._version import __version__
-from tfinit_audit.analysis.audit import analyze, stored
-from tfinit_audit.analysis.model import Dims, SymbolResult
+from tfinit_audit.analysis import arguments as argtable
+from tfinit_audit.analysis.audit import analyze_release as analyze_tree
+from tfinit_audit.analysis.audit import stored
+from tfinit_audit.analysis.model import Analysis, Dims, SymbolResult
 from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS, SymbolSpec, parse_symbol
 from tfinit_audit.errors import AnalysisError, AuditError, FetchError, UsageError, one_line
 from tfinit_audit.live.model import LiveRun
@@ -88,12 +90,41 @@ def symbol_specs(symbols: Sequence[str | SymbolSpec] | None) -> list[SymbolSpec]
     return [s if isinstance(s, SymbolSpec) else parse_symbol(s) for s in symbols]
 
 
-def make_dims(units: int = defaults.UNITS, input_dim: int = defaults.INPUT_DIM) -> Dims:
-    """The concrete sizes the shapes and bounds are computed for."""
+def make_dims(units: int = defaults.UNITS, input_dim: int = defaults.INPUT_DIM,
+              dims: Mapping[str, Any] | Sequence[str] | None = None) -> Dims:
+    """The concrete sizes and arguments the layers are built with: the argument table
+    (``analysis/arguments.py``) with ``units``, ``input_dim`` (the table's ``features``) and
+    ``dims`` (``{"filters": 16}`` or ``["filters=16"]`` as ``--dim`` takes them) applied.
+    ``units=``/``input_dim=`` and ``dims`` naming the same entry must agree."""
     for name, value in (("units", units), ("input_dim", input_dim)):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise UsageError(f"{name} must be a whole number > 0, not {value!r}")
-    return Dims(units=units, input_dim=input_dim)
+    given: dict[str, Any] = {}
+    try:
+        if isinstance(dims, str):
+            dims = [dims]
+        items = (list(dims.items()) if isinstance(dims, Mapping)
+                 else [argtable.parse_dim(d) for d in dims or ()])
+        for name, value in items:
+            given[name] = argtable.check(name, value, f"--dim {name}")
+    except argtable.ArgumentError as exc:
+        raise UsageError(str(exc)) from None
+    sizes = {"units": units, "features": input_dim}
+    for name, default, alias in (("units", defaults.UNITS, "--units"),
+                                 ("features", defaults.INPUT_DIM, "--input-dim")):
+        if name in given:
+            if sizes[name] != default and sizes[name] != given[name]:
+                raise UsageError(f"{alias} {sizes[name]} and --dim {name}={given[name]} "
+                                 "disagree: give one")
+            sizes[name] = given.pop(name)
+    return Dims(units=sizes["units"], input_dim=sizes["features"], given=given)
+
+
+def _count(specs: Sequence[SymbolSpec]) -> str:
+    """``16 symbol(s)``, ``'all'``, ``2 symbol(s) and 'tf.keras.layers.*'``."""
+    patterns = [repr(s.name) for s in specs if s.is_pattern]
+    n = len(specs) - len(patterns)
+    return " and ".join(([f"{n} symbol(s)"] if n or not patterns else []) + patterns)
 
 
 def open_context(
@@ -208,21 +239,23 @@ class _Steps:
 def fetch_and_analyse(
     records: Sequence[VersionReport], source: str | SourceSpec, ctx: SourceContext,
     specs: list[SymbolSpec], dims: Dims, detail: Say | None = None, jobs: int | None = None,
-    steps: StepFn | None = None, max_fetchers: int = 4,
+    steps: StepFn | None = None, max_fetchers: int = 4, progress: Say | None = None,
 ) -> None:
     """``fetch`` then ``analyse``, overlapped when there are worker processes: each release is
-    looked up, or handed to a worker, as soon as its tree is open (the others still opening)."""
+    looked up, or handed to a worker, as soon as its tree is open (the others still opening).
+    ``progress`` gets a pattern run's milestones."""
     workers = min(jobs or default_jobs(), len(records))
     if workers <= 1 or parse_source(str(source)).is_local:
         fetch(records, source, ctx, detail=detail, max_workers=max_fetchers, steps=steps)
-        analyse(records, specs, dims, ctx, detail, jobs, steps)
+        analyse(records, specs, dims, ctx, detail, jobs, steps, progress)
         return
     (detail or _quiet)(f"fetching {len(records)} release(s)")
     step = _Steps(steps, records)
     with ThreadPoolExecutor(max_workers=max(1, min(max_fetchers, len(records)))) as pool:
         opened = [pool.submit(open_release, r, source, ctx, (), step) for r in records]
         _analyse_in_workers(list(records), specs, dims, ctx, detail, workers, step,
-                            arrival=dict(zip(map(id, records), opened, strict=True)))
+                            arrival=dict(zip(map(id, records), opened, strict=True)),
+                            progress=progress)
 
 
 def raise_if_all_failed_on_input(records: Sequence[VersionReport]) -> None:
@@ -241,11 +274,13 @@ def analysis_cache_dir(ctx: SourceContext) -> Path:
 
 def analyse_release(
     record: VersionReport, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-    detail: Say | None = None, *, stored_only: bool = False,
+    detail: Say | None = None, progress: Say | None = None, *, stored_only: bool = False,
 ) -> bool:
     """Static analysis of one fetched release into its record; a failure stays local. The
     answer stored for a release showing the same files is taken first (nothing analysed); with
-    ``stored_only``, only that: False when there is none (the record is left as it was)."""
+    ``stored_only``, only that: False when there is none (the record is left as it was).
+    ``detail`` gets a line per symbol; ``progress`` (long runs: patterns) a line when a
+    pattern is listed and every ``MILESTONE`` symbols."""
     tree = record.tree
     if tree is None:  # failed before (fetch): nothing to analyse
         if record.status == "ok":
@@ -256,8 +291,10 @@ def analyse_release(
         found = stored(tree, specs, dims, analysis_cache_dir(ctx), problems=record.warnings)
         if found is None and stored_only:
             return False
-        record.symbols = found if found is not None else _analyse_tree(
-            tree, specs, dims, ctx, detail, record.warnings)
+        done = found if found is not None else _analyse_tree(
+            tree, specs, dims, ctx, _relay(tree.release, specs, detail, progress),
+            record.warnings)
+        record.symbols, record.namespaces = done.symbols, done.namespaces
     except AuditError as exc:  # a member could not be fetched (offline, network, a bound)
         record.fail(exc)
     except Exception as exc:  # noqa: BLE001 - an internal error must not sink the others
@@ -275,17 +312,16 @@ def analyse_release(
 
 
 def _analyse_tree(tree: SourceTree, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
-                  detail: Say | None, warnings: list[str]) -> list[SymbolResult]:
+                  say: Say, warnings: list[str]) -> Analysis:
     """The analysis proper, between the tree's read plan start and end (the fetch stage reads
     ahead what its family's plan says, and learns the plan from what this analysis reads)."""
-    say = detail or _quiet
     start_plan = getattr(tree, "start_plan", None)  # fetch what its family's plan says
     if start_plan is not None:
         start_plan()
     ok = False
     try:
-        results = analyze(tree, specs, dims, cache_dir=analysis_cache_dir(ctx),
-                          progress=lambda s: say(f"{tree.release}: {s}"), problems=warnings)
+        results = analyze_tree(tree, specs, dims, cache_dir=analysis_cache_dir(ctx),
+                               progress=say, problems=warnings)
         ok = True
         return results
     finally:
@@ -294,9 +330,57 @@ def _analyse_tree(tree: SourceTree, specs: list[SymbolSpec], dims: Dims, ctx: So
             end_plan(ok)
 
 
+def _relay(release: str | None, specs: list[SymbolSpec], detail: Say | None,
+           progress: Say | None) -> Say:
+    """The analysis's lines for one release: each to ``detail`` as ``release: line``, the
+    milestones of a pattern's run (``_milestone``) to ``progress`` too."""
+    say = detail or _quiet
+    note = progress if progress is not None and any(s.is_pattern for s in specs) else None
+
+    def relay(line: str) -> None:
+        say(f"{release}: {line}")
+        if note is not None and _milestone(line):
+            note(f"{release}: {line}")
+
+    return relay
+
+
+def _worker_lines(specs: list[SymbolSpec], detail: Say | None, progress: Say | None
+                  ) -> Say | None:
+    """Where the lines the workers say (``release: line``, see ``_relay``) go here: each to
+    ``detail``, a pattern run's milestones to ``progress`` too."""
+    note = progress if progress is not None and any(s.is_pattern for s in specs) else None
+    if note is None:
+        return detail
+    say = detail or _quiet
+
+    def lines(line: str) -> None:
+        say(line)
+        if _milestone(line.partition(": ")[2]):
+            note(line)
+
+    return lines
+
+
+MILESTONE = 50  # long runs: a progress line every this many symbols
+
+
+def _milestone(line: str) -> bool:
+    """A line worth printing on a long run: a listed pattern, every MILESTONE-th symbol."""
+    if line.startswith("listed "):
+        return True
+    if not line.startswith("["):
+        return False
+    count, _, _ = line[1:].partition("]")
+    done, _, total = count.partition("/")
+    return done.isdigit() and total.isdigit() and int(total) >= MILESTONE and (
+        int(done) % MILESTONE == 0 or done == total)
+
+
 def analyse(
     records: Sequence[VersionReport], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
     detail: Say | None = None, jobs: int | None = None, steps: StepFn | None = None,
+    progress: Say | None = None,
 ) -> None:
     """Analyse several releases. Each takes first the answer stored for any release showing the
     same files (``analysis/results.py``: a patch release whose files on the resolution path are
@@ -305,7 +389,8 @@ def analyse(
     process). Releases of one series (``2.6.*``) go one after the other, oldest first, so each
     can take its predecessor's answer; that order is a schedule, never part of an answer.
     ``steps`` hears each release start ("analyse") and finish ("done"); a release that failed
-    to fetch was done then."""
+    to fetch was done then. ``progress`` gets the milestones of long runs (patterns:
+    ``analyse_release``)."""
     step = _Steps(steps, records)
     todo = [r for r in records if not _settled(r, specs, dims, ctx, detail, step)]
     workers = min(jobs or default_jobs(), len(todo))
@@ -314,11 +399,11 @@ def analyse(
         for r in todo:  # one after the other: each may take what the one before stored
             step("analyse", r)
             try:
-                analyse_release(r, specs, dims, ctx, detail)
+                analyse_release(r, specs, dims, ctx, detail, progress)
             finally:
                 step("done", r, "ok" if r.status == "ok" else "error")
         return
-    _analyse_in_workers(todo, specs, dims, ctx, detail, workers, step)
+    _analyse_in_workers(todo, specs, dims, ctx, detail, workers, step, progress=progress)
 
 
 def _settled(record: VersionReport, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
@@ -336,10 +421,11 @@ def _settled(record: VersionReport, specs: list[SymbolSpec], dims: Dims, ctx: So
 def _analyse_in_workers(
     records: list[VersionReport], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
     detail: Say | None, workers: int, step: _Steps,
-    arrival: dict[int, Future[None]] | None = None,
+    arrival: dict[int, Future[None]] | None = None, progress: Say | None = None,
 ) -> None:
     """The records' analyses in ``workers`` processes, series chained (see ``analyse``); with
-    ``arrival`` (record id -> the future of its fetch), a record waits for its tree."""
+    ``arrival`` (record id -> the future of its fetch), a record waits for its tree;
+    ``progress`` gets a pattern run's milestones."""
     setting = WorkerSetting(records[0].source, str(ctx.cache.root), ctx.index.index_url,
                             ctx.offline, tuple(specs), dims)
 
@@ -358,7 +444,7 @@ def _analyse_in_workers(
     how: Chains[VersionReport] = Chains(
         settled=lambda r: _settled(r, specs, dims, ctx, detail, step), task=task, done=done,
         died=died, arrival=(lambda r: arrival[id(r)]) if arrival is not None else None)
-    run_chains(_series_chains(records), how, workers, detail)
+    run_chains(_series_chains(records), how, workers, _worker_lines(specs, detail, progress))
 
 
 @dataclass(frozen=True)
@@ -413,7 +499,8 @@ def _take_outcome(record: VersionReport, got: VersionReport) -> None:
     """A worker's answer for ``record`` (the fetch counts of both processes added up)."""
     refresh = getattr(record.tree, "refresh_stats", None)
     here = refresh() if refresh is not None else None
-    record.symbols, record.warnings = got.symbols, got.warnings
+    record.symbols, record.namespaces = got.symbols, got.namespaces
+    record.warnings = got.warnings
     record.packages, record.analysis_seconds = got.packages, got.analysis_seconds
     record.fetch = _add_stats(here, got.fetch) if isinstance(here, FetchStats) else got.fetch
     record.tensorflow = got.tensorflow or record.tensorflow
@@ -460,12 +547,16 @@ def unknown_symbols(
     messages get the same suggestion."""
     from tfinit_audit.analysis.suggest import suggest  # the name resolver: only for typos
 
-    ok = [r for r in records if r.status == "ok" and len(r.symbols) == len(specs)]
+    ok = [r for r in records if r.status == "ok"]
     ok.sort(key=lambda r: _version_key(r.label), reverse=True)  # suggest from the newest
     out: list[UnknownSymbol] = []
-    for i, spec in enumerate(specs):
-        results = [r.symbols[i] for r in ok]
-        if not results or any(s.status != "absent" for s in results):
+    for spec in specs:
+        if spec.is_pattern:  # a pattern that lists nothing says so in its listing
+            continue
+        found = [_result_of(r, spec) for r in ok]
+        results = [s for s in found if s is not None]
+        if not results or len(results) != len(found) or any(
+                s.status != "absent" for s in results):
             continue
         near: list[str] = []
         for r in ok:
@@ -481,6 +572,12 @@ def unknown_symbols(
         out.append(UnknownSymbol(spec, f"{spec.display()}: no such public name in TensorFlow "
                                        f"{labels}{why}{hint}"))
     return out
+
+
+def _result_of(record: VersionReport, spec: SymbolSpec) -> SymbolResult | None:
+    """The result a release has for one named spec (asked for under its name or a twin)."""
+    names = {spec.display(n) for n in (spec.name, *spec.alternatives)}
+    return next((s for s in record.symbols if s.symbol in names), None)
 
 
 def raise_if_nothing_known(unknown: Sequence[UnknownSymbol], specs: Sequence[SymbolSpec],
@@ -515,7 +612,7 @@ def default_pythons() -> list[str]:
 def verify_python(
     python: str, specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
     timeout: float = defaults.PROBE_TIMEOUT, detail: Say | None = None,
-    plugins: Sequence[str] = (), skip_absent: bool = False,
+    plugins: Sequence[str] = (), skip_absent: bool = False, progress: Say | None = None,
 ) -> tuple[VersionReport | None, LiveRun]:
     """Audit the release installed for ``python`` from its own files, then probe it live
     (``skip_absent``: not the symbols that release does not have)."""
@@ -537,7 +634,7 @@ def verify_python(
     record = VersionReport("installed", None, "installed")  # the tree says which release
     fetch([record], f"installed:{python}", ctx)
     record.tensorflow = record.tensorflow or info.tensorflow
-    analyse_release(record, specs, dims, ctx, detail)
+    analyse_release(record, specs, dims, ctx, detail, progress)
     if record.status != "ok":
         return record, LiveRun(python=python, python_version=info.python_version,
                                tensorflow=info.tensorflow, keras=info.keras,
@@ -550,7 +647,8 @@ def verify_python(
                                error="nothing to check: no symbol asked for is in tensorflow "
                                      f"{record.tensorflow}")
     say(f"{python}: probing tensorflow {info.tensorflow} live")
-    run = verify_interpreter(python, checkable, dims, timeout, plugins=plugins)
+    run = verify_interpreter(python, checkable, dims, timeout, plugins=plugins,
+                             progress=(lambda line: say(f"{python}: {line}")))
     run.static_release = record.tensorflow
     return record, run
 
@@ -559,6 +657,7 @@ def verify_pythons(
     pythons: Sequence[str], specs: list[SymbolSpec], dims: Dims, ctx: SourceContext,
     timeout: float = defaults.PROBE_TIMEOUT, detail: Say | None = None,
     probe_plugins: Sequence[PathLike] = (), skip_absent: bool = False,
+    progress: Say | None = None,
 ) -> tuple[list[VersionReport], list[LiveRun]]:
     """Static audit + live probe of each interpreter's installed release, in order."""
     plugins = _probe_plugins(probe_plugins)
@@ -568,7 +667,8 @@ def verify_pythons(
         return statics, runs
     for named in pythons:
         py = _absolute_python(named)
-        static, run = verify_python(py, specs, dims, ctx, timeout, detail, plugins, skip_absent)
+        static, run = verify_python(py, specs, dims, ctx, timeout, detail, plugins, skip_absent,
+                                    progress)
         run.python = _shown_python(named, py)
         if static is not None:
             static.requested = f"installed:{run.python}" if len(pythons) > 1 else "installed"

@@ -126,7 +126,9 @@ CELLS = '''
     "candidate" scopes, the candidate input's width coming through split and a product; a cell
     with a tuple state (a namedtuple of sizes) and a scope initializer; a cell that checks for an
     existing variable under reuse=True inside a @contextmanager scope helper, then re-gets a
-    variable it made (as layer_norm(reuse=True) does)."""
+    variable it made (as layer_norm(reuse=True) does); a stack of layer-cells (as
+    ``MultiRNNCell``), each cell's ``__call__`` opening its scope and returning its output
+    through framework code the analysis does not follow."""
     import collections
     import contextlib
     import math
@@ -302,6 +304,49 @@ CELLS = '''
                     again = vs.get_variable("gamma", [self._num_units],
                                             initializer=init_ops.Zeros())
             return w
+
+
+    class LayerCell(RNNCell):
+        def __init__(self, num_units):
+            self._num_units = num_units
+
+        @property
+        def state_size(self):
+            return self._num_units
+
+        @property
+        def output_size(self):
+            return self._num_units
+
+        def add_weight(self, name, shape):
+            return vs.get_variable(name, shape)
+
+        def build(self, inputs_shape):
+            self.kernel = self.add_weight("kernel",
+                                          [inputs_shape[1] + self._num_units, self._num_units])
+
+        def __call__(self, inputs, state, scope=None):
+            with vs.variable_scope(scope or "layer_cell"):
+                self.build(inputs.get_shape().as_list())
+                return framework_call(self.call, inputs, state)
+
+
+    class Stack(RNNCell):
+        def __init__(self, num_units):
+            self._cells = [LayerCell(num_units), LayerCell(num_units)]
+
+        @property
+        def state_size(self):
+            return (self._cells[0].state_size, self._cells[1].state_size)
+
+        def call(self, inputs, state):
+            cur = inputs
+            new_states = []
+            for i, cell in enumerate(self._cells):
+                with vs.variable_scope("cell_%d" % i):
+                    cur, new_state = cell(cur, state[i])
+                    new_states.append(new_state)
+            return cur, tuple(new_states)
     '''
 
 C = "mylib/cells.py"
@@ -419,3 +464,12 @@ def test_a_layer_whose_code_raises_for_the_arguments_says_so() -> None:
                          f"must equal num_units ({C}:{line}) for the arguments given")
     [ok] = analyze(t, [parse_symbol("tf.SquareCell")], Dims(units=3, input_dim=3))
     assert [(w.name, w.shape) for w in ok.weights] == [("w", [3, 3])]
+
+
+def test_a_stack_of_cells_feeds_each_cell_the_previous_output() -> None:
+    # each cell's own __call__ opens its scope (no build short-cut inside cell_0's scope), and
+    # its output is [batch, output_size] (the RNNCell contract) although the framework code it
+    # goes through leaves it unknown: the second kernel is built on the first cell's output
+    w = built("Stack", num_units=4)
+    assert {n: x.shape for n, x in w.items()} == {"cell_0/layer_cell/kernel": [7, 4],
+                                                 "cell_1/layer_cell/kernel": [8, 4]}

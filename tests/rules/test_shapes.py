@@ -121,6 +121,14 @@ def test_the_class_behind_a_versioned_alias_is_the_tensor_shape() -> None:
     assert isinstance(v, Instance) and v.cls.name == "Dimension"  # not a shape class: Python
 
 
+def test_tensor_shape_of_one_number_is_a_shape_of_that_dimension() -> None:
+    # StackedRNNCells builds the next cell on (batch,) + TensorShape(output_dim).as_list()
+    for expr in ("tensor_shape.TensorShape(64)", "tensor_shape.as_shape(64)",
+                 "tensor_shape.TensorShape(64).as_list()"):
+        v = ev(expr)
+        assert isinstance(v, Seq) and [i.value for i in v.items] == [64], expr  # type: ignore
+
+
 # ------------------------------------------------------------------ left alone
 def test_tensor_shape_of_something_that_is_not_a_list_is_left_to_the_library() -> None:
     for expr in ("tensor_shape.TensorShape('abc')", "tensor_shape.TensorShape(some_tensor)"):

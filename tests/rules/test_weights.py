@@ -333,3 +333,41 @@ def test_an_inactive_collector_captures_nothing() -> None:
     with it.hooks(collector):
         it.call(it.getattr(obj, "build"), [Seq(items=[Const(value=None), Const(value=3)])], {})
     assert [c.name for c in collector.captured] == ["kernel", "bias", "scale", "scale"]
+
+
+METRIC = '''
+    """Mimics a Keras ``Metric``: its ``add_weight`` defaults ``shape=()`` (a scalar state) and
+    its subclasses create their state without passing a shape; ``Vector`` passes one."""
+    from mylib.layers import base
+    from mylib.ops import init_ops
+
+
+    class Metric(base.Layer):
+        def add_weight(self, name, shape=(), initializer=None):
+            return super(Metric, self).add_weight(name, shape, initializer=initializer)
+
+
+    class Mean(Metric):
+        def __init__(self):
+            super(Mean, self).__init__()
+            self.total = self.add_weight("total", initializer=init_ops.Zeros())
+
+
+    class Vector(Metric):
+        def __init__(self):
+            super(Vector, self).__init__()
+            self.total = self.add_weight("total", shape=(5,), initializer=init_ops.Zeros())
+    '''
+
+
+def test_a_shape_not_passed_is_the_creators_default() -> None:
+    t = make_tree({"mylib/ops/init_ops.py": INIT_OPS, B: BASE, "mylib/metrics.py": METRIC})
+    for cls, shape, expr in (("Mean", [], "() (add_weight's default)"),
+                             ("Vector", [5], "(5,)")):
+        it = interp(t)
+        c = it.value_at("mylib/metrics.py", cls)
+        assert isinstance(c, ClassV)
+        _, captured, _ = build_layer(it, c, {}, Dims(units=4), [None, 3])
+        [w] = to_weights(it, captured)
+        assert (w.name, w.shape, w.shape_expr, w.initializer.kind) == (
+            "total", shape, expr, "zeros")

@@ -201,3 +201,30 @@ def test_an_unresolved_initializer_is_not_a_change_but_a_note() -> None:
     assert site.changes == []
     assert site.notes == ["2.0: the analysis leaves the initializer of kernel unresolved; it is "
                           "not compared"]
+
+
+RNN_SIG = sig("cell", "return_sequences", defaults={"return_sequences": "False"})
+
+
+def test_a_layer_the_call_passes_itself_is_not_the_tables() -> None:
+    # RNN(cell): the analysis builds RNN with the argument table's LSTMCell, whose facts
+    # change between the releases; the call passes its own cell, so none of that is its default
+    from tfinit_audit.analysis.model import SuppliedArgument
+
+    entry = Entry("tf.keras.layers.RNN", "found", kind="layer", signature=RNN_SIG,
+                  analyse_as="tf.keras.layers.RNN", inits=[("rnn.py", 10, 30)])
+    comp, _ = comparison({"tf.keras.layers.RNN": entry})
+    real = comp.analyse
+
+    def analyse(i: int, specs: list[SymbolSpec]) -> dict[str, SymbolResult]:
+        out = real(i, specs)
+        for r in out.values():
+            r.arguments = [SuppliedArgument("cell", {"symbol": "tf.keras.layers.LSTMCell",
+                                                     "arguments": []}, "table")]
+        return out
+
+    comp.analyse = analyse
+    (site,) = comp.run([call(Arg("cell", None), symbol="tensorflow.keras.layers.RNN")], {})
+    assert site.changes == [] and site.set_by_user == ["cell"]
+    (site,) = comp.run([call(symbol="tensorflow.keras.layers.RNN")], {})  # left to the table
+    assert site.changes

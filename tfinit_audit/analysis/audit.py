@@ -1,4 +1,5 @@
-"""Entry point of the static analysis: specs -> one SymbolResult each, for one release tree.
+"""Entry point of the static analysis: specs -> one SymbolResult each (a pattern listed first
+into the names it keeps), for one release tree.
 
 Final results are stored on disk with everything the analysis saw (``results.py``: every file
 the name resolver and the evaluator read, every existence check and listing), and serve every
@@ -17,16 +18,12 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from tfinit_audit.analysis.model import Dims, SymbolResult
-from tfinit_audit.analysis.results import (
-    ResultStore,
-    Seen,
-    Stored,
-)
+from tfinit_audit.analysis.model import Analysis, Dims, SymbolResult
+from tfinit_audit.analysis.results import ResultStore, Seen, Stored
 from tfinit_audit.analysis.symbols import SymbolSpec
 from tfinit_audit.sources.base import SourceTree
 
-ANALYSIS_VERSION = "3"  # bump when the evaluator's semantics change (invalidates cached results)
+ANALYSIS_VERSION = "5"  # bump when the evaluator's semantics change (invalidates cached results)
 
 
 def analyze(
@@ -38,16 +35,31 @@ def analyze(
     budget: int | None = None,
     problems: list[str] | None = None,
 ) -> list[SymbolResult]:
-    """Resolve each spec to its defining class and evaluate the weights it creates. Each
-    symbol's evaluation may take ``budget`` interpreter steps (default the engine's
-    ``ABSTRACT_BUDGET``; another budget is a one-off: nothing stored is used or kept); over it,
-    the symbol is ``partial`` with where the analysis stopped (the other symbols go on).
+    """The symbol results of ``analyze_release`` (patterns expanded)."""
+    return analyze_release(tree, specs, dims, cache_dir, progress, budget, problems).symbols
+
+
+def analyze_release(
+    tree: SourceTree,
+    specs: list[SymbolSpec],
+    dims: Dims,
+    cache_dir: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+    budget: int | None = None,
+    problems: list[str] | None = None,
+) -> Analysis:
+    """Resolve each spec to its defining class and evaluate the weights it creates; a pattern
+    (``tf.keras.layers.*``, ``all``) is first listed as this release exposes it
+    (analysis/listing.py). Each symbol's evaluation may take ``budget`` interpreter steps
+    (default the engine's ``ABSTRACT_BUDGET``; another budget is a one-off: nothing stored is
+    used or kept); over it, the symbol is ``partial`` with where the analysis stopped (the
+    others go on).
 
     With ``cache_dir``, the answer is looked up first among the stored analyses of any release
-    whose files on the resolution path are the ones this tree has (``results.py``); a new
-    answer is stored there. ``problems``, if given, receives one line per file the analysis read
-    but could not parse (a syntax error: the analysis went on without that file's
-    definitions)."""
+    whose files on the resolution path (and, for a pattern, the namespaces listed) are the ones
+    this tree has (``results.py``); a new answer is stored there. ``problems``, if given,
+    receives one line per file the analysis read but could not parse (a syntax error: the
+    analysis went on without that file's definitions)."""
     found: list[str] = []
     store = _store_for(tree, specs, dims, cache_dir) if budget is None else None
     release_key = _release_key(tree)  # before the analysis opens any lazy part
@@ -68,9 +80,9 @@ def analyze(
 def stored(
     tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir: Path | None,
     problems: list[str] | None = None,
-) -> list[SymbolResult] | None:
-    """The answer ``analyze`` would give, if one is stored for a tree that shows what this one
-    does (nothing is analysed); None otherwise."""
+) -> Analysis | None:
+    """The answer ``analyze_release`` would give, if one is stored for a tree that shows what
+    this one does (nothing is analysed); None otherwise."""
     found: list[str] = []
     results = _stored(tree, _store_for(tree, specs, dims, cache_dir), found, _release_key(tree))
     if results is not None and problems is not None:
@@ -79,7 +91,7 @@ def stored(
 
 
 def _stored(tree: SourceTree, store: ResultStore | None, found: list[str], release_key: str
-            ) -> list[SymbolResult] | None:
+            ) -> Analysis | None:
     hit = store.lookup(tree, release_key) if store is not None else None
     if hit is None:
         return None
@@ -128,7 +140,7 @@ def _spec_key(specs: list[SymbolSpec], dims: Dims) -> str:
     blob = json.dumps(
         [[s.name, list(s.args), list(s.alternatives), s.kind_hint] for s in specs]
         + [sorted(vars(dims).items(), key=lambda kv: kv[0])],
-        default=str,
+        default=str, sort_keys=True,
     )
     return hashlib.sha256((_code_version() + blob).encode()).hexdigest()[:24]
 

@@ -1,14 +1,25 @@
-"""Front end of the engine for layers: construct a class abstractly, run its ``build``, and
-collect the weights it creates (or call a variable-creating function), with their
-initializers, provenance and porting facts."""
+"""Front end of the engine for layers: construct a class abstractly with the arguments of the
+table (analysis/arguments.py), build it on an input of the rank it declares, and collect the
+weights it creates (or call a variable-creating function), with their initializers,
+provenance and porting facts.
+
+Wrappers get their inner layer or cell from the table (``layer``/``cell``/``cells``: a class
+of the wrapper's own public namespace), built first; weights created by a sub-layer are named
+by rules/sublayers.py (the sub-layer's name when known, else the attribute that holds it:
+``query/kernel``, ``forward_layer/kernel``), except a recurrent layer's ``cell``, whose
+weights are the layer's own (Keras ``RNN.weights`` are its cell's).
+"""
 
 from __future__ import annotations
 
 import ast
 import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from tfinit_audit.analysis.engine.frames import ABSTRACT, EAGER, Frame, Raised
+from tfinit_audit.analysis import arguments as table
+from tfinit_audit.analysis.engine.frames import ABSTRACT, EAGER, BudgetExceeded, Frame, Raised
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.summaries import ast_parse
 from tfinit_audit.analysis.engine.values import (
@@ -22,61 +33,390 @@ from tfinit_audit.analysis.engine.values import (
     Unknown,
     Value,
 )
-from tfinit_audit.analysis.model import Dims, Hop, SymbolResult
+from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResult, Weight
 from tfinit_audit.analysis.rules import facts as facts_mod
 from tfinit_audit.analysis.rules import sublayers
-from tfinit_audit.analysis.rules.call_time import call_arguments, call_entry
-from tfinit_audit.analysis.rules.inputs import input_shape_for, required_args
+from tfinit_audit.analysis.rules.call_time import CellOutputs, call_arguments, call_entry
+from tfinit_audit.analysis.rules.inputs import (
+    RANKS,
+    RankHint,
+    SubLayerRanks,
+    constructor_requirements,
+    input_rank,
+    input_shape,
+    parameters,
+    required_parameters,
+)
 from tfinit_audit.analysis.rules.none_fallback import follow_none_initializer
 from tfinit_audit.analysis.rules.values import TensorV
 from tfinit_audit.analysis.rules.variable_scopes import VariableScopes
 from tfinit_audit.analysis.rules.weights import Captured, WeightCollector, to_weights
 
+# public name -> the class it leads to in this release, or why not (one line)
+ResolveInner = Callable[[str], "ClassV | str"]
+MAX_INNER_DEPTH = 3
+RECURRENT_CELL_ATTRS = sublayers.CELL_ATTRS  # an RNN layer's cell: its weights are the layer's
 
+
+@dataclass
+class Plan:
+    """What a class or function is called with: engine values, the record of what was
+    supplied (and from where), and the required parameters nobody supplies."""
+
+    kwargs: dict[str, Value] = field(default_factory=dict)
+    supplied: list[SuppliedArgument] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- arguments
+def plan_arguments(it: Interpreter, required: list[str], spec_kwargs: dict[str, Any],
+                   dims: Dims, namespace: str, resolve: ResolveInner | None,
+                   depth: int = 0) -> Plan:
+    """The spec's arguments, plus each ``required`` parameter from the table; an inner
+    layer/cell entry (given or from the table) is resolved in ``namespace`` and built."""
+    plan = Plan()
+    values = dims.arguments
+    defaults = Dims().arguments
+    for name, v in spec_kwargs.items():
+        _supply(it, plan, name, v, "symbol", dims, namespace, resolve, depth)
+    for name in required:
+        if name in spec_kwargs:
+            continue
+        if name not in values or table.kind_of(name) == "input":
+            plan.missing.append(name)
+            continue
+        origin = "table" if name in defaults and defaults[name] == values[name] else "--dim"
+        _supply(it, plan, name, values[name], origin, dims, namespace, resolve, depth)
+    return plan
+
+
+def _supply(it: Interpreter, plan: Plan, name: str, v: Any, origin: str, dims: Dims,
+            namespace: str, resolve: ResolveInner | None, depth: int) -> None:
+    if table.kind_of(name) == "inner" and (isinstance(v, table.Inner | str) or (
+            isinstance(v, tuple | list) and v and all(isinstance(x, str) for x in v))):
+        try:
+            inner = table.to_inner(v, f"{name}=")
+        except table.ArgumentError as exc:
+            plan.missing.append(name)
+            plan.notes.append(str(exc))
+            return
+        built = [_inner(it, ref, dims, namespace, resolve, depth) for ref in inner.names]
+        problems = [b for b in built if isinstance(b, str)]
+        if problems:
+            plan.missing.append(name)
+            plan.notes.extend(problems)
+            return
+        objs = [b[0] for b in built if not isinstance(b, str)]
+        plain = [b[1] for b in built if not isinstance(b, str)]
+        plan.kwargs[name] = Seq(items=list(objs)) if inner.many else objs[0]
+        plan.supplied.append(SuppliedArgument(name, plain if inner.many else plain[0], origin))
+        return
+    plan.kwargs[name] = _const(v)
+    plan.supplied.append(SuppliedArgument(name, table.plain(v), origin))
+
+
+def _inner(it: Interpreter, ref: str, dims: Dims, namespace: str,
+           resolve: ResolveInner | None, depth: int) -> tuple[Value, dict[str, Any]] | str:
+    """Build the inner layer ``ref`` (``LSTM``, ``tf.keras.layers.GRU[units=8]``)."""
+    from tfinit_audit.analysis.symbols import parse_symbol  # noqa: PLC0415 - no cycle
+
+    if resolve is None or depth >= MAX_INNER_DEPTH:
+        return f"{ref}: inner layers nested too deep"
+    rel = ref.split("[", 1)[0]
+    full = ref if rel.split(".")[0] in ("tf", "tensorflow", "keras", "tf_keras") \
+        else f"{namespace}.{ref}"
+    try:
+        spec = parse_symbol(full)
+    except Exception as exc:  # noqa: BLE001 - a UsageError: one line
+        return f"{ref}: {exc}"
+    cls = resolve(spec.name)
+    if isinstance(cls, str):
+        return f"{spec.name}: {cls}"
+    required = class_requirements(it, cls)
+    plan = plan_arguments(it, required, spec.kwargs, dims,
+                          spec.name.rpartition(".")[0], resolve, depth + 1)
+    if plan.missing:
+        return (f"{spec.name} needs {', '.join(plan.missing)}"
+                + (f" ({'; '.join(plan.notes)})" if plan.notes else ""))
+    obj = it.instantiate(cls, [], plan.kwargs, None)
+    if isinstance(obj, Instance):
+        it.force(obj)
+    plain = {"symbol": spec.display(),
+             "arguments": [{"name": a.name, "value": a.value, "source": a.source}
+                           for a in plan.supplied]}
+    return obj, plain
+
+
+def class_requirements(it: Interpreter, cls: ClassV) -> list[str]:
+    """Required constructor parameters of ``cls`` (with those forwarded to its base)."""
+    found = it.member(cls, "__init__")
+    if found is None or not isinstance(found[1], FunctionV):
+        return []
+    return constructor_requirements(it, found[1])
+
+
+# ----------------------------------------------------------------------------- classes
 def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims,
-                  result: SymbolResult) -> None:
-    """The weights ``cls(**kwargs)`` creates in ``build``, and its porting facts."""
-    shape = input_shape_for(it, cls, dims)
-    obj, captured, bound = build_layer(it, cls, kwargs, dims, shape)
-    result.weights = to_weights(it, captured)
+                  result: SymbolResult, namespace: str = "",
+                  resolve: ResolveInner | None = None) -> None:
+    """The weights ``cls(**kwargs)`` creates in ``build``, and its porting facts. The input
+    rank is the one the layer declares (rules/inputs.py); with none declared, the first of
+    the candidate ranks on which every weight gets a concrete shape."""
+    required = class_requirements(it, cls)
+    plan = plan_arguments(it, required, kwargs, dims, namespace, resolve)
+    result.arguments = plan.supplied
+    if plan.missing:
+        needs_args(result, plan)
+        return
+    kwargs, plan = _guarded_arguments(it, cls, required, kwargs, plan, dims, namespace, resolve)
+    result.arguments = plan.supplied
+    if plan.missing:
+        needs_args(result, plan)
+        return
+    search = Search(it, cls, required, kwargs, dims, namespace, resolve, plan)
+    best, hint, mismatch = search.run(1)
+    count = 1
+    why_list = (f"its build refuses one input ({search.rejected})" if search.rejected
+                else "on one input, a weight's shape is not known")
+    if not _complete(best[1]) or search.rejected:
+        # a layer called on a list of inputs (Keras Attention: ``[query, value]``, its build
+        # reads ``input_shape[0][-1]``) gets its shapes from a list of two of them
+        try:
+            listed, _, listed_mismatch = search.run(2, hint.ranks)
+        except BudgetExceeded:
+            listed = None
+        if listed is not None and _complete(listed[1]) and listed_mismatch is None \
+                and search.rejected is None:
+            best, mismatch, count = listed, None, 2
+    obj, weights, bound, shape = best
+    result.weights = weights
+    result.input_shape = shape
+    result.input_count = count
+    result.input_note = hint.reason + "".join(f" ({h.path}:{h.line})" for h in hint.hops[:1])
+    if count > 1:
+        result.input_note += f"; called on a list of {count} inputs of that shape ({why_list})"
+    if mismatch is not None and len(hint.ranks) > 1:
+        result.input_note += f"; no rank tried fits its sub-layers ({mismatch})"
     result.facts = facts_mod.collect(it, cls, obj, bound, result.weights)
 
 
-def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims,
-                input_shape: list[int | None]) -> tuple[Instance, list[Captured],
-                                                        dict[str, Value]]:
-    """Construct ``cls`` abstractly and run its build; the instance and captured weights."""
+Built = tuple[Instance, list[Weight], dict[str, Value], list[int | None]]
+
+
+def _complete(weights: list[Weight]) -> bool:
+    return bool(weights) and all(w.shape is not None for w in weights)
+
+
+@dataclass
+class Search:
+    """The input a layer is built on: the rank it declares, else the first of the candidate
+    ranks on which every weight gets a shape and every sub-layer the rank it declares."""
+
+    it: Interpreter
+    cls: ClassV
+    required: list[str]
+    kwargs: dict[str, Any]
+    dims: Dims
+    namespace: str
+    resolve: ResolveInner | None
+    plan: Plan
+    rejected: str | None = None  # the best build's input was refused by the layer (where)
+
+    def run(self, count: int, ranks: list[int] | None = None
+            ) -> tuple[Built, RankHint, str | None]:
+        """(best build, the rank hint, the sub-layer rank mismatch left) for ``count``
+        inputs (1: one tensor; more: a list of that many)."""
+        it, args = self.it, self.dims.arguments
+        hint: RankHint | None = None
+        best: Built | None = None
+        mismatch: str | None = None
+        attempt = 0
+        while True:
+            plan = self.plan if not attempt and count == 1 else plan_arguments(
+                it, self.required, self.kwargs, self.dims, self.namespace, self.resolve)
+            # each attempt builds fresh objects (inner layers included)
+            todo = ranks if ranks is not None else hint.ranks if hint is not None else None
+            rank = todo[attempt] if todo is not None else None
+            try:
+                obj, captured, h, shape = _build(it, self.cls, plan.kwargs, rank, args,
+                                                 count=count)
+            except BudgetExceeded:
+                if best is None or hint is None:
+                    raise
+                break
+            hint = hint or h
+            sublayers.name_weights(it, obj, captured)
+            weights = to_weights(it, captured)
+            if best is None or (weights and not best[1]):
+                best = (obj, weights, plan.kwargs, shape)
+                self.rejected = h.rejected
+            if h.mismatch is None and h.rejected is None and all(w.shape is not None
+                                                               for w in weights):
+                if weights:  # every weight has a shape, every sub-layer its rank: done
+                    best = (obj, weights, plan.kwargs, shape)
+                    self.rejected = None
+                    mismatch = None
+                break
+            mismatch = h.mismatch
+            attempt += 1
+            if attempt >= len(todo or hint.ranks):
+                break
+        assert best is not None and hint is not None
+        return best, hint, mismatch
+
+
+def _guarded_arguments(it: Interpreter, cls: ClassV, required: list[str],
+                       kwargs: dict[str, Any], plan: Plan, dims: Dims, namespace: str,
+                       resolve: ResolveInner | None) -> tuple[dict[str, Any], Plan]:
+    """A constructor that raises for the arguments given, under a test of optional
+    parameters (``if (cell_size is None) == (num_units is None): raise ValueError(...)``):
+    each of those parameters the table has is tried in turn (``num_units``); when none stops
+    the raise, the test's parameters are what the symbol needs."""
+    raises = _constructor_raises(it, cls, plan.kwargs)
+    if not raises:
+        return kwargs, plan
+    path, line, what = raises[0]
+    guard = guard_parameters(it, cls, path, line)
+    values = dims.arguments
+    tried = [p for p in guard if p not in kwargs and p in values
+             and table.kind_of(p) == "parameter"]
+    for p in tried:
+        more = {**kwargs, p: values[p]}
+        again = plan_arguments(it, required, more, dims, namespace, resolve)
+        if not again.missing and not _constructor_raises(it, cls, again.kwargs):
+            for a in again.supplied:
+                if a.name == p:
+                    a.source = _origin(dims, p)
+            return more, again
+    plan = Plan(supplied=plan.supplied,
+                missing=[p for p in guard if p not in kwargs and p not in tried] or guard,
+                notes=[f"its constructor raises {what} ({path}:{line}) for the arguments "
+                       "given" + (f", also with {', '.join(tried)} from the table" if tried
+                                  else "")])
+    return kwargs, plan
+
+
+def _constructor_raises(it: Interpreter, cls: ClassV,
+                        call_kwargs: dict[str, Value]) -> list[tuple[str, int, str]]:
+    """The raises on decided paths of the class's own code while it is constructed."""
+    n0 = len(it.raised)
+    obj = it.instantiate(cls, [], call_kwargs, None)
+    if isinstance(obj, Instance):
+        it.force(obj)
+    own = {c.path for c in it.source_mro(cls)}
+    out = [r for r in it.raised[n0:] if r[0] in own]
+    del it.raised[n0:]
+    return out
+
+
+def guard_parameters(it: Interpreter, cls: ClassV, path: str, line: int) -> list[str]:
+    """The parameters of the method of ``cls``'s MRO containing ``path:line`` that the tests
+    of the ``if`` statements around that line name, in signature order."""
+    for c in it.source_mro(cls):
+        if c.src.path != path:
+            continue
+        for info in c.info.methods.values():
+            if not info.line <= line <= info.end_line:
+                continue
+            f = FunctionV(src=c.src, info=info, owner=c, modname=c.modname)
+            node = f.node
+            if node is None:
+                return []
+            names: set[str] = set()
+            for n in ast.walk(node):
+                if isinstance(n, ast.If) and any(
+                        isinstance(r, ast.Raise) and r.lineno == line
+                        for r in ast.walk(ast.Module(body=n.body, type_ignores=[]))):
+                    names |= {x.id for x in ast.walk(n.test) if isinstance(x, ast.Name)}
+                    names |= {_param_of(c, x.attr) or "" for x in ast.walk(n.test)
+                              if isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name)
+                              and x.value.id == "self"}
+            params = parameters(f)[1:] if f.owner is not None else parameters(f)
+            init = c.info.methods.get("__init__")
+            if init is not None and init is not info:  # a helper of the constructor
+                params += [p for p in parameters(FunctionV(src=c.src, info=init, owner=c))[1:]
+                           if p not in params]
+            return [p for p in params if p in names]
+    return []
+
+
+def _param_of(c: ClassV, attr: str) -> str | None:
+    """The ``__init__`` parameter stored as ``self.<attr>`` (``self._n = n``), if any."""
+    info = c.info.methods.get("__init__")
+    node = FunctionV(src=c.src, info=info, owner=c).node if info is not None else None
+    if node is None:
+        return None
+    for n in ast.walk(node):
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and any(
+                isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name)
+                and t.value.id == "self" for t in n.targets):
+            return n.value.id
+    return None
+
+
+def needs_args(result: SymbolResult, plan: Plan) -> None:
+    result.status = "needs-args"
+    result.missing_arguments = list(dict.fromkeys(plan.missing))
+    result.message = (f"needs {', '.join(result.missing_arguments)}: not in the argument "
+                      "table (give it as SYMBOL[name=value] or --dim name=value)"
+                      + (f"; {'; '.join(plan.notes)}" if plan.notes else ""))
+
+
+def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: int | None,
+           args: dict[str, Any], given: list[int | None] | None = None, count: int = 1
+           ) -> tuple[Instance, list[Captured], RankHint, list[int | None]]:
+    """Construct ``cls`` and run its build on an input of ``rank`` (None: the first rank the
+    instance declares) or on the ``given`` shape -- a list of ``count`` such inputs when
+    ``count`` > 1; the instance, captured weights, the rank hint and the input shape. A layer
+    whose build creates nothing is called once on that input (``_call_once``)."""
     scopes = VariableScopes()
-    collector = WeightCollector(scopes)
-    with it.hooks(collector, scopes, sublayers.LayerCalls(collector)):
-        call_kwargs = _constructor_kwargs(it, cls, kwargs, dims)
-        collector.active = False
+    collector = WeightCollector(scopes)  # active in the constructor too (a metric's state)
+    ranks = SubLayerRanks(lambda: collector.step_shape)
+    with it.hooks(ranks, collector, scopes, sublayers.LayerCalls(collector), CellOutputs()):
         obj = it.instantiate(cls, [], call_kwargs, None)
         if isinstance(obj, Instance):
             it.force(obj)
-        collector.active = True
         if not isinstance(obj, Instance):
-            return Instance(cls=cls), [], call_kwargs
-        collector.top = obj
-        if len(input_shape) == 3:
-            collector.step_shape = [input_shape[0], input_shape[2]]
+            hint = RankHint([2], "the class could not be constructed")
+            return Instance(cls=cls), [], hint, input_shape(2, args["features"],
+                                                             args["length"])
+        hint = input_rank(it, obj)
+        shape = list(given) if given is not None else input_shape(
+            rank if rank is not None else hint.ranks[0], args["features"], args["length"])
+        collector.top = ranks.top = obj
+        constructed = {id(steps[-1].obj) for steps in sublayers.sublayer_paths(it, obj)}
+        rejected: str | None = None
+        if len(shape) >= 3:
+            collector.step_shape = [shape[0], *shape[2:]]
         build = it.getattr(obj, "build")
         with contextlib.suppress(Raised):  # what the layer made before it raised stands
             if isinstance(build, FunctionV):
                 # one shape per required parameter: Keras 3 passes each call argument's
                 # shape to ``build(query_shape, value_shape)``; the documented input for each
                 n = sublayers.required_positional(build)
-                done = it.call(build, [_shape(input_shape)] * n, {})
+                n0 = len(it.raised)
+                done = it.call(build, [_shape(shape, count)] * n, {})
+                own = {c.path for c in it.source_mro(cls)}
+                refused = next((r for r in it.raised[n0:] if r[0] in own), None)
+                if refused is not None:  # a check of the layer raised for this input
+                    rejected = f"{refused[0]}:{refused[1]}"
                 if not collector.captured and isinstance(done, Unknown) and _raised(done):
-                    obj = _build_on_unknown_rank(it, cls, call_kwargs, collector, done,
-                                                 input_shape)
-            sublayers.build_from_signature(it, obj, _shape(input_shape), collector)
-            _build_cells(it, obj, collector, input_shape)
+                    obj = _build_on_unknown_rank(it, cls, call_kwargs, collector, done, shape)
+                    rejected = f"{done.path}:{done.line}"
+            sublayers.build_from_signature(it, obj, _shape(shape), collector)
+            _build_cells(it, obj, collector, shape)
             if not collector.captured:
-                _call_once(it, obj, input_shape)
-            sublayers.build_unbuilt(it, obj, collector)
-        sublayers.name_weights(it, obj, collector.captured)
-    return obj, collector.captured, call_kwargs
+                _call_once(it, obj, shape, count)
+            if not collector.captured and len(shape) < 3:  # the wrapper's call made nothing
+                _build_cells(it, obj, collector, shape, step=False)
+            sublayers.build_unbuilt(it, obj, collector, constructed)
+    if ranks.mismatches or rejected:  # a sub-layer got another rank than it declares, or
+        # the layer's own check refused this input: not the input to build on
+        hint = RankHint(hint.ranks, hint.reason, hint.hops, hint.declared,
+                        mismatch=ranks.mismatches[0] if ranks.mismatches else None,
+                        rejected=rejected)
+    return obj, collector.captured, hint, shape
 
 
 def _raised(v: Unknown) -> bool:
@@ -87,12 +427,13 @@ def _raised(v: Unknown) -> bool:
 
 def _build_on_unknown_rank(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value],
                            collector: WeightCollector, rejected: Unknown,
-                           input_shape: list[int | None]) -> Instance:
-    """The layer's own checks rejected the documented input before it created a weight (a
-    rank it does not take: ``if len(input_shape) != 3: raise ValueError``). A fresh instance
-    is built on an input of unknown rank instead, so that such checks cannot decide: the
-    weights are found, with the shapes that do not depend on the input, and each says which
-    line rejected the documented one."""
+                           input_shape_: list[int | None]) -> Instance:
+    """The layer's own checks rejected the input of this rank before it created a weight
+    (``if len(input_shape) != 3: raise ValueError``). A fresh instance is built on an input
+    of unknown rank instead, so that such checks cannot decide: the weights are found, with
+    the shapes that do not depend on the input, and each says which line rejected the
+    input. (The rank search of ``analyze_class`` goes on to the next rank; this answer stands
+    when no rank is accepted.)"""
     collector.active = False
     obj = it.instantiate(cls, [], call_kwargs, None)
     if not isinstance(obj, Instance):
@@ -107,7 +448,7 @@ def _build_on_unknown_rank(it: Interpreter, cls: ClassV, call_kwargs: dict[str, 
     src = it.module_source(rejected.path)
     if src is None or not collector.captured:
         return obj
-    shown = ", ".join("None" if d is None else str(d) for d in input_shape)
+    shown = ", ".join("None" if d is None else str(d) for d in input_shape_)
     hop = src.hop(rejected.line, f"the layer rejects the input shape ({shown}) here; "
                                  f"weights as created for an input of unknown rank")
     for c in collector.captured:
@@ -115,117 +456,181 @@ def _build_on_unknown_rank(it: Interpreter, cls: ClassV, call_kwargs: dict[str, 
     return obj
 
 
-def _call_once(it: Interpreter, obj: Instance, input_shape: list[int | None]) -> None:
+def _call_once(it: Interpreter, obj: Instance, shape: list[int | None], count: int = 1) -> None:
     """A layer whose build created nothing is called on the input (and a cell on its zero
-    state): TF 0.12-1.4 cells create their variables in the call (rules/call_time.py)."""
+    state): TF 0.12-1.4 cells create their variables in the call (rules/call_time.py). A
+    layer taking a list of inputs is called on that list."""
     fn = call_entry(it, obj)
     if fn is None:
         return
-    step = [input_shape[0], *input_shape[2:]] if len(input_shape) == 3 else input_shape
+    if count > 1:
+        it.call(fn, [Seq(items=[TensorV(shape=list(shape)) for _ in range(count)])], {},
+                mode=EAGER)
+        return
+    step = [shape[0], *shape[2:]] if len(shape) == 3 else shape
     inputs = TensorV(shape=list(step))
     it.call(fn, call_arguments(it, fn, obj, inputs), {}, mode=EAGER)
 
 
-def _constructor_kwargs(it: Interpreter, cls: ClassV, kwargs: dict[str, Any],
-                        dims: Dims) -> dict[str, Value]:
-    """The spec's arguments, plus required parameters filled from the run's dims."""
-    call_kwargs: dict[str, Value] = {k: _const(v) for k, v in kwargs.items()}
-    ctor = it.getattr(cls, "__init__")
-    node = ctor.node if isinstance(ctor, FunctionV) else None
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        req = required_args(dims)
-        a = node.args
-        pos = [x.arg for x in [*a.posonlyargs, *a.args]][1:]
-        ndef = len(a.defaults)
-        for name in pos[: len(pos) - ndef] if ndef else pos:
-            if name not in call_kwargs and name in req:
-                call_kwargs[name] = _const(req[name])
-    return call_kwargs
+def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims,
+                input_shape_: list[int | None] | None = None
+                ) -> tuple[Instance, list[Captured], dict[str, Value]]:
+    """Construct ``cls`` with ``kwargs`` plus the table's required arguments and build it on
+    ``input_shape_`` (default: the first rank it declares); the instance, captured weights
+    and the constructor arguments. For rule tests."""
+    plan = plan_arguments(it, class_requirements(it, cls), kwargs, dims, "", None)
+    obj, captured, _, _ = _build(it, cls, plan.kwargs, None, dims.arguments, input_shape_)
+    sublayers.name_weights(it, obj, captured)
+    return obj, captured, plan.kwargs
 
 
 def _build_cells(it: Interpreter, obj: Instance, collector: WeightCollector,
-                 input_shape: list[int | None]) -> None:
-    """Sub-layers (an RNN's cell) whose build was not reached: build them on the step input."""
+                 shape: list[int | None], step: bool = True) -> None:
+    """Sub-layers (an RNN's cell) whose build was not reached: build them on the step input
+    (the sequence without its time axis). Not on one step's input (a cell wrapper's), where
+    the wrapper's own call builds its cell, inside its scope and beside its own variables --
+    unless that call made nothing the analysis saw (``step=False``: the shape as given)."""
+    if step and len(shape) < 3:
+        return
     built = {id(c.owner) for c in collector.captured}
     for attr, sub in list(obj.attrs.items()):
-        if not isinstance(sub, Instance) or attr not in ("cell", "_cell"):
+        if not isinstance(sub, Instance) or attr not in RECURRENT_CELL_ATTRS:
             continue
         it.force(sub)
         if id(sub) in built:
             continue
         sb = it.getattr(sub, "build")
         if isinstance(sb, FunctionV):
-            it.call(sb, [_shape([input_shape[0], *input_shape[2:]])], {})
+            it.call(sb, [_shape([shape[0], *shape[2:]] if step else shape)], {})
 
 
+# ----------------------------------------------------------------------------- functions
 def analyze_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any], dims: Dims,
                      result: SymbolResult) -> None:
-    """A function that creates variables: ``tf.get_variable``-like ones (first parameter
-    ``name``) are asked for ``"v"`` of shape ``[input_dim, units]``; others (``tf.layers.dense``,
-    ``tf.contrib.layers.fully_connected``) are called on an input tensor with their required
-    arguments, and the variables the call creates are the weights."""
+    """A function that creates variables. A get_variable-style one (first parameter
+    ``name``) is asked for the table's ``name`` ("v") of shape ``[features, units]`` with no
+    initializer; any other (``tf.layers.dense``, ``tf.contrib.layers.fully_connected``) is
+    called on an input (``_call_creating_function``). A required parameter the table lacks
+    makes the symbol ``needs-args``."""
     node = f.node
     assert node is not None
-    params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]] \
-        if not isinstance(node, ast.Lambda) else []
+    params = parameters(f)
+    values = dims.arguments
     if params[:1] != ["name"]:
-        _call_creating_function(it, f, params, kwargs, dims, result)
+        _call_creating_function(it, f, kwargs, dims, result)
         return
-    call = ast_parse(f'{f.name}("v", shape=[input_dim, units])', mode="eval").body
+    required = required_parameters(f, False) or []
+    plan = Plan(missing=[p for p in required if p not in kwargs and p not in ("name", "shape")
+                         and (p not in values or table.kind_of(p) != "parameter")])
+    if plan.missing:
+        needs_args(result, plan)
+        return
+    features, units = values["features"], values["units"]
+    vname = values["name"]
+    result.arguments = [
+        SuppliedArgument("name", vname, _origin(dims, "name")),
+        SuppliedArgument("shape", [features, units], "table"),
+        *(SuppliedArgument(k, table.plain(v), "symbol") for k, v in kwargs.items())]
+    call = ast_parse(f'{f.name}({vname!r}, shape=[input_dim, units])', mode="eval").body
     assert isinstance(call, ast.Call)
     frame = Frame(mod=ModuleV(name=f.module, path=f.src.path), src=f.src, locals={},
                   mode=ABSTRACT, func_name="user code")
     hop = Hop(package=f.src.package, path=f.src.path, line=node.lineno,
               code=f.src.code(node.lineno),
-              note=f'user calls {f.name}("v", shape=[input_dim, units]) with no initializer')
+              note=f'user calls {f.name}("{vname}", shape=[input_dim, units]) with no '
+                   'initializer')
     call_kwargs: dict[str, Value] = {
-        "shape": Seq(items=[Const(value=dims.input_dim), Const(value=dims.units)]),
-        **{k: Const(value=v) for k, v in kwargs.items()}}
+        "shape": Seq(items=[Const(value=features), Const(value=units)]),
+        **{k: _const(v) for k, v in kwargs.items()}}
     value = call_kwargs.get("initializer", Const(value=None))
     hops = [hop]
     fallback = isinstance(value, Const) and value.value is None
     if fallback:
-        value, more = follow_none_initializer(it, f, [Const(value="v")], call_kwargs,
-                                              (frame, call))
+        value, more = follow_none_initializer(it, f, [Const(value=vname)],
+                                              call_kwargs, (frame, call))
         hops.extend(more or [])
         hops.extend(value.hops)
-    captured = [Captured(name="v", shape=[dims.input_dim, dims.units],
+    captured = [Captured(name=str(vname), shape=[features, units],
                          shape_expr="[input_dim, units]", init_value=value, fallback=fallback,
                          hops=hops, condition=None, owner=None)]
     result.weights = to_weights(it, captured)
 
 
-def _call_creating_function(it: Interpreter, f: FunctionV, params: list[str],
-                            kwargs: dict[str, Any], dims: Dims, result: SymbolResult) -> None:
-    node = f.node
-    assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-    required = params[: len(params) - len(node.args.defaults)]
-    table = required_args(dims)
-    call_kwargs: dict[str, Value] = {k: _const(v) for k, v in kwargs.items()}
-    args: list[Value] = []
-    missing: list[str] = []
-    for i, p in enumerate(required):
-        if p in call_kwargs:
-            continue
-        if i == 0:
-            args.append(TensorV(shape=[None, dims.input_dim]))  # what the function is applied to
-        elif p in table:
-            call_kwargs[p] = _const(table[p])
-        else:
-            missing.append(p)
-    if missing:
-        result.status = "partial"
-        result.message = f"required arguments not in the table: {', '.join(missing)}"
+def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any],
+                            dims: Dims, result: SymbolResult) -> None:
+    """A function that makes a layer and applies it (``tf.layers.dense(inputs, units)``):
+    its required ``inputs`` (the table's tensor entry) is the input it is applied to -- a
+    tensor of shape ``[batch, length, ..., features]``, of the rank the layer it makes
+    declares, else the first of ``RANKS`` on which every weight gets a shape -- and its other
+    required parameters come from the table; the variables the call creates are the
+    weights."""
+    required = required_parameters(f, False) or []
+    values = dims.arguments
+    first = next((p for p in required if p not in kwargs and table.kind_of(p) == "tensor"),
+                 None)
+    plan = Plan(missing=[p for p in required if p not in kwargs and p != first and (
+        p not in values or table.kind_of(p) != "parameter")])
+    if plan.missing:
+        needs_args(result, plan)
         return
-    scopes = VariableScopes()
-    collector = WeightCollector(scopes)
-    with it.hooks(collector, scopes), contextlib.suppress(Raised):
-        it.call(f, args, call_kwargs, mode=EAGER)
-    result.weights = to_weights(it, collector.captured)
+    best: tuple[list[Captured], list[int | None], list[SuppliedArgument]] | None = None
+    ranks = list(RANKS) if first is not None else [2]
+    tried: set[int] = set()
+    note = "the first rank on which every weight has a shape"
+    while ranks:
+        rank = ranks.pop(0)
+        if rank in tried:
+            continue
+        tried.add(rank)
+        shape = input_shape(rank, values["features"], values["length"])
+        call_kwargs: dict[str, Value] = {k: _const(v) for k, v in kwargs.items()}
+        supplied = [SuppliedArgument(first, {"tensor": shape}, "input")] if first else []
+        supplied += [SuppliedArgument(k, table.plain(v), "symbol") for k, v in kwargs.items()]
+        for p in required:
+            if p not in kwargs and p != first:
+                call_kwargs[p] = _const(values[p])
+                supplied.append(SuppliedArgument(p, table.plain(values[p]), _origin(dims, p)))
+        args: list[Value] = [TensorV(shape=list(shape))] if first is not None else []
+        scopes = VariableScopes()
+        collector = WeightCollector(scopes)
+        with it.hooks(collector, scopes), contextlib.suppress(Raised):
+            it.call(f, args, call_kwargs, mode=EAGER)
+        captured = collector.captured
+        # the layer the function made declares the rank it takes: try that one next
+        owner = next((c.owner for c in captured if isinstance(c.owner, Instance)), None)
+        hint = input_rank(it, owner) if owner is not None else None
+        if hint is not None and hint.hops and rank not in hint.ranks:
+            ranks = [r for r in hint.ranks if r not in tried]
+            note = f"the rank the layer it makes declares: {hint.reason}"
+            if best is None:
+                best = (captured, shape, supplied)
+            continue
+        if best is None or (captured and (not best[0] or rank in (hint.ranks if hint else []))):
+            best = (captured, shape, supplied)
+        if captured and all(c.shape is not None for c in captured):
+            best = (captured, shape, supplied)
+            break
+    assert best is not None
+    result.arguments = best[2]
+    result.weights = to_weights(it, best[0])
+    if first is not None:
+        result.input_shape = best[1]
+        result.input_note = f"{first}: the tensor the function is applied to; {note}"
 
 
-def _shape(dims: list[int | None]) -> Seq:
-    return Seq(items=[Const(value=d) for d in dims], kind="tuple")
+def _origin(dims: Dims, name: str) -> str:
+    """``table`` when the entry has the table's default value, else ``--dim``."""
+    default = Dims().arguments
+    return "table" if name in default and default[name] == dims.arguments.get(name) \
+        else "--dim"
+
+
+def _shape(dims: list[int | None], count: int = 1) -> Seq:
+    """A shape tuple; ``count`` > 1: a list of that many."""
+    one = Seq(items=[Const(value=d) for d in dims], kind="tuple")
+    if count == 1:
+        return one
+    return Seq(items=[Seq(items=list(one.items), kind="tuple") for _ in range(count)])
 
 
 def _const(v: Any) -> Value:

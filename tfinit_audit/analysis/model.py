@@ -65,29 +65,83 @@ class Weight:
 
 
 @dataclass
+class SuppliedArgument:
+    """A constructor argument a symbol was built with, and where it came from."""
+
+    name: str
+    value: Any  # JSON-ready; an inner layer is {"symbol": ..., "arguments": [...]}
+    source: str  # "symbol" (SYMBOL[name=value]) | "table" (analysis/arguments.py) | "--dim"
+    # | "input" (a function's input tensor: {"tensor": shape})
+
+
+@dataclass
 class SymbolResult:
     """The answer for one public name (possibly with constructor args) in one release."""
 
     symbol: str  # "tf.nn.rnn_cell.LSTMCell" or "tf.nn.rnn_cell.LSTMCell[use_peepholes=True]"
-    status: str  # resolved | partial | unavailable | absent
+    status: str  # resolved | partial | needs-args | unavailable | absent
     message: str | None = None
     defined_in: Location | None = None
     weights: list[Weight] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)  # gate_order, activation, ...
     name_hops: list[Hop] = field(default_factory=list)  # how the public name led to the class
     twin: str | None = None  # row key shared by a TF1 name and its compat.v1 twin
+    kind: str | None = None  # "class" | "function" once resolved
+    arguments: list[SuppliedArgument] = field(default_factory=list)  # what it was built with
+    missing_arguments: list[str] = field(default_factory=list)  # needs-args: not in the table
+    input_shape: list[int | None] | None = None  # what build() got (None: batch)
+    input_note: str | None = None  # why that rank (the layer's input_spec, or the search)
+    input_count: int = 1  # built and called on a list of this many inputs when > 1
+
+
+@dataclass
+class Member:
+    """One public name of a listed namespace and what became of it."""
+
+    symbol: str
+    kept: bool
+    reason: str
+    kind: str  # "class" | "function" | "module" | "other"
+    aliases: list[str] = field(default_factory=list)
+    where: Hop | None = None  # the line the reason points at
+
+
+@dataclass
+class NamespaceListing:
+    """What a pattern (``tf.keras.layers.*``, ``all``) expanded to in one release."""
+
+    pattern: str
+    members: list[Member] = field(default_factory=list)
+    namespaces: int = 0  # modules and loaders listed
+    error: str | None = None  # the namespace itself is missing or cannot be listed
+
+    @property
+    def kept(self) -> list[Member]:
+        return [m for m in self.members if m.kept]
+
+
+@dataclass
+class Analysis:
+    """The answers for one release: one result per symbol (patterns expanded into the names
+    they keep) and, per pattern, what it listed and why each member was kept or skipped."""
+
+    symbols: list[SymbolResult] = field(default_factory=list)
+    namespaces: list[NamespaceListing] = field(default_factory=list)
 
 
 @dataclass
 class Dims:
-    """Concrete sizes the shapes are computed for (DESIGN.md §5 defaults)."""
+    """Concrete sizes and constructor arguments a run builds with: the argument table of
+    analysis/arguments.py with ``--units`` (``units``), ``--input-dim`` (the input's feature
+    size, the table's ``features``) and every ``--dim NAME=VALUE`` (``given``) applied."""
 
     units: int = 64
     input_dim: int = 32
-    num_proj: int | None = None  # only when a symbol spec asks for it
-    embedding_input_dim: int = 100
-    embedding_output_dim: int = 16
-    conv_filters: int = 8
-    conv_kernel: tuple[int, int] = (3, 3)
-    conv_channels: int = 3
-    batchnorm_features: int = 32
+    given: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        """Every table entry's value for this run (``Inner`` values for wrapper entries)."""
+        from tfinit_audit.analysis.arguments import effective
+
+        return effective({**self.given, "units": self.units, "features": self.input_dim})

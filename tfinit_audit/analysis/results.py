@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfinit_audit.analysis.model import SymbolResult
+from tfinit_audit.analysis.model import Analysis
 from tfinit_audit.sources.base import SourceTree
 
-FORMAT = 2  # of the entry files; bump when Seen or the layout changes
+FORMAT = 3  # of the entry files; bump when Seen or the layout changes
 
 EXISTS = "exists"  # reads[path]: the path exists (a file or a package directory), text not read
 UNREADABLE = "unreadable"  # reads[path]: the tree lists the file but cannot read it
@@ -182,7 +182,7 @@ class Stored:
     """One stored analysis: what it saw, its results, and the lines it noted."""
 
     seen: Seen
-    results: list[SymbolResult]
+    results: Analysis  # the symbols and, for patterns, the namespaces listed
     problems: list[str]  # files read that did not parse (analysis warnings)
     tree_problems: list[str]  # the tree's own lines about files read (not UTF-8, unreadable)
 
@@ -249,7 +249,10 @@ class ResultStore:
             with open(self.dir / f"{name}.pkl", "rb") as fh:
                 head = pickle.load(fh)
                 body = pickle.load(fh)
-            return Stored(head["seen"], body["results"], list(body["problems"]),
+            results = body["results"]
+            if not isinstance(results, Analysis):
+                return None
+            return Stored(head["seen"], results, list(body["problems"]),
                           list(body["tree_problems"]))
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError,
                 ValueError, TypeError):

@@ -43,10 +43,26 @@ class SymbolSpec:
     def candidates(self) -> list[str]:
         return [self.name, *self.alternatives]
 
+    @property
+    def is_pattern(self) -> bool:
+        """``all`` or a name whose last component has ``*``/``?`` (``tf.keras.layers.*``):
+        expanded per release into the public names that create weights."""
+        return is_pattern(self.name)
+
+
+ALL = "all"
+
+
+def is_pattern(name: str) -> bool:
+    return name == ALL or any(c in name.rpartition(".")[2] for c in "*?")
+
 
 def parse_symbol(text: str) -> SymbolSpec:
-    """Parse ``tf.a.B`` or ``tf.a.B[k=v,...]`` (values are Python literals)."""
+    """Parse ``tf.a.B`` or ``tf.a.B[k=v,...]`` (values are Python literals); ``all`` and
+    ``tf.a.*`` (``*``/``?`` in the last component) are patterns."""
     text = text.strip()
+    if text == ALL:
+        return SymbolSpec(name=ALL)
     name, args = text, cast(tuple[tuple[str, Any], ...], ())
     if "[" in text:
         if not text.endswith("]"):
@@ -54,7 +70,15 @@ def parse_symbol(text: str) -> SymbolSpec:
         name, inner = text[:-1].split("[", 1)
         args = _parse_args(text, inner)
     parts = name.split(".")
-    if not name or not all(p.isidentifier() for p in parts):
+    if is_pattern(name):
+        if args:
+            raise UsageError(f"bad symbol {text!r}: a pattern takes no arguments; set them "
+                             "for every member with --dim NAME=VALUE")
+        if len(parts) < 2 or not all(p.isidentifier() for p in parts[:-1]) or not all(
+                c.isalnum() or c in "_*?" for c in parts[-1]):
+            raise UsageError(f"bad symbol {text!r}: a pattern is a dotted namespace and a "
+                             "last component with * or ?, e.g. 'tf.keras.layers.*'")
+    elif not name or not all(p.isidentifier() for p in parts):
         raise UsageError(
             f"bad symbol {text!r}: expected a dotted public name like tf.keras.layers.LSTM"
         )

@@ -52,13 +52,14 @@ def run_audit(args: argparse.Namespace) -> int:
     from tfinit_audit import pipeline
 
     specs = pipeline.symbol_specs(args.symbols)
+    pipeline.make_dims(args.units, args.input_dim, args.dims)  # bad --dim fails before any work
     _formats(args.format)  # bad --format fails before any work
     pythons = [] if args.no_live else (args.pythons or pipeline.default_pythons())
     with Progress() as progress:
         report = pipeline.audit(
             args.versions, symbols=specs if args.symbols else None, **_source_options(args),
-            units=args.units,
-            input_dim=args.input_dim, python=pythons, timeout=args.timeout,
+            units=args.units, input_dim=args.input_dim, dims=args.dims, python=pythons,
+            timeout=args.timeout,
             probe_plugins=args.probe_plugins or (), progress=progress.note,
             detail=progress.status, download=progress, steps=progress.step,
             command=_command_line(args), jobs=args.jobs,
@@ -74,12 +75,12 @@ def run_verify(args: argparse.Namespace) -> int:
     from tfinit_audit import pipeline
 
     specs = pipeline.symbol_specs(args.symbols)
+    pipeline.make_dims(args.units, args.input_dim, args.dims)
     _formats(args.format)
     with Progress() as progress:
         report = pipeline.verify(
             args.pythons, symbols=specs if args.symbols else None, cache_dir=args.cache_dir,
-            units=args.units,
-            input_dim=args.input_dim, timeout=args.timeout,
+            units=args.units, input_dim=args.input_dim, dims=args.dims, timeout=args.timeout,
             probe_plugins=args.probe_plugins or (), progress=progress.note,
             detail=progress.status, command=_command_line(args),
         )
@@ -96,7 +97,8 @@ def run_explain(args: argparse.Namespace) -> int:
         with Progress() as progress:
             result = pipeline.explain(
                 args.symbol, args.explain_version, **_source_options(args), units=args.units,
-                input_dim=args.input_dim, ports=args.ports, detail=progress.status,
+                input_dim=args.input_dim, dims=args.dims, ports=args.ports,
+                detail=progress.status,
                 download=progress,
             )
     except ReleaseError as exc:
@@ -116,7 +118,8 @@ def run_port(args: argparse.Namespace) -> int:
             result = pipeline.port(
                 args.symbol, args.port_version, to=args.to, convert=args.convert,
                 **_source_options(args), units=args.units, input_dim=args.input_dim,
-                detail=progress.status, download=progress, command=_command_line(args),
+                dims=args.dims, detail=progress.status, download=progress,
+                command=_command_line(args),
             )
     except ReleaseError as exc:
         print(f"{PROG}: {exc.requested}: error: {exc.reason}", file=sys.stderr)
@@ -144,7 +147,7 @@ def run_diff(args: argparse.Namespace) -> int:
     with Progress() as progress:
         result = pipeline.diff(
             *args.diff_versions, symbols=args.symbols, **_source_options(args), units=args.units,
-            input_dim=args.input_dim, detail=progress.status, download=progress,
+            input_dim=args.input_dim, dims=args.dims, detail=progress.status, download=progress,
             steps=progress.step, command=_command_line(args), jobs=args.jobs,
         )
     render_diff_terminal(result.changes, Console())

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 from tfinit_audit import defaults
 from tfinit_audit._version import __version__
+from tfinit_audit.analysis.arguments import TABLE
 from tfinit_audit.errors import EXIT_USAGE
 from tfinit_audit.port.model import ALIASES, TARGETS
 
@@ -29,6 +30,8 @@ examples:
   tfinit-audit --versions '>=1.8,<1.11' '~=2.15.0'
   tfinit-audit --versions 1.8 2.15 --out site/ --format html,json
   tfinit-audit --versions 1.8 --symbols 'tf.nn.rnn_cell.LSTMCell[use_peepholes=True,num_proj=16]'
+  tfinit-audit --versions 2.15 --symbols 'tf.keras.layers.*' --dim filters=16 --no-live
+  tfinit-audit --versions 1.15 --symbols all --no-live --format json
   tfinit-audit --source dir:/tmp/src/1.8.0 --symbols tf.nn.rnn_cell.LSTMCell
   tfinit-audit --source installed:/opt/tf/bin/python --units 128 --input-dim 64
   tfinit-audit explain tf.nn.rnn_cell.LSTMCell --version 1.8
@@ -58,7 +61,7 @@ hostile input, each far above any real release (a release over one fails with on
 DEFAULTS: dict[str, Any] = {
     "source": defaults.SOURCE, "index_url": None, "cache_dir": None, "offline": False,
     "debug": False, "versions": None, "symbols": None, "units": defaults.UNITS,
-    "input_dim": defaults.INPUT_DIM, "out": "reports", "format": "html,json,md",
+    "input_dim": defaults.INPUT_DIM, "dims": None, "out": "reports", "format": "html,json,md",
     "json_form": "compact",
     "no_live": False, "pythons": None, "fail_on_mismatch": False, "probe_plugins": None,
     "timeout": defaults.PROBE_TIMEOUT, "jobs": None,
@@ -127,9 +130,12 @@ def _add_audit(p: argparse.ArgumentParser, *, sub: bool) -> None:
     g = p.add_argument_group("audit options")
     g.add_argument(
         "--symbols", nargs="+", metavar="SYMBOL", default=_default(sub, "symbols"),
-        help="public layer names to audit, with optional constructor args; default: the built-in "
+        help="public layer names to audit, with optional constructor args; 'NAMESPACE.*' for "
+        "every layer, cell and variable-creating function a namespace of the release exposes "
+        "(* and ? match names), 'all' for every one reachable from tf; default: the built-in "
         "set (TF1 cells, tf.layers.Dense, get_variable, Keras layers). "
-        "Example: --symbols tf.keras.layers.LSTM 'tf.nn.rnn_cell.LSTMCell[num_proj=16]'",
+        "Example: --symbols tf.keras.layers.LSTM 'tf.nn.rnn_cell.LSTMCell[num_proj=16]' "
+        "'tf.contrib.rnn.*'",
     )
     g.add_argument(
         "--units", type=_positive_int, default=_default(sub, "units"), metavar="N",
@@ -138,9 +144,10 @@ def _add_audit(p: argparse.ArgumentParser, *, sub: bool) -> None:
     )
     g.add_argument(
         "--input-dim", type=_positive_int, default=_default(sub, "input_dim"), metavar="N",
-        help=f"input feature size for the concrete shapes (default {defaults.INPUT_DIM}). "
-        "Example: --input-dim 16",
+        help=f"the input's feature/channel size for every layer family (default "
+        f"{defaults.INPUT_DIM}; the same as --dim features=N). Example: --input-dim 16",
     )
+    _add_dim(g, sub)
     g.add_argument(
         "--out", default=_default(sub, "out"), metavar="DIR",
         help="directory for index.html, report.json and report.md (default: reports). "
@@ -191,6 +198,18 @@ def _add_live(p: argparse.ArgumentParser, *, sub: bool, verify_only: bool) -> No
         "--timeout", type=float, default=_default(sub, "timeout"), metavar="SECONDS",
         help=f"time limit for each interpreter's probe (default {defaults.PROBE_TIMEOUT:g}). "
         "Example: --timeout 120",
+    )
+
+
+def _add_dim(g: Any, sub: bool) -> None:
+    g.add_argument(
+        "--dim", action="append", dest="dims", metavar="NAME=VALUE",
+        default=_default(sub, "dims"),
+        help="set an entry of the argument table layers are built with (a required "
+        "constructor parameter of that name, an inner layer of a wrapper, or an input size: "
+        f"{', '.join(a.name for a in TABLE)}; README 'The argument table'), or add one; VALUE is a "
+        "Python literal, or a public name for layer/cell/cells; repeatable. "
+        "Example: --dim filters=16 --dim kernel_size=5 --dim layer=GRU",
     )
 
 
@@ -279,7 +298,8 @@ def _add_verify_command(subs: Subparsers) -> None:
         "  tfinit-audit verify --python ~/venvs/tf215/bin/python "
         "--python ~/venvs/tf221/bin/python\n"
         "  tfinit-audit verify --fail-on-mismatch               # exit 1 on any disagreement\n"
-        "  tfinit-audit verify --symbols tf.keras.layers.LSTM --out reports/verify",
+        "  tfinit-audit verify --symbols tf.keras.layers.LSTM --out reports/verify\n"
+        "  tfinit-audit verify --symbols 'tf.keras.layers.*' --dim units=16",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_audit(verify, sub=True)
@@ -300,7 +320,8 @@ def _add_explain_command(subs: Subparsers) -> None:
         "  tfinit-audit explain tf.nn.rnn_cell.LSTMCell --version 1.8 --units 64 --input-dim 32\n"
         "  tfinit-audit explain 'tf.nn.rnn_cell.LSTMCell[use_peepholes=True,num_proj=16]' "
         "--version 1.10\n"
-        "  tfinit-audit explain tf.keras.layers.LSTM --version 2.15",
+        "  tfinit-audit explain tf.keras.layers.LSTM --version 2.15\n"
+        "  tfinit-audit explain tf.keras.layers.Bidirectional --version 2.15 --dim layer=GRU",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     explain.add_argument("symbol", metavar="SYMBOL",
@@ -323,8 +344,9 @@ def _add_dims(p: argparse.ArgumentParser) -> None:
                    help=f"units for the concrete shapes (default {defaults.UNITS}). "
                    "Example: --units 128")
     p.add_argument("--input-dim", type=_positive_int, default=argparse.SUPPRESS, metavar="N",
-                   help=f"input feature size (default {defaults.INPUT_DIM}). "
-                   "Example: --input-dim 16")
+                   help=f"the input's feature/channel size (default {defaults.INPUT_DIM}; "
+                   "--dim features=N). Example: --input-dim 16")
+    _add_dim(p, sub=True)
 
 
 def _add_port_command(subs: Subparsers) -> None:
@@ -391,8 +413,9 @@ def _add_diff_command(subs: Subparsers) -> None:
     diff.add_argument("diff_versions", nargs="+", metavar="SPEC",
                       help="two or more release specs, oldest first. Example: 1.8 2.15")
     diff.add_argument("--symbols", nargs="+", metavar="SYMBOL", default=argparse.SUPPRESS,
-                      help="symbols to compare (default: the built-in set). "
-                      "Example: --symbols tf.keras.layers.LSTM")
+                      help="symbols to compare (default: the built-in set); patterns as for "
+                      "the main job. Example: --symbols tf.keras.layers.LSTM")
+    _add_dim(diff, sub=True)
     _add_jobs(diff, sub=True)
     _add_common(diff, sub=True)
 

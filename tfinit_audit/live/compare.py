@@ -52,6 +52,9 @@ _WEIGHT_INIT_ATTR = {
 }
 
 
+MISSING_MODULE = ("ImportError", "ModuleNotFoundError")  # the probe's message starts so
+
+
 def decode_values(enc: dict[str, Any]) -> np.ndarray:
     dtype = "<f8" if enc.get("encoding") == "b64-f8" else "<f4"
     return np.frombuffer(base64.b64decode(enc["data"]), dtype=dtype)
@@ -89,8 +92,14 @@ def compare_symbol(sr: SymbolResult, obs: dict[str, Any]) -> LiveSymbol:
         file_agrees = runtime_file == static_file
     ls = LiveSymbol(symbol=sr.symbol, status=status if status != "ok" else "ok",
                     runtime_file=runtime_file, static_file=static_file, file_agrees=file_agrees)
+    if status == "not built":  # needs-args: the static side has no arguments to build with
+        ls.status = "skipped"
+        ls.message = f"not built: {sr.message or 'the static analysis needs arguments'}"
+        return ls
     if status != "ok":
         msg = str(obs.get("message") or status)
+        if static_ok and (msg.startswith(MISSING_MODULE) or obs.get("build_failed")):
+            return _not_built_here(sr, ls, msg)
         if static_ok:
             ls.message = (f"static analysis says {sr.status}, but at run time the symbol is "
                           f"{status}: {msg}")
@@ -121,6 +130,13 @@ def compare_symbol(sr: SymbolResult, obs: dict[str, Any]) -> LiveSymbol:
             if sw.condition:
                 notes.append(f"{sw.name} (only if {sw.condition}) not created")
                 continue
+            if obs.get("build_error"):  # the call that would make it failed: no evidence
+                ls.weights.append(LiveWeight(sw.name, sw.shape, "inconclusive", {
+                    "reason": "not created at run time: the call that builds the layer "
+                              f"failed on this input ({obs['build_error']})",
+                    "checks": [Check("exists", None, "the building call failed").as_dict()],
+                    "static": _static_evidence(sw)}))
+                continue
             ls.weights.append(LiveWeight(sw.name, sw.shape, "disagree", {
                 "reason": "weight in the static answer was not created at run time",
                 "checks": [Check("exists", False, "missing at run time").as_dict()],
@@ -138,15 +154,34 @@ def compare_symbol(sr: SymbolResult, obs: dict[str, Any]) -> LiveSymbol:
     return ls
 
 
+def _not_built_here(sr: SymbolResult, ls: LiveSymbol, msg: str) -> LiveSymbol:
+    """The interpreter lacks an optional module the layer needs (scipy), or building it with
+    the static side's arguments and input failed: nothing observed, every weight
+    inconclusive with the reason."""
+    why = (f"this interpreter lacks a module it needs ({msg})" if msg.startswith(MISSING_MODULE)
+           else f"building it with the static side's arguments and input failed ({msg})")
+    ls.message = f"not built at run time: {why}"
+    for w in sr.weights:
+        ls.weights.append(LiveWeight(w.name, w.shape, "inconclusive", {
+            "reason": f"not built at run time: {why}",
+            "checks": [Check("exists", None, "not built here").as_dict()]}))
+    return ls
+
+
 def _match(static: list[Weight], observed: list[dict[str, Any]]) -> tuple[
     list[tuple[Weight | None, dict[str, Any] | None]], list[str]
 ]:
     notes: list[str] = []
     obs_by = {o["name"]: o for o in observed}
+    for ob in observed:  # a sub-layer's weight is also known by the sub-layer's own name
+        for alias in ob.get("aliases") or ():
+            obs_by.setdefault(alias, ob)
     pairs: list[tuple[Weight | None, dict[str, Any] | None]] = []
     used: set[str] = set()
     for w in static:
-        o = obs_by.get(w.name)
+        o: dict[str, Any] | None = obs_by.get(w.name)
+        if o is not None and o["name"] in used:
+            o = None
         if o is None:
             # tolerate a scope prefix the probe could not strip: match on the last components
             cands = [x for x in observed if x["name"] not in used

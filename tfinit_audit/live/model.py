@@ -19,7 +19,7 @@ class LiveWeight:
 @dataclass
 class LiveSymbol:
     symbol: str
-    status: str  # ok | unavailable | error | absent
+    status: str  # ok | unavailable | error | absent | skipped (needs-args: not built)
     message: str | None = None
     runtime_file: str | None = None  # relative to site-packages
     static_file: str | None = None

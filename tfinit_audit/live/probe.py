@@ -20,7 +20,6 @@ import random
 import re
 import sys
 import time
-import traceback
 import warnings
 
 PROBE_VERSION = 1
@@ -40,6 +39,7 @@ INIT_ATTRS = ("scale", "mode", "distribution", "gain", "value", "minval", "maxva
               "stddev")
 KERAS_RNN_LAYERS = ("LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU", "LSTMV1", "GRUV1")
 KERAS_RNN_CELLS = ("LSTMCell", "GRUCell", "SimpleRNNCell", "LSTMCellV1", "GRUCellV1")
+KERAS_FAMILIES = ("keras", "keras_rnn", "keras_cell")
 
 
 # --------------------------------------------------------------------------- environment facts
@@ -299,10 +299,12 @@ def source_of(obj):
     }
 
 
-def family(name, obj, kind_hint):
+def family(name, obj, kind_hint, call=None):
     last = name.split(".")[-1]
     if kind_hint == "function" or not inspect.isclass(obj):
-        return "get_variable" if last == "get_variable" else "function"
+        if call == "apply":
+            return "apply"
+        return "get_variable" if last == "get_variable" or call == "name_shape" else "function"
     module = getattr(obj, "__module__", "") or ""
     if ".rnn_cell." in name or "rnn_cell_impl" in module or "legacy_cells" in module \
             or hasattr(obj, "zero_state"):
@@ -316,8 +318,16 @@ def family(name, obj, kind_hint):
     return "keras"
 
 
-def layer_ctor(last, dims, args):
-    """Positional args and the input shape for the default dims (DESIGN.md §5)."""
+def layer_ctor(last, dims, args, spec=None):
+    """Positional args, keyword args, the input shape and dtype a layer is built with.
+
+    The static analysis sends every constructor argument it used (the table's included, an
+    inner layer as {"__layer__": name, "args": {...}}) and the input shape it built on; the
+    probe builds with exactly those. Requests without them (older callers) fall back on the
+    default dims of DESIGN.md section 5."""
+    if spec is not None and spec.get("input_shape") is not None:
+        shape = tuple(1 if d is None else int(d) for d in spec["input_shape"])
+        return [], dict(args), shape, "float32"
     units = dims.get("units", 64)
     input_dim = dims.get("input_dim", 32)
     kwargs = dict(args)
@@ -335,6 +345,24 @@ def layer_ctor(last, dims, args):
     if last in KERAS_RNN_LAYERS:
         return [units], kwargs, (1, 2, input_dim), "float32"
     return [units], kwargs, (1, input_dim), "float32"
+
+
+def materialize_all(tf, kwargs):
+    return dict((k, materialize(tf, v)) for k, v in kwargs.items())
+
+
+def materialize(tf, value):
+    """Constructor argument values: an inner layer spec becomes that layer, built from its
+    own arguments (recursively); lists of them become lists of layers."""
+    if isinstance(value, dict) and "__layer__" in value:
+        obj, status, msg = resolve(tf, value["__layer__"])
+        if status != "ok":
+            raise RuntimeError("inner layer %s: %s" % (value["__layer__"], msg))
+        kwargs = dict((k, materialize(tf, v)) for k, v in (value.get("args") or {}).items())
+        return obj(**kwargs)
+    if isinstance(value, list):
+        return [materialize(tf, v) for v in value]
+    return value
 
 
 # --------------------------------------------------------------------------- variables
@@ -374,6 +402,148 @@ def scope_names(obj):
             if isinstance(v, str) and v:
                 out.add(v.split("/")[-1])
     return out
+
+
+RECURRENT_CELL_ATTRS = ("cell", "_cell")  # as analysis/layers.py: a layer's cell is the layer
+
+
+def _layer_like(v):
+    if inspect.isclass(v) or inspect.isfunction(v) or inspect.ismethod(v):
+        return False
+    try:
+        return hasattr(v, "weights") or hasattr(v, "variables")
+    except Exception:
+        return False
+
+
+def _children(obj, public_only):
+    """(attribute, index or key, layer) of the layers ``obj`` holds: attributes holding one
+    first, then lists and dicts, each group in sorted order (as rules/sublayers.py
+    ``_children``)."""
+    try:
+        d = vars(obj)
+    except TypeError:
+        return []
+    out = []
+    for k in sorted(d, key=lambda a: (isinstance(d[a], (list, tuple, dict)), a)):
+        if k.startswith("__") or (public_only and k.startswith("_")):
+            continue
+        v = d[k]
+        if isinstance(v, (list, tuple)):
+            items = [(str(i), x) for i, x in enumerate(v)]
+        elif isinstance(v, dict):
+            items = [(str(key), x) for key, x in v.items()]
+        else:
+            items = [(None, v)]
+        for index, x in items:
+            if _layer_like(x):
+                out.append((k, index, x))
+    return out
+
+
+def sub_layers(top, depth=4):
+    """(steps, object) of every layer-like object reachable from ``top`` through its
+    attributes, each once at its first path -- breadth first over public attributes, then
+    over all for the ones not found yet -- as rules/sublayers.py ``sublayer_paths`` walks the
+    static side. A step is (attribute, index or None, object)."""
+    found = []
+    got = set([id(top)])
+    for public_only in (True, False):
+        seen = set([id(top)])
+        frontier = [(top, [])]
+        for _ in range(depth):
+            nxt = []
+            for obj, steps in frontier:
+                for attr, index, val in _children(obj, public_only):
+                    if id(val) in seen:
+                        continue
+                    seen.add(id(val))
+                    here = steps + [(attr, index, val)]
+                    if id(val) not in got:
+                        got.add(id(val))
+                        found.append((here, val))
+                    nxt.append((val, here))
+            frontier = nxt
+    return found
+
+
+def weight_ids(obj):
+    for attr in ("weights", "variables"):
+        try:
+            ws = getattr(obj, attr)
+        except Exception:
+            continue
+        try:
+            return set(id(w) for w in ws)
+        except TypeError:
+            continue
+    return set()
+
+
+def step_names(step):
+    """The names the static side may give one step: the attribute (leading underscores
+    dropped, a list item with its index) and the layer's own name."""
+    attr, index, obj = step
+    a = attr.lstrip("_") or attr
+    out = [a + "/" + index if index is not None else a]
+    try:
+        n = getattr(obj, "name", None)
+    except Exception:
+        n = None
+    if isinstance(n, str) and n and n.split("/")[-1] not in out:
+        out.append(n.split("/")[-1])
+    return out
+
+
+def owner_of(var, subs):
+    """The deepest sub-layer holding ``var`` in its weights: its steps, or None."""
+    best = None
+    for steps, ids in subs:
+        if id(var) in ids and (best is None or len(steps) > len(best)):
+            best = steps
+    return best
+
+
+MAX_ALIASES = 16
+
+
+def named(var, full, instance, subs, scopes):
+    """The weight's name as the static analysis gives it, and the other names it may give
+    it: the steps to the sub-layer that owns it (a recurrent layer's cell left out), each by
+    its attribute or by the layer's name, and the variable's name inside its owner (every
+    name scope of the objects on the way stripped)."""
+    steps = owner_of(var, subs) if subs else None
+    if steps is None:
+        short = short_name(full, scopes)
+        # a wrapped cell's scope kept (lstm_cell/kernel, as a TF 1.x wrapper's call names it)
+        cell = getattr(instance, "cell", None)
+        kept = short_name(full, scopes - scope_names(cell)) if cell is not None else short
+        return short, ([kept] if kept != short else [])
+    for step in steps:
+        scopes = scopes | scope_names(step[2])
+    short = short_name(full, scopes)
+    leaves = [short]
+    # the owner's attribute holding the variable (self.kernel = add_weight("kernel")): its
+    # name when the graph made the variable's own unique (kernel_1 beside another kernel)
+    try:
+        held = [k.lstrip("_") for k, v in sorted(vars(steps[-1][2]).items()) if v is var]
+    except TypeError:
+        held = []
+    leaves += [h for h in held[:1] if h and h not in leaves]
+    names = [[]]
+    for step in steps:
+        if step[0] in RECURRENT_CELL_ATTRS:
+            continue
+        names = [n + [c] for n in names for c in step_names(step)][:MAX_ALIASES]
+    full_names = ["/".join(n + [leaf]) for leaf in leaves for n in names]
+    return full_names[0], full_names[1:]
+
+
+def sub_layer_weights(instance):
+    try:
+        return [(steps, weight_ids(obj)) for steps, obj in sub_layers(instance)]
+    except Exception:
+        return []
 
 
 def encode(arr, cap, rng):
@@ -438,7 +608,19 @@ def seed_all(tf, seed, graph_mode):
         pass
 
 
-def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward):
+def graph_variables(tf):
+    """Global and local variables of the default graph (get_local_variable makes the latter)."""
+    v1 = v1api(tf)
+    out = list(v1.global_variables())
+    seen = set(id(v) for v in out)
+    local = getattr(v1, "local_variables", None)
+    for v in local() if local is not None else []:
+        if id(v) not in seen:
+            out.append(v)
+    return out
+
+
+def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
     """Graph mode (TF1 everywhere; v1 cells, tf.layers and get_variable in TF2).
 
     One graph and one session per symbol: instance i is built in variable scope "seed<i>"; the
@@ -456,32 +638,62 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward):
         units = dims.get("units", 64)
         input_dim = dims.get("input_dim", 32)
         forward = None
+        if fam == "apply" and (spec or {}).get("input_shape") is None:
+            seeds = seeds[:1]  # a function of no input makes graph-wide state (a global step)
         for i, _seed in enumerate(seeds):
-            before = set(id(v) for v in v1api(tf).global_variables())
+            before = set(id(v) for v in graph_variables(tf))
             with v1api(tf).variable_scope("seed%d" % i):
                 if fam == "get_variable":
                     obj("v", shape=[input_dim, units], **args)
                     instance = obj
+                elif fam == "apply":  # a function applied to an input (tf.layers.dense)
+                    if spec.get("input_shape") is None:
+                        obj(**materialize_all(tf, args))
+                    else:
+                        _, kwargs, shape, dtype = layer_ctor(last, dims, args, spec)
+                        obj(tf.zeros(shape, getattr(tf, dtype)), **materialize_all(tf, kwargs))
+                    instance = obj
                 elif fam == "v1_cell":
-                    instance = obj(units, **dict(args))
-                    inputs = tf.zeros([1, input_dim], tf.float32)
+                    if spec is not None and spec.get("input_shape") is not None:
+                        _, kwargs, shape, _ = layer_ctor(last, dims, args, spec)
+                        instance = obj(**materialize_all(tf, kwargs))
+                        inputs = tf.zeros([1, shape[-1]], tf.float32)
+                    else:
+                        instance = obj(units, **dict(args))
+                        inputs = tf.zeros([1, input_dim], tf.float32)
                     state = instance.zero_state(1, tf.float32)
-                    out = instance(inputs, state)
-                    if i == 0:
+                    try:
+                        out = instance(inputs, state)
+                    except Exception as e:
+                        # the call failed after it made (some of) its variables (a
+                        # ResidualWrapper whose cell's output is not its input's size): what
+                        # it made is compared, the rest is said not to be built
+                        BUILD_ERRORS[id(instance)] = one_line(e)
+                        out = None
+                    if i == 0 and out is not None:
                         forward = (state, out)
                 elif fam == "v1_layer":
-                    pos, kwargs, shape, dtype = layer_ctor(last, dims, args)
-                    instance = obj(*pos, **kwargs)
+                    pos, kwargs, shape, dtype = layer_ctor(last, dims, args, spec)
+                    instance = obj(*pos, **materialize_all(tf, kwargs))
                     instance(tf.zeros(shape, getattr(tf, dtype)))
                 else:
-                    pos, kwargs, shape, dtype = layer_ctor(last, dims, args)
-                    instance = obj(*pos, **kwargs)
-                    keras_build(tf, fam, instance, shape, input_dim)
-            new = [v for v in v1api(tf).global_variables() if id(v) not in before]
+                    pos, kwargs, shape, dtype = layer_ctor(last, dims, args, spec)
+                    instance = obj(*pos, **materialize_all(tf, kwargs))
+                    keras_build(tf, fam, instance, shape, input_dim, spec)
+            new = [v for v in graph_variables(tf) if id(v) not in before]
+            if fam in KERAS_FAMILIES:  # a Keras metric's state is in no graph collection
+                seen = set(id(v) for v in new)
+                new += [v for v in current_weights(instance)
+                        if id(v) not in seen and getattr(v, "graph", None) is g]
             built.append((instance, new))
         all_vars = [v for _, vs in built for v in vs]
         with v1api(tf).Session(graph=g) as sess:
             sess.run(v1api(tf).global_variables_initializer())
+            sess.run(v1api(tf).local_variables_initializer())
+            known = set(id(v) for v in graph_variables(tf))
+            rest = [v.initializer for v in all_vars if id(v) not in known]
+            if rest:
+                sess.run(rest)
             values = sess.run(all_vars)
             adjust = None
             if want_forward and forward is not None:
@@ -490,21 +702,86 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward):
     k = 0
     for instance, vs in built:
         scopes = scope_names(instance) | set("seed%d" % i for i in range(len(seeds)))
+        # graph-mode TF 1.x cells and layers: variable scopes name the variables, as in the
+        # static answer; Keras objects: the attribute path of the sub-layer that owns them
+        subs = sub_layer_weights(instance) if fam in KERAS_FAMILIES else []
         recs = []
         for v in vs:
-            recs.append((var_name(v), var_shape(v), var_dtype(v), np.asarray(values[k]),
-                         bool(getattr(v, "trainable", True))))
+            full = var_name(v)
+            recs.append((full, var_shape(v), var_dtype(v), np.asarray(values[k]),
+                         bool(getattr(v, "trainable", True)),
+                         named(v, full, instance, subs, scopes)))
             k += 1
         out_list.append((instance, recs, scopes))
     return out_list, adjust
 
 
-def keras_build(tf, fam, instance, shape, input_dim):
-    """Create the weights by build() with the input shape: no forward graph needed."""
-    if fam == "keras_cell":
-        instance.build((None, input_dim))
-    else:
-        instance.build(tuple([None] + list(shape[1:])))
+def keras_build(tf, fam, instance, shape, input_dim, spec=None):
+    """Create the weights by build() with the input shape: no forward graph needed. An
+    object whose constructor made its weights already (a metric's state) may take other
+    arguments in build(): what it made stands."""
+    made = current_weights(instance)
+    try:
+        if fam == "keras_cell" and (spec is None or spec.get("input_shape") is None):
+            instance.build((None, input_dim))
+        else:
+            # one shape per required parameter, as the static side builds (a metric's
+            # build(y_true_shape, y_pred_shape), Keras 3 build(query_shape, value_shape))
+            # a layer called on a list of inputs (Attention) builds on a list of shapes
+            one = tuple([None] + list(shape[1:]))
+            count = int((spec or {}).get("input_count") or 1)
+            if count > 1:
+                one = [one] * count
+            instance.build(*([one] * required_positional(instance.build)))
+    except TypeError:
+        if not made:
+            raise
+    except ValueError:  # a model builds by being called: done below
+        pass
+    if not current_weights(instance) and spec is not None \
+            and spec.get("input_shape") is not None and fam != "keras_cell":
+        # weights made on the first call (a model, attention sub-layers): call it once on
+        # zeros, as the static analysis does when build makes none -- the input for each
+        # required parameter of call (MultiHeadAttention.call(query, value)); a layer this
+        # input does not fit is left as built
+        x = tf.zeros(shape, tf.float32)
+        count = int(spec.get("input_count") or 1)
+        call = getattr(instance, "call", None)
+        n = required_positional(call) if call is not None else 1
+        try:
+            if count > 1:
+                instance([x] * count)
+            else:
+                instance(*([x] * n))
+        except Exception as e:
+            BUILD_ERRORS[id(instance)] = one_line(e)
+
+
+BUILD_ERRORS = {}  # id(instance) -> why its building call failed (what it made stands)
+
+
+def one_line(e):
+    text = " ".join(str(e).split())
+    return "%s: %s" % (type(e).__name__, text[:300])
+
+
+def required_positional(method):
+    """How many positional parameters of a bound method have no default (at least 1)."""
+    try:
+        params = inspect.signature(method).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    n = sum(1 for p in params if p.default is p.empty
+            and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    return max(1, n)
+
+
+def current_weights(instance):
+    """The weights an object has now ([] when it has none yet, or says so by raising)."""
+    try:
+        return list(getattr(instance, "weights", None) or [])
+    except Exception:
+        return []
 
 
 def forget_step(tf, sess, cell, variables, forward):
@@ -528,24 +805,27 @@ def forget_step(tf, sess, cell, variables, forward):
                       "new_c = sigmoid(forget pre-activation); observed = logit(new_c)"}
 
 
-def build_eager(tf, fam, obj, name, dims, args, seed):
+def build_eager(tf, fam, obj, name, dims, args, seed, spec=None):
     import numpy as np
     seed_all(tf, seed, False)
     last = name.split(".")[-1]
     input_dim = dims.get("input_dim", 32)
-    pos, kwargs, shape, dtype = layer_ctor(last, dims, args)
-    instance = obj(*pos, **kwargs)
-    keras_build(tf, fam, instance, shape, input_dim)
+    pos, kwargs, shape, dtype = layer_ctor(last, dims, args, spec)
+    instance = obj(*pos, **materialize_all(tf, kwargs))
+    keras_build(tf, fam, instance, shape, input_dim, spec)
     recs = []
     seen = set()
+    scopes = scope_names(instance)
+    subs = sub_layer_weights(instance) if fam in KERAS_FAMILIES else []
     for v in instance.weights:
         if id(v) in seen:
             continue
         seen.add(id(v))
         val = v.numpy() if hasattr(v, "numpy") else np.asarray(v)
-        recs.append((var_name(v), var_shape(v), var_dtype(v), np.asarray(val),
-                     bool(getattr(v, "trainable", True))))
-    return instance, recs, scope_names(instance)
+        full = var_name(v)
+        recs.append((full, var_shape(v), var_dtype(v), np.asarray(val),
+                     bool(getattr(v, "trainable", True)), named(v, full, instance, subs, scopes)))
+    return instance, recs, scopes
 
 
 def probe_symbol(tf, spec, dims, seeds, cap):
@@ -558,12 +838,15 @@ def probe_symbol(tf, spec, dims, seeds, cap):
     if status != "ok":
         return res
     res["source"] = source_of(obj)
-    fam = family(name, obj, spec.get("kind_hint", ""))
+    fam = family(name, obj, spec.get("kind_hint", ""), spec.get("call"))
     res["family"] = fam
+    if spec.get("build") is False:
+        res["status"], res["message"] = "not built", spec.get("reason") or "not built"
+        return res
     if fam == "function":
         res["status"], res["message"] = "error", "probe does not know how to build function %s" % name
         return res
-    graph_mode = fam in ("get_variable", "v1_cell", "v1_layer") or not eager(tf)
+    graph_mode = fam in ("get_variable", "apply", "v1_cell", "v1_layer") or not eager(tf)
     res["mode"] = "graph" if graph_mode else "eager"
     # graph mode: one graph seeded with seeds[0]; the other labels name independent instances
     res["seeding"] = "graph" if graph_mode else "global seed per build"
@@ -574,25 +857,28 @@ def probe_symbol(tf, spec, dims, seeds, cap):
     adjust = None
     try:
         if graph_mode:
-            runs, adjust = build_graph(tf, fam, obj, name, dims, args, seeds, want_forward)
+            runs, adjust = build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec)
         else:
-            runs = [build_eager(tf, fam, obj, name, dims, args, seed) for seed in seeds]
+            runs = [build_eager(tf, fam, obj, name, dims, args, seed, spec) for seed in seeds]
     except Exception as e:
-        tb = traceback.format_exception_only(type(e), e)[-1].strip()
+        # the name resolved, but building it with these arguments and this input failed
         res["status"] = "unavailable"
-        res["message"] = tb[:500]
+        res["build_failed"] = True
+        res["message"] = one_line(e)[:500]
         return res
     for i, (seed, (inst, recs, scopes)) in enumerate(zip(seeds, runs)):
         if i == 0:
-            res["class"] = type(inst).__name__ if fam != "get_variable" else name
-            if fam != "get_variable" and type(inst) is not obj:
+            function = fam in ("get_variable", "apply")
+            res["class"] = type(inst).__name__ if not function else name
+            if not function and type(inst) is not obj:
                 res["runtime_source"] = source_of(type(inst))
-            res["initializers"] = collect_initializers(inst) if fam != "get_variable" else {}
+            res["initializers"] = collect_initializers(inst) if not function else {}
             if adjust is not None:
                 res["adjustments"] = {"forget_bias": adjust}
+            if id(inst) in BUILD_ERRORS:
+                res["build_error"] = BUILD_ERRORS[id(inst)]
         same_layout = i > 0 and len(recs) == len(order)
-        for j, (full, shape, dtype, val, trainable) in enumerate(recs):
-            short = short_name(full, scopes)
+        for j, (full, shape, dtype, val, trainable, (short, aliases)) in enumerate(recs):
             if same_layout and short not in weights:
                 short = order[j]  # same creation order, scope named differently
             w = weights.get(short)
@@ -603,6 +889,8 @@ def probe_symbol(tf, spec, dims, seeds, cap):
                     continue
                 w = {"name": short, "full_name": full, "shape": shape, "dtype": dtype,
                      "trainable": trainable, "summary": summary(val), "values": []}
+                if aliases:
+                    w["aliases"] = aliases
                 weights[short] = w
                 order.append(short)
             else:

@@ -274,7 +274,11 @@ def expected_exact(init: Initializer, shape: list[int]) -> np.ndarray | float | 
         return 1.0
     if init.kind == "constant":
         v = p.get("value")
-        return None if v is None else np.broadcast_to(np.asarray(v, dtype=np.float64), shape)
+        try:
+            return None if v is None else np.broadcast_to(np.asarray(v, dtype=np.float64),
+                                                          shape)
+        except (TypeError, ValueError):  # a value the static side describes but has no number for
+            return None
     if init.kind == "identity" and len(shape) == 2:
         return float(p.get("gain", 1.0)) * np.eye(shape[0], shape[1])
     return None

@@ -45,7 +45,10 @@ class Draw:
 
     @property
     def rows_cols(self) -> tuple[int, int]:
-        """The 2-D view TF's orthogonal/identity use: (product of all but the last dim, last)."""
+        """The 2-D view TF's orthogonal/identity use: (product of all but the last dim, last);
+        a scalar (shape ``[]``) is 1 x 1."""
+        if not self.shape:
+            return 1, 1
         return math.prod(self.shape[:-1]) if len(self.shape) > 1 else 1, self.shape[-1]
 
 

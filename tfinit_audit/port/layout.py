@@ -228,7 +228,8 @@ def _plain_convolution(layout: Layout) -> bool:
     convolution keeps ``[*window, out, in]``, whose layout the shapes alone cannot tell apart
     when ``in == out``: the defining class's name decides then)."""
     shape = layout.weights["kernel"].shape or []
-    channels = (layout.dims.conv_channels, layout.dims.input_dim)
+    given = layout.symbol.input_shape
+    channels = (given[-1],) if given and given[-1] is not None else (layout.dims.input_dim,)
     where = layout.symbol.defined_in
     qualname = where.qualname if where else layout.symbol.symbol
     return shape[-2] in channels and "Transpose" not in qualname

@@ -8,6 +8,7 @@ from rich.text import Text
 from tfinit_audit.analysis.model import Dims, Initializer, SymbolResult
 from tfinit_audit.port.generate import snippet
 from tfinit_audit.port.model import TARGET_TITLES, PortError
+from tfinit_audit.report.fmt import arguments_text, input_text
 from tfinit_audit.report.model import VersionReport
 
 
@@ -80,6 +81,15 @@ def _render_symbol(version: VersionReport, sym: SymbolResult, console: Console) 
         console.print(Text(f"  defined in {d.package}: {d.path}:{d.line}  {d.qualname}"))
     for hop in sym.name_hops:
         console.print(Text(f"    {hop.path}:{hop.line}  {hop.code}  — {hop.note}", style="dim"))
+    built = arguments_text(sym)
+    if built:
+        console.print(Text(f"  built with: {built}"))
+    if sym.missing_arguments:
+        console.print(Text(f"  needs: {', '.join(sym.missing_arguments)} (not in the argument "
+                           "table; give SYMBOL[name=value] or --dim name=value)", style="yellow"))
+    shape = input_text(sym)
+    if shape:
+        console.print(Text(f"  input: {shape}"))
     for w in sym.weights:
         console.print()
         line = Text(f"  {w.name}", style="bold cyan")

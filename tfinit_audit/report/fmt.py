@@ -186,6 +186,8 @@ def cell_text(s: SymbolResult) -> str:
     """One-line summary of a symbol in one release."""
     if s.status in ("absent", "unavailable"):
         return s.status
+    if s.status == "needs-args":
+        return "needs " + ", ".join(s.missing_arguments)
     text = " · ".join(weight_short(w) for w in s.weights) or "no weights"
     if s.status == "partial":
         text = "partial: " + text
@@ -288,3 +290,36 @@ def fact_where(val: Any) -> str:
     if isinstance(val, dict) and val.get("path"):
         return f"{val['path']}:{val.get('line', '?')}"
     return ""
+
+
+def argument_value(v: Any) -> str:
+    """An argument's value: an inner layer as ``tf.keras.layers.LSTM(units=64)``, a function's
+    input as ``tensor[None, 32]``."""
+    if isinstance(v, dict) and "symbol" in v:
+        args = ", ".join(f"{a['name']}={argument_value(a['value'])}"
+                         for a in v.get("arguments") or [])
+        return f"{str(v['symbol']).split('[', 1)[0]}({args})"
+    if isinstance(v, dict) and "tensor" in v:
+        return f"tensor{shape_text(v['tensor']).replace('None', '?')}"
+    if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+        return "[" + ", ".join(argument_value(x) for x in v) + "]"
+    return repr(v) if isinstance(v, str) else value(v)
+
+
+def arguments_text(s: SymbolResult) -> str:
+    """``units=64, filters=8 [table]; use_peepholes=True [symbol]``: what the symbol was built
+    with, grouped by where each argument came from (empty: nothing was supplied)."""
+    groups: dict[str, list[str]] = {}
+    for a in s.arguments:
+        groups.setdefault(a.source, []).append(f"{a.name}={argument_value(a.value)}")
+    return "; ".join(f"{', '.join(items)} [{src}]" for src, items in groups.items())
+
+
+def input_text(s: SymbolResult) -> str:
+    """``[?, 5, 5, 32] (input_spec min_ndim=4 (path:line))`` or ''."""
+    if s.input_shape is None:
+        return ""
+    shape = "[" + ", ".join("?" if d is None else str(d) for d in s.input_shape) + "]"
+    if s.input_count > 1:
+        shape = f"a list of {s.input_count} x {shape}"
+    return f"{shape} ({s.input_note})" if s.input_note else shape

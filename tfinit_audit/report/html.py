@@ -18,6 +18,8 @@ STATUS_BADGE = {
     # status: (symbol, label) -- text and icon, colour is never the only signal
     "resolved": ("✓", "resolved"),
     "partial": ("◐", "partial"),
+    "needs-args": ("⋯", "needs args"),
+    "skipped": ("⋯", "not built"),
     "unavailable": ("⚠", "unavailable"),
     "absent": ("∅", "absent"),
     "error": ("✖", "error"),

@@ -18,7 +18,10 @@ from tfinit_audit.analysis.model import (
     Hop,
     Initializer,
     Location,
+    Member,
+    NamespaceListing,
     RuntimeAdjustment,
+    SuppliedArgument,
     SymbolResult,
     Weight,
 )
@@ -56,7 +59,7 @@ def expand(doc: dict[str, Any]) -> dict[str, Any]:
     table = doc.get("hops")
     if not isinstance(table, list):
         raise ValueError("compact report.json without a 'hops' table")
-    out = {k: v for k, v in doc.items() if k != "hops"}
+    out = {k: v for k, v in doc.items() if k not in ("hops", "built")}
     out["form"] = "full"
     out["versions"] = copy.deepcopy(doc.get("versions", []))
 
@@ -69,8 +72,15 @@ def expand(doc: dict[str, Any]) -> dict[str, Any]:
         except IndexError:
             raise ValueError(f"hop reference out of range (table of {len(table)})") from None
 
+    built = doc.get("built")
     for v in out["versions"]:
         for s in v.get("symbols", []):
+            if "built" in s:  # what it was built with, kept once in the "built" table
+                ref = s.pop("built")
+                if not isinstance(built, list) or not isinstance(ref, int) \
+                        or not 0 <= ref < len(built):
+                    raise ValueError(f"built reference {ref!r} not in the table")
+                s.update(copy.deepcopy(built[ref]))
             if "name_hops" in s:
                 s["name_hops"] = hops(s["name_hops"])
             for w in s.get("weights", []):
@@ -125,6 +135,7 @@ def _version(v: dict[str, Any]) -> VersionReport:
         analysis_seconds=float(v.get("analysis_seconds", 0.0)),
         warnings=[str(w) for w in v.get("warnings") or []],
     )
+    rec.namespaces = [_namespace(n) for n in v.get("namespaces") or []]
     return rec
 
 
@@ -164,7 +175,22 @@ def _symbol(s: dict[str, Any]) -> SymbolResult:
         defined_in=Location(d["package"], d["path"], d["line"], d["qualname"]) if d else None,
         weights=[_weight(w) for w in s.get("weights", [])], facts=dict(s.get("facts") or {}),
         name_hops=[_hop(h) for h in s.get("name_hops", [])], twin=s.get("twin"),
+        kind=s.get("kind"),
+        arguments=[SuppliedArgument(a["name"], a.get("value"), a.get("source", ""))
+                   for a in s.get("arguments") or []],
+        missing_arguments=[str(a) for a in s.get("missing_arguments") or []],
+        input_shape=s.get("input_shape"), input_note=s.get("input_note"),
+        input_count=int(s.get("input_count") or 1),
     )
+
+
+def _namespace(n: dict[str, Any]) -> NamespaceListing:
+    return NamespaceListing(
+        pattern=n["pattern"], namespaces=int(n.get("namespaces") or 0), error=n.get("error"),
+        members=[Member(m["symbol"], bool(m["kept"]), m.get("reason", ""),
+                        m.get("kind", "other"), list(m.get("aliases") or []),
+                        _hop(m["where"]) if m.get("where") else None)
+                 for m in n.get("members") or []])
 
 
 def _live(r: dict[str, Any]) -> LiveRun:

@@ -8,7 +8,7 @@ import re
 
 from tfinit_audit.report import fmt
 from tfinit_audit.report.model import Report
-from tfinit_audit.report.view import Cell, ReportView, build_view
+from tfinit_audit.report.view import Cell, ReportView, build_view, span_label
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
 
@@ -31,6 +31,7 @@ def code(text: object) -> str:
 STATUS = {
     "resolved": "",
     "partial": "◐ partial",
+    "needs-args": "⋯ needs args",
     "unavailable": "⚠ unavailable",
     "absent": "∅ absent",
     "error": "✖ error",
@@ -47,6 +48,8 @@ def render_markdown(report: Report, view: ReportView | None = None) -> str:
     out += _heading(report, v)
     out += _matrix(report, v)
     out += _changes(v)
+    out += _built_with(report, v)
+    out += _namespaces(v)
     out += _live(v)
     out += _sources(report, v)
     return "\n".join(out).rstrip() + "\n"
@@ -161,6 +164,48 @@ def _changes(v: ReportView) -> list[str]:
             out.append(f"- {mark} {code(c.row)} — {subj}: {code(c.before)} → {code(c.after)}")
         out.append("")
     return out
+
+
+def _built_with(report: Report, v: ReportView) -> list[str]:
+    """Per symbol: the arguments it was built with and the input shape, one line per run of
+    consecutive releases that built it alike (read from the results: report.md has no
+    per-symbol sections)."""
+    runs: dict[str, list[tuple[list[str], str]]] = {}
+    for i, ver in enumerate(report.versions):
+        for s in ver.symbols:
+            args, shape = fmt.arguments_text(s), fmt.input_text(s)
+            if not (args or shape):
+                continue
+            what = (f"built with {code(args)}" if args else "built") + (
+                f" on {code(shape)}" if shape else "")
+            row = runs.setdefault(fmt.row_key(s), [])
+            if row and row[-1][1] == what and row[-1][0][-1] == v.labels[i - 1]:
+                row[-1][0].append(v.labels[i])
+            else:
+                row.append(([v.labels[i]], what))
+    lines = [f"- {code(key)} TF {esc(span_label(labels))}: {what}"
+             for key, row in runs.items() for labels, what in row]
+    if not lines:
+        return []
+    return ["### Built with", "",
+            "Required arguments from the symbol, the argument table or `--dim`; the input "
+            "rank the layer declares.", "", *lines, ""]
+
+
+def _namespaces(v: ReportView) -> list[str]:
+    """What each pattern listed, per release, and why names were skipped (grouped)."""
+    if not v.namespaces:
+        return []
+    out = ["### Namespaces listed", ""]
+    for ns in v.namespaces:
+        if ns.error:
+            out.append(f"- TF {esc(ns.label)} {code(ns.pattern)}: {esc(ns.error)}")
+            continue
+        out.append(f"- TF {esc(ns.label)} {code(ns.pattern)}: {ns.listed} public names in "
+                   f"{ns.namespaces} namespace(s), {len(ns.kept)} reported")
+        for reason, names in ns.skipped:
+            out.append(f"  - {len(names)} skipped — {esc(reason)}")
+    return [*out, ""]
 
 
 def _live(v: ReportView) -> list[str]:

@@ -8,11 +8,13 @@ contract (DESIGN.md §4, docs/report.schema.json).
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from tfinit_audit.analysis.model import Dims, SymbolResult
+from tfinit_audit.analysis import arguments as argtable
+from tfinit_audit.analysis.model import Dims, NamespaceListing, SymbolResult
 from tfinit_audit.errors import AuditError, one_line
 from tfinit_audit.live.model import LiveRun
 from tfinit_audit.report import fmt
@@ -24,6 +26,10 @@ SCHEMA_VERSION = 1
 # report.json forms (docs/report-json.md, "Forms"): "compact" stores each distinct provenance hop
 # once in a top-level "hops" table and refers to it by index; "full" has every hop inline.
 FORMS = ("compact", "full")
+# what a symbol was built with: the compact form keeps each distinct set of these fields once
+# in a top-level "built" table and gives each symbol its index ("built": i)
+BUILT_FIELDS = ("kind", "arguments", "missing_arguments", "input_shape", "input_note",
+                "input_count")
 DEFAULT_FORM = "compact"
 
 
@@ -45,6 +51,7 @@ class VersionReport:
     error: str | None = None  # one line, when status is "error"
     fetch: FetchStats = field(default_factory=FetchStats)
     symbols: list[SymbolResult] = field(default_factory=list)
+    namespaces: list[NamespaceListing] = field(default_factory=list)  # patterns' listings
     analysis_seconds: float = 0.0
     # files of the tree read without their text or definitions (unreadable, not UTF-8, a
     # syntax error), one line each; the analysis went on without them
@@ -100,6 +107,7 @@ class Report:
         }
         if form == "compact":
             doc["hops"] = _share_hops(doc["versions"])
+            doc["built"] = _share_built(doc["versions"])
         return doc
 
 
@@ -149,6 +157,23 @@ def _share_hops(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return table
 
 
+def _share_built(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Move each symbol's ``BUILT_FIELDS`` into a table of the distinct sets of them (in order
+    of first appearance), leaving ``"built": index``; returns the table."""
+    table: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    for v in versions:
+        for s in v["symbols"]:
+            entry = {k: s.pop(k) for k in BUILT_FIELDS if k in s}
+            key = json.dumps(entry, sort_keys=True, default=str)
+            i = index.get(key)
+            if i is None:
+                i = index[key] = len(table)
+                table.append(entry)
+            s["built"] = i
+    return table
+
+
 def _across_gaps(pair: list[Change], v: VersionReport, idx: int,
                  known: dict[tuple[str, str, str], tuple[int, str, str, str]]) -> list[Change]:
     """For each gap whose later side is known again: a change from the last release that
@@ -192,8 +217,23 @@ def _plain(obj: Any) -> Any:
 
 
 def _dims(d: Dims) -> dict[str, Any]:
-    out = _plain(d)
-    return {k: v for k, v in out.items() if v is not None}
+    """``units``, ``input_dim`` (the input feature/channel size), ``arguments`` (every entry
+    of the argument table for this run), ``given`` (the ``--dim`` entries), and the sizes
+    schema 1 has always carried, now read from the table."""
+    args = d.arguments
+    k = args.get("kernel_size")
+    return {
+        "units": d.units,
+        "input_dim": d.input_dim,
+        "embedding_input_dim": args.get("input_dim"),
+        "embedding_output_dim": args.get("output_dim"),
+        "conv_filters": args.get("filters"),
+        "conv_kernel": _plain(list(k) if isinstance(k, tuple | list) else [k, k]),
+        "conv_channels": d.input_dim,
+        "batchnorm_features": d.input_dim,
+        "arguments": {n: _plain(argtable.plain(v)) for n, v in args.items()},
+        "given": {n: _plain(argtable.plain(v)) for n, v in d.given.items()},
+    }
 
 
 def _version(v: VersionReport) -> dict[str, Any]:
@@ -229,6 +269,7 @@ def _version(v: VersionReport) -> dict[str, Any]:
         "analysis_seconds": round(v.analysis_seconds, 3),
         "warnings": list(v.warnings),
         "symbols": [_plain(s) for s in v.symbols],
+        "namespaces": [_plain(n) for n in v.namespaces],
     }
 
 

@@ -22,6 +22,7 @@ from tfinit_audit.report.view import ReportView, build_view
 WARNINGS_SHOWN = 5  # per release in the terminal; report.json has them all
 STATUS_STYLE = {
     "partial": ("◐ partial", "yellow"),
+    "needs-args": ("⋯ needs args", "yellow"),
     "unavailable": ("⚠ unavailable", "red"),
     "absent": ("∅ absent", "dim"),
     "error": ("✖ error", "bold red"),
@@ -59,6 +60,7 @@ def render_terminal(report: Report, console: Console, view: ReportView | None = 
         for i, ver in enumerate(report.versions):
             console.print(_fetch_line(f"TF {v.labels[i]}", ver))
             _print_warnings(ver, console)
+    _print_arguments(report, v, console)
     for lv in v.live:
         r = lv.run
         s = r.summary
@@ -70,6 +72,23 @@ def render_terminal(report: Report, console: Console, view: ReportView | None = 
             t.append(f"  error: {r.error}", style="red")
         console.print(t)
         console.print(Text(f"  {fmt.live_compared(r, report.versions)}", style="dim"))
+
+
+def _print_arguments(report: Report, v: ReportView, console: Console) -> None:
+    """The --dim entries the run used, and what each pattern listed (counts, reasons)."""
+    if report.dims.given:
+        say(console, Text("  built with the argument table and --dim " + ", ".join(
+            f"{k}={val}" for k, val in v.dims[2:]), style="dim"))
+    for ns in v.namespaces:
+        t = Text(f"  TF {ns.label} {ns.pattern}: ")
+        if ns.error:
+            t.append(ns.error, style="yellow")
+        else:
+            t.append(f"{ns.listed} public names in {ns.namespaces} namespace(s), "
+                     f"{len(ns.kept)} reported; skipped: " + "; ".join(
+                         f"{len(names)} {reason}" for reason, names in ns.skipped[:4])
+                     + (" ..." if len(ns.skipped) > 4 else ""))
+        say(console, t)
 
 
 def fits(table: Table, console: Console) -> bool:

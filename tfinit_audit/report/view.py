@@ -10,7 +10,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tfinit_audit.analysis.model import Dims, Hop, Initializer, SymbolResult, Weight
+from tfinit_audit.analysis import arguments as argtable
+from tfinit_audit.analysis.model import (
+    Dims,
+    Hop,
+    Initializer,
+    NamespaceListing,
+    SymbolResult,
+    Weight,
+)
 from tfinit_audit.live.model import LiveRun, LiveSymbol, LiveWeight
 from tfinit_audit.port.model import TARGET_TITLES, TARGETS, PortError
 from tfinit_audit.report import charts, fmt
@@ -23,7 +31,7 @@ from tfinit_audit.report.model import Report, VersionReport, diff_versions
 class Cell:
     version_index: int
     symbol: SymbolResult | None  # None: this release did not analyse the row / errored
-    status: str  # resolved | partial | unavailable | absent | error | missing
+    status: str  # resolved | partial | needs-args | unavailable | absent | error | missing
     lines: list[str] = field(default_factory=list)  # one per weight, short form
     concrete_name: str | None = None  # set when the release used another name than the row key
     changed: bool = False  # initializer/shape/availability... changed vs previous release
@@ -95,6 +103,8 @@ class VersionDetail:
     name_hops: list[HopView] = field(default_factory=list)
     weights: list[WeightView] = field(default_factory=list)
     facts: list[tuple[str, str]] = field(default_factory=list)
+    arguments: str = ""  # what the symbol was built with, and from where
+    input: str = ""  # the input shape it was built on, and why that rank
     ports: list[PortView] = field(default_factory=list)
 
 
@@ -201,6 +211,21 @@ class ReportView:
     releases: str = ""  # what each requested spec resolved to (fmt.releases_line)
     releases_short: str = ""  # the same, many releases as count, first … last
     has_sections: bool = True  # False: built without the per-symbol sections
+    namespaces: list[NamespaceView] = field(default_factory=list)
+
+
+@dataclass
+class NamespaceView:
+    """What a pattern listed in one release: counts, the names kept and the names skipped
+    with their reasons (grouped by reason)."""
+
+    label: str  # the release
+    pattern: str
+    namespaces: int
+    listed: int
+    kept: list[str]
+    skipped: list[tuple[str, list[str]]]  # (reason, names)
+    error: str | None
 
 
 # Over this many shown per-release details, the HTML report keeps their bodies as data and
@@ -267,7 +292,9 @@ def build_view(report: Report, sections_wanted: bool = True) -> ReportView:
         groups[-1][2].append(ch)
     live_taken: set[str] = set()
     live = [_live(report, run, live_taken) for run in report.live]
-    dims = [(k, fmt.value(v)) for k, v in report.dims.__dict__.items() if v is not None]
+    d = report.dims
+    dims = [("units", fmt.value(d.units)), ("input_dim", fmt.value(d.input_dim)),
+            *((k, fmt.argument_value(argtable.plain(v))) for k, v in d.given.items())]
     totals = {
         "versions": len(report.versions),
         "rows": len(rows),
@@ -281,9 +308,11 @@ def build_view(report: Report, sections_wanted: bool = True) -> ReportView:
         "inconclusive": sum(r.summary.get("inconclusive", 0) for r in report.live),
     }
     slugs = {row.key: row.slug for row in rows}
+    namespaces = [_namespace(v.label, lst) for v in report.versions for lst in v.namespaces]
     return ReportView(report, labels, rows, sections, changes, groups, live, dims, totals, slugs,
                       column_groups(rows, labels), lazy, fmt.releases_line(report.versions),
-                      fmt.releases_line(report.versions, fmt.RELEASES_LISTED), sections_wanted)
+                      fmt.releases_line(report.versions, fmt.RELEASES_LISTED), sections_wanted,
+                      namespaces)
 
 
 def column_groups(rows: list[Row], labels: list[str]) -> list[ColumnGroup]:
@@ -320,6 +349,25 @@ def answer_key(sym: SymbolResult | None, status: str, concrete: str | None,
     return (status, concrete, weights, facts)
 
 
+def _namespace(label: str, lst: NamespaceListing) -> NamespaceView:
+    by_reason: dict[str, list[str]] = {}
+    for m in lst.members:
+        if not m.kept:
+            by_reason.setdefault(_reason_group(m.reason), []).append(m.symbol)
+    skipped = sorted(by_reason.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return NamespaceView(label, lst.pattern, lst.namespaces, len(lst.members),
+                         [m.symbol for m in lst.kept], skipped, lst.error)
+
+
+def _reason_group(reason: str) -> str:
+    """A skip reason without the member's own name, so alike reasons group together."""
+    if reason.startswith("creates no weights"):
+        return "creates no weights (its build makes none and no code of its own could)"
+    if reason.startswith("module "):
+        return "a namespace (module)"
+    return re.sub(r"\s+", " ", reason)
+
+
 def _cell(row: Row, idx: int, v: VersionReport) -> Cell:
     anchor = f"{row.slug}--v{idx}"
     if v.status == "error":
@@ -331,6 +379,7 @@ def _cell(row: Row, idx: int, v: VersionReport) -> Cell:
     lines = (
         []
         if sym.status in ("absent", "unavailable")
+        else [f"needs {', '.join(sym.missing_arguments)}"] if sym.status == "needs-args"
         else [fmt.weight_short(w) for w in sym.weights]
     )
     concrete = sym.symbol if sym.symbol != row.key else None
@@ -401,6 +450,8 @@ def _detail(report: Report, cell: Cell) -> VersionDetail:
             )
         )
     d.facts = [(k, _fact(val)) for k, val in s.facts.items()]
+    d.arguments = fmt.arguments_text(s)
+    d.input = fmt.input_text(s)
     d.ports = _ports(report.dims, v.label, s, cell.anchor)
     return d
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tfinit_audit.analysis.arguments import kind_of
 from tfinit_audit.analysis.model import SymbolResult
 from tfinit_audit.analysis.symbols import SymbolSpec
 from tfinit_audit.usercode import pins as P
@@ -144,6 +145,10 @@ class Comparison:
         if a.result.status not in ANALYSABLE or b.result.status not in ANALYSABLE:
             return
         mine = self.user_set(w)
+        if _inner_from_table(a.result, mine) or _inner_from_table(b.result, mine):
+            # the call passes its own layer/cell (``RNN(cell)``): the analysis built the
+            # table's, whose weights and facts say nothing about the user's
+            return
         raws = differences(a.result, b.result, a.used, b.used, self.ref)
         w.raws = [r for r in raws if r.param is None or r.param not in mine]
         ref = w.sides[self.ref]
@@ -304,3 +309,9 @@ def compat_twin(symbol: str) -> str | None:
     if symbol.startswith("tf.") and not symbol.startswith("tf.compat."):
         return "tf.compat.v1." + symbol[len("tf."):]
     return None
+
+
+def _inner_from_table(result: SymbolResult, mine: set[str]) -> bool:
+    """The analysis filled from the argument table an inner layer/cell the call sets itself."""
+    return any(a.source == "table" and kind_of(a.name) == "inner" and a.name in mine
+               for a in result.arguments)

@@ -49,6 +49,9 @@ class InterpreterBase:
     abstract_steps: int  # abstract-mode steps since then
     abstract_budget: int  # abstract-mode steps one question may take
     raised: list[tuple[str, int, str]]  # abstract mode: raises on decided paths (path, line, what)
+    # abstract mode: what each ``if`` (path, line) decided in this question; None when it was
+    # undecided or went both ways
+    decided: dict[tuple[str, int], bool | None]
 
     # ------------------------------------------------------------ shared helpers
     def tick(self, frame: Frame) -> None:
@@ -98,6 +101,9 @@ class InterpreterBase:
         raise NotImplementedError
 
     def force(self, obj: Instance) -> Instance:
+        raise NotImplementedError
+
+    def parameter_default(self, f: FunctionV, name: str) -> tuple[Value, ast.expr] | None:
         raise NotImplementedError
 
     def bind(self, f: FunctionV, args: list[Value], kwargs: dict[str, Value],

@@ -18,6 +18,7 @@ from typing import Any
 
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import Frame, Mode, Raised, Undecidable
+from tfinit_audit.analysis.engine.namespaces import dir_module
 from tfinit_audit.analysis.engine.stdlib import stdlib_attr, stdlib_value_attr
 from tfinit_audit.analysis.engine.values import (
     MISSING,
@@ -305,6 +306,11 @@ def _convert(name: str, t: type, args: list[Value], kwargs: dict[str, Value],
         d = DictV(items=dict(kwargs))
         if args and isinstance(args[0], DictV):
             d.items = {**args[0].items, **kwargs}
+        elif args and isinstance(args[0], Seq):
+            pairs = _pairs(args[0])
+            if pairs is None:
+                return _undecided(mode, name)
+            d.items = {**pairs, **kwargs}
         elif args:
             return _undecided(mode, name)
         return d
@@ -316,6 +322,17 @@ def _convert(name: str, t: type, args: list[Value], kwargs: dict[str, Value],
         except Exception:  # noqa: BLE001 - Python would raise: the value is not known
             pass
     return _undecided(mode, name)
+
+
+def _pairs(seq: Seq) -> dict[Any, Value] | None:
+    """``dict(pairs)``: each item a 2-sequence whose key is a known constant."""
+    out: dict[Any, Value] = {}
+    for item in seq.items:
+        if not (isinstance(item, Seq) and len(item.items) == 2 and isinstance(item.items[0],
+                                                                               Const)):
+            return None
+        out[item.items[0].value] = item.items[1]
+    return out
 
 
 def _kind(name: str) -> str:
@@ -483,10 +500,26 @@ def _print(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> 
     return Const(value=None)
 
 
+def _dir(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    """``dir(obj)``: a module's bound names; an object whose class defines ``__dir__`` (a
+    lazy loader forwarding to the module it loads) answers through it. ``dir()`` of the
+    calling scope is not modelled."""
+    if len(args) != 1 or kwargs:
+        return _undecided(mode, "dir")
+    obj = args[0]
+    if isinstance(obj, ModuleV) and obj.path is not None:
+        return Seq(items=[Const(value=n) for n in dir_module(it.imports.ns, obj)])
+    if isinstance(obj, Instance) and isinstance(obj.cls, ClassV):
+        found = it.member(obj.cls, "__dir__")
+        if found is not None and isinstance(found[1], FunctionV):
+            return it.call(found[1].with_receiver(obj), [], {}, mode=mode)
+    return _undecided(mode, "dir")
+
+
 _FUNCTIONS: dict[str, Fn] = {
     "len": _len, "callable": _callable, "getattr": _getattr, "hasattr": _hasattr,
     "setattr": _setattr, "isinstance": _isinstance, "enumerate": _enumerate, "zip": _zip,
-    "range": _range, "print": _print,
+    "range": _range, "print": _print, "dir": _dir,
     **{n: _plain_fn(n) for n in ("abs", "max", "min", "sum", "any", "all", "sorted", "round",
                                  "repr", "ord", "chr", "divmod", "pow", "hash")},
 }

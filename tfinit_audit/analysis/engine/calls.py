@@ -281,6 +281,19 @@ class Calls(InterpreterBase):
             env[a.kwarg.arg] = DictV(items=dict(extra_kw))
         return env
 
+    def parameter_default(self, f: FunctionV, name: str) -> tuple[Value, ast.expr] | None:
+        """The default of ``f``'s parameter ``name``, evaluated in its module (abstract mode),
+        and its expression; None when ``f`` has no such parameter with a default."""
+        node = f.node
+        if node is None or isinstance(node, ast.Lambda):
+            return None
+        a = node.args
+        pos = [*a.posonlyargs, *a.args]
+        pairs = [*zip(pos[len(pos) - len(a.defaults):], a.defaults, strict=True),
+                 *zip(a.kwonlyargs, a.kw_defaults, strict=True)]
+        d = next((d for p, d in pairs if p.arg == name), None)
+        return (self._default(f, name, d, ABSTRACT), d) if d is not None else None
+
     def _default(self, f: FunctionV, name: str, d: ast.expr, mode: Mode) -> Value:
         frame = Frame(mod=ModuleV(name=f.module, path=f.src.path), src=f.src, locals={},
                       mode=mode)
@@ -296,9 +309,10 @@ class Calls(InterpreterBase):
             r = rule.instantiate(self, cls, args, kwargs)
             if r is not None:
                 return r
+        named = _named_kwargs(site, kwargs)
         if mode.lazy_instances:
-            return Instance(cls=cls, pending=(args, kwargs, site))
-        inst = Instance(cls=cls)
+            return Instance(cls=cls, pending=(args, kwargs, site), named_kwargs=named)
+        inst = Instance(cls=cls, named_kwargs=named)
         init = self.member(cls, "__init__")
         if init is not None and isinstance(init[1], FunctionV):
             self.call(init[1].with_receiver(inst), args, kwargs, mode=mode)
@@ -318,6 +332,14 @@ class Calls(InterpreterBase):
             if isinstance(ctor, FunctionV):
                 self.call(ctor, args, kwargs, site)
         return obj
+
+
+def _named_kwargs(site: Site, kwargs: dict[str, Value]) -> dict[str, Value] | None:
+    """The keyword arguments a call expression writes by name (not through ``**``)."""
+    if site is None or not isinstance(site[1], ast.Call):
+        return None
+    return {k.arg: kwargs[k.arg] for k in site[1].keywords
+            if k.arg is not None and k.arg in kwargs} or None
 
 
 def is_generator(node: ast.AST) -> bool:

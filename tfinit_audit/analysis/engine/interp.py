@@ -53,6 +53,7 @@ class Interpreter(Builtins, Expressions, Statements, Calls, Attributes):
         self.abstract_steps = 0
         self.abstract_budget = abstract_budget
         self.raised = []
+        self.decided = {}
         self._mro_memo = {}
         self._mro_active = set()
         self._getattr_active = set()
@@ -78,6 +79,7 @@ class Interpreter(Builtins, Expressions, Statements, Calls, Attributes):
         self.steps = 0
         self.abstract_steps = 0
         self.raised = []
+        self.decided = {}
         if hops is None:
             yield
             return

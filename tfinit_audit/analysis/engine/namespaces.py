@@ -470,3 +470,50 @@ class Namespaces:
             if val is not MISSING:
                 return val
         return self.it.builtin(name) if builtins else MISSING
+
+
+# ----------------------------------------------------------------------------- dir()
+def bound_names(ns: Namespaces, mod: ModuleV) -> list[str]:
+    """Names ``mod``'s namespace may hold once imported, in source order: its binding
+    events (a star import contributes its module's ``__all__``, else that module's public
+    names) and the attribute patches other modules made. Each still has to be looked up
+    (a guard, a ``del`` or a failed import may leave it unbound)."""
+    ns.imports.import_module(mod.name)  # its import-time effects (patches) ran
+    return _bound_names(ns, mod, set())
+
+
+def _bound_names(ns: Namespaces, mod: ModuleV, seen: set[str]) -> list[str]:
+    if mod.name in seen:
+        return []
+    seen.add(mod.name)
+    src = ns.it.sources.module(mod.path)
+    out: list[str] = []
+    for b in src.full().bindings if src is not None else []:
+        if b.handler or b.kind in ("attr", "setattr", "effect", "del"):
+            continue
+        if b.kind != "star":
+            out.append(b.name)
+            continue
+        with ns.quiet():
+            smod = ns.imports.import_module(b.module or "")
+        if not isinstance(smod, ModuleV):
+            continue
+        ssrc = ns.it.sources.module(smod.path)
+        names = ssrc.all_names if ssrc is not None else None
+        out.extend(names if names is not None else [
+            n for n in _bound_names(ns, smod, seen) if not n.startswith("_")])
+    out.extend(pname for pname, _, _ in ns.imports.patches.get(mod.name, []))
+    return list(dict.fromkeys(out))
+
+
+def dir_module(ns: Namespaces, mod: ModuleV) -> list[str]:
+    """``dir(module)``: the sorted names its bindings give after import (a submodule is
+    listed when a binding names it; one imported only as ``import pkg.sub`` is not)."""
+    names = []
+    for n in bound_names(ns, mod):
+        try:
+            if ns.getattr_module(mod, n) is not MISSING:
+                names.append(n)
+        except (Raised, Undecidable, RecursionError):
+            names.append(n)  # bound, by code the engine cannot run: Python lists it
+    return sorted(set(names))

@@ -267,6 +267,8 @@ class SourceModule:
         """Does a line of text[a:b] that mentions ``name`` have it in a binding position?
         (Loose: a false yes costs a parse; a mention elsewhere, as in the thousands of
         ``TF_X = _pywrap_tensorflow_internal.TF_X`` of SWIG modules, is not a binding.)"""
+        if not name.isidentifier():  # "" would be found everywhere, and never advance
+            return False
         text = self.text
         pat = self.sources.binding_pattern(name)
         pos = text.find(name, a, b)

@@ -171,6 +171,10 @@ class Statements(InterpreterBase):
                 raise Undecidable("branch on an unknown value")
             return self.exec_block(st.body if t else st.orelse, frame)
         text = self.unparse(st.test)
+        if frame.path is not None:  # what each ``if`` decided (None: not always the same)
+            key = (frame.path, st.lineno)
+            seen = self.decided.get(key, t) if not frame.speculative else None
+            self.decided[key] = t if seen == t else None
         if t is True:
             return self._under(st.body, frame, text, taken=st)
         if t is False:
@@ -235,8 +239,10 @@ class Statements(InterpreterBase):
 
     def _s_try(self, st: ast.Try, frame: Frame) -> Signal:
         if not frame.mode.strict:
+            n0 = len(self.raised)
             try:
                 sig = self.exec_block(st.body, frame)
+                _forget_caught(self.raised, st, n0)
                 if sig is None:
                     sig = self.exec_block(st.orelse, frame)
             except Raised as exc:  # an exception a rule says the library raises here
@@ -268,20 +274,7 @@ class Statements(InterpreterBase):
                 return fin  # noqa: B012 - Python's own rule: finally's return wins
 
     def _handles(self, h: ast.ExceptHandler, exc: Raised, frame: Frame) -> bool:
-        if h.type is None:
-            return True
-        names: list[str] = []
-        for t in h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]:
-            if isinstance(t, ast.Name):
-                names.append(t.id)
-            elif isinstance(t, ast.Attribute):
-                names.append(t.attr)
-        chain = []
-        name: str | None = exc.exc
-        while name:
-            chain.append(name)
-            name = EXC_PARENTS.get(name)
-        return any(n in ("Exception", "BaseException") or n in chain for n in names)
+        return _handles_name(h, exc.exc)
 
     def _s_with(self, st: ast.With, frame: Frame) -> Signal:
         if frame.mode.strict:
@@ -421,10 +414,48 @@ class Statements(InterpreterBase):
         for t in st.targets:
             if isinstance(t, ast.Name) and not frame.module_level:
                 frame.locals.pop(t.id, None)
+            elif isinstance(t, ast.Subscript) and not frame.module_level:
+                # ``del d[key]`` of a dict with a known key (a config copied and trimmed)
+                obj = self.eval(t.value, frame)
+                key = self.eval(t.slice, frame)
+                if isinstance(obj, DictV) and isinstance(key, Const):
+                    obj.items.pop(key.value, None)
+            elif isinstance(t, ast.Attribute) and not frame.module_level:
+                obj = self.eval(t.value, frame)
+                if isinstance(obj, Instance):
+                    obj.attrs.pop(t.attr, None)
         return None
 
     def _s_nothing(self, st: ast.stmt, frame: Frame) -> Signal:
         return None
+
+
+def _forget_caught(raised: list[tuple[str, int, str]], st: ast.Try, n0: int) -> None:
+    """Raises recorded on decided paths of the try body (``raised[n0:]``, also in the
+    functions it called) that one of its handlers catches did not leave the try: they are
+    forgotten (``_fused_can_be_used``: ``try: self._raise_if_fused_cannot_be_used()
+    except ValueError: return False``)."""
+    if not st.handlers or len(raised) <= n0:
+        return
+    raised[n0:] = [r for r in raised[n0:] if not any(
+        _handles_name(h, r[2].partition(":")[0].strip()) for h in st.handlers)]
+
+
+def _handles_name(h: ast.ExceptHandler, exc: str | None) -> bool:
+    if h.type is None:
+        return True
+    names: list[str] = []
+    for t in h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]:
+        if isinstance(t, ast.Name):
+            names.append(t.id)
+        elif isinstance(t, ast.Attribute):
+            names.append(t.attr)
+    chain = []
+    name: str | None = exc
+    while name:
+        chain.append(name)
+        name = EXC_PARENTS.get(name)
+    return any(n in ("Exception", "BaseException") or n in chain for n in names)
 
 
 _MUTATORS = ("append", "extend", "insert", "update", "pop", "remove", "add", "setdefault",

@@ -269,6 +269,9 @@ class Instance(Value):
     attrs: dict[str, Value] = field(default_factory=dict)
     attr_lines: dict[str, Hop] = field(default_factory=dict)
     pending: tuple[Any, ...] | None = None
+    # the keyword arguments the class call wrote by name (``name="query"``, ``name=name``;
+    # not those passed through ``**config``), when made by a call expression of the source
+    named_kwargs: dict[str, Value] | None = None
 
     def describe(self) -> str:
         return f"{self.cls.name} instance"

@@ -31,6 +31,10 @@ from tfinit_audit.analysis.rules.initializer_classes import (
     InitializerClassRule,
     InitializerFactoryRule,
 )
+from tfinit_audit.analysis.rules.serialization import (
+    SerializedInitializerRule,
+    SerializedObjectRule,
+)
 from tfinit_audit.analysis.rules.shapes import TensorShapeRule
 from tfinit_audit.analysis.rules.tensors import NestRule, TensorOpsRule, TensorRule
 
@@ -47,4 +51,6 @@ ENGINE_RULES: list[Rule] = [
     InitializerFactoryRule(),
     CompositeRule(),
     ElementwiseConstantRule(),
+    SerializedInitializerRule(),
+    SerializedObjectRule(),
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from tfinit_audit.analysis.engine.hooks import CallSite, Rule
 from tfinit_audit.analysis.engine.values import (
     ClassV,
     Const,
@@ -28,13 +29,24 @@ _STATE_PARAMS = ("state", "states", "initial_state")
 def call_entry(it: Any, obj: Instance) -> FunctionV | None:
     """The method that runs a call of ``obj``: ``call`` when its class has one (Keras and
     ``tf.layers`` ``Layer.__call__`` set up the layer's scope and run ``call``), else the
-    class's own ``__call__`` (0.x cells). None when neither is source code."""
+    class's own ``__call__`` (0.x cells) -- also when a class before the one defining
+    ``call`` in the MRO overrides ``__call__`` (a TF 1.x cell wrapper's ``__call__`` runs its
+    cell's ``__call__``; a Keras metric's runs ``update_state``). None when neither is source
+    code."""
     if not isinstance(obj.cls, ClassV):
         return None
-    for name in ("call", "__call__"):
-        found = it.member(obj.cls, name)
-        if found is not None and isinstance(found[1], FunctionV) and found[1].node is not None:
-            return found[1].with_receiver(obj)
+    found = {name: it.member(obj.cls, name) for name in ("call", "__call__")}
+    order = ("call", "__call__")
+    mro = it.source_mro(obj.cls)
+    where = {name: next((i for i, c in enumerate(mro) if name in c.info.methods), None)
+             for name in order}
+    if where["__call__"] is not None and (where["call"] is None
+                                          or where["__call__"] < where["call"]):
+        order = ("__call__", "call")
+    for name in order:
+        hit = found[name]
+        if hit is not None and isinstance(hit[1], FunctionV) and hit[1].node is not None:
+            return hit[1].with_receiver(obj)
     return None
 
 
@@ -84,3 +96,36 @@ def _tensors(size: Any, inputs: TensorV) -> Value:
         if not kwargs:
             return Seq(items=[_tensors(s, inputs) for s in args], kind="tuple")
     return Unknown(text="state")
+
+
+class CellOutputs(Rule):
+    """The TF 1.x ``RNNCell`` contract: ``cell(inputs, state)`` returns ``(output,
+    new_state)`` where ``output`` is ``[batch, cell.output_size]`` (``rnn_cell_impl.RNNCell``
+    documents it; ``MultiRNNCell.call`` feeds each cell's output to the next one as its
+    input). The call runs as written (the cell's ``__call__`` opens its scope and creates its
+    variables); when the framework code it goes through leaves the output unknown, it is a
+    tensor of that shape, so the next cell of a stack is built on it. Added for one layer
+    with the weight collector."""
+
+    name = "cell-outputs"
+
+    def call_site(self, it: Any, site: CallSite) -> Value | None:
+        cell, args = site.callee, site.args
+        if not isinstance(cell, Instance) or not isinstance(cell.cls, ClassV) or len(args) < 2 \
+                or not isinstance(args[0], TensorV) or it.member(cell.cls, "__call__") is None \
+                or it.member(cell.cls, "output_size") is None \
+                or it.member(cell.cls, "state_size") is None:
+            return None
+        out = it.call(cell, args, site.kwargs, (site.frame, site.node))
+        if isinstance(out, Seq) and len(out.items) == 2 and isinstance(out.items[0], TensorV):
+            return out
+        try:
+            size = it.getattr(cell, "output_size")
+        except Exception:  # noqa: BLE001 - a property the analysis cannot run
+            return out
+        output = _tensors(size, args[0])
+        if isinstance(output, Unknown):
+            return out
+        state = out.items[1] if isinstance(out, Seq) and len(out.items) == 2 else Unknown(
+            text="new state")
+        return Seq(items=[output, state], kind="tuple")

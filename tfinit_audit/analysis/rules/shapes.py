@@ -25,7 +25,9 @@ _TENSOR_SHAPE = re.compile(r"TensorShape(V\d+)?")
 class TensorShapeRule(Rule):
     """``TensorShape([..])`` / ``tensor_shape.as_shape([..])`` (tensorflow/python/framework/
     tensor_shape.py; the class is ``TensorShapeV1`` behind a ``TensorShape`` alias in 1.13) of
-    a list is that list; ``TensorShape(None)`` is a shape of unknown rank.
+    a list is that list, of one number a shape of that one dimension (``TensorShape(64)``:
+    ``StackedRNNCells`` builds the next cell on ``[batch] + TensorShape(output_dim)``);
+    ``TensorShape(None)`` is a shape of unknown rank.
     On a shape: ``.ndims`` / ``.rank`` is its length, ``.dims`` and ``.as_list()`` (and the
     rank checks ``with_rank``, ``with_rank_at_least``, ``merge_with``) give it back, and a
     dimension's ``.value`` (TF 1.x ``Dimension``) is the number itself (None when unknown).
@@ -42,6 +44,9 @@ class TensorShapeRule(Rule):
             return args[0]
         if is_class and isinstance(args[0], Const) and args[0].value is None:
             return Unknown(text="TensorShape(None)")
+        if (is_class or callee.name == "as_shape") and isinstance(args[0], Const) \
+                and isinstance(args[0].value, int) and not isinstance(args[0].value, bool):
+            return Seq(items=[args[0]])  # one number is a shape of one dimension
         return None
 
     def attr(self, it: Any, obj: Value, attr: str) -> Value | None:

@@ -42,7 +42,10 @@ class LayerCalls(Rule):
     shape (``_maybe_build(inputs)``: ``self.build(input_shapes)``), in every Keras release: a
     sub-layer the parent's ``call`` calls on a tensor of known shape (``self._query_dense(
     query)``, Keras 2.x ``MultiHeadAttention``) is built on that shape. The call's output is
-    not modelled. Added for one layer with the weight collector."""
+    not modelled. Not inside a ``variable_scope`` the layer's code opened (TF 1.x graph code,
+    ``MultiRNNCell``'s ``cell_0``): there the layer's own ``__call__`` opens its scope before it
+    builds (``cell_0/lstm_cell/kernel``) and gives the next cell its output, so it runs as
+    written. Added for one layer with the weight collector."""
 
     name = "layer-calls"
 
@@ -54,6 +57,10 @@ class LayerCalls(Rule):
         c = self.collector
         if not c.active or not isinstance(sub, Instance) or sub is c.top \
                 or not args or not isinstance(args[0], TensorV) or not is_layer(it, sub):
+            return None
+        if c.scopes is not None and c.scopes.current.path:
+            # TF 1.x graph code (inside ``variable_scope("cell_0")``): the layer's own
+            # ``__call__`` opens its scope and builds; the engine runs it as written
             return None
         built = sub.attrs.get("built")
         if id(sub) in {id(x.owner) for x in c.captured} or (
@@ -84,14 +91,17 @@ class Step:
     attr: str
     obj: Instance
     hop: Hop | None  # the line that assigned it to the holder
+    index: str | None = None  # the list index (dict key) when the attribute holds several
 
 
 def is_layer(it: Any, obj: Value) -> bool:
     """An instance of a source class with both ``build`` and ``add_weight`` (a Keras/TF
-    layer), decided from its class (nothing is constructed to ask)."""
+    layer), or with ``weights`` or ``variables`` (what the live probe looks at to name a
+    variable by its owner), decided from its class (nothing is constructed to ask)."""
     if not isinstance(obj, Instance) or not isinstance(obj.cls, ClassV):
         return False
-    return all(it.member(obj.cls, m) is not None for m in ("build", "add_weight"))
+    return all(it.member(obj.cls, m) is not None for m in ("build", "add_weight")) or any(
+        it.member(obj.cls, m) is not None for m in ("weights", "variables"))
 
 
 def build_from_signature(it: Any, obj: Instance, shape: Value,
@@ -119,13 +129,18 @@ def required_positional(f: FunctionV) -> int:
     return max(1, len(pos) - len(a.defaults))
 
 
-def build_unbuilt(it: Any, top: Instance, collector: WeightCollector) -> None:
-    """Sub-layers the top layer holds that created no weight yet and are not marked built:
-    built as the top layer's ``call`` would build them, on an input of unknown shape."""
+def build_unbuilt(it: Any, top: Instance, collector: WeightCollector,
+                  constructed: frozenset[int] | set[int] = frozenset()) -> None:
+    """Sub-layers the top layer made while it was built (not those its constructor made:
+    ``constructed``, ids) that created no weight yet and are not marked built: built as the
+    top layer's ``call`` would build them, on an input of unknown shape. A sub-layer the
+    constructor made and ``build`` left alone is not one the call builds (Keras 2.x
+    ``Bidirectional`` keeps the layer it was given unbuilt beside its two copies)."""
     made = {id(c.owner) for c in collector.captured}
-    for steps in _sublayers(it, top):
+    for steps in sublayer_paths(it, top):
         sub = steps[-1].obj
-        if id(sub) in made or any(s.attr in CELL_ATTRS for s in steps):
+        if id(sub) in made or id(sub) in constructed or any(s.attr in CELL_ATTRS
+                                                            for s in steps):
             continue
         built = sub.attrs.get("built")
         if isinstance(built, Const) and built.value is True:
@@ -147,20 +162,22 @@ def build_unbuilt(it: Any, top: Instance, collector: WeightCollector) -> None:
 
 
 def name_weights(it: Any, top: Instance, captured: list[Captured]) -> None:
-    """Prefix each weight a sub-layer made with the sub-layers' names on the way from the top
-    layer (``query/kernel``), and add the lines that put each sub-layer there."""
-    paths = {id(steps[-1].obj): steps for steps in _sublayers(it, top)}
+    """Prefix each weight a sub-layer made with the names of the sub-layers on the way from
+    the top layer, and add the lines that put each sub-layer there. A sub-layer is named by
+    the name its constructor was given when the analysis knows it as a string (Keras names
+    its variables under it: ``query/kernel``), else by the attribute that holds it (leading
+    underscores dropped, a list item by its index: ``forward_layer/kernel``,
+    ``cells/0/kernel``); a recurrent layer's cell is left out (its weights are the
+    layer's). A weight already named by variable scopes (``cell_0/lstm_cell/kernel``, TF 1.x
+    call time) keeps that name, as TensorFlow gives it."""
+    paths = {id(steps[-1].obj): steps for steps in sublayer_paths(it, top)}
     for c in captured:
-        if c.owner is None or c.owner is top:
+        if c.owner is None or c.owner is top or "/" in c.name:
             continue
         steps = paths.get(id(c.owner))
         if steps is None:
             continue
-        names = []
-        for s in steps:
-            if s.attr in CELL_ATTRS:
-                continue
-            names.append(layer_name(it, s.obj) or s.attr)
+        names = [step_name(it, s) for s in steps if s.attr not in CELL_ATTRS]
         if names:
             c.name = "/".join([*names, c.name])
         seen = {(h.path, h.line) for h in c.hops}
@@ -169,45 +186,72 @@ def name_weights(it: Any, top: Instance, captured: list[Captured]) -> None:
         c.hops[1:1] = more
 
 
+def step_name(it: Any, step: Step) -> str:
+    """One component of a sub-layer weight's name: the sub-layer's known name, else its
+    attribute (``_cells`` -> ``cells``) and list index."""
+    name = layer_name(it, step.obj)
+    if name:
+        return name
+    attr = step.attr.lstrip("_") or step.attr
+    return f"{attr}/{step.index}" if step.index is not None else attr
+
+
 def layer_name(it: Any, obj: Instance) -> str | None:
-    """The name Keras gives the layer (its ``name`` as its constructor set it), when known."""
-    for attr in ("name", "_name"):
-        v = obj.attrs.get(attr)
-        if v is None:
-            try:
-                v = it.getattr(obj, attr)
-            except Exception:  # noqa: BLE001 - a property the analysis cannot run
-                v = None
-        if isinstance(v, Const) and isinstance(v.value, str) and v.value:
-            return v.value
+    """The name the layer was given by name where it was constructed (``EinsumDense(...,
+    name="query")``, ``EinsumDense(..., name=name)`` with a known string), which Keras names
+    its variables under. A name the layer got otherwise is not used: one Keras makes up
+    (``lstm``, made unique per process: ``lstm_1``), or a config's passed through
+    ``**config`` (``"forward_" + layer.name``), changes with what else was built."""
+    given = (obj.named_kwargs or {}).get("name")
+    if isinstance(given, Const) and isinstance(given.value, str) and given.value:
+        return given.value
     return None
 
 
-def _sublayers(it: Any, top: Instance) -> list[list[Step]]:
-    """Every layer reachable from ``top`` through attributes (and lists/dicts in them), with
-    the first path found to it (breadth first)."""
+def sublayer_paths(it: Any, top: Instance) -> list[list[Step]]:
+    """Every layer reachable from ``top`` through attributes (and lists/dicts in them), each
+    once, with the first path found to it: breadth first over public attributes (in sorted
+    order), then over all attributes for the layers not found yet -- the order the live probe
+    walks a built layer in (live/probe.py ``sub_layers``)."""
     out: list[list[Step]] = []
-    seen = {id(top)}
-    frontier: list[tuple[Instance, list[Step]]] = [(top, [])]
-    for _ in range(_MAX_DEPTH):
-        nxt: list[tuple[Instance, list[Step]]] = []
-        for holder, path in frontier:
-            for attr, v in list(holder.attrs.items()):
-                for item in _items(v):
-                    if id(item) in seen or not is_layer(it, item):
+    found = {id(top)}
+    for public_only in (True, False):
+        seen = {id(top)}
+        frontier: list[tuple[Instance, list[Step]]] = [(top, [])]
+        for _ in range(_MAX_DEPTH):
+            nxt: list[tuple[Instance, list[Step]]] = []
+            for holder, path in frontier:
+                for attr, index, item in _children(it, holder, public_only):
+                    if id(item) in seen:
                         continue
                     seen.add(id(item))
-                    assert isinstance(item, Instance)
-                    steps = [*path, Step(attr, item, holder.attr_lines.get(attr))]
-                    out.append(steps)
+                    steps = [*path, Step(attr, item, holder.attr_lines.get(attr), index)]
+                    if id(item) not in found:
+                        found.add(id(item))
+                        out.append(steps)
                     nxt.append((item, steps))
-        frontier = nxt
+            frontier = nxt
     return out
 
 
-def _items(v: Value) -> list[Value]:
-    if isinstance(v, Seq):
-        return list(v.items)
-    if isinstance(v, DictV):
-        return list(v.items.values())
-    return [v]
+def _children(it: Any, holder: Instance, public_only: bool
+              ) -> list[tuple[str, str | None, Instance]]:
+    """(attribute, list index or dict key, layer) of the layers ``holder`` holds: attributes
+    holding one layer first, then lists and dicts (a framework's tracking list of every
+    sub-layer does not name one an attribute names), each group in sorted order."""
+    out: list[tuple[str, str | None, Instance]] = []
+    for attr in sorted(holder.attrs, key=lambda a: (
+            isinstance(holder.attrs[a], Seq | DictV), a)):
+        if attr.startswith("__") or (public_only and attr.startswith("_")):
+            continue
+        v = holder.attrs[attr]
+        items: list[tuple[str | None, Value]]
+        if isinstance(v, Seq):
+            items = [(str(i), x) for i, x in enumerate(v.items)]
+        elif isinstance(v, DictV):
+            items = [(str(k), x) for k, x in v.items.items()]
+        else:
+            items = [(None, v)]
+        out.extend((attr, index, x) for index, x in items
+                   if isinstance(x, Instance) and is_layer(it, x))
+    return out

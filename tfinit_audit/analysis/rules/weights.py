@@ -135,6 +135,13 @@ class WeightCollector(Rule):
         shape_v = kwargs.get("shape", args[1] if len(args) > 1 else Unknown())
         shape_node = next((k.value for k in e.keywords if k.arg == "shape"),
                           e.args[1] if len(e.args) > 1 else None)
+        shape_expr = ast.unparse(shape_node) if shape_node is not None else ""
+        if shape_node is None and not any(k.arg is None for k in e.keywords) \
+                and not any(isinstance(a, ast.Starred) for a in e.args):
+            # not passed: the creator's own default (Keras Metric.add_weight(shape=()))
+            default = _default_of(it, f, "shape")
+            if default is not None:
+                shape_v, shape_expr = default
         init = initializer_arg(f, args, kwargs) or Const(value=None)
         init_node = next((k.value for k in e.keywords if k.arg == "initializer"), None)
         passed = ast.unparse(init_node) if init_node else "None (not passed)"
@@ -165,8 +172,7 @@ class WeightCollector(Rule):
                 self._following(True)
         hops.extend(value.hops)
         return Captured(
-            name=name, shape=concrete_shape(shape_v),
-            shape_expr=ast.unparse(shape_node) if shape_node is not None else "",
+            name=name, shape=concrete_shape(shape_v), shape_expr=shape_expr,
             init_value=value, fallback=fallback, hops=hops,
             condition=" and ".join(frame.conds) or None,
             owner=frame.self_obj if isinstance(frame.self_obj, Instance) else None,
@@ -178,6 +184,15 @@ class WeightCollector(Rule):
         self.active = done
         if self.scopes is not None:
             self.scopes.active = done
+
+
+def _default_of(it: Any, f: FunctionV, param: str) -> tuple[Value, str] | None:
+    """The default of the creator's parameter ``param`` and its text."""
+    found = it.parameter_default(f, param)
+    if found is None:
+        return None
+    value, expr = found
+    return value, f"{ast.unparse(expr)} ({f.name}'s default)"
 
 
 def _as_tensor(c: Captured) -> Value:

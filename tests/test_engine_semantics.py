@@ -1,0 +1,141 @@
+"""Python semantics the engine models for the coverage work (no network): ``dir()`` of a
+module and of a module-like object through its ``__dir__``, ``dict(pairs)``, ``del d[key]``,
+loops / ``enumerate`` over a known string (Keras parses einsum equations that way), and
+which raises on decided paths leave a call (a raise a ``try`` of a caller catches does not)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from tfinit_audit.analysis.engine.frames import IMPORT
+from tfinit_audit.analysis.engine.interp import Interpreter
+from tfinit_audit.analysis.engine.values import Const, DictV, Seq
+from tfinit_audit.analysis.rules import ENGINE_RULES
+from tfinit_audit.sources.base import MemoryTree
+
+FILES = {
+    "pkg/__init__.py": """
+        from pkg.impl import A, helper
+        from pkg.impl import *
+        import pkg.sub
+        _hidden = 1
+        if False:
+            never = 2
+        """,
+    "pkg/impl.py": """
+        __all__ = ["A", "star_only"]
+
+        class A(object):
+            pass
+
+        def helper():
+            return 1
+
+        star_only = 3
+        not_exported = 4
+        """,
+    "pkg/sub.py": """
+        import importlib
+
+
+        class Loader(object):
+            def __init__(self, name):
+                self._name = name
+
+            def __dir__(self):
+                return dir(importlib.import_module(self._name))
+
+
+        proxy = Loader("pkg.impl")
+
+
+        def shapes(spec, dims):
+            out = []
+            for ch in spec:
+                out.append(dims[ch])
+            index = {c: i for i, c in enumerate(spec)}
+            return out, index
+
+
+        def trimmed():
+            config = dict([("a", 1), ("b", 2)])
+            del config["a"]
+            return config
+
+
+        def check(flag):
+            if flag:
+                raise ValueError("not with flag")
+            return 1
+
+
+        def can_use(flag):
+            try:
+                check(flag)
+                return True
+            except ValueError:
+                return False
+
+
+        def wrong_handler(flag):
+            try:
+                check(flag)
+            except KeyError:
+                return False
+            return True
+        """,
+}
+
+
+def interp() -> Interpreter:
+    tree = MemoryTree({p: textwrap.dedent(t) for p, t in FILES.items()})
+    return Interpreter(tree, ENGINE_RULES)
+
+
+def names(v: object) -> list[object]:
+    assert isinstance(v, Seq)
+    return [i.value for i in v.items if isinstance(i, Const)]
+
+
+def test_dir_of_a_module_lists_what_it_binds() -> None:
+    it = interp()
+    mod = it.import_module("pkg")
+    got = names(it.call(it.builtin("dir"), [mod], {}, mode=IMPORT))
+    # guarded-out names are not bound; star imports give __all__; private names are there
+    assert got == ["A", "_hidden", "helper", "pkg", "star_only"]
+
+
+def test_dir_of_a_module_like_object_asks_its_dunder_dir() -> None:
+    it = interp()
+    proxy = it.resolve("pkg.sub.proxy")
+    got = names(it.call(it.builtin("dir"), [proxy], {}, mode=IMPORT))
+    assert got == ["A", "__all__", "helper", "not_exported", "star_only"]
+
+
+def test_loops_and_enumerate_over_a_known_string() -> None:
+    it = interp()
+    f = it.resolve("pkg.sub.shapes")
+    out = it.call(f, [Const(value="bc"), DictV(items={"b": Const(value=32),
+                                                      "c": Const(value=64)})], {})
+    assert isinstance(out, Seq)
+    shape, index = out.items
+    assert names(shape) == [32, 64]
+    assert isinstance(index, DictV) and {k: v.value for k, v in index.items.items()
+                                         if isinstance(v, Const)} == {"b": 0, "c": 1}
+
+
+def test_dict_of_pairs_and_del_of_a_key() -> None:
+    it = interp()
+    out = it.call(it.resolve("pkg.sub.trimmed"), [], {})
+    assert isinstance(out, DictV) and list(out.items) == ["b"]
+
+
+def test_a_raise_a_caller_catches_is_not_one_that_leaves_the_call() -> None:
+    it = interp()
+    it.call(it.resolve("pkg.sub.can_use"), [Const(value=True)], {})
+    assert it.raised == []  # Keras BatchNormalization._fused_can_be_used
+    it.call(it.resolve("pkg.sub.wrong_handler"), [Const(value=True)], {})
+    assert [r[2] for r in it.raised] == ["ValueError: not with flag"]  # not a KeyError
+    it.raised.clear()
+    it.call(it.resolve("pkg.sub.check"), [Const(value=True)], {})
+    assert len(it.raised) == 1
