@@ -21,7 +21,7 @@ from typing import Any
 from tfinit_audit.analysis import arguments as table
 from tfinit_audit.analysis.engine.frames import ABSTRACT, EAGER, BudgetExceeded, Frame, Raised
 from tfinit_audit.analysis.engine.interp import Interpreter
-from tfinit_audit.analysis.engine.summaries import ast_parse
+from tfinit_audit.analysis.engine.parsing import ast_parse
 from tfinit_audit.analysis.engine.values import (
     ClassV,
     Const,

@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from tfinit_audit.analysis.engine.summaries import ast_parse
+from tfinit_audit.analysis.engine.parsing import ast_parse
 from tfinit_audit.errors import UsageError
 
 

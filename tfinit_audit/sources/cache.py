@@ -37,10 +37,12 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
-from filelock import FileLock
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 APP = "tfinit-audit"
 ENV_CACHE = "TFINIT_AUDIT_CACHE"
@@ -219,6 +221,8 @@ class Cache:
     # -- locks and maintenance ---------------------------------------------------------------
     def lock(self, ns: str, ident: str) -> FileLock:
         """An inter-process lock, e.g. so two runs do not both fetch one zip directory."""
+        from filelock import FileLock  # imported when first needed (~30 ms)
+
         key = hashlib.sha256(f"{ns}\0{ident}".encode()).hexdigest()[:32]
         path = self.root / "locks" / f"{key}.lock"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -209,6 +208,8 @@ class GitHubSource:
                 reqs = companion_requirements(meta.metadata())  # type: ignore[attr-defined]
                 counter.add(wheel_tree.counter.requests, wheel_tree.counter.bytes)
                 return {n: str(r.specifier) for n, r in reqs.items()}
+        from packaging.requirements import InvalidRequirement, Requirement
+
         pins: dict[str, str] = {}
         for path in SETUP_FILES:
             text = tree.read_text(path)
@@ -223,6 +224,8 @@ class GitHubSource:
         return pins
 
     def _choose(self, dist: str, spec: str, counter: Counter) -> str | None:
+        from packaging.requirements import Requirement
+
         req = Requirement(f"{dist}{spec}")
         versions: list[Version] = []
         if self.index is not None and not self.client.offline:

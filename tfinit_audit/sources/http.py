@@ -1,33 +1,25 @@
 """One shared HTTP session: keep-alive, retries with backoff on 5xx/connection errors, timeouts.
 
 All network access of the fetch stage goes through ``Http`` so that connection reuse, retry
-policy, timeouts and request/byte accounting are the same everywhere.
+policy, timeouts and request/byte accounting are the same everywhere. The transport under it
+(``transport.py``: ``requests``, ``urllib3``) is imported on the first request only.
 """
 
 from __future__ import annotations
 
-import functools
 import os
-import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urljoin, urlsplit
-
-import requests
-from requests import certs
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.util.retry import Retry
+from typing import TYPE_CHECKING
 
 from tfinit_audit._version import __version__
 from tfinit_audit.errors import FetchError
 from tfinit_audit.sources import limits
+
+if TYPE_CHECKING:
+    import requests
 
 USER_AGENT = f"tfinit-audit/{__version__} (+https://pypi.org/project/tfinit-audit/)"
 DEFAULT_TIMEOUT = (10.0, 60.0)  # (connect, read) seconds
@@ -77,187 +69,17 @@ def release_counter(what: str) -> Counter:
 
 
 _COUNTER_LOCK = threading.Lock()
-# Failures worth another try: connection trouble and bodies that break off mid-way.
-RETRYABLE = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-             requests.exceptions.ContentDecodingError)
-
-
-# Per host; requests beyond wait for a free keep-alive connection. Sized for up to 4 releases
-# at once, each with its reader and a few speculative prefetch workers (composite.py).
-MAX_CONNECTIONS = 24
-
-
-def _ca_bundle() -> str:
-    """The CA bundle requests itself would use (same environment variables, same order)."""
-    return (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-            or str(certs.where()))  # type: ignore[attr-defined]
-
-
-@functools.lru_cache(maxsize=4)
-def _tls_context(bundle: str) -> ssl.SSLContext:
-    """One TLS context with the CA bundle loaded once: by default every new connection loads
-    the bundle again, ~0.4 s of CPU each on a busy 2-core machine (10 connections a run)."""
-    if os.path.isdir(bundle):
-        return ssl.create_default_context(capath=bundle)
-    return ssl.create_default_context(cafile=bundle)
-
-
-# --------------------------------------------------------------------------------------------
-# Deadlines: one request, from sending it to the last byte of its answer
-# --------------------------------------------------------------------------------------------
-class _Deadline:
-    """The deadline of the request the current thread is making. Socket timeouts bound each
-    single read only, so a server that sends one byte every few seconds (slow-loris) would hold
-    a read for ever; the connections below arm a timer for this deadline that shuts their
-    socket down, which ends any read still blocked on it."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.at = time.monotonic() + seconds
-        self.fired = False
-        self.timers: list[threading.Timer] = []
-
-    def arm(self, conn: HTTPConnection) -> None:
-        def expire() -> None:
-            self.fired = True
-            sock = getattr(conn, "sock", None)
-            if sock is not None:
-                with suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-        timer = threading.Timer(max(0.0, self.at - time.monotonic()), expire)
-        timer.daemon = True
-        self.timers.append(timer)
-        timer.start()
-
-    def cancel(self) -> None:
-        for t in self.timers:
-            t.cancel()
-
-
-_ACTIVE = threading.local()
-
-
-@contextmanager
-def _deadline(seconds: float) -> Iterator[_Deadline]:
-    """Every connection the current thread uses inside this block is shut at the deadline."""
-    state = _Deadline(seconds)
-    outer = getattr(_ACTIVE, "state", None)
-    _ACTIVE.state = state
-    try:
-        yield state
-    finally:
-        state.cancel()
-        _ACTIVE.state = outer
-
-
-class _WatchedHTTPConnection(HTTPConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        state: _Deadline | None = getattr(_ACTIVE, "state", None)
-        if state is not None:
-            state.arm(self)
-        super().request(*args, **kwargs)
-
-
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        state: _Deadline | None = getattr(_ACTIVE, "state", None)
-        if state is not None:
-            state.arm(self)
-        super().request(*args, **kwargs)
-
-
-class _WatchedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _WatchedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
-class _Session(requests.Session):
-    """A session that follows at most ``limits.REDIRECTS`` redirects and never one from https
-    down to plain http, and reads the proxy settings of the environment once per host.
-
-    Why the latter: requests looks at every environment variable again for each request
-    (``getproxies_environment``), ~1 ms of CPU per request on the GIL that the analysis
-    threads need; a cold audit makes hundreds of range requests to one or two hosts."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._env_memo: dict[tuple[Any, ...], Any] = {}
-
-    def merge_environment_settings(
-        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
-    ) -> Any:
-        if proxies or not isinstance(url, str) \
-                or not isinstance(verify, bool | str | type(None)) \
-                or not isinstance(cert, str | tuple | type(None)):
-            return super().merge_environment_settings(url, proxies, stream, verify, cert)
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.netloc, stream, verify, cert)
-        hit = self._env_memo.get(key)
-        if hit is None:
-            hit = super().merge_environment_settings(url, {}, stream, verify, cert)
-            self._env_memo[key] = hit
-        return {**hit, "proxies": dict(hit["proxies"] or {})}
-
-    def get_redirect_target(self, resp: requests.Response) -> str | None:
-        target = super().get_redirect_target(resp)
-        if target and resp.url.lower().startswith("https:"):
-            nxt = urljoin(resp.url, target)
-            if nxt.lower().startswith("http:"):
-                raise requests.exceptions.InvalidURL(
-                    f"refused a redirect from https down to plain http ({nxt[:120]})"
-                )
-        return target
-
-
-class _SharedTLSAdapter(HTTPAdapter):
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        self._bundle = _ca_bundle()
-        kwargs["ssl_context"] = _tls_context(self._bundle)
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool,
-                                                   "https": _WatchedHTTPSPool}
-
-    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
-        super().cert_verify(conn, url, verify, cert)
-        if url.lower().startswith("https") and (verify is True or verify == self._bundle):
-            conn.ca_certs = None  # already in the shared context; do not load them again
-            conn.ca_cert_dir = None
-
-
 def make_session(
-    *, retries: int = 4, backoff: float = 0.25, pool: int = MAX_CONNECTIONS,
+    *, retries: int = 4, backoff: float = 0.25, pool: int | None = None,
     token: str | None = None,
 ) -> requests.Session:
     """A session whose adapter retries idempotent requests on 5xx and connection errors, and
-    follows at most ``limits.REDIRECTS`` redirects."""
-    session = _Session()
-    session.max_redirects = int(limits.REDIRECTS.value)
-    retry = Retry(
-        total=retries,
-        connect=retries,
-        read=retries,
-        status=retries,
-        backoff_factor=backoff,
-        backoff_max=4.0,
-        status_forcelist=(500, 502, 503, 504),
-        allowed_methods=frozenset({"GET", "HEAD"}),
-        respect_retry_after_header=True,
-        raise_on_status=False,
-    )
-    # pool_block: never open (and throw away) more connections than the pool keeps, so every
-    # TLS handshake is paid once and the connections are reused.
-    adapter = _SharedTLSAdapter(max_retries=retry, pool_connections=pool, pool_maxsize=pool,
-                                pool_block=True)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.headers["User-Agent"] = USER_AGENT
-    if token:
-        session.headers["Authorization"] = f"Bearer {token}"
-    return session
+    follows at most ``limits.REDIRECTS`` redirects (``transport.make_session``)."""
+    from tfinit_audit.sources import transport
+
+    return transport.make_session(user_agent=USER_AGENT, retries=retries, backoff=backoff,
+                                  pool=transport.MAX_CONNECTIONS if pool is None else pool,
+                                  token=token)
 
 
 class Http:
@@ -300,24 +122,26 @@ class Http:
     ) -> requests.Response:
         """GET ``url`` into memory (at most ``max_bytes``, default ``limits.ANSWER``); raises
         FetchError with one clear line on failure."""
+        from tfinit_audit.sources import transport as t
+
         cap = self.max_answer if max_bytes is None else max_bytes
         last: Exception | None = None
         for attempt in range(BODY_ATTEMPTS):
-            with _deadline(self.deadline) as dl:
+            with t.deadline(self.deadline) as dl:
                 try:
                     res = self.session.get(url, headers=headers, timeout=self.timeout,
                                            stream=True)
                     with res:
                         res._content = _read_body(res, cap, what or url, "answer")
                         res._content_consumed = True  # type: ignore[attr-defined]
-                    _check_in_time(dl)  # a socket shut mid-headers reads as an empty answer
-                except RETRYABLE as exc:
+                    t.check_in_time(dl)  # a socket shut mid-headers reads as an empty answer
+                except t.RETRYABLE as exc:
                     if dl.fired:
                         raise self._too_slow(what or url) from exc
                     last = exc
                     self._sleep(attempt)
                     continue
-                except requests.RequestException as exc:
+                except t.RequestException as exc:
                     if dl.fired:
                         raise self._too_slow(what or url) from exc
                     raise FetchError(f"cannot fetch {what or url}: {_short(exc)}") from exc
@@ -338,12 +162,14 @@ class Http:
         (416/501), FetchError when the body stays short after retries, OverBound when the
         release's byte budget is spent or the server sends more than asked.
         """
+        from tfinit_audit.sources import transport as t
+
         want = end - start + 1
         if counter is not None:
             counter.spend(want)
         last: str = ""
         for attempt in range(BODY_ATTEMPTS):
-            with _deadline(self.deadline) as dl:
+            with t.deadline(self.deadline) as dl:
                 try:
                     res = self.session.get(
                         url,
@@ -351,7 +177,7 @@ class Http:
                         timeout=self.timeout, stream=True,
                     )
                     with res:  # closed unread unless 206: a 200 may be the whole wheel
-                        _check_in_time(dl)  # headers cut short by the deadline look like a 200
+                        t.check_in_time(dl)  # headers cut short by the deadline look like a 200
                         if res.status_code == 200 or res.status_code in (416, 501):
                             raise RangeNotHonoured(f"HTTP {res.status_code} for a Range request")
                         if res.status_code != 206:
@@ -360,8 +186,8 @@ class Http:
                         # the whole body is read (never more than asked), so the connection
                         # goes back to the pool for the next request (keep-alive)
                         data = _read_body(res, want, what or url, "range", exact=True)
-                    _check_in_time(dl)
-                except RETRYABLE as exc:
+                    t.check_in_time(dl)
+                except t.RETRYABLE as exc:
                     if dl.fired:
                         raise self._too_slow(what or url) from exc
                     last = _short(exc)
@@ -369,7 +195,7 @@ class Http:
                         counter.add(1, 0)
                     self._sleep(attempt)
                     continue
-                except requests.RequestException as exc:
+                except t.RequestException as exc:
                     if dl.fired:
                         raise self._too_slow(what or url) from exc
                     raise FetchError(f"cannot fetch {what or url}: {_short(exc)}") from exc
@@ -386,11 +212,13 @@ class Http:
 
     def head_size(self, url: str, *, counter: Counter | None = None) -> int | None:
         """Content-Length from a HEAD request, None if the server does not say."""
-        with _deadline(self.deadline) as dl:
+        from tfinit_audit.sources import transport as t
+
+        with t.deadline(self.deadline) as dl:
             try:
                 res = self.session.head(url, timeout=self.timeout, allow_redirects=True)
-                _check_in_time(dl)
-            except requests.RequestException as exc:
+                t.check_in_time(dl)
+            except t.RequestException as exc:
                 if dl.fired:
                     raise self._too_slow(url) from exc
                 raise FetchError(f"cannot reach {url}: {_short(exc)}") from exc
@@ -416,13 +244,15 @@ class Http:
         """Stream ``url`` into ``write``; stops with FetchError beyond ``max_bytes``. The
         deadline grows with the size (``expected`` if known, else ``max_bytes``) at
         ``limits.DOWNLOAD_MIN_RATE``."""
+        from tfinit_audit.sources import transport as t
+
         size = min(expected or max_bytes, max_bytes)
-        with _deadline(self.deadline + size / limits.DOWNLOAD_MIN_RATE) as dl:
+        with t.deadline(self.deadline + size / limits.DOWNLOAD_MIN_RATE) as dl:
             try:
                 done = self._stream(url, write, max_bytes, counter, progress, what)
-                _check_in_time(dl)
+                t.check_in_time(dl)
                 return done
-            except (FetchError, _TooSlow) as exc:
+            except (FetchError, t.TooSlow) as exc:
                 if dl.fired:
                     raise self._too_slow(what or url, dl.seconds) from exc
                 raise
@@ -431,12 +261,15 @@ class Http:
         self, url: str, write: Callable[[bytes], object], max_bytes: int,
         counter: Counter | None, progress: Callable[[int, int | None], None] | None, what: str,
     ) -> int:
+        from tfinit_audit.sources import transport as t
+
         try:
             res = self.session.get(url, timeout=self.timeout, stream=True)
-        except requests.RequestException as exc:
+        except t.RequestException as exc:
             raise FetchError(f"cannot fetch {what or url}: {_short(exc)}") from exc
         with res:
-            if _ACTIVE.state is not None and _ACTIVE.state.fired:
+            state = getattr(t.ACTIVE, "state", None)
+            if state is not None and state.fired:
                 raise FetchError(f"cannot fetch {what or url}: no complete answer in time")
             if res.status_code != 200:
                 raise FetchError(f"cannot fetch {what or url}: HTTP {res.status_code}")
@@ -457,7 +290,7 @@ class Http:
                     write(chunk)
                     if progress is not None:
                         progress(done, total)
-            except requests.RequestException as exc:
+            except t.RequestException as exc:
                 raise FetchError(f"download of {what or url} broke off: {_short(exc)}") from exc
         if counter is not None:
             counter.add(1, done)
@@ -472,17 +305,6 @@ class Http:
 
     def _sleep(self, attempt: int) -> None:
         time.sleep(min(4.0, self.backoff * (2**attempt)))
-
-
-class _TooSlow(requests.ConnectionError):
-    """The deadline's timer shut the connection; Http turns it into one OverBound line."""
-
-
-def _check_in_time(dl: _Deadline) -> None:
-    """Raise when the deadline fired during the request: the answer may look complete (a socket
-    shut between header lines reads as the end of the headers) but is not to be trusted."""
-    if dl.fired:
-        raise _TooSlow("deadline")
 
 
 def _read_body(res: requests.Response, cap: int, what: str, kind: str, *,

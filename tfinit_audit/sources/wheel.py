@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import array
 import contextlib
+import functools
 import hashlib
 import io
 import re
@@ -28,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import remotezip
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from tfinit_audit.errors import FetchError
@@ -275,25 +275,14 @@ class CorruptMember(FetchError):
 # --------------------------------------------------------------------------------------------
 # The remote wheel
 # --------------------------------------------------------------------------------------------
-class _Fetcher(remotezip.RemoteFetcher):
-    """remotezip fetcher that only sends explicit ranges and goes through our session/counter."""
+class _Ranges:
+    """Byte ranges of the wheel's file, through its session and counter (explicit ranges
+    only); keeps the last range fetched (the tail)."""
 
-    def __init__(self, url: str, session: Any = None, support_suffix_range: bool = False, *,
-                 wheel: RemoteWheel) -> None:
-        super().__init__(url, session, support_suffix_range=False)
+    def __init__(self, url: str, wheel: RemoteWheel) -> None:
+        self._url = url
         self._wheel = wheel
         self._have: tuple[int, bytes] | None = None  # the last range fetched (the tail)
-
-    def fetch(self, data_range: tuple[int, int | None], stream: bool = False) -> Any:
-        start, end = data_range
-        size = self._wheel.size
-        if start < 0:
-            start = max(0, size + start)
-        if end is None or end >= size:
-            end = size - 1
-        data = self._get(start, end)
-        self._have = (start, data)
-        return remotezip.PartialBuffer(io.BytesIO(data), start, len(data), stream=False)
 
     def _get(self, start: int, end: int) -> bytes:
         """Bytes start..end; reuses the bytes already fetched so a directory larger than the
@@ -320,6 +309,49 @@ class _Fetcher(remotezip.RemoteFetcher):
             self._url, start, end, counter=self._wheel.counter, what=self._wheel.filename
         )
 
+
+
+@functools.cache
+def _remote_fetcher() -> type[Any]:
+    """``remotezip``'s fetcher over ``_Ranges`` (remotezip, which imports ``requests``, is
+    imported only when a zip directory needs it: zip64, prepended data)."""
+    import remotezip
+
+    class Fetcher(_Ranges, remotezip.RemoteFetcher):
+        def __init__(self, url: str, session: Any = None, support_suffix_range: bool = False,
+                     *, wheel: RemoteWheel) -> None:
+            remotezip.RemoteFetcher.__init__(self, url, session, support_suffix_range=False)
+            _Ranges.__init__(self, url, wheel)
+
+        def fetch(self, data_range: tuple[int, int | None], stream: bool = False) -> Any:
+            start, end = data_range
+            size = self._wheel.size
+            if start < 0:
+                start = max(0, size + start)
+            if end is None or end >= size:
+                end = size - 1
+            data = self._get(start, end)
+            self._have = (start, data)
+            return remotezip.PartialBuffer(io.BytesIO(data), start, len(data), stream=False)
+
+    return Fetcher
+
+
+def _remote_zip(wheel: RemoteWheel, fetcher: Callable[..., Any]) -> Any:
+    """remotezip's reading of the wheel's zip directory; a failure is one FetchError line."""
+    import remotezip
+
+    try:
+        return remotezip.RemoteZip(
+            wheel.url, initial_buffer_size=TAIL_BYTES, session=wheel.http.session,
+            fetcher=fetcher, support_suffix_range=False,
+        )
+    except remotezip.RemoteIOError as exc:
+        raise FetchError(f"cannot read the zip directory of {wheel.filename}: {exc}") from exc
+    except (zipfile.BadZipFile, remotezip.RemoteZipError, OSError, ValueError) as exc:
+        if isinstance(exc, FetchError):
+            raise
+        raise FetchError(f"{wheel.filename} is not a readable zip: {exc}") from exc
 
 class RemoteWheel:
     """One wheel on a file host; members read on demand, cached by (sha256, member name)."""
@@ -409,7 +441,7 @@ class RemoteWheel:
         """The common case (one disk, no zip64, nothing prepended) parsed with ``struct``:
         zipfile's pure-Python parser takes ~0.3 s for a 25k-member TensorFlow wheel, which
         is most of a cold run; anything unusual raises _Unusual and goes to zipfile."""
-        fetcher = _Fetcher(self.url, None, False, wheel=self)
+        fetcher = _Ranges(self.url, self)
         size = self.size
         tail_start = max(0, size - TAIL_BYTES)
         tail = fetcher._get(tail_start, size - 1)
@@ -473,24 +505,14 @@ class RemoteWheel:
                             f"the bound of {most:,} ({limits.MEMBERS.env})")
 
     def _read_directory_remote(self) -> dict[str, Member]:
-        rz_fetcher: list[_Fetcher] = []
+        rz_fetcher: list[_Ranges] = []
 
-        def fetcher(url: str, session: Any = None, support_suffix_range: bool = False) -> _Fetcher:
-            f = _Fetcher(url, session, support_suffix_range, wheel=self)
+        def fetcher(url: str, session: Any = None, support_suffix_range: bool = False) -> Any:
+            f = _remote_fetcher()(url, session, support_suffix_range, wheel=self)
             rz_fetcher.append(f)
             return f
 
-        try:
-            rz = remotezip.RemoteZip(
-                self.url, initial_buffer_size=TAIL_BYTES, session=self.http.session,
-                fetcher=fetcher, support_suffix_range=False,
-            )
-        except remotezip.RemoteIOError as exc:
-            raise FetchError(f"cannot read the zip directory of {self.filename}: {exc}") from exc
-        except (zipfile.BadZipFile, remotezip.RemoteZipError, OSError, ValueError) as exc:
-            if isinstance(exc, FetchError):
-                raise
-            raise FetchError(f"{self.filename} is not a readable zip: {exc}") from exc
+        rz = _remote_zip(self, fetcher)
         try:
             self._check_directory(0, len(rz.infolist()))
             members = _members_from_infos(rz.infolist(), rz.start_dir)

@@ -20,13 +20,11 @@ import pickle
 import re
 import tempfile
 import textwrap
-import threading
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from tfinit_audit.analysis.engine.parsing import ast_parse, parse
 from tfinit_audit.sources.base import SourceTree
 
 SCHEMA = "summaries-v6"  # bump when the summary layout changes (invalidates the disk cache)
@@ -282,32 +280,6 @@ def summarize_text(
             pickle.dump(summary, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, cfile)
     return summary
-
-
-_PARSE_LOCK = threading.RLock()
-
-
-def ast_parse(source: str, mode: str = "exec", **kwargs: Any) -> Any:
-    """``ast.parse``, one at a time in the process. Releases are analysed on threads, and
-    CPython 3.11 keeps the AST conversion's recursion depth in state all threads share: two
-    conversions that interleave (a garbage collection running Python callbacks inside one lets
-    another thread in) fail with a spurious ``SystemError: AST constructor recursion depth
-    mismatch`` (python/cpython#106905), which a module's summary would keep as "cannot parse"
-    (seen in cold ``--versions all`` runs: a few files per run, different each time). Every
-    parse of the analysis goes through here (``warnings.catch_warnings`` is not thread-safe
-    either)."""
-    with _PARSE_LOCK:
-        return ast.parse(source, mode=mode, **kwargs)
-
-
-def parse(text: str) -> ast.Module:
-    """CPython's parser; TF 1.x era sources that use ``async`` as a name need the 3.6 grammar."""
-    with _PARSE_LOCK, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # invalid escape sequences in old docstrings etc.
-        try:
-            return ast.parse(text)
-        except SyntaxError:
-            return ast.parse(text, feature_version=(3, 6))
 
 
 def _build(

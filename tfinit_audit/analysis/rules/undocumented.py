@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from tfinit_audit.analysis.engine.frames import Raised, Undecidable
-from tfinit_audit.analysis.engine.summaries import ast_parse
+from tfinit_audit.analysis.engine.parsing import ast_parse
 from tfinit_audit.analysis.engine.values import Const, FunctionV, ModuleV, Seq
 from tfinit_audit.analysis.model import Hop
 
