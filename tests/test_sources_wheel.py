@@ -247,6 +247,30 @@ def test_companion_keras_from_requires_dist(index: FakeIndex, make_ctx) -> None:
     assert kbad.filename not in [p.file for p in tree.packages]
 
 
+def test_a_warm_open_parses_no_metadata(index: FakeIndex, make_ctx,  # type: ignore[no-untyped-def]
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # the wheels' METADATA fields and companion pins are kept with their directories: a
+    # second open reads and parses neither, and picks the same companion
+    from tfinit_audit.sources import pypi
+
+    index.add("tensorflow", "2.15.0", tf_files(2), requires=["keras (<2.16,>=2.15.0)"])
+    for v in ("2.15.0", "2.16.0"):
+        index.add("keras", v, {"keras/src/layers/rnn/lstm.py": f"class LSTM:  # {v}\n"},
+                  tag="py3-none-any")
+    first = open_tree("pypi", "2.15.0", ctx=make_ctx())
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(pypi, "parse_metadata", refuse)
+    monkeypatch.setattr(pypi, "companion_requirements", refuse)
+    again = open_tree("pypi", "2.15.0", ctx=make_ctx())
+    assert [(p.name, p.version, p.file) for p in again.packages] \
+        == [(p.name, p.version, p.file) for p in first.packages] \
+        == [(p.name, p.version, p.file) for p in first.packages[:1]] + [
+            ("keras", "2.15.0", first.packages[1].file)]
+
+
 def test_tf_keras_attached_lazily_by_its_own_metadata(index: FakeIndex, make_ctx) -> None:  # type: ignore[no-untyped-def]
     index.add("tensorflow", "2.16.1", tf_files(2), requires=["keras>=3.0.0"])
     index.add("keras", "3.1.0", {"keras/src/layers/rnn/lstm.py": "class LSTM: pass\n"},

@@ -10,9 +10,8 @@ legacy Keras) is attached on first use: the tree picks the newest ``tf-keras`` w
 from __future__ import annotations
 
 import re
-from email.parser import HeaderParser
+from typing import TYPE_CHECKING
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
@@ -24,6 +23,9 @@ from tfinit_audit.sources.http import Counter, Http, release_counter
 from tfinit_audit.sources.index import IndexClient, IndexFile
 from tfinit_audit.sources.plans import PlanBook
 from tfinit_audit.sources.wheel import ProgressFn, RemoteWheel, choose_wheel
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 TF_DIST = "tensorflow"
 COMPANIONS = ("keras", "tf-keras")  # canonical names read from Requires-Dist
@@ -140,8 +142,16 @@ class WheelPart:
         self.wheel.forget()
 
     def metadata(self) -> dict[str, list[str]]:
-        """Header fields of ``*.dist-info/METADATA`` (multi-valued), empty if none."""
+        """Header fields of ``*.dist-info/METADATA`` (multi-valued), empty if none; kept with
+        the wheel's directory, so a warm run reads and parses nothing."""
         if self._meta is None:
+            w = self.wheel
+            cached = w.cache.get_json("zipdir", w.ident, "metadata.v1")
+            if isinstance(cached, dict) and all(
+                    isinstance(v, list) and all(isinstance(x, str) for x in v)
+                    for v in cached.values()):
+                self._meta = cached
+                return cached
             paths = self.paths()
             dist = self.package.name.replace("-", "_")
             guess = f"{dist}-{self.package.version}.dist-info/METADATA"
@@ -150,13 +160,30 @@ class WheelPart:
             ]
             text = self.read(self.paths()[names[0]]).decode("utf-8", "replace") if names else ""
             self._meta = parse_metadata(text)
+            w.cache.put_json("zipdir", w.ident, "metadata.v1", self._meta)
         return self._meta
+
+    def companions(self) -> dict[str, tuple[str, str]]:
+        """``companion_requirements`` of the metadata as text: name -> (the requirement, its
+        specifier); kept with the wheel's directory (a warm run parses no requirement)."""
+        w = self.wheel
+        cached = w.cache.get_json("zipdir", w.ident, "companions.v1")
+        if isinstance(cached, dict) and all(
+                isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
+                for v in cached.values()):
+            return {k: (v[0], v[1]) for k, v in cached.items()}
+        out = {n: (str(r), str(r.specifier))
+               for n, r in companion_requirements(self.metadata()).items()}
+        w.cache.put_json("zipdir", w.ident, "companions.v1", out)
+        return out
 
     def close(self) -> None:
         self.wheel.close()
 
 
 def parse_metadata(text: str) -> dict[str, list[str]]:
+    from email.parser import HeaderParser  # only when a wheel's METADATA is read
+
     msg = HeaderParser().parsestr(text)
     out: dict[str, list[str]] = {}
     for k, v in msg.items():
@@ -166,6 +193,8 @@ def parse_metadata(text: str) -> dict[str, list[str]]:
 
 def companion_requirements(metadata: dict[str, list[str]]) -> dict[str, Requirement]:
     """``keras`` / ``tf-keras`` requirements, ignoring ones that only apply to an extra."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     out: dict[str, Requirement] = {}
     for line in metadata.get("requires-dist", []):
         try:
@@ -207,9 +236,9 @@ class PyPISource:
             tf = self._part(TF_DIST, Version(version), counter)
             tree._add(tf)
             tree.release = tf.package.version
-            reqs = companion_requirements(tf.metadata())
-            for name, req in reqs.items():
-                tree._add(self._companion(name, req, counter))
+            reqs = tf.companions()
+            for name, (req, spec) in reqs.items():
+                tree._add(self._companion(name, req, spec, counter))
             if "tf-keras" not in reqs:
                 tree._lazy["tf_keras"] = lambda: self._reverse_companion(
                     "tf-keras", tf.package.version, counter
@@ -239,21 +268,27 @@ class PyPISource:
 
         return size_of
 
-    def _companion(self, name: str, req: Requirement, counter: Counter) -> WheelPart:
+    def _companion(self, name: str, req: str, spec: str, counter: Counter) -> WheelPart:
+        """The newest release of ``name`` the pin ``req`` (its specifier ``spec``) admits."""
+        from packaging.specifiers import SpecifierSet
+
+        specifier = SpecifierSet(spec)
         project = self.index.project(name)
         yanked = project.yanked_versions()
         ok = [
             v for v in project.releases()
-            if v not in yanked and req.specifier.contains(v, prereleases=False)
+            if v not in yanked and specifier.contains(v, prereleases=False)
         ]
         if not ok:  # a pin may name a pre-release on purpose
-            ok = [v for v in project.releases() if req.specifier.contains(v, prereleases=True)]
+            ok = [v for v in project.releases() if specifier.contains(v, prereleases=True)]
         if not ok:
             raise FetchError(f"no release of {name} satisfies the pin {req}")
         return self._part(name, max(ok), counter)
 
     def _reverse_companion(self, name: str, tf_version: str, counter: Counter) -> WheelPart | None:
         """Newest ``name`` release whose own Requires-Dist on tensorflow admits ``tf_version``."""
+        from packaging.requirements import InvalidRequirement, Requirement
+
         try:
             project = self.index.project(name)
         except FetchError:
