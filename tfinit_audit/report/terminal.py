@@ -85,9 +85,11 @@ def _print_arguments(report: Report, v: ReportView, console: Console) -> None:
             t.append(ns.error, style="yellow")
         else:
             t.append(f"{ns.listed} public names in {ns.namespaces} namespace(s), "
-                     f"{len(ns.kept)} reported; skipped: " + "; ".join(
-                         f"{len(names)} {reason}" for reason, names in ns.skipped[:4])
-                     + (" ..." if len(ns.skipped) > 4 else ""))
+                     f"{len(ns.kept)} reported")
+            if ns.skipped:
+                t.append("; skipped: " + "; ".join(
+                    f"{len(names)} {reason}" for reason, names in ns.skipped[:4])
+                    + (" ..." if len(ns.skipped) > 4 else ""))
         say(console, t)
 
 
