@@ -10,7 +10,10 @@ with ``--baseline-python`` (another checkout, e.g. main, for before/after in one
 round recorded (what a run knows after an earlier run of the family: no member, directory,
 index answer or result); then ``pip download --no-deps --no-cache-dir`` of every wheel the
 audit read, all at once (one pip per wheel, in parallel). Medians and min-max over the rounds;
-the ratio audit/pip is taken round by round.
+the ratio audit/pip is taken round by round. CPU seconds and peak RSS (the largest sum at one
+instant) are those of the audit's whole process tree -- the tool and its worker processes --
+sampled from /proc (``scale.Sampler``); requests and bytes are the releases' fetch stats (every
+process's) or what the tool's own process saw on the wire, whichever is more.
 
 Each audit is a fresh interpreter (``python -c`` calling ``tfinit_audit.cli.main`` with
 ``--no-live --format none``) that reports its releases' fetch stats and every request and
@@ -26,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -37,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from packaging.utils import parse_wheel_filename
+from scale import Sampler  # peak RSS and CPU of a process tree (benchmarks/scale.py)
 
 CHILD = r"""
 import io, json, sys, contextlib, hashlib
@@ -97,23 +100,26 @@ def run_audit(python: str, versions: list[str], cache: Path, env: dict[str, str]
         argv = ["--versions", *versions, "--no-live", "--format", "none",
                 "--cache-dir", str(cache)]
         t0 = time.perf_counter()
-        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         # cwd: not this checkout, whose tfinit_audit `python -c` would import first
-        proc = subprocess.run([python, "-c", CHILD, out, *argv], env=env, cwd=cache.parent,
-                              capture_output=True, text=True)
+        proc = subprocess.Popen([python, "-c", CHILD, out, *argv], env=env, cwd=cache.parent,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        sampler = Sampler(proc.pid)  # the whole process tree: the tool and its workers
+        sampler.start()
+        _, stderr = proc.communicate()
         wall = time.perf_counter() - t0
-        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime
+        sampler.stop.set()
+        sampler.join()
+        cpu = sum(sampler.cpu.values())
         if proc.returncode != 0:
-            raise SystemExit(f"audit child failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+            raise SystemExit(f"audit child failed ({proc.returncode}):\n{stderr[-2000:]}")
         data = json.loads(Path(out).read_text())
     finally:
         os.unlink(out)
     if data["code"] != 0:
-        raise SystemExit(f"audit exited {data['code']}: {data['rows']}\n{proc.stderr[-2000:]}")
+        raise SystemExit(f"audit exited {data['code']}: {data['rows']}\n{stderr[-2000:]}")
     size, disk = cache_size(cache)
     return {"wall": wall, "cpu": cpu, "rows": data["rows"], "wire": data["wire"],
-            "cache": size, "disk": disk, "rss": data.get("rss", 0)}
+            "cache": size, "disk": disk, "rss": max(data.get("rss", 0), sampler.rss_sum)}
 
 
 def cache_size(root: Path) -> tuple[int, int]:
@@ -176,7 +182,10 @@ def totals(run: dict[str, Any]) -> dict[str, Any]:
     rows = run["rows"]
     pb = [r["prefetch_bytes"] for r in rows]
     out = {"wall": run["wall"], "cpu": run["cpu"], "rss": run["rss"],
-           "requests": run["wire"]["requests"], "bytes": run["wire"]["bytes"],
+           # the wire as this process saw it, or the releases' fetch stats (those of worker
+           # processes added) when they say more: workers fetch what their analysis reads
+           "requests": max(run["wire"]["requests"], sum(r["requests"] for r in rows)),
+           "bytes": max(run["wire"]["bytes"], sum(r["bytes"] for r in rows)),
            "cache": run["cache"], "disk": run["disk"],
            "prefetched": sum(r["prefetched"] for r in rows),
            "prefetch_used": sum(r["prefetch_used"] for r in rows)}
