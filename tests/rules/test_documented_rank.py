@@ -39,7 +39,8 @@ def test_the_documented_rank_is_tried_first() -> None:
     assert r.input_shape == [None, 5, 3]
     assert r.input_note is not None and "give query the shape (B, T, dim): rank 3 first" \
         in r.input_note
-    assert r.input_note.endswith(f"({M}:{line_of(t, M, 'query: Query tensor of shape `(B, T, dim)`.')})")
+    line = line_of(t, M, "query: Query tensor of shape `(B, T, dim)`.")
+    assert r.input_note.endswith(f"({M}:{line})")
     assert [(w.name, w.shape) for w in r.weights] == [("kernel", [3, 4])]
 
 

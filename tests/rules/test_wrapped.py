@@ -80,8 +80,8 @@ def test_the_wrappers_check_reads_as_a_requirement() -> None:
     assert isinstance(norm, ClassV) and isinstance(lstm, ClassV) and isinstance(dense, ClassV)
     need = wrapped.requirement(it, norm, "layer")
     assert need is not None
-    assert (need.names, need.line) == (("kernel", "embeddings"),
-                                       line_of(t, M, 'raise ValueError("no kernel nor embeddings")'))
+    raised = line_of(t, M, 'raise ValueError("no kernel nor embeddings")')
+    assert (need.names, need.line) == (("kernel", "embeddings"), raised)
     assert wrapped.provides(it, lstm, need.names) is None
     assert wrapped.provides(it, dense, need.names) == "kernel"
 
