@@ -760,7 +760,7 @@ def keras_build(tf, fam, instance, shape, input_dim, spec=None):
 
 
 BUILD_ERRORS = {}  # id(instance) -> why its building call failed (what it made stands)
-AS_CREATED = {}  # id(tf variable) -> its value when created (eager), before the call used it
+AS_CREATED = {}  # id(tf variable) -> (it, its value when created (eager), before the call used it)
 
 
 @contextlib.contextmanager
@@ -777,7 +777,7 @@ def values_as_created(tf):
     def creator(next_creator, **kwargs):
         v = next_creator(**kwargs)
         try:
-            AS_CREATED[id(v)] = v.numpy()
+            AS_CREATED[id(v)] = (v, v.numpy())  # the variable kept: its id is not reused
         except Exception:
             pass
         return v
@@ -790,8 +790,9 @@ def created_value(v):
     """The value ``v`` had when created, if recorded (a Keras 3 variable wraps the TF
     variable the creator saw in ``_value``)."""
     for x in (v, getattr(v, "_value", None)):
-        if x is not None and id(x) in AS_CREATED:
-            return AS_CREATED[id(x)]
+        hit = AS_CREATED.get(id(x)) if x is not None else None
+        if hit is not None and hit[0] is x:
+            return hit[1]
     return None
 
 
