@@ -37,6 +37,7 @@ from tfinit_audit.analysis.rules.serialization import (
 )
 from tfinit_audit.analysis.rules.shapes import TensorShapeRule
 from tfinit_audit.analysis.rules.tensors import NestRule, TensorOpsRule, TensorRule
+from tfinit_audit.analysis.rules.undocumented import RemoveUndocumentedRule
 
 ENGINE_RULES: list[Rule] = [
     TensorShapeRule(),
@@ -53,4 +54,5 @@ ENGINE_RULES: list[Rule] = [
     ElementwiseConstantRule(),
     SerializedInitializerRule(),
     SerializedObjectRule(),
+    RemoveUndocumentedRule(),
 ]
