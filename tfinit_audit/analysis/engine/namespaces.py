@@ -490,6 +490,7 @@ class Namespaces:
 
 # ----------------------------------------------------------------------------- dir()
 def _opaque(b: Binding, mod: ModuleV, text: str) -> Unknown:
+    """A binding whose value the import-time run cannot give: unknown, with where."""
     return Unknown(text=text, module=mod.name, path=mod.path or "", line=b.line)
 
 
