@@ -31,6 +31,7 @@ from tfinit_audit.analysis.rules.initializer_classes import (
     InitializerClassRule,
     InitializerFactoryRule,
 )
+from tfinit_audit.analysis.rules.random_ops import RandomOpRule
 from tfinit_audit.analysis.rules.serialization import (
     SerializedInitializerRule,
     SerializedObjectRule,
@@ -51,6 +52,7 @@ ENGINE_RULES: list[Rule] = [
     InitializerFactoryRule(),
     CompositeRule(),
     ElementwiseConstantRule(),
+    RandomOpRule(),
     SerializedInitializerRule(),
     SerializedObjectRule(),
 ]

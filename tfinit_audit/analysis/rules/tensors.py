@@ -113,7 +113,7 @@ _UNARY = frozenset((
     "sigmoid", "tanh", "relu", "relu6", "elu", "selu", "softplus", "softsign", "exp", "log",
     "sqrt", "rsqrt", "square", "abs", "negative", "sign", "identity", "clip_by_value",
     "dropout", "hard_sigmoid", "leaky_relu", "gelu", "swish", "silu", "cast", "stop_gradient",
-    "l2_normalize",
+    "l2_normalize", "convert_to_tensor",
 ))
 # normalizations that may create their own variables: run, then their result has the shape
 _RUN_THEN_SHAPE = frozenset(("layer_norm", "batch_norm", "group_norm", "instance_norm"))
@@ -125,7 +125,8 @@ _FIRST_ARG = ("x", "features", "value", "t", "a", "input", "inputs", "tensor")
 class TensorOpsRule(Rule):
     """Static shapes through the TensorFlow ops a layer's call applies (their shape functions
     in ``tensorflow/core/ops``; called through ``math_ops``, ``nn_ops``, ``array_ops``...):
-    element-wise ops keep the shape (broadcasting binary ones, also written as operators),
+    element-wise ops keep the shape (broadcasting binary ones, also written as operators), as
+    does ``convert_to_tensor`` of a tensor (``tf.contrib.layers.fully_connected``),
     ``matmul`` gives ``[rows of a, columns of b]`` (transposes honoured), ``bias_add`` keeps
     the value's shape, ``concat`` adds up the axis, ``split`` divides it, ``slice`` takes the
     sizes given, ``zeros``/``ones`` make the shape asked; ``layer_norm`` and the other
