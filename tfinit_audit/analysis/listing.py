@@ -291,8 +291,8 @@ def _classify(it: Interpreter, listing: NamespaceListing, found: Found) -> None:
                     f"{factory.line}); its weights are those of the layers it is made of, "
                     "each listed on its own", "function", aliases, factory))
             elif hit is None:
-                listing.members.append(Member(symbol, False, "a function that creates no "
-                                              "variable", "function", aliases))
+                listing.members.append(Member(symbol, False, _creates_none(it, v), "function",
+                                              aliases, _factory_hop(it, v)))
             else:
                 listing.members.append(Member(symbol, True, hit.note, "function", aliases,
                                               hit))
@@ -301,6 +301,25 @@ def _classify(it: Interpreter, listing: NamespaceListing, found: Found) -> None:
             listing.members.append(Member(symbol, False, f"{_what(v)}, not a layer or "
                                           "function", kind, aliases))
     listing.members.sort(key=lambda m: _rank(m.symbol))
+
+
+def _factory_hop(it: Interpreter, f: FunctionV) -> Hop | None:
+    """Where a function that creates nothing when called returns, uncalled, a nested function
+    whose code can create variables (``returned_uncalled``); None if it does not."""
+    node = f.node
+    inner = returned_uncalled(node) if node is not None else []
+    if not inner or _scan(it, f, 0, True, whole=True) is None:
+        return None
+    return f.src.hop(inner[0].lineno, f"{f.qualname} returns its nested function "
+                                      f"{inner[0].name} uncalled")
+
+
+def _creates_none(it: Interpreter, f: FunctionV) -> str:
+    hop = _factory_hop(it, f)
+    if hop is None:
+        return "a function that creates no variable"
+    return (f"a function that creates no variable when called: {hop.note} "
+            f"({hop.path}:{hop.line}), whose code can create variables when that is called")
 
 
 def _what(v: Value) -> str:
@@ -427,8 +446,10 @@ def weight_sources(it: Interpreter, cls: ClassV) -> list[Hop]:
 
 
 def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool,
-          every: list[Hop] | None = None) -> Hop | None:
-    """The first line of ``f`` that can create a variable (``every``: all of them, appended)."""
+          every: list[Hop] | None = None, whole: bool = False) -> Hop | None:
+    """The first line of ``f`` that can create a variable (``every``: all of them, appended);
+    the code of functions ``f`` returns uncalled does not run when ``f`` does (``whole``:
+    it counts too)."""
     info = f.info
     if info is None:
         return None
@@ -437,7 +458,8 @@ def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool,
     node = f.node
     if node is None:
         return None
-    calls = [n for n in ast.walk(node) if isinstance(n, ast.Call)]
+    calls = [n for n in (ast.walk(node) if whole else _walk_run(node))
+             if isinstance(n, ast.Call)]
     for call in calls:
         name = _callee_name(call.func)
         if name in CREATORS:
@@ -473,6 +495,35 @@ def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool,
                 return hop
             every.append(hop)
     return every[0] if every else None
+
+
+def returned_uncalled(fn: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The functions ``fn`` defines in its own body and returns (a ``return`` expression
+    names them: ``return inner``, ``return Spec(inner)``) without calling them by name:
+    their code runs when the caller calls what was returned, not when ``fn`` runs (a factory:
+    ``tf.contrib.specs.Var``, ``adaptive_clipping_fn``)."""
+    if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+        return []
+    nested = {s.name: s for s in fn.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
+    if not nested:
+        return []
+    returned = {n.id for r in ast.walk(fn) if isinstance(r, ast.Return) and r.value is not None
+                for n in ast.walk(r.value) if isinstance(n, ast.Name) and n.id in nested}
+    called = {n.func.id for n in ast.walk(fn) if isinstance(n, ast.Call)
+              and isinstance(n.func, ast.Name)}
+    return [nested[name] for name in sorted(returned - called)]
+
+
+def _walk_run(fn: ast.AST) -> list[ast.AST]:
+    """``ast.walk(fn)`` without the bodies of the functions it returns uncalled."""
+    skip = {id(d) for d in returned_uncalled(fn)}
+    out: list[ast.AST] = []
+    todo = [fn]
+    while todo:
+        n = todo.pop()
+        out.append(n)
+        todo.extend(c for c in ast.iter_child_nodes(n) if id(c) not in skip)
+    return out
 
 
 def _is_machinery(it: Interpreter, cls: ClassV) -> bool:
