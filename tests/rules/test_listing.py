@@ -432,6 +432,16 @@ FACTORIES = '''
         def var():
             return vs.get_variable(name, [1])
         return var()
+
+
+    def looped(n):
+        def body(i):
+            return vs.get_variable("v", [1])
+        return _loop(body, n)
+
+
+    def _loop(fn, n):
+        return fn(n)
     '''
 
 
@@ -450,3 +460,6 @@ def test_a_function_returning_its_creating_function_uncalled_creates_nothing() -
     # left alone: a nested function the function calls itself runs when it does
     kept, reason = got["tf.made_now"]
     assert kept and reason == "made_now calls get_variable"
+    # ... and one passed to a function, which may call it (a while_loop's body)
+    kept, reason = got["tf.looped"]
+    assert kept and reason == "looped calls get_variable"
