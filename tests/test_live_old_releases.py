@@ -53,3 +53,28 @@ def test_default_set_agrees_live(venv: str, release: str, lacks: set[str]) -> No
             # the only thing left undecided is a shape the static side did not compute
             if lw.verdict == "inconclusive":
                 assert shapes[lw.name] is None, (s.symbol, lw.name, lw.evidence["reason"])
+
+
+# TF 1.2 tf.layers functions: the layer takes its scope with next(variable_scope(...).gen),
+# converts its input with convert_to_tensor and reaches get_variable's default initializer
+# through a deep chain of calls; get_local_variable forwards to get_variable (functools.wraps)
+FUNCTIONS_12 = ["tf.layers.dense", "tf.layers.conv2d", "tf.layers.conv1d",
+                "tf.layers.batch_normalization", "tf.layers.conv2d_transpose",
+                "tf.get_local_variable"]
+
+
+def test_tf_layers_functions_of_1_2_agree_live() -> None:
+    from tfinit_audit.analysis.symbols import parse_symbol
+
+    python = venv_python("tf12")
+    static = analyze(open_installed(python), [parse_symbol(n) for n in FUNCTIONS_12], Dims())
+    for s in static:
+        assert s.status == "resolved" and s.weights, (s.symbol, s.status, s.message)
+        assert all(w.initializer.kind != "unresolved" and w.shape for w in s.weights), s.symbol
+    kernel = next(w for w in static[0].weights if w.name == "dense/kernel")
+    assert (kernel.initializer.kind, kernel.shape, kernel.fallback) == (
+        "glorot_uniform", [32, 64], True)
+    run = verify_interpreter(python, static, Dims(), timeout=600)
+    assert run.error is None, run.error
+    assert run.summary["disagree"] == 0 and run.summary["inconclusive"] == 0, describe(run)
+    assert run.summary["agree"] == sum(len(s.weights) for s in static)

@@ -227,6 +227,11 @@ def test_unresolved_absent_and_shapeless_symbols_are_refused() -> None:
     absent.status, absent.message, absent.weights = "absent", "no such name", []
     with pytest.raises(PortError, match="is absent: no such name; nothing to port"):
         generate(absent, "numpy", Dims(), "2.15")
+    unbuilt = fx.dense()
+    unbuilt.status, unbuilt.missing_arguments, unbuilt.weights = "needs-args", ["function"], []
+    with pytest.raises(PortError, match=r"was not built: it needs function \(give "
+                                        r"SYMBOL\[name=value\] or --dim name=value\)"):
+        generate(unbuilt, "pytorch", Dims(), "2.15")
     shapeless = fx.conv2d()
     shapeless.weights[0].shape = None
     with pytest.raises(PortError, match=r"no concrete shape .*\[kernel_size=3\]"):

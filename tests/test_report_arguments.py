@@ -127,3 +127,18 @@ def test_report_json_read_back_keeps_what_symbols_were_built_with() -> None:
             (n.pattern, n.error, [(m.symbol, m.kept, m.reason) for m in n.members])
             for n in v0.namespaces]
         assert back.dims.given == {"filters": 4}
+
+
+def test_a_dim_no_symbol_was_built_with_is_said_with_the_likely_name() -> None:
+    from tfinit_audit.cli import _unused_dims
+
+    report = pattern_report()
+    # used ('filters'), a table entry ('units'), and an added one no symbol took ('filterz')
+    lines = _unused_dims(["filters=4", "units=8", "filterz=3", "zzz_q=1"], report)
+    assert lines == [
+        "--dim filterz: no symbol built here has a required parameter 'filterz' "
+        "(did you mean 'filters'?)",
+        "--dim zzz_q: no symbol built here has a required parameter 'zzz_q'"]
+    # an added entry a symbol was built with is not mentioned
+    report.versions[0].symbols[0].arguments[0].name = "filterz"
+    assert _unused_dims(["filterz=3"], report) == []

@@ -201,3 +201,17 @@ def test_diff_listing() -> None:
     if "code path only" in first_pair:
         assert first_pair.index("bias: shape") < first_pair.index("code path only")
     assert "No differences" in capture(render_diff_terminal, [])
+
+
+def test_ranges_say_why_a_release_shows_no_weight() -> None:
+    from report_fixtures import pattern_report
+
+    report = pattern_report()
+    out = capture(render_terminal, report, width=40)  # too narrow for the matrix
+    lam = next(r for r in out.split("\n\n") if r.startswith("tf.keras.layers.Lambda\n"))
+    assert "2.15.0 not built: needs function" in " ".join(lam.split())
+    sym = report.versions[0].symbols[3]
+    sym.status, sym.message, sym.missing_arguments = "partial", "nothing seen", []
+    out = capture(render_terminal, report, width=40)
+    lam = next(r for r in out.split("\n\n") if r.startswith("tf.keras.layers.Lambda\n"))
+    assert "2.15.0 partial: nothing seen" in " ".join(lam.split())

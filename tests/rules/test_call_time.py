@@ -353,13 +353,13 @@ C = "mylib/cells.py"
 VS = "tensorflow/python/ops/variable_scope.py"
 
 
-def tree() -> Any:
+def tree(extra: dict[str, str] | None = None) -> Any:
     return make_tree({
         "tensorflow/python/ops/init_ops.py": INIT_OPS, VS: VARIABLE_SCOPE,
         "tensorflow/python/ops/math_ops.py": MATH_OPS,
         "tensorflow/python/ops/array_ops.py": ARRAY_OPS,
         "tensorflow/python/util/nest.py": NEST,
-        "tensorflow/python/pywrap_helpers.py": PYWRAP, C: CELLS})
+        "tensorflow/python/pywrap_helpers.py": PYWRAP, C: CELLS, **(extra or {})})
 
 
 def built(cls: str, t: Any = None, **kwargs: Any) -> dict[str, Weight]:
@@ -473,3 +473,53 @@ def test_a_stack_of_cells_feeds_each_cell_the_previous_output() -> None:
     w = built("Stack", num_units=4)
     assert {n: x.shape for n, x in w.items()} == {"cell_0/layer_cell/kernel": [7, 4],
                                                  "cell_1/layer_cell/kernel": [8, 4]}
+
+
+LAYERS_10 = '''
+    """Mimics TF 1.0 tf.layers: the layer takes its scope object at construction with
+    next(variable_scope(None, default_name=...).gen) and re-enters it when called; the scope's
+    name is checked against the op-name pattern, as ops.name_scope does."""
+    import re
+    from tensorflow.python.ops import variable_scope as vs
+
+    _VALID = re.compile("^[A-Za-z0-9.][A-Za-z0-9_.\\\\-/]*$")
+
+
+    class Thing(object):
+        def __init__(self, units, name=None):
+            self.units = units
+            self._scope = next(vs.variable_scope(name, default_name="thing").gen)
+
+        def __call__(self, inputs):
+            with vs.variable_scope(self._scope) as scope:
+                if not _VALID.match(scope.original_name_scope):
+                    raise ValueError("not a valid scope name")
+                return vs.get_variable("kernel", [inputs.get_shape()[1].value, self.units])
+
+
+    def thing(inputs, units, name=None):
+        return Thing(units, name=name)(inputs)
+    '''
+
+
+def _thing(files: dict[str, str] | None = None) -> SymbolResult:
+    it = interp(tree({"mylib/layers10.py": LAYERS_10, **(files or {})}))
+    f = it.value_at("mylib/layers10.py", "thing")
+    assert isinstance(f, FunctionV)
+    result = SymbolResult(symbol="thing", status="resolved")
+    analyze_function(it, f, {}, Dims(units=4, input_dim=3), result)
+    return result
+
+
+def test_a_scope_object_taken_with_next_gen_names_the_variables() -> None:
+    [w] = _thing().weights
+    assert (w.name, w.shape, w.initializer.kind) == ("thing/kernel", [3, 4], "glorot_uniform")
+
+
+def test_a_scope_whose_name_is_unknown_has_no_made_up_name() -> None:
+    # the name comes from code the analysis cannot run: the scope's name is unknown, not a
+    # placeholder string that fails the op-name check (which dropped the whole call)
+    text = LAYERS_10.replace('next(vs.variable_scope(name, default_name="thing").gen)',
+                             'next(vs.variable_scope(make_name(), default_name="x").gen)')
+    [w] = _thing({"mylib/layers10.py": text}).weights
+    assert w.name == "{make_name()}/kernel" and w.initializer.kind == "glorot_uniform"

@@ -46,6 +46,7 @@ from tfinit_audit.analysis.rules.inputs import (
     input_shape,
     parameters,
     required_parameters,
+    signature_of,
 )
 from tfinit_audit.analysis.rules.none_fallback import follow_none_initializer
 from tfinit_audit.analysis.rules.values import TensorV
@@ -514,12 +515,13 @@ def analyze_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any], dims
     makes the symbol ``needs-args``."""
     node = f.node
     assert node is not None
-    params = parameters(f)
+    sig = signature_of(it, f)  # a functools.wraps forwarder takes its target's parameters
+    params = parameters(sig)
     values = dims.arguments
     if params[:1] != ["name"]:
         _call_creating_function(it, f, kwargs, dims, result)
         return
-    required = required_parameters(f, False) or []
+    required = required_parameters(sig, False) or []
     plan = Plan(missing=[p for p in required if p not in kwargs and p not in ("name", "shape")
                          and (p not in values or table.kind_of(p) != "parameter")])
     if plan.missing:

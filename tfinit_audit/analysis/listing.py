@@ -207,6 +207,7 @@ def _walk_all(it: Interpreter, listing: NamespaceListing,
         if ident in seen:
             continue
         seen.add(ident)
+        ns = _listed(it, ns)
         names = _names(it, ns, prefix, listing)
         if names is None:
             continue
@@ -239,12 +240,24 @@ def _namespace_id(it: Interpreter, ns: Value) -> Any:
 
 
 def _module_like(it: Interpreter, v: Value) -> bool:
-    """An object standing in for a module: its class defines ``__dir__`` and ``__getattr__``
-    (a lazy loader or a module wrapper)."""
+    """An object standing in for a module: its class defines ``__getattr__`` and either
+    ``__dir__`` (a lazy loader or a module wrapper) or nothing to list, but its ``__name__``,
+    asked through its ``__getattr__``, names a module (TF 1.0's ``_LazyContribLoader``: the
+    first attribute asked imports ``tensorflow.contrib`` and puts it in the loader's place)."""
     if not isinstance(v, Instance) or not isinstance(v.cls, ClassV):
         return False
-    return it.member(v.cls, "__dir__") is not None and it.member(
-        v.cls, "__getattr__") is not None
+    if it.member(v.cls, "__getattr__") is None:
+        return False
+    return it.member(v.cls, "__dir__") is not None or _namespace_id(it, v)[0] == "module"
+
+
+def _listed(it: Interpreter, ns: Value) -> Value:
+    """What ``dir`` is asked of: the namespace, or for a loader with no ``__dir__`` the module
+    it stands for (its ``dir`` would list only the loader's own attributes)."""
+    if isinstance(ns, Instance) and isinstance(ns.cls, ClassV) \
+            and it.member(ns.cls, "__dir__") is None:
+        return _module_of(it, ns) or ns
+    return ns
 
 
 def _rank(name: str) -> tuple[int, int, int, str]:

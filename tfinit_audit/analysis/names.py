@@ -15,6 +15,7 @@ from typing import Any
 
 from tfinit_audit.analysis.engine.frames import IMPORT, Raised, Undecidable
 from tfinit_audit.analysis.engine.interp import Interpreter
+from tfinit_audit.analysis.engine.namespaces import REMOVED_NOTE
 from tfinit_audit.analysis.engine.summaries import (
     ClassInfo,
     Export,
@@ -160,9 +161,12 @@ class Resolver:
                             fb = self._export_fallback(root, parts)
                             if fb is not None:
                                 return fb
+                        why = next((f" ({h.note.split(REMOVED_NOTE, 1)[1]}: {h.path}:{h.line})"
+                                    for h in reversed(hops)
+                                    if h.note.startswith(f"{p} {REMOVED_NOTE}")), "")
                         return PublicResolution(
-                            "absent", None, f"{'.'.join(walked)} has no attribute {p!r}", hops
-                        )
+                            "absent", None, f"{'.'.join(walked)} has no attribute {p!r}{why}",
+                            hops)
                     walked.append(p)
                     val = nxt
             except Raised as sig:

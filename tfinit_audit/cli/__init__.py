@@ -379,6 +379,8 @@ def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXI
             print(f"{PROG}: live {run.python}: error: {run.error}", file=sys.stderr)
     for line in report.unknown_symbols:
         print(f"{PROG}: error: {line}", file=sys.stderr)
+    for line in _unused_dims(getattr(args, "dims", None), report):
+        print(f"{PROG}: note: {line}", file=sys.stderr)
     mismatches = sum(r.summary.get("disagree", 0) for r in report.live)
     if getattr(args, "fail_on_mismatch", False) and (
         mismatches or any(r.error for r in report.live)
@@ -392,6 +394,35 @@ def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXI
     if any(v.status == "error" for v in report.versions):
         return EXIT_FETCH
     return EXIT_USAGE if report.unknown_symbols else EXIT_OK
+
+
+def _unused_dims(dims: Sequence[str] | None, report: Report) -> list[str]:
+    """A ``--dim`` entry the table does not have and no symbol was built with: most likely a
+    misspelt name (said, not an error: ``--dim`` may add parameters for any layer)."""
+    import difflib
+
+    from tfinit_audit.analysis.arguments import BY_NAME, parse_dim
+
+    def names(arguments: Sequence[Any]) -> set[str]:
+        out: set[str] = set()
+        for a in arguments:
+            if a.source == "--dim":
+                out.add(a.name)
+            if isinstance(a.value, dict):  # an inner layer and what it was built with
+                out |= {str(x.get("name")) for x in a.value.get("arguments") or ()
+                        if isinstance(x, dict) and x.get("source") == "--dim"}
+        return out
+
+    used = {n for v in report.versions for s in v.symbols for n in names(s.arguments)}
+    lines = []
+    for text in dims or ():
+        name = parse_dim(text)[0]
+        if name in BY_NAME or name in used:
+            continue
+        close = difflib.get_close_matches(name, list(BY_NAME), n=1)
+        lines.append(f"--dim {name}: no symbol built here has a required parameter {name!r}"
+                     + (f" (did you mean {close[0]!r}?)" if close else ""))
+    return lines
 
 
 def report_failure(rec: VersionReport, debug: bool = False) -> None:

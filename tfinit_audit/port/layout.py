@@ -129,6 +129,10 @@ def _check_portable(symbol: SymbolResult) -> None:
     if symbol.status in ("absent", "unavailable"):
         raise PortError(f"{symbol.symbol} is {symbol.status}"
                         + (f": {symbol.message}" if symbol.message else "") + "; nothing to port")
+    if symbol.status == "needs-args":
+        raise PortError(f"{symbol.symbol} was not built: it needs "
+                        f"{', '.join(symbol.missing_arguments) or 'arguments'} (give "
+                        "SYMBOL[name=value] or --dim name=value); nothing to port yet")
     if not symbol.weights:
         raise PortError(f"{symbol.symbol} creates no weights; nothing to port")
     for w in symbol.weights:

@@ -90,12 +90,22 @@ def row_ranges(row: Row) -> RowRanges:
         if cell.status in NO_ANSWER:
             _extend(statuses.setdefault(cell.status, []), i, cell.status, cell.status)
         elif not cell.symbol or not cell.symbol.weights:
-            _extend(nameless, i, "no weights", cell.status)
+            _extend(nameless, i, _no_weight_text(cell), cell.status)
         if cell.concrete_name:
             _extend(concrete, i, cell.concrete_name)
     if nameless:
         weights.append(WeightRanges("", nameless))
     return RowRanges(row.key, concrete, list(statuses.items()), weights)
+
+
+def _no_weight_text(cell: Cell) -> str:
+    """Why a release shows no weight: not built (the arguments it needs), or none found."""
+    s = cell.symbol
+    if s is not None and cell.status == "needs-args":
+        return "not built: needs " + (", ".join(s.missing_arguments) or "arguments")
+    if s is not None and cell.status == "partial" and s.message:
+        return f"partial: {s.message}"
+    return "no weights"
 
 
 def _weight(cell: Cell, name: str) -> Weight | None:

@@ -85,9 +85,11 @@ def _print_arguments(report: Report, v: ReportView, console: Console) -> None:
             t.append(ns.error, style="yellow")
         else:
             t.append(f"{ns.listed} public names in {ns.namespaces} namespace(s), "
-                     f"{len(ns.kept)} reported; skipped: " + "; ".join(
-                         f"{len(names)} {reason}" for reason, names in ns.skipped[:4])
-                     + (" ..." if len(ns.skipped) > 4 else ""))
+                     f"{len(ns.kept)} reported")
+            if ns.skipped:
+                t.append("; skipped: " + "; ".join(
+                    f"{len(names)} {reason}" for reason, names in ns.skipped[:4])
+                    + (" ..." if len(ns.skipped) > 4 else ""))
         say(console, t)
 
 
@@ -214,7 +216,8 @@ def _print_ranges(v: ReportView, console: Console) -> None:
                               [_segment(s, labels) for s in wr.segments]))
             else:  # releases where the symbol creates no weight at all
                 lines.append((Text("(no weights)", style="dim"),
-                              [Text(s.label(labels)) for s in wr.segments]))
+                              [Text(s.label(labels)) if s.text == "no weights"
+                               else _segment(s, labels, "dim") for s in wr.segments]))
         col = min(max((len(name) for name, _ in lines), default=0), NAME_WIDTH) + 4
         if col + MIN_ROOM > width:  # too narrow for a name column: answers under the names
             col = 4

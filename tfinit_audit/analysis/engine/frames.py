@@ -48,11 +48,11 @@ class Mode:
 IMPORT = Mode("import", strict=True, lazy_instances=False, attribute_hooks=True,
               bind_strict=False, max_depth=None)
 ABSTRACT = Mode("abstract", strict=False, lazy_instances=True, attribute_hooks=False,
-                bind_strict=True, max_depth=14)
+                bind_strict=True, max_depth=20)
 # abstract, constructing objects when Python does: for code whose constructors have effects
 # that matter (a layer's call creating variables in a helper object's constructor)
 EAGER = Mode("eager", strict=False, lazy_instances=False, attribute_hooks=False,
-             bind_strict=True, max_depth=14)
+             bind_strict=True, max_depth=20)
 
 
 @dataclass

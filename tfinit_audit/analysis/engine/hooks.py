@@ -20,6 +20,10 @@ Hook points, in the order the engine reaches them:
 - ``assigned(it, frame, name, value, stmt)``: a value is about to be bound to the local
   ``name`` by ``stmt`` (``frame.taken`` says which ``if`` tests were true on the way). Answer
   the value to bind instead (e.g. the same value with more hops).
+- ``removed(it, module, name)``: a public name the module's namespace binds is about to be
+  answered; a rule that knows the module deletes it at the end of its import by a call the
+  engine does not follow answers where (a ``Hop``): the name is then absent, for attribute
+  access and star imports alike.
 - ``traced(it, value, event)``: True for values whose lines are worth recording in provenance
   when they are assigned to a local ("assign"), returned ("return") or bound by a module-level
   assignment ("alias"); the engine then adds a hop to the value.
@@ -78,6 +82,9 @@ class Rule:
                  stmt: Any) -> Value | None:
         return None
 
+    def removed(self, it: Any, module: ModuleV, name: str) -> Any:
+        return None
+
     def traced(self, it: Any, value: Value, event: str) -> bool:
         """Record a hop when ``value`` is assigned to a local ("assign"), returned from a
         function ("return") or bound by a module-level assignment ("alias")?"""
@@ -85,7 +92,7 @@ class Rule:
 
 
 HOOKS = ("call_site", "call", "instantiate", "module_attr", "attr", "binop", "enter", "leave",
-         "assigned", "traced")
+         "assigned", "removed", "traced")
 
 
 class RuleSet:
@@ -129,6 +136,9 @@ class RuleSet:
             got = r.assigned(it, frame, name, value, stmt)
             if got is not None:
                 return got
+        return None
+
+    def removed(self, it: Any, module: ModuleV, name: str) -> Any:
         return None
 
     def traced(self, it: Any, value: Value, event: str) -> bool:

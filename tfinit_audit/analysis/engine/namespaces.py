@@ -35,6 +35,7 @@ from tfinit_audit.analysis.model import Hop
 from tfinit_audit.sources.base import SourceTree
 
 _DELETED_ATTR = object()
+REMOVED_NOTE = "deleted at import: "  # the hop of a name a rule says is deleted
 
 
 class Interp(Protocol):
@@ -217,6 +218,8 @@ class Namespaces:
                     val = sm
                     if isinstance(sm, ModuleV) and sm.path:
                         self.hop(sm.path, 1, f"submodule {mod.name}.{attr}")
+            elif val is not _DELETED_ATTR and self._removed(mod, attr, val):
+                val = MISSING
         finally:
             self._restore(saved)
         if val is _DELETED_ATTR:
@@ -224,6 +227,18 @@ class Namespaces:
         self._replay(sub)
         self._attr_memo[key] = (val, sub)
         return val
+
+    def _removed(self, mod: ModuleV, name: str, val: Any) -> bool:
+        """Does a rule know that ``mod`` deletes public ``name`` at the end of its import?
+        (Submodules are left alone: a later import of one binds it again.)"""
+        if name.startswith("_") or isinstance(val, ModuleV):
+            return False
+        for rule in self.it.rules.asked("removed"):
+            hop = rule.removed(self.it, mod, name)
+            if hop is not None:
+                self.hop(hop.path, hop.line, f"{name} {REMOVED_NOTE}{hop.note}")
+                return True
+        return False
 
     def module_attr(self, mod: ModuleV, name: str, before: int | None) -> Any:
         """Memoized: the value ``name`` has in ``mod`` (bindings before line ``before``)."""
@@ -320,6 +335,10 @@ class Namespaces:
         if val is not MISSING:
             self.hop(origin.path, b.line, f"{name} comes from star import of {b.module}")
             self._replay(sub)
+        else:  # why the star import does not bring it, when a rule says it was deleted
+            for h in sub:
+                if REMOVED_NOTE in h.note:
+                    self.hop(h.path, h.line, h.note)
         return val
 
     def _star_provides(self, smod: ModuleV, name: str) -> Any:
@@ -333,7 +352,8 @@ class Namespaces:
             return self.getattr_module(smod, name)
         if name.startswith("_"):
             return MISSING
-        return self._module_attr_traced(smod, name)
+        val = self._module_attr_traced(smod, name)
+        return MISSING if val is not MISSING and self._removed(smod, name, val) else val
 
     def could_provide(self, mod: ModuleV, name: str, depth: int) -> bool:
         """Text-only check (no parse): can ``mod`` or its star imports bind ``name``? (False

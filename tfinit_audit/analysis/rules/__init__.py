@@ -39,6 +39,7 @@ from tfinit_audit.analysis.rules.serialization import (
 )
 from tfinit_audit.analysis.rules.shapes import TensorShapeRule
 from tfinit_audit.analysis.rules.tensors import NestRule, TensorOpsRule, TensorRule
+from tfinit_audit.analysis.rules.undocumented import RemoveUndocumentedRule
 
 ENGINE_RULES: list[Rule] = [
     TensorShapeRule(),
@@ -56,4 +57,5 @@ ENGINE_RULES: list[Rule] = [
     RandomOpRule(),
     SerializedInitializerRule(),
     SerializedObjectRule(),
+    RemoveUndocumentedRule(),
 ]

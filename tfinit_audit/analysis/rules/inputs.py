@@ -141,6 +141,30 @@ def _global(it: Any, mod: Any, e: ast.expr) -> Any:
     return val
 
 
+def signature_of(it: Any, f: FunctionV) -> FunctionV:
+    """The function whose parameters ``f`` is called with, as ``inspect.signature`` answers:
+    ``f`` itself, or, for ``@functools.wraps(g)`` over a ``def f(*args, **kwargs)`` that only
+    forwards (TF 0.12-1.x ``get_local_variable`` wraps ``get_variable``), the ``g`` whose
+    ``__wrapped__`` signature it takes."""
+    node = f.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or parameters(f):
+        return f
+    for dec in node.decorator_list:
+        if not (isinstance(dec, ast.Call) and len(dec.args) == 1
+                and isinstance(dec.args[0], ast.Name)):
+            continue
+        fn = dec.func
+        name = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", None)
+        if name != "wraps" or (isinstance(fn, ast.Attribute) and not (
+                isinstance(fn.value, ast.Name) and fn.value.id == "functools")):
+            continue
+        g = it.value_at(f.src.path, dec.args[0].id, f.module)
+        if isinstance(g, FunctionV) and g is not f and isinstance(
+                g.node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return g
+    return f
+
+
 def parameters(f: FunctionV) -> list[str]:
     """Every named parameter of ``f`` (positional and keyword-only)."""
     node = f.node

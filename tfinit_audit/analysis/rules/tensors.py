@@ -125,8 +125,8 @@ _FIRST_ARG = ("x", "features", "value", "t", "a", "input", "inputs", "tensor")
 class TensorOpsRule(Rule):
     """Static shapes through the TensorFlow ops a layer's call applies (their shape functions
     in ``tensorflow/core/ops``; called through ``math_ops``, ``nn_ops``, ``array_ops``...):
-    element-wise ops keep the shape (broadcasting binary ones, also written as operators), as
-    does ``convert_to_tensor`` of a tensor (``tf.contrib.layers.fully_connected``),
+    element-wise ops and ``convert_to_tensor`` of a tensor keep the shape (broadcasting binary
+    ones, also written as operators),
     ``matmul`` gives ``[rows of a, columns of b]`` (transposes honoured), ``bias_add`` keeps
     the value's shape, ``concat`` adds up the axis, ``split`` divides it, ``slice`` takes the
     sizes given, ``zeros``/``ones`` make the shape asked; ``layer_norm`` and the other

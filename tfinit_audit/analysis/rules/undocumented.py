@@ -8,7 +8,11 @@ modules and classes the package does not document; after the call they are gone.
 ``documented_names`` reads that convention from the module's own source: the call (a
 module-level statement of the module, to a function named ``remove_undocumented``), its
 arguments evaluated at that line, and the ``@@`` lines of the docstrings. The namespace listing
-(analysis/listing.py) leaves the deleted names out.
+(analysis/listing.py) leaves the deleted names out, and ``RemoveUndocumentedRule`` makes them
+absent for the engine (engine hook ``removed``): ``tf.get_local_variable`` in 0.12 is bound by
+``tensorflow.python`` but deleted there, so ``from tensorflow.python import *`` in
+``tensorflow/__init__.py`` does not bring it and ``tf.get_local_variable`` raises
+AttributeError.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import re
 from typing import Any
 
 from tfinit_audit.analysis.engine.frames import Raised, Undecidable
+from tfinit_audit.analysis.engine.hooks import Rule
 from tfinit_audit.analysis.engine.summaries import ast_parse
 from tfinit_audit.analysis.engine.values import Const, FunctionV, ModuleV, Seq
 from tfinit_audit.analysis.model import Hop
@@ -57,7 +62,7 @@ def documented_names(it: Any, mod: ModuleV) -> tuple[set[str], Hop] | None:
         listed = _strings(allowed) if allowed is not None else []
         modules = [mod] if docs is None or (isinstance(docs, Const) and docs.value is None) \
             else [m for m in docs.items if isinstance(m, ModuleV)] if isinstance(docs, Seq) \
-            else None
+            and all(isinstance(m, ModuleV) for m in docs.items) else None
         if modules is None or listed is None:
             return None  # arguments the analysis cannot read: keep every name
         names = set(listed)
@@ -82,3 +87,32 @@ def _docstring(it: Any, mod: ModuleV) -> str:
     src = it.sources.module(mod.path)
     tree = src.tree() if src is not None else None
     return (ast.get_docstring(tree, clean=False) or "") if tree is not None else ""
+
+
+class RemoveUndocumentedRule(Rule):
+    """A public name a module deletes with ``remove_undocumented`` at the end of its import
+    (TF 0.12-1.x ``tensorflow/python/util/all_util.py``) is absent from that module -- for
+    ``getattr`` and for star imports of it -- with the call's line as the reason. Answered only
+    when the call and its arguments can be read (else every name is kept)."""
+
+    name = "remove-undocumented"
+
+    def removed(self, it: Any, module: ModuleV, name: str) -> Hop | None:
+        if module.path is None:
+            return None
+        memo: dict[str, Any] = it.__dict__.setdefault("_undocumented_memo", {})
+        key = module.path
+        if key not in memo:
+            src = it.sources.module(module.path)
+            if src is None or FUNCTION not in src.text:
+                memo[key] = None
+            else:
+                memo[key] = _BUSY  # a question asked while the arguments are evaluated
+                memo[key] = documented_names(it, module)
+        kept = memo[key]
+        if kept is None or kept is _BUSY or name in kept[0]:
+            return None
+        return kept[1]
+
+
+_BUSY = object()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 from tfinit_audit.analysis.engine.frames import Mode
@@ -54,6 +55,9 @@ class VariableScopes(Rule):
 
     def call_site(self, it: Any, site: CallSite) -> Value | None:
         f = site.callee
+        if _is_next(site) and site.args and isinstance(site.args[0], ScopeV):
+            # ``next(variable_scope(...).gen)``: the scope object, kept (TF 1.0-1.2 tf.layers)
+            return site.args[0]
         if not isinstance(f, FunctionV | ClassV) \
                 or f.module.rsplit(".", 1)[-1] != "variable_scope":
             return None
@@ -117,10 +121,14 @@ class VariableScopes(Rule):
     def attr(self, it: Any, obj: Value, attr: str) -> Value | None:
         if not isinstance(obj, ScopeV):
             return None
+        if attr in ("name", "original_name_scope") and any(p.startswith("{") for p in obj.path):
+            return Unknown(text=f"variable_scope {'/'.join(obj.path)!r}.{attr}")
         if attr == "name":
             return Const(value="/".join(obj.path))
         if attr == "original_name_scope":
             return Const(value="/".join(obj.path) + "/" if obj.path else "")
+        if attr == "gen":  # the generator of the context manager: next() enters the scope
+            return obj
         if attr == "initializer":
             return obj.initializer or Const(value=None)
         if attr == "dtype":
@@ -139,6 +147,13 @@ def _shown(v: Value) -> str:
     if isinstance(v, FunctionV):
         return v.name
     return v.text if isinstance(v, Unknown) and v.text else v.describe()
+
+
+def _is_next(site: CallSite) -> bool:
+    """A call of the builtin ``next`` (not a function of the release's own)."""
+    fn = getattr(site.node, "func", None)
+    return isinstance(fn, ast.Name) and fn.id == "next" \
+        and not isinstance(site.callee, FunctionV | ClassV)
 
 
 def _reuse(v: Value) -> bool | str | None:
