@@ -91,3 +91,15 @@ def test_diff_of_a_typo_exits_2(real_cache: Path) -> None:
     res = cli("diff", "1.8", "2.15", "--symbols", LTSM, cache=real_cache)
     assert res.returncode == 2
     assert res.stderr.strip().splitlines()[-1].endswith(HINT)
+
+
+def test_releases_that_differ_in_why_a_name_is_missing_each_say_theirs(
+    tmp_path: Path, real_cache: Path
+) -> None:
+    # 1.0 has the cell only under tf.contrib.rnn; 2.16 (Keras 3) nowhere under that name
+    res = cli("--versions", "1.0.0", "2.16.1", "--symbols", "tf.nn.rnn_cell.LSTMCell",
+              "--no-live", "--format", "none", cache=real_cache)
+    assert res.returncode == 2, res.stderr
+    assert ("tfinit-audit: error: tf.nn.rnn_cell.LSTMCell: no such public name in TensorFlow "
+            "1.0.0, 2.16.1 (1.0.0: tf.nn has no attribute 'rnn_cell'; this release has "
+            "tf.contrib.rnn.LSTMCell · 2.16.1: tf.nn has no attribute 'rnn_cell')") in res.stderr

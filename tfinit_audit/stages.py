@@ -348,10 +348,25 @@ def unknown_symbols(
         for s in results:
             s.message = (s.message or "absent") + hint
         labels = ", ".join(sorted({r.label for r in ok}, key=_version_key))
-        why = f" ({results[0].message.removesuffix(hint)})" if results[0].message else ""
         out.append(UnknownSymbol(spec, f"{spec.display()}: no such public name in TensorFlow "
-                                       f"{labels}{why}{hint}"))
+                                       f"{labels}{_why_absent(ok, results, hint)}{hint}"))
     return out
+
+
+def _why_absent(records: Sequence[VersionReport], results: Sequence[SymbolResult],
+                hint: str) -> str:
+    """`` (reason)`` when every release gives the same one, else each reason with the
+    releases that give it (1.0 names where it has the class instead; 2.16 does not)."""
+    by_reason: dict[str, list[str]] = {}
+    for r, s in zip(records, results, strict=True):
+        if s.message:
+            by_reason.setdefault(s.message.removesuffix(hint), []).append(r.label)
+    if len(by_reason) <= 1:
+        return f" ({next(iter(by_reason))})" if by_reason else ""
+    return " (" + " · ".join(
+        f"{', '.join(sorted(labels, key=_version_key))}: {why}"
+        for why, labels in sorted(by_reason.items(), key=lambda kv: _version_key(kv[1][-1]))
+    ) + ")"
 
 
 def _result_of(record: VersionReport, spec: SymbolSpec) -> SymbolResult | None:
