@@ -16,7 +16,8 @@
 #   tf115  Python 3.7   tensorflow==1.15.5 "protobuf<3.20"   (pip 24.0 first: older pips pick
 #                                                            wheels the interpreter cannot run)
 #   tf215  Python 3.11  tensorflow-cpu==2.15.*               (Keras 2; compat.v1 cells live)
-#   tf221  Python 3.11  tensorflow-cpu==2.21.*               (newest; Keras 3, no tf_keras)
+#   tf221  Python 3.11  tensorflow-cpu==2.21.* scipy         (newest; Keras 3, no tf_keras;
+#                                                            scipy: STFTSpectrogram's window)
 #
 # Location: $TFINIT_AUDIT_VENVS, else venvs/ in the cache directory the tool uses
 # ($TFINIT_AUDIT_CACHE, else the user cache dir: ~/.cache/tfinit-audit on Linux), as
@@ -96,6 +97,16 @@ make_env() {  # make_env <name> <python> <pip spec> <tf version prefix> <package
   log "$name: done"
 }
 
+with_module() {  # with_module <name> <module> <pip spec>: install it into that venv if missing
+  local name=$1 module=$2 spec=$3 dir=$VENVS/$1 logf=$VENVS/$1.log
+  if "$dir/bin/python" -c "import $module" >/dev/null 2>&1; then
+    return
+  fi
+  log "$name: installing $spec, log: $logf"
+  "$dir/bin/python" -m pip install "$spec" >>"$logf" 2>&1 \
+    || { tail -n 20 "$logf" >&2; die "$name: installing $spec failed (see $logf)"; }
+}
+
 # one setup at a time (CI may start several test jobs on one machine)
 if command -v flock >/dev/null 2>&1; then
   exec 9>"$VENVS/.setup.lock"
@@ -114,7 +125,10 @@ make_env tf18 "$PY36" "pip==21.3.1" "1.8." "tensorflow==1.8.0" "${PY36_PINS[@]}"
 make_env tf112 "$PY36" "pip==21.3.1" "1.12." "tensorflow==1.12.3" "${PY36_PINS[@]}"
 make_env tf115 "$PY37" "pip==24.0" "1.15." "tensorflow==1.15.5" "protobuf<3.20"
 make_env tf215 "$PY311" "pip" "2.15." "tensorflow-cpu==2.15.*"
-make_env tf221 "$PY311" "pip" "2.21." "tensorflow-cpu==2.21.*"
+make_env tf221 "$PY311" "pip" "2.21." "tensorflow-cpu==2.21.*" "scipy"
+# also into a tf221 made before scipy was asked for: Keras 3 STFTSpectrogram (and its STFT
+# initializer) needs scipy.signal to be built at all
+with_module tf221 scipy scipy
 
 TORCH_SPEC=${TFINIT_AUDIT_TORCH:-torch==2.13.0}
 TORCH_CPU_INDEX=${TFINIT_AUDIT_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}

@@ -132,3 +132,11 @@ def test_plain_numbers_and_type_checks(expr: str, value: object) -> None:
 ])
 def test_what_is_not_plain_stays_unknown(expr: str) -> None:
     assert isinstance(ev(expr), Unknown)
+
+
+def test_index_bookkeeping_with_numpy_delete() -> None:
+    # Keras 2 MultiHeadAttention's batch axes: tuple(np.delete(range(rank), axes))
+    v = ev("tuple(np.delete(range(4), (1, 3)))")
+    assert v.to_python() == (0, 2)
+    assert isinstance(ev("np.delete(range(4), unknown_name)"), Unknown)
+    assert isinstance(ev("np.delete([0.5, 1.5], 0)"), Unknown)  # not whole numbers

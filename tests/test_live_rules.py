@@ -34,14 +34,10 @@ SYMBOLS = {
               "tf.keras.layers.EinsumDense[equation='ab,bc->ac',output_shape=64]",
               "tf.keras.layers.Normalization", "tf.keras.layers.Attention[use_scale=True]"],
 }
-# weights whose static shape depends on an input the analysis does not compute (another
-# part of the tool's job): inconclusive, never disagreeing. Keras 2 MultiHeadAttention declares
-# no input rank; on the first rank tried (2) its call fails at run time after the query, key
-# and value sub-layers are built, so the output sub-layer is not made there: inconclusive,
-# with that reason (its bias is conditional: noted, not listed). The transposed and depthwise
-# convolutions are built on the rank they declare: their shapes are concrete
-SHAPE_UNKNOWN = {"tf.keras.layers.MultiHeadAttention[num_heads=2,key_dim=8]": {
-                     "attention_output/kernel", "attention_output/bias"}}
+# every weight agrees. Keras 2 MultiHeadAttention declares no input rank; it is built on the
+# rank its docstring documents for ``query`` (3), on which Keras builds every sub-layer, the
+# output projection included. The transposed and depthwise convolutions are built on the rank
+# they declare
 
 
 @pytest.mark.parametrize("venv", sorted(SYMBOLS))
@@ -60,8 +56,4 @@ def test_rules_answers_agree_with_tensorflow(venv: str) -> None:
             w.condition and f"{w.name} (only if" in (s.message or ""))]
         assert sorted(w.name for w in s.weights) == sorted(expected), s.symbol
         for w in s.weights:
-            if w.name in SHAPE_UNKNOWN.get(s.symbol, set()) and not (
-                    venv == "tf221" and "MultiHeadAttention" in s.symbol):
-                assert w.verdict in ("agree", "inconclusive"), (s.symbol, w.name)
-                continue
             assert w.verdict == "agree", (s.symbol, w.name, w.evidence.get("reason"))

@@ -206,6 +206,30 @@ def test_exact_kinds() -> None:
     assert failed(check_values(Initializer("zeros"), [64], [almost])) == {"exact"}
 
 
+def test_stft_basis() -> None:
+    # the DFT basis by hand for T=4 frames, F=3 bins (f / (2 * (F - 1)) = f / 4), no window:
+    # real = cos(-2*pi*t*f/4), imag = sin(-2*pi*t*f/4)
+    t = np.arange(4).reshape(4, 1, 1)
+    f = np.arange(3).reshape(1, 1, 3)
+    real = np.cos(-2 * np.pi * t * f / 4).astype(np.float32)
+    imag = np.sin(-2 * np.pi * t * f / 4).astype(np.float32)
+    bare = {"side": "real", "window": None, "scaling": None, "periodic": False}
+    assert passed(check_values(Initializer("stft", bare), [4, 1, 3], [real] * 3))
+    assert failed(check_values(Initializer("stft", {**bare, "side": "imag"}), [4, 1, 3],
+                               [real])) == {"exact"}
+    assert passed(check_values(Initializer("stft", {**bare, "side": "imag"}), [4, 1, 3], [imag]))
+    # a symmetric hann window of 4 points (0, .75, .75, 0), L2-normalised ("density")
+    hann = np.array([0.0, 0.75, 0.75, 0.0]).reshape(4, 1, 1)
+    windowed = (real * hann / math.sqrt(2 * 0.75 ** 2)).astype(np.float32)
+    params = {**bare, "window": "hann", "scaling": "density"}
+    assert passed(check_values(Initializer("stft", params), [4, 1, 3], [windowed]))
+    assert failed(check_values(Initializer("stft", {**params, "periodic": True}), [4, 1, 3],
+                               [windowed])) == {"exact"}
+    unknown = check_values(Initializer("stft", {**params, "window": "no-such-window"}),
+                           [4, 1, 3], [windowed])
+    assert [c.passed for c in unknown] == [None]
+
+
 def lstm_bias_composite(units: int, ones_at: int = 1) -> Initializer:
     parts = []
     for i in range(4):

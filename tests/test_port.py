@@ -366,18 +366,21 @@ def test_port_refusals_on_a_real_release_are_one_line(
     for argv, message in [
         (["port", "tf.keras.layers.Nope", "--version", "2.15", "--to", "jax"],
          "tf.keras.layers.Nope: no such public name in TensorFlow 2.15.1"),
-        # the output sub-layer's kernel depends on the attention output's shape, which the
-        # analysis does not compute (a convolution's is concrete: its input rank is read
-        # from its input_spec)
-        (["port", "tf.keras.layers.MultiHeadAttention[num_heads=2,key_dim=8]", "--version",
-          "2.15", "--to", "pytorch"],
-         "no concrete shape for these dims (kernel_shape); give the constructor arguments"),
         (["port", "tf.nn.rnn_cell.LSTMCell", "--version", "2.21", "--to", "keras"],
          "tf.compat.v1.nn.rnn_cell.LSTMCell is unavailable"),
     ]:
         code, out, err = _main([*argv, "--cache-dir", str(real_cache)], capsys)
         assert code == 2 and out == "", err
         assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    # every weight of Keras 2 MultiHeadAttention has a concrete shape (built on the rank its
+    # docstring documents for the query; the output projection on the attention's output):
+    # no PyTorch module is the same thing, so the NumPy recipe with a one-line note
+    code, out, err = _main(["port", "tf.keras.layers.MultiHeadAttention[num_heads=2,key_dim=8]",
+                            "--version", "2.15", "--to", "pytorch", "--cache-dir",
+                            str(real_cache)], capsys)
+    assert code == 0 and out, err
+    assert err.startswith("tfinit-audit: note: no PyTorch equivalent") and "attention_output/" \
+        "kernel [2, 8, 32]" in err and len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.network

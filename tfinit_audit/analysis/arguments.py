@@ -39,6 +39,9 @@ class Inner:
     are full names (``tf.``/``keras.``/``tf_keras.``), optionally with ``[arg=value,...]``."""
 
     names: tuple[str, ...]
+    # the table's next choices, in order, for a wrapper whose own checks refuse ``names``
+    # (rules/wrapped.py: SpectralNormalization needs an inner layer with a ``kernel``)
+    instead: tuple[str, ...] = ()
 
     @property
     def many(self) -> bool:
@@ -101,9 +104,10 @@ TABLE: tuple[Argument, ...] = (
     Argument("num_bins", 4, "parameter", "Hashing, HashedCrossing: number of bins"),
     Argument("name", "v", "parameter",
              "name of the variable a get_variable-style function creates"),
-    Argument("layer", Inner(("LSTM",)), "inner",
+    Argument("layer", Inner(("LSTM",), instead=("Dense",)), "inner",
              "the layer a wrapper wraps (Bidirectional, TimeDistributed): LSTM of the "
-             "wrapper's namespace"),
+             "wrapper's namespace; Dense when the wrapper's own checks require an attribute "
+             "the code of LSTM never sets (SpectralNormalization: kernel or embeddings)"),
     Argument("cell", Inner(("LSTMCell",)), "inner",
              "the cell a recurrent layer or cell wrapper runs (RNN, DropoutWrapper, ...): "
              "LSTMCell of the wrapper's namespace"),
@@ -119,11 +123,15 @@ TABLE: tuple[Argument, ...] = (
     Argument("length", 5, "input",
              "size of every axis between the batch and the last one: time steps of a "
              "sequence, each side of an image or volume"),
+    Argument("batch", 1, "input",
+             "size of the batch axis where a weight's shape takes it: a Keras metric's state "
+             "made from the values of its first update (MeanTensor); else the batch is left "
+             "open"),
 )
 
 BY_NAME: dict[str, Argument] = {a.name: a for a in TABLE}
 ALIASES = {"units": "units", "input_dim": "features"}  # --units / --input-dim
-POSITIVE = ("units", "features", "length")  # must be whole numbers > 0
+POSITIVE = ("units", "features", "length", "batch")  # must be whole numbers > 0
 
 
 class ArgumentError(ValueError):
@@ -243,7 +251,7 @@ def _shown(d: Any) -> str:
     if isinstance(d, Same):
         return f"= {d.name}"
     if isinstance(d, Inner):
-        return ",".join(d.names)
+        return ",".join(d.names) + "".join(f", else {n}" for n in d.instead)
     if isinstance(d, tuple):
         return "(" + ", ".join(_shown(x) for x in d) + ("," if len(d) == 1 else "") + ")"
     return repr(d)

@@ -35,7 +35,7 @@ from tfinit_audit.analysis.engine.values import (
 )
 from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResult, Weight
 from tfinit_audit.analysis.rules import facts as facts_mod
-from tfinit_audit.analysis.rules import sublayers
+from tfinit_audit.analysis.rules import metrics, sublayers, wrapped
 from tfinit_audit.analysis.rules.call_time import CellOutputs, call_arguments, call_entry
 from tfinit_audit.analysis.rules.inputs import (
     RANKS,
@@ -73,9 +73,10 @@ class Plan:
 # ----------------------------------------------------------------------------- arguments
 def plan_arguments(it: Interpreter, required: list[str], spec_kwargs: dict[str, Any],
                    dims: Dims, namespace: str, resolve: ResolveInner | None,
-                   depth: int = 0) -> Plan:
+                   depth: int = 0, owner: ClassV | None = None) -> Plan:
     """The spec's arguments, plus each ``required`` parameter from the table; an inner
-    layer/cell entry (given or from the table) is resolved in ``namespace`` and built."""
+    layer/cell entry (given or from the table) is resolved in ``namespace`` and built (the
+    table's next choice when the checks of ``owner``, the wrapper, refuse it)."""
     plan = Plan()
     values = dims.arguments
     defaults = Dims().arguments
@@ -88,12 +89,13 @@ def plan_arguments(it: Interpreter, required: list[str], spec_kwargs: dict[str, 
             plan.missing.append(name)
             continue
         origin = "table" if name in defaults and defaults[name] == values[name] else "--dim"
-        _supply(it, plan, name, values[name], origin, dims, namespace, resolve, depth)
+        _supply(it, plan, name, values[name], origin, dims, namespace, resolve, depth, owner)
     return plan
 
 
 def _supply(it: Interpreter, plan: Plan, name: str, v: Any, origin: str, dims: Dims,
-            namespace: str, resolve: ResolveInner | None, depth: int) -> None:
+            namespace: str, resolve: ResolveInner | None, depth: int,
+            owner: ClassV | None = None) -> None:
     if table.kind_of(name) == "inner" and (isinstance(v, table.Inner | str) or (
             isinstance(v, tuple | list) and v and all(isinstance(x, str) for x in v))):
         try:
@@ -103,6 +105,8 @@ def _supply(it: Interpreter, plan: Plan, name: str, v: Any, origin: str, dims: D
             plan.notes.append(str(exc))
             return
         built = [_inner(it, ref, dims, namespace, resolve, depth) for ref in inner.names]
+        if owner is not None and inner.instead and not inner.many:
+            built = _accepted(it, owner, name, inner, built, dims, namespace, resolve, depth)
         problems = [b for b in built if isinstance(b, str)]
         if problems:
             plan.missing.append(name)
@@ -115,6 +119,35 @@ def _supply(it: Interpreter, plan: Plan, name: str, v: Any, origin: str, dims: D
         return
     plan.kwargs[name] = _const(v)
     plan.supplied.append(SuppliedArgument(name, table.plain(v), origin))
+
+
+Built1 = tuple[Value, dict[str, Any]] | str
+
+
+def _accepted(it: Interpreter, owner: ClassV, name: str, inner: table.Inner,
+              built: list[Built1], dims: Dims, namespace: str, resolve: ResolveInner | None,
+              depth: int) -> list[Built1]:
+    """The table's first choice of inner layer, or the next one (``inner.instead``) when the
+    wrapper's own checks require an attribute the first one's code never sets
+    (rules/wrapped.py); the choice is noted in what the symbol was built with."""
+    need = wrapped.requirement(it, owner, name)
+    first = built[0]
+    if need is None or isinstance(first, str) or not isinstance(first[0], Instance) \
+            or not isinstance(first[0].cls, ClassV) \
+            or wrapped.provides(it, first[0].cls, need.names) is not None:
+        return built
+    wanted = " or ".join(repr(n) for n in need.names)
+    refused = (f"{inner.names[0]}: the code of {first[0].cls.info.name} sets no {wanted}, which "
+               f"{owner.info.name} requires of its {name} ({need.path}:{need.line}: "
+               f"{need.code})")
+    for ref in inner.instead:
+        other = _inner(it, ref, dims, namespace, resolve, depth)
+        if isinstance(other, str) or not isinstance(other[0], Instance) \
+                or not isinstance(other[0].cls, ClassV) \
+                or wrapped.provides(it, other[0].cls, need.names) is None:
+            continue
+        return [(other[0], {**other[1], "note": f"{refused}; {ref} instead"})]
+    return built
 
 
 def _inner(it: Interpreter, ref: str, dims: Dims, namespace: str,
@@ -165,7 +198,7 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     rank is the one the layer declares (rules/inputs.py); with none declared, the first of
     the candidate ranks on which every weight gets a concrete shape."""
     required = class_requirements(it, cls)
-    plan = plan_arguments(it, required, kwargs, dims, namespace, resolve)
+    plan = plan_arguments(it, required, kwargs, dims, namespace, resolve, owner=cls)
     result.arguments = plan.supplied
     if plan.missing:
         needs_args(result, plan)
@@ -235,7 +268,8 @@ class Search:
         attempt = 0
         while True:
             plan = self.plan if not attempt and count == 1 else plan_arguments(
-                it, self.required, self.kwargs, self.dims, self.namespace, self.resolve)
+                it, self.required, self.kwargs, self.dims, self.namespace, self.resolve,
+                owner=self.cls)
             # each attempt builds fresh objects (inner layers included)
             todo = ranks if ranks is not None else hint.ranks if hint is not None else None
             rank = todo[attempt] if todo is not None else None
@@ -284,7 +318,7 @@ def _guarded_arguments(it: Interpreter, cls: ClassV, required: list[str],
              and table.kind_of(p) == "parameter"]
     for p in tried:
         more = {**kwargs, p: values[p]}
-        again = plan_arguments(it, required, more, dims, namespace, resolve)
+        again = plan_arguments(it, required, more, dims, namespace, resolve, owner=cls)
         if not again.missing and not _constructor_raises(it, cls, again.kwargs):
             for a in again.supplied:
                 if a.name == p:
@@ -408,6 +442,8 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
             sublayers.build_from_signature(it, obj, _shape(shape), collector)
             _build_cells(it, obj, collector, shape)
             if not collector.captured:
+                if count == 1 and metrics.is_metric(it, obj):  # state from the first update
+                    shape[:] = metrics.first_update_shape(shape, args["batch"])
                 _call_once(it, obj, shape, count)
             if not collector.captured and len(shape) < 3:  # the wrapper's call made nothing
                 _build_cells(it, obj, collector, shape, step=False)
@@ -458,9 +494,9 @@ def _build_on_unknown_rank(it: Interpreter, cls: ClassV, call_kwargs: dict[str, 
 
 
 def _call_once(it: Interpreter, obj: Instance, shape: list[int | None], count: int = 1) -> None:
-    """A layer whose build created nothing is called on the input (and a cell on its zero
-    state): TF 0.12-1.4 cells create their variables in the call (rules/call_time.py). A
-    layer taking a list of inputs is called on that list."""
+    """A layer whose build created nothing is called on the input (a cell on one step of it
+    and its zero state): TF 0.12-1.4 cells create their variables in the call
+    (rules/call_time.py). A layer taking a list of inputs is called on that list."""
     fn = call_entry(it, obj)
     if fn is None:
         return
@@ -468,7 +504,10 @@ def _call_once(it: Interpreter, obj: Instance, shape: list[int | None], count: i
         it.call(fn, [Seq(items=[TensorV(shape=list(shape)) for _ in range(count)])], {},
                 mode=EAGER)
         return
-    step = [shape[0], *shape[2:]] if len(shape) == 3 else shape
+    # a cell (``state_size``: the RNNCell contract) is called on one step of a sequence;
+    # any other layer on the input itself
+    cell = isinstance(obj.cls, ClassV) and it.member(obj.cls, "state_size") is not None
+    step = [shape[0], *shape[2:]] if len(shape) == 3 and cell else shape
     inputs = TensorV(shape=list(step))
     it.call(fn, call_arguments(it, fn, obj, inputs), {}, mode=EAGER)
 

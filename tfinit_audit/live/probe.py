@@ -12,6 +12,7 @@ Anything printed to fd 1 by TensorFlow is diverted to stderr so stdout carries o
 """
 
 import base64
+import contextlib
 import inspect
 import json
 import math
@@ -749,15 +750,50 @@ def keras_build(tf, fam, instance, shape, input_dim, spec=None):
         call = getattr(instance, "call", None)
         n = required_positional(call) if call is not None else 1
         try:
-            if count > 1:
-                instance([x] * count)
-            else:
-                instance(*([x] * n))
+            with values_as_created(tf):
+                if count > 1:
+                    instance([x] * count)
+                else:
+                    instance(*([x] * n))
         except Exception as e:
             BUILD_ERRORS[id(instance)] = one_line(e)
 
 
 BUILD_ERRORS = {}  # id(instance) -> why its building call failed (what it made stands)
+AS_CREATED = {}  # id(tf variable) -> (it, its value when created (eager), before the call used it)
+
+
+@contextlib.contextmanager
+def values_as_created(tf):
+    """Record each variable's value as it is created, in eager mode: a call that makes its
+    weights may change them before it returns (a Keras metric's first ``update_state``
+    creates ``count`` and adds 1 to it); what is compared is the value the initializer
+    gave."""
+    scope = getattr(tf, "variable_creator_scope", None)
+    if scope is None or not eager(tf):
+        yield
+        return
+
+    def creator(next_creator, **kwargs):
+        v = next_creator(**kwargs)
+        try:
+            AS_CREATED[id(v)] = (v, v.numpy())  # the variable kept: its id is not reused
+        except Exception:
+            pass
+        return v
+
+    with scope(creator):
+        yield
+
+
+def created_value(v):
+    """The value ``v`` had when created, if recorded (a Keras 3 variable wraps the TF
+    variable the creator saw in ``_value``)."""
+    for x in (v, getattr(v, "_value", None)):
+        hit = AS_CREATED.get(id(x)) if x is not None else None
+        if hit is not None and hit[0] is x:
+            return hit[1]
+    return None
 
 
 def one_line(e):
@@ -821,7 +857,9 @@ def build_eager(tf, fam, obj, name, dims, args, seed, spec=None):
         if id(v) in seen:
             continue
         seen.add(id(v))
-        val = v.numpy() if hasattr(v, "numpy") else np.asarray(v)
+        val = created_value(v)
+        if val is None:
+            val = v.numpy() if hasattr(v, "numpy") else np.asarray(v)
         full = var_name(v)
         recs.append((full, var_shape(v), var_dtype(v), np.asarray(val),
                      bool(getattr(v, "trainable", True)), named(v, full, instance, subs, scopes)))

@@ -310,7 +310,60 @@ def check_values(init: Initializer, shape: list[int], samples: list[np.ndarray],
             c.data.setdefault("predicted_distribution", dist.describe())
             c.data.setdefault("prediction_source", why)
         return checks
+    if kind == "stft":
+        return [stft_check(init, shape, samples)]
     return [Check("values", None, f"no value test for initializer kind {kind!r}")]
+
+
+STFT_TOLERANCE = 1e-3  # of the largest expected value: TensorFlow computes the basis in float32
+
+
+def stft_expected(params: dict[str, Any], shape: list[int]) -> np.ndarray | None:
+    """The short-time Fourier transform basis Keras' ``initializers.STFT`` builds for
+    ``shape`` = (frame length T, 1, F): the cos (``side`` "real") or sin ("imag") of
+    ``-2*pi*t*f / (2*(F-1))``, times the window ``scipy.signal.get_window(window, T,
+    fftbins=periodic)``, divided by the window's L2 norm (``scaling`` "density") or L1 norm
+    ("spectrum"); None for a shape or parameter it does not describe."""
+    if len(shape) != 3 or shape[2] < 2 or params.get("side") not in ("real", "imag"):
+        return None
+    frames, _, bins = shape
+    t = np.arange(frames, dtype=np.float64).reshape(frames, 1, 1)
+    f = np.arange(bins, dtype=np.float64).reshape(1, 1, bins) / ((bins - 1) * 2)
+    args = -2.0 * t * f * math.pi
+    kernel = np.cos(args) if params["side"] == "real" else np.sin(args)
+    window = params.get("window")
+    if window is None:
+        return np.broadcast_to(kernel, shape).copy()
+    if not isinstance(window, str):
+        return None
+    from scipy import signal  # imported on use, as the distributions are
+
+    try:
+        win = np.asarray(signal.get_window(window, frames, fftbins=bool(params.get("periodic"))),
+                         dtype=np.float64).reshape(frames, 1, 1)
+    except (ValueError, TypeError):
+        return None
+    scaling = params.get("scaling")
+    norm = (math.sqrt(float(np.sum(win * win))) if scaling == "density"
+            else float(np.sum(np.abs(win))) if scaling == "spectrum" else 1.0)
+    return np.broadcast_to(kernel * win / norm, shape).copy()
+
+
+def stft_check(init: Initializer, shape: list[int], samples: list[np.ndarray]) -> Check:
+    """Every seed's values equal the basis ``stft_expected`` gives, within float32 rounding
+    (``STFT_TOLERANCE`` of its largest value)."""
+    exp = stft_expected(init.params or {}, shape)
+    if exp is None:
+        return Check("exact", None, f"cannot compute the stft basis for {shape} and "
+                                    f"{init.params}")
+    tol = STFT_TOLERANCE * float(np.max(np.abs(exp)) or 1.0)
+    worst = max((float(np.max(np.abs(np.asarray(s, dtype=np.float64).reshape(exp.shape) - exp)))
+                 for s in samples if np.asarray(s).size == exp.size), default=None)
+    if worst is None:
+        return Check("exact", None, "no sample with the full shape")
+    return Check("exact", worst <= tol, f"stft: max |difference| = {worst:.3g} over "
+                                        f"{len(samples)} seeds (tolerance {tol:.3g})",
+                 {"max_abs_diff": worst, "tolerance": tol})
 
 
 def _part_init(part: dict[str, Any]) -> Initializer:

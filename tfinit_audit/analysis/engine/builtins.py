@@ -225,7 +225,30 @@ def _numeric_attr(module: str, attr: str) -> Value | None:
         return Const(value=float(value)) if value is not None else None
     if attr in _NUMERIC_FUNCTIONS:
         return BuiltinV(name=f"{module}.{attr}", fn=_numeric_fn(module, attr))
+    if attr in _INDEX_FUNCTIONS:
+        return BuiltinV(name=f"{module}.{attr}", fn=_index_fn(module, attr))
     return None
+
+
+# functions of plain sequences of whole numbers giving a 1-D array of them (index
+# bookkeeping: ``np.delete(range(rank), axes)``); the array is modelled as a list
+_INDEX_FUNCTIONS = ("delete",)
+
+
+def _index_fn(module: str, attr: str) -> Fn:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        lib = _numpy()
+        fn = getattr(lib, attr, None) if lib is not None else None
+        if fn is not None and args and all(is_plain(a) for a in args) and not kwargs:
+            try:
+                out = fn(*(from_value(a) for a in args))
+            except Exception:  # noqa: BLE001 - Python would raise: the value is not known
+                out = None
+            if getattr(out, "ndim", None) == 1 and getattr(out.dtype, "kind", "") in "iu":
+                return Seq(items=[Const(value=int(x)) for x in out.tolist()])
+        return _undecided(mode, f"{module}.{attr}")
+
+    return call
 
 
 def _numpy() -> Any:

@@ -421,24 +421,24 @@ class Namespaces:
             if not b.alias:
                 self.imports.import_module(target)
             self.hop(mod.path, b.line, f"{name} = module {target if b.alias else name}")
-            return m if m is not MISSING else self._opaque(b, mod, b.expr or target)
+            return m if m is not MISSING else _opaque(b, mod, b.expr or target)
         if b.kind == "from":
             origin = self.imports.import_module(b.module or "")
             self.hop(mod.path, b.line, f"{name} is imported from {b.module}")
             if origin is MISSING:
-                return self._opaque(b, mod, b.expr or "")
+                return _opaque(b, mod, b.expr or "")
             attr = b.attr or name
             if isinstance(origin, ModuleV):
                 val = self.it.getattr(origin, attr, IMPORT)  # submodules included
             else:
                 val = self._from_object(origin, attr)
-            return self._opaque(b, mod, b.expr or "") if val is MISSING else val
+            return _opaque(b, mod, b.expr or "") if val is MISSING else val
         if b.kind in ("assign", "setattr", "attr"):
             self.hop(mod.path, b.line, f"{name} is assigned")
             try:
                 val = self.imports.eval_text(b.expr or "", mod, b.expr_line or b.line)
             except Undecidable:
-                return self._opaque(b, mod, b.expr or "")
+                return _opaque(b, mod, b.expr or "")
             if b.kind == "assign" and (isinstance(val, ClassV | FunctionV)
                                        or self.it.rules.traced(self.it, val, "alias")):
                 # a name bound by assignment to a class, function or traced value: the line
@@ -446,7 +446,7 @@ class Namespaces:
                 val = with_hops(val, [src.hop(b.expr_line or b.line,
                                               f"module-level alias {name}")])
             return val
-        return self._opaque(b, mod, b.expr or b.kind)
+        return _opaque(b, mod, b.expr or b.kind)
 
     def _from_object(self, origin: Value, attr: str) -> Any:
         """``from X import attr`` where ``sys.modules['X']`` is not a module (a lazy loader):
@@ -467,10 +467,6 @@ class Namespaces:
         if not (isinstance(base, Const) and isinstance(base.value, str)):
             return MISSING
         return self.imports.import_module(f"{base.value}.{attr}")
-
-    @staticmethod
-    def _opaque(b: Binding, mod: ModuleV, text: str) -> Unknown:
-        return Unknown(text=text, module=mod.name, path=mod.path or "", line=b.line)
 
     def lookup_global(self, mod: ModuleV, name: str, before: int | None = None,
                       builtins: bool = True) -> Any:
@@ -493,6 +489,11 @@ class Namespaces:
 
 
 # ----------------------------------------------------------------------------- dir()
+def _opaque(b: Binding, mod: ModuleV, text: str) -> Unknown:
+    """A binding whose value the import-time run cannot give: unknown, with where."""
+    return Unknown(text=text, module=mod.name, path=mod.path or "", line=b.line)
+
+
 def bound_names(ns: Namespaces, mod: ModuleV) -> list[str]:
     """Names ``mod``'s namespace may hold once imported, in source order: its binding
     events (a star import contributes its module's ``__all__``, else that module's public

@@ -52,7 +52,8 @@ def call_entry(it: Any, obj: Instance) -> FunctionV | None:
 
 def call_arguments(it: Any, fn: FunctionV, obj: Instance, inputs: TensorV) -> list[Value]:
     """Positional arguments for ``fn``: the input tensor first, a cell's zero state for a
-    ``state`` parameter, the input tensor again for other parameters without a default."""
+    ``state`` parameter, the input tensor again for other parameters without a default; a
+    function taking only ``*args`` gets the input tensor alone."""
     node = fn.node
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return []
@@ -60,6 +61,10 @@ def call_arguments(it: Any, fn: FunctionV, obj: Instance, inputs: TensorV) -> li
     params = [p.arg for p in [*a.posonlyargs, *a.args]][1:]
     required = len(params) - len(a.defaults)
     out: list[Value] = []
+    if not params and a.vararg is not None:
+        # ``__call__(self, *args, **kwargs)`` hands its arguments on (a Keras metric's to
+        # ``update_state(values)``): the input tensor is its one positional argument
+        return [inputs]
     for i, p in enumerate(params):
         if i == 0:
             out.append(inputs)

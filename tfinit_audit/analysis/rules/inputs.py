@@ -17,6 +17,7 @@ layer family.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,6 +182,13 @@ def input_rank(it: Any, obj: Instance) -> RankHint:
     if isinstance(spec, Seq) and spec.items:
         spec = spec.items[0]
     if not isinstance(spec, Instance):
+        documented = documented_rank(it, obj)
+        if documented is not None:
+            rank, param, text, hop = documented
+            return RankHint([rank, *(r for r in RANKS if r != rank)],
+                            f"no input_spec; its docstring's call arguments give {param} the "
+                            f"shape {text}: rank {rank} first, then the first of the others "
+                            "giving every weight a shape", [hop])
         return RankHint(list(RANKS), f"no input_spec: the first rank of {RANKS[0]}-{RANKS[-1]} "
                         "giving every weight a shape, every sub-layer its rank")
     it.force(spec)
@@ -248,4 +256,50 @@ def input_shape(rank: int, features: int, length: int) -> list[int | None]:
 def _int(v: Value | None) -> int | None:
     if isinstance(v, Const) and isinstance(v.value, int) and not isinstance(v.value, bool):
         return v.value
+    return None
+
+
+_CALL_ARGUMENTS = "Call arguments:"
+_OF_SHAPE = re.compile(r"of shape `?\(([^()`]*)\)`?")
+
+
+def documented_rank(it: Any, obj: Instance) -> tuple[int, str, str, Hop] | None:
+    """The rank a Keras layer documents for its input when it declares none in an
+    ``input_spec``: the class docstring's ``Call arguments:`` section (the Keras docstring
+    convention) saying of the first parameter of ``call`` that it is ``of shape (B, T,
+    dim)`` (Keras 2 and 3 ``MultiHeadAttention``: ``query``). (rank, parameter, shape text,
+    the docstring line); None when the docstring says nothing of it."""
+    from tfinit_audit.analysis.engine.values import ClassV
+
+    if not isinstance(obj.cls, ClassV):
+        return None
+    found = it.member(obj.cls, "call")
+    if found is None or not isinstance(found[1], FunctionV):
+        return None
+    params = parameters(found[1])
+    if len(params) < 2:
+        return None
+    param = params[1]
+    for c in it.source_mro(obj.cls):
+        node = c.src.class_node(c.info)
+        if node is None or not node.body or not isinstance(node.body[0], ast.Expr) \
+                or not isinstance(node.body[0].value, ast.Constant) \
+                or not isinstance(node.body[0].value.value, str):
+            continue
+        lines = node.body[0].value.value.splitlines()
+        start = next((i for i, t in enumerate(lines) if t.strip() == _CALL_ARGUMENTS), None)
+        if start is None:
+            continue
+        for i in range(start + 1, len(lines)):
+            text = lines[i].strip()
+            if not text.startswith(f"{param}:"):
+                continue
+            m = _OF_SHAPE.search(text)
+            if m is None:
+                return None
+            axes = [x for x in m.group(1).split(",") if x.strip()]
+            line = node.body[0].lineno + i
+            return len(axes), param, f"({m.group(1)})", c.src.hop(
+                line, f"{c.info.name} documents its call's {param} of rank {len(axes)}")
+        return None
     return None

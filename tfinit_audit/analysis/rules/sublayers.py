@@ -63,12 +63,12 @@ class LayerCalls(Rule):
             # ``__call__`` opens its scope and builds; the engine runs it as written
             return None
         built = sub.attrs.get("built")
+        shape = Seq(items=[Const(value=d) for d in args[0].shape], kind="tuple")
         if id(sub) in {id(x.owner) for x in c.captured} or (
                 isinstance(built, Const) and built.value is True):
-            return Unknown(text=f"output of {sub.cls.name}")
+            return output_of(it, sub, shape, args[0].dtype)
         build = it.getattr(sub, "build")
         if isinstance(build, FunctionV):
-            shape = Seq(items=[Const(value=d) for d in args[0].shape], kind="tuple")
             before = len(c.captured)
             it.call(build, [shape] * required_positional(build), {})
             hop = site.frame.hop(site.node.lineno, f"{site.frame.func_name}: calling "
@@ -77,7 +77,34 @@ class LayerCalls(Rule):
             for x in c.captured[before:]:
                 x.hops.insert(1, hop)
             sub.attrs["built"] = Const(value=True)
-        return Unknown(text=f"output of {sub.cls.name}")
+        return output_of(it, sub, shape, args[0].dtype)
+
+
+def output_of(it: Any, sub: Instance, shape: Seq, dtype: str) -> Value:
+    """What calling the built layer ``sub`` on an input of ``shape`` returns, as far as its
+    shape goes: the layer's own ``compute_output_shape`` (Keras ``Layer`` contract; the
+    generic one of the class that defines ``add_weight`` -- the base ``Layer``, which traces
+    the call -- is not used), when it gives every axis as a number or None. So the next layer
+    the parent's call applies to that output is built on its shape (Keras 2
+    ``MultiHeadAttention``: ``_output_dense`` on the attention output)."""
+    unknown = Unknown(text=f"output of {sub.cls.name}")
+    if not isinstance(sub.cls, ClassV):
+        return unknown
+    own = it.member(sub.cls, "compute_output_shape")
+    base = it.member(sub.cls, "add_weight")
+    if own is None or not isinstance(own[1], FunctionV) or (
+            base is not None and own[0] is base[0]):
+        return unknown
+    try:
+        out = it.call(own[1].with_receiver(sub), [shape], {})
+    except Exception:  # noqa: BLE001 - an output the analysis cannot compute is unknown
+        return unknown
+    if isinstance(out, Seq) and all(isinstance(d, Const) and (
+            d.value is None or (isinstance(d.value, int) and not isinstance(d.value, bool)))
+            for d in out.items):
+        return TensorV(shape=[d.value for d in out.items if isinstance(d, Const)],
+                       dtype=dtype)
+    return unknown
 
 CELL_ATTRS = ("cell", "_cell")  # an RNN's cell: its weights are the RNN's own
 SIGNATURE_BUILDER = "_build_from_signature"

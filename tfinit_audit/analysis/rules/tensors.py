@@ -127,7 +127,8 @@ class TensorOpsRule(Rule):
     in ``tensorflow/core/ops``; called through ``math_ops``, ``nn_ops``, ``array_ops``...):
     element-wise ops and ``convert_to_tensor`` of a tensor keep the shape (broadcasting binary
     ones, also written as operators),
-    ``matmul`` gives ``[rows of a, columns of b]`` (transposes honoured), ``bias_add`` keeps
+    ``matmul`` gives ``[rows of a, columns of b]`` (transposes honoured), ``einsum`` the
+    output subscripts' sizes read off its operands (explicit ``->`` form), ``bias_add`` keeps
     the value's shape, ``concat`` adds up the axis, ``split`` divides it, ``slice`` takes the
     sizes given, ``zeros``/``ones`` make the shape asked; ``layer_norm`` and the other
     normalization functions (which may create variables: they are run) keep it. Recognised by
@@ -150,6 +151,8 @@ class TensorOpsRule(Rule):
             out = it.call(f, site.args, site.kwargs, (site.frame, site.node))
             return out if isinstance(out, TensorV) else TensorV(shape=list(first.shape),
                                                                  dtype=first.dtype)
+        if name == "einsum":
+            return _einsum(site.args, site.kwargs)
         if name not in _UNARY and name not in _BINARY and name not in (
                 "matmul", "bias_add", "concat", "split", "slice", "zeros", "ones"):
             return None
@@ -287,3 +290,36 @@ def _slice(env: dict[str, Value]) -> Value | None:
         else:
             out.append(None)  # a size computed at run time
     return TensorV(shape=out, dtype=v.dtype)
+
+
+def _einsum(args: list[Value], kwargs: dict[str, Value]) -> Value | None:
+    """``einsum("abc,cd->abd", x, y)``: each output subscript's size from an operand that
+    has it (explicit output, no ellipsis; a size two operands disagree on is unknown)."""
+    if kwargs.keys() - {"name"} or len(args) < 2 or not isinstance(args[0], Const) \
+            or not isinstance(args[0].value, str):
+        return None
+    equation = args[0].value.replace(" ", "")
+    lhs, arrow, rhs = equation.partition("->")
+    terms = lhs.split(",")
+    operands = args[1:]
+    if not arrow or "." in equation or len(terms) != len(operands) or not all(
+            isinstance(t, TensorV) and len(t.shape) == len(term)
+            for t, term in zip(operands, terms, strict=True)):
+        return None
+    seen: dict[str, list[int | None]] = {}
+    for t, term in zip(operands, terms, strict=True):
+        assert isinstance(t, TensorV)
+        for letter, d in zip(term, t.shape, strict=True):
+            seen.setdefault(letter, []).append(d)
+    sizes: dict[str, int | None] = {}
+    for letter, ds in seen.items():
+        known = {d for d in ds if d is not None and d != 1}
+        if len(known) > 1:
+            return None  # TensorFlow would raise: not a shape to guess
+        sizes[letter] = known.pop() if known else (1 if ds and all(d == 1 for d in ds)
+                                                    else None)
+    if any(letter not in sizes for letter in rhs):
+        return None
+    first = operands[0]
+    assert isinstance(first, TensorV)
+    return TensorV(shape=[sizes[letter] for letter in rhs], dtype=first.dtype)

@@ -44,6 +44,11 @@ VOCABULARY: dict[str, str] = {
     "LecunNormal": "lecun_normal",
     "UniformUnitScaling": "uniform_unit_scaling",
     "uniform_unit_scaling_initializer": "uniform_unit_scaling",
+    # deterministic: the short-time Fourier transform basis (Keras 3 initializers.STFT), the
+    # cos (side "real") or sin ("imag") of -2*pi*t*f/(2*(F-1)) for t < frame length and
+    # f < F, times the window (scipy.signal.get_window), divided by the window's L2 norm
+    # (scaling "density") or L1 norm ("spectrum")
+    "STFT": "stft",
 }
 
 # Which constructor parameters carry the numbers of each kind.
@@ -56,6 +61,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "random_normal": ("mean", "stddev"),
     "truncated_normal": ("mean", "stddev"),
     "uniform_unit_scaling": ("factor",),
+    "stft": ("side", "window", "scaling", "periodic"),
 }
 
 # (scale, mode, uniform?) -> preset name

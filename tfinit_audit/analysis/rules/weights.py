@@ -17,6 +17,8 @@ from tfinit_audit.analysis.engine.values import (
     Seq,
     Unknown,
     Value,
+    from_value,
+    is_plain,
 )
 from tfinit_audit.analysis.model import Hop, Initializer, Weight
 from tfinit_audit.analysis.rules import vocabulary as vocab
@@ -305,6 +307,9 @@ def to_initializer(it: Any, v: Value, shape: list[int] | None,
             return to_initializer(it, r, shape, where)
         if isinstance(r, Applied):
             return to_initializer(it, r.init, shape, where)
+        literal = literal_value(r)
+        if literal is not None:
+            return Initializer(kind="constant", params={"value": literal})
         return _unresolved(f"nested initializer function {v.name}", v.src.path,
                            getattr(v.node, "lineno", where[1]))
     if isinstance(v, Applied):
@@ -323,10 +328,35 @@ def to_initializer(it: Any, v: Value, shape: list[int] | None,
 
 
 def _call_nested(it: Any, f: FunctionV, shape: list[int] | None) -> Value:
+    """Call an initializer function as Keras' ``add_weight`` does: ``f(shape, dtype=...)``
+    (the dtype only when the function takes one)."""
+    node = f.node
+    names = {a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]} \
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) else set()
+    kwargs: dict[str, Value] = {"dtype": Const(value="float32")} if "dtype" in names else {}
     try:
-        return it.call(f, [Seq(items=[Const(value=d) for d in (shape or [])])], {})
+        return it.call(f, [Seq(items=[Const(value=d) for d in (shape or [])])], kwargs)
     except Fixed:
         return Unknown()
+
+
+def literal_value(v: Value) -> Any:
+    """An initializer function that returns a plain literal -- numbers, or lists of them,
+    whatever shape it is asked for (Keras 2 ``Discretization``'s ``summary``: ``initializer=
+    lambda shape, dtype: [[], []]``, an empty state that ``adapt`` fills) -- is a constant
+    initializer of that value: the variable starts as that literal (``tf.Variable`` of the
+    value the initializer returns, ``base_layer_utils.make_variable``). The value as Python
+    data; None for anything else."""
+    if isinstance(v, Const) and isinstance(v.value, int | float) and not isinstance(v.value,
+                                                                                    bool):
+        return v.value
+    if isinstance(v, Seq) and v.kind in ("list", "tuple") and is_plain(v):
+        def number_lists(x: Any) -> bool:
+            return (isinstance(x, list | tuple) and all(number_lists(i) for i in x)) or (
+                isinstance(x, int | float) and not isinstance(x, bool))
+        data = from_value(v)
+        return [*data] if number_lists(data) else None
+    return None
 
 
 def _unresolved(expr: str, path: str, line: int) -> Initializer:
