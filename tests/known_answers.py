@@ -38,6 +38,30 @@ stored and never used) and ``B`` ``zeros_initializer()``, and adds ``forget_bias
 ``IndRNNCell`` builds ``kernel_w`` ``[input, units]`` (no initializer), ``kernel_u`` ``[1,
 units]`` ``random_uniform_initializer(-1, 1)`` and ``bias`` ``zeros_initializer()``. The
 no-initializer variables get ``glorot_uniform`` from ``_get_default_initializer``.
+
+1.15.5 -- ``tensorflow_core/contrib/layers/python/layers/layers.py``: ``fully_connected``,
+``conv2d_transpose`` and ``separable_conv2d`` build a ``tf.layers`` layer inside
+``variable_scope(scope, default_name, custom_getter=_build_variable_getter({'bias': 'biases',
+'kernel': 'weights'}))`` (``separable_conv2d``: also ``depthwise_kernel``/``pointwise_kernel``
+to ``depthwise_weights``/``pointwise_weights``): ``_model_variable_getter`` renames the last name
+component before ``variables.model_variable`` hands it to the store. ``weights_initializer``
+defaults to ``initializers.xavier_initializer()`` = ``variance_scaling_initializer(factor=1.0,
+mode='FAN_AVG', uniform=True)``, whose nested function draws ``random_uniform(shape, -limit,
+limit)`` with limit = sqrt(3 * factor / n), n the mean of fan_in = shape[-2] and fan_out =
+shape[-1], both times the receptive field: 0.25 for [32, 64], 1/12 for [3, 3, 64, 32]
+(n = (576 + 288) / 2). ``biases_initializer=init_ops.zeros_initializer()``;
+``pointwise_initializer=None`` becomes ``weights_initializer`` (a fallback).
+``model_pruning.masked_fully_connected`` (model_pruning/python/layers/layers.py) does the same
+with ``MaskedFullyConnected``, which adds ``mask`` (``init_ops.ones_initializer()``) and
+``threshold`` (``zeros_initializer()``, shape ``[]``).
+``tensorflow_core/contrib/grid_rnn/python/ops/grid_rnn_cell.py``: ``GridRNNCell.__call__``
+opens ``variable_scope(type(self).__name__)``; ``_project_input`` creates ``project_m_{j}``
+(and ``project_c_{j}`` when the inner cell's state is (c, h)) ``[input, units]`` with no
+initializer (glorot_uniform); ``_propagate`` runs each recurrent dimension's cell under
+``recurrent/cell_{i}`` on the concatenation of the other dimensions' outputs (num_dims - 1
+times units wide) and its own state: ``Grid2LSTMCell``'s ``LSTMCell`` kernels are [64 + 64,
+256], its biases ``zeros_initializer``; ``Grid2GRUCell``'s ``GRUCell`` makes gates/candidate
+as in ``rnn_cell_impl``; ``Grid1BasicRNNCell``'s input to the cell is zero wide ([0 + 64, 64]).
 """
 
 from __future__ import annotations
@@ -144,6 +168,45 @@ TF1155_CONTRIB: dict[str, dict[str, Known]] = {
         "kernel_u": Known([1, 64], "random_uniform", {"minval": -1, "maxval": 1}, 1.0, False),
         "bias": zeros([64])},
 }
+
+
+
+def uniform(shape: list[int], limit: float, fallback: bool = False) -> Known:
+    return Known(shape, "random_uniform", {"minval": -limit, "maxval": limit}, limit, fallback)
+
+
+GRID_LSTM = {**{f"Grid2LSTMCell/project_{p}_0": glorot([32, 64]) for p in ("m", "c")},
+             **{f"Grid2LSTMCell/recurrent/cell_{i}/lstm_cell/{n}": k for i in (1, 0)
+                for n, k in (("kernel", glorot([128, 256])), ("bias", zeros([256])))}}
+GRID_GRU = {"Grid2GRUCell/project_m_0": glorot([32, 64]),
+            **{f"Grid2GRUCell/recurrent/cell_{i}/gru_cell/{n}": k for i in (1, 0)
+               for n, k in (("gates/kernel", glorot([128, 128])),
+                            ("gates/bias", const([128], 1.0, True)),
+                            ("candidate/kernel", glorot([128, 64])),
+                            ("candidate/bias", Known([64], "zeros", {}, None, True)))}}
+TF1155_CONTRIB.update({
+    "tf.contrib.layers.fully_connected": {
+        "fully_connected/weights": uniform([32, 64], math.sqrt(3 / 48)),
+        "fully_connected/biases": zeros([64])},
+    "tf.contrib.layers.conv2d_transpose": {
+        "Conv2d_transpose/weights": uniform([3, 3, 64, 32], math.sqrt(3 / 432)),
+        "Conv2d_transpose/biases": zeros([64])},
+    "tf.contrib.layers.separable_conv2d": {
+        "SeparableConv2d/depthwise_weights": uniform([3, 3, 32, 1], math.sqrt(3 / 148.5)),
+        "SeparableConv2d/pointwise_weights": uniform([1, 1, 32, 64], math.sqrt(3 / 48), True),
+        "SeparableConv2d/biases": zeros([64])},
+    "tf.contrib.model_pruning.masked_fully_connected": {
+        "fully_connected/weights": uniform([32, 64], math.sqrt(3 / 48)),
+        "fully_connected/mask": Known([32, 64], "ones", {}, None, False),
+        "fully_connected/threshold": zeros([]),
+        "fully_connected/biases": zeros([64])},
+    "tf.contrib.grid_rnn.Grid2LSTMCell": GRID_LSTM,
+    "tf.contrib.grid_rnn.Grid2GRUCell": GRID_GRU,
+    "tf.contrib.grid_rnn.Grid1BasicRNNCell": {
+        "Grid1BasicRNNCell/project_m_0": glorot([32, 64]),
+        "Grid1BasicRNNCell/recurrent/cell_0/basic_rnn_cell/kernel": glorot([64, 64]),
+        "Grid1BasicRNNCell/recurrent/cell_0/basic_rnn_cell/bias": zeros([64])},
+})
 # forget_bias of a layer whose adjustment is not on one of the weights above (layer-normed
 # gates: the bias is added after normalization)
 LAYER_FORGET_BIAS = {"tf.contrib.rnn.LayerNormBasicLSTMCell": 1.0}

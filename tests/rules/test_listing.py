@@ -402,6 +402,70 @@ def test_models_are_containers_and_model_factories_are_skipped() -> None:
     assert why["tf.keras.Sequential"].startswith("creates no weights")
 
 
+FACTORIES = '''
+    """Factories in the TF 1.x contrib style (specs.Var, adaptive_clipping_fn): the variable
+    is made by the nested function they return, when that is called."""
+    from tensorflow.python import vs
+
+
+    class Spec(object):
+        def __init__(self, fn):
+            self.fn = fn
+
+
+    def var_spec(name, shape=None):
+        def var(_):
+            return vs.get_variable(name, shape)
+        return Spec(var)
+
+
+    def clipping_fn(decay=0.95):
+        def clip(grads):
+            return _moving(grads, decay)
+        return clip
+
+
+    def _moving(value, decay):
+        return vs.get_variable("mean", [1])
+
+
+    def made_now(name):
+        def var():
+            return vs.get_variable(name, [1])
+        return var()
+
+
+    def looped(n):
+        def body(i):
+            return vs.get_variable("v", [1])
+        return _loop(body, n)
+
+
+    def _loop(fn, n):
+        return fn(n)
+    '''
+
+
+def test_a_function_returning_its_creating_function_uncalled_creates_nothing() -> None:
+    files = dict(FILES)
+    files["tensorflow/__init__.py"] += "from tensorflow.python.factories import *\n"
+    files["tensorflow/python/factories.py"] = FACTORIES
+    got = members(listing("tf.*", tree(files)))
+    kept, reason = got["tf.var_spec"]
+    assert not kept and reason == (
+        "a function that creates no variable when called: var_spec returns its nested "
+        "function var uncalled (tensorflow/python/factories.py:13), whose code can create "
+        "variables when that is called")
+    kept, reason = got["tf.clipping_fn"]  # through a helper the nested function calls
+    assert not kept and "clipping_fn returns its nested function clip uncalled" in reason
+    # left alone: a nested function the function calls itself runs when it does
+    kept, reason = got["tf.made_now"]
+    assert kept and reason == "made_now calls get_variable"
+    # ... and one passed to a function, which may call it (a while_loop's body)
+    kept, reason = got["tf.looped"]
+    assert kept and reason == "looped calls get_variable"
+
+
 TF10_LOADER = '''
     """TF 1.0's tensorflow/__init__.py: a loader with only __getattr__ that puts the module it
     imports in its own place (no __dir__: dir() of the loader would list nothing useful)."""

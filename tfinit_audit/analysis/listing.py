@@ -304,8 +304,8 @@ def _classify(it: Interpreter, listing: NamespaceListing, found: Found) -> None:
                     f"{factory.line}); its weights are those of the layers it is made of, "
                     "each listed on its own", "function", aliases, factory))
             elif hit is None:
-                listing.members.append(Member(symbol, False, "a function that creates no "
-                                              "variable", "function", aliases))
+                listing.members.append(Member(symbol, False, _creates_none(it, v), "function",
+                                              aliases, _factory_hop(it, v)))
             else:
                 listing.members.append(Member(symbol, True, hit.note, "function", aliases,
                                               hit))
@@ -314,6 +314,24 @@ def _classify(it: Interpreter, listing: NamespaceListing, found: Found) -> None:
             listing.members.append(Member(symbol, False, f"{_what(v)}, not a layer or "
                                           "function", kind, aliases))
     listing.members.sort(key=lambda m: _rank(m.symbol))
+
+
+def _factory_hop(it: Interpreter, f: FunctionV) -> Hop | None:
+    """Where a function that creates nothing when called returns, uncalled, a nested function
+    whose code can create variables (``returned_uncalled``); None if it does not."""
+    inner = returned_uncalled(it, f)
+    if not inner or _scan(it, f, 0, True, whole=True) is None:
+        return None
+    return f.src.hop(inner[0].lineno, f"{f.qualname} returns its nested function "
+                                      f"{inner[0].name} uncalled")
+
+
+def _creates_none(it: Interpreter, f: FunctionV) -> str:
+    hop = _factory_hop(it, f)
+    if hop is None:
+        return "a function that creates no variable"
+    return (f"a function that creates no variable when called: {hop.note} "
+            f"({hop.path}:{hop.line}), whose code can create variables when that is called")
 
 
 def _what(v: Value) -> str:
@@ -440,8 +458,10 @@ def weight_sources(it: Interpreter, cls: ClassV) -> list[Hop]:
 
 
 def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool,
-          every: list[Hop] | None = None) -> Hop | None:
-    """The first line of ``f`` that can create a variable (``every``: all of them, appended)."""
+          every: list[Hop] | None = None, whole: bool = False) -> Hop | None:
+    """The first line of ``f`` that can create a variable (``every``: all of them, appended);
+    the code of functions ``f`` returns uncalled does not run when ``f`` does (``whole``:
+    it counts too)."""
     info = f.info
     if info is None:
         return None
@@ -450,7 +470,8 @@ def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool,
     node = f.node
     if node is None:
         return None
-    calls = [n for n in ast.walk(node) if isinstance(n, ast.Call)]
+    calls = [n for n in (ast.walk(node) if whole else _walk_run(it, f))
+             if isinstance(n, ast.Call)]
     for call in calls:
         name = _callee_name(call.func)
         if name in CREATORS:
@@ -486,6 +507,71 @@ def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool,
                 return hop
             every.append(hop)
     return every[0] if every else None
+
+
+def returned_uncalled(it: Interpreter, f: FunctionV
+                      ) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The functions ``f`` defines in its own body and hands back uncalled: a ``return``
+    gives the function itself (``return inner``) or an object of a class whose constructor
+    only stores it (``return Spec(inner)``, ``Spec.__init__`` doing ``self.fn = fn``), and
+    ``f`` never calls it by name. Their code runs when the caller calls what was returned,
+    not when ``f`` runs (factories: ``tf.contrib.specs.Var``, ``adaptive_clipping_fn``). A
+    function passed to anything else (``while_loop(cond, body)``) may be called there: it
+    counts as run."""
+    fn = f.node
+    if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+        return []
+    nested = {s.name: s for s in fn.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
+    if not nested:
+        return []
+    returned: set[str] = set()
+    for r in ast.walk(fn):
+        if not isinstance(r, ast.Return) or r.value is None:
+            continue
+        v = r.value
+        items = v.elts if isinstance(v, ast.Tuple) else [v]
+        returned |= {x.id for x in items if isinstance(x, ast.Name) and x.id in nested}
+        if isinstance(v, ast.Call) and not v.keywords:
+            for i, a in enumerate(v.args):
+                if isinstance(a, ast.Name) and a.id in nested and _stores_only(it, f, v, i):
+                    returned.add(a.id)
+    called = {n.func.id for n in ast.walk(fn) if isinstance(n, ast.Call)
+              and isinstance(n.func, ast.Name)}
+    return [nested[name] for name in sorted(returned - called)]
+
+
+def _stores_only(it: Interpreter, f: FunctionV, call: ast.Call, index: int) -> bool:
+    """``call`` builds a class whose ``__init__`` only stores its ``index``-th argument
+    (``self.x = param``: every use of the parameter is such an assignment)."""
+    dotted = _dotted(call.func)
+    target = _global(it, f, dotted) if dotted is not None else None
+    if not isinstance(target, ClassV):
+        return False
+    init = it.member(target, "__init__")
+    node = init[1].node if init is not None and isinstance(init[1], FunctionV) else None
+    if not isinstance(node, ast.FunctionDef) or node.args.vararg is not None:
+        return False
+    params = [p.arg for p in [*node.args.posonlyargs, *node.args.args]][1:]
+    if index >= len(params):
+        return False
+    param = params[index]
+    stored = {id(a.value) for a in ast.walk(node) if isinstance(a, ast.Assign)
+              and isinstance(a.value, ast.Name) and a.value.id == param
+              and all(isinstance(t, ast.Attribute) for t in a.targets)}
+    return all(id(n) in stored for n in ast.walk(node)
+               if isinstance(n, ast.Name) and n.id == param and isinstance(n.ctx, ast.Load))
+
+
+def _walk_run(it: Interpreter, f: FunctionV) -> list[ast.AST]:
+    """``ast.walk`` of ``f``'s code without the functions it hands back uncalled."""
+    skip = {id(d) for d in returned_uncalled(it, f)}
+    out: list[ast.AST] = []
+    todo: list[ast.AST] = [f.node] if f.node is not None else []
+    while todo:
+        n = todo.pop()
+        out.append(n)
+        todo.extend(c for c in ast.iter_child_nodes(n) if id(c) not in skip)
+    return out
 
 
 def _is_machinery(it: Interpreter, cls: ClassV) -> bool:

@@ -19,6 +19,7 @@ from tfinit_audit.analysis.engine.values import (
     FunctionV,
     Instance,
     ModuleV,
+    NamedTupleClassV,
     Seq,
     SuperV,
     Unknown,
@@ -54,6 +55,15 @@ class Attributes(InterpreterBase):
                 return Unknown(text=f"{obj.name}.{attr}")
         if isinstance(obj, Instance):
             return self._instance_attr(obj, attr, mode)
+        if isinstance(obj, Seq) and obj.fields is not None:  # a namedtuple
+            if attr in obj.fields:
+                return obj.items[obj.fields.index(attr)]
+            if isinstance(obj.cls, ClassV):  # of a source class deriving from one
+                if attr == "__class__":
+                    return obj.cls
+                found = self.member(obj.cls, attr)
+                if found is not None:
+                    return self._bind_member(found[1], obj, obj.cls, mode)
         for rule in self.rules.asked("attr"):
             r = rule.attr(self, obj, attr)
             if r is not None:
@@ -203,6 +213,8 @@ class Attributes(InterpreterBase):
             return self._mro_memo[key]
         if isinstance(cls, Unknown):
             return [cls]
+        if isinstance(cls, NamedTupleClassV):
+            return [cls, BuiltinClassV(name="tuple"), BuiltinClassV(name="object")]
         if isinstance(cls, BuiltinClassV):
             return [cls] if cls.name == "object" else [cls, BuiltinClassV(name="object")]
         if key in self._mro_active:  # a cycle Python could never build: no order

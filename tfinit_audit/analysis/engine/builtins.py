@@ -4,7 +4,8 @@ import-time code uses (``sys.modules``, ``importlib``, ``os.path`` over tree pat
 modules outside the tree that release code computes plain numbers and type checks with:
 ``numpy`` (constants, and functions of known numbers: ``np.sqrt(input_dim / 2.0)``,
 ``2 * np.pi``; its array types), ``six`` (the Python 2/3 type aliases:
-``isinstance(x, six.string_types)``), ``inspect.isclass``/``isfunction`` and ``string``'s
+``isinstance(x, six.string_types)``), ``inspect.isclass``/``isfunction``,
+``functools.partial``, ``collections.namedtuple`` and ``string``'s
 constants (Keras ``MultiHeadAttention`` writes its einsum equations with them)."""
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from tfinit_audit.analysis.engine.values import (
     FunctionV,
     Instance,
     ModuleV,
+    NamedTupleClassV,
     Seq,
     Unknown,
     Value,
@@ -83,6 +85,8 @@ class Builtins(InterpreterBase):
             return ExceptionV(name=cls.name, message=msg)
         if cls.name == "type" and len(args) == 1 and not kwargs:
             return self.type_of(args[0])
+        if isinstance(cls, NamedTupleClassV):
+            return _make_named(cls.fields)(self, args, kwargs, mode)
         t = TYPES.get(cls.name)
         if t is not None:
             return _convert(cls.name, t, args, kwargs, mode)
@@ -94,12 +98,19 @@ class Builtins(InterpreterBase):
         """``type(v)``: an instance's class; a plain constant's builtin type."""
         if isinstance(v, Instance):
             return v.cls
+        if isinstance(v, Seq) and v.cls is not None:
+            return v.cls
         if isinstance(v, Const) and type(v.value).__name__ in TYPES:
             return BuiltinClassV(name=type(v.value).__name__)
         return Unknown(text="type(...)")
 
     # ------------------------------------------------------------ methods of plain values
     def value_method(self, obj: Value, attr: str) -> Any:
+        if isinstance(obj, Seq) and obj.fields is not None and attr in _NAMEDTUPLE_METHODS:
+            return BuiltinV(name=f"namedtuple.{attr}", fn=_NAMEDTUPLE_METHODS[attr](obj),
+                            bound=obj)
+        if isinstance(obj, Seq) and obj.fields is not None and attr == "_fields":
+            return Seq(items=[Const(value=f) for f in obj.fields], kind="tuple")
         if isinstance(obj, Seq) and attr in _SEQ_METHODS:
             return BuiltinV(name=f"list.{attr}", fn=_SEQ_METHODS[attr](obj), bound=obj)
         if isinstance(obj, DictV) and attr in _DICT_METHODS:
@@ -144,6 +155,10 @@ class Builtins(InterpreterBase):
             return BuiltinClassV(name=n)
         if n in _INSPECT:
             return BuiltinV(name=n, fn=_INSPECT[n])
+        if n == "functools.partial":
+            return BuiltinV(name=n, fn=_partial)
+        if n == "collections.namedtuple":
+            return BuiltinV(name=n, fn=_namedtuple)
         if mod.name == "string" and attr in _STRING_CONSTANTS:
             return Const(value=getattr(string, attr))
         if mod.name == "six" and attr in _SIX:
@@ -281,6 +296,73 @@ def _is_function(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mod
         return _undecided(mode, "inspect.isfunction")
     return Const(value=isinstance(args[0], FunctionV) and not isinstance(
         args[0].bound, Instance | ClassV))
+
+
+def _partial(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    """``functools.partial(func, *args, **keywords)``: calling it calls ``func`` with the
+    stored arguments first and the call's keywords over the stored ones."""
+    if not args:
+        return _undecided(mode, "functools.partial()")
+    func, stored, stored_kw = args[0], list(args[1:]), dict(kwargs)
+
+    def call(it2: Any, a: list[Value], k: dict[str, Value], m: Mode) -> Value:
+        out: Value = it2.call(func, [*stored, *a], {**stored_kw, **k}, mode=m)
+        return out
+
+    return BuiltinV(name=f"functools.partial({func.describe()})", fn=call)
+
+
+def _namedtuple(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+    """``collections.namedtuple(typename, field_names)``: a callable making tuples whose
+    fields are also attributes (field names as a list or one string, comma- or
+    space-separated); other options (``defaults``, ``rename``) are not modelled."""
+    names = args[1] if len(args) > 1 else kwargs.get("field_names")
+    typename = args[0] if args else kwargs.get("typename")
+    fields: list[str] = []
+    if isinstance(names, Const) and isinstance(names.value, str):
+        fields = names.value.replace(",", " ").split()
+    elif isinstance(names, Seq) and all(isinstance(x, Const) and isinstance(x.value, str)
+                                        for x in names.items):
+        fields = [str(x.to_python()) for x in names.items]
+    if not fields or set(kwargs) - {"typename", "field_names"} or not isinstance(
+            typename, Const) or len(args) > 2:
+        return _undecided(mode, "collections.namedtuple(...)")
+    return NamedTupleClassV(name=str(typename.value), fields=tuple(fields))
+
+
+def _make_named(fields: tuple[str, ...]) -> Fn:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        if len(args) > len(fields) or set(kwargs) - set(fields[len(args):]) \
+                or len(args) + len(kwargs) != len(fields):
+            raise Raised("TypeError", "namedtuple arguments do not match its fields", "", 0)
+        values = {**dict(zip(fields, args, strict=False)), **kwargs}
+        return Seq(items=[values[f] for f in fields], kind="tuple", fields=fields)
+
+    return call
+
+
+def _namedtuple_replace(s: Seq) -> Fn:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        assert s.fields is not None
+        if args or set(kwargs) - set(s.fields):
+            raise Raised("ValueError", "_replace of unknown fields", "", 0)
+        items = [kwargs.get(f, v) for f, v in zip(s.fields, s.items, strict=True)]
+        return Seq(items=items, kind="tuple", fields=s.fields)
+
+    return call
+
+
+def _namedtuple_asdict(s: Seq) -> Fn:
+    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        assert s.fields is not None
+        return DictV(items=dict(zip(s.fields, s.items, strict=True)))
+
+    return call
+
+
+_NAMEDTUPLE_METHODS: dict[str, Callable[[Seq], Fn]] = {
+    "_replace": _namedtuple_replace, "_asdict": _namedtuple_asdict,
+}
 
 
 _INSPECT: dict[str, Fn] = {"inspect.isclass": _is_class, "inspect.isfunction": _is_function}

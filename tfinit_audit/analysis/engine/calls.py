@@ -28,6 +28,7 @@ from tfinit_audit.analysis.engine.values import (
     GeneratorV,
     Instance,
     ModuleV,
+    NamedTupleClassV,
     Seq,
     SuperV,
     Unknown,
@@ -309,6 +310,12 @@ class Calls(InterpreterBase):
             r = rule.instantiate(self, cls, args, kwargs)
             if r is not None:
                 return r
+        nt = self._namedtuple_base(cls)
+        if nt is not None:  # a tuple: made by the namedtuple's __new__, kept as a Seq
+            made = self.call_builtin_class(nt, args, kwargs, mode)
+            if isinstance(made, Seq):
+                made.cls = cls
+            return made
         named = _named_kwargs(site, kwargs)
         if mode.lazy_instances:
             return Instance(cls=cls, pending=(args, kwargs, site), named_kwargs=named)
@@ -320,6 +327,16 @@ class Calls(InterpreterBase):
                           for c in self.mro(cls)):
             inst.attrs["__name__"] = args[0]
         return inst
+
+    def _namedtuple_base(self, cls: ClassV) -> NamedTupleClassV | None:
+        """The namedtuple class ``cls`` derives from, when nothing of its own source makes
+        or initialises the object (no ``__new__``/``__init__`` of a source class)."""
+        mro = self.mro(cls)
+        nt = next((c for c in mro if isinstance(c, NamedTupleClassV)), None)
+        if nt is None or self.member(cls, "__new__") is not None \
+                or self.member(cls, "__init__") is not None:
+            return None
+        return nt
 
     def force(self, obj: Instance) -> Instance:
         """Run a lazily constructed object's ``__init__`` (first time it is looked at)."""

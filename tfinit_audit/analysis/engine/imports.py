@@ -40,7 +40,8 @@ from tfinit_audit.analysis.model import Hop
 # and engine/stdlib.py
 EXTERNAL_OK = {
     "sys", "os", "os.path", "importlib", "types", "typing", "logging", "inspect", "site",
-    "math", "re", "numpy", "six", "string",
+    "math", "re", "numpy", "six", "string", "functools",
+    "collections",
 }
 
 

@@ -107,10 +107,18 @@ class Const(Value):
 
 @dataclass(eq=False)
 class Seq(Value):
-    """A list, tuple or set; ``kind`` says which ("shape": a TensorShape-like input shape)."""
+    """A list, tuple or set; ``kind`` says which ("shape": a TensorShape-like input shape).
+    ``fields``: the field names of a ``collections.namedtuple`` instance (a tuple); ``cls``
+    the source class of an instance of a class deriving from a namedtuple (its methods and
+    properties)."""
 
     items: list[Value] = field(default_factory=list)
     kind: str = "list"
+    fields: tuple[str, ...] | None = None
+    cls: Any = None
+
+    def python_class(self) -> Any:
+        return self.cls
 
     def truth(self) -> bool | None:
         return bool(self.items)
@@ -207,6 +215,14 @@ class BuiltinClassV(Value):
 
     def describe(self) -> str:
         return "Builtin"
+
+
+@dataclass(eq=False)
+class NamedTupleClassV(BuiltinClassV):
+    """A class made by ``collections.namedtuple(typename, field_names)``: a subclass of
+    ``tuple`` whose instances are ``Seq`` values with ``fields``."""
+
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(eq=False)

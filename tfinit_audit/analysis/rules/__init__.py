@@ -10,7 +10,8 @@ directly: ``weights.WeightCollector`` (added for each layer with ``Interpreter.h
 ``inputs`` (what a layer is built with), ``none_fallback`` (following a None initializer),
 ``inline_none`` (a None-means-default choice written in the creating call), ``sublayers``
 (weights made by the sub-layers a layer builds or calls),
-``facts`` (gate order, activations, forget bias, GRU layout). To teach the tool a new
+``facts`` (gate order, activations, forget bias, GRU layout), ``custom_getters`` (a variable
+scope's custom getter run on each variable the collector records). To teach the tool a new
 convention, write a rule in a module here, add it to ``ENGINE_RULES`` (or call it from the
 front end), and give it fixture tests (tests/rules/) -- one snippet it must decide, one it must
 leave alone.
@@ -31,6 +32,7 @@ from tfinit_audit.analysis.rules.initializer_classes import (
     InitializerClassRule,
     InitializerFactoryRule,
 )
+from tfinit_audit.analysis.rules.random_ops import RandomOpRule
 from tfinit_audit.analysis.rules.serialization import (
     SerializedInitializerRule,
     SerializedObjectRule,
@@ -52,6 +54,7 @@ ENGINE_RULES: list[Rule] = [
     InitializerFactoryRule(),
     CompositeRule(),
     ElementwiseConstantRule(),
+    RandomOpRule(),
     SerializedInitializerRule(),
     SerializedObjectRule(),
     RemoveUndocumentedRule(),

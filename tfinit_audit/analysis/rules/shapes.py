@@ -53,7 +53,7 @@ class TensorShapeRule(Rule):
         if isinstance(obj, Const) and attr == "value" and (
                 obj.value is None or isinstance(obj.value, int)):
             return obj
-        if not isinstance(obj, Seq):
+        if not isinstance(obj, Seq) or obj.fields is not None:  # not a namedtuple
             return None
         if attr in ("ndims", "rank"):
             return Const(value=len(obj.items))

@@ -85,6 +85,9 @@ class ScopeV(Value):
     init_hop: Hop | None = None  # the line that set that initializer
     reuse: bool | str | None = None  # True: only existing variables; "auto": get or create
     name_hops: tuple[Hop, ...] = ()  # the lines that opened each component of ``path``
+    # the scope's custom getters, innermost first, each with the line that set it
+    # (rules/custom_getters.py)
+    getters: tuple[tuple[Value, Hop], ...] = ()
 
     def describe(self) -> str:
         return "variable_scope(" + "/".join(self.path) + ")"

@@ -31,7 +31,10 @@ class VariableScopes(Rule):
     its parent's). ``variable_scope(scope_object)`` -- e.g. the caller's
     ``get_variable_scope()`` -- re-enters that scope's name; ``variable_scope(None,
     default_name="x")`` is named "x" (its first use). ``scope.set_initializer(init)`` sets the
-    default for the rest of the scope. ``reuse=True`` (inherited by sub-scopes) only gets
+    default for the rest of the scope. ``custom_getter=`` is kept on the scope (a sub-scope
+    or the scope re-entered keeps it; a nested scope's getter runs first and gets the outer
+    one as its ``getter``): rules/custom_getters.py runs it for each variable made inside.
+    ``reuse=True`` (inherited by sub-scopes) only gets
     existing variables, ``reuse=tf.AUTO_REUSE`` gets or creates. Names are relative to the
     layer's own scope, and the layer is called outside any scope of the user's (as in a fresh
     model).
@@ -72,7 +75,7 @@ class VariableScopes(Rule):
         cur = self.current
         if isinstance(target, ScopeV):
             path, inherited, init_hop = target.path, target.initializer, target.init_hop
-            inherited_reuse, name_hops = target.reuse, target.name_hops
+            inherited_reuse, name_hops, getters = target.reuse, target.name_hops, target.getters
         else:
             if isinstance(target, Const) and isinstance(target.value, str) and target.value:
                 part = target.value
@@ -85,7 +88,7 @@ class VariableScopes(Rule):
                 part = "{" + (shown.text if isinstance(shown, Unknown) and shown.text
                               else shown.describe()) + "}"
             path, inherited, init_hop = (*cur.path, part), cur.initializer, cur.init_hop
-            inherited_reuse = cur.reuse
+            inherited_reuse, getters = cur.reuse, cur.getters
             name_hops = (*cur.name_hops, site.frame.hop(
                 site.node.lineno, f"{site.frame.func_name}: variable_scope {part!r} names the "
                                   f"variables created in it"))
@@ -95,9 +98,15 @@ class VariableScopes(Rule):
                                       f"{site.frame.func_name}: variable_scope with "
                                       f"initializer={init.describe()} (the default of the "
                                       f"variables created in it)")
+        getter = env.get("custom_getter", Const(value=None))
+        if not (isinstance(getter, Const) and getter.value is None):
+            getters = ((getter, site.frame.hop(
+                site.node.lineno, f"{site.frame.func_name}: variable_scope with custom_getter="
+                                  f"{_shown(getter)} (the variables created in it are got "
+                                  f"through it)")), *getters)
         return ScopeV(path=path, initializer=inherited, init_hop=init_hop,
                       reuse=reuse if reuse is not None else inherited_reuse,
-                      name_hops=name_hops)
+                      name_hops=name_hops, getters=getters)
 
     def enter(self, it: Any, ctx: Value, frame: Any) -> Value | None:
         if not isinstance(ctx, ScopeV):
@@ -132,6 +141,12 @@ class VariableScopes(Rule):
         if attr in _SETTERS:
             return BuiltinV(name=f"VariableScope.{attr}", fn=_none, bound=obj)
         return Unknown(text=f"variable_scope.{attr}")
+
+
+def _shown(v: Value) -> str:
+    if isinstance(v, FunctionV):
+        return v.name
+    return v.text if isinstance(v, Unknown) and v.text else v.describe()
 
 
 def _is_next(site: CallSite) -> bool:

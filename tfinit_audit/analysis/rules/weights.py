@@ -22,6 +22,7 @@ from tfinit_audit.analysis.engine.values import (
 )
 from tfinit_audit.analysis.model import Hop, Initializer, Weight
 from tfinit_audit.analysis.rules import vocabulary as vocab
+from tfinit_audit.analysis.rules.custom_getters import Got, through_custom_getters
 from tfinit_audit.analysis.rules.initializer_classes import (
     initializer_function,
     is_initializer_class,
@@ -101,6 +102,9 @@ class WeightCollector(Rule):
             return None  # the library's own creator calling the next one down
         scope = self.scopes.current if self.scopes is not None else None
         name = self._name(site, scope)
+        got = self._through_getters(it, site, f, scope, name)
+        if got is not None:
+            name = got.name
         if f.name == "get_variable":
             prev = next((p for p in self.captured if p.name == name
                          and p.conds == frame.conds[:len(p.conds)]), None)
@@ -113,9 +117,23 @@ class WeightCollector(Rule):
                 raise Raised("ValueError", f"Variable {name} does not exist, and reuse=True "
                                            "only gets existing variables", frame.path,
                              site.node.lineno)
-        c = self._capture(it, site, f, name, scope)
+        c = self._capture(it, site, f, name, scope, got)
         self.captured.append(c)
         return _as_tensor(c)
+
+    def _through_getters(self, it: Any, site: CallSite, f: FunctionV, scope: ScopeV | None,
+                         name: str) -> Got | None:
+        """The scope's custom getters run on the variable (rules/custom_getters.py), with
+        the collector off: what they call is the library's, not the layer's."""
+        if scope is None or not scope.getters:
+            return None
+        shape = site.kwargs.get("shape", site.args[1] if len(site.args) > 1 else Unknown())
+        init = initializer_arg(f, site.args, site.kwargs) or Const(value=None)
+        self._following(False)
+        try:
+            return through_custom_getters(it, scope, name, shape, init)
+        finally:
+            self._following(True)
 
     @staticmethod
     def _name(site: CallSite, scope: ScopeV | None) -> str:
@@ -132,7 +150,7 @@ class WeightCollector(Rule):
         return name
 
     def _capture(self, it: Any, site: CallSite, f: FunctionV, name: str,
-                 scope: ScopeV | None) -> Captured:
+                 scope: ScopeV | None, got: Got | None = None) -> Captured:
         e, frame, args, kwargs = site.node, site.frame, site.args, site.kwargs
         shape_v = kwargs.get("shape", args[1] if len(args) > 1 else Unknown())
         shape_node = next((k.value for k in e.keywords if k.arg == "shape"),
@@ -151,6 +169,10 @@ class WeightCollector(Rule):
                                     f"initializer={passed}")]
         if scope is not None:
             hops.extend(scope.name_hops)
+        if got is not None:
+            hops.extend(got.hops)
+            if got.init is not init:  # the custom getter hands the store another one
+                init, init_node = got.init, None
         fallback = isinstance(init, Const) and init.value is None
         value: Value = init
         inline = None if fallback else inline_none_default(it, frame, init_node)
