@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import parse_wheel_filename
+from fetch import pip_args  # the pip arguments that select one wheel (benchmarks/fetch.py)
 from scale import Sampler  # peak RSS and CPU of a process tree (benchmarks/scale.py)
 
 CHILD = r"""
@@ -133,19 +133,6 @@ def cache_size(root: Path) -> tuple[int, int]:
             size += st.st_size
             disk += st.st_blocks * 512
     return size, disk
-
-
-def pip_args(filename: str) -> list[str]:
-    """``pip download`` arguments that select exactly this wheel (its name, version, tags)."""
-    name, version, _, tags = parse_wheel_filename(filename)
-    args = [f"{name}=={version}", "--only-binary=:all:"]
-    tag = sorted(tags, key=str)[0]
-    if tag.interpreter.startswith("cp"):
-        args += ["--implementation", "cp", "--python-version", tag.interpreter[2:],
-                 "--abi", tag.abi]
-    for plat in sorted({t.platform for t in tags} - {"any"}):
-        args += ["--platform", plat]
-    return args
 
 
 def pip_download(filenames: list[str]) -> tuple[float, int]:
