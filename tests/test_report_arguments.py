@@ -134,11 +134,13 @@ def test_a_dim_no_symbol_was_built_with_is_said_with_the_likely_name() -> None:
 
     report = pattern_report()
     # used ('filters'), a table entry ('units'), and an added one no symbol took ('filterz')
-    lines = _unused_dims(["filters=4", "units=8", "filterz=3", "zzz_q=1"], report)
+    report.dims.given = {"filters": 4, "units": 8, "filterz": 3, "zzz_q": 1}
+    lines = _unused_dims(report)
     assert lines == [
         "--dim filterz: no symbol built here has a required parameter 'filterz' "
         "(did you mean 'filters'?)",
         "--dim zzz_q: no symbol built here has a required parameter 'zzz_q'"]
     # an added entry a symbol was built with is not mentioned
     report.versions[0].symbols[0].arguments[0].name = "filterz"
-    assert _unused_dims(["filterz=3"], report) == []
+    report.dims.given = {"filterz": 3}
+    assert _unused_dims(report) == []

@@ -379,7 +379,7 @@ def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXI
             print(f"{PROG}: live {run.python}: error: {run.error}", file=sys.stderr)
     for line in report.unknown_symbols:
         print(f"{PROG}: error: {line}", file=sys.stderr)
-    for line in _unused_dims(getattr(args, "dims", None), report):
+    for line in _unused_dims(report):
         print(f"{PROG}: note: {line}", file=sys.stderr)
     mismatches = sum(r.summary.get("disagree", 0) for r in report.live)
     if getattr(args, "fail_on_mismatch", False) and (
@@ -396,12 +396,12 @@ def _finish(args: argparse.Namespace, report: Report, *, release_code: int = EXI
     return EXIT_USAGE if report.unknown_symbols else EXIT_OK
 
 
-def _unused_dims(dims: Sequence[str] | None, report: Report) -> list[str]:
+def _unused_dims(report: Report) -> list[str]:
     """A ``--dim`` entry the table does not have and no symbol was built with: most likely a
     misspelt name (said, not an error: ``--dim`` may add parameters for any layer)."""
     import difflib
 
-    from tfinit_audit.analysis.arguments import BY_NAME, parse_dim
+    from tfinit_audit.analysis.arguments import BY_NAME
 
     def names(arguments: Sequence[Any]) -> set[str]:
         out: set[str] = set()
@@ -415,8 +415,7 @@ def _unused_dims(dims: Sequence[str] | None, report: Report) -> list[str]:
 
     used = {n for v in report.versions for s in v.symbols for n in names(s.arguments)}
     lines = []
-    for text in dims or ():
-        name = parse_dim(text)[0]
+    for name in report.dims.given:
         if name in BY_NAME or name in used:
             continue
         close = difflib.get_close_matches(name, list(BY_NAME), n=1)
