@@ -57,7 +57,7 @@ from tfinit_audit.analysis.engine.values import (
 )
 from tfinit_audit.analysis.model import Hop, Member, NamespaceListing
 from tfinit_audit.analysis.names import ROOTS
-from tfinit_audit.analysis.rules.undocumented import documented_names
+from tfinit_audit.analysis.rules.undocumented import kept_names
 
 LAYER_API = ("add_weight", "add_variable")  # a class defining one of these is the Layer API
 MODEL_API = "fit"  # a class defining it is the Model API: a container of layers
@@ -126,7 +126,7 @@ def _names(it: Interpreter, ns: Value, prefix: str = "",
     names = sorted({i.value for i in out.items
                     if isinstance(i, Const) and isinstance(i.value, str)})
     mod = _module_of(it, ns)
-    kept = documented_names(it, mod) if mod is not None else None
+    kept = kept_names(it, mod) if mod is not None else None
     if kept is None:
         return names
     allowed, hop = kept

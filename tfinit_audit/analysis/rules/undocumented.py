@@ -98,21 +98,23 @@ class RemoveUndocumentedRule(Rule):
     name = "remove-undocumented"
 
     def removed(self, it: Any, module: ModuleV, name: str) -> Hop | None:
-        if module.path is None:
-            return None
-        memo: dict[str, Any] = it.__dict__.setdefault("_undocumented_memo", {})
-        key = module.path
-        if key not in memo:
-            src = it.sources.module(module.path)
-            if src is None or FUNCTION not in src.text:
-                memo[key] = None
-            else:
-                memo[key] = _BUSY  # a question asked while the arguments are evaluated
-                memo[key] = documented_names(it, module)
-        kept = memo[key]
-        if kept is None or kept is _BUSY or name in kept[0]:
+        kept = kept_names(it, module)
+        if kept is None or name in kept[0]:
             return None
         return kept[1]
+
+
+def kept_names(it: Any, mod: ModuleV) -> tuple[set[str], Hop] | None:
+    """``documented_names`` of ``mod``, read once per interpreter (the rule and the namespace
+    listing ask the same question); None while its own arguments are being evaluated."""
+    if mod.path is None:
+        return None
+    memo: dict[str, Any] = it.__dict__.setdefault("_undocumented_memo", {})
+    if mod.path not in memo:
+        memo[mod.path] = _BUSY  # a question asked while the arguments are evaluated
+        memo[mod.path] = documented_names(it, mod)
+    kept = memo[mod.path]
+    return None if kept is _BUSY else kept
 
 
 _BUSY = object()
