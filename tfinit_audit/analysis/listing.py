@@ -44,6 +44,7 @@ from typing import Any
 from tfinit_audit.analysis.engine.frames import IMPORT, Raised, Undecidable
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.mro import class_key
+from tfinit_audit.analysis.engine.source import SourceModule
 from tfinit_audit.analysis.engine.values import (
     MISSING,
     ClassV,
@@ -214,16 +215,73 @@ def _walk_all(it: Interpreter, listing: NamespaceListing,
         listing.namespaces += 1
         if progress and listing.namespaces % 25 == 0:
             progress(f"listing all: {listing.namespaces} namespaces, at {prefix}")
+        home = _module_of(it, ns) if prefix != ALL_ROOT else None
         for n in names:
             if n.startswith("_"):
                 continue
             d = _member_value(it, ns, n)
+            if isinstance(d, _Def) and isinstance(d.v, ModuleV) and home is not None:
+                why = _imported_module(it, home, n, d.v)
+                if why is not None:
+                    listing.members.append(Member(f"{prefix}.{n}", False, why, "module"))
+                    continue
             if isinstance(d, _Def) and (isinstance(d.v, ModuleV) or _module_like(it, d.v)):
                 queue.append((f"{prefix}.{n}", d.v))
                 continue
             if isinstance(d, _Def) and isinstance(d.v, ClassV | FunctionV):
                 found.setdefault(d, []).append(f"{prefix}.{n}")
     return found
+
+
+def _imported_module(it: Interpreter, home: ModuleV, name: str, mod: ModuleV) -> str | None:
+    """Why ``all`` does not walk the module ``mod`` bound as ``name`` in the namespace module
+    ``home``, or None when it does. A module is a namespace of the API when it lies in
+    ``home``'s own package (a subpackage, or a sibling of a plain module: 1.x ``tf.nn`` is
+    ``ops/nn.py`` and its ``rnn_cell`` is ``ops/rnn_cell.py``), or when ``home``'s names are
+    chosen on purpose: a generated API module (``create_python_api.py`` writes
+    ``MACHINE GENERATED`` at its top), a module whose ``remove_undocumented`` kept ``name``
+    (rules/undocumented.py), or one whose literal ``__all__`` lists it; and a generated API
+    module is a namespace wherever it is bound (1.15's ``tf.compat.v2.keras``, bound by a
+    templated module without that header). Anything else is an
+    implementation module an import made visible (``from tensorflow.python.ops import
+    variable_scope as vs`` in a contrib module): its names are the library's internals,
+    public under their own names where they are public at all. The root namespace binds
+    nothing by accident and is not asked."""
+    if home.path is None or mod.path is None:
+        return None
+    package = home.dir or home.path.rpartition("/")[0]
+    if mod.path.startswith(package + "/"):
+        return None
+    src, target = it.module_source(home.path), it.module_source(mod.path)
+    if src is None or target is None or any(
+            GENERATED in m.text[:GENERATED_HEAD] for m in (src, target)):
+        return None
+    if kept_names(it, home) is not None or name in _literal_all(src):
+        return None
+    return (f"module {mod.name}, imported by {home.name} ({home.path}): an implementation "
+            "module an import made visible, not a namespace of the API (not in that "
+            "package, not kept by remove_undocumented, __all__ or a generated API module)")
+
+
+GENERATED = "MACHINE GENERATED"  # the header create_python_api.py writes on API modules
+GENERATED_HEAD = 400  # ... in the file's first lines
+
+
+def _literal_all(src: SourceModule) -> set[str]:
+    """The names a module's top-level ``__all__ = [...]`` (a literal) lists."""
+    tree = src.tree()
+    if tree is None:
+        return set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            try:
+                value = ast.literal_eval(node.value)
+            except (ValueError, SyntaxError, TypeError):
+                return set()
+            return {v for v in value if isinstance(v, str)} \
+                if isinstance(value, list | tuple) else set()
+    return set()
 
 
 def _namespace_id(it: Interpreter, ns: Value) -> Any:
