@@ -204,6 +204,30 @@ LAYERS = '''
         def _check(self):
             if self._num_blocks is None:
                 raise ValueError("Must specify num_blocks")
+
+
+    class ProjCell(Layer):
+        """As TF 1.x IntersectionRNNCell: a cell whose call creates its weights; an input
+        narrower than the units needs a projection it only makes when asked (the raise is in
+        the else of the test)."""
+        def __init__(self, units, num_in_proj=None):
+            super().__init__()
+            self.units = units
+            self._num_in_proj = num_in_proj
+
+        @property
+        def state_size(self):
+            return self.units
+
+        def call(self, inputs, state):
+            width = inputs.shape[-1]
+            if width != self.units:
+                if self._num_in_proj:
+                    self.proj = self.add_weight("proj", (width, self.units))
+                else:
+                    raise ValueError("Must have input size == output size")
+            self.kernel = self.add_weight("kernel", (self.units, self.units))
+            return inputs, state
     '''
 
 P = "keras/layers.py"
@@ -348,6 +372,18 @@ def test_a_guarded_argument_the_table_lacks_is_needs_args() -> None:
     assert r.status == "needs-args" and r.missing_arguments == ["num_blocks"]
     assert r.message is not None and "raises ValueError: Must specify num_blocks" in r.message
     assert analyse("GridCell", {"num_blocks": 2}).status == "resolved"
+
+
+def test_a_build_that_raises_under_a_test_of_a_parameter_is_needs_args() -> None:
+    r = analyse("ProjCell")  # input 32, units 64: the check raises, in the else branch
+    assert r.status == "needs-args" and r.missing_arguments == ["num_in_proj"]
+    assert r.message is not None and "raises ValueError: Must have input size == output " \
+        "size" in r.message and "for the input (None, 32)" in r.message
+    assert shapes(analyse("ProjCell", {"num_in_proj": 64})) == {"proj": [32, 64],
+                                                              "kernel": [64, 64]}
+    # an input as wide as the units passes the check: nothing needed
+    wide = analyse("ProjCell", dims=Dims(input_dim=64))
+    assert wide.status == "resolved" and shapes(wide) == {"kernel": [64, 64]}
 
 
 # ------------------------------------------------------------------ wrappers

@@ -495,3 +495,74 @@ def test_all_follows_a_loader_that_only_has_getattr() -> None:
     names = {m.symbol for m in listing("all", tree({**FILES, "tensorflow/__init__.py": other}))
              .kept}
     assert not any(n.startswith("tf.contrib.") for n in names)
+
+
+# ---------------------------------------------- all: implementation modules an import exposes
+ALIAS_FILES = {
+    "tensorflow/__init__.py": '''
+        from tensorflow import contrib
+        ''',
+    "tensorflow/contrib/__init__.py": '''
+        from tensorflow.contrib import grid
+        ''',
+    "tensorflow/contrib/grid/__init__.py": '''
+        """As TF 1.x contrib modules do: a star import of the package's own code, which imports
+        TF implementation modules under short names."""
+        from tensorflow.contrib.grid.cells import *
+        ''',
+    "tensorflow/contrib/grid/cells.py": '''
+        from tensorflow.python import vscope as vs
+        from tensorflow.python import api_keras as keras
+
+        def grid_layer(x):
+            return vs.get_variable("w", [3])
+        ''',
+    "tensorflow/python/vscope.py": '''
+        def get_variable(name, shape=None, initializer=None):
+            return None
+
+        def store_variable(name):
+            return get_variable(name)
+        ''',
+    "tensorflow/python/api_keras.py": '''
+        # This file is MACHINE GENERATED! Do not edit.
+        def dense_var(name):
+            from tensorflow.python.vscope import get_variable
+            return get_variable(name)
+        ''',
+}
+
+
+def test_all_does_not_walk_an_implementation_module_an_import_exposed() -> None:
+    lst = listing("all", tree(ALIAS_FILES))
+    got = members(lst)
+    kept = {m.symbol for m in lst.kept}
+    # the package's own function is kept; the implementation module bound as `vs` is not a
+    # namespace: its functions are not listed under tf.contrib.grid.vs.*
+    assert "tf.contrib.grid.grid_layer" in kept
+    assert not any(".vs." in n for n in got), sorted(got)
+    kept_vs, why = got["tf.contrib.grid.vs"]
+    assert not kept_vs and why.startswith("module tensorflow.python.vscope, imported by "
+                                          "tensorflow.contrib.grid")
+    assert "an implementation module an import made visible" in why
+    # a generated API module is a namespace wherever it is bound
+    assert "tf.contrib.grid.keras.dense_var" in kept
+
+
+def test_a_curated_module_keeps_the_modules_it_names() -> None:
+    # the same tree, but the contrib package says which names it exports: `vs` is then one
+    files = dict(ALIAS_FILES)
+    files["tensorflow/contrib/grid/__init__.py"] = files[
+        "tensorflow/contrib/grid/__init__.py"].replace(
+        "from tensorflow.contrib.grid.cells import *",
+        "from tensorflow.contrib.grid.cells import *\n        __all__ = ['grid_layer', 'vs']")
+    got = members(listing("all", tree(files)))
+    assert "tf.contrib.grid.vs" not in got  # walked, not a member
+    assert got["tf.contrib.grid.vs.store_variable"][0] is True
+    # and without the generated header, the API module is an implementation module too
+    files = dict(ALIAS_FILES)
+    files["tensorflow/python/api_keras.py"] = files["tensorflow/python/api_keras.py"].replace(
+        "MACHINE GENERATED", "written by hand")
+    got = members(listing("all", tree(files)))
+    assert got["tf.contrib.grid.keras"][0] is False
+    assert not any(n.startswith("tf.contrib.grid.keras.") for n in got)

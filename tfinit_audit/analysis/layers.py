@@ -224,6 +224,10 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
                 and search.rejected is None:
             best, mismatch, count = listed, None, 2
     obj, weights, bound, shape = best
+    refused = _refused_by_guard(it, cls, plan, shape) if not weights else None
+    if refused is not None:
+        needs_args(result, refused)
+        return
     result.weights = weights
     result.input_shape = shape
     result.input_count = count
@@ -332,6 +336,28 @@ def _guarded_arguments(it: Interpreter, cls: ClassV, required: list[str],
     return kwargs, plan
 
 
+def _refused_by_guard(it: Interpreter, cls: ClassV, plan: Plan,
+                      shape: list[int | None]) -> Plan | None:
+    """A layer that created nothing because its own code raised for the input it was given,
+    under a test of parameters nobody supplied (TF 1.x ``IntersectionRNNCell.call``:
+    ``if input_size != self._num_units: if self._num_input_proj: ... else: raise
+    ValueError``): those parameters are what the symbol needs, with the raise as the note.
+    None when its code raised nothing, or the test names no parameter left to give."""
+    own = {c.path for c in it.source_mro(cls)}
+    given = {a.name for a in plan.supplied}
+    for path, line, what in it.raised:
+        if path not in own:
+            continue
+        guard = [p for p in guard_parameters(it, cls, path, line) if p not in given]
+        if not guard:
+            return None
+        shown = ", ".join("None" if d is None else str(d) for d in shape)
+        return Plan(supplied=plan.supplied, missing=guard, notes=[
+            f"its code raises {what} ({path}:{line}) for the input ({shown}) and the "
+            "arguments given"])
+    return None
+
+
 def _constructor_raises(it: Interpreter, cls: ClassV,
                         call_kwargs: dict[str, Value]) -> list[tuple[str, int, str]]:
     """The raises on decided paths of the class's own code while it is constructed."""
@@ -347,7 +373,8 @@ def _constructor_raises(it: Interpreter, cls: ClassV,
 
 def guard_parameters(it: Interpreter, cls: ClassV, path: str, line: int) -> list[str]:
     """The parameters of the method of ``cls``'s MRO containing ``path:line`` that the tests
-    of the ``if`` statements around that line name, in signature order."""
+    of the ``if`` statements around that line (in their body or their ``else``) name, in
+    signature order."""
     for c in it.source_mro(cls):
         if c.src.path != path:
             continue
@@ -360,9 +387,10 @@ def guard_parameters(it: Interpreter, cls: ClassV, path: str, line: int) -> list
                 return []
             names: set[str] = set()
             for n in ast.walk(node):
-                if isinstance(n, ast.If) and any(
+                if isinstance(n, ast.If) and any(  # the raise in its body or its else
                         isinstance(r, ast.Raise) and r.lineno == line
-                        for r in ast.walk(ast.Module(body=n.body, type_ignores=[]))):
+                        for r in ast.walk(ast.Module(body=n.body + n.orelse,
+                                                     type_ignores=[]))):
                     names |= {x.id for x in ast.walk(n.test) if isinstance(x, ast.Name)}
                     names |= {_param_of(c, x.attr) or "" for x in ast.walk(n.test)
                               if isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name)
