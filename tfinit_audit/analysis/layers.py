@@ -27,6 +27,7 @@ from tfinit_audit.analysis.engine.values import (
     Const,
     DictV,
     FunctionV,
+    GeneratorV,
     Instance,
     ModuleV,
     Seq,
@@ -663,7 +664,11 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
         scopes = VariableScopes()
         collector = WeightCollector(scopes)
         with it.hooks(collector, scopes), contextlib.suppress(Raised):
-            it.call(f, args, call_kwargs, mode=EAGER)
+            made = it.call(f, args, call_kwargs, mode=EAGER)
+            if isinstance(made, GeneratorV):
+                # a @contextmanager function is used as ``with f(...):``: entering the block
+                # runs its body up to the ``yield``
+                it.run_generator(made, lambda _: Const(value=None), EAGER)
         captured = collector.captured
         # the layer the function made declares the rank it takes: try that one next
         owner = next((c.owner for c in captured if isinstance(c.owner, Instance)), None)
