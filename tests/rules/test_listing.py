@@ -566,3 +566,50 @@ def test_a_curated_module_keeps_the_modules_it_names() -> None:
     got = members(listing("all", tree(files)))
     assert got["tf.contrib.grid.keras"][0] is False
     assert not any(n.startswith("tf.contrib.grid.keras.") for n in got)
+
+
+SCOPES = '''
+    """Mimics TF 1.x variable_scope.py: a scope object whose method creates
+    variables, a store whose constructor makes one, and functions that make the store or
+    use a scope."""
+    from tensorflow.python import vs
+
+
+    class Scope(object):
+        def __init__(self, name):
+            self.name = name
+
+        def make_variable(self, name, shape=None):
+            return vs.get_variable(self.name + "/" + name, shape)
+
+
+    class _ScopeStore(object):
+        def __init__(self):
+            self.current_scope = Scope("")
+
+
+    def current_scope():
+        return _ScopeStore().current_scope
+
+
+    def scoped_variable(name):
+        return Scope("outer").make_variable(name)
+    '''
+
+
+def test_an_object_built_runs_its_constructor_and_the_methods_called() -> None:
+    files = dict(FILES)
+    files["tensorflow/__init__.py"] += "from tensorflow.python.scopes import *\n"
+    files["tensorflow/python/scopes.py"] = SCOPES
+    got = members(listing("tf.*", tree(files)))
+    # a scope made (through a store) is not asked for a variable: get_variable never runs
+    assert got["tf.current_scope"] == (False, "a function that creates no variable")
+    # left alone: the method that creates is called on the object built
+    kept, reason = got["tf.scoped_variable"]
+    assert kept and reason.startswith("scoped_variable builds Scope (")
+    # an edit: the store's constructor asks its scope for a variable
+    files["tensorflow/python/scopes.py"] = SCOPES.replace(
+        'self.current_scope = Scope("")',
+        'self.current_scope = Scope("")\n            self.current_scope.make_variable("v")')
+    kept, reason = members(listing("tf.*", tree(files)))["tf.current_scope"]
+    assert kept and "Scope.make_variable calls get_variable" in reason
