@@ -421,7 +421,7 @@ def layer_api(it: Interpreter, cls: ClassV) -> tuple[ClassV, str] | None:
     return None
 
 
-def _framework(it: Interpreter, cls: ClassV) -> set[Any]:
+def framework(it: Interpreter, cls: ClassV) -> set[Any]:
     """The library's machinery in the MRO: classes that define a Layer-API weight method
     (their code creates what a subclass asks for, not weights of its own), the Model-API class
     (``fit``: what it builds -- checkpoints, optimizers, metrics -- is not the model's
@@ -480,7 +480,7 @@ def weight_source(it: Interpreter, v: ClassV | FunctionV, depth: int = 0,
     memo[key] = None  # cycles
     hit: Hop | None = None
     if isinstance(v, ClassV):
-        skip = _framework(it, v)
+        skip = framework(it, v)
         names = running_methods(it, v, run) if run is not None else None
         for c in it.source_mro(v):
             if class_key(c) in skip:
@@ -514,7 +514,7 @@ def running_methods(it: Interpreter, cls: ClassV, called: frozenset[str]) -> set
     ``VariableScope``, whose ``get_variable`` method is not called). Names, not objects: a
     call of ``x.f()`` counts for every ``f``."""
     methods: dict[str, FunctionV] = {}
-    skip = _framework(it, cls)
+    skip = framework(it, cls)
     for c in it.source_mro(cls):
         if class_key(c) not in skip:
             for meth, info in c.info.methods.items():
@@ -548,7 +548,7 @@ def weight_sources(it: Interpreter, cls: ClassV) -> list[Hop]:
     """Every line of ``cls``'s own code (its MRO without the machinery) that can create a
     variable, as ``weight_source`` finds the first."""
     out: list[Hop] = []
-    skip = _framework(it, cls)
+    skip = framework(it, cls)
     for c in it.source_mro(cls):
         if class_key(c) in skip:
             continue
