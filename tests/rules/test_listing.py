@@ -10,6 +10,7 @@ import pytest
 from rule_fixtures import interp, make_tree
 
 from tfinit_audit.analysis.audit import analyze_release
+from tfinit_audit.analysis.engine.values import ClassV
 from tfinit_audit.analysis.listing import expand, weight_source
 from tfinit_audit.analysis.model import Dims, NamespaceListing
 from tfinit_audit.analysis.symbols import parse_symbol
@@ -613,3 +614,45 @@ def test_an_object_built_runs_its_constructor_and_the_methods_called() -> None:
         'self.current_scope = Scope("")\n            self.current_scope.make_variable("v")')
     kept, reason = members(listing("tf.*", tree(files)))["tf.current_scope"]
     assert kept and "Scope.make_variable calls get_variable" in reason
+
+
+STATEFUL = '''
+    """Mimics Keras 2.4 preprocessing: a base whose private helper makes state weights for the
+    subclasses that ask, one that asks (in build), one that never does (a lookup table)."""
+    from tensorflow.python.layers import Layer
+
+
+    class StatefulBase(Layer):
+        def _add_state(self, name, shape):
+            return self.add_weight(name, shape)
+
+        def call(self, inputs):
+            return inputs
+
+
+    class Normalizer(StatefulBase):
+        def build(self, input_shape):
+            self.mean = self._add_state("mean", input_shape[-1:])
+
+
+    class Lookup(StatefulBase):
+        def __init__(self, **kwargs):
+            super(Lookup, self).__init__(**kwargs)
+            self._table = {}
+    '''
+
+
+def test_a_private_helper_nothing_uses_creates_nothing() -> None:
+    t = make_tree({**FILES, "tensorflow/python/stateful.py": STATEFUL})
+    it = interp(t)
+    normalizer, lookup = (it.value_at("tensorflow/python/stateful.py", n)
+                          for n in ("Normalizer", "Lookup"))
+    assert isinstance(normalizer, ClassV) and isinstance(lookup, ClassV)
+    hit = weight_source(it, normalizer)
+    assert hit is not None and hit.note == "StatefulBase._add_state calls add_weight"
+    assert weight_source(it, lookup) is None  # _add_state is never used by its code
+    # an edit: the lookup uses the helper (any use by name counts, also uncalled)
+    edited = STATEFUL.replace("self._table = {}", "self._make = self._add_state")
+    it = interp(make_tree({**FILES, "tensorflow/python/stateful.py": edited}))
+    lookup = it.value_at("tensorflow/python/stateful.py", "Lookup")
+    assert isinstance(lookup, ClassV) and weight_source(it, lookup) is not None

@@ -41,6 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tfinit_audit.analysis import methods
 from tfinit_audit.analysis.engine.frames import IMPORT, Raised, Undecidable
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.mro import class_key
@@ -469,10 +470,11 @@ def weight_source(it: Interpreter, v: ClassV | FunctionV, depth: int = 0,
     call of a module-level helper whose code does (``_linear``), or -- in ``v``'s own code or
     a method of a class -- the construction of a class whose code does (a sub-layer). A
     helper that only builds layers (a model factory) does not count. For a class, every method
-    of its MRO is read except those of the Layer-API classes and their bases -- or, with
-    ``run`` (an object that is neither a layer nor a cell, built by code that calls the
-    methods named ``run``), only the methods that run (``running_methods``). None: no such
-    line (the member creates no weights)."""
+    of its MRO that can run (``running_methods``: for a layer or a cell, what its users and
+    the Layer API can call and what that uses; with ``run``, an object that is neither,
+    built by code that calls the methods named ``run``, its constructor and those) is read
+    except those of the Layer-API classes and their bases. None: no such line (the member
+    creates no weights)."""
     memo = _memo(it, "weight_source")
     key = (_key(v).k, builds, run)
     if key in memo:
@@ -481,12 +483,12 @@ def weight_source(it: Interpreter, v: ClassV | FunctionV, depth: int = 0,
     hit: Hop | None = None
     if isinstance(v, ClassV):
         skip = framework(it, v)
-        names = running_methods(it, v, run) if run is not None else None
+        names = running_methods(it, v, run)
         for c in it.source_mro(v):
             if class_key(c) in skip:
                 continue
             for meth, info in c.info.methods.items():
-                if names is not None and meth not in names:
+                if meth not in names:
                     continue
                 hit = _scan(it, FunctionV(src=c.src, info=info, owner=c, modname=c.modname),
                             depth, True)
@@ -500,48 +502,22 @@ def weight_source(it: Interpreter, v: ClassV | FunctionV, depth: int = 0,
     return hit
 
 
-# what runs of an object when it is made or used by the protocols a caller needs no
-# method name for (``obj(...)``, ``with obj:``)
-CONSTRUCTION = frozenset(("__new__", "__init__", "__post_init__", "__call__", "__enter__",
-                          "__exit__"))
-
-
-def running_methods(it: Interpreter, cls: ClassV, called: frozenset[str]) -> set[str]:
-    """The methods of an object that is neither a layer nor a cell that run for the code that
-    builds it: its constructor (and the protocol methods), the methods that code calls by
-    name (``called``), and what those call in turn (``self._make()``). Its other methods
-    run only when someone calls them (TF 1.x ``get_variable_scope()`` makes a
-    ``VariableScope``, whose ``get_variable`` method is not called). Names, not objects: a
-    call of ``x.f()`` counts for every ``f``."""
-    methods: dict[str, FunctionV] = {}
-    skip = framework(it, cls)
-    for c in it.source_mro(cls):
-        if class_key(c) not in skip:
-            for meth, info in c.info.methods.items():
-                methods.setdefault(meth, FunctionV(src=c.src, info=info, owner=c,
-                                                   modname=c.modname))
-    names = set(CONSTRUCTION | called)
-    todo = [m for m in methods if m in names]
-    while todo:
-        f = methods[todo.pop()]
-        body = [n for n in _walk_run(it, f) if isinstance(n, ast.Call)]
-        for m in _called(body):
-            if m not in names:
-                names.add(m)
-                if m in methods:
-                    todo.append(m)
-    return names
-
-
-def _called(calls: list[ast.Call]) -> frozenset[str]:
-    """The method names ``calls`` call on some object (``x.f(...)``)."""
-    return frozenset(c.func.attr for c in calls if isinstance(c.func, ast.Attribute))
-
-
 def _memo(it: Interpreter, name: str) -> dict[Any, Any]:
     """A memo of this module's questions, kept on the interpreter (one listing question)."""
     memos: dict[str, dict[Any, Any]] = it.__dict__.setdefault("_namespace_memos", {})
     return memos.setdefault(name, {})
+
+
+def running_methods(it: Interpreter, cls: ClassV, run: frozenset[str] | None = None
+                    ) -> set[str]:
+    """The methods of ``cls`` (its MRO without the machinery) that can run
+    (analysis/methods.py): every public or special one of a layer or cell (``run`` None),
+    else the constructor and the methods ``run`` names; with what those use by name."""
+    skip = framework(it, cls)
+    return methods.running(
+        [FunctionV(src=c.src, info=info, owner=c, modname=c.modname)
+         for c in it.source_mro(cls) if class_key(c) not in skip
+         for info in c.info.methods.values()], run)
 
 
 def weight_sources(it: Interpreter, cls: ClassV) -> list[Hop]:
@@ -549,10 +525,13 @@ def weight_sources(it: Interpreter, cls: ClassV) -> list[Hop]:
     variable, as ``weight_source`` finds the first."""
     out: list[Hop] = []
     skip = framework(it, cls)
+    names = running_methods(it, cls)
     for c in it.source_mro(cls):
         if class_key(c) in skip:
             continue
-        for info in c.info.methods.values():
+        for meth, info in c.info.methods.items():
+            if meth not in names:
+                continue
             _scan(it, FunctionV(src=c.src, info=info, owner=c, modname=c.modname), 0, True,
                   out)
     return out
@@ -593,7 +572,7 @@ def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool,
         target = _global(it, f, dotted)
         hop: Hop | None = None
         if isinstance(target, ClassV) and builds and not _is_machinery(it, target):
-            run = None if layer_api(it, target) or cell_api(it, target) else _called(calls)
+            run = None if layer_api(it, target) or cell_api(it, target) else methods.used(node)
             sub = weight_source(it, target, depth + 1, run=run)
             if sub is not None:
                 hop = f.src.hop(call.lineno, f"{f.qualname} builds {target.name} "
