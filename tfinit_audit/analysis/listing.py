@@ -19,7 +19,8 @@ Each member is kept or skipped, with the reason:
   (``__call__`` -> ``_linear`` -> ``get_variable``);
 - a function is kept when ``weight_source`` finds that its code creates variables (calls
   ``add_weight``/``add_variable``/``get_variable``, or builds a class or calls a helper of its
-  module that does) -- unless it constructs a model (a class whose MRO defines ``fit``: a
+  module that does; of a class, only the methods that can run count: analysis/methods.py) --
+  unless it constructs a model (a class whose MRO defines ``fit``: a
   model factory such as ``tf.keras.applications.VGG16``, whose weights are those of the
   layers it is made of);
 - a model class (``Sequential``, ``Model``) is a layer like any other, but its Model-API base
