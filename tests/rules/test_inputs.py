@@ -495,8 +495,16 @@ SPLIT_CELL = '''
 def test_a_build_s_own_input_parameter_is_never_an_argument_to_give() -> None:
     r = analyse("SplitLayer", layers=LAYERS + SPLIT_CELL)
     assert r.status == "needs-args" and r.missing_arguments == ["split"]
-    # an edit: the constructor takes input_shape too, so it may be given
+    # the constructor taking a parameter of that name changes nothing: the test's bare
+    # input_shape is build's own
     edited = SPLIT_CELL.replace('def __init__(self, split="whitespace"):',
                                 'def __init__(self, split="whitespace", input_shape=None):')
     r = analyse("SplitLayer", layers=LAYERS + edited)
-    assert r.status == "needs-args" and r.missing_arguments == ["input_shape", "split"]
+    assert r.status == "needs-args" and r.missing_arguments == ["split"]
+    # an edit: the width checked is a constructor argument the layer keeps
+    edited = SPLIT_CELL.replace('def __init__(self, split="whitespace"):',
+                                'def __init__(self, split="whitespace", width=1):').replace(
+        "self._split = split", "self._split = split\n            self._width = width").replace(
+        "if input_shape[-1] != 1:", "if input_shape[-1] != self._width:")
+    r = analyse("SplitLayer", layers=LAYERS + edited)
+    assert r.status == "needs-args" and r.missing_arguments == ["split", "width"]

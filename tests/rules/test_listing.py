@@ -595,6 +595,10 @@ SCOPES = '''
 
     def scoped_variable(name):
         return Scope("outer").make_variable(name)
+
+
+    def new_scope(name):
+        return Scope(name)
     '''
 
 
@@ -603,8 +607,13 @@ def test_an_object_built_runs_its_constructor_and_the_methods_called() -> None:
     files["tensorflow/__init__.py"] += "from tensorflow.python.scopes import *\n"
     files["tensorflow/python/scopes.py"] = SCOPES
     got = members(listing("tf.*", tree(files)))
-    # a scope made (through a store) is not asked for a variable: get_variable never runs
+    # a scope made (through a store) is not asked for a variable: make_variable never runs
     assert got["tf.current_scope"] == (False, "a function that creates no variable")
+    # a scope returned to the caller: its method can create variables when called
+    kept, reason = got["tf.new_scope"]
+    assert not kept and reason.startswith(
+        "a function that creates no variable when called: new_scope builds Scope, whose "
+        "methods can when they are called (tensorflow/python/scopes.py:")
     # left alone: the method that creates is called on the object built
     kept, reason = got["tf.scoped_variable"]
     assert kept and reason.startswith("scoped_variable builds Scope (")

@@ -346,16 +346,14 @@ def _refused_by_guard(it: Interpreter, cls: ClassV, plan: Plan,
     None when its code raised nothing, or the test names no parameter left to give."""
     own = {c.path for c in it.source_mro(cls)}
     given = {a.name for a in plan.supplied}
-    init = it.member(cls, "__init__")
-    ctor = set(parameters(init[1])) if init is not None and isinstance(init[1], FunctionV) \
-        else set()
     for path, line, what in it.raised:
         if path not in own:
             continue
-        # a parameter of build or call the constructor does not take is the input itself
-        # (TextVectorization.build's ``input_shape``), never an argument to give
+        # a parameter of the build or call that raised, named as such in the test, is its
+        # input (TextVectorization.build's ``input_shape``, LSTMBlockWrapper.call's
+        # ``dtype``), never a constructor argument to give
         guard = [p for p in guard_parameters(it, cls, path, line) if p not in given
-                 and (p in ctor or p not in _method_parameters(it, cls, path, line))]
+                 and p not in _method_parameters(it, cls, path, line)]
         if not guard:
             return None
         shown = ", ".join("None" if d is None else str(d) for d in shape)
@@ -366,11 +364,12 @@ def _refused_by_guard(it: Interpreter, cls: ClassV, plan: Plan,
 
 
 def _method_parameters(it: Interpreter, cls: ClassV, path: str, line: int) -> set[str]:
-    """The parameters of the method of ``cls``'s MRO containing ``path:line``."""
+    """The parameters of the method of ``cls``'s MRO containing ``path:line`` (none for a
+    constructor: its parameters are the arguments)."""
     for c in it.source_mro(cls):
         if c.src.path == path:
-            for info in c.info.methods.values():
-                if info.line <= line <= info.end_line:
+            for meth, info in c.info.methods.items():
+                if info.line <= line <= info.end_line and meth != "__init__":
                     return set(parameters(FunctionV(src=c.src, info=info, owner=c)))
     return set()
 

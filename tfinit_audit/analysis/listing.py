@@ -386,12 +386,35 @@ def _factory_hop(it: Interpreter, f: FunctionV) -> Hop | None:
                                       f"{inner[0].name} uncalled")
 
 
+def _object_hop(it: Interpreter, f: FunctionV) -> Hop | None:
+    """Where ``f`` builds an object (no layer or cell) a method of which ``f`` does not use
+    can create variables when called (``embedding_column``'s column, used by a model)."""
+    node = f.node
+    local = _local_names(node) if node is not None else set()
+    for call in (n for n in _walk_run(it, f) if isinstance(n, ast.Call)):
+        dotted = _dotted(call.func)
+        target = _global(it, f, dotted) if dotted and dotted.split(".")[0] not in local else None
+        if isinstance(target, ClassV) and not _is_machinery(it, target) \
+                and not layer_api(it, target) and not cell_api(it, target):
+            every = frozenset(m for c in it.source_mro(target) for m in c.info.methods)
+            sub = weight_source(it, target, 1, run=every)
+            if sub is not None:
+                return f.src.hop(call.lineno, f"{f.qualname} builds {target.name}, whose "
+                                 f"methods can when they are called ({sub.path}:{sub.line}: "
+                                 f"{sub.note})")
+    return None
+
+
 def _creates_none(it: Interpreter, f: FunctionV) -> str:
     hop = _factory_hop(it, f)
-    if hop is None:
-        return "a function that creates no variable"
-    return (f"a function that creates no variable when called: {hop.note} "
-            f"({hop.path}:{hop.line}), whose code can create variables when that is called")
+    if hop is not None:
+        return (f"a function that creates no variable when called: {hop.note} "
+                f"({hop.path}:{hop.line}), whose code can create variables when that is called")
+    obj = _object_hop(it, f)
+    if obj is not None:
+        return f"a function that creates no variable when called: {obj.note} " \
+               f"({obj.path}:{obj.line})"
+    return "a function that creates no variable"
 
 
 def _what(v: Value) -> str:
