@@ -648,6 +648,11 @@ STATEFUL = '''
         def __init__(self, **kwargs):
             super(Lookup, self).__init__(**kwargs)
             self._table = {}
+
+
+    class Override(Normalizer):
+        def build(self, input_shape):
+            super(Override, self).build(input_shape)
     '''
 
 
@@ -660,6 +665,9 @@ def test_a_private_helper_nothing_uses_creates_nothing() -> None:
     hit = weight_source(it, normalizer)
     assert hit is not None and hit.note == "StatefulBase._add_state calls add_weight"
     assert weight_source(it, lookup) is None  # _add_state is never used by its code
+    override = it.value_at("tensorflow/python/stateful.py", "Override")
+    assert isinstance(override, ClassV)  # super().build reaches the base's, which uses it
+    assert weight_source(it, override) == hit
     # an edit: the lookup uses the helper (any use by name counts, also uncalled)
     edited = STATEFUL.replace("self._table = {}", "self._make = self._add_state")
     it = interp(make_tree({**FILES, "tensorflow/python/stateful.py": edited}))

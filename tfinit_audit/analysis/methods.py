@@ -30,13 +30,14 @@ def used(node: ast.AST) -> frozenset[str]:
 
 
 def running(functions: list[FunctionV], run: frozenset[str] | None) -> set[str]:
-    """The names of ``functions`` (methods, first definition in MRO order first) that can
-    run: with ``run`` None every public or special one, else ``CONSTRUCTION`` and ``run``;
-    then, in turn, every one of them that those read by name."""
-    by_name: dict[str, FunctionV] = {}
+    """The names of ``functions`` (methods of a class's MRO) that can run: with ``run`` None
+    every public or special one, else ``CONSTRUCTION`` and ``run``; then, in turn, every one
+    of them that those read by name (every definition of a name: an override's ``super()``
+    call reaches the base's)."""
+    by_name: dict[str, list[FunctionV]] = {}
     for f in functions:
         if f.info is not None:
-            by_name.setdefault(f.info.name, f)
+            by_name.setdefault(f.info.name, []).append(f)
     if run is None:
         names = {m for m in by_name if not m.startswith("_") or m.endswith("__")}
     else:
@@ -48,9 +49,10 @@ def running(functions: list[FunctionV], run: frozenset[str] | None) -> set[str]:
         if m in done:
             continue
         done.add(m)
-        node = by_name[m].node
-        for name in used(node) if node is not None else ():
-            names.add(name)
-            if name in by_name and name not in done:
-                todo.append(name)
+        for f in by_name[m]:
+            node = f.node
+            for name in used(node) if node is not None else ():
+                names.add(name)
+                if name in by_name and name not in done:
+                    todo.append(name)
     return names
