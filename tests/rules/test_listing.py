@@ -673,3 +673,46 @@ def test_a_private_helper_nothing_uses_creates_nothing() -> None:
     it = interp(make_tree({**FILES, "tensorflow/python/stateful.py": edited}))
     lookup = it.value_at("tensorflow/python/stateful.py", "Lookup")
     assert isinstance(lookup, ClassV) and weight_source(it, lookup) is not None
+
+
+SUMMARIES = '''
+    """Mimics TF 1.12 summary_ops_v2: a helper that makes the global step only when no step
+    is given, a public function that passes its step on, and callers that give one or not."""
+    from tensorflow.python import vs
+
+
+    def _choose_step(step):
+        if step is None:
+            return vs.get_variable("global_step", [])
+        return step
+
+
+    def graph(param, step=None):
+        return _choose_step(step)
+
+
+    _graph = graph
+
+
+    def initialize(session=None):
+        return session.run(_graph(session, 0))
+
+
+    def record(session=None):
+        return session.run(_graph(session))
+    '''
+
+
+def test_a_helper_s_none_arm_a_literal_rules_out_creates_nothing() -> None:
+    files = {**FILES, "tensorflow/python/summaries.py": SUMMARIES}
+    files["tensorflow/__init__.py"] += \
+        "from tensorflow.python.summaries import initialize, record\n"
+    got = members(listing("tf.*", tree(files)))
+    assert got["tf.initialize"] == (False, "a function that creates no variable")
+    kept, reason = got["tf.record"]  # the default step=None: the arm runs
+    assert kept and reason.startswith("record calls graph (")
+    # an edit: the step given is None
+    files["tensorflow/python/summaries.py"] = SUMMARIES.replace("_graph(session, 0)",
+                                                               "_graph(session, None)")
+    kept, _ = members(listing("tf.*", tree(files)))["tf.initialize"]
+    assert kept

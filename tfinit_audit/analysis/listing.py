@@ -42,7 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tfinit_audit.analysis import methods
+from tfinit_audit.analysis import arms, methods
 from tfinit_audit.analysis.engine.frames import IMPORT, Raised, Undecidable
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.mro import class_key
@@ -487,20 +487,19 @@ def model_factory(it: Interpreter, f: FunctionV) -> Hop | None:
     return None
 
 
-def weight_source(it: Interpreter, v: ClassV | FunctionV, depth: int = 0,
-                  builds: bool = True, run: frozenset[str] | None = None) -> Hop | None:
+def weight_source(it: Interpreter, v: ClassV | FunctionV, depth: int = 0, builds: bool = True,
+                  run: frozenset[str] | None = None, known: dict[str, Any] | None = None
+                  ) -> Hop | None:
     """The first line of ``v``'s own code that can create a variable: a call of
     ``add_weight``/``add_variable``/``get_variable``; or, ``SCAN_DEPTH`` levels down, the
     call of a module-level helper whose code does (``_linear``), or -- in ``v``'s own code or
     a method of a class -- the construction of a class whose code does (a sub-layer). A
-    helper that only builds layers (a model factory) does not count. For a class, every method
-    of its MRO that can run (``running_methods``: for a layer or a cell, what its users and
-    the Layer API can call and what that uses; with ``run``, an object that is neither,
-    built by code that calls the methods named ``run``, its constructor and those) is read
-    except those of the Layer-API classes and their bases. None: no such line (the member
-    creates no weights)."""
+    helper that only builds layers (a model factory) does not count. Of a class, the methods
+    that can run (``running_methods``; ``run``: the names its builder uses) below the
+    Layer-API classes; of a function, what its ``known`` parameters leave (analysis/arms.py).
+    None: no such line (the member creates no weights)."""
     memo = _memo(it, "weight_source")
-    key = (_key(v).k, builds, run)
+    key = (_key(v).k, builds, run, tuple(sorted((known or {}).items(), key=repr)))
     if key in memo:
         return memo[key]
     memo[key] = None  # cycles
@@ -521,7 +520,7 @@ def weight_source(it: Interpreter, v: ClassV | FunctionV, depth: int = 0,
             if hit is not None:
                 break
     elif v.info is not None:
-        hit = _scan(it, v, depth, builds)
+        hit = _scan(it, v, depth, builds, known=known or {})
     memo[key] = hit
     return hit
 
@@ -561,11 +560,10 @@ def weight_sources(it: Interpreter, cls: ClassV) -> list[Hop]:
     return out
 
 
-def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool,
-          every: list[Hop] | None = None, whole: bool = False) -> Hop | None:
-    """The first line of ``f`` that can create a variable (``every``: all of them, appended);
-    the code of functions ``f`` returns uncalled does not run when ``f`` does (``whole``:
-    it counts too)."""
+def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool, every: list[Hop] | None = None,
+          whole: bool = False, known: dict[str, Any] | None = None) -> Hop | None:
+    """The first line of ``f`` that can create a variable (``every``: all, appended); not in
+    functions ``f`` returns uncalled (``whole``: those too), nor in arms ``known`` rules out."""
     info = f.info
     if info is None:
         return None
@@ -574,8 +572,9 @@ def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool,
     node = f.node
     if node is None:
         return None
+    skip = arms.dead(node, known or {})
     calls = [n for n in (ast.walk(node) if whole else _walk_run(it, f))
-             if isinstance(n, ast.Call)]
+             if isinstance(n, ast.Call) and id(n) not in skip]
     for call in calls:
         name = _callee_name(call.func)
         if name in CREATORS:
@@ -603,7 +602,8 @@ def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool,
                                 f"({sub.path}:{sub.line}: {sub.note})")
         elif isinstance(target, FunctionV) and target.info is not None \
                 and target.owner is None and "." not in target.info.qualname:
-            sub = weight_source(it, target, depth + 1, builds=False)
+            sub = weight_source(it, target, depth + 1, builds=False,
+                                known=arms.bind(call, target.node, known or {}))
             if sub is not None:
                 hop = f.src.hop(call.lineno, f"{f.qualname} calls {target.name} "
                                 f"({sub.path}:{sub.line}: {sub.note})")
