@@ -500,9 +500,10 @@ def weight_source(it: Interpreter, v: ClassV | FunctionV, depth: int = 0, builds
     None: no such line (the member creates no weights)."""
     memo = _memo(it, "weight_source")
     key = (_key(v).k, builds, run, tuple(sorted((known or {}).items(), key=repr)))
-    if key in memo:
-        return memo[key]
-    memo[key] = None  # cycles
+    got = memo.get(key)  # a None found deeper saw less: asked again nearer, it is rescanned
+    if got is not None and (got[0] is not None or got[1] <= depth):
+        return got[0]
+    memo[key] = (None, depth)  # cycles
     hit: Hop | None = None
     if isinstance(v, ClassV):
         skip = framework(it, v)
@@ -521,14 +522,13 @@ def weight_source(it: Interpreter, v: ClassV | FunctionV, depth: int = 0, builds
                 break
     elif v.info is not None:
         hit = _scan(it, v, depth, builds, known=known or {})
-    memo[key] = hit
+    memo[key] = (hit, depth)
     return hit
 
 
 def _memo(it: Interpreter, name: str) -> dict[Any, Any]:
     """A memo of this module's questions, kept on the interpreter (one listing question)."""
-    memos: dict[str, dict[Any, Any]] = it.__dict__.setdefault("_namespace_memos", {})
-    return memos.setdefault(name, {})
+    return it.__dict__.setdefault("_namespace_memos", {}).setdefault(name, {})
 
 
 def running_methods(it: Interpreter, cls: ClassV, run: frozenset[str] | None = None
@@ -562,8 +562,8 @@ def weight_sources(it: Interpreter, cls: ClassV) -> list[Hop]:
 
 def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool, every: list[Hop] | None = None,
           whole: bool = False, known: dict[str, Any] | None = None) -> Hop | None:
-    """The first line of ``f`` that can create a variable (``every``: all, appended); not in
-    functions ``f`` returns uncalled (``whole``: those too), nor in arms ``known`` rules out."""
+    """The first line of ``f`` that can create a variable (``every``: all); not in functions
+    it returns uncalled (``whole``: those too) nor in arms ``known`` rules out."""
     info = f.info
     if info is None:
         return None
