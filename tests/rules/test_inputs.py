@@ -472,3 +472,39 @@ def test_a_base_init_named_through_a_module_forwards_its_requirements() -> None:
     # the text scan behind module lookups: a name that is not an identifier binds nothing
     src = it.sources.module("keras/models.py")
     assert src is not None and not src.may_bind("") and src.may_bind("Model")
+
+
+SPLIT_CELL = '''
+
+    class SplitLayer(Layer):
+        """As Keras 2.4 TextVectorization: build refuses an input whose last axis is not 1
+        while splitting is on (and makes no weight); the test names build's own input_shape
+        too."""
+        def __init__(self, split="whitespace"):
+            super().__init__()
+            self._split = split
+
+        def build(self, input_shape):
+            if self._split is not None:
+                if input_shape[-1] != 1:
+                    raise ValueError("the innermost dimension must be 1")
+            self.built = True
+    '''
+
+
+def test_a_build_s_own_input_parameter_is_never_an_argument_to_give() -> None:
+    r = analyse("SplitLayer", layers=LAYERS + SPLIT_CELL)
+    assert r.status == "needs-args" and r.missing_arguments == ["split"]
+    # the constructor taking a parameter of that name changes nothing: the test's bare
+    # input_shape is build's own
+    edited = SPLIT_CELL.replace('def __init__(self, split="whitespace"):',
+                                'def __init__(self, split="whitespace", input_shape=None):')
+    r = analyse("SplitLayer", layers=LAYERS + edited)
+    assert r.status == "needs-args" and r.missing_arguments == ["split"]
+    # an edit: the width checked is a constructor argument the layer keeps
+    edited = SPLIT_CELL.replace('def __init__(self, split="whitespace"):',
+                                'def __init__(self, split="whitespace", width=1):').replace(
+        "self._split = split", "self._split = split\n            self._width = width").replace(
+        "if input_shape[-1] != 1:", "if input_shape[-1] != self._width:")
+    r = analyse("SplitLayer", layers=LAYERS + edited)
+    assert r.status == "needs-args" and r.missing_arguments == ["split", "width"]

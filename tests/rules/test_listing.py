@@ -10,6 +10,7 @@ import pytest
 from rule_fixtures import interp, make_tree
 
 from tfinit_audit.analysis.audit import analyze_release
+from tfinit_audit.analysis.engine.values import ClassV
 from tfinit_audit.analysis.listing import expand, weight_source
 from tfinit_audit.analysis.model import Dims, NamespaceListing
 from tfinit_audit.analysis.symbols import parse_symbol
@@ -566,3 +567,152 @@ def test_a_curated_module_keeps_the_modules_it_names() -> None:
     got = members(listing("all", tree(files)))
     assert got["tf.contrib.grid.keras"][0] is False
     assert not any(n.startswith("tf.contrib.grid.keras.") for n in got)
+
+
+SCOPES = '''
+    """Mimics TF 1.x variable_scope.py: a scope object whose method creates
+    variables, a store whose constructor makes one, and functions that make the store or
+    use a scope."""
+    from tensorflow.python import vs
+
+
+    class Scope(object):
+        def __init__(self, name):
+            self.name = name
+
+        def make_variable(self, name, shape=None):
+            return vs.get_variable(self.name + "/" + name, shape)
+
+
+    class _ScopeStore(object):
+        def __init__(self):
+            self.current_scope = Scope("")
+
+
+    def current_scope():
+        return _ScopeStore().current_scope
+
+
+    def scoped_variable(name):
+        return Scope("outer").make_variable(name)
+
+
+    def new_scope(name):
+        return Scope(name)
+    '''
+
+
+def test_an_object_built_runs_its_constructor_and_the_methods_called() -> None:
+    files = dict(FILES)
+    files["tensorflow/__init__.py"] += "from tensorflow.python.scopes import *\n"
+    files["tensorflow/python/scopes.py"] = SCOPES
+    got = members(listing("tf.*", tree(files)))
+    # a scope made (through a store) is not asked for a variable: make_variable never runs
+    assert got["tf.current_scope"] == (False, "a function that creates no variable")
+    # a scope returned to the caller: its method can create variables when called
+    kept, reason = got["tf.new_scope"]
+    assert not kept and reason.startswith(
+        "a function that creates no variable when called: new_scope builds Scope, whose "
+        "methods can when they are called (tensorflow/python/scopes.py:")
+    # left alone: the method that creates is called on the object built
+    kept, reason = got["tf.scoped_variable"]
+    assert kept and reason.startswith("scoped_variable builds Scope (")
+    # an edit: the store's constructor asks its scope for a variable
+    files["tensorflow/python/scopes.py"] = SCOPES.replace(
+        'self.current_scope = Scope("")',
+        'self.current_scope = Scope("")\n            self.current_scope.make_variable("v")')
+    kept, reason = members(listing("tf.*", tree(files)))["tf.current_scope"]
+    assert kept and "Scope.make_variable calls get_variable" in reason
+
+
+STATEFUL = '''
+    """Mimics Keras 2.4 preprocessing: a base whose private helper makes state weights for the
+    subclasses that ask, one that asks (in build), one that never does (a lookup table)."""
+    from tensorflow.python.layers import Layer
+
+
+    class StatefulBase(Layer):
+        def _add_state(self, name, shape):
+            return self.add_weight(name, shape)
+
+        def call(self, inputs):
+            return inputs
+
+
+    class Normalizer(StatefulBase):
+        def build(self, input_shape):
+            self.mean = self._add_state("mean", input_shape[-1:])
+
+
+    class Lookup(StatefulBase):
+        def __init__(self, **kwargs):
+            super(Lookup, self).__init__(**kwargs)
+            self._table = {}
+
+
+    class Override(Normalizer):
+        def build(self, input_shape):
+            super(Override, self).build(input_shape)
+    '''
+
+
+def test_a_private_helper_nothing_uses_creates_nothing() -> None:
+    t = make_tree({**FILES, "tensorflow/python/stateful.py": STATEFUL})
+    it = interp(t)
+    normalizer, lookup = (it.value_at("tensorflow/python/stateful.py", n)
+                          for n in ("Normalizer", "Lookup"))
+    assert isinstance(normalizer, ClassV) and isinstance(lookup, ClassV)
+    hit = weight_source(it, normalizer)
+    assert hit is not None and hit.note == "StatefulBase._add_state calls add_weight"
+    assert weight_source(it, lookup) is None  # _add_state is never used by its code
+    override = it.value_at("tensorflow/python/stateful.py", "Override")
+    assert isinstance(override, ClassV)  # super().build reaches the base's, which uses it
+    assert weight_source(it, override) == hit
+    # an edit: the lookup uses the helper (any use by name counts, also uncalled)
+    edited = STATEFUL.replace("self._table = {}", "self._make = self._add_state")
+    it = interp(make_tree({**FILES, "tensorflow/python/stateful.py": edited}))
+    lookup = it.value_at("tensorflow/python/stateful.py", "Lookup")
+    assert isinstance(lookup, ClassV) and weight_source(it, lookup) is not None
+
+
+SUMMARIES = '''
+    """Mimics TF 1.12 summary_ops_v2: a helper that makes the global step only when no step
+    is given, a public function that passes its step on, and callers that give one or not."""
+    from tensorflow.python import vs
+
+
+    def _choose_step(step):
+        if step is None:
+            return vs.get_variable("global_step", [])
+        return step
+
+
+    def graph(param, step=None):
+        return _choose_step(step)
+
+
+    _graph = graph
+
+
+    def initialize(session=None):
+        return session.run(_graph(session, 0))
+
+
+    def record(session=None):
+        return session.run(_graph(session))
+    '''
+
+
+def test_a_helper_s_none_arm_a_literal_rules_out_creates_nothing() -> None:
+    files = {**FILES, "tensorflow/python/summaries.py": SUMMARIES}
+    files["tensorflow/__init__.py"] += \
+        "from tensorflow.python.summaries import initialize, record\n"
+    got = members(listing("tf.*", tree(files)))
+    assert got["tf.initialize"] == (False, "a function that creates no variable")
+    kept, reason = got["tf.record"]  # the default step=None: the arm runs
+    assert kept and reason.startswith("record calls graph (")
+    # an edit: the step given is None
+    files["tensorflow/python/summaries.py"] = SUMMARIES.replace("_graph(session, 0)",
+                                                               "_graph(session, None)")
+    kept, _ = members(listing("tf.*", tree(files)))["tf.initialize"]
+    assert kept

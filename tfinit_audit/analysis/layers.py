@@ -27,6 +27,7 @@ from tfinit_audit.analysis.engine.values import (
     Const,
     DictV,
     FunctionV,
+    GeneratorV,
     Instance,
     ModuleV,
     Seq,
@@ -348,7 +349,11 @@ def _refused_by_guard(it: Interpreter, cls: ClassV, plan: Plan,
     for path, line, what in it.raised:
         if path not in own:
             continue
-        guard = [p for p in guard_parameters(it, cls, path, line) if p not in given]
+        # a parameter of the build or call that raised, named as such in the test, is its
+        # input (TextVectorization.build's ``input_shape``, LSTMBlockWrapper.call's
+        # ``dtype``), never a constructor argument to give
+        guard = [p for p in guard_parameters(it, cls, path, line) if p not in given
+                 and p not in _method_parameters(it, cls, path, line)]
         if not guard:
             return None
         shown = ", ".join("None" if d is None else str(d) for d in shape)
@@ -356,6 +361,17 @@ def _refused_by_guard(it: Interpreter, cls: ClassV, plan: Plan,
             f"its code raises {what} ({path}:{line}) for the input ({shown}) and the "
             "arguments given"])
     return None
+
+
+def _method_parameters(it: Interpreter, cls: ClassV, path: str, line: int) -> set[str]:
+    """The parameters of the method of ``cls``'s MRO containing ``path:line`` (none for a
+    constructor: its parameters are the arguments)."""
+    for c in it.source_mro(cls):
+        if c.src.path == path:
+            for meth, info in c.info.methods.items():
+                if info.line <= line <= info.end_line and meth != "__init__":
+                    return set(parameters(FunctionV(src=c.src, info=info, owner=c)))
+    return set()
 
 
 def _constructor_raises(it: Interpreter, cls: ClassV,
@@ -386,15 +402,11 @@ def guard_parameters(it: Interpreter, cls: ClassV, path: str, line: int) -> list
             if node is None:
                 return []
             names: set[str] = set()
-            for n in ast.walk(node):
-                if isinstance(n, ast.If) and any(  # the raise in its body or its else
-                        isinstance(r, ast.Raise) and r.lineno == line
-                        for r in ast.walk(ast.Module(body=n.body + n.orelse,
-                                                     type_ignores=[]))):
-                    names |= {x.id for x in ast.walk(n.test) if isinstance(x, ast.Name)}
-                    names |= {_param_of(c, x.attr) or "" for x in ast.walk(n.test)
-                              if isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name)
-                              and x.value.id == "self"}
+            for n in _guards(node, line):
+                names |= {x.id for x in ast.walk(n.test) if isinstance(x, ast.Name)}
+                names |= {_param_of(c, x.attr) or "" for x in ast.walk(n.test)
+                          if isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name)
+                          and x.value.id == "self"}
             params = parameters(f)[1:] if f.owner is not None else parameters(f)
             init = c.info.methods.get("__init__")
             if init is not None and init is not info:  # a helper of the constructor
@@ -402,6 +414,36 @@ def guard_parameters(it: Interpreter, cls: ClassV, path: str, line: int) -> list
                            if p not in params]
             return [p for p in params if p in names]
     return []
+
+
+def _guards(node: ast.AST, line: int) -> list[ast.If]:
+    """The ``if`` statements of ``node`` with the ``raise`` at ``line`` in their body or
+    their ``else``."""
+    return [n for n in ast.walk(node) if isinstance(n, ast.If) and any(
+        isinstance(r, ast.Raise) and r.lineno == line
+        for r in ast.walk(ast.Module(body=n.body + n.orelse, type_ignores=[])))]
+
+
+def _function_refused(it: Interpreter, f: FunctionV, raised: list[tuple[str, int, str]],
+                      supplied: list[SuppliedArgument]) -> Plan | None:
+    """A function whose call created nothing because its own code raised, under a test of
+    its parameters nobody gave (``if not (keras_model or keras_model_path): raise``): those
+    parameters are what the symbol needs, with the raise as the note. None otherwise."""
+    node, info = f.node, f.info
+    if node is None or info is None:
+        return None
+    given = {a.name for a in supplied}
+    for path, line, what in raised:
+        if path != f.src.path or not info.line <= line <= info.end_line:
+            continue
+        names = {x.id for n in _guards(node, line) for x in ast.walk(n.test)
+                 if isinstance(x, ast.Name)}
+        guard = [p for p in parameters(f) if p in names and p not in given]
+        if guard:
+            return Plan(supplied=supplied, missing=guard, notes=[
+                f"its code raises {what} ({path}:{line}) for the arguments given"])
+        return None
+    return None
 
 
 def _param_of(c: ClassV, attr: str) -> str | None:
@@ -643,6 +685,7 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
         needs_args(result, plan)
         return
     best: tuple[list[Captured], list[int | None], list[SuppliedArgument]] | None = None
+    raised: list[tuple[str, int, str]] = []
     ranks = list(RANKS) if first is not None else [2]
     tried: set[int] = set()
     note = "the first rank on which every weight has a shape"
@@ -662,9 +705,15 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
         args: list[Value] = [TensorV(shape=list(shape))] if first is not None else []
         scopes = VariableScopes()
         collector = WeightCollector(scopes)
+        n0 = len(it.raised)
         with it.hooks(collector, scopes), contextlib.suppress(Raised):
-            it.call(f, args, call_kwargs, mode=EAGER)
+            made = it.call(f, args, call_kwargs, mode=EAGER)
+            if isinstance(made, GeneratorV):
+                # a @contextmanager function is used as ``with f(...):``: entering the block
+                # runs its body up to the ``yield``
+                it.run_generator(made, lambda _: Const(value=None), EAGER)
         captured = collector.captured
+        raised += it.raised[n0:]
         # the layer the function made declares the rank it takes: try that one next
         owner = next((c.owner for c in captured if isinstance(c.owner, Instance)), None)
         hint = input_rank(it, owner) if owner is not None else None
@@ -680,6 +729,11 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
             best = (captured, shape, supplied)
             break
     assert best is not None
+    refused = _function_refused(it, f, raised, best[2]) if not best[0] else None
+    if refused is not None:
+        result.arguments = best[2]
+        needs_args(result, refused)
+        return
     result.arguments = best[2]
     result.weights = to_weights(it, best[0])
     if first is not None:

@@ -19,7 +19,8 @@ Each member is kept or skipped, with the reason:
   (``__call__`` -> ``_linear`` -> ``get_variable``);
 - a function is kept when ``weight_source`` finds that its code creates variables (calls
   ``add_weight``/``add_variable``/``get_variable``, or builds a class or calls a helper of its
-  module that does) -- unless it constructs a model (a class whose MRO defines ``fit``: a
+  module that does; of a class, only the methods that can run count: analysis/methods.py) --
+  unless it constructs a model (a class whose MRO defines ``fit``: a
   model factory such as ``tf.keras.applications.VGG16``, whose weights are those of the
   layers it is made of);
 - a model class (``Sequential``, ``Model``) is a layer like any other, but its Model-API base
@@ -41,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tfinit_audit.analysis import arms, methods
 from tfinit_audit.analysis.engine.frames import IMPORT, Raised, Undecidable
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.mro import class_key
@@ -393,12 +395,35 @@ def _factory_hop(it: Interpreter, f: FunctionV) -> Hop | None:
                                       f"{inner[0].name} uncalled")
 
 
+def _object_hop(it: Interpreter, f: FunctionV) -> Hop | None:
+    """Where ``f`` builds an object (no layer or cell) a method of which ``f`` does not use
+    can create variables when called (``embedding_column``'s column, used by a model)."""
+    node = f.node
+    local = _local_names(node) if node is not None else set()
+    for call in (n for n in _walk_run(it, f) if isinstance(n, ast.Call)):
+        dotted = _dotted(call.func)
+        target = _global(it, f, dotted) if dotted and dotted.split(".")[0] not in local else None
+        if isinstance(target, ClassV) and not _is_machinery(it, target) \
+                and not layer_api(it, target) and not cell_api(it, target):
+            every = frozenset(m for c in it.source_mro(target) for m in c.info.methods)
+            sub = weight_source(it, target, 1, run=every)
+            if sub is not None:
+                return f.src.hop(call.lineno, f"{f.qualname} builds {target.name}, whose "
+                                 f"methods can when they are called ({sub.path}:{sub.line}: "
+                                 f"{sub.note})")
+    return None
+
+
 def _creates_none(it: Interpreter, f: FunctionV) -> str:
     hop = _factory_hop(it, f)
-    if hop is None:
-        return "a function that creates no variable"
-    return (f"a function that creates no variable when called: {hop.note} "
-            f"({hop.path}:{hop.line}), whose code can create variables when that is called")
+    if hop is not None:
+        return (f"a function that creates no variable when called: {hop.note} "
+                f"({hop.path}:{hop.line}), whose code can create variables when that is called")
+    obj = _object_hop(it, f)
+    if obj is not None:
+        return f"a function that creates no variable when called: {obj.note} " \
+               f"({obj.path}:{obj.line})"
+    return "a function that creates no variable"
 
 
 def _what(v: Value) -> str:
@@ -430,7 +455,7 @@ def layer_api(it: Interpreter, cls: ClassV) -> tuple[ClassV, str] | None:
     return None
 
 
-def _framework(it: Interpreter, cls: ClassV) -> set[Any]:
+def framework(it: Interpreter, cls: ClassV) -> set[Any]:
     """The library's machinery in the MRO: classes that define a Layer-API weight method
     (their code creates what a subclass asks for, not weights of its own), the Model-API class
     (``fit``: what it builds -- checkpoints, optimizers, metrics -- is not the model's
@@ -471,27 +496,33 @@ def model_factory(it: Interpreter, f: FunctionV) -> Hop | None:
     return None
 
 
-def weight_source(it: Interpreter, v: ClassV | FunctionV, depth: int = 0,
-                  builds: bool = True) -> Hop | None:
+def weight_source(it: Interpreter, v: ClassV | FunctionV, depth: int = 0, builds: bool = True,
+                  run: frozenset[str] | None = None, known: dict[str, Any] | None = None
+                  ) -> Hop | None:
     """The first line of ``v``'s own code that can create a variable: a call of
     ``add_weight``/``add_variable``/``get_variable``; or, ``SCAN_DEPTH`` levels down, the
     call of a module-level helper whose code does (``_linear``), or -- in ``v``'s own code or
     a method of a class -- the construction of a class whose code does (a sub-layer). A
-    helper that only builds layers (a model factory) does not count. For a class, every method
-    of its MRO is read except those of the Layer-API classes and their bases. None: no such
-    line (the member creates no weights)."""
+    helper that only builds layers (a model factory) does not count. Of a class, the methods
+    that can run (``running_methods``; ``run``: the names its builder uses) below the
+    Layer-API classes; of a function, what its ``known`` parameters leave (analysis/arms.py).
+    None: no such line (the member creates no weights)."""
     memo = _memo(it, "weight_source")
-    key = (_key(v).k, builds)
-    if key in memo:
-        return memo[key]
-    memo[key] = None  # cycles
+    key = (_key(v).k, builds, run, tuple(sorted((known or {}).items(), key=repr)))
+    got = memo.get(key)  # a None found deeper saw less: asked again nearer, it is rescanned
+    if got is not None and (got[0] is not None or got[1] <= depth):
+        return got[0]
+    memo[key] = (None, depth)  # cycles
     hit: Hop | None = None
     if isinstance(v, ClassV):
-        skip = _framework(it, v)
+        skip = framework(it, v)
+        names = running_methods(it, v, run)
         for c in it.source_mro(v):
             if class_key(c) in skip:
                 continue
-            for info in c.info.methods.values():
+            for meth, info in c.info.methods.items():
+                if meth not in names:
+                    continue
                 hit = _scan(it, FunctionV(src=c.src, info=info, owner=c, modname=c.modname),
                             depth, True)
                 if hit is not None:
@@ -499,36 +530,49 @@ def weight_source(it: Interpreter, v: ClassV | FunctionV, depth: int = 0,
             if hit is not None:
                 break
     elif v.info is not None:
-        hit = _scan(it, v, depth, builds)
-    memo[key] = hit
+        hit = _scan(it, v, depth, builds, known=known or {})
+    memo[key] = (hit, depth)
     return hit
 
 
 def _memo(it: Interpreter, name: str) -> dict[Any, Any]:
     """A memo of this module's questions, kept on the interpreter (one listing question)."""
-    memos: dict[str, dict[Any, Any]] = it.__dict__.setdefault("_namespace_memos", {})
-    return memos.setdefault(name, {})
+    return it.__dict__.setdefault("_namespace_memos", {}).setdefault(name, {})
+
+
+def running_methods(it: Interpreter, cls: ClassV, run: frozenset[str] | None = None
+                    ) -> set[str]:
+    """The methods of ``cls`` (its MRO without the machinery) that can run
+    (analysis/methods.py): every public or special one of a layer or cell (``run`` None),
+    else the constructor and the methods ``run`` names; with what those use by name."""
+    skip = framework(it, cls)
+    return methods.running(
+        [FunctionV(src=c.src, info=info, owner=c, modname=c.modname)
+         for c in it.source_mro(cls) if class_key(c) not in skip
+         for info in c.info.methods.values()], run)
 
 
 def weight_sources(it: Interpreter, cls: ClassV) -> list[Hop]:
     """Every line of ``cls``'s own code (its MRO without the machinery) that can create a
     variable, as ``weight_source`` finds the first."""
     out: list[Hop] = []
-    skip = _framework(it, cls)
+    skip = framework(it, cls)
+    names = running_methods(it, cls)
     for c in it.source_mro(cls):
         if class_key(c) in skip:
             continue
-        for info in c.info.methods.values():
+        for meth, info in c.info.methods.items():
+            if meth not in names:
+                continue
             _scan(it, FunctionV(src=c.src, info=info, owner=c, modname=c.modname), 0, True,
                   out)
     return out
 
 
-def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool,
-          every: list[Hop] | None = None, whole: bool = False) -> Hop | None:
-    """The first line of ``f`` that can create a variable (``every``: all of them, appended);
-    the code of functions ``f`` returns uncalled does not run when ``f`` does (``whole``:
-    it counts too)."""
+def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool, every: list[Hop] | None = None,
+          whole: bool = False, known: dict[str, Any] | None = None) -> Hop | None:
+    """The first line of ``f`` that can create a variable (``every``: all); not in functions
+    it returns uncalled (``whole``: those too) nor in arms ``known`` rules out."""
     info = f.info
     if info is None:
         return None
@@ -537,8 +581,9 @@ def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool,
     node = f.node
     if node is None:
         return None
+    skip = arms.dead(node, known or {})
     calls = [n for n in (ast.walk(node) if whole else _walk_run(it, f))
-             if isinstance(n, ast.Call)]
+             if isinstance(n, ast.Call) and id(n) not in skip]
     for call in calls:
         name = _callee_name(call.func)
         if name in CREATORS:
@@ -559,13 +604,15 @@ def _scan(it: Interpreter, f: FunctionV, depth: int, builds: bool,
         target = _global(it, f, dotted)
         hop: Hop | None = None
         if isinstance(target, ClassV) and builds and not _is_machinery(it, target):
-            sub = weight_source(it, target, depth + 1)
+            run = None if layer_api(it, target) or cell_api(it, target) else methods.used(node)
+            sub = weight_source(it, target, depth + 1, run=run)
             if sub is not None:
                 hop = f.src.hop(call.lineno, f"{f.qualname} builds {target.name} "
                                 f"({sub.path}:{sub.line}: {sub.note})")
         elif isinstance(target, FunctionV) and target.info is not None \
                 and target.owner is None and "." not in target.info.qualname:
-            sub = weight_source(it, target, depth + 1, builds=False)
+            sub = weight_source(it, target, depth + 1, builds=False,
+                                known=arms.bind(call, target.node, known or {}))
             if sub is not None:
                 hop = f.src.hop(call.lineno, f"{f.qualname} calls {target.name} "
                                 f"({sub.path}:{sub.line}: {sub.note})")

@@ -15,11 +15,17 @@ from tfinit_audit.analysis.arguments import kind_of
 from tfinit_audit.analysis.engine.base import ABSTRACT_BUDGET
 from tfinit_audit.analysis.engine.frames import BudgetExceeded
 from tfinit_audit.analysis.engine.interp import Interpreter
+from tfinit_audit.analysis.engine.mro import class_key
 from tfinit_audit.analysis.engine.source import Sources
 from tfinit_audit.analysis.engine.summaries import ParseCache
 from tfinit_audit.analysis.engine.values import ClassV, FunctionV
 from tfinit_audit.analysis.layers import analyze_class, analyze_function
-from tfinit_audit.analysis.listing import creators_not_taken, expand, weight_source
+from tfinit_audit.analysis.listing import (
+    creators_not_taken,
+    expand,
+    framework,
+    weight_source,
+)
 from tfinit_audit.analysis.model import (
     Analysis,
     Dims,
@@ -32,6 +38,7 @@ from tfinit_audit.analysis.model import (
 from tfinit_audit.analysis.names import PublicResolution, Resolver
 from tfinit_audit.analysis.results import EXISTS, LIST, UNREADABLE, RecordingTree, Seen
 from tfinit_audit.analysis.rules import ENGINE_RULES
+from tfinit_audit.analysis.rules.inner_built import never_built
 from tfinit_audit.analysis.symbols import SymbolSpec, twin_names
 from tfinit_audit.errors import AuditError
 from tfinit_audit.sources.base import SourceTree
@@ -262,7 +269,8 @@ def _analyze_one(
     if any(_unresolved(w) for w in result.weights):
         result.status = "partial"
     if not result.weights and result.status == "resolved" and isinstance(val, ClassV):
-        decided = creators_not_taken(it, val) if not result.message else None
+        decided = None if result.message else (
+            creators_not_taken(it, val) or _inner_never_built(it, val, result))
         if decided is not None:  # stays resolved: no weight, for a reason the source gives
             result.message = f"{NO_WEIGHTS_DECIDED}: {decided}"
         else:
@@ -272,6 +280,17 @@ def _analyze_one(
         result.status = "partial"
         result.message = result.message or "the call created no variable the analysis saw"
     return result
+
+
+def _inner_never_built(it: Interpreter, cls: ClassV, result: SymbolResult) -> str | None:
+    """Why a wrapper built with an inner layer creates nothing: its own code never builds
+    that layer (rules/inner_built.py); None when it does or may."""
+    inner = [a.name for a in result.arguments if kind_of(a.name) == "inner"]
+    if not inner:
+        return None
+    skip = framework(it, cls)
+    own = [c for c in it.source_mro(cls) if class_key(c) not in skip]
+    return never_built(it, cls, own, inner)
 
 
 def _no_weights(it: Interpreter, cls: ClassV) -> str:

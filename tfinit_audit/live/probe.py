@@ -649,10 +649,12 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
                     instance = obj
                 elif fam == "apply":  # a function applied to an input (tf.layers.dense)
                     if spec.get("input_shape") is None:
-                        obj(**materialize_all(tf, args))
+                        made = obj(**materialize_all(tf, args))
                     else:
                         _, kwargs, shape, dtype = layer_ctor(last, dims, args, spec)
-                        obj(tf.zeros(shape, getattr(tf, dtype)), **materialize_all(tf, kwargs))
+                        made = obj(tf.zeros(shape, getattr(tf, dtype)),
+                                   **materialize_all(tf, kwargs))
+                    enter_generator(made)
                     instance = obj
                 elif fam == "v1_cell":
                     if spec is not None and spec.get("input_shape") is not None:
@@ -794,6 +796,14 @@ def created_value(v):
         if hit is not None and hit[0] is x:
             return hit[1]
     return None
+
+
+def enter_generator(made):
+    """A @contextmanager function is used as ``with f(...):``: what it returned is entered
+    and left (its body runs up to its ``yield``), as the static side does."""
+    if inspect.isgenerator(getattr(made, "gen", None)) and hasattr(made, "__enter__"):
+        with made:
+            pass
 
 
 def one_line(e):

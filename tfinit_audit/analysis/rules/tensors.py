@@ -50,7 +50,14 @@ def _returns(v: Value) -> Any:
     return call
 
 
+# the predicates' C helpers (one is bound under another predicate's name)
 _C_HELPERS = ("IsSequence", "IsNested", "IsSequenceOrComposite", "IsNestedOrComposite")
+
+
+def _c_helper(written: str, name: str) -> bool:
+    """``name`` is the C helper bound to the nest function written ``written``: a predicates'
+    helper, or the written name in CamelCase (``flatten = _pywrap_tensorflow.Flatten``)."""
+    return name in _C_HELPERS or name == "".join(p.title() for p in written.split("_"))
 
 
 class NestRule(Rule):
@@ -58,9 +65,10 @@ class NestRule(Rule):
     (``tensorflow/python/util/nest.py``; in most releases a C helper bound to that name):
     true for lists, tuples and dicts, false for a tensor or a number -- so ``_linear(args)``
     sees its list of arguments as a list. ``nest.flatten`` of a tensor or a list of tensors is
-    the list; ``nest.map_structure(func, tensors)`` applies ``func`` to each. Recognised by the
-    name the call is written with and a callee in a ``nest``
-    module or the C helper it is bound to (``_pywrap_tensorflow.IsSequence``)."""
+    the list (Keras ``Layer.__call__`` flattens its inputs before it builds the layer on their
+    shapes); ``nest.map_structure(func, tensors)`` applies ``func`` to each. Recognised by the
+    name the call is written with and a callee in a ``nest`` module or the C helper it is bound
+    to (``_pywrap_tensorflow.IsSequence``; 1.12's ``flatten = _pywrap_tensorflow.Flatten``)."""
 
     name = "nest"
 
@@ -74,7 +82,7 @@ class NestRule(Rule):
             return None
         f = site.callee
         if isinstance(f, FunctionV) and f.module.rsplit(".", 1)[-1] != "nest" \
-                and f.name not in _C_HELPERS:
+                and not _c_helper(name, f.name):
             return None
         if not isinstance(f, FunctionV | BuiltinV | Unknown):
             return None

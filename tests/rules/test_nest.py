@@ -1,0 +1,77 @@
+"""Fixture tests of ``rules/tensors.NestRule`` for ``nest.flatten`` bound to a C helper
+(TF 1.12 ``nest.flatten = _pywrap_tensorflow.Flatten``): a layer's ``__call__`` that flattens
+its inputs before it builds the layer on their shapes gets the shapes."""
+
+from __future__ import annotations
+
+from rule_fixtures import interp, make_tree
+
+from tfinit_audit.analysis.engine.frames import EAGER
+from tfinit_audit.analysis.engine.values import Const, FunctionV, Seq, Value
+from tfinit_audit.analysis.rules.values import TensorV
+from tfinit_audit.sources.base import MemoryTree
+
+NEST = "tensorflow/python/util/nest.py"
+HELPERS = "tensorflow/python/pywrap_helpers.py"
+CALLER = "mylib/base.py"
+
+BASE = '''
+    """Mimics Keras Layer.__call__: the inputs flattened, the layer built on their shapes
+    only when every one has a shape."""
+    from tensorflow.python.util import nest
+
+
+    def build_shapes(inputs):
+        input_list = nest.flatten(inputs)
+        input_shapes = None
+        if all(hasattr(x, "shape") for x in input_list):
+            input_shapes = inputs.shape
+        return input_shapes
+    '''
+
+
+def _tree(nest: str, helpers: str) -> MemoryTree:
+    return make_tree({NEST: nest, HELPERS: helpers, CALLER: BASE})
+
+
+def _shapes(nest: str, helpers: str) -> Value:
+    t = _tree(nest, helpers)
+    it = interp(t)
+    f = it.value_at(CALLER, "build_shapes")
+    assert isinstance(f, FunctionV)
+    return it.call(f, [TensorV(shape=[None, 3])], {}, mode=EAGER)
+
+
+BOUND = '''
+    from tensorflow.python import pywrap_helpers
+    flatten = pywrap_helpers.Flatten
+    '''
+
+NATIVE = '''
+    def Flatten(nested):
+        return _native.Flatten(nested)
+
+
+    def Ravel(nested):
+        return _native.Ravel(nested)
+    '''
+
+
+def test_flatten_bound_to_its_c_helper_is_the_list_of_tensors() -> None:
+    shapes = _shapes(BOUND, NATIVE)
+    assert isinstance(shapes, Seq)
+    assert [x.value for x in shapes.items if isinstance(x, Const)] == [None, 3]
+
+
+def test_a_helper_of_another_name_is_left_alone() -> None:
+    # ``flatten`` bound to a helper that is not its CamelCase twin: nothing is known of it
+    shapes = _shapes(BOUND.replace("pywrap_helpers.Flatten", "pywrap_helpers.Ravel"), NATIVE)
+    assert not isinstance(shapes, Seq)
+
+
+def test_a_pure_python_flatten_of_a_nest_module_is_decided_too() -> None:
+    shapes = _shapes('''
+        def flatten(nested):
+            return _native_flatten(nested)
+        ''', NATIVE)
+    assert isinstance(shapes, Seq)
