@@ -50,7 +50,7 @@ def _returns(v: Value) -> Any:
     return call
 
 
-_C_HELPERS = ("IsSequence", "IsNested", "IsSequenceOrComposite", "IsNestedOrComposite")
+_C_HELPERS = ("IsSequence", "IsNested", "IsSequenceOrComposite", "IsNestedOrComposite", "Flatten")
 
 
 class NestRule(Rule):
@@ -60,7 +60,9 @@ class NestRule(Rule):
     sees its list of arguments as a list. ``nest.flatten`` of a tensor or a list of tensors is
     the list; ``nest.map_structure(func, tensors)`` applies ``func`` to each. Recognised by the
     name the call is written with and a callee in a ``nest``
-    module or the C helper it is bound to (``_pywrap_tensorflow.IsSequence``)."""
+    module or the C helper it is bound to (``_pywrap_tensorflow.IsSequence``; 1.12's
+    ``flatten = _pywrap_tensorflow.Flatten``, which Keras ``Layer.__call__`` applies to its
+    inputs before it takes the layer's dtype from the first)."""
 
     name = "nest"
 
