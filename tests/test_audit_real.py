@@ -611,3 +611,34 @@ def test_multi_head_attention_reports_its_sub_layers_weights(
     assert any(c.startswith("self._query_dense = ") for c in codes)  # through the sub-layer
     assert 'kernel_initializer="glorot_uniform",' in codes  # MultiHeadAttention's own default
     assert_hops_real(tree, r)
+
+
+def test_tf112_cells_called_inside_multirnncell_take_the_input_dtype(
+    real_ctx: SourceContext
+) -> None:
+    # Keras Layer.__call__ flattens its inputs (nest.flatten = _pywrap_tensorflow.Flatten)
+    # and takes the layer's dtype from the first: LSTMCell.build picks its bias initializer on
+    # self.dtype, and the second cell is built on the first one's output (checked live)
+    tree = tree_of(real_ctx, "1.12.3")
+    r = one(tree, "tf.nn.rnn_cell.MultiRNNCell")
+    assert r.status == "resolved", r.message
+    w = weights(r)
+    assert {n: x.shape for n, x in w.items()} == {
+        "cell_0/lstm_cell/kernel": [96, 256], "cell_0/lstm_cell/bias": [256],
+        "cell_1/lstm_cell/kernel": [128, 256], "cell_1/lstm_cell/bias": [256]}
+    assert {w[n].initializer.kind for n in w if n.endswith("bias")} == {"zeros"}
+    assert_hops_real(tree, r)
+
+
+def test_tf14_gru_block_cell_is_called_on_its_zero_state(real_ctx: SourceContext) -> None:
+    # GRUBlockCell.__call__(self, x, h_prev) checks h_prev's width against its cell size:
+    # the second parameter of a cell is its state whatever its name (checked live)
+    tree = tree_of(real_ctx, "1.4.1")
+    r = one(tree, "tf.contrib.rnn.GRUBlockCell")
+    assert r.status == "resolved", r.message
+    w = weights(r)
+    assert {n: x.shape for n, x in w.items()} == {
+        "GRUBlockCell/w_ru": [96, 128], "GRUBlockCell/b_ru": [128],
+        "GRUBlockCell/w_c": [96, 64], "GRUBlockCell/b_c": [64]}
+    assert (w["GRUBlockCell/b_ru"].initializer.kind,
+            w["GRUBlockCell/b_ru"].initializer.params) == ("constant", {"value": 1.0})

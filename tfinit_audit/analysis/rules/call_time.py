@@ -52,8 +52,12 @@ def call_entry(it: Any, obj: Instance) -> FunctionV | None:
 
 def call_arguments(it: Any, fn: FunctionV, obj: Instance, inputs: TensorV) -> list[Value]:
     """Positional arguments for ``fn``: the input tensor first, a cell's zero state for a
-    ``state`` parameter, the input tensor again for other parameters without a default; a
-    function taking only ``*args`` gets the input tensor alone."""
+    ``state`` parameter -- and, for a cell (``state_size``), for the second parameter whatever
+    its name: the RNNCell contract is ``cell(inputs, state)``, positionally (``rnn.py``:
+    ``static_rnn``'s ``cell(input_, state)``), and a cell may name it otherwise (1.x
+    ``GRUBlockCell.__call__(self, x, h_prev)``) -- the input tensor again for other
+    parameters without a default; a function taking only ``*args`` gets the input tensor
+    alone."""
     node = fn.node
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return []
@@ -65,10 +69,11 @@ def call_arguments(it: Any, fn: FunctionV, obj: Instance, inputs: TensorV) -> li
         # ``__call__(self, *args, **kwargs)`` hands its arguments on (a Keras metric's to
         # ``update_state(values)``): the input tensor is its one positional argument
         return [inputs]
+    cell = isinstance(obj.cls, ClassV) and it.member(obj.cls, "state_size") is not None
     for i, p in enumerate(params):
         if i == 0:
             out.append(inputs)
-        elif p in _STATE_PARAMS:
+        elif p in _STATE_PARAMS or (cell and i == 1):
             out.append(zero_state(it, obj, inputs))
         elif i < required:
             # another tensor the call requires (Keras MultiHeadAttention.call(query, value)):
