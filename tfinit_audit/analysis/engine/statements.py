@@ -20,6 +20,7 @@ from tfinit_audit.analysis.engine.frames import (
     Signal,
     Undecidable,
 )
+from tfinit_audit.analysis.engine.introspection import note_function_attr
 from tfinit_audit.analysis.engine.values import (
     MISSING,
     BuiltinClassV,
@@ -112,6 +113,8 @@ class Statements(InterpreterBase):
     def _assign_attr(self, target: ast.Attribute, value: Value, frame: Frame,
                      st: ast.stmt) -> None:
         obj = self.eval(target.value, frame)
+        if isinstance(obj, FunctionV):
+            note_function_attr(self, obj, target.attr)
         if not isinstance(obj, Instance):
             return
         if frame.mode.attribute_hooks:

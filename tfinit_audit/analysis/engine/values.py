@@ -121,6 +121,8 @@ class Seq(Value):
         return self.cls
 
     def truth(self) -> bool | None:
+        if self.kind in ("generator", "iterator"):  # an iterator is true, empty or not
+            return True
         return bool(self.items)
 
     def is_callable(self) -> bool | None:
