@@ -505,7 +505,7 @@ def _setattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -
         args[0].attrs[str(args[1].value)] = args[2]
     elif len(args) == 3 and isinstance(args[0], FunctionV):
         name = args[1].value if isinstance(args[1], Const) else None
-        introspection.note_function_attr(it, args[0], name)
+        introspection.set_function_attr(it, args[0], name, args[2])
     return Const(value=None)
 
 

@@ -8,6 +8,7 @@ generator expressions (``iter``, ``next(gen, default)``)."""
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,15 +73,21 @@ def definition_key(f: FunctionV) -> tuple[str, str, int]:
     return (f.src.path, f.qualname, line)
 
 
-def note_function_attr(it: Any, f: FunctionV, name: str | None) -> None:
-    """Code set attribute ``name`` (None: a name not known) on an object of ``f``'s
-    definition: ``hasattr`` of such objects is no longer decided by the type alone."""
+def set_function_attr(it: Any, f: FunctionV, name: str | None, value: Value) -> None:
+    """Code set attribute ``name`` (None: a name not known) on the function object ``f``:
+    ``f`` has it; other objects of its definition (a module-level function is made again
+    each time it is looked up) may have it too, so ``hasattr`` of them is not decided by
+    the type."""
+    if name is not None:
+        f.attrs[name] = value
     it.function_attrs.setdefault(definition_key(f), set()).add(name)
 
 
 def function_attr(f: FunctionV, attr: str) -> Any:
     """An attribute of a function object the engine gives a value (None: not modelled here).
     A bound method forwards what its own type lacks to its function."""
+    if attr in f.attrs:
+        return f.attrs[attr]
     if attr == "__call__":
         return MethodWrapperV(name=f"{f.name}.__call__", fn=_call_through(f), bound=f)
     if attr == "__module__":
@@ -94,15 +101,25 @@ def function_attr(f: FunctionV, attr: str) -> Any:
     return None
 
 
-def _plain_definition(it: Any, f: FunctionV) -> bool:
-    """No decorator could have replaced the function or set attributes on it, and no code
-    of the question set any on an object of its definition."""
+def _plain_definition(it: Any, f: FunctionV, name: str) -> bool:
+    """No decorator could have replaced the function or set attributes on it, no code of the
+    question set ``name`` (or an attribute not known) on an object of its definition, and
+    its module's text sets no such attribute of anything of its name (``f.name = ...``,
+    ``setattr(f, ...)``: import-time code the question did not run)."""
     node = f.fnode if f.info is None else None
     decorators = f.decorators if f.info is not None else [
         ast.unparse(d) for d in getattr(node, "decorator_list", [])]
     if any(d.split("(")[0].split(".")[-1] not in _TRANSPARENT for d in decorators):
         return False
-    return definition_key(f) not in it.function_attrs
+    noted = it.function_attrs.get(definition_key(f), set())
+    if name in noted or None in noted:
+        return False
+    pattern = _SETS_ATTRIBUTE.format(name=re.escape(f.name), attr=re.escape(name))
+    return re.search(pattern, f.src.text, re.MULTILINE) is None
+
+
+# ``name.attr = ...``, or ``name`` handed to ``setattr``
+_SETS_ATTRIBUTE = r"(^\s*{name}\.{attr}\s*=[^=])|(setattr\(\s*{name}\s*,)"
 
 
 def has_attr(it: Any, obj: Value, name: str) -> bool | None:
@@ -118,7 +135,7 @@ def has_attr(it: Any, obj: Value, name: str) -> bool | None:
         return None
     if hasattr(_PY_FUNCTION, name) or (obj.bound is not None and hasattr(_PY_METHOD, name)):
         return True
-    return False if _plain_definition(it, obj) else None
+    return False if _plain_definition(it, obj, name) else None
 
 
 # ------------------------------------------------------------------------------- inspect
