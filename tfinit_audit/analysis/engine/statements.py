@@ -246,33 +246,6 @@ class Statements(InterpreterBase):
                 return None
         return self.exec_block(st.orelse, frame)
 
-    def _s_while(self, st: ast.While, frame: Frame) -> Signal:
-        """``while test:`` run while its test is decided true, at most ``MAX_ABSTRACT_LOOP``
-        times (import mode: ``MAX_IMPORT_LOOP``); ``break``/``continue`` as Python does. An
-        undecided test, an undecided exit or a longer loop: import mode cannot follow it,
-        abstract mode forgets what the loop assigns."""
-        bound = MAX_IMPORT_LOOP if frame.mode.strict else MAX_ABSTRACT_LOOP
-        for _ in range(bound):
-            t = self.truth(self.eval(st.test, frame), frame)
-            if t is False:
-                return self.exec_block(st.orelse, frame)
-            if t is None:
-                break
-            sig = self.exec_block(st.body, frame)
-            if isinstance(sig, Return | RaiseSignal):
-                return sig
-            if isinstance(sig, LoopSignal) and sig.kind == "break":
-                return None
-            if isinstance(sig, LoopSignal) and sig.kind == "unknown":
-                break
-        if frame.mode.strict:
-            raise Undecidable("while loop")
-        _forget_loop_effects(st, frame)
-        return None
-
-    def _s_loop_control(self, st: ast.Break | ast.Continue, frame: Frame) -> Signal:
-        return LoopSignal("break" if isinstance(st, ast.Break) else "continue")
-
     def _s_try(self, st: ast.Try, frame: Frame) -> Signal:
         if not frame.mode.strict:
             n0 = len(self.raised)
@@ -565,18 +538,47 @@ def merge(a: Value | None, b: Value | None) -> Value:
     return Unknown(text=DIFFERS)
 
 
+def _s_while(self: Statements, st: ast.While, frame: Frame) -> Signal:
+    """``while test:`` run while its test is decided true, at most ``MAX_ABSTRACT_LOOP``
+    times (import mode: ``MAX_IMPORT_LOOP``); ``break``/``continue`` as Python does. An
+    undecided test, an undecided exit or a longer loop: import mode cannot follow it,
+    abstract mode forgets what the loop assigns."""
+    bound = MAX_IMPORT_LOOP if frame.mode.strict else MAX_ABSTRACT_LOOP
+    for _ in range(bound):
+        t = self.truth(self.eval(st.test, frame), frame)
+        if t is False:
+            return self.exec_block(st.orelse, frame)
+        if t is None:
+            break
+        sig = self.exec_block(st.body, frame)
+        if isinstance(sig, Return | RaiseSignal):
+            return sig
+        if isinstance(sig, LoopSignal) and sig.kind == "break":
+            return None
+        if isinstance(sig, LoopSignal) and sig.kind == "unknown":
+            break
+    if frame.mode.strict:
+        raise Undecidable("while loop")
+    _forget_loop_effects(st, frame)
+    return None
+
+def _s_loop_control(self: Statements, st: ast.Break | ast.Continue,
+                    frame: Frame) -> Signal:
+    return LoopSignal("break" if isinstance(st, ast.Break) else "continue")
+
+
 def _table() -> dict[type, Callable[[Any, Any, Frame], Signal]]:
     s = Statements
     return {
         ast.Expr: s._s_expr, ast.Assign: s._s_assign, ast.AnnAssign: s._s_annassign,
         ast.AugAssign: s._s_augassign, ast.Return: s._s_return, ast.Raise: s._s_raise,
-        ast.If: s._s_if, ast.For: s._s_for, ast.While: s._s_while, ast.Try: s._s_try,
+        ast.If: s._s_if, ast.For: s._s_for, ast.While: _s_while, ast.Try: s._s_try,
         ast.With: s._s_with, ast.AsyncWith: s._s_with, ast.Import: s._s_import,
         ast.ImportFrom: s._s_importfrom, ast.FunctionDef: s._s_functiondef,
         ast.AsyncFunctionDef: s._s_functiondef, ast.ClassDef: s._s_classdef,
         ast.Delete: s._s_delete, ast.Pass: s._s_nothing, ast.Global: s._s_nothing,
-        ast.Nonlocal: s._s_nothing, ast.Assert: s._s_nothing, ast.Break: s._s_loop_control,
-        ast.Continue: s._s_loop_control,
+        ast.Nonlocal: s._s_nothing, ast.Assert: s._s_nothing, ast.Break: _s_loop_control,
+        ast.Continue: _s_loop_control,
     }
 
 
