@@ -523,3 +523,80 @@ def test_a_scope_whose_name_is_unknown_has_no_made_up_name() -> None:
                              'next(vs.variable_scope(make_name(), default_name="x").gen)')
     [w] = _thing({"mylib/layers10.py": text}).weights
     assert w.name == "{make_name()}/kernel" and w.initializer.kind == "glorot_uniform"
+
+
+WRAPPERS = '''
+    """A wrapper whose ``__call__`` calls its cell (TF 1.x ``DropoutWrapper``) outside any
+    scope; the cell's class has a ``__call__`` of its own (``RNNCell.__call__``) over the
+    base layer's, which opens its scope and makes the variables in ``call``."""
+    from tensorflow.python.ops import variable_scope as vs
+
+
+    class BaseLayer(object):
+        def add_weight(self, name, shape):
+            return vs.get_variable(name, shape)
+
+        def build(self, input_shape):
+            self.built = True
+
+        def __call__(self, inputs, *args):
+            self.build(inputs.get_shape().as_list())
+            return self.call(inputs, *args)
+
+
+    class CallCell(BaseLayer):
+        def __init__(self, num_units):
+            self._num_units = num_units
+
+        @property
+        def state_size(self):
+            return self._num_units
+
+        def __call__(self, inputs, state, scope=None):
+            with vs.variable_scope(scope or "call_cell"):
+                return super(CallCell, self).__call__(inputs, state)
+
+        def call(self, inputs, state):
+            w = vs.get_variable("kernel", [inputs.get_shape().as_list()[1], self._num_units])
+            return inputs, state
+
+
+    class Wrapper(object):
+        def __init__(self, num_units):
+            self._cell = CallCell(num_units)
+
+        @property
+        def state_size(self):
+            return self._cell.state_size
+
+        def build(self, input_shape):
+            pass
+
+        def __call__(self, inputs, state, scope=None):
+            return self._cell(inputs, state, scope)
+    '''
+W = "mylib/wrappers.py"
+
+
+def _wrapped(source: str = WRAPPERS) -> dict[str, Weight]:
+    it = interp(tree({W: source}))
+    c = it.value_at(W, "Wrapper")
+    assert isinstance(c, ClassV)
+    _, captured, _ = build_layer(it, c, {}, Dims(units=4), [None, 3])
+    return {w.name: w for w in to_weights(it, captured)}
+
+
+def test_a_wrapped_cell_whose_class_has_its_own_call_runs_it() -> None:
+    # not just built (rules/sublayers.py LayerCalls): its own __call__ makes the variables
+    ws = _wrapped()
+    assert {n: w.shape for n, w in ws.items()} == {"call_cell/kernel": [3, 4]}
+
+
+def test_a_wrapped_layer_with_the_base_call_is_built_as_keras_does() -> None:
+    # without the override, calling the cell is the base layer's __call__: LayerCalls builds
+    # it on the input (its build makes nothing here) and does not run its call
+    edited = WRAPPERS.replace("def __call__(self, inputs, state, scope=None):\n"
+                              "            with vs.variable_scope", "def unused(self, inputs, "
+                              "state, scope=None):\n            with vs.variable_scope")
+    assert edited != WRAPPERS
+    assert _wrapped(edited) == {}

@@ -8,6 +8,7 @@ from typing import Any
 
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import ABSTRACT, Frame, Mode, Raised, Undecidable
+from tfinit_audit.analysis.engine.introspection import function_attr
 from tfinit_audit.analysis.engine.mro import c3_merge, class_key
 from tfinit_audit.analysis.engine.values import (
     MISSING,
@@ -79,6 +80,10 @@ class Attributes(InterpreterBase):
             return self.value_method(obj, attr)
         if isinstance(obj, FunctionV) and attr == "__name__":
             return Const(value=obj.name)
+        if isinstance(obj, FunctionV):
+            found = function_attr(obj, attr)
+            if found is not None:
+                return found
         if isinstance(obj, BuiltinClassV) and attr == "__name__":
             return Const(value=obj.name)
         return self.special_attr(obj, attr)

@@ -52,6 +52,9 @@ class InterpreterBase:
     # abstract mode: what each ``if`` (path, line) decided in this question; None when it was
     # undecided or went both ways
     decided: dict[tuple[str, int], bool | None]
+    # per function definition (path, qualname, line): the attributes code set on an object of
+    # it (None: a name not known) -- ``hasattr`` of a function (engine/introspection.py)
+    function_attrs: dict[tuple[str, str, int], set[str | None]]
 
     # ------------------------------------------------------------ shared helpers
     def tick(self, frame: Frame) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tfinit_audit.analysis.engine import introspection
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import Frame, Mode, Raised, Undecidable
 from tfinit_audit.analysis.engine.namespaces import dir_module
@@ -283,21 +284,6 @@ def _numeric_fn(module: str, attr: str) -> Fn:
 _NUMPY_CLASSES = ("ndarray", "generic", "number", "integer", "floating", "bool_")
 
 
-def _is_class(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
-    """``inspect.isclass(x)``."""
-    if len(args) != 1 or isinstance(args[0], Unknown):
-        return _undecided(mode, "inspect.isclass")
-    return Const(value=isinstance(args[0], ClassV | BuiltinClassV))
-
-
-def _is_function(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
-    """``inspect.isfunction(x)``: a function or lambda of the source."""
-    if len(args) != 1 or isinstance(args[0], Unknown):
-        return _undecided(mode, "inspect.isfunction")
-    return Const(value=isinstance(args[0], FunctionV) and not isinstance(
-        args[0].bound, Instance | ClassV))
-
-
 def _partial(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
     """``functools.partial(func, *args, **keywords)``: calling it calls ``func`` with the
     stored arguments first and the call's keywords over the stored ones."""
@@ -365,7 +351,7 @@ _NAMEDTUPLE_METHODS: dict[str, Callable[[Seq], Fn]] = {
 }
 
 
-_INSPECT: dict[str, Fn] = {"inspect.isclass": _is_class, "inspect.isfunction": _is_function}
+_INSPECT: dict[str, Fn] = introspection.INSPECT
 
 
 _STRING_CONSTANTS = ("ascii_lowercase", "ascii_uppercase", "ascii_letters", "digits",
@@ -489,12 +475,13 @@ def _getattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -
 def _hasattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
     if len(args) != 2 or not isinstance(args[1], Const) or not isinstance(args[1].value, str):
         return _undecided(mode, "hasattr")
+    obj, name = args[0], args[1].value
     if mode.strict:
         try:
-            return Const(value=it.getattr(args[0], args[1].value, mode) is not MISSING)
+            found = it.getattr(obj, name, mode) is not MISSING
         except Raised:
             return Const(value=False)
-    obj, name = args[0], args[1].value
+        return Const(value=found or bool(introspection.has_attr(it, obj, name)))
     if isinstance(obj, Unknown):
         return Unknown(text="hasattr")
     v = it.getattr(obj, name, mode)
@@ -506,6 +493,9 @@ def _hasattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -
             {} if isinstance(obj, DictV) else {"list": [], "tuple": (), "set": set()}.get(
                 obj.kind, ()))
         return Const(value=hasattr(py, name))
+    by_type = introspection.has_attr(it, obj, name)  # a function object: Python's types decide
+    if by_type is not None:
+        return Const(value=by_type)
     # absent here may still be set by code the analysis does not model: not decided
     return Unknown(text="hasattr")
 
@@ -513,6 +503,9 @@ def _hasattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -
 def _setattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
     if len(args) == 3 and isinstance(args[0], Instance) and isinstance(args[1], Const):
         args[0].attrs[str(args[1].value)] = args[2]
+    elif len(args) == 3 and isinstance(args[0], FunctionV):
+        name = args[1].value if isinstance(args[1], Const) else None
+        introspection.set_function_attr(it, args[0], name, args[2])
     return Const(value=None)
 
 
@@ -624,7 +617,7 @@ def _dir(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Va
 _FUNCTIONS: dict[str, Fn] = {
     "len": _len, "callable": _callable, "getattr": _getattr, "hasattr": _hasattr,
     "setattr": _setattr, "isinstance": _isinstance, "enumerate": _enumerate, "zip": _zip,
-    "range": _range, "print": _print, "dir": _dir,
+    "range": _range, "print": _print, "dir": _dir, **introspection.FUNCTIONS,
     **{n: _plain_fn(n) for n in ("abs", "max", "min", "sum", "any", "all", "sorted", "round",
                                  "repr", "ord", "chr", "divmod", "pow", "hash")},
 }

@@ -349,6 +349,8 @@ class Expressions(InterpreterBase):
                 d.items[k.value] = self.eval(e.value, inner)
             else:
                 items.append(self.eval(e.elt, inner))
+        if isinstance(e, ast.GeneratorExp):  # run at once; ``next`` advances it
+            return Seq(items=items, kind="generator")
         return d if isinstance(e, ast.DictComp) else Seq(items=items)
 
     def _e_yield(self, e: ast.Yield, frame: Frame) -> Value:

@@ -133,7 +133,15 @@ class RaiseSignal:
     line: int = 0
 
 
-Signal = Return | RaiseSignal | None
+@dataclass
+class LoopSignal:
+    """``break`` or ``continue`` (``kind``) was reached; "unknown": undecided branches of a
+    loop's body left it in different ways (what the loop does next is not known)."""
+
+    kind: str = "break"
+
+
+Signal = Return | RaiseSignal | LoopSignal | None
 
 
 class Raised(Exception):  # noqa: N818 - interpreted code raised; not an error of ours

@@ -14,12 +14,14 @@ from typing import Any
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import (
     Frame,
+    LoopSignal,
     Raised,
     RaiseSignal,
     Return,
     Signal,
     Undecidable,
 )
+from tfinit_audit.analysis.engine.introspection import set_function_attr
 from tfinit_audit.analysis.engine.values import (
     MISSING,
     BuiltinClassV,
@@ -41,6 +43,7 @@ from tfinit_audit.analysis.engine.values import (
 EXC_PARENTS = {"ModuleNotFoundError": "ImportError", "KeyError": "LookupError",
                "IndexError": "LookupError"}
 MAX_ABSTRACT_LOOP = 64  # abstract mode runs loops over at most this many known items
+MAX_IMPORT_LOOP = 10_000  # import mode follows a ``while`` loop this many times at most
 
 
 class Statements(InterpreterBase):
@@ -112,6 +115,8 @@ class Statements(InterpreterBase):
     def _assign_attr(self, target: ast.Attribute, value: Value, frame: Frame,
                      st: ast.stmt) -> None:
         obj = self.eval(target.value, frame)
+        if isinstance(obj, FunctionV):
+            set_function_attr(self, obj, target.attr, value)
         if not isinstance(obj, Instance):
             return
         if frame.mode.attribute_hooks:
@@ -195,6 +200,10 @@ class Statements(InterpreterBase):
             return s2
         for k in set(f1.locals) | set(f2.locals):
             frame.locals[k] = merge(f1.locals.get(k), f2.locals.get(k))
+        if isinstance(s1, LoopSignal) or isinstance(s2, LoopSignal):
+            same = isinstance(s1, LoopSignal) and isinstance(s2, LoopSignal) \
+                and s1.kind == s2.kind
+            return s1 if same else LoopSignal("unknown")
         return None
 
     def _under(self, body: list[ast.stmt], frame: Frame, cond: str,
@@ -228,14 +237,14 @@ class Statements(InterpreterBase):
         for elem in items or []:
             self.assign(st.target, elem, frame, st, local=True)
             sig = self.exec_block(st.body, frame)
-            if isinstance(sig, Return):
+            if isinstance(sig, Return | RaiseSignal):
                 return sig
-        return None
-
-    def _s_while(self, st: ast.While, frame: Frame) -> Signal:
-        if frame.mode.strict:
-            raise Undecidable("while loop")
-        return None
+            if isinstance(sig, LoopSignal) and sig.kind == "break":
+                return None  # ``else`` runs only when the loop was not broken
+            if isinstance(sig, LoopSignal) and sig.kind == "unknown":
+                _forget_loop_effects(st, frame)
+                return None
+        return self.exec_block(st.orelse, frame)
 
     def _s_try(self, st: ast.Try, frame: Frame) -> Signal:
         if not frame.mode.strict:
@@ -462,7 +471,7 @@ _MUTATORS = ("append", "extend", "insert", "update", "pop", "remove", "add", "se
              "clear", "sort", "reverse")
 
 
-def _forget_loop_effects(st: ast.For, frame: Frame) -> None:
+def _forget_loop_effects(st: ast.For | ast.While, frame: Frame) -> None:
     """A loop the abstract run does not go through (an unknown or long iterable): what it
     would have done is not known -- the names it assigns, and the local containers it changes
     (``shape.append(d)``, ``m[k] = v``), become unknown rather than keep their values from
@@ -479,8 +488,9 @@ def _forget_loop_effects(st: ast.For, frame: Frame) -> None:
             names.add(node.value.id)
     for n in names:
         if n in frame.locals:
-            frame.locals[n] = Unknown(text=f"{n} after a loop over "
-                                           f"{ast.unparse(st.iter)}")
+            what = f"over {ast.unparse(st.iter)}" if isinstance(st, ast.For) \
+                else f"while {ast.unparse(st.test)}"
+            frame.locals[n] = Unknown(text=f"{n} after a loop {what}")
 
 
 def exits(body: list[ast.stmt]) -> bool:
@@ -528,18 +538,47 @@ def merge(a: Value | None, b: Value | None) -> Value:
     return Unknown(text=DIFFERS)
 
 
+def _s_while(self: Statements, st: ast.While, frame: Frame) -> Signal:
+    """``while test:`` run while its test is decided true, at most ``MAX_ABSTRACT_LOOP``
+    times (import mode: ``MAX_IMPORT_LOOP``); ``break``/``continue`` as Python does. An
+    undecided test, an undecided exit or a longer loop: import mode cannot follow it,
+    abstract mode forgets what the loop assigns."""
+    bound = MAX_IMPORT_LOOP if frame.mode.strict else MAX_ABSTRACT_LOOP
+    for _ in range(bound):
+        t = self.truth(self.eval(st.test, frame), frame)
+        if t is False:
+            return self.exec_block(st.orelse, frame)
+        if t is None:
+            break
+        sig = self.exec_block(st.body, frame)
+        if isinstance(sig, Return | RaiseSignal):
+            return sig
+        if isinstance(sig, LoopSignal) and sig.kind == "break":
+            return None
+        if isinstance(sig, LoopSignal) and sig.kind == "unknown":
+            break
+    if frame.mode.strict:
+        raise Undecidable("while loop")
+    _forget_loop_effects(st, frame)
+    return None
+
+def _s_loop_control(self: Statements, st: ast.Break | ast.Continue,
+                    frame: Frame) -> Signal:
+    return LoopSignal("break" if isinstance(st, ast.Break) else "continue")
+
+
 def _table() -> dict[type, Callable[[Any, Any, Frame], Signal]]:
     s = Statements
     return {
         ast.Expr: s._s_expr, ast.Assign: s._s_assign, ast.AnnAssign: s._s_annassign,
         ast.AugAssign: s._s_augassign, ast.Return: s._s_return, ast.Raise: s._s_raise,
-        ast.If: s._s_if, ast.For: s._s_for, ast.While: s._s_while, ast.Try: s._s_try,
+        ast.If: s._s_if, ast.For: s._s_for, ast.While: _s_while, ast.Try: s._s_try,
         ast.With: s._s_with, ast.AsyncWith: s._s_with, ast.Import: s._s_import,
         ast.ImportFrom: s._s_importfrom, ast.FunctionDef: s._s_functiondef,
         ast.AsyncFunctionDef: s._s_functiondef, ast.ClassDef: s._s_classdef,
         ast.Delete: s._s_delete, ast.Pass: s._s_nothing, ast.Global: s._s_nothing,
-        ast.Nonlocal: s._s_nothing, ast.Assert: s._s_nothing, ast.Break: s._s_nothing,
-        ast.Continue: s._s_nothing,
+        ast.Nonlocal: s._s_nothing, ast.Assert: s._s_nothing, ast.Break: _s_loop_control,
+        ast.Continue: _s_loop_control,
     }
 
 

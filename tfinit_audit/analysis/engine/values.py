@@ -121,6 +121,8 @@ class Seq(Value):
         return self.cls
 
     def truth(self) -> bool | None:
+        if self.kind in ("generator", "iterator"):  # an iterator is true, empty or not
+            return True
         return bool(self.items)
 
     def is_callable(self) -> bool | None:
@@ -239,6 +241,9 @@ class FunctionV(Value):
     closure: dict[str, Value] | None = None
     fnode: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | None = None
     modname: str = ""  # the name its module was imported under (default: from the path)
+    # attributes code set on this function object (``wrapper._tf_decorator = d``); shared by
+    # its copies and by the methods bound from it
+    attrs: dict[str, Value] = field(default_factory=dict)
 
     @property
     def module(self) -> str:
@@ -267,7 +272,7 @@ class FunctionV(Value):
     def with_receiver(self, bound: Value | None) -> FunctionV:
         return FunctionV(src=self.src, info=self.info, owner=self.owner, bound=bound,
                          closure=self.closure, fnode=self.fnode, modname=self.modname,
-                         hops=self.hops)
+                         attrs=self.attrs, hops=self.hops)
 
     def is_callable(self) -> bool | None:
         return True
@@ -390,6 +395,8 @@ def from_value(v: Value) -> Any:
         return v.value
     if isinstance(v, Seq):
         items = [from_value(i) for i in v.items]
+        if v.kind in ("generator", "iterator"):  # true even when empty; consumed once
+            return iter(items)
         return items if v.kind == "list" else tuple(items) if v.kind != "set" else set(items)
     if isinstance(v, DictV):
         return {k: from_value(i) for k, i in v.items.items()}

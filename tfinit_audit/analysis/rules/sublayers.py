@@ -58,9 +58,10 @@ class LayerCalls(Rule):
         if not c.active or not isinstance(sub, Instance) or sub is c.top \
                 or not args or not isinstance(args[0], TensorV) or not is_layer(it, sub):
             return None
-        if c.scopes is not None and c.scopes.current.path:
-            # TF 1.x graph code (inside ``variable_scope("cell_0")``): the layer's own
-            # ``__call__`` opens its scope and builds; the engine runs it as written
+        if (c.scopes is not None and c.scopes.current.path) or overrides_call(it, sub):
+            # TF 1.x graph code (inside ``variable_scope("cell_0")``), or a layer whose class
+            # has a ``__call__`` of its own: that ``__call__`` opens its scope and builds;
+            # the engine runs it as written
             return None
         built = sub.attrs.get("built")
         shape = Seq(items=[Const(value=d) for d in args[0].shape], kind="tuple")
@@ -119,6 +120,19 @@ class Step:
     obj: Instance
     hop: Hop | None  # the line that assigned it to the holder
     index: str | None = None  # the list index (dict key) when the attribute holds several
+
+
+def overrides_call(it: Any, sub: Instance) -> bool:
+    """The layer's class has a ``__call__`` other than the one of the base class that gives
+    layers their weights (``add_weight``/``add_variable``, ``weights``): TF 1.x
+    ``RNNCell.__call__`` opens the cell's variable scope and runs ``call``, where the cell
+    makes its variables (``DropoutWrapper.__call__`` calls ``self._cell(inputs, state)``)."""
+    if not isinstance(sub.cls, ClassV):
+        return False
+    own = it.member(sub.cls, "__call__")
+    base = next((found for m in ("add_weight", "add_variable", "weights", "variables")
+                 if (found := it.member(sub.cls, m)) is not None), None)
+    return own is not None and base is not None and own[0] is not base[0]
 
 
 def is_layer(it: Any, obj: Value) -> bool:
