@@ -92,6 +92,8 @@ def function_attr(f: FunctionV, attr: str) -> Any:
         return MethodWrapperV(name=f"{f.name}.__call__", fn=_call_through(f), bound=f)
     if attr == "__module__":
         return Const(value=f.module)
+    if attr == "__dict__":  # every function has one; what import-time code put in it is
+        return Unknown(text=f"{f.name}.__dict__")  # not all known (tf_export's names)
     if attr == "__qualname__":
         return Const(value=f.qualname)
     if f.bound is not None and attr == "__self__":
