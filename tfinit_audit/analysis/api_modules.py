@@ -9,8 +9,6 @@ its names are the library's internals, public under their own names where they a
 
 from __future__ import annotations
 
-import ast
-
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.source import SourceModule
 from tfinit_audit.analysis.engine.values import ModuleV
@@ -38,7 +36,7 @@ def imported_module(it: Interpreter, home: ModuleV, name: str, mod: ModuleV) -> 
     src, target = it.module_source(home.path), it.module_source(mod.path)
     if src is None or target is None or _api_module(src) or _api_module(target):
         return None
-    if kept_names(it, home) is not None or name in _literal_all(src):
+    if kept_names(it, home) is not None or name in (src.all_names or ()):
         return None
     return (f"module {mod.name}, imported by {home.name} ({home.path}): an implementation "
             "module an import made visible, not a namespace of the API (not in that "
@@ -58,20 +56,3 @@ def _api_module(src: SourceModule) -> bool:
     the generator's ``_api`` tree (the templated ``compat/v1/__init__.py`` has no header)."""
     head = src.text[:GENERATED_HEAD]
     return any(g in head for g in GENERATED) or API_DIR in f"/{src.path}"
-
-
-def _literal_all(src: SourceModule) -> set[str]:
-    """The names a module's top-level ``__all__ = [...]`` (a literal) lists."""
-    tree = src.tree()
-    if tree is None:
-        return set()
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
-            try:
-                value = ast.literal_eval(node.value)
-            except (ValueError, SyntaxError, TypeError):
-                return set()
-            return {v for v in value if isinstance(v, str)} \
-                if isinstance(value, list | tuple) else set()
-    return set()
