@@ -22,6 +22,7 @@ from tfinit_audit.analysis import arguments as table
 from tfinit_audit.analysis.engine.frames import ABSTRACT, EAGER, BudgetExceeded, Frame, Raised
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.parsing import ast_parse
+from tfinit_audit.analysis.engine.summaries import FunctionInfo
 from tfinit_audit.analysis.engine.values import (
     ClassV,
     Const,
@@ -366,12 +367,23 @@ def _refused_by_guard(it: Interpreter, cls: ClassV, plan: Plan,
 def _method_parameters(it: Interpreter, cls: ClassV, path: str, line: int) -> set[str]:
     """The parameters of the method of ``cls``'s MRO containing ``path:line`` (none for a
     constructor: its parameters are the arguments)."""
+    found = _method_at(it, cls, path, line)
+    if found is None or found[1] is found[0].info.methods.get("__init__"):
+        return set()
+    c, info = found
+    return set(parameters(FunctionV(src=c.src, info=info, owner=c)))
+
+
+def _method_at(it: Interpreter, cls: ClassV, path: str, line: int
+               ) -> tuple[ClassV, FunctionInfo] | None:
+    """The class of ``cls``'s MRO defined in ``path`` and its method containing ``line``."""
     for c in it.source_mro(cls):
-        if c.src.path == path:
-            for meth, info in c.info.methods.items():
-                if info.line <= line <= info.end_line and meth != "__init__":
-                    return set(parameters(FunctionV(src=c.src, info=info, owner=c)))
-    return set()
+        if c.src.path != path:
+            continue
+        for info in c.info.methods.values():
+            if info.line <= line <= info.end_line:
+                return c, info
+    return None
 
 
 def _constructor_raises(it: Interpreter, cls: ClassV,
@@ -391,29 +403,26 @@ def guard_parameters(it: Interpreter, cls: ClassV, path: str, line: int) -> list
     """The parameters of the method of ``cls``'s MRO containing ``path:line`` that the tests
     of the ``if`` statements around that line (in their body or their ``else``) name, in
     signature order."""
-    for c in it.source_mro(cls):
-        if c.src.path != path:
-            continue
-        for info in c.info.methods.values():
-            if not info.line <= line <= info.end_line:
-                continue
-            f = FunctionV(src=c.src, info=info, owner=c, modname=c.modname)
-            node = f.node
-            if node is None:
-                return []
-            names: set[str] = set()
-            for n in _guards(node, line):
-                names |= {x.id for x in ast.walk(n.test) if isinstance(x, ast.Name)}
-                names |= {_param_of(c, x.attr) or "" for x in ast.walk(n.test)
-                          if isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name)
-                          and x.value.id == "self"}
-            params = parameters(f)[1:] if f.owner is not None else parameters(f)
-            init = c.info.methods.get("__init__")
-            if init is not None and init is not info:  # a helper of the constructor
-                params += [p for p in parameters(FunctionV(src=c.src, info=init, owner=c))[1:]
-                           if p not in params]
-            return [p for p in params if p in names]
-    return []
+    found = _method_at(it, cls, path, line)
+    if found is None:
+        return []
+    c, info = found
+    f = FunctionV(src=c.src, info=info, owner=c, modname=c.modname)
+    node = f.node
+    if node is None:
+        return []
+    names: set[str] = set()
+    for n in _guards(node, line):
+        names |= {x.id for x in ast.walk(n.test) if isinstance(x, ast.Name)}
+        names |= {_param_of(c, x.attr) or "" for x in ast.walk(n.test)
+                  if isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name)
+                  and x.value.id == "self"}
+    params = parameters(f)[1:] if f.owner is not None else parameters(f)
+    init = c.info.methods.get("__init__")
+    if init is not None and init is not info:  # a helper of the constructor
+        params += [p for p in parameters(FunctionV(src=c.src, info=init, owner=c))[1:]
+                   if p not in params]
+    return [p for p in params if p in names]
 
 
 def _guards(node: ast.AST, line: int) -> list[ast.If]:
