@@ -322,4 +322,8 @@ def input_text(s: SymbolResult) -> str:
     shape = "[" + ", ".join("?" if d is None else str(d) for d in s.input_shape) + "]"
     if s.input_count > 1:
         shape = f"a list of {s.input_count} x {shape}"
+    if s.input_parts:
+        shape += " as a tuple (" + ", ".join(
+            "[" + ", ".join("?" if d is None else str(d) for d in p) + "]"
+            for p in s.input_parts) + ")"
     return f"{shape} ({s.input_note})" if s.input_note else shape

@@ -29,7 +29,7 @@ FORMS = ("compact", "full")
 # what a symbol was built with: the compact form keeps each distinct set of these fields once
 # in a top-level "built" table and gives each symbol its index ("built": i)
 BUILT_FIELDS = ("kind", "arguments", "missing_arguments", "input_shape", "input_note",
-                "input_count")
+                "input_count", "input_parts")
 DEFAULT_FORM = "compact"
 
 
