@@ -37,8 +37,13 @@ from tfinit_audit.analysis.engine.values import (
 )
 from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResult, Weight
 from tfinit_audit.analysis.rules import facts as facts_mod
-from tfinit_audit.analysis.rules import metrics, sublayers, wrapped
-from tfinit_audit.analysis.rules.call_time import CellOutputs, call_arguments, call_entry
+from tfinit_audit.analysis.rules import metrics, sublayers, tuple_inputs, wrapped
+from tfinit_audit.analysis.rules.call_time import (
+    CellOutputs,
+    call_arguments,
+    call_entry,
+    step_input,
+)
 from tfinit_audit.analysis.rules.inputs import (
     RANKS,
     RankHint,
@@ -225,6 +230,8 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
         if listed is not None and _complete(listed[1]) and listed_mismatch is None \
                 and search.rejected is None:
             best, mismatch, count = listed, None, 2
+    found = None if _complete(best[1]) else _tuple_input(search, hint.ranks, len(best[1]))
+    best, mismatch, parts = found if found is not None else (best, mismatch, None)
     obj, weights, bound, shape = best
     refused = _refused_by_guard(it, cls, plan, shape) if not weights else None
     if refused is not None:
@@ -236,12 +243,27 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     result.input_note = hint.reason + "".join(f" ({h.path}:{h.line})" for h in hint.hops[:1])
     if count > 1:
         result.input_note += f"; called on a list of {count} inputs of that shape ({why_list})"
+    if parts is not None:
+        result.input_parts, how = parts
+        result.input_note += f"; {how}"
     if mismatch is not None and len(hint.ranks) > 1:
         result.input_note += f"; no rank tried fits its sub-layers ({mismatch})"
     result.facts = facts_mod.collect(it, cls, obj, bound, result.weights)
 
 
 Built = tuple[Instance, list[Weight], dict[str, Value], list[int | None]]
+
+
+def _tuple_input(search: Search, ranks: list[int], made: int
+                 ) -> tuple[Built, str | None, tuple[list[list[int | None]], str]] | None:
+    """A cell whose call unpacks its input into a tuple, called on such a tuple
+    (rules/tuple_inputs.py ``choose_part``)."""
+    def build(part: tuple[int, int]) -> tuple[Built, bool]:
+        got, _, mismatch = search.run(1, ranks, part=part)
+        return got, _complete(got[1]) and mismatch is None
+
+    found = tuple_inputs.choose_part(search.it, search.cls, build, made)
+    return None if found is None else (found[0], None, found[1])
 
 
 def _complete(weights: list[Weight]) -> bool:
@@ -263,17 +285,18 @@ class Search:
     plan: Plan
     rejected: str | None = None  # the best build's input was refused by the layer (where)
 
-    def run(self, count: int, ranks: list[int] | None = None
-            ) -> tuple[Built, RankHint, str | None]:
+    def run(self, count: int, ranks: list[int] | None = None,
+            part: tuple[int, int] | None = None) -> tuple[Built, RankHint, str | None]:
         """(best build, the rank hint, the sub-layer rank mismatch left) for ``count``
-        inputs (1: one tensor; more: a list of that many)."""
+        inputs (1: one tensor; more: a list of that many); ``part`` (n, i): a cell called on
+        a tuple of n inputs whose i-th has the features (rules/tuple_inputs.py)."""
         it, args = self.it, self.dims.arguments
         hint: RankHint | None = None
         best: Built | None = None
         mismatch: str | None = None
         attempt = 0
         while True:
-            plan = self.plan if not attempt and count == 1 else plan_arguments(
+            plan = self.plan if not attempt and count == 1 and part is None else plan_arguments(
                 it, self.required, self.kwargs, self.dims, self.namespace, self.resolve,
                 owner=self.cls)
             # each attempt builds fresh objects (inner layers included)
@@ -281,7 +304,7 @@ class Search:
             rank = todo[attempt] if todo is not None else None
             try:
                 obj, captured, h, shape = _build(it, self.cls, plan.kwargs, rank, args,
-                                                 count=count)
+                                                 count=count, part=part)
             except BudgetExceeded:
                 if best is None or hint is None:
                     raise
@@ -478,7 +501,8 @@ def needs_args(result: SymbolResult, plan: Plan) -> None:
 
 
 def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: int | None,
-           args: dict[str, Any], given: list[int | None] | None = None, count: int = 1
+           args: dict[str, Any], given: list[int | None] | None = None, count: int = 1,
+           part: tuple[int, int] | None = None
            ) -> tuple[Instance, list[Captured], RankHint, list[int | None]]:
     """Construct ``cls`` and run its build on an input of ``rank`` (None: the first rank the
     instance declares) or on the ``given`` shape -- a list of ``count`` such inputs when
@@ -523,7 +547,7 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
             if not collector.captured:
                 if count == 1 and metrics.is_metric(it, obj):  # state from the first update
                     shape[:] = metrics.first_update_shape(shape, args["batch"])
-                _call_once(it, obj, shape, count)
+                _call_once(it, obj, shape, count, part)
             if not collector.captured and len(shape) < 3:  # the wrapper's call made nothing
                 _build_cells(it, obj, collector, shape, step=False)
             sublayers.build_unbuilt(it, obj, collector, constructed)
@@ -572,7 +596,8 @@ def _build_on_unknown_rank(it: Interpreter, cls: ClassV, call_kwargs: dict[str, 
     return obj
 
 
-def _call_once(it: Interpreter, obj: Instance, shape: list[int | None], count: int = 1) -> None:
+def _call_once(it: Interpreter, obj: Instance, shape: list[int | None], count: int = 1,
+               part: tuple[int, int] | None = None) -> None:
     """A layer whose build created nothing is called on the input (a cell on one step of it
     and its zero state): TF 0.12-1.4 cells create their variables in the call
     (rules/call_time.py). A layer taking a list of inputs is called on that list."""
@@ -585,10 +610,11 @@ def _call_once(it: Interpreter, obj: Instance, shape: list[int | None], count: i
         return
     # a cell (``state_size``: the RNNCell contract) is called on one step of a sequence;
     # any other layer on the input itself
-    cell = isinstance(obj.cls, ClassV) and it.member(obj.cls, "state_size") is not None
-    step = [shape[0], *shape[2:]] if len(shape) == 3 and cell else shape
+    step = step_input(it, obj, shape)
     inputs = TensorV(shape=list(step))
-    it.call(fn, call_arguments(it, fn, obj, inputs), {}, mode=EAGER)
+    # a tuple of inputs, one with the features (rules/tuple_inputs.py)
+    first = None if part is None else tuple_inputs.tuple_of(tuple_inputs.part_shapes(step, *part))
+    it.call(fn, call_arguments(it, fn, obj, inputs, first), {}, mode=EAGER)
 
 
 def build_layer(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims,

@@ -92,6 +92,9 @@ class SymbolResult:
     input_shape: list[int | None] | None = None  # what build() got (None: batch)
     input_note: str | None = None  # why that rank (the layer's input_spec, or the search)
     input_count: int = 1  # built and called on a list of this many inputs when > 1
+    # a cell called on a tuple of inputs (its call unpacks one, rules/tuple_inputs.py): the
+    # shape of each part (None: a size no weight depends on)
+    input_parts: list[list[int | None]] | None = None
 
 
 @dataclass

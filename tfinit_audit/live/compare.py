@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from tfinit_audit.analysis.model import Initializer, SymbolResult, Weight
+from tfinit_audit.live.expressions import expression_checks
 from tfinit_audit.live.model import LiveRun, LiveSymbol, LiveWeight
 from tfinit_audit.live.stats import ALPHA, Check, check_values
 
@@ -228,7 +229,11 @@ def compare_weight(sr: SymbolResult, w: Weight, ow: dict[str, Any], obs: dict[st
         value_checks = [Check("values", None, "only a subsample of values was returned")]
     else:
         shaped = [s.reshape(shape) if full else s for s in samples]
-        value_checks = check_values(w.initializer, list(shape), shaped, extremes)
+        if w.initializer.kind == "expression":  # evaluated in numpy, other weights known
+            refs = {o.name: (o.initializer, o.shape) for o in sr.weights}
+            value_checks = expression_checks(w.initializer, list(shape), shaped, refs)
+        else:
+            value_checks = check_values(w.initializer, list(shape), shaped, extremes)
     checks.extend(value_checks)
     checks.append(_config_check(w, obs.get("initializers") or {}))
     adj = _adjustment_check(w, obs)
@@ -345,7 +350,7 @@ def _config_check(w: Weight, inits: dict[str, Any]) -> Check:
         return Check("initializer_config", None,
                      f"layer.{key} is {desc.get('class')}; static value is composite "
                      "(built from several initializers), compared per slice instead")
-    if w.initializer.kind == "unresolved":
+    if w.initializer.kind in ("unresolved", "expression"):
         return Check("initializer_config", None, f"layer.{key} is {desc.get('class')}")
     kind, params = runtime_kind(desc)
     data = {"attribute": key, "runtime_class": desc.get("class"),

@@ -661,6 +661,11 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
                         _, kwargs, shape, _ = layer_ctor(last, dims, args, spec)
                         instance = obj(**materialize_all(tf, kwargs))
                         inputs = tf.zeros([1, shape[-1]], tf.float32)
+                        if spec.get("input_parts"):
+                            # a cell whose call unpacks a tuple of inputs: zeros of each
+                            # part's shape (a size no weight depends on: 1)
+                            inputs = tuple(tf.zeros([1 if d is None else int(d) for d in p],
+                                                    tf.float32) for p in spec["input_parts"])
                     else:
                         instance = obj(units, **dict(args))
                         inputs = tf.zeros([1, input_dim], tf.float32)

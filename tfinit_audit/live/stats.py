@@ -286,7 +286,8 @@ def expected_exact(init: Initializer, shape: list[int]) -> np.ndarray | float | 
 
 def check_values(init: Initializer, shape: list[int], samples: list[np.ndarray],
                  extremes: list[tuple[float, float]] | None = None) -> list[Check]:
-    """All value checks for one initializer (recursing into composite slices)."""
+    """All value checks for one initializer (recursing into composite slices); an
+    ``expression`` is checked by live/expressions.py."""
     kind = init.kind
     if kind == "unresolved":
         return [Check("values", None, "static answer is unresolved: "

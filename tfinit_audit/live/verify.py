@@ -97,6 +97,8 @@ def probe_entry(sr: SymbolResult) -> dict[str, Any]:
         entry["input_shape"] = list(sr.input_shape)
         if sr.input_count > 1:  # built and called on a list of inputs
             entry["input_count"] = sr.input_count
+        if sr.input_parts:  # a cell called on a tuple of inputs of these shapes
+            entry["input_parts"] = [list(p) for p in sr.input_parts]
     if sr.status == "needs-args":
         entry["build"] = False
         entry["reason"] = sr.message or "needs arguments"

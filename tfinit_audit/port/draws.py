@@ -91,6 +91,10 @@ def draw_for(init: Initializer, shape: list[int], what: str) -> Draw:
     """The draw of one (non-composite) initializer for TF's ``shape``."""
     init = with_numbers(copy.deepcopy(init), shape)
     p, kind = init.params, init.kind
+    if kind == "expression":
+        raise PortError(f"{what}: the initial value is an expression of initializers "
+                        f"({p.get('expression', '?')}); the port reproduces single "
+                        "initializers only")
     if kind in ("zeros", "ones"):
         return Draw(kind, shape)
     if kind == "constant":

@@ -93,6 +93,8 @@ def init_short(init: Initializer, long: bool = False) -> str:
         return "|".join(init_short(_part_init(part), long) for part in _parts(init)) or "composite"
     if k == "unresolved":
         return "unresolved"
+    if k == "expression":  # the tree is in init_params; the cell names the kind
+        return "expression" if long else "expr"
     if k == "random_uniform" and "minval" in p and "maxval" in p:
         return f"{name(k)}({num(p['minval'])},{num(p['maxval'])})"
     if k in ("random_normal", "truncated_normal") and "stddev" in p:
@@ -120,6 +122,8 @@ def init_params(init: Initializer) -> str:
         return "composite: " + " + ".join(bits)
     if init.kind == "unresolved":
         return f"unresolved: {init.params.get('expression', '?')}"
+    if init.kind == "expression":
+        return f"expression: {init.params.get('expression', '?')}"
     items = [(k, v) for k, v in init.params.items() if k not in _LOCATION_KEYS]
     if not items:
         return init.kind
@@ -322,4 +326,8 @@ def input_text(s: SymbolResult) -> str:
     shape = "[" + ", ".join("?" if d is None else str(d) for d in s.input_shape) + "]"
     if s.input_count > 1:
         shape = f"a list of {s.input_count} x {shape}"
+    if s.input_parts:
+        shape += " as a tuple (" + ", ".join(
+            "[" + ", ".join("?" if d is None else str(d) for d in p) + "]"
+            for p in s.input_parts) + ")"
     return f"{shape} ({s.input_note})" if s.input_note else shape

@@ -181,6 +181,7 @@ def _symbol(s: dict[str, Any]) -> SymbolResult:
         missing_arguments=[str(a) for a in s.get("missing_arguments") or []],
         input_shape=s.get("input_shape"), input_note=s.get("input_note"),
         input_count=int(s.get("input_count") or 1),
+        input_parts=s.get("input_parts"),
     )
 
 

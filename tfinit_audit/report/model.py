@@ -29,7 +29,7 @@ FORMS = ("compact", "full")
 # what a symbol was built with: the compact form keeps each distinct set of these fields once
 # in a top-level "built" table and gives each symbol its index ("built": i)
 BUILT_FIELDS = ("kind", "arguments", "missing_arguments", "input_shape", "input_note",
-                "input_count")
+                "input_count", "input_parts")
 DEFAULT_FORM = "compact"
 
 
@@ -268,9 +268,18 @@ def _version(v: VersionReport) -> dict[str, Any]:
         },
         "analysis_seconds": round(v.analysis_seconds, 3),
         "warnings": list(v.warnings),
-        "symbols": [_plain(s) for s in v.symbols],
+        "symbols": [_symbol(s) for s in v.symbols],
         "namespaces": [_plain(n) for n in v.namespaces],
     }
+
+
+def _symbol(s: SymbolResult) -> dict[str, Any]:
+    """A symbol's entry; ``input_parts`` only for a cell called on a tuple (documents written
+    before the field existed read back unchanged)."""
+    d = _plain(s)
+    if d.get("input_parts") is None:
+        d.pop("input_parts", None)
+    return d
 
 
 def _live(r: LiveRun) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from tfinit_audit.analysis.engine.hooks import Rule
 from tfinit_audit.analysis.rules.composite import CompositeRule
 from tfinit_audit.analysis.rules.dtypes import DTypeRule
 from tfinit_audit.analysis.rules.elementwise import ElementwiseConstantRule
+from tfinit_audit.analysis.rules.expressions import ExpressionRule
 from tfinit_audit.analysis.rules.identifiers import (
     ActivationIdentifierRule,
     InitializerIdentifierRule,
@@ -42,6 +43,7 @@ from tfinit_audit.analysis.rules.tensors import NestRule, TensorOpsRule, TensorR
 from tfinit_audit.analysis.rules.undocumented import RemoveUndocumentedRule
 
 ENGINE_RULES: list[Rule] = [
+    ExpressionRule(),  # before the tensor rules: a tensor of known values is one of theirs
     TensorShapeRule(),
     TensorRule(),
     NestRule(),

@@ -50,14 +50,23 @@ def call_entry(it: Any, obj: Instance) -> FunctionV | None:
     return None
 
 
-def call_arguments(it: Any, fn: FunctionV, obj: Instance, inputs: TensorV) -> list[Value]:
+def step_input(it: Any, obj: Instance, shape: list[int | None]) -> list[int | None]:
+    """The input a call of ``obj`` gets for the layer's input ``shape``: a cell (``state_size``)
+    is called on one step of a sequence (its time axis dropped), any other layer on it."""
+    cell = isinstance(obj.cls, ClassV) and it.member(obj.cls, "state_size") is not None
+    return [shape[0], *shape[2:]] if len(shape) == 3 and cell else list(shape)
+
+
+def call_arguments(it: Any, fn: FunctionV, obj: Instance, inputs: TensorV,
+                   first: Value | None = None) -> list[Value]:
     """Positional arguments for ``fn``: the input tensor first, a cell's zero state for a
     ``state`` parameter -- and, for a cell (``state_size``), for the second parameter whatever
     its name: the RNNCell contract is ``cell(inputs, state)``, positionally (``rnn.py``:
     ``static_rnn``'s ``cell(input_, state)``), and a cell may name it otherwise (1.x
     ``GRUBlockCell.__call__(self, x, h_prev)``) -- the input tensor again for other
     parameters without a default; a function taking only ``*args`` gets the input tensor
-    alone."""
+    alone. ``first``: what the first parameter gets instead of the input tensor (a tuple of
+    tensors, rules/tuple_inputs.py); the state is still the input's."""
     node = fn.node
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return []
@@ -72,7 +81,7 @@ def call_arguments(it: Any, fn: FunctionV, obj: Instance, inputs: TensorV) -> li
     cell = isinstance(obj.cls, ClassV) and it.member(obj.cls, "state_size") is not None
     for i, p in enumerate(params):
         if i == 0:
-            out.append(inputs)
+            out.append(inputs if first is None else first)
         elif p in _STATE_PARAMS or (cell and i == 1):
             out.append(zero_state(it, obj, inputs))
         elif i < required:

@@ -25,7 +25,9 @@ from tfinit_audit.analysis.engine.values import (
 from tfinit_audit.analysis.model import Hop
 from tfinit_audit.analysis.rules import vocabulary as vocab
 from tfinit_audit.analysis.rules.none_parameters import none_params_through_call
-from tfinit_audit.analysis.rules.values import Composite, ConfigV, InitV
+from tfinit_audit.analysis.rules.values import Composite, ConfigV, ExprV, InitV
+
+_NOT_KNOWN = object()  # a constructor argument whose value the analysis does not know
 
 
 def is_initializer_class(it: Any, cls: ClassV) -> bool:
@@ -65,7 +67,8 @@ class InitializerClassRule(Rule):
 
     def attr(self, it: Any, obj: Value, attr: str) -> Value | None:
         if isinstance(obj, InitV) and attr in obj.params:
-            return Const(value=obj.params[attr])
+            p = obj.params[attr]
+            return p if isinstance(p, Value) else Const(value=p)
         if isinstance(obj, InitV) and obj.made is not None:
             return _as_object(it, obj, attr)
         return None
@@ -139,6 +142,7 @@ def initializer_from_class(it: Any, cls: ClassV, args: list[Value], kwargs: dict
     if kind is None:
         return Unknown(text=f"initializer class {cls.name}", path=cls.path, line=cls.info.line)
     params: dict[str, Any] = {}
+    unknown: dict[str, Value] = {}
     all_given = False
     ctor = it.member(cls, "__init__")
     if ctor is not None and isinstance(ctor[1], FunctionV) and isinstance(
@@ -152,13 +156,18 @@ def initializer_from_class(it: Any, cls: ClassV, args: list[Value], kwargs: dict
                 try:
                     params[k] = concrete(v)
                 except KeyError:
-                    params[k] = f"<{v.describe()}>"
+                    # a tensor of known values (another weight's initial value) stays an
+                    # expression (rules/expressions.py); anything else is not known
+                    params[k] = v if isinstance(v, ExprV) else _NOT_KNOWN
+                    if not isinstance(v, ExprV):
+                        unknown[k] = v
             pos = [p.arg for p in (*node.args.posonlyargs, *node.args.args)][1:]
             given = set(pos[: len(args)]) | set(kwargs)
             defaulted = [k for k in vocab.PARAMS.get(kind, ()) if k in params and k not in given]
             all_given = bool(vocab.PARAMS.get(kind)) and not defaulted
             if defaulted:
-                which = ", ".join(f"{k}={params[k]!r}" for k in defaulted)
+                which = ", ".join(f"{k}={params[k]!r}" if params[k] is not _NOT_KNOWN
+                                  else f"{k}=?" for k in defaulted)
                 hops.append(owner.src.hop(node.lineno,
                                           f"{owner.name}.__init__ defaults: {which}"))
     hops.extend(none_params_through_call(it, cls, kind, params, args, kwargs))
@@ -170,6 +179,12 @@ def initializer_from_class(it: Any, cls: ClassV, args: list[Value], kwargs: dict
             hops = [Hop(h.package, h.path, h.line, h.code,
                         f"{h.note}; the call gives every parameter")]
     ini = vocab.canonical(kind, params)
+    missing = [k for k, p in ini.params.items() if p is _NOT_KNOWN]
+    if missing:  # a parameter of the kind whose value is not known: no answer to give
+        v = unknown[missing[0]]
+        shown = v.text if isinstance(v, Unknown) and v.text else v.describe()
+        return Unknown(text=f"{cls.name} with {missing[0]}={shown}", path=cls.path,
+                       line=cls.info.line, hops=tuple(hops))
     return InitV(kind=ini.kind, params=ini.params, truncation=_truncation(it, cls),
                  hops=tuple(hops), made=(cls, list(args), dict(kwargs)))
 

@@ -185,7 +185,7 @@ def _tf_ops_module(module: str) -> bool:
 def _op_shape(name: str, env: dict[str, Value]) -> Value | None:
     if name in _UNARY:
         first = next((env[p] for p in _FIRST_ARG if p in env), None)
-        return first if isinstance(first, TensorV) else None
+        return _plain(first) if isinstance(first, TensorV) else None
     if name in _BINARY:
         return _broadcast(env.get("x", Unknown()), env.get("y", Unknown()))
     if name == "matmul":
@@ -193,7 +193,7 @@ def _op_shape(name: str, env: dict[str, Value]) -> Value | None:
                        _true(env.get("transpose_a")), _true(env.get("transpose_b")))
     if name == "bias_add":
         v = env.get("value")
-        return v if isinstance(v, TensorV) else None
+        return _plain(v) if isinstance(v, TensorV) else None
     if name == "concat":
         return _concat(env)
     if name == "split":
@@ -206,6 +206,12 @@ def _op_shape(name: str, env: dict[str, Value]) -> Value | None:
                 for d in shape.items]
         return TensorV(shape=dims)
     return None
+
+
+def _plain(t: TensorV) -> TensorV:
+    """A new tensor of ``t``'s shape and dtype: an op's result is not its operand (whose
+    values may be known, rules/expressions.py)."""
+    return TensorV(shape=list(t.shape), dtype=t.dtype)
 
 
 def _true(v: Value | None) -> bool:

@@ -28,7 +28,8 @@ class InitV(Value):
         return self.made[0] if self.made is not None else None
 
     def describe(self) -> str:
-        ps = ", ".join(f"{k}={p!r}" for k, p in self.params.items())
+        ps = ", ".join(f"{k}={p.describe() if isinstance(p, Value) else repr(p)}"
+                       for k, p in self.params.items())
         return f"{self.kind}({ps})"
 
 
@@ -70,9 +71,32 @@ class TensorV(Value):
 
     shape: list[int | None] = field(default_factory=list)
     dtype: str = "float32"
+    # the variable this tensor is, when a creator made it (rules/weights.py ``Captured``):
+    # its ``initial_value`` is that weight's initial value (rules/expressions.py)
+    variable: Any = None
 
     def describe(self) -> str:
         return f"tensor{self.shape}"
+
+
+@dataclass(eq=False)
+class ExprV(TensorV):
+    """A tensor whose values the analysis knows as an expression (rules/expressions.py): a
+    leaf (``leaf``: an initializer of the vocabulary, an ``InitV``, drawn on ``shape``; or a
+    weight's initial value, the ``Captured`` weight) or an elementwise op of TensorFlow
+    (``op``) on ``args`` -- other such tensors and plain numbers (``Const``). ``text`` is the
+    source text that made it, when known."""
+
+    op: str = ""
+    args: list[Value] = field(default_factory=list)
+    leaf: Any = None
+    text: str = ""
+
+    def describe(self) -> str:
+        if self.leaf is not None:
+            return self.leaf.describe() if isinstance(self.leaf, Value) else \
+                f"initial value of {getattr(self.leaf, 'name', '?')}"
+        return f"{self.op}(" + ", ".join(a.describe() for a in self.args) + ")"
 
 
 @dataclass(eq=False)

@@ -21,6 +21,7 @@ from tfinit_audit.analysis.engine.values import (
     is_plain,
 )
 from tfinit_audit.analysis.model import Hop, Initializer, Weight
+from tfinit_audit.analysis.rules import expressions
 from tfinit_audit.analysis.rules import vocabulary as vocab
 from tfinit_audit.analysis.rules.custom_getters import Got, through_custom_getters
 from tfinit_audit.analysis.rules.initializer_classes import (
@@ -37,7 +38,14 @@ from tfinit_audit.analysis.rules.none_fallback import (
     initializer_arg,
     undecided,
 )
-from tfinit_audit.analysis.rules.values import Applied, Composite, InitV, ScopeV, TensorV
+from tfinit_audit.analysis.rules.values import (
+    Applied,
+    Composite,
+    ExprV,
+    InitV,
+    ScopeV,
+    TensorV,
+)
 from tfinit_audit.analysis.rules.variable_scopes import VariableScopes
 
 CREATORS = ("add_weight", "add_variable", "get_variable")
@@ -54,6 +62,7 @@ class Captured:
     condition: str | None
     owner: Instance | None
     conds: list[str] = field(default_factory=list)
+    init_text: str = ""  # the initializer argument as written in the creating call
 
 
 class WeightCollector(Rule):
@@ -200,7 +209,7 @@ class WeightCollector(Rule):
             init_value=value, fallback=fallback, hops=hops,
             condition=" and ".join(frame.conds) or None,
             owner=frame.self_obj if isinstance(frame.self_obj, Instance) else None,
-            conds=list(frame.conds))
+            conds=list(frame.conds), init_text=ast.unparse(init_node) if init_node else "")
 
 
     def _following(self, done: bool) -> None:
@@ -222,7 +231,7 @@ def _default_of(it: Any, f: FunctionV, param: str) -> tuple[Value, str] | None:
 def _as_tensor(c: Captured) -> Value:
     """The created variable, as the layer's code goes on to use it."""
     if c.shape is not None:
-        return TensorV(shape=list(c.shape))
+        return TensorV(shape=list(c.shape), variable=c)
     return Unknown(text=f"variable {c.name}")
 
 
@@ -267,7 +276,7 @@ def to_weights(it: Any, captured: list[Captured]) -> list[Weight]:
 
 def _to_weight(it: Any, c: Captured) -> Weight:
     where = (c.hops[0].path, c.hops[0].line) if c.hops else ("", 0)
-    ini = to_initializer(it, c.init_value, c.shape, where)
+    ini = to_initializer(it, c.init_value, c.shape, where, c.init_text)
     hops = list(c.hops)
     v = c.init_value
     if isinstance(v, FunctionV) and v.closure is not None:
@@ -285,8 +294,12 @@ def _to_weight(it: Any, c: Captured) -> Weight:
 
 
 def to_initializer(it: Any, v: Value, shape: list[int] | None,
-                   where: tuple[str, int]) -> Initializer:
-    """Canonical Initializer (with numbers for ``shape``) from an abstract value."""
+                   where: tuple[str, int], text: str = "") -> Initializer:
+    """Canonical Initializer (with numbers for ``shape``) from an abstract value (``text``:
+    the initializer as written where the weight is created)."""
+    expression = expressions.to_initializer(v, shape, text)
+    if expression is not None:
+        return expression
     if isinstance(v, InitV):
         ini = Initializer(kind=v.kind, params=dict(v.params))
         if v.truncation is not None and ini.kind in ("glorot_normal", "he_normal",
@@ -303,6 +316,8 @@ def to_initializer(it: Any, v: Value, shape: list[int] | None,
         return Initializer(kind="composite", params={"parts": parts})
     if isinstance(v, FunctionV) and v.closure is not None:
         r = _call_nested(it, v, shape)
+        if isinstance(r, ExprV):
+            return to_initializer(it, r, shape, where, _return_text(v) or r.text)
         if isinstance(r, Composite | InitV):
             return to_initializer(it, r, shape, where)
         if isinstance(r, Applied):
@@ -325,6 +340,15 @@ def to_initializer(it: Any, v: Value, shape: list[int] | None,
         return _unresolved(v.text or "unknown expression", v.path or where[0],
                            v.line or where[1])
     return _unresolved(v.describe(), where[0], where[1])
+
+
+def _return_text(f: FunctionV) -> str:
+    """The expression the function's first ``return`` returns, as written."""
+    node = f.node
+    for n in ast.walk(node) if node is not None else ():
+        if isinstance(n, ast.Return) and n.value is not None:
+            return ast.unparse(n.value)
+    return ""
 
 
 def _call_nested(it: Any, f: FunctionV, shape: list[int] | None) -> Value:
