@@ -6,13 +6,15 @@ import http.server
 import ssl
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
 import requests
+from httpserver import LoopbackServer
 
 from tfinit_audit.errors import FetchError
-from tfinit_audit.sources.http import Http, make_session
+from tfinit_audit.sources.http import Http, OverBound, make_session
 
 
 def test_untrusted_certificate_is_rejected(tmp_path: Path) -> None:
@@ -98,3 +100,16 @@ def test_proxy_settings_are_read_once_per_host_and_still_honoured(
     for _ in range(5):
         session.merge_environment_settings("https://files.example/y", {}, None, True, None)
     assert calls == []  # memoized
+
+
+@pytest.mark.parametrize("seconds", [0.0, 0.001, 0.3])
+def test_deadline_past_before_the_socket_opens_still_ends_the_read(server: LoopbackServer,
+                                                                   seconds: float) -> None:
+    """A deadline that fires before the connection has its socket (0 s: a retry sent after
+    the deadline; a slow connect) found nothing to shut, and the read of a server that drips
+    header lines went on for ever (test_sources_hostile's slow-loris headers hung under load)."""
+    server.state.drip_headers["/slow"] = 0.5  # 100 header lines, one per 0.5 s: 50 s a try
+    started = time.monotonic()
+    with pytest.raises(OverBound, match="no complete answer within"):
+        Http(deadline=seconds).get(server.url + "/slow")
+    assert time.monotonic() - started < 15

@@ -76,10 +76,7 @@ class Deadline:
     def arm(self, conn: HTTPConnection) -> None:
         def expire() -> None:
             self.fired = True
-            sock = getattr(conn, "sock", None)
-            if sock is not None:
-                with suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+            shut(conn)
 
         timer = threading.Timer(max(0.0, self.at - time.monotonic()), expire)
         timer.daemon = True
@@ -89,6 +86,23 @@ class Deadline:
     def cancel(self) -> None:
         for t in self.timers:
             t.cancel()
+
+    def connected(self, conn: HTTPConnection) -> None:
+        """``conn`` has just opened its socket. The timer may have fired before it existed
+        (a deadline already past when a retry sent its request, or a slow connect): then the
+        timer found no socket to shut, so it is shut here, else its reads would never end.
+        ``expire`` sets ``fired`` before it looks at the socket and the connection sets its
+        socket before it looks at ``fired``: one of the two always sees the other."""
+        if self.fired:
+            shut(conn)
+
+
+def shut(conn: HTTPConnection) -> None:
+    """Shut ``conn``'s socket down, if it has one: a read blocked on it ends."""
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        with suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 ACTIVE = threading.local()
@@ -114,6 +128,12 @@ class _WatchedHTTPConnection(HTTPConnection):
             state.arm(self)
         super().request(*args, **kwargs)
 
+    def connect(self) -> None:
+        super().connect()
+        state: Deadline | None = getattr(ACTIVE, "state", None)
+        if state is not None:
+            state.connected(self)
+
 
 class _WatchedHTTPSConnection(HTTPSConnection):
     def request(self, *args: Any, **kwargs: Any) -> None:
@@ -121,6 +141,12 @@ class _WatchedHTTPSConnection(HTTPSConnection):
         if state is not None:
             state.arm(self)
         super().request(*args, **kwargs)
+
+    def connect(self) -> None:
+        super().connect()
+        state: Deadline | None = getattr(ACTIVE, "state", None)
+        if state is not None:
+            state.connected(self)
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
