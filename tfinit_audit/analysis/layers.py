@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfinit_audit.analysis import arguments as table
-from tfinit_audit.analysis.engine.frames import ABSTRACT, EAGER, BudgetExceeded, Frame, Raised
+from tfinit_audit.analysis.engine.frames import (
+    ABSTRACT,
+    EAGER,
+    BudgetExceeded,
+    Frame,
+    Raised,
+    Refusal,
+)
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.parsing import ast_parse
 from tfinit_audit.analysis.engine.summaries import FunctionInfo
@@ -36,6 +43,7 @@ from tfinit_audit.analysis.engine.values import (
     Value,
 )
 from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResult, Weight
+from tfinit_audit.analysis.refused_defaults import refused_default
 from tfinit_audit.analysis.rules import facts as facts_mod
 from tfinit_audit.analysis.rules import metrics, sublayers, tuple_inputs, wrapped
 from tfinit_audit.analysis.rules.call_time import (
@@ -215,6 +223,7 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     if plan.missing:
         needs_args(result, plan)
         return
+    r0 = len(it.refusals)
     search = Search(it, cls, required, kwargs, dims, namespace, resolve, plan)
     best, hint, mismatch = search.run(1)
     count = 1
@@ -233,7 +242,8 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     found = None if _complete(best[1]) else _tuple_input(search, hint.ranks, len(best[1]))
     best, mismatch, parts = found if found is not None else (best, mismatch, None)
     obj, weights, bound, shape = best
-    refused = _refused_by_guard(it, cls, plan, shape) if not weights else None
+    refused = _refused_default(it, [_constructor(it, cls)], plan.supplied, it.refusals[r0:]) \
+        or (_refused_by_guard(it, cls, plan, shape) if not weights else None)
     if refused is not None:
         needs_args(result, refused)
         return
@@ -385,6 +395,22 @@ def _refused_by_guard(it: Interpreter, cls: ClassV, plan: Plan,
             f"its code raises {what} ({path}:{line}) for the input ({shown}) and the "
             "arguments given"])
     return None
+
+
+def _refused_default(it: Interpreter, functions: list[FunctionV | None],
+                     supplied: list[SuppliedArgument], refusals: list[Refusal]) -> Plan | None:
+    """Building with the table's arguments made Python raise on a parameter left at its
+    default None (``n_in // num_blocks``): that parameter is what the symbol needs, with
+    the raise as the note (analysis/refused_defaults.py). None otherwise."""
+    found = refused_default(it, functions, {a.name for a in supplied}, refusals)
+    if found is None:
+        return None
+    return Plan(supplied=supplied, missing=[found[0]], notes=[found[1]])
+
+
+def _constructor(it: Interpreter, cls: ClassV) -> FunctionV | None:
+    found = it.member(cls, "__init__")
+    return found[1] if found is not None and isinstance(found[1], FunctionV) else None
 
 
 def _method_parameters(it: Interpreter, cls: ClassV, path: str, line: int) -> set[str]:
@@ -721,6 +747,7 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
         return
     best: tuple[list[Captured], list[int | None], list[SuppliedArgument]] | None = None
     raised: list[tuple[str, int, str]] = []
+    r0 = len(it.refusals)
     ranks = list(RANKS) if first is not None else [2]
     tried: set[int] = set()
     note = "the first rank on which every weight has a shape"
@@ -764,7 +791,8 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
             best = (captured, shape, supplied)
             break
     assert best is not None
-    refused = _function_refused(it, f, raised, best[2]) if not best[0] else None
+    refused = _refused_default(it, [f, signature_of(it, f)], best[2], it.refusals[r0:]) \
+        or (_function_refused(it, f, raised, best[2]) if not best[0] else None)
     if refused is not None:
         result.arguments = best[2]
         needs_args(result, refused)
