@@ -241,3 +241,12 @@ def test_a_constructor_default_none_a_build_refuses_is_needs_args() -> None:
     assert r.message is not None and "at `input_shape[-1] // self.num_blocks`" in r.message
     given = layer("BlockDense", {"num_blocks": 4})
     assert [(w.name, w.shape) for w in given.weights] == [("kernel", [8, 64])]
+
+
+# ------------------------------------------------------------------ the rank of a function
+def test_a_function_is_called_on_the_rank_its_layer_declared_before_its_build() -> None:
+    r = function("norm")
+    assert r.input_shape == [None, 5, 32]  # not rank 2, which the build re-declares
+    assert r.input_note is not None and "input_spec min_ndim=3, max_ndim=5" in r.input_note
+    assert [(w.name, w.shape) for w in r.weights] == [("gamma", [32])]
+    assert layer("Norm").input_shape == [None, 5, 32]  # the class: the same rank

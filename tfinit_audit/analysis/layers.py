@@ -54,6 +54,7 @@ from tfinit_audit.analysis.rules.call_time import (
 )
 from tfinit_audit.analysis.rules.inputs import (
     RANKS,
+    BuildRanks,
     RankHint,
     SubLayerRanks,
     constructor_requirements,
@@ -767,8 +768,9 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
         args: list[Value] = [TensorV(shape=list(shape))] if first is not None else []
         scopes = VariableScopes()
         collector = WeightCollector(scopes)
+        builds = BuildRanks()
         n0 = len(it.raised)
-        with it.hooks(collector, scopes), contextlib.suppress(Raised):
+        with it.hooks(collector, scopes, builds), contextlib.suppress(Raised):
             made = it.call(f, args, call_kwargs, mode=EAGER)
             if isinstance(made, GeneratorV):
                 # a @contextmanager function is used as ``with f(...):``: entering the block
@@ -776,9 +778,10 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
                 it.run_generator(made, lambda _: Const(value=None), EAGER)
         captured = collector.captured
         raised += it.raised[n0:]
-        # the layer the function made declares the rank it takes: try that one next
+        # the layer the function made declares the rank it takes (when it was built: its
+        # build may declare the rank it was given): try that one next
         owner = next((c.owner for c in captured if isinstance(c.owner, Instance)), None)
-        hint = input_rank(it, owner) if owner is not None else None
+        hint = builds.first(it, owner) if owner is not None else None
         if hint is not None and hint.hops and rank not in hint.ranks:
             ranks = [r for r in hint.ranks if r not in tried]
             note = f"the rank the layer it makes declares: {hint.reason}"
