@@ -15,18 +15,11 @@ from __future__ import annotations
 import ast
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tfinit_audit.analysis import arguments as table
-from tfinit_audit.analysis.engine.frames import (
-    ABSTRACT,
-    EAGER,
-    BudgetExceeded,
-    Frame,
-    Raised,
-    Refusal,
-)
+from tfinit_audit.analysis.engine.frames import ABSTRACT, EAGER, BudgetExceeded, Frame, Raised
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.parsing import ast_parse
 from tfinit_audit.analysis.engine.summaries import FunctionInfo
@@ -43,7 +36,8 @@ from tfinit_audit.analysis.engine.values import (
     Value,
 )
 from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResult, Weight
-from tfinit_audit.analysis.refused_defaults import refused_default
+from tfinit_audit.analysis.plans import Plan, needs_args
+from tfinit_audit.analysis.refused_defaults import constructor_of, refused_default
 from tfinit_audit.analysis.rules import facts as facts_mod
 from tfinit_audit.analysis.rules import metrics, sublayers, tuple_inputs, wrapped
 from tfinit_audit.analysis.rules.call_time import (
@@ -73,17 +67,6 @@ from tfinit_audit.analysis.rules.weights import Captured, WeightCollector, to_we
 ResolveInner = Callable[[str], "ClassV | str"]
 MAX_INNER_DEPTH = 3
 RECURRENT_CELL_ATTRS = sublayers.CELL_ATTRS  # an RNN layer's cell: its weights are the layer's
-
-
-@dataclass
-class Plan:
-    """What a class or function is called with: engine values, the record of what was
-    supplied (and from where), and the required parameters nobody supplies."""
-
-    kwargs: dict[str, Value] = field(default_factory=dict)
-    supplied: list[SuppliedArgument] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- arguments
@@ -243,7 +226,7 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     found = None if _complete(best[1]) else _tuple_input(search, hint.ranks, len(best[1]))
     best, mismatch, parts = found if found is not None else (best, mismatch, None)
     obj, weights, bound, shape = best
-    refused = _refused_default(it, [_constructor(it, cls)], plan.supplied, it.refusals[r0:]) \
+    refused = refused_default(it, [constructor_of(it, cls)], plan.supplied, it.refusals[r0:]) \
         or (_refused_by_guard(it, cls, plan, shape) if not weights else None)
     if refused is not None:
         needs_args(result, refused)
@@ -398,22 +381,6 @@ def _refused_by_guard(it: Interpreter, cls: ClassV, plan: Plan,
     return None
 
 
-def _refused_default(it: Interpreter, functions: list[FunctionV | None],
-                     supplied: list[SuppliedArgument], refusals: list[Refusal]) -> Plan | None:
-    """Building with the table's arguments made Python raise on a parameter left at its
-    default None (``n_in // num_blocks``): that parameter is what the symbol needs, with
-    the raise as the note (analysis/refused_defaults.py). None otherwise."""
-    found = refused_default(it, functions, {a.name for a in supplied}, refusals)
-    if found is None:
-        return None
-    return Plan(supplied=supplied, missing=[found[0]], notes=[found[1]])
-
-
-def _constructor(it: Interpreter, cls: ClassV) -> FunctionV | None:
-    found = it.member(cls, "__init__")
-    return found[1] if found is not None and isinstance(found[1], FunctionV) else None
-
-
 def _method_parameters(it: Interpreter, cls: ClassV, path: str, line: int) -> set[str]:
     """The parameters of the method of ``cls``'s MRO containing ``path:line`` (none for a
     constructor: its parameters are the arguments)."""
@@ -517,14 +484,6 @@ def _param_of(c: ClassV, attr: str) -> str | None:
                 and t.value.id == "self" for t in n.targets):
             return n.value.id
     return None
-
-
-def needs_args(result: SymbolResult, plan: Plan) -> None:
-    result.status = "needs-args"
-    result.missing_arguments = list(dict.fromkeys(plan.missing))
-    result.message = (f"needs {', '.join(result.missing_arguments)}: not in the argument "
-                      "table (give it as SYMBOL[name=value] or --dim name=value)"
-                      + (f"; {'; '.join(plan.notes)}" if plan.notes else ""))
 
 
 def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: int | None,
@@ -794,7 +753,7 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
             best = (captured, shape, supplied)
             break
     assert best is not None
-    refused = _refused_default(it, [f, signature_of(it, f)], best[2], it.refusals[r0:]) \
+    refused = refused_default(it, [f, signature_of(it, f)], best[2], it.refusals[r0:]) \
         or (_function_refused(it, f, raised, best[2]) if not best[0] else None)
     if refused is not None:
         result.arguments = best[2]

@@ -17,7 +17,9 @@ import ast
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from tfinit_audit.analysis.engine.values import Const, FunctionV
+from tfinit_audit.analysis.engine.values import ClassV, Const, FunctionV
+from tfinit_audit.analysis.model import SuppliedArgument
+from tfinit_audit.analysis.plans import Plan
 
 if TYPE_CHECKING:
     from tfinit_audit.analysis.engine.frames import Refusal
@@ -25,13 +27,15 @@ if TYPE_CHECKING:
     from tfinit_audit.analysis.model import Hop
 
 
-def refused_default(it: Interpreter, functions: Iterable[FunctionV | None], given: set[str],
-                    refusals: list[Refusal]) -> tuple[str, str] | None:
-    """(parameter, reason) for the first of ``refusals`` whose ``None`` operand is the
-    default of a parameter of ``functions`` (the symbol's function, or its constructor) not
-    in ``given``; None when no refusal is one."""
+def refused_default(it: Interpreter, functions: Iterable[FunctionV | None],
+                    supplied: list[SuppliedArgument], refusals: list[Refusal]) -> Plan | None:
+    """What the symbol needs when one of ``refusals`` (made while it was built with
+    ``supplied``) has a ``None`` operand that is the default of a parameter of ``functions``
+    (the symbol's function, or its constructor) nobody gave: that parameter, with the raise
+    as the note; None when no refusal is one."""
     if not refusals:
         return None
+    given = {a.name for a in supplied}
     defaults: dict[str, Hop] = {}
     for f in functions:
         if f is None:
@@ -46,10 +50,16 @@ def refused_default(it: Interpreter, functions: Iterable[FunctionV | None], give
                 continue
             for p, hop in defaults.items():
                 if hop in v.hops:
-                    return p, (f"its code raises {r.what} at `{r.expression}` "
-                               f"({r.path}:{r.line}) with {p} left at its default None "
-                               f"({hop.path}:{hop.line})")
+                    return Plan(supplied=supplied, missing=[p], notes=[
+                        f"its code raises {r.what} at `{r.expression}` ({r.path}:{r.line}) "
+                        f"with {p} left at its default None ({hop.path}:{hop.line})"])
     return None
+
+
+def constructor_of(it: Interpreter, cls: ClassV) -> FunctionV | None:
+    """The ``__init__`` a call of ``cls`` runs (its parameters are the constructor's)."""
+    found = it.member(cls, "__init__")
+    return found[1] if found is not None and isinstance(found[1], FunctionV) else None
 
 
 def _none_defaults(f: FunctionV) -> list[str]:
