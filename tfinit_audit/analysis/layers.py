@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tfinit_audit.analysis import arguments as table
@@ -36,6 +36,8 @@ from tfinit_audit.analysis.engine.values import (
     Value,
 )
 from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResult, Weight
+from tfinit_audit.analysis.plans import Plan, needs_args
+from tfinit_audit.analysis.refused_defaults import constructor_of, refused_default
 from tfinit_audit.analysis.rules import facts as facts_mod
 from tfinit_audit.analysis.rules import metrics, sublayers, tuple_inputs, wrapped
 from tfinit_audit.analysis.rules.call_time import (
@@ -46,6 +48,7 @@ from tfinit_audit.analysis.rules.call_time import (
 )
 from tfinit_audit.analysis.rules.inputs import (
     RANKS,
+    BuildRanks,
     RankHint,
     SubLayerRanks,
     constructor_requirements,
@@ -64,17 +67,6 @@ from tfinit_audit.analysis.rules.weights import Captured, WeightCollector, to_we
 ResolveInner = Callable[[str], "ClassV | str"]
 MAX_INNER_DEPTH = 3
 RECURRENT_CELL_ATTRS = sublayers.CELL_ATTRS  # an RNN layer's cell: its weights are the layer's
-
-
-@dataclass
-class Plan:
-    """What a class or function is called with: engine values, the record of what was
-    supplied (and from where), and the required parameters nobody supplies."""
-
-    kwargs: dict[str, Value] = field(default_factory=dict)
-    supplied: list[SuppliedArgument] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- arguments
@@ -215,6 +207,7 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     if plan.missing:
         needs_args(result, plan)
         return
+    r0 = len(it.refusals)
     search = Search(it, cls, required, kwargs, dims, namespace, resolve, plan)
     best, hint, mismatch = search.run(1)
     count = 1
@@ -233,7 +226,8 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     found = None if _complete(best[1]) else _tuple_input(search, hint.ranks, len(best[1]))
     best, mismatch, parts = found if found is not None else (best, mismatch, None)
     obj, weights, bound, shape = best
-    refused = _refused_by_guard(it, cls, plan, shape) if not weights else None
+    refused = refused_default(it, [constructor_of(it, cls)], plan.supplied, it.refusals[r0:]) \
+        or (_refused_by_guard(it, cls, plan, shape) if not weights else None)
     if refused is not None:
         needs_args(result, refused)
         return
@@ -492,14 +486,6 @@ def _param_of(c: ClassV, attr: str) -> str | None:
     return None
 
 
-def needs_args(result: SymbolResult, plan: Plan) -> None:
-    result.status = "needs-args"
-    result.missing_arguments = list(dict.fromkeys(plan.missing))
-    result.message = (f"needs {', '.join(result.missing_arguments)}: not in the argument "
-                      "table (give it as SYMBOL[name=value] or --dim name=value)"
-                      + (f"; {'; '.join(plan.notes)}" if plan.notes else ""))
-
-
 def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: int | None,
            args: dict[str, Any], given: list[int | None] | None = None, count: int = 1,
            part: tuple[int, int] | None = None
@@ -721,6 +707,7 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
         return
     best: tuple[list[Captured], list[int | None], list[SuppliedArgument]] | None = None
     raised: list[tuple[str, int, str]] = []
+    r0 = len(it.refusals)
     ranks = list(RANKS) if first is not None else [2]
     tried: set[int] = set()
     note = "the first rank on which every weight has a shape"
@@ -740,8 +727,9 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
         args: list[Value] = [TensorV(shape=list(shape))] if first is not None else []
         scopes = VariableScopes()
         collector = WeightCollector(scopes)
+        builds = BuildRanks()
         n0 = len(it.raised)
-        with it.hooks(collector, scopes), contextlib.suppress(Raised):
+        with it.hooks(collector, scopes, builds), contextlib.suppress(Raised):
             made = it.call(f, args, call_kwargs, mode=EAGER)
             if isinstance(made, GeneratorV):
                 # a @contextmanager function is used as ``with f(...):``: entering the block
@@ -749,9 +737,10 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
                 it.run_generator(made, lambda _: Const(value=None), EAGER)
         captured = collector.captured
         raised += it.raised[n0:]
-        # the layer the function made declares the rank it takes: try that one next
+        # the layer the function made declares the rank it takes (when it was built: its
+        # build may declare the rank it was given): try that one next
         owner = next((c.owner for c in captured if isinstance(c.owner, Instance)), None)
-        hint = input_rank(it, owner) if owner is not None else None
+        hint = builds.first(it, owner) if owner is not None else None
         if hint is not None and hint.hops and rank not in hint.ranks:
             ranks = [r for r in hint.ranks if r not in tried]
             note = f"the rank the layer it makes declares: {hint.reason}"
@@ -764,7 +753,8 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
             best = (captured, shape, supplied)
             break
     assert best is not None
-    refused = _function_refused(it, f, raised, best[2]) if not best[0] else None
+    refused = refused_default(it, [f, signature_of(it, f)], best[2], it.refusals[r0:]) \
+        or (_function_refused(it, f, raised, best[2]) if not best[0] else None)
     if refused is not None:
         result.arguments = best[2]
         needs_args(result, refused)

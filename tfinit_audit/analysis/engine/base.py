@@ -16,6 +16,7 @@ from tfinit_audit.analysis.engine.frames import (
     BudgetExceeded,
     Frame,
     Mode,
+    Refusal,
     Signal,
     Site,
     Undecidable,
@@ -49,6 +50,8 @@ class InterpreterBase:
     abstract_steps: int  # abstract-mode steps since then
     abstract_budget: int  # abstract-mode steps one question may take
     raised: list[tuple[str, int, str]]  # abstract mode: raises on decided paths (path, line, what)
+    refusals: list[Refusal]  # abstract mode: operators Python refuses, on decided paths
+    speculating: int  # arms of undecidable ``if`` statements running (calls in them included)
     # abstract mode: what each ``if`` (path, line) decided in this question; None when it was
     # undecided or went both ways
     decided: dict[tuple[str, int], bool | None]
@@ -129,7 +132,8 @@ class InterpreterBase:
     def external_attr(self, mod: ModuleV, attr: str) -> Value:
         raise NotImplementedError
 
-    def binop(self, op: ast.operator, a: Value, b: Value, frame: Frame) -> Value:
+    def binop(self, op: ast.operator, a: Value, b: Value, frame: Frame,
+              node: ast.AST | None = None) -> Value:
         raise NotImplementedError
 
     def run_generator(self, gen: GeneratorV, on_yield: Callable[[Value], Value],

@@ -35,6 +35,7 @@ from tfinit_audit.analysis.engine.values import (
     Value,
     with_hops,
 )
+from tfinit_audit.analysis.model import Hop
 
 
 class Calls(InterpreterBase):
@@ -300,8 +301,17 @@ class Calls(InterpreterBase):
                       mode=mode)
         if mode.strict:
             return self.eval(d, frame)
-        hop = f.src.hop(d.lineno, f"default {name}={self.unparse(d)}")
-        return with_hops(self.eval(d, frame), [hop])
+        return with_hops(self.eval(d, frame), [self._default_hop(f, name, d)])
+
+    def default_hop(self, f: FunctionV, name: str) -> Hop | None:
+        """The hop abstract mode puts on the default of ``f``'s parameter ``name`` (the
+        value a call that leaves it out binds carries it wherever it goes); None when it has
+        no default."""
+        found = self.parameter_default(f, name)
+        return self._default_hop(f, name, found[1]) if found is not None else None
+
+    def _default_hop(self, f: FunctionV, name: str, d: ast.expr) -> Hop:
+        return f.src.hop(d.lineno, f"default {name}={self.unparse(d)}")
 
     # ------------------------------------------------------------ classes
     def instantiate(self, cls: ClassV, args: list[Value], kwargs: dict[str, Value],

@@ -9,7 +9,7 @@ from typing import Any
 
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.calls import Calls
-from tfinit_audit.analysis.engine.frames import Frame, Raised, Undecidable
+from tfinit_audit.analysis.engine.frames import Frame, Raised, Refusal, Undecidable
 from tfinit_audit.analysis.engine.values import (
     DELETED,
     MISSING,
@@ -33,6 +33,13 @@ _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
     ast.Pow: operator.pow,
 }
+_UNARYOPS: dict[type, Callable[[Any], Any]] = {
+    ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert,
+}
+# the Python types a Const holds exactly: an operator Python refuses on them is refused by
+# the real program too (a shape's entry may stand for a TF 1.x Dimension, never a Const
+# of another type)
+_SCALAR_TYPES = (type(None), bool, int, float, complex, str, bytes)
 _CMPOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
     ast.Gt: operator.gt, ast.GtE: operator.ge,
@@ -112,13 +119,18 @@ class Expressions(InterpreterBase):
         return Unknown(text=self.unparse(e))
 
     # ------------------------------------------------------------ operators
-    def binop(self, op: ast.operator, a: Value, b: Value, frame: Frame) -> Value:
+    def binop(self, op: ast.operator, a: Value, b: Value, frame: Frame,
+              node: ast.AST | None = None) -> Value:
+        """``a <op> b`` (``node``: the expression or augmented assignment, for where)."""
         if isinstance(a, Seq) and isinstance(b, Seq) and isinstance(op, ast.Add):
             return Seq(items=a.items + b.items, kind=a.kind)
         fn = _BINOPS.get(type(op))
         if fn is not None and is_plain(a) and is_plain(b):
             try:
                 return to_value(fn(from_value(a), from_value(b)))
+            except TypeError as exc:
+                if _scalars(a, b):  # Python refuses these operands: it raises here
+                    return self.python_raises(frame, node, "TypeError", str(exc), (a, b))
             except Exception:  # noqa: BLE001 - Python would raise: we do not know the value
                 pass
         for rule in self.rules.asked("binop"):
@@ -128,7 +140,23 @@ class Expressions(InterpreterBase):
         return self.undecidable(frame, "arithmetic")
 
     def _e_binop(self, e: ast.BinOp, frame: Frame) -> Value:
-        return self.binop(e.op, self.eval(e.left, frame), self.eval(e.right, frame), frame)
+        return self.binop(e.op, self.eval(e.left, frame), self.eval(e.right, frame), frame, e)
+
+    def python_raises(self, frame: Frame, node: ast.AST | None, exc: str, message: str,
+                      operands: tuple[Value, ...]) -> Value:
+        """Python itself raises ``exc`` evaluating ``node``: an operator on ``operands`` it
+        refuses. Abstract mode records it as a ``Refusal`` when the path is decided (no arm
+        of an undecidable ``if`` on the way) and goes on with an unknown value, as for any
+        raise. Import mode gives up on the running call, as before (module namespaces are
+        read binding by binding: a ``try`` around one is not seen there)."""
+        text = self.unparse(node) if node is not None else "arithmetic"
+        line = getattr(node, "lineno", 0)
+        if frame.mode.strict:
+            return self.undecidable(frame, text, node)
+        if frame.path is not None and not frame.speculative and not self.speculating:
+            self.refusals.append(Refusal(frame.path, line, text, f"{exc}: {message}",
+                                         operands))
+        return Unknown(text=text)
 
     def truth(self, v: Value, frame: Frame) -> bool | None:
         if frame.mode.strict and isinstance(v, DictV):
@@ -160,6 +188,12 @@ class Expressions(InterpreterBase):
                 return Const(value=-v.value)
             if isinstance(e.op, ast.UAdd):
                 return v
+        fn = _UNARYOPS.get(type(e.op))
+        if fn is not None and isinstance(v, Const) and _scalars(v):
+            try:
+                return Const(value=fn(v.value))
+            except TypeError as exc:  # ``-None``: Python raises here
+                return self.python_raises(frame, e, "TypeError", str(exc), (v,))
         return self.undecidable(frame, self.unparse(e), e)
 
     def compare(self, op: ast.cmpop, a: Value, b: Value) -> bool | None:
@@ -396,6 +430,11 @@ class Expressions(InterpreterBase):
 
     def _e_starred(self, e: ast.Starred, frame: Frame) -> Value:
         return self.eval(e.value, frame)
+
+def _scalars(*vs: Value) -> bool:
+    """Every value is a Const of a Python scalar type (what Python would refuse is known)."""
+    return all(isinstance(v, Const) and type(v.value) in _SCALAR_TYPES for v in vs)
+
 
 def _is_none(v: Value) -> bool:
     return isinstance(v, Const) and v.value is None

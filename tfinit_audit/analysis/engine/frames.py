@@ -10,7 +10,9 @@ The modes run the same statements and expressions:
   A branch on an unknown value that leaves the function (``return``/``raise``) is a special case
   not taken; other undecidable branches are both run and their locals merged; a ``raise`` is a
   path not taken (its call's value is unknown, with where it raised; an exception a rule
-  models -- ``Raised`` -- crosses calls to the nearest ``try`` that handles it); a loop over an
+  models -- ``Raised`` -- crosses calls to the nearest ``try`` that handles it); an operator
+  Python refuses for its operands (``1 // None``) on a decided path is a ``Refusal`` (its
+  value unknown, the operands kept: where they came from); a loop over an
   unknown value is not run, and what it would assign or change becomes unknown; instances are
   constructed lazily (first time they are looked at) and calls nest at most ``max_depth`` deep,
   never recursively. Module globals are their import-time values (the import system's, in the
@@ -142,6 +144,19 @@ class LoopSignal:
 
 
 Signal = Return | RaiseSignal | LoopSignal | None
+
+
+@dataclass
+class Refusal:
+    """Abstract mode: Python itself raises at ``path:line`` on a decided path -- an operator
+    on operands it refuses (``n_in // num_blocks`` with ``num_blocks`` None: TypeError).
+    ``operands`` are the values it refused, with their hops (where each came from)."""
+
+    path: str
+    line: int
+    expression: str
+    what: str  # "TypeError: unsupported operand type(s) for //: 'int' and 'NoneType'"
+    operands: tuple[Value, ...]
 
 
 class Raised(Exception):  # noqa: N818 - interpreted code raised; not an error of ours

@@ -53,6 +53,8 @@ class Interpreter(Builtins, Expressions, Statements, Calls, Attributes):
         self.abstract_steps = 0
         self.abstract_budget = abstract_budget
         self.raised = []
+        self.refusals = []
+        self.speculating = 0
         self.decided = {}
         self._mro_memo = {}
         self._mro_active = set()
@@ -80,6 +82,7 @@ class Interpreter(Builtins, Expressions, Statements, Calls, Attributes):
         self.steps = 0
         self.abstract_steps = 0
         self.raised = []
+        self.refusals = []
         self.decided = {}
         if hops is None:
             yield

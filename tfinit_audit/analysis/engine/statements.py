@@ -17,6 +17,7 @@ from tfinit_audit.analysis.engine.frames import (
     LoopSignal,
     Raised,
     RaiseSignal,
+    Refusal,
     Return,
     Signal,
     Undecidable,
@@ -81,7 +82,7 @@ class Statements(InterpreterBase):
             cur: Value = Unknown()
         else:
             cur = self.eval(st.target, frame)
-        self.assign(st.target, self.binop(st.op, cur, self.eval(st.value, frame), frame),
+        self.assign(st.target, self.binop(st.op, cur, self.eval(st.value, frame), frame, st),
                     frame, st)
         return None
 
@@ -191,7 +192,11 @@ class Statements(InterpreterBase):
         if else_exits and not body_exits:
             return self._under(st.body, frame, text)
         f1, f2 = frame.branch(text), frame.branch(f"not ({text})")
-        s1, s2 = self.exec_block(st.body, f1), self.exec_block(st.orelse, f2)
+        self.speculating += 1  # what the arms call may not happen either
+        try:
+            s1, s2 = self.exec_block(st.body, f1), self.exec_block(st.orelse, f2)
+        finally:
+            self.speculating -= 1
         if isinstance(s1, Return) and isinstance(s2, Return):
             return s1 if not isinstance(s1.value, Unknown) else s2
         if isinstance(s1, Return):
@@ -248,10 +253,11 @@ class Statements(InterpreterBase):
 
     def _s_try(self, st: ast.Try, frame: Frame) -> Signal:
         if not frame.mode.strict:
-            n0 = len(self.raised)
+            n0, r0 = len(self.raised), len(self.refusals)
             try:
                 sig = self.exec_block(st.body, frame)
                 _forget_caught(self.raised, st, n0)
+                _forget_refused(self.refusals, st, r0)
                 if sig is None:
                     sig = self.exec_block(st.orelse, frame)
             except Raised as exc:  # an exception a rule says the library raises here
@@ -259,6 +265,7 @@ class Statements(InterpreterBase):
                 if handler is None:
                     self.exec_block(st.finalbody, frame)
                     raise
+                _forget_refused(self.refusals, st, r0)
                 if handler.name:
                     frame.locals[handler.name] = Unknown(text=exc.message_line())
                 sig = self.exec_block(handler.body, frame)
@@ -448,6 +455,14 @@ def _forget_caught(raised: list[tuple[str, int, str]], st: ast.Try, n0: int) -> 
         return
     raised[n0:] = [r for r in raised[n0:] if not any(
         _handles_name(h, r[2].partition(":")[0].strip()) for h in st.handlers)]
+
+
+def _forget_refused(refusals: list[Refusal], st: ast.Try, r0: int) -> None:
+    """Operators Python refused in the try body (``refusals[r0:]``) that one of its handlers
+    catches (``except TypeError``) did not leave the try: they are forgotten."""
+    if st.handlers and len(refusals) > r0:
+        refusals[r0:] = [r for r in refusals[r0:] if not any(
+            _handles_name(h, r.what.partition(":")[0]) for h in st.handlers)]
 
 
 def _handles_name(h: ast.ExceptHandler, exc: str | None) -> bool:

@@ -11,7 +11,8 @@ bound it; a list of specs describes several inputs, the first is the layer's inp
 with no spec accepts any rank it can build on; the front end (analysis/layers.py) then tries
 ``RANKS`` in order and keeps the first on which every weight gets a concrete shape. Every input
 is ``[batch, length, ..., length, features]`` of that rank: one feature/channel size for every
-layer family.
+layer family. A function that makes a layer and applies it takes the rank that layer declared
+when its ``build`` was first called (``BuildRanks``): a build may re-declare the rank it got.
 """
 
 from __future__ import annotations
@@ -241,6 +242,31 @@ class SubLayerRanks(Rule):
         if hint.declared and got not in hint.ranks:
             self.mismatches.append(f"{f.bound.cls.name}.build got rank {got}, its {hint.reason}")
         return None
+
+
+class BuildRanks(Rule):
+    """The ranks each layer declares when its ``build`` is first called: its ``input_spec``
+    then, before the build may re-declare it with the rank it was given (TF 1.x ``GDN``:
+    ``InputSpec(min_ndim=3, max_ndim=5)`` in ``__init__``, ``InputSpec(ndim=input_shape.ndims)``
+    in ``build``). A function that makes a layer and applies it (``tf.contrib.layers.gdn``)
+    is called on the rank its layer declares this way. Observes only."""
+
+    name = "build-ranks"
+
+    def __init__(self) -> None:
+        self.declared: dict[int, RankHint] = {}  # id of the layer -> its hint at build time
+
+    def call_site(self, it: Any, site: CallSite) -> Value | None:
+        f = site.callee
+        if isinstance(f, FunctionV) and f.name == "build" and isinstance(f.bound, Instance) \
+                and id(f.bound) not in self.declared:
+            self.declared[id(f.bound)] = input_rank(it, f.bound)
+        return None
+
+    def first(self, it: Any, obj: Instance) -> RankHint:
+        """The rank ``obj`` declared when it was built, else the one it declares now."""
+        hint = self.declared.get(id(obj))
+        return hint if hint is not None and hint.declared else input_rank(it, obj)
 
 
 def _known_after_batch(v: Seq) -> bool:
