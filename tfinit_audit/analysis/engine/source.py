@@ -42,6 +42,8 @@ LAZY_MIN = 16_000  # modules at least this large and not parsed yet are read chu
 _HEADER = re.compile(r"(?:async[ \t]+def|def|class)[ \t]+(\w+)")
 _DECORATED = re.compile(r"\n(?:async[ \t]+def|def|class)[ \t]+(\w+)")
 _STAR = re.compile(r"\bimport\s*\*")
+# ``name.attr = ...``, or ``name`` handed to ``setattr`` (``SourceModule.sets_attribute``)
+_SETS_ATTRIBUTE = r"(^\s*{name}\.{attr}\s*=[^=])|(setattr\(\s*{name}\s*,)"
 _STAR_RE = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\*", re.M)
 
 DefNode = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
@@ -74,6 +76,7 @@ class SourceModule:
         self._nodes: dict[tuple[int, str], DefNode] = {}
         self._walked: set[int] = set()  # chunks (-1: the whole tree) indexed into _nodes
         self._may_bind_memo: dict[str, bool] = {}
+        self._sets_attr_memo: dict[tuple[str, str], bool] = {}
         self._star_targets: list[tuple[int, str]] | None = None
         self._touches_others: bool | None = None
         cached = load_cached_summary(text, path, sources.tree.package_of(path), sources.cache_dir)
@@ -245,6 +248,19 @@ class SourceModule:
         if m is not None:  # decorators are expressions: they bind nothing themselves
             return m.group(1) == name or self.text.find(name, a, m.start()) >= 0
         return self._may_bind(a, b, name)
+
+    def sets_attribute(self, name: str, attr: str) -> bool:
+        """Does a line of this file set ``name.attr = ...``, or hand ``name`` to ``setattr``?
+        (text only; the text is searched only where it holds ``name.attr`` or ``setattr(``)"""
+        key = (name, attr)
+        hit = self._sets_attr_memo.get(key)
+        if hit is None:
+            text = self.text
+            hit = (f"{name}.{attr}" in text or "setattr(" in text) and re.search(
+                _SETS_ATTRIBUTE.format(name=re.escape(name), attr=re.escape(attr)), text,
+                re.MULTILINE) is not None
+            self._sets_attr_memo[key] = hit
+        return hit
 
     def may_bind(self, name: str) -> bool:
         """Could a module-level line of this file bind ``name``? (text only, no parse)"""
