@@ -77,6 +77,7 @@ class SourceModule:
         self._walked: set[int] = set()  # chunks (-1: the whole tree) indexed into _nodes
         self._may_bind_memo: dict[str, bool] = {}
         self._sets_attr_memo: dict[tuple[str, str], bool] = {}
+        self._chunked_all: tuple[list[str] | None] | None = None  # all_names from the chunks
         self._star_targets: list[tuple[int, str]] | None = None
         self._touches_others: bool | None = None
         cached = load_cached_summary(text, path, sources.tree.package_of(path), sources.cache_dir)
@@ -171,6 +172,8 @@ class SourceModule:
     def all_names(self) -> list[str] | None:
         """A literal ``__all__`` (None when absent or computed)."""
         if self._summary is None and self._ensure_starts():
+            if self._chunked_all is not None:  # read from the chunks before (same text)
+                return self._chunked_all[0]
             builder = SummaryBuilder(self.text, self.path)  # fresh: __all__ edits in order
             for i in sorted(self._chunk_index_for("__all__")):
                 body = self._chunk(i)
@@ -178,6 +181,7 @@ class SourceModule:
                     break
                 builder.run(body)
             else:
+                self._chunked_all = (builder.all_names,)
                 return builder.all_names
         return self.full().all_names
 
