@@ -7,7 +7,9 @@
 Each measurement is a fresh ``python -m tfinit_audit --no-live --format none`` process with
 the checkout's code first on ``PYTHONPATH`` (same interpreter, same package index):
 
-- cold: ``--versions all`` (default set) in an empty ``--cache-dir`` of its own;
+- cold: ``--versions all`` (default set) in an empty ``--cache-dir`` of its own (with
+  ``--fetch-cache DIR``: in a copy of DIR without its analysis results and module summaries,
+  so the files are fetched already and only the analysis is cold);
 - warm: the same again in the cache the cold run filled (within the index answers' lifetime);
 - warm-3: ``--warm-versions`` in that cache (interpreter start and imports included).
 
@@ -134,6 +136,8 @@ def main() -> None:
     ap.add_argument("--warm-rounds", type=int, default=7)
     ap.add_argument("--skip-cold", action="store_true",
                     help="one cold run per checkout (to fill its cache), then the warm ones")
+    ap.add_argument("--fetch-cache", type=Path,
+                    help="cold runs start from a copy of this cache, analysis caches removed")
     args = ap.parse_args()
     trees = {"this": HERE}
     if args.baseline:
@@ -146,6 +150,9 @@ def main() -> None:
             order = list(trees) if r % 2 == 0 else list(reversed(trees))
             for name in order:
                 cache = root / f"{name}-{r}"
+                if args.fetch_cache is not None:
+                    shutil.copytree(args.fetch_cache, cache, symlinks=True)
+                    shutil.rmtree(cache / "analysis", ignore_errors=True)  # summaries, results
                 got = run(trees[name], args.versions, cache)
                 for k, v in got.items():
                     res[name].setdefault(f"cold {k}", []).append(v)

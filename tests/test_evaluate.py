@@ -464,3 +464,34 @@ def test_large_module_lookup_by_chunks_equals_whole_parse() -> None:
     node = fresh.function_node(info)
     assert node is not None and node.lineno == info.def_line
     assert fresh.sources.asts.parsed == 0  # no whole-module parse
+
+
+def test_text_only_facts_of_a_module_equal_the_whole_parse() -> None:
+    # the docstring read from the first chunk with a statement, star imports found from the
+    # literal ``import``, ``name.attr =`` / ``setattr(name`` and a literal ``__all__`` read
+    # from chunks: the answers of the whole parse (or of the plain regular expression)
+    import ast
+    import re
+
+    from tfinit_audit.analysis.engine.source import LAZY_MIN, Sources, _star_imports
+
+    body = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(800))
+    text = ("# Copyright\n# more comments\n\n" + '"""The module.\n\n@@f1\n"""\n'
+            "from a import *\nfrom b import reimport\nx = _import *2\n" + body
+            + "f3.extra = 1\nsetattr(f4, 'other', 2)\n__all__ = ['f1']\n__all__ += ['f2']\n")
+    assert len(text) > LAZY_MIN  # read chunk by chunk, not parsed whole
+    t = MemoryTree({"pkg/__init__.py": "", "pkg/m.py": text, "pkg/none.py": "# nothing\n"})
+    lazy = Sources(t).module("pkg/m.py")
+    assert lazy is not None
+    whole = ast.parse(text)
+    assert lazy.docstring() == ast.get_docstring(whole, clean=False) == "The module.\n\n@@f1\n"
+    assert lazy.sources.asts.parsed == 0  # the docstring came from its chunk alone
+    empty = Sources(t).module("pkg/none.py")
+    assert empty is not None and empty.docstring() is None
+    assert list(_star_imports(text)) == [m.start() for m in re.finditer(r"\bimport\s*\*", text)]
+    assert len(list(_star_imports(text))) == 1  # not ``_import *2``
+    assert lazy.sets_attribute("f3", "extra") and lazy.sets_attribute("f4", "anything")
+    assert not lazy.sets_attribute("f5", "extra") and not lazy.sets_attribute("f3", "other")
+    assert lazy.all_names == ["f1", "f2"] and lazy.all_names == ["f1", "f2"]  # again: memo
+    lazy.full()
+    assert lazy.all_names == ["f1", "f2"]

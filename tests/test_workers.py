@@ -6,6 +6,7 @@ index) fails alone, with the same report as in one process."""
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import textwrap
@@ -61,7 +62,11 @@ def test_chains_run_in_order_one_item_at_a_time() -> None:
         times = [log.done[i][2:] for i in chain if i in log.done]
         # each item starts after the one before it in its chain has ended
         assert all(b[0] >= a[1] for a, b in zip(times, times[1:], strict=False)), chain
-    assert len({r[1] for r in log.done.values()}) <= 2 * 2  # two workers (replaced at most once)
+    per = workers.tasks_per_worker(workers._context())
+    pids = {r[1] for r in log.done.values()}
+    # two workers at a time, each replaced after its quota (fork server: a process per task)
+    assert len(pids) <= 2 * -(-len(log.done) // per)
+    assert per > 1 or len(pids) == len(log.done)
     spans = sorted(r[2:] for r in log.done.values())
     overlap = max(sum(1 for s, e in spans if s <= t < e) for t, _ in spans)
     assert overlap == 2  # different chains side by side, never more than the workers
@@ -83,12 +88,27 @@ def test_a_task_that_raises_fails_only_its_item() -> None:
 
 
 def test_workers_are_replaced_after_their_quota() -> None:
-    items = list(range(3 * workers.MAX_TASKS_PER_WORKER))
+    items = list(range(3 * workers.tasks_per_worker(workers._context())))
     log = Log()
     run_chains([[i] for i in items], log.how(), workers=1)
     assert sorted(log.done) == items
     pids = [log.done[i][1] for i in items]
-    assert len(set(pids)) == 3  # a fresh process every MAX_TASKS_PER_WORKER tasks
+    assert len(set(pids)) == 3  # a fresh process every tasks_per_worker tasks
+
+
+def test_a_worker_of_one_task_never_collects_its_garbage() -> None:
+    # forked from the fork server, a worker runs one task and ends: its collector stays off
+    # (the process's end returns its memory); a worker of several tasks keeps it on
+    got: dict[int, tuple[int, bool]] = {}
+    how: Chains[int] = Chains(settled=lambda i: False,
+                              task=lambda i: (worker_tasks.collector_on, ()),
+                              done=got.__setitem__, died=lambda i, why: None)
+    run_chains([[1], [2], [3]], how, workers=2)
+    assert sorted(got) == [1, 2, 3]
+    one_task = workers.tasks_per_worker(workers._context()) == 1
+    assert {on for _, on in got.values()} == {not one_task}
+    assert not one_task or len({pid for pid, _ in got.values()}) == 3  # a process each
+    assert gc.isenabled()  # the calling process's collector is untouched
 
 
 def test_default_jobs(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,6 +3,7 @@ by name (as it imports the pipeline's own task)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import time
@@ -22,3 +23,8 @@ def record(item: int, die_on: tuple[int, ...] = (), fail_on: tuple[int, ...] = (
 
 def env_value(name: str) -> str | None:
     return os.environ.get(name)
+
+
+def collector_on() -> tuple[int, bool]:
+    """(worker pid, is the cyclic garbage collector on in it)."""
+    return os.getpid(), gc.isenabled()

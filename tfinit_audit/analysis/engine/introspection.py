@@ -8,7 +8,6 @@ generator expressions (``iter``, ``next(gen, default)``)."""
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,12 +115,7 @@ def _plain_definition(it: Any, f: FunctionV, name: str) -> bool:
     noted = it.function_attrs.get(definition_key(f), set())
     if name in noted or None in noted:
         return False
-    pattern = _SETS_ATTRIBUTE.format(name=re.escape(f.name), attr=re.escape(name))
-    return re.search(pattern, f.src.text, re.MULTILINE) is None
-
-
-# ``name.attr = ...``, or ``name`` handed to ``setattr``
-_SETS_ATTRIBUTE = r"(^\s*{name}\.{attr}\s*=[^=])|(setattr\(\s*{name}\s*,)"
+    return not f.src.sets_attribute(f.name, name)
 
 
 def has_attr(it: Any, obj: Value, name: str) -> bool | None:

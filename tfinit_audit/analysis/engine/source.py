@@ -18,6 +18,7 @@ import bisect
 import itertools
 import re
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,9 @@ from tfinit_audit.sources.base import SourceTree
 LAZY_MIN = 16_000  # modules at least this large and not parsed yet are read chunk by chunk
 _HEADER = re.compile(r"(?:async[ \t]+def|def|class)[ \t]+(\w+)")
 _DECORATED = re.compile(r"\n(?:async[ \t]+def|def|class)[ \t]+(\w+)")
-_STAR = re.compile(r"\bimport\s*\*")
+_STAR = re.compile(r"import\s*\*")  # after a non-word character: _star_imports
+# ``name.attr = ...``, or ``name`` handed to ``setattr`` (``SourceModule.sets_attribute``)
+_SETS_ATTRIBUTE = r"(^\s*{name}\.{attr}\s*=[^=])|(setattr\(\s*{name}\s*,)"
 _STAR_RE = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\*", re.M)
 
 DefNode = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
@@ -74,6 +77,8 @@ class SourceModule:
         self._nodes: dict[tuple[int, str], DefNode] = {}
         self._walked: set[int] = set()  # chunks (-1: the whole tree) indexed into _nodes
         self._may_bind_memo: dict[str, bool] = {}
+        self._sets_attr_memo: dict[tuple[str, str], bool] = {}
+        self._chunked_all: tuple[list[str] | None] | None = None  # all_names from the chunks
         self._star_targets: list[tuple[int, str]] | None = None
         self._touches_others: bool | None = None
         cached = load_cached_summary(text, path, sources.tree.package_of(path), sources.cache_dir)
@@ -146,7 +151,7 @@ class SourceModule:
 
     def _has_stars(self) -> bool:
         if self._star_seen is None:
-            self._star_seen = _STAR.search(self.text) is not None
+            self._star_seen = next(_star_imports(self.text), None) is not None
         return self._star_seen
 
     def stars(self) -> list[Binding]:
@@ -168,6 +173,8 @@ class SourceModule:
     def all_names(self) -> list[str] | None:
         """A literal ``__all__`` (None when absent or computed)."""
         if self._summary is None and self._ensure_starts():
+            if self._chunked_all is not None:  # read from the chunks before (same text)
+                return self._chunked_all[0]
             builder = SummaryBuilder(self.text, self.path)  # fresh: __all__ edits in order
             for i in sorted(self._chunk_index_for("__all__")):
                 body = self._chunk(i)
@@ -175,6 +182,7 @@ class SourceModule:
                     break
                 builder.run(body)
             else:
+                self._chunked_all = (builder.all_names,)
                 return builder.all_names
         return self.full().all_names
 
@@ -212,8 +220,8 @@ class SourceModule:
         text = self.text
         seen: set[int] = set()
         if word == "*":
-            for m in _STAR.finditer(text):
-                seen.add(bisect.bisect_right(starts, m.start()) - 1)
+            for pos in _star_imports(text):
+                seen.add(bisect.bisect_right(starts, pos) - 1)
         else:
             n = len(word)
             pos = text.find(word)
@@ -245,6 +253,19 @@ class SourceModule:
         if m is not None:  # decorators are expressions: they bind nothing themselves
             return m.group(1) == name or self.text.find(name, a, m.start()) >= 0
         return self._may_bind(a, b, name)
+
+    def sets_attribute(self, name: str, attr: str) -> bool:
+        """Does a line of this file set ``name.attr = ...``, or hand ``name`` to ``setattr``?
+        (text only; the text is searched only where it holds ``name.attr`` or ``setattr(``)"""
+        key = (name, attr)
+        hit = self._sets_attr_memo.get(key)
+        if hit is None:
+            text = self.text
+            hit = (f"{name}.{attr}" in text or "setattr(" in text) and re.search(
+                _SETS_ATTRIBUTE.format(name=re.escape(name), attr=re.escape(attr)), text,
+                re.MULTILINE) is not None
+            self._sets_attr_memo[key] = hit
+        return hit
 
     def may_bind(self, name: str) -> bool:
         """Could a module-level line of this file bind ``name``? (text only, no parse)"""
@@ -306,6 +327,24 @@ class SourceModule:
             self._chunk_body[i] = body
         return body
 
+    def docstring(self) -> str | None:
+        """The module's docstring, not cleaned (``ast.get_docstring(tree, clean=False)``),
+        from its first statement: the first chunk that holds one, parsed alone, unless the
+        module is parsed whole already (or a chunk does not parse alone)."""
+        if not self.sources.asts.has(self.sha) and self._ensure_starts():
+            assert self._starts is not None
+            for i in range(len(self._starts)):
+                body = self._chunk(i)
+                if body is None:
+                    break
+                if body:
+                    return ast.get_docstring(ast.Module(body=body[:1], type_ignores=[]),
+                                             clean=False)
+            else:
+                return None  # no statement at all
+        tree = self.tree()
+        return ast.get_docstring(tree, clean=False) if tree is not None else None
+
     # ------------------------------------------------------------------ syntax trees
     def class_node(self, info: ClassInfo) -> ast.ClassDef | None:
         n = self._def_node(info.start_line or info.line, info.end_line, info.line, info.name)
@@ -357,6 +396,16 @@ class SourceModule:
             return self.sources.asts.parse(self.text, self.sha)
         except Exception:  # noqa: BLE001
             return None
+
+
+def _star_imports(text: str) -> Iterator[int]:
+    """Where ``import *`` (any spaces before the ``*``) starts after no word character: the
+    literal ``import`` is searched for first, then the character before it checked (a pattern
+    starting with a word boundary is tried at every position of the text, ~40 times slower)."""
+    for m in _STAR.finditer(text):
+        pos = m.start()
+        if pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] == "_"):
+            yield pos
 
 
 def _walk_defs(body: list[ast.stmt]) -> list[DefNode]:

@@ -177,16 +177,7 @@ def _from_tables(it: Any, src: SourceModule, ident: str,
     if tree is None:
         return None
     frame = it.frame(src)
-    entries: list[ast.expr] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            t = node.targets[0]
-            if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant) \
-                    and t.slice.value == ident:
-                entries.append(node.value)
-        elif isinstance(node, ast.Dict):
-            entries.extend(v for k, v in zip(node.keys, node.values, strict=True)
-                           if isinstance(k, ast.Constant) and k.value == ident)
+    entries = _table_entries(tree).get(ident, [])
     for expr in sorted(entries, key=lambda e: (e.lineno, e.col_offset), reverse=True):
         line = expr.lineno
         if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) \
@@ -202,6 +193,26 @@ def _from_tables(it: Any, src: SourceModule, ident: str,
         if isinstance(found, ClassV | FunctionV):
             return found, (line, f"identifier {ident!r} -> {it.unparse(expr)}")
     return None
+
+
+def _table_entries(tree: ast.Module) -> dict[str, list[ast.expr]]:
+    """The module's entries ``TABLE["key"] = expr`` and ``{"key": expr}`` by their string key,
+    each key's in the order of ``ast.walk`` (one walk per syntax tree, memoized on it)."""
+    found: dict[str, list[ast.expr]] | None = tree.__dict__.get("_tfa_table_entries")
+    if found is None:
+        found = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                t = node.targets[0]
+                if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant) \
+                        and isinstance(t.slice.value, str):
+                    found.setdefault(t.slice.value, []).append(node.value)
+            elif isinstance(node, ast.Dict):
+                for k, v in zip(node.keys, node.values, strict=True):
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                        found.setdefault(k.value, []).append(v)
+        tree.__dict__["_tfa_table_entries"] = found
+    return found
 
 
 def _binding(src: SourceModule, name: str) -> Any:

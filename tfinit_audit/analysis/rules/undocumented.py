@@ -85,8 +85,7 @@ def _strings(v: Any) -> list[str] | None:
 
 def _docstring(it: Any, mod: ModuleV) -> str:
     src = it.sources.module(mod.path)
-    tree = src.tree() if src is not None else None
-    return (ast.get_docstring(tree, clean=False) or "") if tree is not None else ""
+    return (src.docstring() or "") if src is not None else ""
 
 
 class RemoveUndocumentedRule(Rule):
