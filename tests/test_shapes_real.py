@@ -1,0 +1,43 @@
+"""Weights of real releases whose concrete shape the analysis used to leave unknown (issue 9:
+every weight-creating layer resolved with concrete shapes), each answer written by hand from
+the release's own source.
+
+Network tests: they fail (not skip) when PyPI is unreachable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tfinit_audit.analysis.audit import analyze
+from tfinit_audit.analysis.model import Dims, SymbolResult
+from tfinit_audit.analysis.symbols import parse_symbol
+from tfinit_audit.sources import SourceContext, open_tree
+
+pytestmark = [pytest.mark.network, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def analysis_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("analysis")
+
+
+def _results(ctx: SourceContext, cache: Path, version: str, *symbols: str
+             ) -> dict[str, SymbolResult]:
+    tree = open_tree("pypi", version, ctx=ctx)
+    found = analyze(tree, [parse_symbol(s) for s in symbols], Dims(), cache_dir=cache)
+    return {r.symbol: r for r in found}
+
+
+def test_tf244_auc_state_sized_by_a_dimension(real_ctx: SourceContext,
+                                               analysis_cache: Path) -> None:
+    # tensorflow/python/keras/metrics.py: AUC(num_thresholds=200) calls self._build(None),
+    # which makes its four counters of TensorShape([tensor_shape.Dimension(num_thresholds)])
+    # with init_ops.zeros_initializer
+    auc = _results(real_ctx, analysis_cache, "2.4.4", "tf.metrics.AUC")["tf.metrics.AUC"]
+    assert auc.status == "resolved"
+    assert [(w.name, w.shape, w.initializer.kind) for w in auc.weights] == [
+        (n, [200], "zeros") for n in ("true_positives", "true_negatives", "false_positives",
+                                      "false_negatives")]
