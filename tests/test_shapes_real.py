@@ -41,3 +41,15 @@ def test_tf244_auc_state_sized_by_a_dimension(real_ctx: SourceContext,
     assert [(w.name, w.shape, w.initializer.kind) for w in auc.weights] == [
         (n, [200], "zeros") for n in ("true_positives", "true_negatives", "false_positives",
                                       "false_negatives")]
+
+
+def test_tf244_normalization_state_over_sorted_axes(real_ctx: SourceContext,
+                                                    analysis_cache: Path) -> None:
+    # tensorflow/python/keras/layers/preprocessing/normalization.py: build sorts its axis
+    # (-1) with key=lambda a: a if a >= 0 else ndim + a, then sizes mean and variance by
+    # the input's dimension on each axis (32); count is a scalar
+    name = "tf.keras.layers.experimental.preprocessing.Normalization"
+    norm = _results(real_ctx, analysis_cache, "2.4.4", name)[name]
+    assert norm.status == "resolved"
+    assert [(w.name, w.shape, w.initializer.kind) for w in norm.weights] == [
+        ("mean", [32], "zeros"), ("variance", [32], "ones"), ("count", [], "zeros")]
