@@ -103,7 +103,11 @@ def _supply(it: Interpreter, plan: Plan, name: str, v: Any, origin: str, dims: D
             plan.missing.append(name)
             plan.notes.append(str(exc))
             return
-        built = [_inner(it, ref, dims, namespace, resolve, depth) for ref in inner.names]
+        entry = table.BY_NAME.get(name)
+        elsewhere = entry.default.elsewhere if entry is not None and isinstance(
+            entry.default, table.Inner) else ()
+        built = [_inner(it, ref, dims, namespace, resolve, depth, elsewhere)
+                 for ref in inner.names]
         if owner is not None and inner.instead and not inner.many:
             built = _accepted(it, owner, name, inner, built, dims, namespace, resolve, depth)
         problems = [b for b in built if isinstance(b, str)]
@@ -150,22 +154,35 @@ def _accepted(it: Interpreter, owner: ClassV, name: str, inner: table.Inner,
 
 
 def _inner(it: Interpreter, ref: str, dims: Dims, namespace: str,
-           resolve: ResolveInner | None, depth: int) -> tuple[Value, dict[str, Any]] | str:
-    """Build the inner layer ``ref`` (``LSTM``, ``tf.keras.layers.GRU[units=8]``)."""
+           resolve: ResolveInner | None, depth: int, elsewhere: tuple[str, ...] = ()
+           ) -> tuple[Value, dict[str, Any]] | str:
+    """Build the inner layer ``ref`` (``LSTM``, ``tf.keras.layers.GRU[units=8]``): a
+    relative name in the wrapper's ``namespace``, else in the first of ``elsewhere`` that
+    has it (noted in what the symbol was built with)."""
     from tfinit_audit.analysis.symbols import parse_symbol  # noqa: PLC0415 - no cycle
 
     if resolve is None or depth >= MAX_INNER_DEPTH:
         return f"{ref}: inner layers nested too deep"
     rel = ref.split("[", 1)[0]
-    full = ref if rel.split(".")[0] in ("tf", "tensorflow", "keras", "tf_keras") \
-        else f"{namespace}.{ref}"
-    try:
-        spec = parse_symbol(full)
-    except Exception as exc:  # noqa: BLE001 - a UsageError: one line
-        return f"{ref}: {exc}"
-    cls = resolve(spec.name)
+    absolute = rel.split(".")[0] in ("tf", "tensorflow", "keras", "tf_keras")
+    note = None
+    cls: ClassV | str = ""
+    first = ref
+    for i, ns in enumerate([namespace, *(() if absolute else elsewhere)]):
+        try:
+            spec = parse_symbol(ref if absolute else f"{ns}.{ref}")
+        except Exception as exc:  # noqa: BLE001 - a UsageError: one line
+            return f"{ref}: {exc}"
+        found = resolve(spec.name)
+        if not isinstance(found, str):
+            if i:
+                note = f"{namespace} has no {rel} ({cls}); {spec.name} instead"
+            cls = found
+            break
+        if not i:
+            cls, first = found, spec.name
     if isinstance(cls, str):
-        return f"{spec.name}: {cls}"
+        return f"{first}: {cls}"
     required = class_requirements(it, cls)
     plan = plan_arguments(it, required, spec.kwargs, dims,
                           spec.name.rpartition(".")[0], resolve, depth + 1)
@@ -175,9 +192,11 @@ def _inner(it: Interpreter, ref: str, dims: Dims, namespace: str,
     obj = it.instantiate(cls, [], plan.kwargs, None)
     if isinstance(obj, Instance):
         it.force(obj)
-    plain = {"symbol": spec.display(),
-             "arguments": [{"name": a.name, "value": a.value, "source": a.source}
-                           for a in plan.supplied]}
+    plain: dict[str, Any] = {"symbol": spec.display(),
+                             "arguments": [{"name": a.name, "value": a.value,
+                                            "source": a.source} for a in plan.supplied]}
+    if note is not None:
+        plain["note"] = note
     return obj, plain
 
 

@@ -300,6 +300,18 @@ def source_of(obj):
     }
 
 
+def initial_state(tf, cell):
+    """A batch of one zero state of a TF 1.x-style cell: ``zero_state``; a TF 2.x cell
+    wrapper (tf.nn.RNNCellDropoutWrapper) around a Keras cell, whose ``zero_state`` asks the
+    Keras cell for one it lacks, through ``get_initial_state``."""
+    try:
+        return cell.zero_state(1, tf.float32)
+    except AttributeError:
+        if not hasattr(cell, "get_initial_state"):
+            raise
+        return cell.get_initial_state(batch_size=1, dtype=tf.float32)
+
+
 def family(name, obj, kind_hint, call=None):
     last = name.split(".")[-1]
     if kind_hint == "function" or not inspect.isclass(obj):
@@ -669,7 +681,7 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
                     else:
                         instance = obj(units, **dict(args))
                         inputs = tf.zeros([1, input_dim], tf.float32)
-                    state = instance.zero_state(1, tf.float32)
+                    state = initial_state(tf, instance)
                     try:
                         out = instance(inputs, state)
                     except Exception as e:

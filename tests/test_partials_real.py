@@ -1,6 +1,6 @@
-"""Weights of real releases whose concrete shape the analysis used to leave unknown (issue 9:
-every weight-creating layer resolved with concrete shapes), each answer written by hand from
-the release's own source.
+"""Symbols of real releases the analysis used to leave without concrete shapes or built with
+nothing (issue 9: every weight-creating layer resolved with concrete shapes), each answer
+written by hand from the release's own source.
 
 Network tests: they fail (not skip) when PyPI is unreachable.
 """
@@ -53,3 +53,23 @@ def test_tf244_normalization_state_over_sorted_axes(real_ctx: SourceContext,
     assert norm.status == "resolved"
     assert [(w.name, w.shape, w.initializer.kind) for w in norm.weights] == [
         ("mean", [32], "zeros"), ("variance", [32], "ones"), ("count", [], "zeros")]
+
+
+def test_tf244_v2_cell_wrappers_wrap_the_keras_cell(real_ctx: SourceContext,
+                                                    analysis_cache: Path) -> None:
+    # tensorflow/python/keras/layers/rnn_cell_wrapper_v2.py: tf.nn.RNNCell*Wrapper(cell) in a
+    # namespace without LSTMCell: the table's next namespace, tf.keras.layers; DeviceWrapper
+    # also takes the table's device
+    names = [f"tf.nn.RNNCell{w}Wrapper" for w in ("Dropout", "Residual", "Device")]
+    r = _results(real_ctx, analysis_cache, "2.4.4", *names)
+    for name in names:
+        assert r[name].status == "resolved", (name, r[name].message)
+        cell = next(a for a in r[name].arguments if a.name == "cell")
+        assert cell.value["symbol"] == "tf.keras.layers.LSTMCell"
+        assert cell.value["note"].startswith("tf.nn has no LSTMCell")
+        assert [(w.name, w.shape, w.initializer.kind) for w in r[name].weights] == [
+            ("kernel", [32, 256], "glorot_uniform"), ("recurrent_kernel", [64, 256], "orthogonal"),
+            ("bias", [256], "composite")]
+    device = r["tf.nn.RNNCellDeviceWrapper"].arguments
+    assert [(a.name, a.value, a.source) for a in device if a.name == "device"] == [
+        ("device", "/cpu:0", "table")]
