@@ -21,6 +21,7 @@ from tfinit_audit.analysis.engine import introspection
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import Frame, Mode, Raised, Undecidable
 from tfinit_audit.analysis.engine.namespaces import dir_module
+from tfinit_audit.analysis.engine.ordering import keyed
 from tfinit_audit.analysis.engine.stdlib import stdlib_attr, stdlib_value_attr
 from tfinit_audit.analysis.engine.values import (
     MISSING,
@@ -444,44 +445,6 @@ def _plain_fn(name: str) -> Fn:
     return call
 
 
-def _keyed(name: str) -> Fn:
-    """``sorted``/``min``/``max`` with ``key=`` (and ``sorted``'s ``reverse=``): the key is
-    called on each item (a source function or lambda: ``sorted(self.axis, key=lambda a: a if
-    a >= 0 else ndim + a)``, Keras ``Normalization.build``); decided when every key is a
-    plain value; the items are returned as they are. Without ``key``, as Python does on plain
-    values."""
-    plain = _plain_fn(name)
-    fn = getattr(_py, name)
-
-    def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
-        key = kwargs.get("key")
-        rest = {k: v for k, v in kwargs.items() if k != "key"}
-        if key is None or isinstance(key, Const) and key.value is None:
-            if not rest:
-                return plain(it, args, {}, mode)
-        items = _iterated(args[0]) if len(args) == 1 else None
-        options = {k: from_value(v) for k, v in rest.items() if is_plain(v)}
-        allowed = {"reverse"} if name == "sorted" else {"default"}
-        if items is None or len(options) != len(rest) or set(options) - allowed:
-            return _undecided(mode, name)
-        keys = [it.call(key, [v], {}, mode=mode) if key is not None else v for v in items]
-        if not all(is_plain(k) for k in keys):
-            return _undecided(mode, name)
-        order = list(range(len(items)))
-        try:
-            if name == "sorted":
-                order = sorted(order, key=lambda i: from_value(keys[i]),
-                               reverse=bool(options.get("reverse", False)))
-                return Seq(items=[items[i] for i in order])
-            if not items and "default" in rest:
-                return rest["default"]
-            return items[fn(order, key=lambda i: from_value(keys[i]))]
-        except (TypeError, ValueError):  # Python would raise: not known
-            return _undecided(mode, name)
-
-    return call
-
-
 def _len(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
     if args and isinstance(args[0], Seq | DictV):
         return Const(value=len(args[0].items))
@@ -656,7 +619,7 @@ _FUNCTIONS: dict[str, Fn] = {
     "len": _len, "callable": _callable, "getattr": _getattr, "hasattr": _hasattr,
     "setattr": _setattr, "isinstance": _isinstance, "enumerate": _enumerate, "zip": _zip,
     "range": _range, "print": _print, "dir": _dir, **introspection.FUNCTIONS,
-    **{n: _keyed(n) for n in ("max", "min", "sorted")},
+    **{n: keyed(n, _plain_fn(n), _iterated) for n in ("max", "min", "sorted")},
     **{n: _plain_fn(n) for n in ("abs", "sum", "any", "all", "round",
                                  "repr", "ord", "chr", "divmod", "pow", "hash")},
 }
