@@ -11,14 +11,16 @@ Known answers, read from each release's source:
   glorot_uniform ``[32, 256]``, ``recurrent_kernel`` orthogonal ``[64, 256]``, ``bias``
   ``[256]`` (zeros, ones for the forget gate, zeros: unit_forget_bias). Built live through
   ``get_initial_state`` (the wrapper's ``zero_state`` asks the Keras cell for one it lacks).
+  2.21.0: the same wrappers (tensorflow/python/keras) around Keras 3's ``LSTMCell``, whose
+  random-seed state is no weight (``Layer.weights`` leaves it out; the probe compares the
+  trainable variables of a wrapper built that way).
 - ``tf.nn.rnn_cell.DeviceWrapper`` (1.15.5 tensorflow_core/python/ops/rnn_cell_impl.py) with
   the table's ``device='/cpu:0'``: the TF 1.x ``LSTMCell``'s ``kernel`` ``[32 + 64, 256]``
   glorot_uniform and ``bias`` ``[256]`` zeros, under the cell's scope ``lstm_cell``.
-- ``tf.contrib.rnn.TimeFreqLSTMCell`` (1.15.5 tensorflow_core/contrib/rnn/python/ops/
-  rnn_cell.py): ``_make_tf_features`` computes ``input_size - self._feature_size`` with
-  ``feature_size=None`` -- TypeError in TensorFlow too: ``needs-args`` naming
-  ``feature_size``, not built live. Given ``feature_size=8, frequency_skip=8``: 4 windows of
-  8 over 32 features, ``W_0`` ``[8 + 2 * 64, 256]`` glorot_uniform, ``B`` ``[256]`` zeros.
+- ``tf.contrib.rnn.OutputProjectionWrapper`` / ``InputProjectionWrapper`` (1.8.0
+  tensorflow/contrib/rnn/python/ops/core_rnn_cell.py), built with the table's ``output_size``
+  (= units, 64) / ``num_proj`` (16): ``_Linear`` kernels ``[64, 64]`` / ``[32, 16]``
+  glorot_uniform and biases ``constant(0.0)``, around the LSTMCell's ``lstm_cell/kernel``.
 """
 
 from __future__ import annotations
@@ -40,14 +42,22 @@ KERAS_LSTM = {"kernel": ([32, 256], "glorot_uniform"), "recurrent_kernel": ([64,
                                                                            "orthogonal"),
               "bias": ([256], "composite")}
 KNOWN: dict[str, dict[str, dict[str, tuple[list[int], str]]]] = {
-    "tf215": {f"tf.nn.RNNCell{w}Wrapper": KERAS_LSTM for w in ("Dropout", "Residual", "Device")},
+    **{env: {f"tf.nn.RNNCell{w}Wrapper": KERAS_LSTM for w in ("Dropout", "Residual", "Device")}
+       for env in ("tf215", "tf221")},
     "tf115": {"tf.nn.rnn_cell.DeviceWrapper": {
         "lstm_cell/kernel": ([96, 256], "glorot_uniform"),
         "lstm_cell/bias": ([256], "zeros")},
-        "tf.contrib.rnn.TimeFreqLSTMCell[feature_size=8,frequency_skip=8]": {
-        "W_0": ([136, 256], "glorot_uniform"), "B": ([256], "zeros")}},
+},
 }
-NEEDS = {"tf115": {"tf.contrib.rnn.TimeFreqLSTMCell": ["feature_size"]}}
+KNOWN["tf18"] = {
+    "tf.contrib.rnn.OutputProjectionWrapper": {
+        "lstm_cell/kernel": ([96, 256], "glorot_uniform"), "lstm_cell/bias": ([256], "zeros"),
+        "kernel": ([64, 64], "glorot_uniform"), "bias": ([64], "constant")},
+    "tf.contrib.rnn.InputProjectionWrapper": {
+        "kernel": ([32, 16], "glorot_uniform"), "bias": ([16], "constant"),
+        "lstm_cell/kernel": ([80, 256], "glorot_uniform"), "lstm_cell/bias": ([256], "zeros")},
+}
+NEEDS: dict[str, dict[str, list[str]]] = {}
 
 
 @pytest.fixture(scope="module")

@@ -73,3 +73,25 @@ def test_tf244_v2_cell_wrappers_wrap_the_keras_cell(real_ctx: SourceContext,
     device = r["tf.nn.RNNCellDeviceWrapper"].arguments
     assert [(a.name, a.value, a.source) for a in device if a.name == "device"] == [
         ("device", "/cpu:0", "table")]
+
+
+def test_tf18_projection_wrappers_take_their_sizes_from_the_table(
+        real_ctx: SourceContext, analysis_cache: Path) -> None:
+    # tensorflow/contrib/rnn/python/ops/core_rnn_cell.py: OutputProjectionWrapper(cell,
+    # output_size) projects the LSTMCell's 64 outputs to output_size (= units, 64) with
+    # _Linear (kernel, bias constant 0.0); InputProjectionWrapper(cell, num_proj) projects
+    # the 32 inputs to num_proj (16) before the cell ([16 + 64, 256])
+    r = _results(real_ctx, analysis_cache, "1.8.0", "tf.contrib.rnn.OutputProjectionWrapper",
+                 "tf.contrib.rnn.InputProjectionWrapper")
+    out = r["tf.contrib.rnn.OutputProjectionWrapper"]
+    assert out.status == "resolved", out.message
+    assert [(w.name, w.shape, w.initializer.kind) for w in out.weights] == [
+        ("lstm_cell/kernel", [96, 256], "glorot_uniform"), ("lstm_cell/bias", [256], "zeros"),
+        ("kernel", [64, 64], "glorot_uniform"), ("bias", [64], "constant")]
+    inp = r["tf.contrib.rnn.InputProjectionWrapper"]
+    assert inp.status == "resolved", inp.message
+    assert [(w.name, w.shape) for w in inp.weights] == [
+        ("kernel", [32, 16]), ("bias", [16]), ("lstm_cell/kernel", [80, 256]),
+        ("lstm_cell/bias", [256])]
+    assert [(a.name, a.value, a.source) for a in inp.arguments if a.name == "num_proj"] == [
+        ("num_proj", 16, "table")]
