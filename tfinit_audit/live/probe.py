@@ -300,6 +300,12 @@ def source_of(obj):
     }
 
 
+# TF 2.x cell wrappers built around a Keras cell: their weights are the trainable variables
+# the build makes (a Keras 3 cell's random-seed state, a non-trainable int64 variable, is not
+# a weight: Layer.weights leaves it out, and so does the static answer)
+KERAS_WRAPPED = set()
+
+
 def initial_state(tf, cell):
     """A batch of one zero state of a TF 1.x-style cell: ``zero_state``; a TF 2.x cell
     wrapper (tf.nn.RNNCellDropoutWrapper) around a Keras cell, whose ``zero_state`` asks the
@@ -309,6 +315,7 @@ def initial_state(tf, cell):
     except AttributeError:
         if not hasattr(cell, "get_initial_state"):
             raise
+        KERAS_WRAPPED.add(id(cell))
         return cell.get_initial_state(batch_size=1, dtype=tf.float32)
 
 
@@ -701,6 +708,8 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
                     instance = obj(*pos, **materialize_all(tf, kwargs))
                     keras_build(tf, fam, instance, shape, input_dim, spec)
             new = [v for v in graph_variables(tf) if id(v) not in before]
+            if id(instance) in KERAS_WRAPPED:
+                new = [v for v in new if getattr(v, "trainable", True)]
             if fam in KERAS_FAMILIES:  # a Keras metric's state is in no graph collection
                 seen = set(id(v) for v in new)
                 new += [v for v in current_weights(instance)
