@@ -35,6 +35,7 @@ from tfinit_audit.analysis.engine.values import (
     Unknown,
     Value,
 )
+from tfinit_audit.analysis.inner_names import lookup
 from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResult, Weight
 from tfinit_audit.analysis.plans import Plan, needs_args
 from tfinit_audit.analysis.refused_defaults import constructor_of, refused_default
@@ -159,30 +160,12 @@ def _inner(it: Interpreter, ref: str, dims: Dims, namespace: str,
     """Build the inner layer ``ref`` (``LSTM``, ``tf.keras.layers.GRU[units=8]``): a
     relative name in the wrapper's ``namespace``, else in the first of ``elsewhere`` that
     has it (noted in what the symbol was built with)."""
-    from tfinit_audit.analysis.symbols import parse_symbol  # noqa: PLC0415 - no cycle
-
     if resolve is None or depth >= MAX_INNER_DEPTH:
         return f"{ref}: inner layers nested too deep"
-    rel = ref.split("[", 1)[0]
-    absolute = rel.split(".")[0] in ("tf", "tensorflow", "keras", "tf_keras")
-    note = None
-    cls: ClassV | str = ""
-    first = ref
-    for i, ns in enumerate([namespace, *(() if absolute else elsewhere)]):
-        try:
-            spec = parse_symbol(ref if absolute else f"{ns}.{ref}")
-        except Exception as exc:  # noqa: BLE001 - a UsageError: one line
-            return f"{ref}: {exc}"
-        found = resolve(spec.name)
-        if not isinstance(found, str):
-            if i:
-                note = f"{namespace} has no {rel} ({cls}); {spec.name} instead"
-            cls = found
-            break
-        if not i:
-            cls, first = found, spec.name
-    if isinstance(cls, str):
-        return f"{first}: {cls}"
+    found = lookup(ref, namespace, elsewhere, resolve)
+    if isinstance(found, str):
+        return found
+    cls, spec, note = found
     required = class_requirements(it, cls)
     plan = plan_arguments(it, required, spec.kwargs, dims,
                           spec.name.rpartition(".")[0], resolve, depth + 1)
@@ -192,11 +175,9 @@ def _inner(it: Interpreter, ref: str, dims: Dims, namespace: str,
     obj = it.instantiate(cls, [], plan.kwargs, None)
     if isinstance(obj, Instance):
         it.force(obj)
-    plain: dict[str, Any] = {"symbol": spec.display(),
-                             "arguments": [{"name": a.name, "value": a.value,
-                                            "source": a.source} for a in plan.supplied]}
-    if note is not None:
-        plain["note"] = note
+    plain: dict[str, Any] = {"symbol": spec.display(), "arguments": [
+        {"name": a.name, "value": a.value, "source": a.source} for a in plan.supplied],
+        **({"note": note} if note is not None else {})}
     return obj, plain
 
 
