@@ -1,7 +1,8 @@
 """Python semantics the engine models for the coverage work (no network): ``dir()`` of a
 module and of a module-like object through its ``__dir__``, ``dict(pairs)``, ``del d[key]``,
 loops / ``enumerate`` over a known string (Keras parses einsum equations that way), and
-which raises on decided paths leave a call (a raise a ``try`` of a caller catches does not)."""
+which raises on decided paths leave a call (a raise a ``try`` of a caller catches does not),
+``sorted``/``min``/``max`` with a ``key`` function."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import textwrap
 
 from tfinit_audit.analysis.engine.frames import IMPORT
 from tfinit_audit.analysis.engine.interp import Interpreter
-from tfinit_audit.analysis.engine.values import Const, DictV, Seq
+from tfinit_audit.analysis.engine.values import Const, DictV, Seq, Unknown
 from tfinit_audit.analysis.rules import ENGINE_RULES
 from tfinit_audit.sources.base import MemoryTree
 
@@ -77,6 +78,17 @@ FILES = {
                 return False
 
 
+        def sorted_axes(axis, ndim):
+            # Keras Normalization.build: negative axes sort as ndim + a
+            return tuple(sorted(axis, key=lambda a: a if a >= 0 else ndim + a))
+
+
+        def by_len(words, opaque):
+            return (sorted(words, key=len, reverse=True), min(words, key=len),
+                    max(words, key=lambda w: w[-1]), max([], key=len, default=0),
+                    sorted(words, key=opaque))
+
+
         def wrong_handler(flag):
             try:
                 check(flag)
@@ -139,3 +151,18 @@ def test_a_raise_a_caller_catches_is_not_one_that_leaves_the_call() -> None:
     it.raised.clear()
     it.call(it.resolve("pkg.sub.check"), [Const(value=True)], {})
     assert len(it.raised) == 1
+
+
+def test_sorted_min_max_with_a_key_function() -> None:
+    it = interp()
+    out = it.call(it.resolve("pkg.sub.sorted_axes"), [Seq(items=[Const(value=-1),
+                                                                 Const(value=1)]),
+                                                      Const(value=3)], {})
+    assert names(out) == [1, -1]  # -1 sorts as 2
+    words = Seq(items=[Const(value=w) for w in ("bb", "a", "ccc")])
+    out = it.call(it.resolve("pkg.sub.by_len"), [words, Unknown(text="opaque")], {})
+    assert isinstance(out, Seq)
+    longest_first, shortest, last_letter, empty, opaque = out.items
+    assert names(longest_first) == ["ccc", "bb", "a"]
+    assert names(Seq(items=[shortest, last_letter, empty])) == ["a", "ccc", 0]
+    assert isinstance(opaque, Unknown)  # a key that cannot be computed: not known

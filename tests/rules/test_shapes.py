@@ -129,6 +129,15 @@ def test_tensor_shape_of_one_number_is_a_shape_of_that_dimension() -> None:
         assert isinstance(v, Seq) and [i.value for i in v.items] == [64], expr  # type: ignore
 
 
+def test_a_dimension_of_a_number_is_that_number() -> None:
+    # 2.0-2.5 Keras AUC: TensorShape([tensor_shape.Dimension(self.num_thresholds)])
+    assert ev("tensor_shape.Dimension(4)").value == 4
+    assert ev("tensor_shape.Dimension(4).value").value == 4
+    v = ev("tensor_shape.Dimension(None)")
+    assert isinstance(v, Const) and v.value is None
+    assert plain(ev("tensor_shape.TensorShape([tensor_shape.Dimension(200), 3])")) == [200, 3]
+
+
 # ------------------------------------------------------------------ left alone
 def test_tensor_shape_of_something_that_is_not_a_list_is_left_to_the_library() -> None:
     for expr in ("tensor_shape.TensorShape('abc')", "tensor_shape.TensorShape(some_tensor)"):
@@ -140,4 +149,16 @@ def test_value_and_rank_of_non_shapes_are_not_answered() -> None:
     assert isinstance(ev("'abc'.value"), Unknown)  # a string is not a dimension
     assert isinstance(ev("(1.5).value"), Unknown)  # neither is a float
     assert isinstance(ev("(3).ndims"), Unknown)  # a number has no rank
-    assert isinstance(ev("tensor_shape.Dimension(4).value"), Unknown)  # a source object
+
+
+def test_a_dimension_class_elsewhere_is_a_source_object() -> None:
+    # only tensor_shape's Dimension is a number; a class of that name in another module is
+    # what its code makes
+    t = make_tree({"mylib/framework/units.py": TENSOR_SHAPE,
+                   "mylib/layers/core.py": "from mylib.framework import units\n"})
+    v = evaluate(interp(t), "mylib/layers/core.py", "units.Dimension(4)")
+    assert isinstance(v, Instance) and v.cls.name == "Dimension"
+    assert isinstance(evaluate(interp(t), "mylib/layers/core.py", "units.Dimension(4).value"),
+                      Unknown)
+    # a Dimension of something that is not a number is left to the library
+    assert isinstance(ev("tensor_shape.Dimension('abc')"), Instance)

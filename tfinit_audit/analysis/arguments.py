@@ -42,6 +42,10 @@ class Inner:
     # the table's next choices, in order, for a wrapper whose own checks refuse ``names``
     # (rules/wrapped.py: SpectralNormalization needs an inner layer with a ``kernel``)
     instead: tuple[str, ...] = ()
+    # namespaces a relative name is looked up in, in order, when the wrapper's own namespace
+    # has no such name (TF 2.x ``tf.nn.RNNCellDropoutWrapper`` wraps a Keras cell: ``tf.nn``
+    # has no ``LSTMCell``, ``tf.keras.layers`` has)
+    elsewhere: tuple[str, ...] = ()
 
     @property
     def many(self) -> bool:
@@ -73,6 +77,10 @@ TABLE: tuple[Argument, ...] = (
              "output size of the TF 1.x RNN cells (tf.nn.rnn_cell.*, tf.contrib.rnn.*)"),
     Argument("num_outputs", Same("units"), "parameter",
              "output size of tf.contrib.layers functions"),
+    Argument("output_size", Same("units"), "parameter",
+             "output size of a projection (TF 1.x OutputProjectionWrapper)"),
+    Argument("num_proj", 16, "parameter",
+             "size of a TF 1.x cell's input or output projection (InputProjectionWrapper)"),
     Argument("filters", 8, "parameter", "output channels of a convolution"),
     Argument("kernel_size", 3, "parameter",
              "convolution window, the same on every spatial axis (an int fits every rank)"),
@@ -102,18 +110,23 @@ TABLE: tuple[Argument, ...] = (
     Argument("width_factor", 0.1, "parameter", "RandomZoom, RandomTranslation"),
     Argument("scale", 1.0, "parameter", "Rescaling: the multiplier"),
     Argument("num_bins", 4, "parameter", "Hashing, HashedCrossing: number of bins"),
+    Argument("device", "/cpu:0", "parameter",
+             "the device a DeviceWrapper runs its cell on (tf.nn.rnn_cell.DeviceWrapper, "
+             "tf.nn.RNNCellDeviceWrapper)"),
     Argument("name", "v", "parameter",
              "name of the variable a get_variable-style function creates"),
     Argument("layer", Inner(("LSTM",), instead=("Dense",)), "inner",
              "the layer a wrapper wraps (Bidirectional, TimeDistributed): LSTM of the "
              "wrapper's namespace; Dense when the wrapper's own checks require an attribute "
              "the code of LSTM never sets (SpectralNormalization: kernel or embeddings)"),
-    Argument("cell", Inner(("LSTMCell",)), "inner",
+    Argument("cell", Inner(("LSTMCell",), elsewhere=("tf.keras.layers",)), "inner",
              "the cell a recurrent layer or cell wrapper runs (RNN, DropoutWrapper, ...): "
-             "LSTMCell of the wrapper's namespace"),
-    Argument("cells", Inner(("LSTMCell", "LSTMCell")), "inner",
+             "LSTMCell of the wrapper's namespace, else of tf.keras.layers (TF 2.x "
+             "tf.nn.RNNCellDropoutWrapper: tf.nn has no LSTMCell)"),
+    Argument("cells", Inner(("LSTMCell", "LSTMCell"), elsewhere=("tf.keras.layers",)),
+             "inner",
              "the cells a stacking cell runs (MultiRNNCell, StackedRNNCells): two LSTMCells "
-             "of the wrapper's namespace"),
+             "of the wrapper's namespace, else of tf.keras.layers"),
     Argument("inputs", "tensor", "tensor",
              "the tensor a variable-creating function is applied to (tf.layers.dense(inputs, "
              "...)): [batch, length, ..., features], of the rank the layer it makes declares"),
@@ -251,7 +264,8 @@ def _shown(d: Any) -> str:
     if isinstance(d, Same):
         return f"= {d.name}"
     if isinstance(d, Inner):
-        return ",".join(d.names) + "".join(f", else {n}" for n in d.instead)
+        return ",".join(d.names) + "".join(f", else {n}" for n in d.instead) + "".join(
+            f" (else {n}.*)" for n in d.elsewhere)
     if isinstance(d, tuple):
         return "(" + ", ".join(_shown(x) for x in d) + ("," if len(d) == 1 else "") + ")"
     return repr(d)

@@ -35,6 +35,7 @@ from tfinit_audit.analysis.engine.values import (
     Unknown,
     Value,
 )
+from tfinit_audit.analysis.inner_names import lookup
 from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResult, Weight
 from tfinit_audit.analysis.plans import Plan, needs_args
 from tfinit_audit.analysis.refused_defaults import constructor_of, refused_default
@@ -103,7 +104,11 @@ def _supply(it: Interpreter, plan: Plan, name: str, v: Any, origin: str, dims: D
             plan.missing.append(name)
             plan.notes.append(str(exc))
             return
-        built = [_inner(it, ref, dims, namespace, resolve, depth) for ref in inner.names]
+        entry = table.BY_NAME.get(name)
+        elsewhere = entry.default.elsewhere if entry is not None and isinstance(
+            entry.default, table.Inner) else ()
+        built = [_inner(it, ref, dims, namespace, resolve, depth, elsewhere)
+                 for ref in inner.names]
         if owner is not None and inner.instead and not inner.many:
             built = _accepted(it, owner, name, inner, built, dims, namespace, resolve, depth)
         problems = [b for b in built if isinstance(b, str)]
@@ -150,22 +155,17 @@ def _accepted(it: Interpreter, owner: ClassV, name: str, inner: table.Inner,
 
 
 def _inner(it: Interpreter, ref: str, dims: Dims, namespace: str,
-           resolve: ResolveInner | None, depth: int) -> tuple[Value, dict[str, Any]] | str:
-    """Build the inner layer ``ref`` (``LSTM``, ``tf.keras.layers.GRU[units=8]``)."""
-    from tfinit_audit.analysis.symbols import parse_symbol  # noqa: PLC0415 - no cycle
-
+           resolve: ResolveInner | None, depth: int, elsewhere: tuple[str, ...] = ()
+           ) -> tuple[Value, dict[str, Any]] | str:
+    """Build the inner layer ``ref`` (``LSTM``, ``tf.keras.layers.GRU[units=8]``): a
+    relative name in the wrapper's ``namespace``, else in the first of ``elsewhere`` that
+    has it (noted in what the symbol was built with)."""
     if resolve is None or depth >= MAX_INNER_DEPTH:
         return f"{ref}: inner layers nested too deep"
-    rel = ref.split("[", 1)[0]
-    full = ref if rel.split(".")[0] in ("tf", "tensorflow", "keras", "tf_keras") \
-        else f"{namespace}.{ref}"
-    try:
-        spec = parse_symbol(full)
-    except Exception as exc:  # noqa: BLE001 - a UsageError: one line
-        return f"{ref}: {exc}"
-    cls = resolve(spec.name)
-    if isinstance(cls, str):
-        return f"{spec.name}: {cls}"
+    found = lookup(ref, namespace, elsewhere, resolve)
+    if isinstance(found, str):
+        return found
+    cls, spec, note = found
     required = class_requirements(it, cls)
     plan = plan_arguments(it, required, spec.kwargs, dims,
                           spec.name.rpartition(".")[0], resolve, depth + 1)
@@ -175,9 +175,9 @@ def _inner(it: Interpreter, ref: str, dims: Dims, namespace: str,
     obj = it.instantiate(cls, [], plan.kwargs, None)
     if isinstance(obj, Instance):
         it.force(obj)
-    plain = {"symbol": spec.display(),
-             "arguments": [{"name": a.name, "value": a.value, "source": a.source}
-                           for a in plan.supplied]}
+    plain: dict[str, Any] = {"symbol": spec.display(), "arguments": [
+        {"name": a.name, "value": a.value, "source": a.source} for a in plan.supplied],
+        **({"note": note} if note is not None else {})}
     return obj, plain
 
 

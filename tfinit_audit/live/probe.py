@@ -300,6 +300,25 @@ def source_of(obj):
     }
 
 
+# TF 2.x cell wrappers built around a Keras cell: their weights are the trainable variables
+# the build makes (a Keras 3 cell's random-seed state, a non-trainable int64 variable, is not
+# a weight: Layer.weights leaves it out, and so does the static answer)
+KERAS_WRAPPED = set()
+
+
+def initial_state(tf, cell):
+    """A batch of one zero state of a TF 1.x-style cell: ``zero_state``; a TF 2.x cell
+    wrapper (tf.nn.RNNCellDropoutWrapper) around a Keras cell, whose ``zero_state`` asks the
+    Keras cell for one it lacks, through ``get_initial_state``."""
+    try:
+        return cell.zero_state(1, tf.float32)
+    except AttributeError:
+        if not hasattr(cell, "get_initial_state"):
+            raise
+        KERAS_WRAPPED.add(id(cell))
+        return cell.get_initial_state(batch_size=1, dtype=tf.float32)
+
+
 def family(name, obj, kind_hint, call=None):
     last = name.split(".")[-1]
     if kind_hint == "function" or not inspect.isclass(obj):
@@ -669,7 +688,7 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
                     else:
                         instance = obj(units, **dict(args))
                         inputs = tf.zeros([1, input_dim], tf.float32)
-                    state = instance.zero_state(1, tf.float32)
+                    state = initial_state(tf, instance)
                     try:
                         out = instance(inputs, state)
                     except Exception as e:
@@ -689,6 +708,8 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
                     instance = obj(*pos, **materialize_all(tf, kwargs))
                     keras_build(tf, fam, instance, shape, input_dim, spec)
             new = [v for v in graph_variables(tf) if id(v) not in before]
+            if id(instance) in KERAS_WRAPPED:
+                new = [v for v in new if getattr(v, "trainable", True)]
             if fam in KERAS_FAMILIES:  # a Keras metric's state is in no graph collection
                 seen = set(id(v) for v in new)
                 new += [v for v in current_weights(instance)

@@ -21,6 +21,7 @@ from tfinit_audit.analysis.engine import introspection
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import Frame, Mode, Raised, Undecidable
 from tfinit_audit.analysis.engine.namespaces import dir_module
+from tfinit_audit.analysis.engine.ordering import keyed
 from tfinit_audit.analysis.engine.stdlib import stdlib_attr, stdlib_value_attr
 from tfinit_audit.analysis.engine.values import (
     MISSING,
@@ -618,7 +619,8 @@ _FUNCTIONS: dict[str, Fn] = {
     "len": _len, "callable": _callable, "getattr": _getattr, "hasattr": _hasattr,
     "setattr": _setattr, "isinstance": _isinstance, "enumerate": _enumerate, "zip": _zip,
     "range": _range, "print": _print, "dir": _dir, **introspection.FUNCTIONS,
-    **{n: _plain_fn(n) for n in ("abs", "max", "min", "sum", "any", "all", "sorted", "round",
+    **{n: keyed(n, _plain_fn(n), _iterated) for n in ("max", "min", "sorted")},
+    **{n: _plain_fn(n) for n in ("abs", "sum", "any", "all", "round",
                                  "repr", "ord", "chr", "divmod", "pow", "hash")},
 }
 

@@ -27,7 +27,9 @@ class TensorShapeRule(Rule):
     tensor_shape.py; the class is ``TensorShapeV1`` behind a ``TensorShape`` alias in 1.13) of
     a list is that list, of one number a shape of that one dimension (``TensorShape(64)``:
     ``StackedRNNCells`` builds the next cell on ``[batch] + TensorShape(output_dim)``);
-    ``TensorShape(None)`` is a shape of unknown rank.
+    ``TensorShape(None)`` is a shape of unknown rank. ``Dimension(n)`` (TF 1.x-2.x
+    ``tensor_shape.Dimension``, whose ``value`` is ``n``) of a number or None is that number:
+    2.0-2.5 Keras ``AUC`` builds ``TensorShape([Dimension(self.num_thresholds)])``.
     On a shape: ``.ndims`` / ``.rank`` is its length, ``.dims`` and ``.as_list()`` (and the
     rank checks ``with_rank``, ``with_rank_at_least``, ``merge_with``) give it back, and a
     dimension's ``.value`` (TF 1.x ``Dimension``) is the number itself (None when unknown).
@@ -40,6 +42,10 @@ class TensorShapeRule(Rule):
         if not isinstance(callee, ClassV | FunctionV) or not args:
             return None
         is_class = isinstance(callee, ClassV) and _TENSOR_SHAPE.fullmatch(callee.name)
+        if _is_dimension(callee) and len(args) == 1 and not kwargs \
+                and isinstance(args[0], Const) and (args[0].value is None or (
+                    isinstance(args[0].value, int) and not isinstance(args[0].value, bool))):
+            return args[0]
         if (is_class or callee.name == "as_shape") and isinstance(args[0], Seq):
             return args[0]
         if is_class and isinstance(args[0], Const) and args[0].value is None:
@@ -62,6 +68,12 @@ class TensorShapeRule(Rule):
         if attr in _SAME_SHAPE:
             return BuiltinV(name=f"TensorShape.{attr}", fn=_same(obj), bound=obj)
         return None
+
+
+def _is_dimension(callee: Value) -> bool:
+    """``tensor_shape.Dimension``: the class of that name in a module named tensor_shape."""
+    return isinstance(callee, ClassV) and callee.name == "Dimension" \
+        and callee.module.rpartition(".")[2] == "tensor_shape"
 
 
 def _same(obj: Seq) -> Any:
