@@ -243,6 +243,19 @@ def test_load_report_round_trips(make: Any) -> None:
         assert load_report(doc).to_json_dict(form=form) == doc
 
 
+def test_a_report_read_back_keeps_the_argument_table_it_recorded() -> None:
+    """A report.json made when the table had other entries reads back with its own table (the
+    arguments that run built with), not this tool's current one."""
+    doc = realistic_report().to_json_dict()
+    table = doc["dims"]["arguments"]
+    assert "units" in table and len(table) > 3
+    old = {k: v for k, v in list(table.items())[:3]} | {"retired_entry": 7}
+    doc["dims"]["arguments"] = old
+    report = load_report(doc)
+    assert report.dims.arguments == old
+    assert report.to_json_dict()["dims"]["arguments"] == old
+
+
 def test_all_releases_real_report(validator: Draft202012Validator) -> None:
     """102 real releases: both forms validate, the compact one is a fifth of the full one's size
     or less, and reading it back and writing it again changes nothing."""

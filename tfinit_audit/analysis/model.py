@@ -141,10 +141,16 @@ class Dims:
     units: int = 64
     input_dim: int = 32
     given: dict[str, Any] = field(default_factory=dict)
+    # the table as a report.json recorded it (its JSON form), for a report read back: what
+    # that run built with, not this tool's table (which may have more entries by now)
+    recorded: dict[str, Any] | None = None
 
     @property
     def arguments(self) -> dict[str, Any]:
-        """Every table entry's value for this run (``Inner`` values for wrapper entries)."""
+        """Every table entry's value for this run (``Inner`` values for wrapper entries); for
+        a report read back, the table it recorded."""
+        if self.recorded is not None:
+            return dict(self.recorded)
         from tfinit_audit.analysis.arguments import effective
 
         return effective({**self.given, "units": self.units, "features": self.input_dim})

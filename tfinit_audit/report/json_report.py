@@ -117,7 +117,9 @@ def load_report(doc: dict[str, Any]) -> Report:
 
 
 def _dims(d: dict[str, Any]) -> Dims:
-    known = {k: v for k, v in d.items() if k in Dims.__dataclass_fields__}
+    known = {k: v for k, v in d.items() if k in Dims.__dataclass_fields__ and k != "recorded"}
+    if isinstance(d.get("arguments"), dict):  # the table that run built with, as recorded
+        known["recorded"] = d["arguments"]
     if isinstance(known.get("conv_kernel"), list):
         known["conv_kernel"] = tuple(known["conv_kernel"])
     return Dims(**known)
