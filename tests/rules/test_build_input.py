@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rule_fixtures import interp, make_tree
+from rule_fixtures import evaluate, interp, make_tree
 
-from tfinit_audit.analysis.engine.values import ClassV
+from tfinit_audit.analysis.engine.values import ClassV, Const, Seq
 from tfinit_audit.analysis.layers import build_layer
 from tfinit_audit.analysis.model import Dims, Weight
 from tfinit_audit.analysis.rules.weights import to_weights
@@ -142,3 +142,31 @@ def test_a_sub_layer_is_built_on_the_input_it_was_declared_for() -> None:
     assert kernel.shape == [32, 3]
     assert any("input_shape argument declares: (None, None, 32)" in h.note
                for h in kernel.provenance)
+
+
+NEST = '''
+    def is_sequence(seq):
+        raise NotImplementedError  # a C helper in most releases: NestRule answers
+    '''
+
+USES_NEST = '''
+    from mylib.framework import tensor_shape
+    from mylib.util import nest
+    '''
+
+
+def test_a_tensor_shape_is_not_a_nest_structure() -> None:
+    # tensorflow/python/util/nest.py: a TensorShape is an atom, a tuple a structure
+    it = interp(make_tree({"mylib/framework/tensor_shape.py": TENSOR_SHAPE,
+                           "mylib/util/nest.py": NEST, "mylib/uses.py": USES_NEST}))
+    shape = evaluate(it, "mylib/uses.py", "nest.is_sequence(tensor_shape.TensorShape([None, 32]))")
+    assert isinstance(shape, Const) and shape.value is False
+    tup = evaluate(it, "mylib/uses.py", "nest.is_sequence((None, 32))")
+    assert isinstance(tup, Const) and tup.value is True
+    made = evaluate(it, "mylib/uses.py", "tensor_shape.TensorShape([None, 32])")
+    assert isinstance(made, Seq) and made.kind == "shape" and isinstance(made.cls, ClassV)
+    assert evaluate(it, "mylib/uses.py",
+                    "isinstance(tensor_shape.TensorShape([1]), (tuple, list))").value is False
+    assert evaluate(it, "mylib/uses.py",
+                    "isinstance(tensor_shape.TensorShape([1]), tensor_shape.TensorShape)"
+                    ).value is True
