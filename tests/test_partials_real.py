@@ -95,3 +95,20 @@ def test_tf18_projection_wrappers_take_their_sizes_from_the_table(
         ("lstm_cell/bias", [256])]
     assert [(a.name, a.value, a.source) for a in inp.arguments if a.name == "num_proj"] == [
         ("num_proj", 16, "table")]
+
+
+@pytest.mark.parametrize(("version", "kernel"), [("1.15.5", "glorot_uniform"),
+                                               ("2.2.0", "zeros")])
+def test_linear_model_builds_one_dense_on_a_tensor_shape(
+        version: str, kernel: str, real_ctx: SourceContext, analysis_cache: Path) -> None:
+    # tensorflow/python/keras/premade/linear.py: LinearModel(units=1).build is not decorated
+    # with tf_utils.shape_type_conversion, so Keras hands it a TensorShape: not a list (1.15)
+    # nor a tuple or list (2.2), so one Dense(units=1, input_shape=input_shape), made in build
+    # and built when call calls it on the input ([None, 32]): kernel [32, 1] of the
+    # kernel_initializer default ('glorot_uniform' in 1.15, 'zeros' in 2.2); bias of shape
+    # units (1) zeros
+    name = "tf.keras.experimental.LinearModel"
+    lm = _results(real_ctx, analysis_cache, version, name)[name]
+    assert lm.status == "resolved", lm.message
+    assert sorted((w.name, w.shape, w.initializer.kind) for w in lm.weights) == [
+        ("bias", [1], "zeros"), ("dense_layers/0/kernel", [32, 1], kernel)]

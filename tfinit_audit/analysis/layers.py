@@ -40,7 +40,7 @@ from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResul
 from tfinit_audit.analysis.plans import Plan, needs_args
 from tfinit_audit.analysis.refused_defaults import constructor_of, refused_default
 from tfinit_audit.analysis.rules import facts as facts_mod
-from tfinit_audit.analysis.rules import metrics, sublayers, tuple_inputs, wrapped
+from tfinit_audit.analysis.rules import metrics, shapes, sublayers, tuple_inputs, wrapped
 from tfinit_audit.analysis.rules.call_time import (
     CellOutputs,
     call_arguments,
@@ -520,7 +520,8 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
                 # shape to ``build(query_shape, value_shape)``; the documented input for each
                 n = sublayers.required_positional(build)
                 n0 = len(it.raised)
-                done = it.call(build, [_shape(shape, count)] * n, {})
+                given_ = shapes.build_input(it, cls, build, _shape(shape, count))
+                done = it.call(build, [given_] * n, {})
                 own = {c.path for c in it.source_mro(cls)}
                 refused = next((r for r in it.raised[n0:] if r[0] in own), None)
                 if refused is not None:  # a check of the layer raised for this input

@@ -1,17 +1,21 @@
-"""TensorShape conventions: a shape given as a list already is that shape."""
+"""TensorShape conventions: a shape is the evaluator's sequence of its dimensions, of kind
+"shape" (``isinstance`` of ``list``/``tuple`` false, of ``TensorShape`` true)."""
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any
 
-from tfinit_audit.analysis.engine.frames import Mode
+from tfinit_audit.analysis.engine.frames import IMPORT, Mode
 from tfinit_audit.analysis.engine.hooks import Rule
 from tfinit_audit.analysis.engine.values import (
+    MISSING,
     BuiltinV,
     ClassV,
     Const,
     FunctionV,
+    ModuleV,
     Seq,
     Unknown,
     Value,
@@ -33,7 +37,10 @@ class TensorShapeRule(Rule):
     On a shape: ``.ndims`` / ``.rank`` is its length, ``.dims`` and ``.as_list()`` (and the
     rank checks ``with_rank``, ``with_rank_at_least``, ``merge_with``) give it back, and a
     dimension's ``.value`` (TF 1.x ``Dimension``) is the number itself (None when unknown).
-    Shapes are the evaluator's lists, so ``build(input_shape)`` sees concrete dimensions."""
+    A shape is the evaluator's sequence of kind "shape" (its ``cls`` the TensorShape class):
+    indexing, ``len``, iteration and ``+`` work as on a list, ``isinstance(s, (tuple, list))``
+    is false and ``isinstance(s, TensorShape)`` true, so ``build(input_shape)`` sees concrete
+    dimensions and takes the arm TensorFlow takes."""
 
     name = "tensor-shape"
 
@@ -46,13 +53,15 @@ class TensorShapeRule(Rule):
                 and isinstance(args[0], Const) and (args[0].value is None or (
                     isinstance(args[0].value, int) and not isinstance(args[0].value, bool))):
             return args[0]
-        if (is_class or callee.name == "as_shape") and isinstance(args[0], Seq):
-            return args[0]
+        if (is_class or callee.name == "as_shape") and isinstance(args[0], Seq) \
+                and args[0].fields is None:
+            return tensor_shape(args[0].items, _shape_class(it, callee))
         if is_class and isinstance(args[0], Const) and args[0].value is None:
             return Unknown(text="TensorShape(None)")
         if (is_class or callee.name == "as_shape") and isinstance(args[0], Const) \
                 and isinstance(args[0].value, int) and not isinstance(args[0].value, bool):
-            return Seq(items=[args[0]])  # one number is a shape of one dimension
+            # one number is a shape of one dimension
+            return tensor_shape([args[0]], _shape_class(it, callee))
         return None
 
     def attr(self, it: Any, obj: Value, attr: str) -> Value | None:
@@ -64,7 +73,9 @@ class TensorShapeRule(Rule):
         if attr in ("ndims", "rank"):
             return Const(value=len(obj.items))
         if attr == "dims":
-            return obj
+            return _as_list(obj)
+        if attr == "as_list" and obj.kind == SHAPE:  # a new list
+            return BuiltinV(name="TensorShape.as_list", fn=_same(_as_list(obj)), bound=obj)
         if attr in _SAME_SHAPE:
             return BuiltinV(name=f"TensorShape.{attr}", fn=_same(obj), bound=obj)
         return None
@@ -81,3 +92,86 @@ def _same(obj: Seq) -> Any:
         return obj
 
     return call
+
+
+SHAPE = "shape"
+_CONVERSION = "shape_type_conversion"
+
+
+def tensor_shape(items: list[Value], cls: ClassV | None) -> Seq:
+    """A TensorShape of these dimensions (``cls``: the TensorShape class, when known)."""
+    return Seq(items=list(items), kind=SHAPE, cls=cls)
+
+
+def _as_list(obj: Seq) -> Seq:
+    return Seq(items=list(obj.items)) if obj.kind == SHAPE else obj
+
+
+def _shape_class(it: Any, callee: ClassV | FunctionV) -> ClassV | None:
+    """The TensorShape class: the callee itself, or ``as_shape``'s module's ``TensorShape``."""
+    if isinstance(callee, ClassV):
+        return callee
+    found = _global_path(it, ModuleV(name=callee.module, path=callee.src.path), ["TensorShape"])
+    return found if isinstance(found, ClassV) else None
+
+
+def build_input(it: Any, cls: ClassV, build: FunctionV, shape: Seq) -> Seq:
+    """What Keras' ``Layer.__call__`` (``_maybe_build``: ``self.build(input_shapes)``, the
+    inputs' ``.shape``) hands ``build``: TensorShapes, which a ``build`` decorated with
+    ``tf_utils.shape_type_conversion`` gets as tuples (``convert_shapes(input_shape,
+    to_tuples=True)``). ``shape`` is the input as tuples (a list of them for a list of
+    inputs); for an undecorated ``build`` of a layer whose Keras has that decorator (its
+    ``tf_utils`` module, seen from a module of the class's bases, defines it) each tuple
+    becomes a TensorShape. Anything else (Keras 3, releases without the decorator) keeps the
+    tuples."""
+    if any(_decorator_name(d) == _CONVERSION for d in _decorators(build)):
+        return shape
+    found = _keras_shape_class(it, cls)
+    if found is None:
+        return shape
+    ts = found[0]
+    if shape.kind == "list" and all(isinstance(s, Seq) for s in shape.items):
+        return Seq(items=[tensor_shape(s.items, ts) if isinstance(s, Seq) else s
+                          for s in shape.items])
+    return tensor_shape(shape.items, ts)
+
+
+def _decorators(f: FunctionV) -> list[str]:
+    if f.info is not None:
+        return f.decorators
+    node = f.node
+    return [ast.unparse(d) for d in getattr(node, "decorator_list", [])]
+
+
+def _decorator_name(d: str) -> str:
+    return d.split("(", 1)[0].split(".")[-1].strip()
+
+
+def _keras_shape_class(it: Any, cls: ClassV) -> tuple[ClassV | None] | None:
+    """``(TensorShape class or None,)`` when a module of ``cls``'s bases sees a ``tf_utils``
+    defining ``shape_type_conversion``; None when none does."""
+    for c in it.source_mro(cls):
+        mod = ModuleV(name=c.module, path=c.path)
+        utils = _global_path(it, mod, ["tf_utils"])
+        if not isinstance(utils, ModuleV) or _global_path(it, utils, [_CONVERSION]) is None:
+            continue
+        for where in (utils, mod):
+            for path in (["tensor_shape", "TensorShape"], ["tf", "TensorShape"]):
+                ts = _global_path(it, where, path)
+                if isinstance(ts, ClassV):
+                    return (ts,)
+        return (None,)
+    return None
+
+
+def _global_path(it: Any, mod: ModuleV, parts: list[str]) -> Any:
+    """``a.b.c`` as code in ``mod`` sees it at import time; None when it cannot be followed."""
+    try:
+        val = it.module_global(mod, parts[0])
+        for p in parts[1:]:
+            if val is MISSING or isinstance(val, Unknown):
+                return None
+            val = it.getattr(val, p, IMPORT)
+    except Exception:  # noqa: BLE001 - a name the import-time run cannot follow
+        return None
+    return None if val is MISSING or isinstance(val, Unknown) else val

@@ -31,6 +31,7 @@ from tfinit_audit.analysis.engine.values import (
     Value,
 )
 from tfinit_audit.analysis.model import Hop
+from tfinit_audit.analysis.rules import shapes
 from tfinit_audit.analysis.rules.values import TensorV
 
 if TYPE_CHECKING:
@@ -174,7 +175,8 @@ def build_unbuilt(it: Any, top: Instance, collector: WeightCollector,
                   constructed: frozenset[int] | set[int] = frozenset()) -> None:
     """Sub-layers the top layer made while it was built (not those its constructor made:
     ``constructed``, ids) that created no weight yet and are not marked built: built as the
-    top layer's ``call`` would build them, on an input of unknown shape. A sub-layer the
+    top layer's ``call`` would build them, on an input of unknown shape (or the input it was
+    declared for: ``_declared_input``). A sub-layer the
     constructor made and ``build`` left alone is not one the call builds (Keras 2.x
     ``Bidirectional`` keeps the layer it was given unbuilt beside its two copies)."""
     made = {id(c.owner) for c in collector.captured}
@@ -190,16 +192,37 @@ def build_unbuilt(it: Any, top: Instance, collector: WeightCollector,
         if not isinstance(build, FunctionV):
             continue
         before = len(collector.captured)
-        it.call(build, [Unknown(text="input_shape")] * required_positional(build), {})
+        declared = _declared_input(sub)
+        given: Value = Unknown(text="input_shape") if declared is None else declared
+        if declared is not None and isinstance(sub.cls, ClassV):
+            given = shapes.build_input(it, sub.cls, build, declared)
+        it.call(build, [given] * required_positional(build), {})
         made.add(id(sub))
         h = steps[-1].hop
         if h is None:
             continue
+        how = "input shape unknown" if declared is None else (
+            "on the input shape its input_shape argument declares: ("
+            + ", ".join("None" if not isinstance(d, Const) or d.value is None
+                        else str(d.value) for d in declared.items) + ")")
         hop = Hop(h.package, h.path, h.line, h.code,
-                  f"{h.note}; built when {top.cls.name}.call first calls it (input shape "
-                  f"unknown)")
+                  f"{h.note}; built when {top.cls.name}.call first calls it ({how})")
         for c in collector.captured[before:]:
             c.hops.insert(1, hop)
+
+
+def _declared_input(sub: Instance) -> Seq | None:
+    """The input a Keras layer was declared for: ``Layer.__init__`` keeps its
+    ``input_shape=`` / ``batch_input_shape=`` argument as ``_batch_input_shape`` (the batch
+    size first; Keras' ``Sequential`` makes its ``Input`` of that shape): the call built on
+    an input of unknown shape otherwise. None unless every dimension is a number or None."""
+    v = sub.attrs.get("_batch_input_shape")
+    if not isinstance(v, Seq) or v.fields is not None or not v.items or not all(
+            isinstance(d, Const) and (d.value is None or (isinstance(d.value, int)
+                                                          and not isinstance(d.value, bool)))
+            for d in v.items):
+        return None
+    return Seq(items=list(v.items), kind="tuple")
 
 
 def name_weights(it: Any, top: Instance, captured: list[Captured]) -> None:

@@ -95,6 +95,8 @@ class NestRule(Rule):
             if isinstance(a, Seq) and all(isinstance(x, TensorV) for x in a.items):
                 return Seq(items=list(a.items))
             return None
+        if isinstance(a, Seq) and a.kind == "shape":  # a TensorShape is not a structure
+            return Const(value=False)
         if isinstance(a, Seq | DictV):
             return Const(value=True)
         if isinstance(a, TensorV) or (isinstance(a, Const)
