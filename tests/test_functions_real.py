@@ -9,11 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from release_results import results as _results
 
-from tfinit_audit.analysis.audit import analyze
-from tfinit_audit.analysis.model import Dims, SymbolResult
-from tfinit_audit.analysis.symbols import parse_symbol
-from tfinit_audit.sources import SourceContext, open_tree
+from tfinit_audit.sources import SourceContext
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 
@@ -21,13 +19,6 @@ pytestmark = [pytest.mark.network, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def analysis_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("analysis")
-
-
-def _results(ctx: SourceContext, cache: Path, version: str, *symbols: str
-             ) -> dict[str, SymbolResult]:
-    tree = open_tree("pypi", version, ctx=ctx)
-    found = analyze(tree, [parse_symbol(s) for s in symbols], Dims(), cache_dir=cache)
-    return {r.symbol: r for r in found}
 
 
 def test_tf112_functions_and_the_abstract_wrapper(real_ctx: SourceContext,

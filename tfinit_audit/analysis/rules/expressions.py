@@ -42,7 +42,7 @@ from tfinit_audit.analysis.model import Initializer
 from tfinit_audit.analysis.rules import vocabulary as vocab
 from tfinit_audit.analysis.rules.elementwise import _CONSTANT_VALUE
 from tfinit_audit.analysis.rules.elementwise import _OPS as _ELEMENTWISE_CONSTANT_OPS
-from tfinit_audit.analysis.rules.tensors import _tf_ops_module
+from tfinit_audit.analysis.rules.tensors import tf_op_name
 from tfinit_audit.analysis.rules.values import Applied, ExprV, InitV, TensorV
 
 UNARY: dict[str, Callable[[float], float]] = {
@@ -171,9 +171,9 @@ class ExpressionRule(Rule):
 
     def call_site(self, it: Any, site: CallSite) -> Value | None:
         f = site.callee
-        if not isinstance(f, FunctionV) or f.node is None or not _tf_ops_module(f.module):
+        name = tf_op_name(f)
+        if name is None or not isinstance(f, FunctionV):
             return None
-        name = f.name.lstrip("_")
         if name in ("ones", "zeros", "eye", "constant"):
             return _made(it, site, name)
         op = _NAMES.get(name)

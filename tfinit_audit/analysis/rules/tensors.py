@@ -150,9 +150,9 @@ class TensorOpsRule(Rule):
 
     def call_site(self, it: Any, site: CallSite) -> Value | None:
         f = site.callee
-        if not isinstance(f, FunctionV) or f.node is None or not _tf_ops_module(f.module):
+        name = tf_op_name(f)
+        if name is None:
             return None
-        name = f.name.lstrip("_")
         if name in _RUN_THEN_SHAPE:
             first = site.args[0] if site.args else next(
                 (site.kwargs[p] for p in _FIRST_ARG if p in site.kwargs), None)
@@ -177,6 +177,14 @@ class TensorOpsRule(Rule):
         if isinstance(op, ast.MatMult):
             return _matmul(left, right, False, False)
         return _broadcast(left, right)
+
+
+def tf_op_name(f: Value) -> str | None:
+    """The op's name (leading underscores dropped) when ``f`` is a source function of
+    TensorFlow or Keras itself; None for any other callee."""
+    if not isinstance(f, FunctionV) or f.node is None or not _tf_ops_module(f.module):
+        return None
+    return f.name.lstrip("_")
 
 
 def _tf_ops_module(module: str) -> bool:
