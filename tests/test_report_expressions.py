@@ -100,6 +100,6 @@ def test_the_html_report_shows_the_kind_the_expression_and_the_port_refusal() ->
 @pytest.mark.parametrize("target", ["pytorch", "jax", "keras", "numpy"])
 def test_port_refuses_an_expression_with_it(target: str) -> None:
     with pytest.raises(PortError, match=re.escape(
-            f"gdn/reparam_gamma: the initial value is an expression of initializers "
-            f"({EXPR}); the port reproduces single initializers only")):
+            "tf.contrib.layers.gdn: gdn/reparam_gamma: the initial value is an expression of "
+            f"initializers ({EXPR}); the port reproduces single initializers only")):
         generate(gdn(), target, Dims(), "1.15.5")

@@ -136,6 +136,11 @@ def _check_portable(symbol: SymbolResult) -> None:
     if not symbol.weights:
         raise PortError(f"{symbol.symbol} creates no weights; nothing to port")
     for w in symbol.weights:
+        if w.initializer.kind == "expression":
+            raise PortError(
+                f"{symbol.symbol}: {w.name}: the initial value is an expression of initializers "
+                f"({w.initializer.params.get('expression', '?')}); the port reproduces single "
+                "initializers only")
         if w.initializer.kind == "unresolved":
             p = w.initializer.params
             raise PortError(
