@@ -25,6 +25,7 @@ from tfinit_audit.analysis.engine.values import (
     SuperV,
     Unknown,
     Value,
+    decorator_name,
 )
 
 
@@ -306,7 +307,7 @@ class Attributes(InterpreterBase):
 def _deco_name(d: str) -> str:
     if d.endswith(".setter"):
         return "setter"
-    return d.split("(", 1)[0].split(".")[-1].strip()
+    return decorator_name(d)
 
 
 def _module_type_init(obj: Value) -> Any:

@@ -25,6 +25,7 @@ from tfinit_audit.analysis.engine.values import (
     Seq,
     Unknown,
     Value,
+    decorator_name,
 )
 
 
@@ -107,10 +108,7 @@ def _plain_definition(it: Any, f: FunctionV, name: str) -> bool:
     question set ``name`` (or an attribute not known) on an object of its definition, and
     its module's text sets no such attribute of anything of its name (``f.name = ...``,
     ``setattr(f, ...)``: import-time code the question did not run)."""
-    node = f.fnode if f.info is None else None
-    decorators = f.decorators if f.info is not None else [
-        ast.unparse(d) for d in getattr(node, "decorator_list", [])]
-    if any(d.split("(")[0].split(".")[-1] not in _TRANSPARENT for d in decorators):
+    if any(decorator_name(d) not in _TRANSPARENT for d in f.written_decorators):
         return False
     noted = it.function_attrs.get(definition_key(f), set())
     if name in noted or None in noted:

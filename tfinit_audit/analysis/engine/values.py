@@ -13,6 +13,7 @@ short names report.json has always shown for them ("SeqV", "DictV", "ModuleV", "
 
 from __future__ import annotations
 
+import ast
 import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from tfinit_audit.analysis.model import Hop
 
 if TYPE_CHECKING:
-    import ast
     from collections.abc import Callable
 
     from tfinit_audit.analysis.engine.source import SourceModule
@@ -269,6 +269,14 @@ class FunctionV(Value):
     def decorators(self) -> list[str]:
         return self.info.decorators if self.info is not None else []
 
+    @property
+    def written_decorators(self) -> list[str]:
+        """The decorators as written: the summary's, or, for a function no summary
+        describes (one defined inside another), its node's (``decorators`` has none)."""
+        if self.info is not None:
+            return self.info.decorators
+        return [ast.unparse(d) for d in getattr(self.node, "decorator_list", [])]
+
     def with_receiver(self, bound: Value | None) -> FunctionV:
         return FunctionV(src=self.src, info=self.info, owner=self.owner, bound=bound,
                          closure=self.closure, fnode=self.fnode, modname=self.modname,
@@ -406,3 +414,9 @@ def from_value(v: Value) -> Any:
 def describe(v: Value) -> str:
     return v.describe()
 
+
+def decorator_name(d: str) -> str:
+    """The name a decorator (as written) ends in: ``tf_utils.shape_type_conversion`` and
+    ``doc_controls.do_not_generate_docs()`` give ``shape_type_conversion`` and
+    ``do_not_generate_docs``."""
+    return d.split("(", 1)[0].split(".")[-1].strip()

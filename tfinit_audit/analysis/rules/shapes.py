@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import ast
 import re
 from typing import Any
 
@@ -19,6 +18,7 @@ from tfinit_audit.analysis.engine.values import (
     Seq,
     Unknown,
     Value,
+    decorator_name,
 )
 
 _SAME_SHAPE = ("as_list", "with_rank_at_least", "with_rank", "merge_with")
@@ -124,7 +124,7 @@ def build_input(it: Any, cls: ClassV, build: FunctionV, shape: Seq) -> Seq:
     ``tf_utils`` module, seen from a module of the class's bases, defines it) each tuple
     becomes a TensorShape. Anything else (Keras 3, releases without the decorator) keeps the
     tuples."""
-    if any(_decorator_name(d) == _CONVERSION for d in _decorators(build)):
+    if any(decorator_name(d) == _CONVERSION for d in build.written_decorators):
         return shape
     found = _keras_shape_class(it, cls)
     if found is None:
@@ -134,17 +134,6 @@ def build_input(it: Any, cls: ClassV, build: FunctionV, shape: Seq) -> Seq:
         return Seq(items=[tensor_shape(s.items, ts) if isinstance(s, Seq) else s
                           for s in shape.items])
     return tensor_shape(shape.items, ts)
-
-
-def _decorators(f: FunctionV) -> list[str]:
-    if f.info is not None:
-        return f.decorators
-    node = f.node
-    return [ast.unparse(d) for d in getattr(node, "decorator_list", [])]
-
-
-def _decorator_name(d: str) -> str:
-    return d.split("(", 1)[0].split(".")[-1].strip()
 
 
 def _keras_shape_class(it: Any, cls: ClassV) -> tuple[ClassV | None] | None:
