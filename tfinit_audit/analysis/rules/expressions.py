@@ -42,7 +42,7 @@ from tfinit_audit.analysis.model import Initializer
 from tfinit_audit.analysis.rules import vocabulary as vocab
 from tfinit_audit.analysis.rules.elementwise import _CONSTANT_VALUE
 from tfinit_audit.analysis.rules.elementwise import _OPS as _ELEMENTWISE_CONSTANT_OPS
-from tfinit_audit.analysis.rules.tensors import tf_op_name
+from tfinit_audit.analysis.rules.tensors import is_number, tf_op_name
 from tfinit_audit.analysis.rules.values import Applied, ExprV, InitV, TensorV
 
 UNARY: dict[str, Callable[[float], float]] = {
@@ -67,15 +67,10 @@ _BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "mult
 _SYMBOL = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/"}
 
 
-def _number(v: Value) -> bool:
-    return isinstance(v, Const) and isinstance(v.value, int | float) and not isinstance(
-        v.value, bool)
-
-
 def known(v: Value) -> Value | None:
     """``v`` as an operand of an expression: a number (``Const``), a tensor of known values
     (``ExprV``; an applied initializer becomes one); None when its values are not known."""
-    if _number(v) or isinstance(v, ExprV):
+    if is_number(v) or isinstance(v, ExprV):
         return v
     if isinstance(v, Applied) and isinstance(v.init, InitV) and v.shape is not None \
             and all(isinstance(d, int) for d in v.shape):
@@ -85,7 +80,7 @@ def known(v: Value) -> Value | None:
 
 def _constant_of(v: Value) -> float | None:
     """The one value a constant-valued operand has everywhere (None: not constant)."""
-    if _number(v):
+    if is_number(v):
         assert isinstance(v, Const)
         return float(v.value)
     if isinstance(v, ExprV) and isinstance(v.leaf, InitV):
@@ -127,7 +122,7 @@ def make(op: str, args: list[Value], text: str = "", hops: tuple[Any, ...] = ())
             out = float(fn(*values))
         except (ValueError, ZeroDivisionError, OverflowError):
             return None
-        if all(_number(a) for a in args):
+        if all(is_number(a) for a in args):
             return Const(value=out, hops=all_hops)
         shape = _shape_of(args)
         if shape is None:
@@ -152,8 +147,8 @@ def _scaled_identity(op: str, args: list[Value]) -> InitV | None:
     """``number * identity(gain)``, ``identity(gain) * number``, ``identity(gain) / number``:
     an identity of the scaled gain."""
     a, b = args
-    ident, num = (b, a) if op == "multiply" and _number(a) else (a, b)
-    if not (_number(num) and isinstance(ident, ExprV) and isinstance(ident.leaf, InitV)
+    ident, num = (b, a) if op == "multiply" and is_number(a) else (a, b)
+    if not (is_number(num) and isinstance(ident, ExprV) and isinstance(ident.leaf, InitV)
             and ident.leaf.kind == "identity"):
         return None
     assert isinstance(num, Const)
@@ -228,14 +223,14 @@ def _made(it: Any, site: CallSite, name: str) -> Value | None:
     hop = site.frame.hop(site.node.lineno, f"{site.frame.func_name}: {text}")
     if name == "constant":
         value, shape = env.get("value"), env.get("shape", Const(value=None))
-        if _number(value) and isinstance(shape, Const) and shape.value is None:
+        if is_number(value) and isinstance(shape, Const) and shape.value is None:
             assert isinstance(value, Const)
             return Const(value=value.value, hops=(hop,))
         return None
     if name == "eye":
         n = env.get("num_rows")
         rest = [env.get(p, Const(value=None)) for p in ("num_columns", "batch_shape")]
-        if not (_number(n) and isinstance(n, Const) and isinstance(n.value, int)) or any(
+        if not (is_number(n) and isinstance(n, Const) and isinstance(n.value, int)) or any(
                 not (isinstance(r, Const) and r.value is None) for r in rest):
             return None
         init = InitV(kind="identity", params={"gain": 1.0}, hops=(hop,))

@@ -229,8 +229,8 @@ def _true(v: Value | None) -> bool:
 
 
 def _broadcast(a: Value, b: Value) -> Value | None:
-    sa = a.shape if isinstance(a, TensorV) else ([] if _number(a) else None)
-    sb = b.shape if isinstance(b, TensorV) else ([] if _number(b) else None)
+    sa = a.shape if isinstance(a, TensorV) else ([] if is_number(a) else None)
+    sb = b.shape if isinstance(b, TensorV) else ([] if is_number(b) else None)
     if sa is None or sb is None:
         return None
     n = max(len(sa), len(sb))
@@ -249,7 +249,8 @@ def _broadcast(a: Value, b: Value) -> Value | None:
         b.dtype if isinstance(b, TensorV) else "float32"))
 
 
-def _number(v: Value) -> bool:
+def is_number(v: Value) -> bool:
+    """A Python int or float (not a bool) the analysis knows."""
     return isinstance(v, Const) and isinstance(v.value, int | float) and not isinstance(
         v.value, bool)
 
@@ -288,7 +289,7 @@ def _concat(env: dict[str, Value]) -> Value | None:
 def _split(env: dict[str, Value]) -> Value | None:
     v = env.get("value")
     num = env.get("num_or_size_splits", env.get("num_split"))
-    if not isinstance(v, TensorV) or num is None or not _number(num):
+    if not isinstance(v, TensorV) or num is None or not is_number(num):
         return None
     assert isinstance(num, Const)
     rank = len(v.shape)

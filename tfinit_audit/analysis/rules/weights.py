@@ -22,7 +22,6 @@ from tfinit_audit.analysis.engine.values import (
 )
 from tfinit_audit.analysis.model import Hop, Initializer, Weight
 from tfinit_audit.analysis.rules import expressions
-from tfinit_audit.analysis.rules import vocabulary as vocab
 from tfinit_audit.analysis.rules.custom_getters import Got, through_custom_getters
 from tfinit_audit.analysis.rules.initializer_classes import (
     initializer_function,
@@ -301,12 +300,7 @@ def to_initializer(it: Any, v: Value, shape: list[int] | None,
     if expression is not None:
         return expression
     if isinstance(v, InitV):
-        ini = Initializer(kind=v.kind, params=dict(v.params))
-        if v.truncation is not None and ini.kind in ("glorot_normal", "he_normal",
-                                                     "lecun_normal", "variance_scaling"):
-            ini.params["truncation"] = v.truncation
-        vocab.with_numbers(ini, shape)
-        return ini
+        return expressions.leaf_initializer(v, shape)
     if isinstance(v, Composite):
         parts = []
         for sub, a, b in v.parts:
