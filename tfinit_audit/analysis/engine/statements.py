@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import contextlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import (
@@ -446,23 +446,29 @@ class Statements(InterpreterBase):
         return None
 
 
+T = TypeVar("T")
+
+
 def _forget_caught(raised: list[tuple[str, int, str]], st: ast.Try, n0: int) -> None:
     """Raises recorded on decided paths of the try body (``raised[n0:]``, also in the
     functions it called) that one of its handlers catches did not leave the try: they are
     forgotten (``_fused_can_be_used``: ``try: self._raise_if_fused_cannot_be_used()
     except ValueError: return False``)."""
-    if not st.handlers or len(raised) <= n0:
-        return
-    raised[n0:] = [r for r in raised[n0:] if not any(
-        _handles_name(h, r[2].partition(":")[0].strip()) for h in st.handlers)]
+    _forget(raised, st, n0, lambda r: r[2])
 
 
 def _forget_refused(refusals: list[Refusal], st: ast.Try, r0: int) -> None:
     """Operators Python refused in the try body (``refusals[r0:]``) that one of its handlers
     catches (``except TypeError``) did not leave the try: they are forgotten."""
-    if st.handlers and len(refusals) > r0:
-        refusals[r0:] = [r for r in refusals[r0:] if not any(
-            _handles_name(h, r.what.partition(":")[0]) for h in st.handlers)]
+    _forget(refusals, st, r0, lambda r: r.what)
+
+
+def _forget(items: list[T], st: ast.Try, start: int, what: Callable[[T], str]) -> None:
+    """Drop the records ``items[start:]`` whose exception (``what``: ``"TypeError: ..."``)
+    one of ``st``'s handlers catches."""
+    if st.handlers and len(items) > start:
+        items[start:] = [x for x in items[start:] if not any(
+            _handles_name(h, what(x).partition(":")[0].strip()) for h in st.handlers)]
 
 
 def _handles_name(h: ast.ExceptHandler, exc: str | None) -> bool:
