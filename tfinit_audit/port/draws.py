@@ -87,14 +87,19 @@ def weight_draw(weight: Weight) -> WeightDraw:
     return out
 
 
+def expression_refusal(init: Initializer) -> str:
+    """Why an ``expression`` initializer is not ported."""
+    return (f"the initial value is an expression of initializers "
+            f"({init.params.get('expression', '?')}); the port reproduces single "
+            "initializers only")
+
+
 def draw_for(init: Initializer, shape: list[int], what: str) -> Draw:
     """The draw of one (non-composite) initializer for TF's ``shape``."""
     init = with_numbers(copy.deepcopy(init), shape)
     p, kind = init.params, init.kind
     if kind == "expression":
-        raise PortError(f"{what}: the initial value is an expression of initializers "
-                        f"({p.get('expression', '?')}); the port reproduces single "
-                        "initializers only")
+        raise PortError(f"{what}: {expression_refusal(init)}")
     if kind in ("zeros", "ones"):
         return Draw(kind, shape)
     if kind == "constant":

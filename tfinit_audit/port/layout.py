@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfinit_audit.analysis.model import Dims, SymbolResult, Weight
+from tfinit_audit.port.draws import expression_refusal
 from tfinit_audit.port.model import PortError
 
 # What a gate name unpacked in call() means. Names, not versions: the same letters are used by
@@ -137,10 +138,7 @@ def _check_portable(symbol: SymbolResult) -> None:
         raise PortError(f"{symbol.symbol} creates no weights; nothing to port")
     for w in symbol.weights:
         if w.initializer.kind == "expression":
-            raise PortError(
-                f"{symbol.symbol}: {w.name}: the initial value is an expression of initializers "
-                f"({w.initializer.params.get('expression', '?')}); the port reproduces single "
-                "initializers only")
+            raise PortError(f"{symbol.symbol}: {w.name}: {expression_refusal(w.initializer)}")
         if w.initializer.kind == "unresolved":
             p = w.initializer.params
             raise PortError(

@@ -323,11 +323,13 @@ def input_text(s: SymbolResult) -> str:
     """``[?, 5, 5, 32] (input_spec min_ndim=4 (path:line))`` or ''."""
     if s.input_shape is None:
         return ""
-    shape = "[" + ", ".join("?" if d is None else str(d) for d in s.input_shape) + "]"
+    shape = _dims_text(s.input_shape)
     if s.input_count > 1:
         shape = f"a list of {s.input_count} x {shape}"
     if s.input_parts:
-        shape += " as a tuple (" + ", ".join(
-            "[" + ", ".join("?" if d is None else str(d) for d in p) + "]"
-            for p in s.input_parts) + ")"
+        shape += " as a tuple (" + ", ".join(_dims_text(p) for p in s.input_parts) + ")"
     return f"{shape} ({s.input_note})" if s.input_note else shape
+
+
+def _dims_text(dims: list[int | None]) -> str:
+    return "[" + ", ".join("?" if d is None else str(d) for d in dims) + "]"

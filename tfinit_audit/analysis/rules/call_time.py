@@ -53,8 +53,12 @@ def call_entry(it: Any, obj: Instance) -> FunctionV | None:
 def step_input(it: Any, obj: Instance, shape: list[int | None]) -> list[int | None]:
     """The input a call of ``obj`` gets for the layer's input ``shape``: a cell (``state_size``)
     is called on one step of a sequence (its time axis dropped), any other layer on it."""
-    cell = isinstance(obj.cls, ClassV) and it.member(obj.cls, "state_size") is not None
-    return [shape[0], *shape[2:]] if len(shape) == 3 and cell else list(shape)
+    return [shape[0], *shape[2:]] if len(shape) == 3 and is_cell(it, obj) else list(shape)
+
+
+def is_cell(it: Any, obj: Instance) -> bool:
+    """An RNN cell: its class has ``state_size`` (the RNNCell contract)."""
+    return isinstance(obj.cls, ClassV) and it.member(obj.cls, "state_size") is not None
 
 
 def call_arguments(it: Any, fn: FunctionV, obj: Instance, inputs: TensorV,
@@ -78,7 +82,7 @@ def call_arguments(it: Any, fn: FunctionV, obj: Instance, inputs: TensorV,
         # ``__call__(self, *args, **kwargs)`` hands its arguments on (a Keras metric's to
         # ``update_state(values)``): the input tensor is its one positional argument
         return [inputs]
-    cell = isinstance(obj.cls, ClassV) and it.member(obj.cls, "state_size") is not None
+    cell = is_cell(it, obj)
     for i, p in enumerate(params):
         if i == 0:
             out.append(inputs if first is None else first)
