@@ -206,6 +206,22 @@ def test_exact_kinds() -> None:
     assert failed(check_values(Initializer("zeros"), [64], [almost])) == {"exact"}
 
 
+def test_exact_allows_a_few_ulps_of_the_dtype() -> None:
+    # TF 1.15.5 GDN's reparam_beta = sqrt(1 + 2**-36) is 0.99999994 (one float32 ulp below 1)
+    # on a CPU whose float32 sqrt goes through rsqrt; float64 and the cast say 1.0
+    beta = Initializer("constant", {"value": math.sqrt(1 + 2**-36)})
+    one_ulp = [np.full([32], np.nextafter(np.float32(1), np.float32(0)), np.float32)] * 3
+    assert passed(check_values(beta, [32], one_ulp))
+    ten_ulps = [np.full([32], np.float32(1) - 10 * np.finfo(np.float32).eps, np.float32)]
+    assert failed(check_values(beta, [32], ten_ulps)) == {"exact"}
+    # the tolerance scales with the dtype: a float64 variable one float32 ulp off disagrees
+    f64 = [np.full([32], float(np.nextafter(np.float32(1), np.float32(0))), np.float64)]
+    assert failed(check_values(beta, [32], f64)) == {"exact"}
+    # an integer variable: no tolerance
+    ints = [np.full([4], 2, np.int64)]
+    assert failed(check_values(Initializer("constant", {"value": 1}), [4], ints)) == {"exact"}
+
+
 def test_stft_basis() -> None:
     # the DFT basis by hand for T=4 frames, F=3 bins (f / (2 * (F - 1)) = f / 4), no window:
     # real = cos(-2*pi*t*f/4), imag = sin(-2*pi*t*f/4)
