@@ -2,14 +2,14 @@
 evaluated in numpy.
 
 A tree of deterministic leaves (numbers, constant arrays, ``zeros``/``ones``/``constant``/
-``identity``, weights whose own initializers are deterministic) has one value: the observed values must equal it
-within float32 rounding (``RTOL`` of its largest magnitude; TensorFlow computes in float32,
-this module in float64). A tree with a random leaf is sampled: ``DRAWS`` independent draws of
-the whole tree (a referenced weight drawn from its own static initializer, so the pooled
-observed values and the draws have the same marginal distribution), compared with the
-observed values pooled over the seeds by the two-sample Kolmogorov-Smirnov test at the
-module's false-alarm rate ``ALPHA`` (live/stats.py); positions whose value is the same in
-every draw (the zeros of a 0/1 mask times a random initializer) must hold it exactly.
+``identity``, weights whose own initializers are deterministic) has one value: the observed
+values must equal it within float32 rounding (``RTOL`` of its largest magnitude; TensorFlow
+computes in float32, this module in float64). A tree with a random leaf is sampled: ``DRAWS``
+independent draws of the whole tree (a referenced weight drawn from its own static initializer,
+so the pooled observed values and the draws have the same marginal distribution), compared with
+the observed values pooled over the seeds by the two-sample Kolmogorov-Smirnov test at the
+module's false-alarm rate ``ALPHA`` (live/stats.py); positions whose value is the same in every
+draw (the zeros of a 0/1 mask times a random initializer) must hold it exactly.
 """
 
 from __future__ import annotations
