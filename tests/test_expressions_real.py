@@ -18,7 +18,12 @@ Known answers, read from the 1.15.5 source (``tensorflow_core/contrib/...``):
   (``period_init_min=1.0``, ``period_init_max=1000.0``), ``phase`` = ``U(0,
   period.initial_value)``.
 - ``distributions/python/ops/bijectors/masked_autoregressive.py`` ``masked_dense(...,
-  num_blocks=None)``: ``_gen_slices`` computes ``n_in // num_blocks`` (TypeError).
+  num_blocks=None)``: ``_gen_slices`` computes ``n_in // num_blocks`` (TypeError). With
+  ``num_blocks=2`` the kernel's initializer is ``mask * kernel_initializer(shape, ...)``,
+  ``kernel_initializer = init_ops.glorot_normal_initializer()``, the mask
+  ``_gen_mask(2, 32, 64, MASK_INCLUSIVE).T`` (``np.zeros([n_out, n_in])``, ``mask[row_slice,
+  col_slice] = 1`` for the slices of ``_gen_slices``): rows 0-15 of the ``[32, 64]`` kernel
+  all ones, rows 16-31 ones from column 32 on.
 - ``rnn/python/ops/rnn_cell.py`` ``TimeFreqLSTMCell(feature_size=None)``:
   ``_make_tf_features`` computes ``input_size - self._feature_size`` (TypeError).
 
@@ -40,7 +45,8 @@ from tfinit_audit.sources import SourceContext, open_tree
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 
 NAMES = ["tf.contrib.slim.GDN", "tf.contrib.layers.gdn", "tf.contrib.rnn.PhasedLSTMCell",
-         "tf.contrib.distributions.bijectors.masked_dense", "tf.contrib.rnn.TimeFreqLSTMCell"]
+         "tf.contrib.distributions.bijectors.masked_dense", "tf.contrib.rnn.TimeFreqLSTMCell",
+         "tf.contrib.distributions.bijectors.masked_dense[num_blocks=2]"]
 PEDESTAL = (2.0**-18) ** 2
 LAYERS = "tensorflow_core/contrib/layers/python/layers/layers.py"
 CELLS = "tensorflow_core/contrib/rnn/python/ops/rnn_cell.py"
@@ -120,3 +126,25 @@ def test_a_default_none_python_refuses_is_what_the_symbol_needs(
     assert f"at `{expression}` ({path}:" in r.message
     assert f"with {param} left at its default None ({path}:" in r.message
 
+
+
+def test_masked_dense_with_its_blocks_is_a_mask_times_glorot_normal(
+        found: dict[str, SymbolResult]) -> None:
+    r = found["tf.contrib.distributions.bijectors.masked_dense[num_blocks=2]"]
+    assert r.status == "resolved", r.message
+    w = {x.name: x for x in r.weights}
+    kernel = w["dense/kernel"]
+    assert (kernel.shape, kernel.initializer.kind) == ([32, 64], "expression")
+    assert kernel.initializer.params["expression"] == \
+        "mask * kernel_initializer(shape, dtype, partition_info)"
+    tree = kernel.initializer.params["tree"]
+    assert tree["op"] == "multiply"
+    mask, drawn = tree["args"]
+    want = [[1.0] * 64] * 16 + [[0.0] * 32 + [1.0] * 32] * 16
+    assert mask == {"array": want}
+    assert drawn["initializer"]["kind"] == "glorot_normal" and drawn["shape"] == [32, 64]
+    assert drawn["initializer"]["stddev"] is not None
+    codes = {(h.path, h.code) for h in kernel.provenance}
+    assert (MADE, "mask = np.zeros([n_out, n_in], dtype=dtype.as_numpy_dtype())") in codes
+    assert (MADE, "kernel_initializer = init_ops.glorot_normal_initializer()") in codes
+    assert (w["dense/bias"].shape, w["dense/bias"].initializer.kind) == ([64], "zeros")

@@ -97,6 +97,8 @@ VARIABLE_SCOPE = '''
 LAYERS = '''
     """Mimics tf.contrib GDN and PhasedLSTMCell (contrib/layers layers.py, contrib/rnn
     rnn_cell.py)."""
+    import numpy
+
     from tensorflow.python.ops import array_ops
     from tensorflow.python.ops import init_ops
     from tensorflow.python.ops import linalg_ops
@@ -134,6 +136,15 @@ LAYERS = '''
             self.gamma = self.add_variable("gamma", shape=[n, n], initializer=gamma_initializer)
             self.squashed = self.add_variable("squashed", shape=[n],
                                               initializer=squashed_initializer)
+            mask = numpy.zeros([n, 2])
+            mask[1:, :] = 1
+            glorot = init_ops.GlorotUniform()
+
+            def masked_initializer(shape, dtype=None, partition_info=None):
+                return mask.T * glorot(shape, dtype, partition_info)
+
+            self.masked = self.add_variable("masked", shape=[2, n],
+                                            initializer=masked_initializer)
 
 
     def _random_exp_initializer(minval, maxval, seed=None):
@@ -224,6 +235,28 @@ def test_an_identity_times_a_number_plus_a_constant_is_an_expression() -> None:
         2.0**-36]}]}
     assert at(t, L, "eye = linalg_ops.eye(shape[0], dtype=dtype)") in where(
         ws["gamma"].provenance)
+
+
+def test_a_numpy_mask_times_an_initializer_is_an_expression_with_the_array() -> None:
+    """TF 1.x ``masked_dense``: ``mask * kernel_initializer(shape, ...)``, the mask a numpy
+    array built by slice assignment (engine/arrays.py)."""
+    t, ws = gdn()
+    m = ws["masked"]
+    assert (m.shape, m.initializer.kind) == ([2, 3], "expression")
+    mask, drawn = m.initializer.params["tree"]["args"]
+    assert m.initializer.params["tree"]["op"] == "multiply"
+    assert mask == {"array": [[0.0, 1.0, 1.0], [0.0, 1.0, 1.0]]}
+    assert (drawn["initializer"]["kind"], drawn["shape"]) == ("glorot_uniform", [2, 3])
+    assert math.isclose(drawn["initializer"]["limit"], math.sqrt(6 / 5))
+    assert at(t, L, "mask = numpy.zeros([n, 2])") in where(m.provenance)
+    assert_real_lines(t, m.provenance)
+    _, ws = gdn(LAYERS.replace("mask[1:, :] = 1", "mask[:, 1:] = 1"))
+    assert ws["masked"].initializer.params["tree"]["args"][0] == {
+        "array": [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]}
+    _, ws = gdn(LAYERS.replace("mask[1:, :] = 1", "mask[1:, :] = self._gamma_init"))
+    assert ws["masked"].initializer.kind == "expression"  # a known float is written
+    _, ws = gdn(LAYERS.replace("mask[1:, :] = 1", "mask[1:, :] = input_shape[0]"))
+    assert ws["masked"].initializer.kind == "unresolved"  # the batch size is not known
 
 
 def test_the_folding_follows_the_source() -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rule_fixtures import evaluate, interp, make_tree
+import pytest
+from rule_fixtures import evaluate, interp, line_of, make_tree
 
-from tfinit_audit.analysis.engine.values import Const, Instance, Seq, Unknown
-from tfinit_audit.analysis.rules.shapes import TensorShapeRule
+from tfinit_audit.analysis.engine.frames import Raised
+from tfinit_audit.analysis.engine.values import ClassV, Const, Instance, Seq, Unknown
+from tfinit_audit.analysis.rules.shapes import TensorShapeRule, UnknownShape
 
 TENSOR_SHAPE = '''
     """Mimics tensorflow/python/framework/tensor_shape.py: a ``TensorShape`` class over a list of
@@ -76,7 +78,46 @@ def test_without_the_rule_a_tensor_shape_is_an_opaque_object() -> None:
 
 def test_tensor_shape_of_none_has_unknown_rank() -> None:
     v = ev("tensor_shape.TensorShape(None)", [TensorShapeRule()])
-    assert isinstance(v, Unknown) and v.text == "TensorShape(None)"
+    assert isinstance(v, UnknownShape) and v.describe() == "TensorShape(None)"
+    assert isinstance(v.cls, ClassV) and v.cls.name == "TensorShape"  # isinstance holds
+    for attr in ("ndims", "rank", "dims"):
+        got = ev(f"tensor_shape.TensorShape(None).{attr}", [TensorShapeRule()])
+        assert isinstance(got, Const) and got.value is None, attr
+    assert isinstance(ev("tensor_shape.TensorShape(None).num_elements()",
+                         [TensorShapeRule()]), Unknown)
+
+
+def test_as_list_of_an_unknown_rank_raises_as_tensorflow_does() -> None:
+    """``TensorShape(None).as_list()`` raises ValueError: a ``try`` catches it, and an
+    uncaught one leaves the calls (TF 1.4 Keras ``LSTM.build`` of a list's first item)."""
+    core = CORE + """
+
+    def listed(input_shape):
+        try:
+            return tensor_shape.TensorShape(input_shape).as_list()
+        except ValueError:
+            return "unknown rank"
+
+
+    def first_of_list(input_shape):
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
+        dims = tensor_shape.TensorShape(input_shape).as_list()
+        return dims
+
+
+    def outer(input_shape):
+        return ["made", first_of_list(input_shape)]
+    """
+    assert ev("listed(None)", core=core).value == "unknown rank"
+    assert plain(ev("listed([None, 3])", core=core)) == [None, 3]
+    assert plain(ev("first_of_list((None, 3))", core=core)) == [None, 3]  # a tuple: no list
+    with pytest.raises(Raised) as exc:
+        ev("outer([None, 3])", core=core)
+    assert exc.value.exc == "ValueError" and "unknown TensorShape" in exc.value.message
+    assert exc.value.path == "mylib/layers/core.py"
+    assert exc.value.line == line_of(tree(core), "mylib/layers/core.py",
+                                     "dims = tensor_shape.TensorShape(input_shape).as_list()")
 
 
 def test_rank_dims_and_rank_checks_of_a_shape() -> None:

@@ -118,7 +118,9 @@ TABLE: tuple[Argument, ...] = (
     Argument("layer", Inner(("LSTM",), instead=("Dense",)), "inner",
              "the layer a wrapper wraps (Bidirectional, TimeDistributed): LSTM of the "
              "wrapper's namespace; Dense when the wrapper's own checks require an attribute "
-             "the code of LSTM never sets (SpectralNormalization: kernel or embeddings)"),
+             "the code of LSTM never sets (SpectralNormalization: kernel or embeddings), or "
+             "when LSTM's build raises on every input the wrapper's build hands it (TF 1.4 "
+             "TimeDistributed)"),
     Argument("cell", Inner(("LSTMCell",), elsewhere=("tf.keras.layers",)), "inner",
              "the cell a recurrent layer or cell wrapper runs (RNN, DropoutWrapper, ...): "
              "LSTMCell of the wrapper's namespace, else of tf.keras.layers (TF 2.x "

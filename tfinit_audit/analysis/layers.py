@@ -15,10 +15,11 @@ from __future__ import annotations
 import ast
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tfinit_audit.analysis import arguments as table
+from tfinit_audit.analysis import inner_choice
 from tfinit_audit.analysis.engine.frames import ABSTRACT, EAGER, BudgetExceeded, Frame, Raised
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.parsing import ast_parse
@@ -40,7 +41,7 @@ from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResul
 from tfinit_audit.analysis.plans import Plan, needs_args
 from tfinit_audit.analysis.refused_defaults import constructor_of, refused_default
 from tfinit_audit.analysis.rules import facts as facts_mod
-from tfinit_audit.analysis.rules import metrics, shapes, sublayers, tuple_inputs, wrapped
+from tfinit_audit.analysis.rules import inner_raises, metrics, shapes, sublayers, tuple_inputs
 from tfinit_audit.analysis.rules.call_time import (
     CellOutputs,
     call_arguments,
@@ -73,10 +74,12 @@ RECURRENT_CELL_ATTRS = sublayers.CELL_ATTRS  # an RNN layer's cell: its weights 
 # ----------------------------------------------------------------------------- arguments
 def plan_arguments(it: Interpreter, required: list[str], spec_kwargs: dict[str, Any],
                    dims: Dims, namespace: str, resolve: ResolveInner | None,
-                   depth: int = 0, owner: ClassV | None = None) -> Plan:
+                   depth: int = 0, owner: ClassV | None = None,
+                   refused: dict[str, str] | None = None) -> Plan:
     """The spec's arguments, plus each ``required`` parameter from the table; an inner
     layer/cell entry (given or from the table) is resolved in ``namespace`` and built (the
-    table's next choice when the checks of ``owner``, the wrapper, refuse it)."""
+    table's next choice when the checks of ``owner``, the wrapper, refuse it, or when
+    ``refused`` says why the first choice cannot be built inside it)."""
     plan = Plan()
     values = dims.arguments
     defaults = Dims().arguments
@@ -89,13 +92,14 @@ def plan_arguments(it: Interpreter, required: list[str], spec_kwargs: dict[str, 
             plan.missing.append(name)
             continue
         origin = "table" if name in defaults and defaults[name] == values[name] else "--dim"
-        _supply(it, plan, name, values[name], origin, dims, namespace, resolve, depth, owner)
+        _supply(it, plan, name, values[name], origin, dims, namespace, resolve, depth, owner,
+                (refused or {}).get(name))
     return plan
 
 
 def _supply(it: Interpreter, plan: Plan, name: str, v: Any, origin: str, dims: Dims,
             namespace: str, resolve: ResolveInner | None, depth: int,
-            owner: ClassV | None = None) -> None:
+            owner: ClassV | None = None, refused: str | None = None) -> None:
     if table.kind_of(name) == "inner" and (isinstance(v, table.Inner | str) or (
             isinstance(v, tuple | list) and v and all(isinstance(x, str) for x in v))):
         try:
@@ -110,7 +114,9 @@ def _supply(it: Interpreter, plan: Plan, name: str, v: Any, origin: str, dims: D
         built = [_inner(it, ref, dims, namespace, resolve, depth, elsewhere)
                  for ref in inner.names]
         if owner is not None and inner.instead and not inner.many:
-            built = _accepted(it, owner, name, inner, built, dims, namespace, resolve, depth)
+            built = inner_choice.accepted(
+                it, owner, name, inner, built, refused,
+                lambda ref: _inner(it, ref, dims, namespace, resolve, depth))
         problems = [b for b in built if isinstance(b, str)]
         if problems:
             plan.missing.append(name)
@@ -123,35 +129,6 @@ def _supply(it: Interpreter, plan: Plan, name: str, v: Any, origin: str, dims: D
         return
     plan.kwargs[name] = _const(v)
     plan.supplied.append(SuppliedArgument(name, table.plain(v), origin))
-
-
-Built1 = tuple[Value, dict[str, Any]] | str
-
-
-def _accepted(it: Interpreter, owner: ClassV, name: str, inner: table.Inner,
-              built: list[Built1], dims: Dims, namespace: str, resolve: ResolveInner | None,
-              depth: int) -> list[Built1]:
-    """The table's first choice of inner layer, or the next one (``inner.instead``) when the
-    wrapper's own checks require an attribute the first one's code never sets
-    (rules/wrapped.py); the choice is noted in what the symbol was built with."""
-    need = wrapped.requirement(it, owner, name)
-    first = built[0]
-    if need is None or isinstance(first, str) or not isinstance(first[0], Instance) \
-            or not isinstance(first[0].cls, ClassV) \
-            or wrapped.provides(it, first[0].cls, need.names) is not None:
-        return built
-    wanted = " or ".join(repr(n) for n in need.names)
-    refused = (f"{inner.names[0]}: the code of {first[0].cls.info.name} sets no {wanted}, which "
-               f"{owner.info.name} requires of its {name} ({need.path}:{need.line}: "
-               f"{need.code})")
-    for ref in inner.instead:
-        other = _inner(it, ref, dims, namespace, resolve, depth)
-        if isinstance(other, str) or not isinstance(other[0], Instance) \
-                or not isinstance(other[0].cls, ClassV) \
-                or wrapped.provides(it, other[0].cls, need.names) is None:
-            continue
-        return [(other[0], {**other[1], "note": f"{refused}; {ref} instead"})]
-    return built
 
 
 def _inner(it: Interpreter, ref: str, dims: Dims, namespace: str,
@@ -210,6 +187,19 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     r0 = len(it.refusals)
     search = Search(it, cls, required, kwargs, dims, namespace, resolve, plan)
     best, hint, mismatch = search.run(1)
+    if not best[1]:  # nothing made: the inner layer may be one the wrapper cannot build
+        why = inner_raises.refused_inner(
+            it, cls, {n: v for n, v in plan.kwargs.items() if table.kind_of(n) == "inner"},
+            search.escapes)
+        if why:
+            again = plan_arguments(it, required, kwargs, dims, namespace, resolve, owner=cls,
+                                   refused=why)
+            if not again.missing:
+                plan = again
+                result.arguments = plan.supplied
+                search = Search(it, cls, required, kwargs, dims, namespace, resolve, plan,
+                                refused=why)
+                best, hint, mismatch = search.run(1)
     count = 1
     why_list = (f"its build refuses one input ({search.rejected})" if search.rejected
                 else "on one input, a weight's shape is not known")
@@ -278,6 +268,9 @@ class Search:
     resolve: ResolveInner | None
     plan: Plan
     rejected: str | None = None  # the best build's input was refused by the layer (where)
+    # the table's first choice of an inner layer, refused (why): rules/inner_raises.py
+    refused: dict[str, str] = field(default_factory=dict)
+    escapes: list[Any] = field(default_factory=list)  # per build: the exception that left it
 
     def run(self, count: int, ranks: list[int] | None = None,
             part: tuple[int, int] | None = None) -> tuple[Built, RankHint, str | None]:
@@ -292,7 +285,7 @@ class Search:
         while True:
             plan = self.plan if not attempt and count == 1 and part is None else plan_arguments(
                 it, self.required, self.kwargs, self.dims, self.namespace, self.resolve,
-                owner=self.cls)
+                owner=self.cls, refused=self.refused)
             # each attempt builds fresh objects (inner layers included)
             todo = ranks if ranks is not None else hint.ranks if hint is not None else None
             rank = todo[attempt] if todo is not None else None
@@ -304,13 +297,15 @@ class Search:
                     raise
                 break
             hint = hint or h
+            if h.rejected is None:  # an input the wrapper's own checks accepted
+                self.escapes.append(h.escaped)
             sublayers.name_weights(it, obj, captured)
             weights = to_weights(it, captured)
             if best is None or (weights and not best[1]):
                 best = (obj, weights, plan.kwargs, shape)
                 self.rejected = h.rejected
-            if h.mismatch is None and h.rejected is None and all(w.shape is not None
-                                                               for w in weights):
+            if h.mismatch is None and h.rejected is None and (
+                    weights or h.escaped is None) and all(w.shape is not None for w in weights):
                 if weights:  # every weight has a shape, every sub-layer its rank: done
                     best = (obj, weights, plan.kwargs, shape)
                     self.rejected = None
@@ -514,7 +509,8 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
         if len(shape) >= 3:
             collector.step_shape = [shape[0], *shape[2:]]
         build = it.getattr(obj, "build")
-        with contextlib.suppress(Raised):  # what the layer made before it raised stands
+        escaped: Raised | None = None
+        try:  # what the layer made before it raised stands
             if isinstance(build, FunctionV):
                 # one shape per required parameter: Keras 3 passes each call argument's
                 # shape to ``build(query_shape, value_shape)``; the documented input for each
@@ -538,11 +534,14 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
             if not collector.captured and len(shape) < 3:  # the wrapper's call made nothing
                 _build_cells(it, obj, collector, shape, step=False)
             sublayers.build_unbuilt(it, obj, collector, constructed)
-    if ranks.mismatches or rejected:  # a sub-layer got another rank than it declares, or
-        # the layer's own check refused this input: not the input to build on
+        except Raised as exc:
+            escaped = exc
+    if ranks.mismatches or rejected or escaped is not None:  # a sub-layer got another rank
+        # than it declares, or the layer's own check refused this input: not the input to
+        # build on (an exception that left the build: where, for the inner layer's choice)
         hint = RankHint(hint.ranks, hint.reason, hint.hops, hint.declared,
                         mismatch=ranks.mismatches[0] if ranks.mismatches else None,
-                        rejected=rejected)
+                        rejected=rejected, escaped=escaped)
     return obj, collector.captured, hint, shape
 
 

@@ -1,14 +1,15 @@
 """Live check of an ``expression`` initializer (analysis/rules/expressions.py): its tree is
 evaluated in numpy.
 
-A tree of deterministic leaves (numbers, ``zeros``/``ones``/``constant``/``identity``, weights
-whose own initializers are deterministic) has one value: the observed values must equal it
-within float32 rounding (``RTOL`` of its largest magnitude; TensorFlow computes in float32,
-this module in float64). A tree with a random leaf is sampled: ``DRAWS`` independent draws of
-the whole tree (a referenced weight drawn from its own static initializer, so the pooled
-observed values and the draws have the same marginal distribution), compared with the
-observed values pooled over the seeds by the two-sample Kolmogorov-Smirnov test at the
-module's false-alarm rate ``ALPHA`` (live/stats.py).
+A tree of deterministic leaves (numbers, constant arrays, ``zeros``/``ones``/``constant``/
+``identity``, weights whose own initializers are deterministic) has one value: the observed
+values must equal it within float32 rounding (``RTOL`` of its largest magnitude; TensorFlow
+computes in float32, this module in float64). A tree with a random leaf is sampled: ``DRAWS``
+independent draws of the whole tree (a referenced weight drawn from its own static initializer,
+so the pooled observed values and the draws have the same marginal distribution), compared with
+the observed values pooled over the seeds by the two-sample Kolmogorov-Smirnov test at the
+module's false-alarm rate ``ALPHA`` (live/stats.py); positions whose value is the same in every
+draw (the zeros of a 0/1 mask times a random initializer) must hold it exactly.
 """
 
 from __future__ import annotations
@@ -84,6 +85,11 @@ class _Eval:
             raise NotEvaluable(f"node {node!r}")
         if "initializer" in node:
             return self.init(_initializer(node["initializer"]), node.get("shape"), depth)
+        if "array" in node:  # a constant array the source built (a 0/1 mask)
+            arr = np.asarray(node["array"], dtype=np.float64)
+            if arr.dtype.kind != "f":
+                raise NotEvaluable("array of non-numbers")
+            return arr
         if "weight" in node:
             ref = self.refs.get(str(node["weight"]))
             if ref is None or depth >= MAX_DEPTH:
@@ -139,7 +145,11 @@ def expression_checks(init: Initializer, shape: list[int], samples: list[np.ndar
     for _ in range(DRAWS - 1):
         ev = _Eval(rng, refs or {})
         draws.append(np.broadcast_to(ev.node(tree, shape, 0), shape).reshape(-1))
-    return [_two_sample(np.concatenate(draws), samples)]
+    checks = [_two_sample(np.concatenate(draws), samples)]
+    fixed = np.all(np.stack(draws) == draws[0], axis=0)
+    if fixed.any():  # positions no draw changes (a 0/1 mask's zeros): exact there
+        checks.append(_fixed_positions(draws[0], fixed, samples))
+    return checks
 
 
 def _exact(expected: np.ndarray, samples: list[np.ndarray]) -> Check:
@@ -152,6 +162,24 @@ def _exact(expected: np.ndarray, samples: list[np.ndarray]) -> Check:
     return Check("exact", worst <= tol, f"expression: max |difference| = {worst:.3g} over "
                                         f"{len(samples)} seeds (tolerance {tol:.3g})",
                  {"max_abs_diff": worst, "tolerance": tol})
+
+
+def _fixed_positions(expected: np.ndarray, fixed: np.ndarray,
+                     samples: list[np.ndarray]) -> Check:
+    """The positions of a random tree whose value is the same in every draw (``mask *
+    glorot_normal`` where the mask is 0) must hold that value in every seed."""
+    want = expected[fixed]
+    tol = RTOL * max(float(np.max(np.abs(want))) if want.size else 0.0, 1e-30)
+    worst = max((float(np.max(np.abs(np.asarray(s, dtype=np.float64).reshape(-1)[fixed]
+                                     - want)))
+                 for s in samples if np.asarray(s).size == expected.size), default=None)
+    if worst is None:
+        return Check("fixed_positions", None, "no sample with the full shape")
+    return Check("fixed_positions", worst <= tol,
+                 f"{int(fixed.sum())} of {fixed.size} positions take one value in every "
+                 f"draw: max |difference| = {worst:.3g} over {len(samples)} seeds "
+                 f"(tolerance {tol:.3g})", {"max_abs_diff": worst, "tolerance": tol,
+                                            "positions": int(fixed.sum())})
 
 
 def _two_sample(drawn: np.ndarray, samples: list[np.ndarray]) -> Check:

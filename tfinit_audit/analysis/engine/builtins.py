@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tfinit_audit.analysis.engine import introspection
+from tfinit_audit.analysis.engine import arrays, introspection
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import Frame, Mode, Raised, Undecidable
 from tfinit_audit.analysis.engine.namespaces import dir_module
@@ -174,7 +174,7 @@ class Builtins(InterpreterBase):
             return Unknown(text=f"globals().{attr}")
         if isinstance(obj, ExceptionV) and attr == "args":
             return Seq(items=[Const(value=obj.message)], kind="tuple")
-        found = stdlib_value_attr(obj, attr)
+        found = stdlib_value_attr(obj, attr) or arrays.attr(obj, attr)
         return MISSING if found is None else found
 
     def special_subscript(self, obj: Value, key: Value, frame: Frame) -> Value | None:
@@ -229,7 +229,8 @@ def _numeric_attr(module: str, attr: str) -> Value | None:
         return BuiltinV(name=f"{module}.{attr}", fn=_numeric_fn(module, attr))
     if attr in _INDEX_FUNCTIONS:
         return BuiltinV(name=f"{module}.{attr}", fn=_index_fn(module, attr))
-    return None
+    made = arrays.maker(attr)  # np.zeros / np.ones of a known shape (engine/arrays.py)
+    return BuiltinV(name=f"{module}.{attr}", fn=made) if made is not None else None
 
 
 # functions of plain sequences of whole numbers giving a 1-D array of them (index
@@ -618,7 +619,8 @@ def _dir(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Va
 _FUNCTIONS: dict[str, Fn] = {
     "len": _len, "callable": _callable, "getattr": _getattr, "hasattr": _hasattr,
     "setattr": _setattr, "isinstance": _isinstance, "enumerate": _enumerate, "zip": _zip,
-    "range": _range, "print": _print, "dir": _dir, **introspection.FUNCTIONS,
+    "range": _range, "print": _print, "dir": _dir, "slice": arrays.make_slice,
+    **introspection.FUNCTIONS,
     **{n: keyed(n, _plain_fn(n), _iterated) for n in ("max", "min", "sorted")},
     **{n: _plain_fn(n) for n in ("abs", "sum", "any", "all", "round",
                                  "repr", "ord", "chr", "divmod", "pow", "hash")},

@@ -7,6 +7,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from tfinit_audit.analysis.engine import arrays
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.calls import Calls
 from tfinit_audit.analysis.engine.frames import Frame, Raised, Refusal, Undecidable
@@ -133,6 +134,9 @@ class Expressions(InterpreterBase):
                     return self.python_raises(frame, node, "TypeError", str(exc), (a, b))
             except Exception:  # noqa: BLE001 - Python would raise: we do not know the value
                 pass
+        r = arrays.binop(op, a, b)  # a numpy array of known values
+        if r is not None:
+            return r
         for rule in self.rules.asked("binop"):
             r = rule.binop(self, op, a, b)
             if r is not None:
@@ -338,6 +342,12 @@ class Expressions(InterpreterBase):
         """``obj[key]`` of a modelled object (``sys.modules``, ``globals()``); else None."""
         return None
 
+    def _e_slice(self, e: ast.Slice, frame: Frame) -> Value:
+        """``a:b`` inside a subscript's tuple (``mask[a:b, c:d]``): the slice object."""
+        parts = [self.eval(p, frame) if p is not None else Const(value=None)
+                 for p in (e.lower, e.upper, e.step)]
+        return arrays.make_slice(self, parts, {}, frame.mode)
+
     def _slice(self, obj: Value, e: ast.Subscript, sl: ast.Slice, frame: Frame) -> Value:
         try:
             lo = from_value(self.eval(sl.lower, frame)) if sl.lower else None
@@ -472,7 +482,7 @@ def _table() -> dict[type, Callable[[Any, Any, Frame], Value]]:
         ast.SetComp: e._comprehension, ast.GeneratorExp: e._comprehension,
         ast.DictComp: e._comprehension, ast.Lambda: e._e_lambda,
         ast.JoinedStr: e._e_joinedstr, ast.Starred: e._e_starred, ast.Call: Calls._e_call,
-        ast.Yield: e._e_yield,
+        ast.Yield: e._e_yield, ast.Slice: e._e_slice,
     }
 
 

@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from tfinit_audit.analysis.engine import arrays
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import (
     Frame,
@@ -138,7 +139,9 @@ class Statements(InterpreterBase):
         obj.attr_lines[target.attr] = hop
 
     def set_item(self, obj: Value, key: Value, value: Value, frame: Frame) -> None:
-        if isinstance(obj, Seq) and isinstance(key, Const) and isinstance(key.value, int) \
+        if isinstance(obj, arrays.ArrayV):
+            arrays.set_item(obj, key, value)
+        elif isinstance(obj, Seq) and isinstance(key, Const) and isinstance(key.value, int) \
                 and -len(obj.items) <= key.value < len(obj.items):
             obj.items[key.value] = value
         elif isinstance(obj, DictV) and isinstance(key, Const):

@@ -36,6 +36,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from tfinit_audit.analysis.engine.arrays import ArrayV
 from tfinit_audit.analysis.engine.hooks import CallSite, Rule
 from tfinit_audit.analysis.engine.values import Const, FunctionV, Seq, Value
 from tfinit_audit.analysis.model import Initializer
@@ -72,6 +73,9 @@ def known(v: Value) -> Value | None:
     (``ExprV``; an applied initializer becomes one); None when its values are not known."""
     if is_number(v) or isinstance(v, ExprV):
         return v
+    if isinstance(v, ArrayV) and v.data is not None:  # a numpy array of known values
+        return ExprV(shape=[int(d) for d in v.data.shape], leaf=v, text=v.describe(),
+                     hops=v.hops)
     if isinstance(v, Applied) and isinstance(v.init, InitV) and v.shape is not None \
             and all(isinstance(d, int) for d in v.shape):
         return ExprV(shape=list(v.shape), leaf=v.init, hops=v.hops)
@@ -199,6 +203,10 @@ class ExpressionRule(Rule):
             return None
         return make(name, [a, b], f"{_text(a)} {_SYMBOL[name]} {_text(b)}")
 
+    def traced(self, it: Any, value: Value, event: str) -> bool:
+        """A numpy array of known values (a mask) keeps the lines that made it."""
+        return isinstance(value, ArrayV) and value.data is not None
+
     def attr(self, it: Any, obj: Value, attr: str) -> Value | None:
         """A created variable's ``initial_value``: that weight's initial value."""
         if attr != "initial_value" or not isinstance(obj, TensorV) or obj.variable is None:
@@ -283,7 +291,8 @@ def _ints(shape: list[int | None] | None) -> list[int] | None:
 
 def tree(v: Value, shape: list[int] | None) -> Any:
     """The JSON tree of an expression: a number; ``{"initializer": {kind, params, limit,
-    stddev}, "shape"}``; ``{"weight": name}``; ``{"op", "args"}`` (a distribution whose
+    stddev}, "shape"}``; ``{"weight": name}``; ``{"array": nested lists}`` (a constant
+    numpy array the source built, engine/arrays.py); ``{"op", "args"}`` (a distribution whose
     parameters are expressions: ``op`` its kind, ``args`` its parameters in the vocabulary's
     order, drawn on ``shape``)."""
     if isinstance(v, Const):
@@ -297,6 +306,8 @@ def tree(v: Value, shape: list[int] | None) -> Any:
         return {"initializer": {"kind": ini.kind, "params": ini.params, "limit": ini.limit,
                                 "stddev": ini.stddev}, "shape": shape}
     if isinstance(v, ExprV):
+        if isinstance(v.leaf, ArrayV) and v.leaf.data is not None:
+            return {"array": v.leaf.data.tolist()}
         if v.leaf is not None and not isinstance(v.leaf, InitV):
             return {"weight": getattr(v.leaf, "name", "?")}
         if v.leaf is not None:

@@ -40,6 +40,7 @@ class RankHint:
     declared: bool = False  # the layer's input_spec says it (else: the ranks to search)
     mismatch: str | None = None  # set after a build: a sub-layer got another rank
     rejected: str | None = None  # set after a build: the layer's own check refused the input
+    escaped: Any = None  # set after a build: the exception (engine Raised) that left it
 
 
 def required_parameters(f: FunctionV, skip_first: bool) -> list[str] | None:

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from tfinit_audit.analysis.engine.frames import IMPORT, Mode
-from tfinit_audit.analysis.engine.hooks import Rule
+from tfinit_audit.analysis.engine.frames import IMPORT, Mode, Raised
+from tfinit_audit.analysis.engine.hooks import CallSite, Rule
 from tfinit_audit.analysis.engine.values import (
     MISSING,
     BuiltinV,
@@ -21,6 +22,7 @@ from tfinit_audit.analysis.engine.values import (
     decorator_name,
 )
 
+_AS_LIST_UNKNOWN = "TensorShape.as_list of an unknown rank"
 _SAME_SHAPE = ("as_list", "with_rank_at_least", "with_rank", "merge_with")
 # the class and its 1.13-2.x spellings (``TensorShape = TensorShapeV1`` in tensor_shape.py)
 _TENSOR_SHAPE = re.compile(r"TensorShape(V\d+)?")
@@ -31,7 +33,10 @@ class TensorShapeRule(Rule):
     tensor_shape.py; the class is ``TensorShapeV1`` behind a ``TensorShape`` alias in 1.13) of
     a list is that list, of one number a shape of that one dimension (``TensorShape(64)``:
     ``StackedRNNCells`` builds the next cell on ``[batch] + TensorShape(output_dim)``);
-    ``TensorShape(None)`` is a shape of unknown rank. ``Dimension(n)`` (TF 1.x-2.x
+    ``TensorShape(None)`` is a shape of unknown rank (``UnknownShape``), whose ``as_list()``
+    raises ``ValueError`` as TensorFlow's does ("as_list() is not defined on an unknown
+    TensorShape.": TF 1.4 Keras ``LSTM.build`` of the list ``TimeDistributed.build`` hands it
+    takes its first item, the batch size None). ``Dimension(n)`` (TF 1.x-2.x
     ``tensor_shape.Dimension``, whose ``value`` is ``n``) of a number or None is that number:
     2.0-2.5 Keras ``AUC`` builds ``TensorShape([Dimension(self.num_thresholds)])``.
     On a shape: ``.ndims`` / ``.rank`` is its length, ``.dims`` and ``.as_list()`` (and the
@@ -57,14 +62,26 @@ class TensorShapeRule(Rule):
                 and args[0].fields is None:
             return tensor_shape(args[0].items, _shape_class(it, callee))
         if is_class and isinstance(args[0], Const) and args[0].value is None:
-            return Unknown(text="TensorShape(None)")
+            return UnknownShape(cls=_shape_class(it, callee))
         if (is_class or callee.name == "as_shape") and isinstance(args[0], Const) \
                 and isinstance(args[0].value, int) and not isinstance(args[0].value, bool):
             # one number is a shape of one dimension
             return tensor_shape([args[0]], _shape_class(it, callee))
         return None
 
+    def call_site(self, it: Any, site: CallSite) -> Value | None:
+        f = site.callee
+        if isinstance(f, BuiltinV) and f.name == _AS_LIST_UNKNOWN and f.fn is None \
+                and not site.frame.speculative:
+            raise Raised("ValueError", "as_list() is not defined on an unknown TensorShape.",
+                         site.frame.path, site.node.lineno)
+        return None
+
     def attr(self, it: Any, obj: Value, attr: str) -> Value | None:
+        if isinstance(obj, UnknownShape):
+            if attr == "as_list":
+                return BuiltinV(name=_AS_LIST_UNKNOWN, bound=obj)  # raises when called
+            return Const(value=None) if attr in ("ndims", "rank", "dims") else None
         if isinstance(obj, Const) and attr == "value" and (
                 obj.value is None or isinstance(obj.value, int)):
             return obj
@@ -79,6 +96,24 @@ class TensorShapeRule(Rule):
         if attr in _SAME_SHAPE:
             return BuiltinV(name=f"TensorShape.{attr}", fn=_same(obj), bound=obj)
         return None
+
+
+@dataclass(eq=False)
+class UnknownShape(Value):
+    """``TensorShape(None)``: a shape of unknown rank, an object of the TensorShape class
+    ``cls`` (when known). Its ``ndims``/``rank``/``dims`` are None, ``as_list()`` raises;
+    nothing else about it is known."""
+
+    cls: ClassV | None = None
+
+    def truth(self) -> bool | None:
+        return None
+
+    def python_class(self) -> Any:
+        return self.cls
+
+    def describe(self) -> str:
+        return "TensorShape(None)"
 
 
 def _is_dimension(callee: Value) -> bool:
