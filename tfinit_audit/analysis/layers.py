@@ -14,12 +14,21 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from tfinit_audit.analysis import arguments as table
-from tfinit_audit.analysis.engine.frames import ABSTRACT, EAGER, BudgetExceeded, Frame, Raised
+from tfinit_audit.analysis import refused_inputs
+from tfinit_audit.analysis.engine.frames import (
+    ABSTRACT,
+    EAGER,
+    BudgetExceeded,
+    Frame,
+    Raised,
+    Refusal,
+)
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.parsing import ast_parse
 from tfinit_audit.analysis.engine.summaries import FunctionInfo
@@ -39,6 +48,7 @@ from tfinit_audit.analysis.inner_names import lookup
 from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResult, Weight
 from tfinit_audit.analysis.plans import Plan, needs_args
 from tfinit_audit.analysis.refused_defaults import constructor_of, refused_default
+from tfinit_audit.analysis.refused_inputs import FEATURES
 from tfinit_audit.analysis.rules import facts as facts_mod
 from tfinit_audit.analysis.rules import metrics, shapes, sublayers, tuple_inputs, wrapped
 from tfinit_audit.analysis.rules.call_time import (
@@ -192,10 +202,14 @@ def class_requirements(it: Interpreter, cls: ClassV) -> list[str]:
 # ----------------------------------------------------------------------------- classes
 def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims,
                   result: SymbolResult, namespace: str = "",
-                  resolve: ResolveInner | None = None) -> None:
+                  resolve: ResolveInner | None = None, derived: Refusal | None = None) -> None:
     """The weights ``cls(**kwargs)`` creates in ``build``, and its porting facts. The input
     rank is the one the layer declares (rules/inputs.py); with none declared, the first of
-    the candidate ranks on which every weight gets a concrete shape."""
+    the candidate ranks on which every weight gets a concrete shape. An input TensorFlow
+    refuses (a broadcast of the build's tensors) is not answered: the layer is built again
+    on the input the refusal asks for, else it is ``needs-args`` (analysis/refused_inputs.py;
+    ``derived``: the refusal that made this the second build)."""
+    asked = dict(kwargs)
     required = class_requirements(it, cls)
     plan = plan_arguments(it, required, kwargs, dims, namespace, resolve, owner=cls)
     result.arguments = plan.supplied
@@ -231,6 +245,9 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     if refused is not None:
         needs_args(result, refused)
         return
+    refusal = refused_inputs.shape_refusal(search.refusals.get(id(obj), []))
+    if _refused_input(it, cls, asked, dims, result, namespace, resolve, refusal, derived):
+        return
     result.weights = weights
     result.input_shape = shape
     result.input_count = count
@@ -242,7 +259,40 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
         result.input_note += f"; {how}"
     if mismatch is not None and len(hint.ranks) > 1:
         result.input_note += f"; no rank tried fits its sub-layers ({mismatch})"
+    if derived is not None:  # the input the first build's refusal asked for
+        result.input_note = (refused_inputs.derived_note(
+            derived, Dims().arguments[FEATURES], dims.arguments[FEATURES])
+            + f"; {result.input_note}")
     result.facts = facts_mod.collect(it, cls, obj, bound, result.weights)
+
+
+def _refused_input(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims,
+                   result: SymbolResult, namespace: str, resolve: ResolveInner | None,
+                   refusal: Refusal | None, derived: Refusal | None) -> bool:
+    """TensorFlow refuses the input the layer was built on (``refusal``; ``derived``: the
+    refusal of a first build, this build is on the input it asked for). The table's input
+    refused for its width: the layer is built again on the width the refusal asks for.
+    Refused otherwise, or again: the symbol is ``needs-args`` (``features``, when the
+    refusal is about the input's width) or ``unavailable``, with the refusal as the
+    reason and no weights. False: the build stands (a second build nothing refused)."""
+    if refusal is None:
+        return False
+    features = int(Dims().arguments[FEATURES] if derived is not None
+                   else dims.arguments[FEATURES])
+    first = derived or refusal
+    wanted = refused_inputs.wanted_features(first, features)
+    if derived is None and wanted is not None and _origin(dims, FEATURES) == "table":
+        analyze_class(it, cls, kwargs, dataclasses.replace(dims, input_dim=wanted), result,
+                      namespace, resolve, derived=refusal)
+        return True
+    result.weights = []
+    result.status = "needs-args" if wanted is not None else "unavailable"
+    result.missing_arguments = [FEATURES] if wanted is not None else []
+    result.message = refused_inputs.refused_message(
+        first, features, wanted if derived is None else None) + (
+        f"; with {wanted} features too: {refused_inputs.describe(refusal)}"
+        if derived is not None else "")
+    return True
 
 
 Built = tuple[Instance, list[Weight], dict[str, Value], list[int | None]]
@@ -278,6 +328,8 @@ class Search:
     resolve: ResolveInner | None
     plan: Plan
     rejected: str | None = None  # the best build's input was refused by the layer (where)
+    # per build (id of its instance): the refusals made while it was built
+    refusals: dict[int, list[Refusal]] = dataclasses.field(default_factory=dict)
 
     def run(self, count: int, ranks: list[int] | None = None,
             part: tuple[int, int] | None = None) -> tuple[Built, RankHint, str | None]:
@@ -296,9 +348,11 @@ class Search:
             # each attempt builds fresh objects (inner layers included)
             todo = ranks if ranks is not None else hint.ranks if hint is not None else None
             rank = todo[attempt] if todo is not None else None
+            n0 = len(it.refusals)
             try:
                 obj, captured, h, shape = _build(it, self.cls, plan.kwargs, rank, args,
                                                  count=count, part=part)
+                self.refusals[id(obj)] = it.refusals[n0:]
             except BudgetExceeded:
                 if best is None or hint is None:
                     raise

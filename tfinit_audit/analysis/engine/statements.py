@@ -15,6 +15,7 @@ from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import (
     Frame,
     LoopSignal,
+    PathEnds,
     Raised,
     RaiseSignal,
     Refusal,
@@ -56,7 +57,10 @@ class Statements(InterpreterBase):
                 if frame.mode.strict:
                     raise Undecidable(type(st).__name__)
                 continue
-            sig = handler(self, st, frame)
+            try:
+                sig = handler(self, st, frame)
+            except PathEnds as ended:  # Python raised in an expression of this statement
+                return ended.signal
             if sig is not None:
                 return sig
         return None
