@@ -24,13 +24,16 @@ What the symbol is then built on (analysis/layers.py ``analyze_class``):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from tfinit_audit.analysis.model import Dims
 from tfinit_audit.analysis.rules.values import TensorV
 
 if TYPE_CHECKING:
     from tfinit_audit.analysis.engine.frames import Refusal
+    from tfinit_audit.analysis.model import SymbolResult
 
 FEATURES = "features"  # the table's entry of the input's last axis (--input-dim)
 
@@ -59,10 +62,43 @@ def describe(r: Refusal) -> str:
     return f"`{r.expression}` ({r.path}:{r.line}) raises {r.what}"
 
 
-def derived_note(r: Refusal, features: int, wanted: int) -> str:
-    """``input_note``'s reason for an input of ``wanted`` features instead of the table's."""
-    return (f"input of {wanted} features, not the table's {features}: with {features}, "
-            f"{describe(r)}")
+def derived_note(r: Refusal, dims: Dims) -> str:
+    """``input_note``'s reason for the input of ``dims`` instead of the table's."""
+    features = table_features()
+    return (f"input of {dims.arguments[FEATURES]} features, not the table's {features}: "
+            f"with {features}, {describe(r)}")
+
+
+def table_features() -> int:
+    """The table's own input width (``--input-dim`` not given)."""
+    return int(Dims().arguments[FEATURES])
+
+
+def refused_input(dims: Dims, result: SymbolResult, refusal: Refusal | None,
+                  derived: Refusal | None, from_table: bool,
+                  rebuild: Callable[[Dims, Refusal], None]) -> bool:
+    """TensorFlow refuses the input the symbol was built on (``refusal``; ``derived``: the
+    refusal of a first build, this build is on the input it asked for). The table's input
+    (``from_table``) refused for its width: the symbol is built again on the width the
+    refusal asks for (``rebuild(dims, refusal)``, which answers ``result``). Refused
+    otherwise, or again: ``needs-args`` (``features``, when the refusal is about the
+    input's width) or ``unavailable``, with the refusal as the reason and no weights.
+    False: nothing refused, the build stands."""
+    if refusal is None:
+        return False
+    features = table_features() if derived is not None else int(dims.arguments[FEATURES])
+    first = derived or refusal
+    wanted = wanted_features(first, features)
+    if derived is None and wanted is not None and from_table:
+        rebuild(dataclasses.replace(dims, input_dim=wanted), refusal)
+        return True
+    result.weights = []
+    result.input_shape = None
+    result.status = "needs-args" if wanted is not None else "unavailable"
+    result.missing_arguments = [FEATURES] if wanted is not None else []
+    result.message = refused_message(first, features, wanted if derived is None else None) + (
+        f"; with {wanted} features too: {describe(refusal)}" if derived is not None else "")
+    return True
 
 
 def refused_message(r: Refusal, features: int, wanted: int | None) -> str:
