@@ -19,11 +19,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfinit_audit.analysis import arguments as table
-from tfinit_audit.analysis import inner_choice
-from tfinit_audit.analysis.engine.frames import ABSTRACT, EAGER, BudgetExceeded, Frame, Raised
+from tfinit_audit.analysis import inner_choice, refused_inputs
+from tfinit_audit.analysis.engine.frames import (
+    ABSTRACT,
+    EAGER,
+    BudgetExceeded,
+    Frame,
+    Raised,
+    Refusal,
+)
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.parsing import ast_parse
-from tfinit_audit.analysis.engine.summaries import FunctionInfo
 from tfinit_audit.analysis.engine.values import (
     ClassV,
     Const,
@@ -36,10 +42,17 @@ from tfinit_audit.analysis.engine.values import (
     Unknown,
     Value,
 )
+from tfinit_audit.analysis.guards import (
+    constructor_raises,
+    function_refused,
+    guard_parameters,
+    refused_by_guard,
+)
 from tfinit_audit.analysis.inner_names import lookup
 from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResult, Weight
 from tfinit_audit.analysis.plans import Plan, needs_args
 from tfinit_audit.analysis.refused_defaults import constructor_of, refused_default
+from tfinit_audit.analysis.refused_inputs import FEATURES
 from tfinit_audit.analysis.rules import facts as facts_mod
 from tfinit_audit.analysis.rules import inner_raises, metrics, shapes, sublayers, tuple_inputs
 from tfinit_audit.analysis.rules.call_time import (
@@ -169,10 +182,14 @@ def class_requirements(it: Interpreter, cls: ClassV) -> list[str]:
 # ----------------------------------------------------------------------------- classes
 def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Dims,
                   result: SymbolResult, namespace: str = "",
-                  resolve: ResolveInner | None = None) -> None:
+                  resolve: ResolveInner | None = None, derived: Refusal | None = None) -> None:
     """The weights ``cls(**kwargs)`` creates in ``build``, and its porting facts. The input
     rank is the one the layer declares (rules/inputs.py); with none declared, the first of
-    the candidate ranks on which every weight gets a concrete shape."""
+    the candidate ranks on which every weight gets a concrete shape. An input TensorFlow
+    refuses (a broadcast of the build's tensors) is not answered: the layer is built again
+    on the input the refusal asks for, else it is ``needs-args`` (analysis/refused_inputs.py;
+    ``derived``: the refusal that made this the second build)."""
+    asked = dict(kwargs)
     required = class_requirements(it, cls)
     plan = plan_arguments(it, required, kwargs, dims, namespace, resolve, owner=cls)
     result.arguments = plan.supplied
@@ -217,9 +234,14 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     best, mismatch, parts = found if found is not None else (best, mismatch, None)
     obj, weights, bound, shape = best
     refused = refused_default(it, [constructor_of(it, cls)], plan.supplied, it.refusals[r0:]) \
-        or (_refused_by_guard(it, cls, plan, shape) if not weights else None)
+        or (refused_by_guard(it, cls, plan, shape) if not weights else None)
     if refused is not None:
         needs_args(result, refused)
+        return
+    refusal = refused_inputs.shape_refusal(search.refusals.get(id(obj), []))
+    if refused_inputs.refused_input(
+            dims, result, refusal, derived, _origin(dims, FEATURES) == "table",
+            lambda d, r: analyze_class(it, cls, asked, d, result, namespace, resolve, r)):
         return
     result.weights = weights
     result.input_shape = shape
@@ -232,6 +254,8 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
         result.input_note += f"; {how}"
     if mismatch is not None and len(hint.ranks) > 1:
         result.input_note += f"; no rank tried fits its sub-layers ({mismatch})"
+    if derived is not None:  # the input the first build's refusal asked for
+        result.input_note = f"{refused_inputs.derived_note(derived, dims)}; {result.input_note}"
     result.facts = facts_mod.collect(it, cls, obj, bound, result.weights)
 
 
@@ -271,6 +295,8 @@ class Search:
     # the table's first choice of an inner layer, refused (why): rules/inner_raises.py
     refused: dict[str, str] = field(default_factory=dict)
     escapes: list[Any] = field(default_factory=list)  # per build: the exception that left it
+    # per build (id of its instance): the refusals made while it was built
+    refusals: dict[int, list[Refusal]] = field(default_factory=dict)
 
     def run(self, count: int, ranks: list[int] | None = None,
             part: tuple[int, int] | None = None) -> tuple[Built, RankHint, str | None]:
@@ -289,9 +315,11 @@ class Search:
             # each attempt builds fresh objects (inner layers included)
             todo = ranks if ranks is not None else hint.ranks if hint is not None else None
             rank = todo[attempt] if todo is not None else None
+            n0 = len(it.refusals)
             try:
                 obj, captured, h, shape = _build(it, self.cls, plan.kwargs, rank, args,
                                                  count=count, part=part)
+                self.refusals[id(obj)] = it.refusals[n0:]
             except BudgetExceeded:
                 if best is None or hint is None:
                     raise
@@ -326,7 +354,7 @@ def _guarded_arguments(it: Interpreter, cls: ClassV, required: list[str],
     parameters (``if (cell_size is None) == (num_units is None): raise ValueError(...)``):
     each of those parameters the table has is tried in turn (``num_units``); when none stops
     the raise, the test's parameters are what the symbol needs."""
-    raises = _constructor_raises(it, cls, plan.kwargs)
+    raises = constructor_raises(it, cls, plan.kwargs)
     if not raises:
         return kwargs, plan
     path, line, what = raises[0]
@@ -337,7 +365,7 @@ def _guarded_arguments(it: Interpreter, cls: ClassV, required: list[str],
     for p in tried:
         more = {**kwargs, p: values[p]}
         again = plan_arguments(it, required, more, dims, namespace, resolve, owner=cls)
-        if not again.missing and not _constructor_raises(it, cls, again.kwargs):
+        if not again.missing and not constructor_raises(it, cls, again.kwargs):
             for a in again.supplied:
                 if a.name == p:
                     a.source = _origin(dims, p)
@@ -348,137 +376,6 @@ def _guarded_arguments(it: Interpreter, cls: ClassV, required: list[str],
                        "given" + (f", also with {', '.join(tried)} from the table" if tried
                                   else "")])
     return kwargs, plan
-
-
-def _refused_by_guard(it: Interpreter, cls: ClassV, plan: Plan,
-                      shape: list[int | None]) -> Plan | None:
-    """A layer that created nothing because its own code raised for the input it was given,
-    under a test of parameters nobody supplied (TF 1.x ``IntersectionRNNCell.call``:
-    ``if input_size != self._num_units: if self._num_input_proj: ... else: raise
-    ValueError``): those parameters are what the symbol needs, with the raise as the note.
-    None when its code raised nothing, or the test names no parameter left to give."""
-    own = {c.path for c in it.source_mro(cls)}
-    given = {a.name for a in plan.supplied}
-    for path, line, what in it.raised:
-        if path not in own:
-            continue
-        # a parameter of the build or call that raised, named as such in the test, is its
-        # input (TextVectorization.build's ``input_shape``, LSTMBlockWrapper.call's
-        # ``dtype``), never a constructor argument to give
-        guard = [p for p in guard_parameters(it, cls, path, line) if p not in given
-                 and p not in _method_parameters(it, cls, path, line)]
-        if not guard:
-            return None
-        shown = ", ".join("None" if d is None else str(d) for d in shape)
-        return Plan(supplied=plan.supplied, missing=guard, notes=[
-            f"its code raises {what} ({path}:{line}) for the input ({shown}) and the "
-            "arguments given"])
-    return None
-
-
-def _method_parameters(it: Interpreter, cls: ClassV, path: str, line: int) -> set[str]:
-    """The parameters of the method of ``cls``'s MRO containing ``path:line`` (none for a
-    constructor: its parameters are the arguments)."""
-    found = _method_at(it, cls, path, line)
-    if found is None or found[1] is found[0].info.methods.get("__init__"):
-        return set()
-    c, info = found
-    return set(parameters(FunctionV(src=c.src, info=info, owner=c)))
-
-
-def _method_at(it: Interpreter, cls: ClassV, path: str, line: int
-               ) -> tuple[ClassV, FunctionInfo] | None:
-    """The class of ``cls``'s MRO defined in ``path`` and its method containing ``line``."""
-    for c in it.source_mro(cls):
-        if c.src.path != path:
-            continue
-        for info in c.info.methods.values():
-            if info.line <= line <= info.end_line:
-                return c, info
-    return None
-
-
-def _constructor_raises(it: Interpreter, cls: ClassV,
-                        call_kwargs: dict[str, Value]) -> list[tuple[str, int, str]]:
-    """The raises on decided paths of the class's own code while it is constructed."""
-    n0 = len(it.raised)
-    obj = it.instantiate(cls, [], call_kwargs, None)
-    if isinstance(obj, Instance):
-        it.force(obj)
-    own = {c.path for c in it.source_mro(cls)}
-    out = [r for r in it.raised[n0:] if r[0] in own]
-    del it.raised[n0:]
-    return out
-
-
-def guard_parameters(it: Interpreter, cls: ClassV, path: str, line: int) -> list[str]:
-    """The parameters of the method of ``cls``'s MRO containing ``path:line`` that the tests
-    of the ``if`` statements around that line (in their body or their ``else``) name, in
-    signature order."""
-    found = _method_at(it, cls, path, line)
-    if found is None:
-        return []
-    c, info = found
-    f = FunctionV(src=c.src, info=info, owner=c, modname=c.modname)
-    node = f.node
-    if node is None:
-        return []
-    names: set[str] = set()
-    for n in _guards(node, line):
-        names |= {x.id for x in ast.walk(n.test) if isinstance(x, ast.Name)}
-        names |= {_param_of(c, x.attr) or "" for x in ast.walk(n.test)
-                  if isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name)
-                  and x.value.id == "self"}
-    params = parameters(f)[1:] if f.owner is not None else parameters(f)
-    init = c.info.methods.get("__init__")
-    if init is not None and init is not info:  # a helper of the constructor
-        params += [p for p in parameters(FunctionV(src=c.src, info=init, owner=c))[1:]
-                   if p not in params]
-    return [p for p in params if p in names]
-
-
-def _guards(node: ast.AST, line: int) -> list[ast.If]:
-    """The ``if`` statements of ``node`` with the ``raise`` at ``line`` in their body or
-    their ``else``."""
-    return [n for n in ast.walk(node) if isinstance(n, ast.If) and any(
-        isinstance(r, ast.Raise) and r.lineno == line
-        for r in ast.walk(ast.Module(body=n.body + n.orelse, type_ignores=[])))]
-
-
-def _function_refused(it: Interpreter, f: FunctionV, raised: list[tuple[str, int, str]],
-                      supplied: list[SuppliedArgument]) -> Plan | None:
-    """A function whose call created nothing because its own code raised, under a test of
-    its parameters nobody gave (``if not (keras_model or keras_model_path): raise``): those
-    parameters are what the symbol needs, with the raise as the note. None otherwise."""
-    node, info = f.node, f.info
-    if node is None or info is None:
-        return None
-    given = {a.name for a in supplied}
-    for path, line, what in raised:
-        if path != f.src.path or not info.line <= line <= info.end_line:
-            continue
-        names = {x.id for n in _guards(node, line) for x in ast.walk(n.test)
-                 if isinstance(x, ast.Name)}
-        guard = [p for p in parameters(f) if p in names and p not in given]
-        if guard:
-            return Plan(supplied=supplied, missing=guard, notes=[
-                f"its code raises {what} ({path}:{line}) for the arguments given"])
-        return None
-    return None
-
-
-def _param_of(c: ClassV, attr: str) -> str | None:
-    """The ``__init__`` parameter stored as ``self.<attr>`` (``self._n = n``), if any."""
-    info = c.info.methods.get("__init__")
-    node = FunctionV(src=c.src, info=info, owner=c).node if info is not None else None
-    if node is None:
-        return None
-    for n in ast.walk(node):
-        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and any(
-                isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name)
-                and t.value.id == "self" for t in n.targets):
-            return n.value.id
-    return None
 
 
 def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: int | None,
@@ -689,13 +586,15 @@ def analyze_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any], dims
 
 
 def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any],
-                            dims: Dims, result: SymbolResult) -> None:
+                            dims: Dims, result: SymbolResult,
+                            derived: Refusal | None = None) -> None:
     """A function that makes a layer and applies it (``tf.layers.dense(inputs, units)``):
     its required ``inputs`` (the table's tensor entry) is the input it is applied to -- a
     tensor of shape ``[batch, length, ..., features]``, of the rank the layer it makes
     declares, else the first of ``RANKS`` on which every weight gets a shape -- and its other
     required parameters come from the table; the variables the call creates are the
-    weights."""
+    weights. An input TensorFlow refuses is handled as for a class
+    (analysis/refused_inputs.py; ``derived``: the refusal that made this the second call)."""
     required = required_parameters(f, False) or []
     values = dims.arguments
     first = next((p for p in required if p not in kwargs and table.kind_of(p) == "tensor"),
@@ -705,7 +604,8 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
     if plan.missing:
         needs_args(result, plan)
         return
-    best: tuple[list[Captured], list[int | None], list[SuppliedArgument]] | None = None
+    best: tuple[list[Captured], list[int | None], list[SuppliedArgument], list[Refusal]] \
+        | None = None
     raised: list[tuple[str, int, str]] = []
     r0 = len(it.refusals)
     ranks = list(RANKS) if first is not None else [2]
@@ -725,18 +625,10 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
                 call_kwargs[p] = _const(values[p])
                 supplied.append(SuppliedArgument(p, table.plain(values[p]), _origin(dims, p)))
         args: list[Value] = [TensorV(shape=list(shape))] if first is not None else []
-        scopes = VariableScopes()
-        collector = WeightCollector(scopes)
-        builds = BuildRanks()
-        n0 = len(it.raised)
-        with it.hooks(collector, scopes, builds), contextlib.suppress(Raised):
-            made = it.call(f, args, call_kwargs, mode=EAGER)
-            if isinstance(made, GeneratorV):
-                # a @contextmanager function is used as ``with f(...):``: entering the block
-                # runs its body up to the ``yield``
-                it.run_generator(made, lambda _: Const(value=None), EAGER)
-        captured = collector.captured
+        n0, m0 = len(it.raised), len(it.refusals)
+        captured, builds = _apply(it, f, args, call_kwargs)
         raised += it.raised[n0:]
+        made = it.refusals[m0:]
         # the layer the function made declares the rank it takes (when it was built: its
         # build may declare the rank it was given): try that one next
         owner = next((c.owner for c in captured if isinstance(c.owner, Instance)), None)
@@ -745,25 +637,49 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
             ranks = [r for r in hint.ranks if r not in tried]
             note = f"the rank the layer it makes declares: {hint.reason}"
             if best is None:
-                best = (captured, shape, supplied)
+                best = (captured, shape, supplied, made)
             continue
         if best is None or (captured and (not best[0] or rank in (hint.ranks if hint else []))):
-            best = (captured, shape, supplied)
+            best = (captured, shape, supplied, made)
         if captured and all(c.shape is not None for c in captured):
-            best = (captured, shape, supplied)
+            best = (captured, shape, supplied, made)
             break
     assert best is not None
     refused = refused_default(it, [f, signature_of(it, f)], best[2], it.refusals[r0:]) \
-        or (_function_refused(it, f, raised, best[2]) if not best[0] else None)
+        or (function_refused(it, f, raised, best[2]) if not best[0] else None)
     if refused is not None:
         result.arguments = best[2]
         needs_args(result, refused)
         return
     result.arguments = best[2]
+    if first is not None and refused_inputs.refused_input(
+            dims, result, refused_inputs.shape_refusal(best[3]), derived,
+            _origin(dims, FEATURES) == "table",
+            lambda d, r: _call_creating_function(it, f, kwargs, d, result, r)):
+        return
     result.weights = to_weights(it, best[0])
     if first is not None:
         result.input_shape = best[1]
         result.input_note = f"{first}: the tensor the function is applied to; {note}"
+        if derived is not None:  # the input the first call's refusal asked for
+            result.input_note = f"{refused_inputs.derived_note(derived, dims)}; " \
+                f"{result.input_note}"
+
+
+def _apply(it: Interpreter, f: FunctionV, args: list[Value], call_kwargs: dict[str, Value]
+           ) -> tuple[list[Captured], BuildRanks]:
+    """Call the variable-creating function ``f``: the variables it created, and the ranks the
+    layers it built declared."""
+    scopes = VariableScopes()
+    collector = WeightCollector(scopes)
+    builds = BuildRanks()
+    with it.hooks(collector, scopes, builds), contextlib.suppress(Raised):
+        made = it.call(f, args, call_kwargs, mode=EAGER)
+        if isinstance(made, GeneratorV):
+            # a @contextmanager function is used as ``with f(...):``: entering the block
+            # runs its body up to the ``yield``
+            it.run_generator(made, lambda _: Const(value=None), EAGER)
+    return collector.captured, builds
 
 
 def _origin(dims: Dims, name: str) -> str:

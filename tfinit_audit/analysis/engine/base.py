@@ -136,6 +136,10 @@ class InterpreterBase:
               node: ast.AST | None = None) -> Value:
         raise NotImplementedError
 
+    def python_raises(self, frame: Frame, node: ast.AST | None, exc: str, message: str,
+                      operands: tuple[Value, ...]) -> Value:
+        raise NotImplementedError
+
     def run_generator(self, gen: GeneratorV, on_yield: Callable[[Value], Value],
                       mode: Mode = ABSTRACT) -> None:
         raise NotImplementedError

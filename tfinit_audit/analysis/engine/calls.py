@@ -11,8 +11,10 @@ from tfinit_audit.analysis.engine.frames import (
     CallSite,
     Frame,
     Mode,
+    PathEnds,
     Raised,
     RaiseSignal,
+    Refused,
     Return,
     Site,
     Undecidable,
@@ -76,18 +78,21 @@ class Calls(InterpreterBase):
             name = target.value if isinstance(target, Const) else target
             self.imports.ns.hop(frame.path, e.lineno, f"imports module {name}")
         site = CallSite(frame, e, f, args, kwargs)
-        for rule in self.rules.extra_by_hook["call_site"]:
-            r = rule.call_site(self, site)
-            if r is not None:
-                return r
-        if frame.watch is not None:
-            r = frame.watch.on_call(self, site)
-            if r is not None:
-                return r
-        for rule in self.rules.by_hook["call_site"]:
-            r = rule.call_site(self, site)
-            if r is not None:
-                return r
+        try:
+            for rule in self.rules.extra_by_hook["call_site"]:
+                r = rule.call_site(self, site)
+                if r is not None:
+                    return r
+            if frame.watch is not None:
+                r = frame.watch.on_call(self, site)
+                if r is not None:
+                    return r
+            for rule in self.rules.by_hook["call_site"]:
+                r = rule.call_site(self, site)
+                if r is not None:
+                    return r
+        except Refused as exc:  # TensorFlow refuses these arguments: the call raises here
+            return self.python_raises(frame, e, exc.exc, exc.message, exc.operands)
         return self.call(f, args, kwargs, (frame, e), mode=frame.mode)
 
     def _super(self, e: ast.Call, frame: Frame) -> Value:
@@ -187,6 +192,8 @@ class Calls(InterpreterBase):
             if isinstance(node, ast.Lambda):
                 return self.eval(node.body, frame)
             sig = self.exec_block(node.body, frame)
+        except PathEnds as ended:  # a lambda's body raised: its call's value is unknown
+            sig = ended.signal
         finally:
             self.depth -= 1
             self.stack.pop()

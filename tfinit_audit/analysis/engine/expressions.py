@@ -10,7 +10,15 @@ from typing import Any
 from tfinit_audit.analysis.engine import arrays
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.calls import Calls
-from tfinit_audit.analysis.engine.frames import Frame, Raised, Refusal, Undecidable
+from tfinit_audit.analysis.engine.frames import (
+    Frame,
+    PathEnds,
+    Raised,
+    RaiseSignal,
+    Refusal,
+    Refused,
+    Undecidable,
+)
 from tfinit_audit.analysis.engine.values import (
     DELETED,
     MISSING,
@@ -138,7 +146,10 @@ class Expressions(InterpreterBase):
         if r is not None:
             return r
         for rule in self.rules.asked("binop"):
-            r = rule.binop(self, op, a, b)
+            try:
+                r = rule.binop(self, op, a, b)
+            except Refused as exc:  # TensorFlow refuses these operands: it raises here
+                return self.python_raises(frame, node, exc.exc, exc.message, exc.operands)
             if r is not None:
                 return r
         return self.undecidable(frame, "arithmetic")
@@ -149,9 +160,11 @@ class Expressions(InterpreterBase):
     def python_raises(self, frame: Frame, node: ast.AST | None, exc: str, message: str,
                       operands: tuple[Value, ...]) -> Value:
         """Python itself raises ``exc`` evaluating ``node``: an operator on ``operands`` it
-        refuses. Abstract mode records it as a ``Refusal`` when the path is decided (no arm
-        of an undecidable ``if`` on the way) and goes on with an unknown value, as for any
-        raise. Import mode gives up on the running call, as before (module namespaces are
+        refuses (or a rule's ``Refused``: TensorFlow refuses them). Abstract mode records it
+        as a ``Refusal`` when the path is decided (no arm of an undecidable ``if`` on the way)
+        and ends the path as a ``raise`` statement does: the statement running ``node`` is
+        the function's last (``PathEnds``; a ``try`` whose handler catches ``exc`` forgets the
+        record). Import mode gives up on the running call, as before (module namespaces are
         read binding by binding: a ``try`` around one is not seen there)."""
         text = self.unparse(node) if node is not None else "arithmetic"
         line = getattr(node, "lineno", 0)
@@ -160,7 +173,7 @@ class Expressions(InterpreterBase):
         if frame.path is not None and not frame.speculative and not self.speculating:
             self.refusals.append(Refusal(frame.path, line, text, f"{exc}: {message}",
                                          operands))
-        return Unknown(text=text)
+        raise PathEnds(RaiseSignal(path=frame.path or "", line=line))
 
     def truth(self, v: Value, frame: Frame) -> bool | None:
         if frame.mode.strict and isinstance(v, DictV):

@@ -11,8 +11,10 @@ The modes run the same statements and expressions:
   not taken; other undecidable branches are both run and their locals merged; a ``raise`` is a
   path not taken (its call's value is unknown, with where it raised; an exception a rule
   models -- ``Raised`` -- crosses calls to the nearest ``try`` that handles it); an operator
-  Python refuses for its operands (``1 // None``) on a decided path is a ``Refusal`` (its
-  value unknown, the operands kept: where they came from); a loop over an
+  Python refuses for its operands (``1 // None``; a rule's ``Refused``: TensorFlow's
+  broadcast of two static shapes that do not fit) is a raise: on a decided path it is
+  recorded as a ``Refusal`` (the operands kept: where they came from), and on any path it
+  ends the running function's path as a ``raise`` statement does (``PathEnds``); a loop over an
   unknown value is not run, and what it would assign or change becomes unknown; instances are
   constructed lazily (first time they are looked at) and calls nest at most ``max_depth`` deep,
   never recursively. Module globals are their import-time values (the import system's, in the
@@ -157,6 +159,30 @@ class Refusal:
     expression: str
     what: str  # "TypeError: unsupported operand type(s) for //: 'int' and 'NoneType'"
     operands: tuple[Value, ...]
+
+
+class Refused(Exception):  # noqa: N818 - interpreted code raises; not an error of ours
+    """Raised by a rule's ``binop`` or ``call_site`` hook: the operation raises ``exc``
+    (``"ValueError"``) with ``message`` for ``operands`` in the real program (TensorFlow's
+    shape inference refusing a broadcast). The engine makes it a refusal of the expression
+    being evaluated (``python_raises``), as for an operator Python refuses."""
+
+    def __init__(self, exc: str, message: str, operands: tuple[Value, ...]) -> None:
+        super().__init__(f"{exc}: {message}")
+        self.exc = exc
+        self.message = message
+        self.operands = operands
+
+
+class PathEnds(BaseException):  # noqa: N818 - control flow
+    """Abstract mode: Python raised while an expression was evaluated (a refusal): the
+    statement running it ends the function's path, as a ``raise`` statement does
+    (``exec_block`` returns ``signal``). A BaseException: no ``except Exception`` on the way
+    takes it for a failure of a builtin."""
+
+    def __init__(self, signal: RaiseSignal) -> None:
+        super().__init__(f"{signal.path}:{signal.line}")
+        self.signal = signal
 
 
 class Raised(Exception):  # noqa: N818 - interpreted code raised; not an error of ours

@@ -16,6 +16,7 @@ from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import (
     Frame,
     LoopSignal,
+    PathEnds,
     Raised,
     RaiseSignal,
     Refusal,
@@ -57,7 +58,7 @@ class Statements(InterpreterBase):
                 if frame.mode.strict:
                     raise Undecidable(type(st).__name__)
                 continue
-            sig = handler(self, st, frame)
+            sig = _run(handler, self, st, frame)
             if sig is not None:
                 return sig
         return None
@@ -607,3 +608,13 @@ def _table() -> dict[type, Callable[[Any, Any, Frame], Signal]]:
 
 
 STATEMENTS = _table()  # node type -> handler: the one dispatch of statements
+
+
+def _run(handler: Callable[[Any, ast.stmt, Frame], Any], interp: Any, st: ast.stmt,
+         frame: Frame) -> Any:
+    """One statement; where Python raised in one of its expressions (a refusal ending the
+    path), the signal a ``raise`` statement there would give."""
+    try:
+        return handler(interp, st, frame)
+    except PathEnds as ended:
+        return ended.signal

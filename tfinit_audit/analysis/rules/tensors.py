@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from tfinit_audit.analysis.engine.frames import Mode
+from tfinit_audit.analysis.engine.frames import Mode, Refused
 from tfinit_audit.analysis.engine.hooks import CallSite, Rule
 from tfinit_audit.analysis.engine.values import (
     BuiltinV,
@@ -136,7 +136,9 @@ class TensorOpsRule(Rule):
     """Static shapes through the TensorFlow ops a layer's call applies (their shape functions
     in ``tensorflow/core/ops``; called through ``math_ops``, ``nn_ops``, ``array_ops``...):
     element-wise ops and ``convert_to_tensor`` of a tensor keep the shape (broadcasting binary
-    ones, also written as operators),
+    ones, also written as operators; two known static shapes that cannot broadcast -- sizes
+    that differ, neither 1, on one axis -- are refused: TensorFlow's shape inference raises
+    ``ValueError: Dimensions must be equal`` there when the graph is built, ``Refused``),
     ``matmul`` gives ``[rows of a, columns of b]`` (transposes honoured), ``einsum`` the
     output subscripts' sizes read off its operands (explicit ``->`` form), ``bias_add`` keeps
     the value's shape, ``concat`` adds up the axis, ``split`` divides it, ``slice`` takes the
@@ -243,10 +245,16 @@ def _broadcast(a: Value, b: Value) -> Value | None:
             out.append(x)
         elif x is None or y is None:
             out.append(x if y is None else y)
-        else:
-            return None  # Python would raise: not a shape to guess
+        else:  # TensorFlow's shape inference refuses them (graph mode: a ValueError)
+            raise Refused("ValueError", f"Dimensions must be equal, but are {x} and {y} "
+                          f"with input shapes: {_dims(sa)}, {_dims(sb)}", (a, b))
     return TensorV(shape=out, dtype=a.dtype if isinstance(a, TensorV) else (
         b.dtype if isinstance(b, TensorV) else "float32"))
+
+
+def _dims(shape: list[int | None]) -> str:
+    """A static shape as TensorFlow writes it in its messages: ``[?,64]``."""
+    return "[" + ",".join("?" if d is None else str(d) for d in shape) + "]"
 
 
 def is_number(v: Value) -> bool:
