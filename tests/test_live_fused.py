@@ -8,7 +8,9 @@ call takes a time-major ``[time_len, batch_size, input_size]``); ``build(input_s
 and adds ``kernel`` ``[input_size + num_units, 4 * num_units]`` (no initializer: the variable
 scope's glorot_uniform) and ``bias`` ``[4 * num_units]`` (``constant_initializer(0.0)``); with
 ``use_peephole=True`` also ``w_i_diag``/``w_f_diag``/``w_o_diag`` ``[num_units]`` (glorot).
-Dims: units 64, input 32: kernel [96, 256], bias [256].
+Dims: units 64, input 32: kernel [96, 256], bias [256]. ``LSTMBlockWrapper.call`` runs
+``self._call_cell``, which hands ``forget_bias=self._forget_bias`` (1.0) to
+``gen_rnn_ops.block_lstm``: added to the forget gate, not stored in the bias.
 
 ``tf.contrib.cudnn_rnn.CudnnLSTM`` makes its ``opaque_kernel`` through the
 ``CudnnRNNCanonicalToParams`` op, which has a GPU kernel only: on a machine without one the
@@ -48,6 +50,9 @@ def test_lstm_block_fused_cell_agrees_on_the_time_major_input() -> None:
         assert {w.name: (w.shape, w.initializer.kind) for w in r.weights} == KNOWN[r.symbol]
         bias = next(w for w in r.weights if w.name == "bias")
         assert bias.initializer.params == {"value": 0.0}
+        [adj] = bias.runtime_adjustments
+        assert (adj.kind, adj.value) == ("forget_bias", 1.0)
+        assert "passed to gen_rnn_ops.block_lstm() as forget_bias" in adj.applies_to
     run = verify_interpreter(python, static, Dims(), timeout=600)
     assert run.error is None, run.error
     assert run.tensorflow == "1.15.5"
