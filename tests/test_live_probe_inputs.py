@@ -99,3 +99,24 @@ def test_tf_utils_without_a_tensorshape_falls_back_on_tf(
     assert probe.shape_class(tf, layer) is FakeShape
     probe.keras_build(tf, "keras", layer, (1, 5, 32), 32, {"input_shape": [None, 5, 32]})
     assert isinstance(layer.got[0], FakeShape) and layer.got[0].dims == [None, 5, 32]
+
+
+def test_an_object_without_build_is_called_on_the_reported_input() -> None:
+    """A TF 1.x ``FusedRNNCell`` (``FusedRNNCellAdaptor``) is no layer: no ``build``; its
+    ``__call__`` makes the variables. It is called once on zeros of the reported shape, and
+    what TensorFlow says when that fails is the reason kept."""
+    calls: list[Any] = []
+
+    class Adaptor:
+        def __call__(self, inputs: Any, initial_state: Any = None, dtype: Any = None) -> None:
+            calls.append(inputs)
+            raise ValueError("If no initial_state is provided, dtype must be specified")
+
+    tf = types.SimpleNamespace(TensorShape=FakeShape, float32="float32",
+                               zeros=lambda shape, dtype: ("zeros", tuple(shape), dtype),
+                               executing_eagerly=lambda: False)
+    inst = Adaptor()
+    probe.keras_build(tf, "keras", inst, (1, 32), 32, {"input_shape": [None, 32]})
+    assert calls == [("zeros", (1, 32), "float32")]
+    assert probe.BUILD_ERRORS.pop(id(inst)) == \
+        "ValueError: If no initial_state is provided, dtype must be specified"

@@ -763,7 +763,9 @@ def keras_build(tf, fam, instance, shape, input_dim, spec=None):
     made = current_weights(instance)
     as_shape = build_shape(tf, instance)
     try:
-        if fam == "keras_cell" and (spec is None or spec.get("input_shape") is None):
+        if not hasattr(instance, "build"):
+            pass  # not a layer (a TF 1.x FusedRNNCell): its call makes the variables, below
+        elif fam == "keras_cell" and (spec is None or spec.get("input_shape") is None):
             instance.build(as_shape((None, input_dim)))
         else:
             # one shape per required parameter, as the static side builds (a metric's
