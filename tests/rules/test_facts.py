@@ -150,6 +150,21 @@ KERAS = '''
                                         forget_bias=self._forget_bias)
 
 
+    class FusedSequence(Peephole):
+        """Mimics tf.contrib.rnn LSTMBlockFusedCell: ``call`` (its wrapper's) runs the whole
+        sequence in a helper method, which hands the op the forget bias."""
+
+        def call(self, inputs, initial_state=None):
+            return self._call_cell(inputs, initial_state)
+
+        def _call_cell(self, inputs, initial_state):
+            return array_ops.block_step(inputs, initial_state, self.bias,
+                                        forget_bias=self._forget_bias, cell_clip=-1)
+
+        def _unused(self, inputs):
+            return array_ops.block_step(inputs, forget_bias=self._forget_bias)
+
+
     class Flagged(Peephole):
         def __init__(self, units, forget_bias=True):
             self.units = units
@@ -324,6 +339,20 @@ def test_a_forget_bias_handed_to_the_step_op_is_an_adjustment() -> None:
     # handed on under another name, it is the op's business, not a forget bias
     t.files[K] = t.files[K].replace("forget_bias=self._forget_bias)", "scale=self._forget_bias)")
     fs, ws = run(K, "Fused", t)
+    assert "forget_bias" not in fs and ws["bias"].runtime_adjustments == []
+
+
+def test_a_forget_bias_handed_to_the_op_by_a_method_call_runs_is_an_adjustment() -> None:
+    t = tree()
+    fs, ws = run(K, "FusedSequence", t)
+    line = line_of(t, K, "forget_bias=self._forget_bias, cell_clip=-1)")
+    assert fs["forget_bias"]["value"] == 1.0 and fs["forget_bias"]["line"] == line
+    (adj,) = ws["bias"].runtime_adjustments
+    assert adj.applies_to.startswith("the forget gate: passed to array_ops.block_step() as ")
+    # a method call never runs is not followed
+    t.files[K] = t.files[K].replace("return self._call_cell(inputs, initial_state)",
+                                    "return inputs")
+    fs, ws = run(K, "FusedSequence", t)
     assert "forget_bias" not in fs and ws["bias"].runtime_adjustments == []
 
 

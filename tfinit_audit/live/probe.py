@@ -601,6 +601,17 @@ def var_shape(v):
         return None
 
 
+def made_shape(v, value):
+    """The variable's shape; for one declared with a dimension left open (Keras 2
+    ``Discretization``'s ``summary``, ``shape=(2, None)``), the shape of the value it was
+    created with, as the static side reports it (rules/weights.py ``open_shape``)."""
+    import numpy as np
+    shape = var_shape(v)
+    if shape is None and value is not None:
+        shape = [int(d) for d in np.shape(value)]
+    return shape
+
+
 def var_dtype(v):
     d = getattr(v, "dtype", None)
     n = getattr(d, "name", None)
@@ -737,7 +748,7 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
         recs = []
         for v in vs:
             full = var_name(v)
-            recs.append((full, var_shape(v), var_dtype(v), np.asarray(values[k]),
+            recs.append((full, made_shape(v, values[k]), var_dtype(v), np.asarray(values[k]),
                          bool(getattr(v, "trainable", True)),
                          named(v, full, instance, subs, scopes)))
             k += 1
@@ -750,14 +761,17 @@ def keras_build(tf, fam, instance, shape, input_dim, spec=None):
     object whose constructor made its weights already (a metric's state) may take other
     arguments in build(): what it made stands."""
     made = current_weights(instance)
+    as_shape = build_shape(tf, instance)
     try:
-        if fam == "keras_cell" and (spec is None or spec.get("input_shape") is None):
-            instance.build((None, input_dim))
+        if not hasattr(instance, "build"):
+            pass  # not a layer (a TF 1.x FusedRNNCell): its call makes the variables, below
+        elif fam == "keras_cell" and (spec is None or spec.get("input_shape") is None):
+            instance.build(as_shape((None, input_dim)))
         else:
             # one shape per required parameter, as the static side builds (a metric's
             # build(y_true_shape, y_pred_shape), Keras 3 build(query_shape, value_shape))
             # a layer called on a list of inputs (Attention) builds on a list of shapes
-            one = tuple([None] + list(shape[1:]))
+            one = as_shape(tuple([None] + list(shape[1:])))
             count = int((spec or {}).get("input_count") or 1)
             if count > 1:
                 one = [one] * count
@@ -785,6 +799,35 @@ def keras_build(tf, fam, instance, shape, input_dim, spec=None):
                     instance(*([x] * n))
         except Exception as e:
             BUILD_ERRORS[id(instance)] = one_line(e)
+
+
+def build_shape(tf, instance):
+    """What the layer's own ``__call__`` hands ``build`` for an input shape, as
+    rules/shapes.py ``build_input`` has the static side build: a TensorShape when a module of
+    the class's bases sees a ``tf_utils`` defining ``shape_type_conversion`` (Keras 2 and
+    ``tf.layers``: ``_maybe_build`` passes the inputs' TensorShapes, a decorated build turns
+    them into tuples itself; a TF 1.x fused cell's ``build`` reads ``input_shape.dims``),
+    the tuple otherwise (Keras 3)."""
+    ts = shape_class(tf, instance)
+    if ts is None:
+        return lambda dims: dims
+    return lambda dims: ts(list(dims))
+
+
+def shape_class(tf, instance):
+    """The TensorShape class the layer's Keras hands ``build`` (None: tuples)."""
+    for c in type(instance).__mro__:
+        mod = sys.modules.get(getattr(c, "__module__", None) or "")
+        utils = getattr(mod, "tf_utils", None)
+        if utils is None or not hasattr(utils, "shape_type_conversion"):
+            continue
+        for where in (utils, mod):
+            for first in ("tensor_shape", "tf"):
+                ts = getattr(getattr(where, first, None), "TensorShape", None)
+                if inspect.isclass(ts):
+                    return ts
+        return getattr(tf, "TensorShape", None)
+    return None
 
 
 BUILD_ERRORS = {}  # id(instance) -> why its building call failed (what it made stands)
@@ -897,7 +940,7 @@ def build_eager(tf, fam, obj, name, dims, args, seed, spec=None):
         if val is None:
             val = v.numpy() if hasattr(v, "numpy") else np.asarray(v)
         full = var_name(v)
-        recs.append((full, var_shape(v), var_dtype(v), np.asarray(val),
+        recs.append((full, made_shape(v, val), var_dtype(v), np.asarray(val),
                      bool(getattr(v, "trainable", True)), named(v, full, instance, subs, scopes)))
     return instance, recs, scopes
 

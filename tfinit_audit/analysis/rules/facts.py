@@ -180,7 +180,7 @@ def forget_bias(
         or isinstance(val.value, bool)
     ):
         return None
-    for mod, fn in _methods(it, cls, ("call",)):
+    for mod, fn in _with_helpers(it, cls, _methods(it, cls, ("call",))):
         derived = {f"self.{attr}"}
         for node in ast.walk(fn):
             if isinstance(node, ast.Assign) and f"self.{attr}" in ast.unparse(node.value):
@@ -191,6 +191,27 @@ def forget_bias(
             return RuntimeAdjustment(kind="forget_bias", value=val.value, applies_to=applies_to,
                                      path=mod.path, line=line, package=mod.package)
     return None
+
+
+def _with_helpers(it: Interpreter, cls: ClassV,
+                  methods: list[tuple[SourceModule, ast.FunctionDef]]
+                  ) -> list[tuple[SourceModule, ast.FunctionDef]]:
+    """``methods`` and, after them, the methods of ``cls`` they call on ``self``
+    (``self._call_cell(...)``: ``LSTMBlockWrapper.call`` runs the fused cell's step in
+    ``LSTMBlockFusedCell._call_cell``), each once."""
+    out = list(methods)
+    seen = {id(fn) for _, fn in out}
+    for _, fn in methods:
+        for node in ast.walk(fn):
+            f = node.func if isinstance(node, ast.Call) else None
+            if not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name)
+                    and f.value.id == "self"):
+                continue
+            for found in _methods(it, cls, (f.attr,)) if f.attr != "call" else []:
+                if id(found[1]) not in seen:
+                    seen.add(id(found[1]))
+                    out.append(found)
+    return out
 
 
 def _added(fn: ast.FunctionDef, derived: set[str],

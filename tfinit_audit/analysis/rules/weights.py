@@ -62,6 +62,9 @@ class Captured:
     owner: Instance | None
     conds: list[str] = field(default_factory=list)
     init_text: str = ""  # the initializer argument as written in the creating call
+    # the shape as declared, None for a dimension left open (``shape=(2, None)``); None when
+    # not a sequence of numbers and Nones
+    declared: list[int | None] | None = None
 
 
 class WeightCollector(Rule):
@@ -208,7 +211,8 @@ class WeightCollector(Rule):
             init_value=value, fallback=fallback, hops=hops,
             condition=" and ".join(frame.conds) or None,
             owner=frame.self_obj if isinstance(frame.self_obj, Instance) else None,
-            conds=list(frame.conds), init_text=ast.unparse(init_node) if init_node else "")
+            conds=list(frame.conds), init_text=ast.unparse(init_node) if init_node else "",
+            declared=declared_shape(shape_v))
 
 
     def _following(self, done: bool) -> None:
@@ -239,6 +243,19 @@ def _feature_dims_known(v: Value) -> bool:
     None): a sub-layer built on it was given a computed shape."""
     return isinstance(v, Seq) and bool(v.items) and concrete_shape(
         Seq(items=v.items[1:])) is not None
+
+
+def declared_shape(v: Value) -> list[int | None] | None:
+    """A shape as written, with None for each dimension left open (``(2, None)``)."""
+    if not isinstance(v, Seq):
+        return None
+    out: list[int | None] = []
+    for i in v.items:
+        if not isinstance(i, Const) or isinstance(i.value, bool) \
+                or not (i.value is None or isinstance(i.value, int)):
+            return None
+        out.append(i.value)
+    return out
 
 
 def concrete_shape(v: Value) -> list[int] | None:
@@ -288,8 +305,40 @@ def _to_weight(it: Any, c: Captured) -> Weight:
     as_function = initializer_function(it, v)
     if as_function is not None:
         hops.extend(as_function.hops)
-    return Weight(name=c.name, shape=c.shape, shape_expr=c.shape_expr, initializer=ini,
+    shape = c.shape
+    if shape is None and ini.kind == "constant":
+        shape = open_shape(c.declared, ini.params.get("value"))
+        if shape is not None and hops:
+            hops.append(Hop(hops[0].package, hops[0].path, hops[0].line, hops[0].code,
+                            f"shape {c.shape_expr} leaves a dimension open: the variable "
+                            f"starts as its initial value, of shape {tuple(shape)}"))
+    return Weight(name=c.name, shape=shape, shape_expr=c.shape_expr, initializer=ini,
                   fallback=c.fallback, provenance=_dedupe(hops), condition=c.condition)
+
+
+def open_shape(declared: list[int | None] | None, value: Any) -> list[int] | None:
+    """A variable declared with a dimension left open (Keras 2 ``Discretization``'s
+    ``summary``: ``shape=(2, None)``) and made from a literal initial value (``[[], []]``):
+    it is created with that value (``tf.Variable(initial_value, shape=TensorShape([2,
+    None]))``), so its shape as created is the value's -- (2, 0) -- when the value is a
+    rectangular nested list of the declared rank agreeing with every dimension given. None
+    otherwise (the shape stays unknown)."""
+    if declared is None or None not in declared or not isinstance(value, list | tuple):
+        return None
+    dims: list[int] = []
+    level: list[Any] = [value]
+    for _ in declared:
+        if not all(isinstance(x, list | tuple) for x in level):
+            return None
+        sizes = {len(x) for x in level}
+        if len(sizes) != 1:
+            return None
+        dims.append(sizes.pop())
+        level = [y for x in level for y in x]
+    if any(isinstance(x, list | tuple) for x in level) or any(
+            d is not None and d != got for d, got in zip(declared, dims, strict=True)):
+        return None  # deeper than declared, or a given dimension differs
+    return dims
 
 
 def to_initializer(it: Any, v: Value, shape: list[int] | None,
