@@ -81,3 +81,33 @@ def test_cudnn_lstm_without_a_gpu_kernel_says_so() -> None:
         assert w.verdict == "inconclusive", describe(run)
         assert "No OpKernel was registered to support Op 'CudnnRNNCanonicalToParams'" in \
             w.evidence["reason"], w.evidence["reason"]
+
+
+def test_lstm_block_fused_cell_of_1_8_gets_the_tensor_shape_its_call_hands() -> None:
+    # TF 1.8 has no tf_utils.shape_type_conversion: what build gets is read from
+    # tensorflow/python/layers/base.py Layer.__call__ (``nest.map_structure(lambda x:
+    # x.get_shape(), inputs)``; rules/build_call.py); its build reads ``input_shape[2].value``
+    python = venv_python("tf18")
+    [r] = analyze(open_installed(python), [parse_symbol(FUSED)], Dims())
+    assert r.status == "resolved", r.message
+    assert r.build_input == "TensorShape"
+    assert {w.name: (w.shape, w.initializer.kind) for w in r.weights} == KNOWN[FUSED]
+    run = verify_interpreter(python, [r], Dims(), timeout=600)
+    assert run.error is None, run.error
+    assert run.tensorflow == "1.8.0"
+    assert run.summary == {"agree": 2, "disagree": 0, "inconclusive": 0}, describe(run)
+
+
+def test_lstm_block_cell_of_1_4_adds_its_forget_bias_in_its_own___call__() -> None:
+    # TF 1.4 LSTMBlockCell.__call__ (over the base Layer.call) hands forget_bias=1.0 to
+    # _lstm_block_cell, which adds it to the forget gate: a runtime adjustment of the bias
+    python = venv_python("tf14")
+    [r] = analyze(open_installed(python), [parse_symbol("tf.contrib.rnn.LSTMBlockCell")], Dims())
+    assert r.status == "resolved", r.message
+    bias = next(w for w in r.weights if w.name.endswith("bias"))
+    [adj] = bias.runtime_adjustments
+    assert (adj.kind, adj.value) == ("forget_bias", 1.0)
+    assert "passed to _lstm_block_cell() as forget_bias" in adj.applies_to
+    run = verify_interpreter(python, [r], Dims(), timeout=600)
+    assert run.error is None, run.error
+    assert run.summary["disagree"] == 0 and run.summary["inconclusive"] == 0, describe(run)

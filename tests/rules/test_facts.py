@@ -150,6 +150,29 @@ KERAS = '''
                                         forget_bias=self._forget_bias)
 
 
+    class CallsInput(base.Layer):
+        """TF 1.4's layer base: a generic ``call`` that gives back its input."""
+
+        def call(self, inputs, **kwargs):
+            return inputs
+
+
+    class OldFused(CallsInput):
+        """Mimics TF 1.4 LSTMBlockCell: its own ``__call__`` is the step, over the base's
+        ``call``."""
+
+        def __init__(self, units, forget_bias=1.0):
+            self.units = units
+            self._forget_bias = forget_bias
+
+        def build(self, input_shape):
+            self.bias = self.add_weight("bias", shape=(4 * self.units,))
+
+        def __call__(self, x, states_prev, scope=None):
+            return array_ops.fused_step(x, states_prev, self.bias,
+                                        forget_bias=self._forget_bias)  # the 1.4 step
+
+
     class FusedSequence(Peephole):
         """Mimics tf.contrib.rnn LSTMBlockFusedCell: ``call`` (its wrapper's) runs the whole
         sequence in a helper method, which hands the op the forget bias."""
@@ -353,6 +376,20 @@ def test_a_forget_bias_handed_to_the_op_by_a_method_call_runs_is_an_adjustment()
     t.files[K] = t.files[K].replace("return self._call_cell(inputs, initial_state)",
                                     "return inputs")
     fs, ws = run(K, "FusedSequence", t)
+    assert "forget_bias" not in fs and ws["bias"].runtime_adjustments == []
+
+
+def test_a_forget_bias_handed_to_the_op_by_an_own___call___over_a_base_call() -> None:
+    t = tree()
+    fs, ws = run(K, "OldFused", t)
+    line = line_of(t, K, "forget_bias=self._forget_bias)  # the 1.4 step")
+    assert fs["forget_bias"]["value"] == 1.0 and fs["forget_bias"]["line"] == line
+    (adj,) = ws["bias"].runtime_adjustments
+    assert adj.applies_to.startswith("the forget gate: passed to array_ops.fused_step() as ")
+    # the step in a method no call runs: the base's call is what runs, no adjustment
+    t.files[K] = t.files[K].replace("def __call__(self, x, states_prev, scope=None)",
+                                    "def step_of(self, x, states_prev, scope=None)")
+    fs, ws = run(K, "OldFused", t)
     assert "forget_bias" not in fs and ws["bias"].runtime_adjustments == []
 
 

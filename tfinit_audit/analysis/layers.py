@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tfinit_audit.analysis import arguments as table
@@ -246,6 +246,7 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     result.weights = weights
     result.input_shape = shape
     result.input_count = count
+    result.build_input = search.handed.get(id(obj))
     result.input_note = hint.reason + "".join(f" ({h.path}:{h.line})" for h in hint.hops[:1])
     if count > 1:
         result.input_note += f"; called on a list of {count} inputs of that shape ({why_list})"
@@ -297,6 +298,8 @@ class Search:
     escapes: list[Any] = field(default_factory=list)  # per build: the exception that left it
     # per build (id of its instance): the refusals made while it was built
     refusals: dict[int, list[Refusal]] = field(default_factory=dict)
+    # per build (id of its instance): what its build was handed ("TensorShape" | "tuple")
+    handed: dict[int, str | None] = field(default_factory=dict)
 
     def run(self, count: int, ranks: list[int] | None = None,
             part: tuple[int, int] | None = None) -> tuple[Built, RankHint, str | None]:
@@ -320,6 +323,7 @@ class Search:
                 obj, captured, h, shape = _build(it, self.cls, plan.kwargs, rank, args,
                                                  count=count, part=part)
                 self.refusals[id(obj)] = it.refusals[n0:]
+                self.handed[id(obj)] = h.handed
             except BudgetExceeded:
                 if best is None or hint is None:
                     raise
@@ -407,6 +411,7 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
             collector.step_shape = [shape[0], *shape[2:]]
         build = it.getattr(obj, "build")
         escaped: Raised | None = None
+        handed: str | None = None
         try:  # what the layer made before it raised stands
             if isinstance(build, FunctionV):
                 # one shape per required parameter: Keras 3 passes each call argument's
@@ -414,6 +419,7 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
                 n = sublayers.required_positional(build)
                 n0 = len(it.raised)
                 given_ = shapes.build_input(it, cls, build, _shape(shape, count))
+                handed = shapes.handed_kind(given_)
                 done = it.call(build, [given_] * n, {})
                 own = {c.path for c in it.source_mro(cls)}
                 refused = next((r for r in it.raised[n0:] if r[0] in own), None)
@@ -439,7 +445,7 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
         hint = RankHint(hint.ranks, hint.reason, hint.hops, hint.declared,
                         mismatch=ranks.mismatches[0] if ranks.mismatches else None,
                         rejected=rejected, escaped=escaped)
-    return obj, collector.captured, hint, shape
+    return obj, collector.captured, replace(hint, handed=handed), shape
 
 
 def _raised(v: Unknown) -> bool:

@@ -95,6 +95,9 @@ class SymbolResult:
     # a cell called on a tuple of inputs (its call unpacks one, rules/tuple_inputs.py): the
     # shape of each part (None: a size no weight depends on)
     input_parts: list[list[int | None]] | None = None
+    # what the layer's build was handed, as its __call__ hands it (rules/build_call.py,
+    # rules/shapes.py build_input): "TensorShape" or "tuple"; None when no build was run
+    build_input: str | None = None
 
 
 @dataclass

@@ -761,7 +761,7 @@ def keras_build(tf, fam, instance, shape, input_dim, spec=None):
     object whose constructor made its weights already (a metric's state) may take other
     arguments in build(): what it made stands."""
     made = current_weights(instance)
-    as_shape = build_shape(tf, instance)
+    as_shape = build_shape(tf, instance, (spec or {}).get("build_input"))
     try:
         if not hasattr(instance, "build"):
             pass  # not a layer (a TF 1.x FusedRNNCell): its call makes the variables, below
@@ -801,14 +801,19 @@ def keras_build(tf, fam, instance, shape, input_dim, spec=None):
             BUILD_ERRORS[id(instance)] = one_line(e)
 
 
-def build_shape(tf, instance):
-    """What the layer's own ``__call__`` hands ``build`` for an input shape, as
-    rules/shapes.py ``build_input`` has the static side build: a TensorShape when a module of
-    the class's bases sees a ``tf_utils`` defining ``shape_type_conversion`` (Keras 2 and
-    ``tf.layers``: ``_maybe_build`` passes the inputs' TensorShapes, a decorated build turns
-    them into tuples itself; a TF 1.x fused cell's ``build`` reads ``input_shape.dims``),
-    the tuple otherwise (Keras 3)."""
+def build_shape(tf, instance, handed=None):
+    """What the layer's own ``__call__`` hands ``build`` for an input shape, as the static
+    side built it (``handed``: the static answer's ``build_input``, read from the release's
+    ``__call__`` by rules/build_call.py: "TensorShape" -- TF 1.x ``tf.layers`` passes
+    ``x.get_shape()``, Keras 2 ``_maybe_build`` the inputs' ``.shape``; a TF 1.x fused cell's
+    ``build`` reads ``input_shape[2].value`` -- or "tuple"). Without it (a static answer
+    that ran no build): a TensorShape when a module of the class's bases sees a ``tf_utils``
+    defining ``shape_type_conversion``, the tuple otherwise (Keras 3)."""
+    if handed == "tuple":
+        return lambda dims: dims
     ts = shape_class(tf, instance)
+    if ts is None and handed == "TensorShape":
+        ts = getattr(tf, "TensorShape", None) or getattr(v1api(tf), "TensorShape", None)
     if ts is None:
         return lambda dims: dims
     return lambda dims: ts(list(dims))

@@ -99,6 +99,8 @@ def probe_entry(sr: SymbolResult) -> dict[str, Any]:
             entry["input_count"] = sr.input_count
         if sr.input_parts:  # a cell called on a tuple of inputs of these shapes
             entry["input_parts"] = [list(p) for p in sr.input_parts]
+        if sr.build_input:  # what its build gets: "TensorShape" or "tuple"
+            entry["build_input"] = sr.build_input
     if sr.status == "needs-args":
         entry["build"] = False
         entry["reason"] = sr.message or "needs arguments"

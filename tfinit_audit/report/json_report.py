@@ -182,7 +182,7 @@ def _symbol(s: dict[str, Any]) -> SymbolResult:
                    for a in s.get("arguments") or []],
         missing_arguments=[str(a) for a in s.get("missing_arguments") or []],
         input_shape=s.get("input_shape"), input_note=s.get("input_note"),
-        input_count=int(s.get("input_count") or 1),
+        input_count=int(s.get("input_count") or 1), build_input=s.get("build_input"),
         input_parts=s.get("input_parts"),
     )
 

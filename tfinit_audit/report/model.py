@@ -29,7 +29,7 @@ FORMS = ("compact", "full")
 # what a symbol was built with: the compact form keeps each distinct set of these fields once
 # in a top-level "built" table and gives each symbol its index ("built": i)
 BUILT_FIELDS = ("kind", "arguments", "missing_arguments", "input_shape", "input_note",
-                "input_count", "input_parts")
+                "input_count", "input_parts", "build_input")
 DEFAULT_FORM = "compact"
 
 
@@ -274,11 +274,13 @@ def _version(v: VersionReport) -> dict[str, Any]:
 
 
 def _symbol(s: SymbolResult) -> dict[str, Any]:
-    """A symbol's entry; ``input_parts`` only for a cell called on a tuple (documents written
-    before the field existed read back unchanged)."""
+    """A symbol's entry; ``input_parts`` only for a cell called on a tuple, ``build_input``
+    only for a layer whose build was run (documents written before the fields existed read
+    back unchanged)."""
     d = _plain(s)
-    if d.get("input_parts") is None:
-        d.pop("input_parts", None)
+    for optional in ("input_parts", "build_input"):
+        if d.get(optional) is None:
+            d.pop(optional, None)
     return d
 
 

@@ -5,8 +5,8 @@ modules outside the tree that release code computes plain numbers and type check
 ``numpy`` (constants, and functions of known numbers: ``np.sqrt(input_dim / 2.0)``,
 ``2 * np.pi``; its array types), ``six`` (the Python 2/3 type aliases:
 ``isinstance(x, six.string_types)``), ``inspect.isclass``/``isfunction``,
-``functools.partial``, ``collections.namedtuple`` and ``string``'s
-constants (Keras ``MultiHeadAttention`` writes its einsum equations with them)."""
+``functools.partial``, ``copy.copy`` (engine/copying.py), ``collections.namedtuple`` and
+``string``'s constants (Keras ``MultiHeadAttention`` writes its einsum equations with them)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from typing import Any
 
 from tfinit_audit.analysis.engine import arrays, introspection
 from tfinit_audit.analysis.engine.base import InterpreterBase
+from tfinit_audit.analysis.engine.copying import copy_attr
 from tfinit_audit.analysis.engine.frames import Frame, Mode, Raised, Undecidable
 from tfinit_audit.analysis.engine.namespaces import dir_module
 from tfinit_audit.analysis.engine.ordering import keyed
@@ -147,7 +148,7 @@ class Builtins(InterpreterBase):
             return BuiltinV(name=n, fn=_os_path(attr))
         if n == "typing.TYPE_CHECKING":
             return Const(value=False)
-        found = stdlib_attr(mod.name, attr)
+        found = stdlib_attr(mod.name, attr) or (copy_attr(attr) if mod.name == "copy" else None)
         if found is not None:
             return found
         numeric = _numeric_attr(mod.name, attr)

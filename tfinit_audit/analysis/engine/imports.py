@@ -41,7 +41,7 @@ from tfinit_audit.analysis.model import Hop
 EXTERNAL_OK = {
     "sys", "os", "os.path", "importlib", "types", "typing", "logging", "inspect", "site",
     "math", "re", "numpy", "six", "string", "functools",
-    "collections",
+    "collections", "copy",
 }
 
 

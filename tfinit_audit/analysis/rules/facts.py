@@ -37,18 +37,34 @@ def _methods(
 ) -> list[tuple[SourceModule, ast.FunctionDef]]:
     """The source methods of ``cls`` named ``names``. ``call`` stands for the method that runs
     a call of the layer: ``call`` where the class has one (Keras, ``tf.layers``, TF 1.x cells
-    from 1.2 on, whose ``Layer.__call__`` runs it), else the class's ``__call__`` (the TF 0.x
-    cells, whose ``__call__`` is the step itself) -- the method rules/call_time.py runs."""
+    from 1.2 on, whose ``Layer.__call__`` runs it), else -- or when a class nearer ``cls``
+    defines ``__call__`` -- the class's ``__call__`` (the TF 0.x cells and 1.4
+    ``LSTMBlockCell``, whose ``__call__`` is the step itself): the method rules/call_time.py
+    runs."""
     out = []
     for n in names:
         found = it.member(cls, n)
-        if n == "call" and not _source_method(found):
+        if n == "call" and _overrides_call(it, cls, found):
             found = it.member(cls, "__call__")
         if found and isinstance(found[1], FunctionV):
             node = found[1].node
             if isinstance(node, ast.FunctionDef):
                 out.append((found[0].src, node))
     return out
+
+
+def _overrides_call(it: Interpreter, cls: ClassV, call: Any) -> bool:
+    """A call of the object runs its ``__call__`` rather than ``call``: there is no source
+    ``call``, or a class nearer ``cls`` in the MRO than ``call``'s defines ``__call__`` (TF 1.4
+    ``LSTMBlockCell.__call__`` over the base ``Layer.call``: the step is written in it)."""
+    if not _source_method(call):
+        return True
+    dunder = it.member(cls, "__call__")
+    if dunder is None or not _source_method(dunder):
+        return False
+    order = [id(c) for c in it.source_mro(cls)]
+    mine, theirs = id(dunder[0]), id(call[0])
+    return mine in order and theirs in order and order.index(mine) < order.index(theirs)
 
 
 def _source_method(found: Any) -> bool:

@@ -41,6 +41,7 @@ class RankHint:
     mismatch: str | None = None  # set after a build: a sub-layer got another rank
     rejected: str | None = None  # set after a build: the layer's own check refused the input
     escaped: Any = None  # set after a build: the exception (engine Raised) that left it
+    handed: str | None = None  # set after a build: what build got ("TensorShape" | "tuple")
 
 
 def required_parameters(f: FunctionV, skip_first: bool) -> list[str] | None:

@@ -21,6 +21,7 @@ from tfinit_audit.analysis.engine.values import (
     Value,
     decorator_name,
 )
+from tfinit_audit.analysis.rules import build_call
 
 _AS_LIST_UNKNOWN = "TensorShape.as_list of an unknown rank"
 _SAME_SHAPE = ("as_list", "with_rank_at_least", "with_rank", "merge_with")
@@ -151,24 +152,40 @@ def _shape_class(it: Any, callee: ClassV | FunctionV) -> ClassV | None:
 
 
 def build_input(it: Any, cls: ClassV, build: FunctionV, shape: Seq) -> Seq:
-    """What Keras' ``Layer.__call__`` (``_maybe_build``: ``self.build(input_shapes)``, the
-    inputs' ``.shape``) hands ``build``: TensorShapes, which a ``build`` decorated with
-    ``tf_utils.shape_type_conversion`` gets as tuples (``convert_shapes(input_shape,
-    to_tuples=True)``). ``shape`` is the input as tuples (a list of them for a list of
-    inputs); for an undecorated ``build`` of a layer whose Keras has that decorator (its
-    ``tf_utils`` module, seen from a module of the class's bases, defines it) each tuple
-    becomes a TensorShape. Anything else (Keras 3, releases without the decorator) keeps the
-    tuples."""
+    """What the layer's ``__call__`` hands ``build``. ``shape`` is the input as tuples (a
+    list of them for a list of inputs). A ``build`` decorated with ``shape_type_conversion``
+    gets tuples (the decorator's ``convert_shapes(input_shape, to_tuples=True)``). Else
+    rules/build_call.py reads the release's ``__call__``: the TensorShapes of ``x.get_shape()``
+    / ``x.shape`` (TF 1.2-1.8 ``tf.layers`` ``Layer.__call__``, Keras 2 ``_maybe_build``)
+    make each tuple a TensorShape, a tuple stays. Where it cannot follow the call (Keras 3's
+    ``self.build(**shapes_dict)``) a layer whose Keras has that decorator (its ``tf_utils``
+    module, seen from a module of the class's bases, defines it) gets TensorShapes, any other
+    the tuples."""
     if any(decorator_name(d) == _CONVERSION for d in build.written_decorators):
         return shape
-    found = _keras_shape_class(it, cls)
-    if found is None:
+    one = shape.items[0] if shape.kind == "list" and shape.items \
+        and isinstance(shape.items[0], Seq) else shape
+    handed = build_call.handed_to_build(it, cls, one.items)
+    if handed is not None and handed[0] == build_call.TUPLES:
         return shape
-    ts = found[0]
+    found = _keras_shape_class(it, cls)
+    if handed is None and found is None:
+        return shape
+    ts = handed[1] if handed is not None and handed[1] is not None else (
+        found[0] if found is not None else None)
     if shape.kind == "list" and all(isinstance(s, Seq) for s in shape.items):
         return Seq(items=[tensor_shape(s.items, ts) if isinstance(s, Seq) else s
                           for s in shape.items])
     return tensor_shape(shape.items, ts)
+
+
+def handed_kind(given: Value) -> str:
+    """``"TensorShape"`` when ``build_input`` handed TensorShapes (one, or a list), else
+    ``"tuple"``."""
+    if isinstance(given, Seq) and (given.kind == SHAPE or (given.kind == "list" and any(
+            isinstance(s, Seq) and s.kind == SHAPE for s in given.items))):
+        return build_call.TENSOR_SHAPES
+    return build_call.TUPLES
 
 
 def _keras_shape_class(it: Any, cls: ClassV) -> tuple[ClassV | None] | None:
