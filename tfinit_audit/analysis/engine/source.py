@@ -291,13 +291,17 @@ class SourceModule:
         if not name.isidentifier():  # "" would be found everywhere, and never advance
             return False
         text = self.text
-        pat = self.sources.binding_pattern(name)
+        pat = None if name in _PATTERN_WORDS else _GENERIC_BINDING
         pos = text.find(name, a, b)
         while pos >= 0:
             ls = text.rfind("\n", a, pos) + 1 or a
             le = text.find("\n", pos, b)
             le = b if le < 0 else le
-            if pat.search(text, ls, le):
+            line = text[ls:le]
+            if pat is None or _SENTINEL in line:
+                if self.sources.binding_pattern(name).search(line):
+                    return True
+            elif pat.search(_mark_name(line, name)):
                 return True
             pos = text.find(name, le, b)
         return False
@@ -433,6 +437,61 @@ def _walk_defs(body: list[ast.stmt]) -> list[DefNode]:
     return out
 
 
+def _binding_pattern(n: str) -> str:
+    """The alternatives of ``Sources.binding_pattern`` for the (escaped) name ``n``."""
+    w = rf"(?<![\w.]){n}(?!\w)"
+    return (
+        rf"^\s*(?:async\s+)?(?:def|class)\s+{n}\b"
+        rf"|^\s*{n}\s*(?::[^=\n]*)?=(?!=)"
+        rf"|^\s*{n}\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)="
+        rf"|{w}\s*:="
+        rf"|,\s*{n}\s*=(?!=)"
+        rf"|\bimport\b.*{w}(?!\s+as\b)"
+        rf"|\bas\s+{n}\b"
+        rf"|^\s*{n}\s*(?:,|\)|$)"
+        rf"|[,(\[]\s*{n}\s*(?:,|\)|\]|$)"
+        rf"|\bdel\b.*{w}"
+        rf"|\bfor\b.*{w}"
+        rf"|\.{n}\s*=(?!=)"
+        rf"|['\"]{n}['\"]"
+    )
+
+
+# One pattern for every name (compiling ``binding_pattern`` per name cost ~0.4 ms each, a few
+# hundred per release): a line's whole-identifier occurrences of the name are replaced by one
+# word character that source text does not hold, and this pattern looks for it. Equivalent:
+# every alternative needs the name delimited by non-word characters on both sides, and an
+# identifier replaced by a word character keeps those; the pattern's own words are left alone
+# (a name that is one of them, or a line holding the sentinel, uses the per-name pattern).
+_SENTINEL = "\ua66e"
+_GENERIC_BINDING = re.compile(_binding_pattern(_SENTINEL), re.M)
+_PATTERN_WORDS = frozenset({"async", "def", "class", "import", "as", "del", "for"})
+
+
+def _mark_name(line: str, name: str) -> str:
+    """``line`` with each occurrence of ``name`` that is a whole identifier (no word character
+    on either side) replaced by ``_SENTINEL``."""
+    parts: list[str] = []
+    n, start, pos = len(name), 0, line.find(name)
+    while pos >= 0:
+        end = pos + n
+        if not ((pos > 0 and _is_word(line[pos - 1]))
+                or (end < len(line) and _is_word(line[end]))):
+            parts.append(line[start:pos])
+            parts.append(_SENTINEL)
+            start = end
+        pos = line.find(name, end)
+    if not parts:
+        return line
+    parts.append(line[start:])
+    return "".join(parts)
+
+
+def _is_word(ch: str) -> bool:
+    """``re``'s ``\\w`` for one character of a str pattern."""
+    return ch.isalnum() or ch == "_"
+
+
 class Sources:
     """The source modules of one tree read so far; one parse per content (``ParseCache``),
     summaries cached on disk under ``cache_dir`` by content hash."""
@@ -476,24 +535,8 @@ class Sources:
         attribute assignment, a quoted name (``setattr``)."""
         pat = self._binding_patterns.get(name)
         if pat is None:
-            n = re.escape(name)
-            w = rf"(?<![\w.]){n}(?!\w)"
-            pat = self._binding_patterns[name] = re.compile(
-                rf"^\s*(?:async\s+)?(?:def|class)\s+{n}\b"
-                rf"|^\s*{n}\s*(?::[^=\n]*)?=(?!=)"
-                rf"|^\s*{n}\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)="
-                rf"|{w}\s*:="
-                rf"|,\s*{n}\s*=(?!=)"
-                rf"|\bimport\b.*{w}(?!\s+as\b)"
-                rf"|\bas\s+{n}\b"
-                rf"|^\s*{n}\s*(?:,|\)|$)"
-                rf"|[,(\[]\s*{n}\s*(?:,|\)|\]|$)"
-                rf"|\bdel\b.*{w}"
-                rf"|\bfor\b.*{w}"
-                rf"|\.{n}\s*=(?!=)"
-                rf"|['\"]{n}['\"]",
-                re.M,
-            )
+            pat = self._binding_patterns[name] = re.compile(_binding_pattern(re.escape(name)),
+                                                            re.M)
         return pat
 
     def snippet(self, text: str, line: int, kind: str) -> Any:
