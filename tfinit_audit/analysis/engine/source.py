@@ -81,6 +81,9 @@ class SourceModule:
         self._chunked_all: tuple[list[str] | None] | None = None  # all_names from the chunks
         self._star_targets: list[tuple[int, str]] | None = None
         self._touches_others: bool | None = None
+        # facts of the text other parts of the analysis derive once per file (by their name:
+        # "effect_bindings" in imports.py, "mentions:WORD"); never interpreter state
+        self.derived: dict[str, Any] = {}
         cached = load_cached_summary(text, path, sources.tree.package_of(path), sources.cache_dir)
         if cached is not None:
             self._use(cached)
@@ -253,6 +256,14 @@ class SourceModule:
         if m is not None:  # decorators are expressions: they bind nothing themselves
             return m.group(1) == name or self.text.find(name, a, m.start()) >= 0
         return self._may_bind(a, b, name)
+
+    def mentions(self, word: str) -> bool:
+        """Does the text hold ``word`` anywhere? (memoized per file)"""
+        key = "mentions:" + word
+        hit = self.derived.get(key)
+        if hit is None:
+            hit = self.derived[key] = word in self.text
+        return bool(hit)
 
     def sets_attribute(self, name: str, attr: str) -> bool:
         """Does a line of this file set ``name.attr = ...``, or hand ``name`` to ``setattr``?
