@@ -175,7 +175,7 @@ class Calls(InterpreterBase):
         if mode.max_depth is not None and (self.depth >= mode.max_depth
                                            or id(node) in self.stack):
             return Unknown(text=self._site_text(site))
-        if not mode.strict and is_generator(node):
+        if not mode.strict and is_generator(node, f.src.parser_lines):
             return GeneratorV(fn=f, args=list(args), kwargs=dict(kwargs))  # body not run yet
         env = self.bind(f, args, kwargs, mode)
         if env is None:
@@ -394,11 +394,18 @@ def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> Sig
     return cached
 
 
-def is_generator(node: ast.AST) -> bool:
-    """Does the function's own body ``yield`` (nested functions and classes aside)?"""
+def is_generator(node: ast.AST, lines: list[str] | None = None) -> bool:
+    """Does the function's own body ``yield`` (nested functions and classes aside)? ``lines``:
+    the text of the file the node was parsed from (with its line numbers): no ``yield`` in the
+    function's lines is no (the syntax tree is not walked)."""
     cached = node.__dict__.get("_tfa_generator")
     if cached is None:
         cached = False
+        start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        if lines is not None and start is not None and end is not None and not any(
+                "yield" in line for line in lines[start - 1:end]):
+            node.__dict__["_tfa_generator"] = False
+            return False
         todo = list(ast.iter_child_nodes(node))
         while todo:
             n = todo.pop()

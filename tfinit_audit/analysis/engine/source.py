@@ -47,6 +47,9 @@ _STAR = re.compile(r"import\s*\*")  # after a non-word character: _star_imports
 _SETS_ATTRIBUTE = r"(^\s*{name}\.{attr}\s*=[^=])|(setattr\(\s*{name}\s*,)"
 _STAR_RE = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\*", re.M)
 
+# where str.splitlines breaks a line and Python's parser does not
+_OTHER_BREAKS = ("\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
 DefNode = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
 
 
@@ -96,6 +99,17 @@ class SourceModule:
         if self._lines is None:
             self._lines = self.text.splitlines()
         return self._lines
+
+    @property
+    def parser_lines(self) -> list[str] | None:
+        """``lines``, when they are the lines the parser numbers (None when the text holds a
+        character ``str.splitlines`` breaks at and Python's parser does not, e.g. a form
+        feed)."""
+        hit = self.derived.get("parser_lines")
+        if hit is None:
+            hit = self.derived["parser_lines"] = (
+                None if any(c in self.text for c in _OTHER_BREAKS) else self.lines, )
+        return hit[0]
 
     def code(self, line: int) -> str:
         lines = self.lines
