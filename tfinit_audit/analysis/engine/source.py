@@ -579,7 +579,9 @@ class Sources:
         return node
 
     def line_text(self, path: str, line: int) -> str:
-        if path not in self._lines:
-            self._lines[path] = (self.tree.read_text(path) or "").splitlines()
-        lines = self._lines[path]
+        lines = self._lines.get(path)
+        if lines is None:  # a module read already has them (the same text, split the same)
+            mod = self._mods.get(path)
+            lines = self._lines[path] = mod.lines if mod is not None else (
+                self.tree.read_text(path) or "").splitlines()
         return lines[line - 1].strip() if 0 < line <= len(lines) else ""
