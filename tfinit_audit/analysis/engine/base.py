@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from tfinit_audit.analysis.engine.frames import (
     ABSTRACT,
@@ -61,16 +61,24 @@ class InterpreterBase:
 
     # ------------------------------------------------------------ shared helpers
     def tick(self, frame: Frame) -> None:
+        """One step of ``frame``'s mode; over its budget, the question stops. (Inlined in
+        ``Expressions.eval`` and ``Statements.exec_block``, which run it per node.)"""
         if frame.mode.strict:
             self.steps += 1
             if self.steps > STEP_BUDGET:
-                raise Undecidable("step budget exhausted")
+                self.over_budget(frame)
         else:
             self.abstract_steps += 1
             if self.abstract_steps > self.abstract_budget:
-                where = f"{frame.func_name or 'module level'} in {frame.path or '?'}"
-                raise BudgetExceeded(f"analysis stopped after {self.abstract_budget:,} steps "
-                                     f"(the budget of one question), in {where}")
+                self.over_budget(frame)
+
+    def over_budget(self, frame: Frame) -> NoReturn:
+        """The step budget of ``frame``'s mode is spent."""
+        if frame.mode.strict:
+            raise Undecidable("step budget exhausted")
+        where = f"{frame.func_name or 'module level'} in {frame.path or '?'}"
+        raise BudgetExceeded(f"analysis stopped after {self.abstract_budget:,} steps "
+                             f"(the budget of one question), in {where}")
 
     def undecidable(self, frame: Frame, text: str, node: ast.AST | None = None) -> Value:
         """Something the engine cannot decide: import mode gives up on the running call,

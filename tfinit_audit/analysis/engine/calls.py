@@ -175,7 +175,7 @@ class Calls(InterpreterBase):
         if mode.max_depth is not None and (self.depth >= mode.max_depth
                                            or id(node) in self.stack):
             return Unknown(text=self._site_text(site))
-        if not mode.strict and is_generator(node):
+        if not mode.strict and is_generator(node, f.src.parser_lines):
             return GeneratorV(fn=f, args=list(args), kwargs=dict(kwargs))  # body not run yet
         env = self.bind(f, args, kwargs, mode)
         if env is None:
@@ -251,16 +251,15 @@ class Calls(InterpreterBase):
         node = f.node
         assert node is not None
         a = node.args
-        pos = [*a.posonlyargs, *a.args]
+        pos, names, pairs = _signature(node)
         env: dict[str, Value] = {}
         args = [f.bound, *args] if f.bound is not None else list(args)
         extra_pos = args[len(pos):]
         for p, v in zip(pos, args, strict=False):
-            env[p.arg] = v
+            env[p] = v
         if extra_pos and a.vararg is None and mode.bind_strict:
             return None
         extra_kw: dict[str, Value] = {}
-        names = {p.arg for p in pos} | {p.arg for p in a.kwonlyargs}
         for k, v in kwargs.items():
             if k not in names:
                 extra_kw[k] = v
@@ -271,19 +270,15 @@ class Calls(InterpreterBase):
                 env[k] = v
         if extra_kw and a.kwarg is None and mode.bind_strict:
             return None
-        defaults: list[ast.expr | None] = [None] * (len(pos) - len(a.defaults))
-        defaults += list(a.defaults)
-        pairs = [*zip(pos, defaults, strict=True), *zip(a.kwonlyargs, a.kw_defaults,
-                                                        strict=True)]
         for p, d in pairs:
-            if p.arg in env:
+            if p in env:
                 continue
             if d is None:
                 if mode.bind_strict:
                     return None
-                env[p.arg] = Unknown(text=p.arg)
+                env[p] = Unknown(text=p)
                 continue
-            env[p.arg] = self._default(f, p.arg, d, mode)
+            env[p] = self._default(f, p, d, mode)
         if a.vararg is not None:
             env[a.vararg.arg] = Seq(items=extra_pos, kind="tuple")
         if a.kwarg is not None:
@@ -376,11 +371,41 @@ def _named_kwargs(site: Site, kwargs: dict[str, Value]) -> dict[str, Value] | No
             if k.arg is not None and k.arg in kwargs} or None
 
 
-def is_generator(node: ast.AST) -> bool:
-    """Does the function's own body ``yield`` (nested functions and classes aside)?"""
+Signature = tuple[tuple[str, ...], frozenset[str],
+                  tuple[tuple[str, ast.expr | None], ...]]
+
+
+def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> Signature:
+    """The positional parameters' names, every name a keyword can bind, and each parameter
+    with its default expression (None: none), in signature order -- read once per syntax
+    tree (a fact of the source text, kept on the node as ``is_generator``'s is)."""
+    cached = node.__dict__.get("_tfa_signature")
+    if cached is None:
+        a = node.args
+        pos = [*a.posonlyargs, *a.args]
+        defaults: list[ast.expr | None] = [None] * (len(pos) - len(a.defaults))
+        defaults += list(a.defaults)
+        pairs = [*zip(pos, defaults, strict=True), *zip(a.kwonlyargs, a.kw_defaults,
+                                                        strict=True)]
+        cached = (tuple(p.arg for p in pos),
+                  frozenset(p.arg for p in [*pos, *a.kwonlyargs]),
+                  tuple((p.arg, d) for p, d in pairs))
+        node.__dict__["_tfa_signature"] = cached
+    return cached
+
+
+def is_generator(node: ast.AST, lines: list[str] | None = None) -> bool:
+    """Does the function's own body ``yield`` (nested functions and classes aside)? ``lines``:
+    the text of the file the node was parsed from (with its line numbers): no ``yield`` in the
+    function's lines is no (the syntax tree is not walked)."""
     cached = node.__dict__.get("_tfa_generator")
     if cached is None:
         cached = False
+        start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        if lines is not None and start is not None and end is not None and not any(
+                "yield" in line for line in lines[start - 1:end]):
+            node.__dict__["_tfa_generator"] = False
+            return False
         todo = list(ast.iter_child_nodes(node))
         while todo:
             n = todo.pop()

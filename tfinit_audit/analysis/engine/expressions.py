@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tfinit_audit.analysis.engine import arrays
-from tfinit_audit.analysis.engine.base import InterpreterBase
+from tfinit_audit.analysis.engine.base import STEP_BUDGET, InterpreterBase
 from tfinit_audit.analysis.engine.calls import Calls
 from tfinit_audit.analysis.engine.frames import (
     Frame,
@@ -59,7 +59,14 @@ class Expressions(InterpreterBase):
     _globals: dict[tuple[str, str], Any]  # module-level names as abstract code sees them
 
     def eval(self, node: ast.expr, frame: Frame) -> Value:
-        self.tick(frame)
+        if frame.mode.strict:  # self.tick(frame), inlined: this runs for every node
+            self.steps += 1
+            if self.steps > STEP_BUDGET:
+                self.over_budget(frame)
+        else:
+            self.abstract_steps += 1
+            if self.abstract_steps > self.abstract_budget:
+                self.over_budget(frame)
         handler = EXPRESSIONS.get(type(node))
         if handler is None:
             return self.undecidable(frame, self.unparse(node), node)
@@ -424,33 +431,6 @@ class Expressions(InterpreterBase):
         return FunctionV(src=frame.src, owner=frame.owner, closure=env, fnode=e,
                          modname=frame.mod.name)
 
-    def _e_joinedstr(self, e: ast.JoinedStr, frame: Frame) -> Value:
-        parts = []
-        for part in e.values:
-            if isinstance(part, ast.Constant):
-                parts.append(str(part.value))
-                continue
-            assert isinstance(part, ast.FormattedValue)
-            v = self.eval(part.value, frame)
-            if not is_plain(v):
-                return self.undecidable(frame, self.unparse(e), e)
-            x = from_value(v)
-            if part.conversion == ord("r"):
-                x = repr(x)
-            elif part.conversion == ord("s"):
-                x = str(x)
-            spec = ""
-            if part.format_spec is not None:
-                sv = self.eval(part.format_spec, frame)
-                if not isinstance(sv, Const):
-                    return self.undecidable(frame, self.unparse(e), e)
-                spec = str(sv.value)
-            try:
-                parts.append(format(x, spec))
-            except (TypeError, ValueError):
-                return self.undecidable(frame, self.unparse(e), e)
-        return Const(value="".join(parts))
-
     def _e_starred(self, e: ast.Starred, frame: Frame) -> Value:
         return self.eval(e.value, frame)
 
@@ -484,6 +464,35 @@ def _identical(a: Value, b: Value) -> bool | None:
     return False
 
 
+def _e_joinedstr(self: Expressions, e: ast.JoinedStr, frame: Frame) -> Value:
+    """An f-string of plain values (a module-level function: one handler of the table)."""
+    parts = []
+    for part in e.values:
+        if isinstance(part, ast.Constant):
+            parts.append(str(part.value))
+            continue
+        assert isinstance(part, ast.FormattedValue)
+        v = self.eval(part.value, frame)
+        if not is_plain(v):
+            return self.undecidable(frame, self.unparse(e), e)
+        x = from_value(v)
+        if part.conversion == ord("r"):
+            x = repr(x)
+        elif part.conversion == ord("s"):
+            x = str(x)
+        spec = ""
+        if part.format_spec is not None:
+            sv = self.eval(part.format_spec, frame)
+            if not isinstance(sv, Const):
+                return self.undecidable(frame, self.unparse(e), e)
+            spec = str(sv.value)
+        try:
+            parts.append(format(x, spec))
+        except (TypeError, ValueError):
+            return self.undecidable(frame, self.unparse(e), e)
+    return Const(value="".join(parts))
+
+
 def _table() -> dict[type, Callable[[Any, Any, Frame], Value]]:
     e = Expressions
     return {
@@ -494,7 +503,7 @@ def _table() -> dict[type, Callable[[Any, Any, Frame], Value]]:
         ast.Subscript: e._e_subscript, ast.ListComp: e._comprehension,
         ast.SetComp: e._comprehension, ast.GeneratorExp: e._comprehension,
         ast.DictComp: e._comprehension, ast.Lambda: e._e_lambda,
-        ast.JoinedStr: e._e_joinedstr, ast.Starred: e._e_starred, ast.Call: Calls._e_call,
+        ast.JoinedStr: _e_joinedstr, ast.Starred: e._e_starred, ast.Call: Calls._e_call,
         ast.Yield: e._e_yield, ast.Slice: e._e_slice,
     }
 

@@ -104,6 +104,7 @@ class RuleSet:
         self.extra: list[Rule] = []
         self.by_hook: dict[str, list[Rule]] = {}
         self.extra_by_hook: dict[str, list[Rule]] = {}
+        self._asked: dict[str, list[Rule]] = {}
         self._index()
 
     def _index(self) -> None:
@@ -112,6 +113,7 @@ class RuleSet:
 
         self.by_hook = {h: overriding(self.base, h) for h in HOOKS}
         self.extra_by_hook = {h: overriding(self.extra, h) for h in HOOKS}
+        self._asked = {h: [*self.extra_by_hook[h], *self.by_hook[h]] for h in HOOKS}
 
     @contextlib.contextmanager
     def added(self, rules: Sequence[Rule], replace: bool = False) -> Iterator[None]:
@@ -128,8 +130,7 @@ class RuleSet:
 
     def asked(self, hook: str) -> list[Rule]:
         """The rules to ask at ``hook``, in order: the block's, then the registered ones."""
-        extra = self.extra_by_hook[hook]
-        return [*extra, *self.by_hook[hook]] if extra else self.by_hook[hook]
+        return self._asked[hook]  # (made when the rules change: asked on every lookup)
 
     def assigned(self, it: Any, frame: Any, name: str, value: Value, stmt: Any) -> Value | None:
         for r in self.asked("assigned"):

@@ -25,6 +25,7 @@ from typing import Any
 
 from tfinit_audit.analysis.engine.frames import IMPORT, Frame, Raised, Undecidable
 from tfinit_audit.analysis.engine.namespaces import Interp, Namespaces
+from tfinit_audit.analysis.engine.source import SourceModule
 from tfinit_audit.analysis.engine.summaries import Binding, ast_parse
 from tfinit_audit.analysis.engine.values import (
     MISSING,
@@ -265,42 +266,24 @@ class ImportSystem:
         src = self.it.sources.module(mod.path)
         if src is None:
             return
-        s = src.full()
-        local_defs = set(s.functions) | set(s.classes)
-        writers: set[str] | None = None
         with self.ns.quiet():
-            for b in s.bindings:
-                if b.handler:
-                    continue
-                if b.kind in ("attr", "setattr") and b.target:
-                    if b.target.split(".")[0] in local_defs:
-                        continue  # an attribute of this module's own function or class
+            for b in effect_bindings(src):
+                if b.kind in ("attr", "setattr"):
                     try:
                         if not self.ns.guard_ok(mod, b):
                             continue
-                        target = self.eval_text(b.target, mod, b.line)
+                        target = self.eval_text(b.target or "", mod, b.line)
                     except (Raised, Undecidable, RecursionError):
                         continue
                     if isinstance(target, ModuleV):
                         self.patches.setdefault(target.name, []).append((b.name, b, mod))
-                elif b.kind == "effect" and b.expr:
-                    # only statements that write sys.modules (directly or through a helper
-                    # defined in this module whose code writes it) change what imports find
-                    if writers is None:
-                        writers = {
-                            n for n in local_defs
-                            if _SYS_WRITE_RE.search(
-                                s.functions[n].source if n in s.functions
-                                else "".join(m.source for m in s.classes[n].methods.values()))
-                        }
-                    if not _SYS_WRITE_RE.search(b.expr) and not _calls_local(b.expr, writers):
-                        continue
+                else:
                     saved = self.effects_of
                     self.effects_of = mod.name
                     try:
                         if not self.ns.guard_ok(mod, b):
                             continue
-                        self.exec_text(b.expr, mod, b.line)
+                        self.exec_text(b.expr or "", mod, b.line)
                     except (Raised, Undecidable, RecursionError, SyntaxError):
                         continue
                     finally:
@@ -325,6 +308,39 @@ class ImportSystem:
         """A module-level statement of ``mod`` run at import time."""
         body = self.parsed(text, line, "exec")
         self.it.exec_block(body, self.module_frame(mod, line, module_level=True))
+
+
+def effect_bindings(src: SourceModule) -> list[Binding]:
+    """The module-level events of ``src`` that may patch another module or change what
+    imports find, in source order (text only, read once per file of the tree): an attribute
+    set on something not defined in the module itself, and a statement that writes
+    ``sys.modules`` -- directly or through a helper defined in the module whose code writes
+    it. What each does is up to the importing interpreter (``_run_import_effects``)."""
+    hit = src.derived.get("effect_bindings")
+    if hit is not None:
+        return hit
+    s = src.full()
+    local_defs = set(s.functions) | set(s.classes)
+    writers: set[str] | None = None
+    out: list[Binding] = []
+    for b in s.bindings:
+        if b.handler:
+            continue
+        if b.kind in ("attr", "setattr") and b.target:
+            if b.target.split(".")[0] not in local_defs:  # not its own function or class
+                out.append(b)
+        elif b.kind == "effect" and b.expr:
+            if writers is None:
+                writers = {
+                    n for n in local_defs
+                    if _SYS_WRITE_RE.search(
+                        s.functions[n].source if n in s.functions
+                        else "".join(m.source for m in s.classes[n].methods.values()))
+                }
+            if _SYS_WRITE_RE.search(b.expr) or _calls_local(b.expr, writers):
+                out.append(b)
+    src.derived["effect_bindings"] = out
+    return out
 
 
 _PATH_MUTATION_RE = re.compile(r"__path__\s*(?:\.\s*(?:append|insert|extend)\s*\(|\+=|=(?!=))")

@@ -47,6 +47,9 @@ _STAR = re.compile(r"import\s*\*")  # after a non-word character: _star_imports
 _SETS_ATTRIBUTE = r"(^\s*{name}\.{attr}\s*=[^=])|(setattr\(\s*{name}\s*,)"
 _STAR_RE = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\*", re.M)
 
+# where str.splitlines breaks a line and Python's parser does not
+_OTHER_BREAKS = ("\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
 DefNode = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
 
 
@@ -81,6 +84,9 @@ class SourceModule:
         self._chunked_all: tuple[list[str] | None] | None = None  # all_names from the chunks
         self._star_targets: list[tuple[int, str]] | None = None
         self._touches_others: bool | None = None
+        # facts of the text other parts of the analysis derive once per file (by their name:
+        # "effect_bindings" in imports.py, "mentions:WORD"); never interpreter state
+        self.derived: dict[str, Any] = {}
         cached = load_cached_summary(text, path, sources.tree.package_of(path), sources.cache_dir)
         if cached is not None:
             self._use(cached)
@@ -93,6 +99,17 @@ class SourceModule:
         if self._lines is None:
             self._lines = self.text.splitlines()
         return self._lines
+
+    @property
+    def parser_lines(self) -> list[str] | None:
+        """``lines``, when they are the lines the parser numbers (None when the text holds a
+        character ``str.splitlines`` breaks at and Python's parser does not, e.g. a form
+        feed)."""
+        hit = self.derived.get("parser_lines")
+        if hit is None:
+            hit = self.derived["parser_lines"] = (
+                None if any(c in self.text for c in _OTHER_BREAKS) else self.lines, )
+        return hit[0]
 
     def code(self, line: int) -> str:
         lines = self.lines
@@ -254,6 +271,14 @@ class SourceModule:
             return m.group(1) == name or self.text.find(name, a, m.start()) >= 0
         return self._may_bind(a, b, name)
 
+    def mentions(self, word: str) -> bool:
+        """Does the text hold ``word`` anywhere? (memoized per file)"""
+        key = "mentions:" + word
+        hit = self.derived.get(key)
+        if hit is None:
+            hit = self.derived[key] = word in self.text
+        return bool(hit)
+
     def sets_attribute(self, name: str, attr: str) -> bool:
         """Does a line of this file set ``name.attr = ...``, or hand ``name`` to ``setattr``?
         (text only; the text is searched only where it holds ``name.attr`` or ``setattr(``)"""
@@ -291,13 +316,17 @@ class SourceModule:
         if not name.isidentifier():  # "" would be found everywhere, and never advance
             return False
         text = self.text
-        pat = self.sources.binding_pattern(name)
+        pat = None if name in _PATTERN_WORDS else _GENERIC_BINDING
         pos = text.find(name, a, b)
         while pos >= 0:
             ls = text.rfind("\n", a, pos) + 1 or a
             le = text.find("\n", pos, b)
             le = b if le < 0 else le
-            if pat.search(text, ls, le):
+            line = text[ls:le]
+            if pat is None or _SENTINEL in line:
+                if self.sources.binding_pattern(name).search(line):
+                    return True
+            elif pat.search(_mark_name(line, name)):
                 return True
             pos = text.find(name, le, b)
         return False
@@ -433,6 +462,61 @@ def _walk_defs(body: list[ast.stmt]) -> list[DefNode]:
     return out
 
 
+def _binding_pattern(n: str) -> str:
+    """The alternatives of ``Sources.binding_pattern`` for the (escaped) name ``n``."""
+    w = rf"(?<![\w.]){n}(?!\w)"
+    return (
+        rf"^\s*(?:async\s+)?(?:def|class)\s+{n}\b"
+        rf"|^\s*{n}\s*(?::[^=\n]*)?=(?!=)"
+        rf"|^\s*{n}\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)="
+        rf"|{w}\s*:="
+        rf"|,\s*{n}\s*=(?!=)"
+        rf"|\bimport\b.*{w}(?!\s+as\b)"
+        rf"|\bas\s+{n}\b"
+        rf"|^\s*{n}\s*(?:,|\)|$)"
+        rf"|[,(\[]\s*{n}\s*(?:,|\)|\]|$)"
+        rf"|\bdel\b.*{w}"
+        rf"|\bfor\b.*{w}"
+        rf"|\.{n}\s*=(?!=)"
+        rf"|['\"]{n}['\"]"
+    )
+
+
+# One pattern for every name (compiling ``binding_pattern`` per name cost ~0.4 ms each, a few
+# hundred per release): a line's whole-identifier occurrences of the name are replaced by one
+# word character that source text does not hold, and this pattern looks for it. Equivalent:
+# every alternative needs the name delimited by non-word characters on both sides, and an
+# identifier replaced by a word character keeps those; the pattern's own words are left alone
+# (a name that is one of them, or a line holding the sentinel, uses the per-name pattern).
+_SENTINEL = "\ua66e"
+_GENERIC_BINDING = re.compile(_binding_pattern(_SENTINEL), re.M)
+_PATTERN_WORDS = frozenset({"async", "def", "class", "import", "as", "del", "for"})
+
+
+def _mark_name(line: str, name: str) -> str:
+    """``line`` with each occurrence of ``name`` that is a whole identifier (no word character
+    on either side) replaced by ``_SENTINEL``."""
+    parts: list[str] = []
+    n, start, pos = len(name), 0, line.find(name)
+    while pos >= 0:
+        end = pos + n
+        if not ((pos > 0 and _is_word(line[pos - 1]))
+                or (end < len(line) and _is_word(line[end]))):
+            parts.append(line[start:pos])
+            parts.append(_SENTINEL)
+            start = end
+        pos = line.find(name, end)
+    if not parts:
+        return line
+    parts.append(line[start:])
+    return "".join(parts)
+
+
+def _is_word(ch: str) -> bool:
+    """``re``'s ``\\w`` for one character of a str pattern."""
+    return ch.isalnum() or ch == "_"
+
+
 class Sources:
     """The source modules of one tree read so far; one parse per content (``ParseCache``),
     summaries cached on disk under ``cache_dir`` by content hash."""
@@ -476,24 +560,8 @@ class Sources:
         attribute assignment, a quoted name (``setattr``)."""
         pat = self._binding_patterns.get(name)
         if pat is None:
-            n = re.escape(name)
-            w = rf"(?<![\w.]){n}(?!\w)"
-            pat = self._binding_patterns[name] = re.compile(
-                rf"^\s*(?:async\s+)?(?:def|class)\s+{n}\b"
-                rf"|^\s*{n}\s*(?::[^=\n]*)?=(?!=)"
-                rf"|^\s*{n}\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)="
-                rf"|{w}\s*:="
-                rf"|,\s*{n}\s*=(?!=)"
-                rf"|\bimport\b.*{w}(?!\s+as\b)"
-                rf"|\bas\s+{n}\b"
-                rf"|^\s*{n}\s*(?:,|\)|$)"
-                rf"|[,(\[]\s*{n}\s*(?:,|\)|\]|$)"
-                rf"|\bdel\b.*{w}"
-                rf"|\bfor\b.*{w}"
-                rf"|\.{n}\s*=(?!=)"
-                rf"|['\"]{n}['\"]",
-                re.M,
-            )
+            pat = self._binding_patterns[name] = re.compile(_binding_pattern(re.escape(name)),
+                                                            re.M)
         return pat
 
     def snippet(self, text: str, line: int, kind: str) -> Any:
@@ -511,7 +579,9 @@ class Sources:
         return node
 
     def line_text(self, path: str, line: int) -> str:
-        if path not in self._lines:
-            self._lines[path] = (self.tree.read_text(path) or "").splitlines()
-        lines = self._lines[path]
+        lines = self._lines.get(path)
+        if lines is None:  # a module read already has them (the same text, split the same)
+            mod = self._mods.get(path)
+            lines = self._lines[path] = mod.lines if mod is not None else (
+                self.tree.read_text(path) or "").splitlines()
         return lines[line - 1].strip() if 0 < line <= len(lines) else ""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from tfinit_audit.analysis.engine import arrays
-from tfinit_audit.analysis.engine.base import InterpreterBase
+from tfinit_audit.analysis.engine.base import STEP_BUDGET, InterpreterBase
 from tfinit_audit.analysis.engine.frames import (
     Frame,
     LoopSignal,
@@ -51,8 +51,16 @@ MAX_IMPORT_LOOP = 10_000  # import mode follows a ``while`` loop this many times
 
 class Statements(InterpreterBase):
     def exec_block(self, body: list[ast.stmt], frame: Frame) -> Signal:
+        strict = frame.mode.strict
         for st in body:
-            self.tick(frame)
+            if strict:  # self.tick(frame), inlined
+                self.steps += 1
+                if self.steps > STEP_BUDGET:
+                    self.over_budget(frame)
+            else:
+                self.abstract_steps += 1
+                if self.abstract_steps > self.abstract_budget:
+                    self.over_budget(frame)
             handler = STATEMENTS.get(type(st))
             if handler is None:
                 if frame.mode.strict:
@@ -430,22 +438,6 @@ class Statements(InterpreterBase):
             frame.locals[st.name] = Unknown(text=st.name)
         return None
 
-    def _s_delete(self, st: ast.Delete, frame: Frame) -> Signal:
-        for t in st.targets:
-            if isinstance(t, ast.Name) and not frame.module_level:
-                frame.locals.pop(t.id, None)
-            elif isinstance(t, ast.Subscript) and not frame.module_level:
-                # ``del d[key]`` of a dict with a known key (a config copied and trimmed)
-                obj = self.eval(t.value, frame)
-                key = self.eval(t.slice, frame)
-                if isinstance(obj, DictV) and isinstance(key, Const):
-                    obj.items.pop(key.value, None)
-            elif isinstance(t, ast.Attribute) and not frame.module_level:
-                obj = self.eval(t.value, frame)
-                if isinstance(obj, Instance):
-                    obj.attrs.pop(t.attr, None)
-        return None
-
     def _s_nothing(self, st: ast.stmt, frame: Frame) -> Signal:
         return None
 
@@ -587,6 +579,24 @@ def _s_while(self: Statements, st: ast.While, frame: Frame) -> Signal:
     _forget_loop_effects(st, frame)
     return None
 
+
+def _s_delete(self: Statements, st: ast.Delete, frame: Frame) -> Signal:
+    for t in st.targets:
+        if isinstance(t, ast.Name) and not frame.module_level:
+            frame.locals.pop(t.id, None)
+        elif isinstance(t, ast.Subscript) and not frame.module_level:
+            # ``del d[key]`` of a dict with a known key (a config copied and trimmed)
+            obj = self.eval(t.value, frame)
+            key = self.eval(t.slice, frame)
+            if isinstance(obj, DictV) and isinstance(key, Const):
+                obj.items.pop(key.value, None)
+        elif isinstance(t, ast.Attribute) and not frame.module_level:
+            obj = self.eval(t.value, frame)
+            if isinstance(obj, Instance):
+                obj.attrs.pop(t.attr, None)
+    return None
+
+
 def _s_loop_control(self: Statements, st: ast.Break | ast.Continue,
                     frame: Frame) -> Signal:
     return LoopSignal("break" if isinstance(st, ast.Break) else "continue")
@@ -601,7 +611,7 @@ def _table() -> dict[type, Callable[[Any, Any, Frame], Signal]]:
         ast.With: s._s_with, ast.AsyncWith: s._s_with, ast.Import: s._s_import,
         ast.ImportFrom: s._s_importfrom, ast.FunctionDef: s._s_functiondef,
         ast.AsyncFunctionDef: s._s_functiondef, ast.ClassDef: s._s_classdef,
-        ast.Delete: s._s_delete, ast.Pass: s._s_nothing, ast.Global: s._s_nothing,
+        ast.Delete: _s_delete, ast.Pass: s._s_nothing, ast.Global: s._s_nothing,
         ast.Nonlocal: s._s_nothing, ast.Assert: s._s_nothing, ast.Break: _s_loop_control,
         ast.Continue: _s_loop_control,
     }

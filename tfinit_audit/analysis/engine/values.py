@@ -14,7 +14,6 @@ short names report.json has always shown for them ("SeqV", "DictV", "ModuleV", "
 from __future__ import annotations
 
 import ast
-import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -361,8 +360,16 @@ def with_hops(v: Value, hops: tuple[Hop, ...] | list[Hop], front: bool = True) -
         return v
     if isinstance(v, Instance | DictV | Seq):
         return v
-    nv = copy.copy(v)
+    nv = _shallow_copy(v)
     nv.hops = tuple(hops) + v.hops if front else v.hops + tuple(hops)
+    return nv
+
+
+def _shallow_copy(v: Value) -> Any:
+    """``copy.copy(v)`` for a value (a plain dataclass: no slots, ``__copy__`` or
+    ``__reduce__`` of its own), without the pickling protocol copy.copy goes through."""
+    nv = object.__new__(type(v))
+    nv.__dict__.update(v.__dict__)
     return nv
 
 

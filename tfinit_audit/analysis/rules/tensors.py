@@ -73,12 +73,13 @@ class NestRule(Rule):
     name = "nest"
 
     _PREDICATES = ("is_sequence", "is_nested", "is_sequence_or_composite")
+    _NAMES = frozenset((*_PREDICATES, "flatten", "map_structure"))  # asked of every call
 
     def call_site(self, it: Any, site: CallSite) -> Value | None:
         func = site.node.func
         name = func.attr if isinstance(func, ast.Attribute) else (
             func.id if isinstance(func, ast.Name) else "")
-        if name not in (*self._PREDICATES, "flatten", "map_structure") or not site.args:
+        if name not in self._NAMES or not site.args:
             return None
         f = site.callee
         if isinstance(f, FunctionV) and f.module.rsplit(".", 1)[-1] != "nest" \

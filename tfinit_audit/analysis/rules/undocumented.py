@@ -35,7 +35,7 @@ def documented_names(it: Any, mod: ModuleV) -> tuple[set[str], Hop] | None:
     """The public names ``mod`` keeps after its ``remove_undocumented`` call, and the call's
     line; None when the module makes no such call (or it cannot be read)."""
     src = it.sources.module(mod.path)
-    if src is None or FUNCTION not in src.text:
+    if src is None or not src.mentions(FUNCTION):
         return None
     for b in src.full().bindings:
         if b.kind != "effect" or not b.expr or FUNCTION not in b.expr or b.handler:
