@@ -410,6 +410,10 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
         if len(shape) >= 3:
             collector.step_shape = [shape[0], *shape[2:]]
         build = it.getattr(obj, "build")
+        if isinstance(build, FunctionV) and build.decorates is not None:
+            # the method as written: ``build_input`` hands it what its ``__call__`` and the
+            # decorator (``shape_type_conversion``) would (rules/shapes.py)
+            build = build.decorates.original.with_receiver(obj)
         escaped: Raised | None = None
         handed: str | None = None
         try:  # what the layer made before it raised stands
