@@ -663,10 +663,9 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
         needs_args(result, refused)
         return
     result.arguments = best[2]
-    # a tensor op's refusal, else an op's own check (rules/op_checks.py) on the rank chosen
-    refusal = refused_inputs.shape_refusal(best[3]) or next(iter(best[4]), None)
-    if first is not None and refused_inputs.refused_input(
-            dims, result, refusal, derived,
+    if first is not None and refused_inputs.refused_input(  # a tensor op's, or an op's check
+            dims, result, refused_inputs.shape_refusal(best[3]) or next(iter(best[4]), None),
+            derived,
             _origin(dims, FEATURES) == "table",
             lambda d, r: _call_creating_function(it, f, kwargs, d, result, r)):
         return
