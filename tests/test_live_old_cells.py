@@ -53,3 +53,26 @@ def test_tf12_dropout_wrapper_hands_its_cell_the_input_and_agrees() -> None:
     run = verify_interpreter(python, [static], Dims(), timeout=600)
     assert run.error is None, run.error
     assert run.summary == {"agree": 2, "disagree": 0, "inconclusive": 0}, describe(run)
+
+
+def test_tf12_separable_conv2d_refused_as_tensorflow_refuses_it() -> None:
+    """TF 1.2 ``nn_impl.separable_conv2d`` refuses 8 filters for 32 input channels
+    (rules/op_checks.py): the static answer is ``unavailable`` with TensorFlow's message, and
+    TensorFlow itself raises it for the same construction."""
+    import subprocess
+
+    python = venv_python("tf12")
+    [static] = analyze(open_installed(python), [parse_symbol("tf.layers.separable_conv2d")],
+                       Dims())
+    assert (static.status, static.weights) == ("unavailable", [])
+    assert static.message is not None and "(tensorflow/python/ops/nn_impl.py:" in static.message
+    assert "1 * 32 = 32 > 8 = out_channels" in static.message
+    script = ("import tensorflow as tf\n"
+              "try:\n"
+              "    tf.layers.separable_conv2d(tf.zeros([1, 5, 5, 32]), 8, 3)\n"
+              "except ValueError as e:\n"
+              "    print(e)\n")
+    out = subprocess.run([python, "-c", script], capture_output=True, text=True, timeout=300,
+                         check=True).stdout
+    assert "Refusing to perform an overparameterized separable convolution: " \
+        "channel_multiplier * in_channels = 1 * 32 = 32 > 8 = out_channels" in out
