@@ -111,3 +111,52 @@ def test_a_wrapper_that_hands_a_tuple_keeps_its_first_choice_in_another_module()
     assert arg.value["symbol"] == "tf.Dense"
     assert "(kl/recurrent.py:" in arg.value["note"]
     assert answer(t, "tf.TupleTimeDist").arguments[0].value["symbol"] == "tf.LSTM"
+
+
+CONVERSION = '''
+    """Mimics TF 1.8 Keras ``shape_type_conversion``: each shape to a tuple before ``build``."""
+    from kl.tensor_shape import TensorShape
+
+
+    def shape_type_conversion(fn):
+        def wrapper(instance, input_shape):
+            if isinstance(input_shape, list):
+                input_shape = [tuple(TensorShape(x).as_list()) for x in input_shape]  # each
+            else:
+                input_shape = tuple(TensorShape(input_shape).as_list())
+            return fn(instance, input_shape)
+        return wrapper
+    '''
+
+DECORATED = LAYERS.replace('''        def build(self, input_shape):
+            if isinstance(input_shape, list):
+                input_shape = input_shape[0]
+            input_shape = TensorShape(input_shape).as_list()  # LSTM
+''', '''        @shape_type_conversion
+        def build(self, input_shape):
+''').replace("from kl.tensor_shape import TensorShape",
+             "from kl.tensor_shape import TensorShape\n    from kl.conversion import "
+             "shape_type_conversion")
+
+
+def test_an_inner_build_whose_decorator_raises_on_every_input_gives_way() -> None:
+    """TF 1.8 Keras: ``TimeDistributed.build`` hands ``LSTM.build`` the list ``[None, 3]``;
+    the ``shape_type_conversion`` wrapper the class holds as its ``build`` reads it as a list
+    of shapes and raises at ``TensorShape(None).as_list()`` -- in the function the inner
+    layer's class holds under ``build`` (engine/decorators.py), so the LSTM is refused."""
+    assert "@shape_type_conversion" in DECORATED
+    t = tree(DECORATED, NAMES, {**EXTRA, "kl/conversion.py": CONVERSION})
+    r = answer(t, "tf.TimeDist")
+    assert r.status == "resolved", r.message
+    [arg] = r.arguments
+    assert arg.value["symbol"] == "tf.Dense"
+    line = line_of(t, "kl/conversion.py", "input_shape = [tuple(TensorShape(x).as_list()) "
+                                          "for x in input_shape]  # each")
+    assert arg.value["note"].startswith(
+        "LSTM: its build raises ValueError: as_list() is not defined on an unknown "
+        f"TensorShape. (kl/conversion.py:{line}: ")
+    assert {w.name: w.shape for w in r.weights} == {"layer/kernel": [3, 4]}
+    # a tuple is converted whole: the LSTM is kept, built on the width
+    r = answer(t, "tf.TupleTimeDist")
+    assert r.arguments[0].value["symbol"] == "tf.LSTM"
+    assert {w.name: w.shape for w in r.weights} == {"layer/kernel": [3, 16]}

@@ -259,3 +259,151 @@ def test_a_function_applied_to_a_refused_input_is_applied_to_the_width_asked() -
     given = function("highway", Dims(input_dim=16))
     assert (given.status, given.missing_arguments, given.weights) == (
         "needs-args", ["features"], [])
+
+
+# ------------------------------------------------------------------ a slice past the width
+ARRAY_OPS = "tensorflow/python/ops/array_ops.py"
+GROUPED = LAYERS.replace(
+    "from tensorflow.python.ops import math_ops",
+    "from tensorflow.python.ops import array_ops, math_ops") + '''
+
+    class Grouped(Layer):
+        """Mimics TF 1.2-1.4 GLSTMCell: each group slices ``units // groups`` input columns."""
+
+        def __init__(self, units, groups=1):
+            self.units = units
+            self.groups = groups
+
+        def call(self, inputs):
+            size = self.units // self.groups
+            for g in range(self.groups):
+                part = array_ops.slice(inputs, [0, g * size], [1, size])  # group
+                self.add_weight("kernel%d" % g, (part.shape[-1], self.units))
+            return inputs
+
+
+    class Halves(Grouped):
+        def __init__(self, units):
+            super().__init__(units // 2, groups=2)  # 2 groups of 16 of the 32 columns
+    '''
+
+
+def grouped(name: str) -> tuple[MemoryTree, SymbolResult]:
+    tr = make_tree({P: GROUPED, OPS: MATH_OPS, ARRAY_OPS: '''
+        """Named like TensorFlow's own ops module: the tensor rules know ``slice``."""
+
+
+        def slice(input_, begin, size, name=None):
+            return input_
+        '''})
+    it = interp(tr)
+    cls = it.value_at(P, name)
+    assert isinstance(cls, ClassV)
+    r = SymbolResult(symbol=name, status="resolved")
+    with it.question():
+        analyze_class(it, cls, {}, Dims(), r, "mylib")
+    return tr, r
+
+
+def test_a_slice_past_the_inputs_width_is_refused_and_rebuilt_on_the_width_it_needs() -> None:
+    tr, r = grouped("Grouped")
+    assert r.status == "resolved", r.message
+    assert r.input_shape == [None, 64]
+    assert [(w.name, w.shape) for w in r.weights] == [("kernel0", [64, 64])]
+    line = line_of(tr, P, "part = array_ops.slice(inputs, [0, g * size], [1, size])  # group")
+    assert r.input_note is not None and r.input_note.startswith(
+        "input of 64 features, not the table's 32: with 32, `array_ops.slice(inputs, "
+        f"[0, g * size], [1, size])` ({P}:{line}) raises InvalidArgumentError: Expected "
+        "size[1] in [0, 32], but got 64")
+
+
+def test_slices_inside_the_width_are_no_refusal() -> None:
+    _, r = grouped("Halves")
+    assert r.status == "resolved", r.message
+    assert r.input_shape == [None, 32]
+    assert "refuses" not in (r.input_note or "") and "InvalidArgumentError" not in (
+        r.input_note or "")
+    assert [(w.name, w.shape) for w in r.weights] == [("kernel0", [16, 32]),
+                                                      ("kernel1", [16, 32])]
+
+
+# ------------------------------------------------------------------ an op's own check
+NN_IMPL = "tensorflow/python/ops/nn_impl.py"
+CHECKED = LAYERS.replace(
+    "from tensorflow.python.ops import math_ops",
+    "from tensorflow.python.ops import math_ops, nn_impl") + '''
+
+    class Separable(Layer):
+        def __init__(self, filters):
+            self.filters = filters
+
+        def call(self, inputs):
+            self.depthwise = self.add_weight("depthwise", (3, inputs.shape[-1], 1))
+            self.pointwise = self.add_weight("pointwise", (inputs.shape[-1], self.filters))
+            outputs = nn_impl.separable(inputs, self.filters)
+            return outputs
+
+
+    def separable(inputs, filters):
+        return Separable(filters)(inputs)
+
+
+    class Plain(Separable):
+        def call(self, inputs):
+            self.depthwise = self.add_weight("depthwise", (3, inputs.shape[-1], 1))
+            self.pointwise = self.add_weight("pointwise", (inputs.shape[-1], self.filters))
+            return inputs
+
+
+    def checked_here(inputs, filters):
+        Plain(filters)(inputs)
+        if inputs.shape[-1] > filters:
+            raise ValueError("not in an op's module")
+        return inputs
+    '''
+NN = '''
+    """Mimics TF 1.2 nn_impl.separable_conv2d's own check of its arguments' static shapes."""
+
+
+    def separable(inputs, out_channels):
+        in_channels = inputs.shape[-1]
+        if in_channels > out_channels:
+            raise ValueError("Refusing to perform an overparameterized separable convolution")
+        return inputs
+    '''
+
+
+def checked(name: str, dims: Dims) -> tuple[MemoryTree, SymbolResult]:
+    tr = make_tree({P: CHECKED, OPS: MATH_OPS, NN_IMPL: NN})
+    it = interp(tr)
+    f = it.value_at(P, name)
+    assert isinstance(f, FunctionV)
+    result = SymbolResult(symbol=name, status="resolved")
+    with it.question():
+        analyze_function(it, f, {"filters": 8}, dims, result)
+    return tr, result
+
+
+def test_a_value_error_of_an_ops_own_check_makes_the_function_unavailable() -> None:
+    tr, r = checked("separable", Dims())
+    assert (r.status, r.weights, r.input_shape) == ("unavailable", [], None)
+    line = line_of(tr, NN_IMPL, 'raise ValueError("Refusing to perform an overparameterized '
+                                'separable convolution")')
+    assert r.message == (
+        "TensorFlow refuses the input of 32 features: `raise ValueError(\"Refusing to "
+        f"perform an overparameterized separable convolution\")` ({NN_IMPL}:{line}) raises "
+        "ValueError: Refusing to perform an overparameterized separable convolution; no "
+        "weight list for a construction that raises")
+
+
+def test_an_input_the_op_accepts_is_no_refusal() -> None:
+    _, r = checked("separable", Dims(input_dim=8))
+    assert r.status == "resolved", r.message
+    assert [(w.name, w.shape) for w in r.weights] == [("depthwise", [3, 8, 1]),
+                                                      ("pointwise", [8, 8])]
+
+
+def test_a_raise_outside_the_ops_modules_is_not_taken_for_tensorflows_check() -> None:
+    _, r = checked("checked_here", Dims())
+    assert r.status == "resolved", r.message
+    assert [w.name for w in r.weights] == ["depthwise", "pointwise"]

@@ -74,6 +74,7 @@ from tfinit_audit.analysis.rules.inputs import (
     signature_of,
 )
 from tfinit_audit.analysis.rules.none_fallback import follow_none_initializer
+from tfinit_audit.analysis.rules.op_checks import OpChecks
 from tfinit_audit.analysis.rules.values import TensorV
 from tfinit_audit.analysis.rules.variable_scopes import VariableScopes
 from tfinit_audit.analysis.rules.weights import Captured, WeightCollector, to_weights
@@ -410,6 +411,10 @@ def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: in
         if len(shape) >= 3:
             collector.step_shape = [shape[0], *shape[2:]]
         build = it.getattr(obj, "build")
+        if isinstance(build, FunctionV) and build.decorates is not None:
+            # the method as written: ``build_input`` hands it what its ``__call__`` and the
+            # decorator (``shape_type_conversion``) would (rules/shapes.py)
+            build = build.decorates.original.with_receiver(obj)
         escaped: Raised | None = None
         handed: str | None = None
         try:  # what the layer made before it raised stands
@@ -610,8 +615,8 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
     if plan.missing:
         needs_args(result, plan)
         return
-    best: tuple[list[Captured], list[int | None], list[SuppliedArgument], list[Refusal]] \
-        | None = None
+    best: tuple[list[Captured], list[int | None], list[SuppliedArgument], list[Refusal],
+                list[Refusal]] | None = None
     raised: list[tuple[str, int, str]] = []
     r0 = len(it.refusals)
     ranks = list(RANKS) if first is not None else [2]
@@ -632,7 +637,7 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
                 supplied.append(SuppliedArgument(p, table.plain(values[p]), _origin(dims, p)))
         args: list[Value] = [TensorV(shape=list(shape))] if first is not None else []
         n0, m0 = len(it.raised), len(it.refusals)
-        captured, builds = _apply(it, f, args, call_kwargs)
+        captured, builds, checks = _apply(it, f, args, call_kwargs)
         raised += it.raised[n0:]
         made = it.refusals[m0:]
         # the layer the function made declares the rank it takes (when it was built: its
@@ -643,12 +648,12 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
             ranks = [r for r in hint.ranks if r not in tried]
             note = f"the rank the layer it makes declares: {hint.reason}"
             if best is None:
-                best = (captured, shape, supplied, made)
+                best = (captured, shape, supplied, made, checks)
             continue
         if best is None or (captured and (not best[0] or rank in (hint.ranks if hint else []))):
-            best = (captured, shape, supplied, made)
+            best = (captured, shape, supplied, made, checks)
         if captured and all(c.shape is not None for c in captured):
-            best = (captured, shape, supplied, made)
+            best = (captured, shape, supplied, made, checks)
             break
     assert best is not None
     refused = refused_default(it, [f, signature_of(it, f)], best[2], it.refusals[r0:]) \
@@ -658,8 +663,9 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
         needs_args(result, refused)
         return
     result.arguments = best[2]
-    if first is not None and refused_inputs.refused_input(
-            dims, result, refused_inputs.shape_refusal(best[3]), derived,
+    if first is not None and refused_inputs.refused_input(  # a tensor op's, or an op's check
+            dims, result, refused_inputs.shape_refusal(best[3]) or next(iter(best[4]), None),
+            derived,
             _origin(dims, FEATURES) == "table",
             lambda d, r: _call_creating_function(it, f, kwargs, d, result, r)):
         return
@@ -673,19 +679,20 @@ def _call_creating_function(it: Interpreter, f: FunctionV, kwargs: dict[str, Any
 
 
 def _apply(it: Interpreter, f: FunctionV, args: list[Value], call_kwargs: dict[str, Value]
-           ) -> tuple[list[Captured], BuildRanks]:
-    """Call the variable-creating function ``f``: the variables it created, and the ranks the
-    layers it built declared."""
+           ) -> tuple[list[Captured], BuildRanks, list[Refusal]]:
+    """Call the variable-creating function ``f``: the variables it created, the ranks the
+    layers it built declared, and the op wrappers' own refusals (rules/op_checks.py)."""
     scopes = VariableScopes()
     collector = WeightCollector(scopes)
     builds = BuildRanks()
-    with it.hooks(collector, scopes, builds), contextlib.suppress(Raised):
+    checks = OpChecks()
+    with it.hooks(collector, scopes, builds, checks), contextlib.suppress(Raised):
         made = it.call(f, args, call_kwargs, mode=EAGER)
         if isinstance(made, GeneratorV):
             # a @contextmanager function is used as ``with f(...):``: entering the block
             # runs its body up to the ``yield``
             it.run_generator(made, lambda _: Const(value=None), EAGER)
-    return collector.captured, builds
+    return collector.captured, builds, checks.refusals
 
 
 def _origin(dims: Dims, name: str) -> str:

@@ -39,10 +39,12 @@ FEATURES = "features"  # the table's entry of the input's last axis (--input-dim
 
 
 def shape_refusal(refusals: Iterable[Refusal]) -> Refusal | None:
-    """The first refusal of a tensor op on tensors (TensorFlow's, not Python's)."""
+    """The first refusal of a tensor op on tensors (TensorFlow's, not Python's): its shape
+    inference's ``ValueError``, or a kernel's ``InvalidArgumentError`` (a slice past the
+    input's width, rules/tensors.py ``_slice``)."""
     return next((r for r in refusals if len(r.operands) == 2
                  and any(isinstance(v, TensorV) for v in r.operands)
-                 and r.what.startswith("ValueError")), None)
+                 and r.what.startswith(("ValueError", "InvalidArgumentError"))), None)
 
 
 def wanted_features(r: Refusal, features: int) -> int | None:

@@ -671,61 +671,66 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
         forward = None
         if fam == "apply" and (spec or {}).get("input_shape") is None:
             seeds = seeds[:1]  # a function of no input makes graph-wide state (a global step)
-        for i, _seed in enumerate(seeds):
-            before = set(id(v) for v in graph_variables(tf))
-            with v1api(tf).variable_scope("seed%d" % i):
-                if fam == "get_variable":
-                    obj("v", shape=[input_dim, units], **args)
-                    instance = obj
-                elif fam == "apply":  # a function applied to an input (tf.layers.dense)
-                    if spec.get("input_shape") is None:
-                        made = obj(**materialize_all(tf, args))
+        # the build runs with a session of this graph as the default one: Keras' backend
+        # get_session() gives the default session, else its global one, made for the graph
+        # of the first symbol probed (TF 1.2 ConvLSTM2D.build's K.set_value fed a
+        # placeholder of this graph to it: 'not an element of this graph')
+        with v1api(tf).Session(graph=g):  # entered: the default session, closed after
+            for i, _seed in enumerate(seeds):
+                before = set(id(v) for v in graph_variables(tf))
+                with v1api(tf).variable_scope("seed%d" % i):
+                    if fam == "get_variable":
+                        obj("v", shape=[input_dim, units], **args)
+                        instance = obj
+                    elif fam == "apply":  # a function applied to an input (tf.layers.dense)
+                        if spec.get("input_shape") is None:
+                            made = obj(**materialize_all(tf, args))
+                        else:
+                            _, kwargs, shape, dtype = layer_ctor(last, dims, args, spec)
+                            made = obj(tf.zeros(shape, getattr(tf, dtype)),
+                                       **materialize_all(tf, kwargs))
+                        enter_generator(made)
+                        instance = obj
+                    elif fam == "v1_cell":
+                        if spec is not None and spec.get("input_shape") is not None:
+                            _, kwargs, shape, _ = layer_ctor(last, dims, args, spec)
+                            instance = obj(**materialize_all(tf, kwargs))
+                            inputs = tf.zeros([1, shape[-1]], tf.float32)
+                            if spec.get("input_parts"):
+                                # a cell whose call unpacks a tuple of inputs: zeros of each
+                                # part's shape (a size no weight depends on: 1)
+                                inputs = tuple(tf.zeros([1 if d is None else int(d) for d in p],
+                                                        tf.float32) for p in spec["input_parts"])
+                        else:
+                            instance = obj(units, **dict(args))
+                            inputs = tf.zeros([1, input_dim], tf.float32)
+                        state = initial_state(tf, instance)
+                        try:
+                            out = instance(inputs, state)
+                        except Exception as e:
+                            # the call failed after it made (some of) its variables (a
+                            # ResidualWrapper whose cell's output is not its input's size): what
+                            # it made is compared, the rest is said not to be built
+                            BUILD_ERRORS[id(instance)] = one_line(e)
+                            out = None
+                        if i == 0 and out is not None:
+                            forward = (state, out)
+                    elif fam == "v1_layer":
+                        pos, kwargs, shape, dtype = layer_ctor(last, dims, args, spec)
+                        instance = obj(*pos, **materialize_all(tf, kwargs))
+                        instance(tf.zeros(shape, getattr(tf, dtype)))
                     else:
-                        _, kwargs, shape, dtype = layer_ctor(last, dims, args, spec)
-                        made = obj(tf.zeros(shape, getattr(tf, dtype)),
-                                   **materialize_all(tf, kwargs))
-                    enter_generator(made)
-                    instance = obj
-                elif fam == "v1_cell":
-                    if spec is not None and spec.get("input_shape") is not None:
-                        _, kwargs, shape, _ = layer_ctor(last, dims, args, spec)
-                        instance = obj(**materialize_all(tf, kwargs))
-                        inputs = tf.zeros([1, shape[-1]], tf.float32)
-                        if spec.get("input_parts"):
-                            # a cell whose call unpacks a tuple of inputs: zeros of each
-                            # part's shape (a size no weight depends on: 1)
-                            inputs = tuple(tf.zeros([1 if d is None else int(d) for d in p],
-                                                    tf.float32) for p in spec["input_parts"])
-                    else:
-                        instance = obj(units, **dict(args))
-                        inputs = tf.zeros([1, input_dim], tf.float32)
-                    state = initial_state(tf, instance)
-                    try:
-                        out = instance(inputs, state)
-                    except Exception as e:
-                        # the call failed after it made (some of) its variables (a
-                        # ResidualWrapper whose cell's output is not its input's size): what
-                        # it made is compared, the rest is said not to be built
-                        BUILD_ERRORS[id(instance)] = one_line(e)
-                        out = None
-                    if i == 0 and out is not None:
-                        forward = (state, out)
-                elif fam == "v1_layer":
-                    pos, kwargs, shape, dtype = layer_ctor(last, dims, args, spec)
-                    instance = obj(*pos, **materialize_all(tf, kwargs))
-                    instance(tf.zeros(shape, getattr(tf, dtype)))
-                else:
-                    pos, kwargs, shape, dtype = layer_ctor(last, dims, args, spec)
-                    instance = obj(*pos, **materialize_all(tf, kwargs))
-                    keras_build(tf, fam, instance, shape, input_dim, spec)
-            new = [v for v in graph_variables(tf) if id(v) not in before]
-            if id(instance) in KERAS_WRAPPED:
-                new = [v for v in new if getattr(v, "trainable", True)]
-            if fam in KERAS_FAMILIES:  # a Keras metric's state is in no graph collection
-                seen = set(id(v) for v in new)
-                new += [v for v in current_weights(instance)
-                        if id(v) not in seen and getattr(v, "graph", None) is g]
-            built.append((instance, new))
+                        pos, kwargs, shape, dtype = layer_ctor(last, dims, args, spec)
+                        instance = obj(*pos, **materialize_all(tf, kwargs))
+                        keras_build(tf, fam, instance, shape, input_dim, spec)
+                new = [v for v in graph_variables(tf) if id(v) not in before]
+                if id(instance) in KERAS_WRAPPED:
+                    new = [v for v in new if getattr(v, "trainable", True)]
+                if fam in KERAS_FAMILIES:  # a Keras metric's state is in no graph collection
+                    seen = set(id(v) for v in new)
+                    new += [v for v in current_weights(instance)
+                            if id(v) not in seen and getattr(v, "graph", None) is g]
+                built.append((instance, new))
         all_vars = [v for _, vs in built for v in vs]
         with v1api(tf).Session(graph=g) as sess:
             sess.run(v1api(tf).global_variables_initializer())

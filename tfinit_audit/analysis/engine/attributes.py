@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tfinit_audit.analysis.engine.base import InterpreterBase
+from tfinit_audit.analysis.engine.decorators import decorated
 from tfinit_audit.analysis.engine.frames import ABSTRACT, Frame, Mode, Raised, Undecidable
 from tfinit_audit.analysis.engine.introspection import function_attr
 from tfinit_audit.analysis.engine.mro import c3_merge, class_key
@@ -41,6 +42,7 @@ class ClassAttr:
 class Attributes(InterpreterBase):
     _mro_memo: dict[tuple[Any, ...], list[Any] | None]
     _mro_active: set[tuple[Any, ...]]
+    decorated_members: dict[Any, FunctionV | None]
 
     def getattr(self, obj: Value, attr: str, mode: Mode = ABSTRACT) -> Any:
         """``getattr(obj, attr)``: a value, or MISSING when Python would raise AttributeError."""
@@ -147,6 +149,7 @@ class Attributes(InterpreterBase):
             return m
         if "classmethod" in decos:
             return m.with_receiver(cls)
+        m = decorated(self, m, mode)  # what its decorators made of it
         return m if obj is None else m.with_receiver(obj)
 
     def _class_attr_value(self, m: ClassAttr, mode: Mode) -> Value:

@@ -45,7 +45,7 @@ class InterpreterBase:
     rules: RuleSet
     imports: ImportSystem
     depth: int  # abstract-mode calls currently running
-    stack: list[int]  # ids of the abstract-mode functions running (no recursion)
+    stack: list[Any]  # the abstract-mode functions running (no recursion): calls.py _running
     steps: int  # import-mode steps since the budget was last reset
     abstract_steps: int  # abstract-mode steps since then
     abstract_budget: int  # abstract-mode steps one question may take

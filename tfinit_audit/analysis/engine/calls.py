@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from typing import Any
 
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import (
@@ -35,6 +36,7 @@ from tfinit_audit.analysis.engine.values import (
     SuperV,
     Unknown,
     Value,
+    decorator_name,
     with_hops,
 )
 from tfinit_audit.analysis.model import Hop
@@ -172,8 +174,8 @@ class Calls(InterpreterBase):
         if node is None:
             return Unknown(text=f"{f.qualname}(...)") if mode.strict else Unknown(
                 text=self._site_text(site))
-        if mode.max_depth is not None and (self.depth >= mode.max_depth
-                                           or id(node) in self.stack):
+        key = _running(f, node)
+        if mode.max_depth is not None and (self.depth >= mode.max_depth or key in self.stack):
             return Unknown(text=self._site_text(site))
         if not mode.strict and is_generator(node, f.src.parser_lines):
             return GeneratorV(fn=f, args=list(args), kwargs=dict(kwargs))  # body not run yet
@@ -181,19 +183,22 @@ class Calls(InterpreterBase):
         if env is None:
             return Unknown(text=self._site_text(site))
         frame = Frame(mod=ModuleV(name=f.module, path=f.src.path), src=f.src, locals=env,
-                      mode=mode, owner=f.owner,
-                      self_obj=f.bound if isinstance(f.bound, Instance) else None,
+                      mode=mode, owner=f.owner, self_obj=_receiver(f, node, env),
                       closure=f.closure, func_name=f.name, quiet=True, watch=watch)
         if mode.strict:
             return self._run_strict(f, node, frame)
         self.depth += 1
-        self.stack.append(id(node))
+        self.stack.append(key)
         try:
             if isinstance(node, ast.Lambda):
                 return self.eval(node.body, frame)
             sig = self.exec_block(node.body, frame)
         except PathEnds as ended:  # a lambda's body raised: its call's value is unknown
             sig = ended.signal
+        except Raised as exc:  # the innermost function it leaves, as a traceback names it
+            if exc.left is None:
+                exc.left = f
+            raise
         finally:
             self.depth -= 1
             self.stack.pop()
@@ -361,6 +366,27 @@ class Calls(InterpreterBase):
             if isinstance(ctor, FunctionV):
                 self.call(ctor, args, kwargs, site)
         return obj
+
+
+def _running(f: FunctionV, node: ast.AST) -> Any:
+    """What the recursion guard knows a running function by: its code, and for a nested
+    function its closure (one decorator's ``wrapper`` around two methods is two functions:
+    ``RNN.build``'s wrapper calling its cell's ``build`` wrapper is no recursion)."""
+    return id(node) if f.closure is None else (id(node), id(f.closure))
+
+
+def _receiver(f: FunctionV, node: ast.AST, env: dict[str, Value]) -> Instance | None:
+    """The object a method runs on: the receiver it was bound to, or, for a function of a
+    class body called through the class (``fn(instance, input_shape)`` in a decorator's
+    wrapper, ``Base.build(self, shape)``), the instance its first parameter got."""
+    if isinstance(f.bound, Instance):
+        return f.bound
+    if f.bound is None and f.owner is not None and isinstance(node, ast.FunctionDef) \
+            and node.args.args and not any(
+                decorator_name(d) in ("staticmethod", "classmethod") for d in f.decorators):
+        got = env.get(node.args.args[0].arg)
+        return got if isinstance(got, Instance) else None
+    return None
 
 
 def _named_kwargs(site: Site, kwargs: dict[str, Value]) -> dict[str, Value] | None:

@@ -196,6 +196,9 @@ class Raised(Exception):  # noqa: N818 - interpreted code raised; not an error o
         self.path = path
         self.line = line
         self.implicit = implicit  # raised by Python itself (a missing attribute), not a raise
+        # the innermost source function (a FunctionV) the exception left, as a traceback's
+        # last entry names it (engine/calls.py sets it)
+        self.left: Any = None
 
     @property
     def missing_attribute(self) -> bool:

@@ -85,6 +85,11 @@ class Rule:
     def removed(self, it: Any, module: ModuleV, name: str) -> Any:
         return None
 
+    def decorated(self, it: Any, fn: Value) -> bool:
+        """Run the decorators of this method (engine/decorators.py) when it is looked up on
+        its class? The engine leaves a method as written unless a rule asks."""
+        return False
+
     def traced(self, it: Any, value: Value, event: str) -> bool:
         """Record a hop when ``value`` is assigned to a local ("assign"), returned from a
         function ("return") or bound by a module-level assignment ("alias")?"""
@@ -92,7 +97,7 @@ class Rule:
 
 
 HOOKS = ("call_site", "call", "instantiate", "module_attr", "attr", "binop", "enter", "leave",
-         "assigned", "removed", "traced")
+         "assigned", "removed", "decorated", "traced")
 
 
 class RuleSet:

@@ -59,9 +59,11 @@ class Interpreter(Builtins, Expressions, Statements, Calls, Attributes):
         self._mro_memo = {}
         self._mro_active = set()
         self._getattr_active = set()
+        self.decorated_members = {}
         self.function_attrs = {}
         self._globals = {}
-        self.imports.ns.on_forget.extend([self._mro_memo.clear, self._globals.clear])
+        self.imports.ns.on_forget.extend([self._mro_memo.clear, self._globals.clear,
+                                          self.decorated_members.clear])
 
     @property
     def tree(self) -> SourceTree:

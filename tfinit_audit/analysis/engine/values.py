@@ -227,6 +227,17 @@ class NamedTupleClassV(BuiltinClassV):
 
 
 @dataclass(eq=False)
+class Decorated:
+    """What a decorated method's function stands for: the method ``original`` as written,
+    defined in the body of ``owner`` under the name ``name`` (the class holds the decorator's
+    result under that name, as Python's ``class`` statement stores it)."""
+
+    owner: ClassV | None
+    name: str
+    original: FunctionV
+
+
+@dataclass(eq=False)
 class FunctionV(Value):
     """A function or lambda from the source; ``bound`` is the receiver of a bound method,
     ``owner`` the class whose body defines it (for ``super()``), ``closure`` the enclosing
@@ -243,6 +254,9 @@ class FunctionV(Value):
     # attributes code set on this function object (``wrapper._tf_decorator = d``); shared by
     # its copies and by the methods bound from it
     attrs: dict[str, Value] = field(default_factory=dict)
+    # a decorator's result stored under a method's name (engine/decorators.py): the method
+    # as written it was made from
+    decorates: Decorated | None = None
 
     @property
     def module(self) -> str:
@@ -256,6 +270,10 @@ class FunctionV(Value):
 
     @property
     def name(self) -> str:
+        """Its name; a decorator's result the class holds under a method's name goes by that
+        name (what rules mean by "the layer's ``build``")."""
+        if self.decorates is not None:
+            return self.decorates.name
         if self.info is not None:
             return self.info.name
         return getattr(self.fnode, "name", "<lambda>")
@@ -279,7 +297,7 @@ class FunctionV(Value):
     def with_receiver(self, bound: Value | None) -> FunctionV:
         return FunctionV(src=self.src, info=self.info, owner=self.owner, bound=bound,
                          closure=self.closure, fnode=self.fnode, modname=self.modname,
-                         attrs=self.attrs, hops=self.hops)
+                         attrs=self.attrs, decorates=self.decorates, hops=self.hops)
 
     def is_callable(self) -> bool | None:
         return True

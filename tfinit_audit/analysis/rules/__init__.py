@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from tfinit_audit.analysis.engine.hooks import Rule
 from tfinit_audit.analysis.rules.composite import CompositeRule
+from tfinit_audit.analysis.rules.constant_tensors import ConstantTensorRule
+from tfinit_audit.analysis.rules.decorated_build import DecoratedBuildRule
 from tfinit_audit.analysis.rules.dtypes import DTypeRule
 from tfinit_audit.analysis.rules.elementwise import ElementwiseConstantRule
 from tfinit_audit.analysis.rules.expressions import ExpressionRule
@@ -44,7 +46,9 @@ from tfinit_audit.analysis.rules.undocumented import RemoveUndocumentedRule
 
 ENGINE_RULES: list[Rule] = [
     ExpressionRule(),  # before the tensor rules: a tensor of known values is one of theirs
+    ConstantTensorRule(),
     TensorShapeRule(),
+    DecoratedBuildRule(),
     TensorRule(),
     NestRule(),
     TensorOpsRule(),

@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from tfinit_audit.analysis.engine.frames import Raised
-from tfinit_audit.analysis.engine.values import ClassV, Instance, Value
+from tfinit_audit.analysis.engine.mro import class_key
+from tfinit_audit.analysis.engine.values import ClassV, FunctionV, Instance, Value
 
 
 def refused_inner(it: Any, wrapper: ClassV, inner: dict[str, Value],
@@ -48,8 +49,18 @@ def refused_inner(it: Any, wrapper: ClassV, inner: dict[str, Value],
 
 def _in_own_method(it: Any, cls: ClassV, wrapper: ClassV, e: Raised) -> bool:
     """``e`` was raised in a method of a class of ``cls``'s MRO that is not also one of the
-    wrapper's (a shared base class's check is not the inner layer's own)."""
+    wrapper's (a shared base class's check is not the inner layer's own), or in the function
+    such a class holds under a decorated method's name (TF 1.8 Keras ``RNN.build``'s
+    ``shape_type_conversion`` wrapper, whose ``TensorShape(None).as_list()`` raises on the list
+    ``TimeDistributed.build`` hands it: the innermost function the exception left)."""
     theirs = {id(c) for c in it.source_mro(wrapper)}
+    left = e.left
+    if isinstance(left, FunctionV) and left.decorates is not None:
+        owner = left.decorates.owner
+        key = class_key(owner) if owner is not None else None
+        if key is not None and all(class_key(c) != key for c in it.source_mro(wrapper)) \
+                and any(class_key(c) == key for c in it.source_mro(cls)):
+            return True
     for c in it.source_mro(cls):
         if c.src.path != e.path or id(c) in theirs:
             continue

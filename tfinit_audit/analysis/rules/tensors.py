@@ -313,10 +313,17 @@ def _split(env: dict[str, Value]) -> Value | None:
 
 
 def _slice(env: dict[str, Value]) -> Value | None:
+    """``slice(input_, begin, size)``: the sizes given (-1: the rest of the axis). A known
+    ``begin + size`` past a known dimension is refused as TensorFlow's ``Slice`` kernel
+    refuses it (``core/kernels/slice_op.cc``: "Expected size[i] in [0, dim - begin], but got
+    size"; TF 1.2-1.4 ``GLSTMCell`` slices groups of ``num_units / number_of_groups`` columns
+    from its input): the operands are the input and the extent the slice needs, so the
+    refused-input rule (analysis/refused_inputs.py) builds again on that width."""
     v, size = env.get("input_", env.get("input")), env.get("size")
     if not isinstance(v, TensorV) or not isinstance(size, Seq) or len(size.items) != len(
             v.shape):
         return None
+    _slice_bounds(v, env.get("begin"), size)
     out: list[int | None] = []
     for d, s in zip(v.shape, size.items, strict=True):
         if isinstance(s, Const) and isinstance(s.value, int):
@@ -324,6 +331,21 @@ def _slice(env: dict[str, Value]) -> Value | None:
         else:
             out.append(None)  # a size computed at run time
     return TensorV(shape=out, dtype=v.dtype)
+
+
+def _slice_bounds(v: TensorV, begin: Value | None, size: Seq) -> None:
+    if not isinstance(begin, Seq) or len(begin.items) != len(v.shape):
+        return
+    for i, (d, b, n) in enumerate(zip(v.shape, begin.items, size.items, strict=True)):
+        if d is None or not (is_number(b) and is_number(n)):
+            continue
+        assert isinstance(b, Const) and isinstance(n, Const)
+        if isinstance(b.value, int) and isinstance(n.value, int) and 0 <= b.value <= d \
+                and n.value >= 0 and b.value + n.value > d:
+            needed = list(v.shape)
+            needed[i] = b.value + n.value
+            raise Refused("InvalidArgumentError", f"Expected size[{i}] in [0, {d - b.value}], "
+                          f"but got {n.value}", (v, TensorV(shape=needed, dtype=v.dtype)))
 
 
 def _einsum(args: list[Value], kwargs: dict[str, Value]) -> Value | None:
