@@ -265,7 +265,7 @@ def _fetching(source: str | SourceSpec, ctx: SourceContext) -> bool:
 
 
 def _work_estimate(record: VersionReport) -> float | None:
-    """What a release's analysis is expected to cost: the bytes its family's read plan says it
+    """What a release's analysis is expected to cost: the bytes its own read plan says it
     reads (``planned_bytes``); None when nothing is known (no plan yet, no tree). It decides
     the order the releases are handed to workers, never an answer."""
     estimate = getattr(record.tree, "planned_bytes", None)

@@ -10,8 +10,8 @@ records, never a source tree).
 
 Order: when a worker is free, the chain it takes is decided by what is known of the items, not
 by their names (``Chains.cost``: e.g. the bytes a release's read plan says its analysis reads).
-A chain whose next item has no estimate goes first, in the order given (its task is the one
-that teaches the estimate: a release analysed records the plan the others are measured by);
+A chain whose next item has no estimate goes first, in the order given (e.g. a release that
+has no read plan of its own yet: in order, it replays the plan its predecessor recorded);
 then the chain with the most estimated work left (its arrived items' costs added up), so the
 longest chain does not run alone at the end. Without ``cost``: the order given.
 

@@ -176,22 +176,24 @@ class ReadAhead:
 
     def planned_bytes(self) -> int | None:
         """What the analysis of this tree is expected to read: the archive bytes of the files
-        of the plan ``start_plan`` would replay that this tree has (a part that cannot say
-        counts 1 a file); None when no plan applies (nothing is known yet). Fetches nothing:
-        the run's scheduler orders the releases by it (``workers.Chains.cost``)."""
+        its own read plan lists (what an analysis of this release read before; a part that
+        cannot say counts 1 a file); None when it has none -- a neighbour's plan is not taken:
+        a release without its own goes in the order asked, after the neighbour whose plan it
+        will replay. Fetches nothing: the run's scheduler orders releases by it
+        (``workers.Chains.cost``)."""
         with self._lock:
             book = self.plans
             if book is None or not self._parts:
                 return None
             family = self._family()
         try:
-            plan = book.choose(family, self.release, self._owner.__contains__)
+            paths = book.plans(family).get(self.release)
         except OSError:  # an unreadable cache entry: no plan
             return None
-        if plan is None:
+        if not paths:
             return None
         total = 0
-        for path in plan.paths:
+        for path in paths:
             hit = self._owner.get(path)
             if hit is not None:
                 stretch = getattr(hit[0], "stretch", None)
