@@ -101,6 +101,17 @@ def test_a_head_of_unknown_cost_goes_first_then_the_longest() -> None:
     assert log.started() == [2, 5, 3, 4, 1]
 
 
+def test_stored_answers_are_taken_before_any_cost_is_asked() -> None:
+    # a warm run: every item settles here, so no estimate is made (it may load what a warm run
+    # never needs, such as a wheel's member table); a chain whose head needs a task is costed
+    log = Log(settled=(1, 2, 4, 5, 6), costs={i: 1.0 for i in range(1, 9)})
+    run_chains(CHAINS, log.how(), workers=2)
+    assert sorted(log.done) == [3, 7, 8] and sorted(log.costed) == [3, 7, 8]
+    log = Log(settled=tuple(range(1, 9)), costs={i: 1.0 for i in range(1, 9)})
+    run_chains(CHAINS, log.how(), workers=2)
+    assert not log.done and not log.costed
+
+
 def test_ordered_chains_still_lose_nothing_to_a_failure() -> None:
     # a task that kills its worker and one that raises, with the order decided by cost: each
     # fails alone, every other item is done, each chain still in its own order

@@ -231,8 +231,9 @@ def run_chains(chains: Sequence[Sequence[T]], how: Chains[T], workers: int,
     costs: dict[int, float | None] = {}
     try:
         while True:
-            waiting = _fill(queues, running, how, pool, workers, asked,
-                            _order(queues, how, costs))
+            waiting = _settle(queues, running, how, asked)
+            if len(running) < workers:
+                _fill(queues, running, how, pool, workers, _order(queues, how, costs))
             if not running and not waiting:
                 return
             finished, _ = wait([*running, *waiting], return_when=FIRST_COMPLETED)
@@ -291,34 +292,45 @@ def _order(queues: list[deque[T]], how: Chains[T], costs: dict[int, float | None
     return sorted(range(len(queues)), key=key)
 
 
-def _fill(queues: list[deque[T]], running: dict[Future[Any], tuple[int, T]], how: Chains[T],
-          pool: _Pool, workers: int, asked: set[int], order: Sequence[int]
-          ) -> list[Future[Any]]:
-    """Settle or start the heads of chains that have nothing running, chains in ``order`` (at
-    most ``workers`` started at once; ``settled`` is asked once per item, ``asked`` holds their
-    ids); returns the arrival futures of heads not yet arrived, to wait for."""
+def _settle(queues: list[deque[T]], running: dict[Future[Any], tuple[int, T]], how: Chains[T],
+            asked: set[int]) -> list[Future[Any]]:
+    """Settle the heads of chains that have nothing running, in the order given, each chain
+    up to a head that needs a task (``settled`` is asked once per item, ``asked`` holds their
+    ids); returns the arrival futures of heads not yet arrived, to wait for. Before any cost is
+    asked: a run whose answers are all stored estimates nothing."""
     busy = {i for i, _ in running.values()}
     waiting: list[Future[Any]] = []
-    for i in order:
-        queue = queues[i]
+    for i, queue in enumerate(queues):
         while queue and i not in busy:
             item = queue[0]
             arrived = how.arrival(item) if how.arrival is not None else None
             if arrived is not None and not arrived.done():
                 waiting.append(arrived)
                 break
-            if id(item) not in asked:
-                asked.add(id(item))
-                if how.settled(item):
-                    queue.popleft()
-                    continue
-            if len(running) >= workers:
+            if id(item) in asked:
+                break
+            asked.add(id(item))
+            if not how.settled(item):
                 break
             queue.popleft()
-            fn, args = how.task(item)
-            running[_submit(pool, fn, args)] = (i, item)
-            busy.add(i)
     return waiting
+
+
+def _fill(queues: list[deque[T]], running: dict[Future[Any], tuple[int, T]], how: Chains[T],
+          pool: _Pool, workers: int, order: Sequence[int]) -> None:
+    """Start the heads (arrived, not settled) of chains that have nothing running, chains in
+    ``order``, while fewer than ``workers`` tasks run."""
+    busy = {i for i, _ in running.values()}
+    for i in order:
+        if len(running) >= workers:
+            break
+        queue = queues[i]
+        if not queue or i in busy or not _arrived(queue[0], how):
+            continue
+        item = queue.popleft()
+        fn, args = how.task(item)
+        running[_submit(pool, fn, args)] = (i, item)
+        busy.add(i)
 
 
 def _alone(item: T, how: Chains[T], detail: Say | None) -> None:
