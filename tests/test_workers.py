@@ -176,6 +176,17 @@ def test_default_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
     assert workers.default_jobs(fetching=True) == workers.DEFAULT_MAX_WORKERS + 1
 
 
+def test_the_extra_worker_is_for_releases_fetched_over_the_network(tmp_path: Path) -> None:
+    from tfinit_audit import stages
+
+    online = SourceContext.create(cache_dir=tmp_path / "a", index_url="http://127.0.0.1:9/")
+    offline = SourceContext.create(cache_dir=tmp_path / "b", index_url="http://127.0.0.1:9/",
+                                   offline=True)
+    assert stages._fetching("pypi", online)
+    assert not stages._fetching("pypi", offline)  # only what the cache holds: CPU-bound
+    assert not stages._fetching(f"dir:{tmp_path}", online)  # a local tree: nothing to wait for
+
+
 # -- through the pipeline, real sources ---------------------------------------------------------
 LSTM = "tf.nn.rnn_cell.LSTMCell"
 
