@@ -10,6 +10,7 @@ import gc
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,31 @@ def test_stored_answers_are_taken_before_any_cost_is_asked() -> None:
     log = Log(settled=tuple(range(1, 9)), costs={i: 1.0 for i in range(1, 9)})
     run_chains(CHAINS, log.how(), workers=2)
     assert not log.done and not log.costed
+
+
+class LateArrival(Future):  # type: ignore[type-arg]
+    """A release whose fetch ends while the scheduler is between two looks at it: not done
+    when first asked, done from the second time on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.looks = 0
+
+    def done(self) -> bool:
+        self.looks += 1
+        if self.looks == 2:
+            self.set_result(None)
+        return super().done()
+
+
+def test_a_release_arriving_mid_round_is_asked_for_its_stored_answer_first() -> None:
+    # every answer is stored: no item may reach a worker, however its arrival is timed
+    log = Log(settled=tuple(range(1, 9)), costs={i: 1.0 for i in range(1, 9)})
+    late = {i: LateArrival() for i in range(1, 9)}
+    how = log.how()
+    how.arrival = late.__getitem__
+    run_chains(CHAINS, how, workers=2)
+    assert not log.done and sorted(log.asked) == list(range(1, 9))
 
 
 def test_ordered_chains_still_lose_nothing_to_a_failure() -> None:

@@ -233,7 +233,7 @@ def run_chains(chains: Sequence[Sequence[T]], how: Chains[T], workers: int,
         while True:
             waiting = _settle(queues, running, how, asked)
             if len(running) < workers:
-                _fill(queues, running, how, pool, workers, _order(queues, how, costs))
+                _fill(queues, running, how, pool, workers, asked, _order(queues, how, costs))
             if not running and not waiting:
                 return
             finished, _ = wait([*running, *waiting], return_when=FIRST_COMPLETED)
@@ -317,15 +317,16 @@ def _settle(queues: list[deque[T]], running: dict[Future[Any], tuple[int, T]], h
 
 
 def _fill(queues: list[deque[T]], running: dict[Future[Any], tuple[int, T]], how: Chains[T],
-          pool: _Pool, workers: int, order: Sequence[int]) -> None:
-    """Start the heads (arrived, not settled) of chains that have nothing running, chains in
-    ``order``, while fewer than ``workers`` tasks run."""
+          pool: _Pool, workers: int, asked: set[int], order: Sequence[int]) -> None:
+    """Start the heads of chains that have nothing running and that ``_settle`` asked (and
+    could not settle), chains in ``order``, while fewer than ``workers`` tasks run. A head
+    that arrived since is left to the next ``_settle`` (its stored answer is asked first)."""
     busy = {i for i, _ in running.values()}
     for i in order:
         if len(running) >= workers:
             break
         queue = queues[i]
-        if not queue or i in busy or not _arrived(queue[0], how):
+        if not queue or i in busy or id(queue[0]) not in asked:
             continue
         item = queue.popleft()
         fn, args = how.task(item)
