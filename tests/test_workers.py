@@ -10,6 +10,7 @@ import gc
 import subprocess
 import sys
 import textwrap
+import threading
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,28 @@ def test_a_head_of_unknown_cost_goes_first_then_the_longest() -> None:
     assert log.started() == [2, 5, 3, 4, 1]
 
 
+class LateArrival(Future):  # type: ignore[type-arg]
+    """A release whose fetch ends while the scheduler is between two looks at it: not done
+    when first asked, done from the second time on (or after 0.1 s, if nobody looks again)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.looks = 0
+        self.lock = threading.Lock()
+        threading.Timer(0.1, self.arrive).start()
+
+    def arrive(self) -> None:
+        with self.lock:
+            if not super().done():
+                self.set_result(None)
+
+    def done(self) -> bool:
+        self.looks += 1
+        if self.looks == 2:
+            self.arrive()
+        return super().done()
+
+
 def test_stored_answers_are_taken_before_any_cost_is_asked() -> None:
     # a warm run: every item settles here, so no estimate is made (it may load what a warm run
     # never needs, such as a wheel's member table); a chain whose head needs a task is costed
@@ -111,21 +134,18 @@ def test_stored_answers_are_taken_before_any_cost_is_asked() -> None:
     log = Log(settled=tuple(range(1, 9)), costs={i: 1.0 for i in range(1, 9)})
     run_chains(CHAINS, log.how(), workers=2)
     assert not log.done and not log.costed
-
-
-class LateArrival(Future):  # type: ignore[type-arg]
-    """A release whose fetch ends while the scheduler is between two looks at it: not done
-    when first asked, done from the second time on."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.looks = 0
-
-    def done(self) -> bool:
-        self.looks += 1
-        if self.looks == 2:
-            self.set_result(None)
-        return super().done()
+    # ...also while the heads arrive after the items behind them (the releases open in any
+    # order): a chain is estimated only once its head needs a task
+    log = Log(settled=tuple(range(1, 9)), costs={i: 1.0 for i in range(1, 9)})
+    opened: dict[int, Future[None]] = {i: Future() for i in range(1, 9)}
+    for i in (2, 3, 5, 6, 8):
+        opened[i].set_result(None)
+    heads = threading.Timer(0.2, lambda: [opened[i].set_result(None) for i in (1, 4, 7)])
+    heads.start()
+    how = log.how()
+    how.arrival = opened.__getitem__
+    run_chains(CHAINS, how, workers=2)
+    assert not log.done and not log.costed
 
 
 def test_a_release_arriving_mid_round_is_asked_for_its_stored_answer_first() -> None:

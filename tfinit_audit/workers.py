@@ -233,7 +233,8 @@ def run_chains(chains: Sequence[Sequence[T]], how: Chains[T], workers: int,
         while True:
             waiting = _settle(queues, running, how, asked)
             if len(running) < workers:
-                _fill(queues, running, how, pool, workers, asked, _order(queues, how, costs))
+                _fill(queues, running, how, pool, workers, asked,
+                      _order(queues, how, costs, asked))
             if not running and not waiting:
                 return
             finished, _ = wait([*running, *waiting], return_when=FIRST_COMPLETED)
@@ -267,10 +268,12 @@ def _arrived(item: T, how: Chains[T]) -> bool:
     return arrived is None or arrived.done()
 
 
-def _order(queues: list[deque[T]], how: Chains[T], costs: dict[int, float | None]) -> list[int]:
+def _order(queues: list[deque[T]], how: Chains[T], costs: dict[int, float | None],
+           asked: set[int]) -> list[int]:
     """The chains' indices in the order their heads are offered a worker (module docstring):
     a head of unknown cost first (in the order given), then the most estimated work left.
-    ``costs`` keeps each arrived item's estimate by id (asked once)."""
+    Only chains whose head needs a task (asked, not settled) are estimated, and only their
+    arrived items; ``costs`` keeps each item's estimate by id (asked once)."""
     if how.cost is None:
         return list(range(len(queues)))
     cost = how.cost
@@ -284,7 +287,7 @@ def _order(queues: list[deque[T]], how: Chains[T], costs: dict[int, float | None
 
     def key(i: int) -> tuple[int, float, int]:
         queue = queues[i]
-        if not queue:
+        if not queue or id(queue[0]) not in asked:
             return (2, 0.0, i)
         left = [known(item) for item in queue]
         return (0 if left[0] is None else 1, -sum(c for c in left if c is not None), i)
