@@ -187,3 +187,25 @@ def test_end_plan_stops_the_read_ahead(
     settle(tree)
     assert not tree._spec_data  # nothing fetched ahead is kept after the end
     assert PlanBook(Cache(tmp_path / "c")).plans("tensorflow") == {}  # failed: no plan
+
+
+def test_planned_bytes_measures_a_release_by_its_own_plan(
+    two: tuple[Published, Published], index: FakeIndex, tmp_path: Path
+) -> None:
+    # what the scheduler orders releases by: nothing known before the release has a plan of
+    # its own (a neighbour's does not count: the release waits for its turn after it); then
+    # the archive bytes of the plan's files this release has (fetching nothing)
+    ctx = ctx_for(index, tmp_path / "c")
+    tree = open_tree("pypi", "1.9.0", ctx=ctx)
+    assert tree.planned_bytes() is None
+    book = PlanBook(Cache(tmp_path / "c"))
+    book.record("tensorflow", "1.8.0", ORDER)
+    assert tree.planned_bytes() is None
+    book.record("tensorflow", "1.9.0", ORDER[:2])
+    small = tree.planned_bytes()
+    book.record("tensorflow", "1.9.0", [*ORDER, "tensorflow/python/absent.py"])
+    whole = tree.planned_bytes()
+    part = tree._owner[ORDER[0]][0]
+    assert small == sum(part.stretch(tree._owner[p][1]) for p in ORDER[:2]) > 0
+    assert whole == sum(part.stretch(tree._owner[p][1]) for p in ORDER) > small
+    assert not tree._read and not tree._inflight and not tree._spec_data  # nothing fetched

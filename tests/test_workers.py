@@ -10,6 +10,8 @@ import gc
 import subprocess
 import sys
 import textwrap
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +28,26 @@ from tfinit_audit.workers import Chains, run_chains
 
 class Log:
     def __init__(self, die_on: tuple[int, ...] = (), fail_on: tuple[int, ...] = (),
-                 settled: tuple[int, ...] = ()) -> None:
+                 settled: tuple[int, ...] = (), costs: dict[int, float | None] | None = None
+                 ) -> None:
         self.die_on, self.fail_on, self.already = die_on, fail_on, settled
         self.done: dict[int, tuple[Any, ...]] = {}
         self.died: dict[int, str] = {}
         self.asked: list[int] = []
+        self.costs = costs
+        self.costed: list[int] = []
 
     def how(self) -> Chains[int]:
-        return Chains(settled=self.settled, task=self.task, done=self.finish, died=self.dead)
+        return Chains(settled=self.settled, task=self.task, done=self.finish, died=self.dead,
+                      cost=self.cost if self.costs is not None else None)
+
+    def cost(self, item: int) -> float | None:
+        assert self.costs is not None
+        self.costed.append(item)
+        return self.costs[item]
+
+    def started(self) -> list[int]:
+        return sorted(self.done, key=lambda i: self.done[i][2])
 
     def settled(self, item: int) -> bool:
         self.asked.append(item)
@@ -70,6 +84,90 @@ def test_chains_run_in_order_one_item_at_a_time() -> None:
     spans = sorted(r[2:] for r in log.done.values())
     overlap = max(sum(1 for s, e in spans if s <= t < e) for t, _ in spans)
     assert overlap == 2  # different chains side by side, never more than the workers
+
+
+def test_the_chain_with_most_work_left_goes_first() -> None:
+    # one worker: the order is the schedule's alone. Every cost known: the chain whose items
+    # add up to most goes first (4's 10 > 1's 5 > 2+3's 2), asked again as chains shorten
+    log = Log(costs={1: 5, 2: 1, 3: 1, 4: 10})
+    run_chains([[1], [2, 3], [4]], log.how(), workers=1)
+    assert log.started() == [4, 1, 2, 3]
+    assert sorted(log.costed) == [1, 2, 3, 4]  # each item's cost asked once
+
+
+def test_a_head_of_unknown_cost_goes_first_then_the_longest() -> None:
+    # 2 has no estimate (no plan of its family yet): it goes first, in the order given; once
+    # it is done its chain holds 3, the most work left
+    log = Log(costs={1: 5, 2: None, 3: 100, 4: 10, 5: None})
+    run_chains([[1], [2, 3], [4], [5]], log.how(), workers=1)
+    assert log.started() == [2, 5, 3, 4, 1]
+
+
+class LateArrival(Future):  # type: ignore[type-arg]
+    """A release whose fetch ends while the scheduler is between two looks at it: not done
+    when first asked, done from the second time on (or after 0.1 s, if nobody looks again)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.looks = 0
+        self.lock = threading.Lock()
+        threading.Timer(0.1, self.arrive).start()
+
+    def arrive(self) -> None:
+        with self.lock:
+            if not super().done():
+                self.set_result(None)
+
+    def done(self) -> bool:
+        self.looks += 1
+        if self.looks == 2:
+            self.arrive()
+        return super().done()
+
+
+def test_stored_answers_are_taken_before_any_cost_is_asked() -> None:
+    # a warm run: every item settles here, so no estimate is made (it may load what a warm run
+    # never needs, such as a wheel's member table); a chain whose head needs a task is costed
+    log = Log(settled=(1, 2, 4, 5, 6), costs={i: 1.0 for i in range(1, 9)})
+    run_chains(CHAINS, log.how(), workers=2)
+    assert sorted(log.done) == [3, 7, 8] and sorted(log.costed) == [3, 7, 8]
+    log = Log(settled=tuple(range(1, 9)), costs={i: 1.0 for i in range(1, 9)})
+    run_chains(CHAINS, log.how(), workers=2)
+    assert not log.done and not log.costed
+    # ...also while the heads arrive after the items behind them (the releases open in any
+    # order): a chain is estimated only once its head needs a task
+    log = Log(settled=tuple(range(1, 9)), costs={i: 1.0 for i in range(1, 9)})
+    opened: dict[int, Future[None]] = {i: Future() for i in range(1, 9)}
+    for i in (2, 3, 5, 6, 8):
+        opened[i].set_result(None)
+    heads = threading.Timer(0.2, lambda: [opened[i].set_result(None) for i in (1, 4, 7)])
+    heads.start()
+    how = log.how()
+    how.arrival = opened.__getitem__
+    run_chains(CHAINS, how, workers=2)
+    assert not log.done and not log.costed
+
+
+def test_a_release_arriving_mid_round_is_asked_for_its_stored_answer_first() -> None:
+    # every answer is stored: no item may reach a worker, however its arrival is timed
+    log = Log(settled=tuple(range(1, 9)), costs={i: 1.0 for i in range(1, 9)})
+    late = {i: LateArrival() for i in range(1, 9)}
+    how = log.how()
+    how.arrival = late.__getitem__
+    run_chains(CHAINS, how, workers=2)
+    assert not log.done and sorted(log.asked) == list(range(1, 9))
+
+
+def test_ordered_chains_still_lose_nothing_to_a_failure() -> None:
+    # a task that kills its worker and one that raises, with the order decided by cost: each
+    # fails alone, every other item is done, each chain still in its own order
+    log = Log(die_on=(5,), fail_on=(2,), costs={i: float(i) for i in range(1, 9)})
+    run_chains(CHAINS, log.how(), workers=2)
+    assert set(log.died) == {2, 5} and "ended abruptly" in log.died[5]
+    assert sorted(log.done) == [1, 3, 4, 6, 7, 8]
+    assert log.done[3][2] >= log.done[1][3]  # 3 after 1 in their chain (2 failed between)
+    spans = sorted(r[2:] for r in log.done.values())
+    assert max(sum(1 for s, e in spans if s <= t < e) for t, _ in spans) <= 2
 
 
 def test_a_worker_that_dies_fails_only_its_item() -> None:
@@ -114,8 +212,25 @@ def test_a_worker_of_one_task_never_collects_its_garbage() -> None:
 def test_default_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(workers.JOBS_ENV, "3")
     assert workers.default_jobs() == 3
+    assert workers.default_jobs(fetching=True) == 3  # the variable is exact
     monkeypatch.delenv(workers.JOBS_ENV)
-    assert 1 <= workers.default_jobs() <= workers.DEFAULT_MAX_WORKERS
+    cpus = workers.default_jobs()
+    assert 1 <= cpus <= workers.DEFAULT_MAX_WORKERS
+    # workers that sleep on fetches: one more than the CPUs, never more than that
+    assert workers.default_jobs(fetching=True) == cpus + workers.FETCHING_EXTRA
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: set(range(64)))
+    assert workers.default_jobs(fetching=True) == workers.DEFAULT_MAX_WORKERS + 1
+
+
+def test_the_extra_worker_is_for_releases_fetched_over_the_network(tmp_path: Path) -> None:
+    from tfinit_audit import stages
+
+    online = SourceContext.create(cache_dir=tmp_path / "a", index_url="http://127.0.0.1:9/")
+    offline = SourceContext.create(cache_dir=tmp_path / "b", index_url="http://127.0.0.1:9/",
+                                   offline=True)
+    assert stages._fetching("pypi", online)
+    assert not stages._fetching("pypi", offline)  # only what the cache holds: CPU-bound
+    assert not stages._fetching(f"dir:{tmp_path}", online)  # a local tree: nothing to wait for
 
 
 # -- through the pipeline, real sources ---------------------------------------------------------

@@ -173,7 +173,8 @@ def audit(
     (``"dir:PATH"``, ``"wheel:PATH"``, ``"installed[:PYTHON]"``). ``symbols`` default to the
     built-in set. No live check runs unless asked: ``live=True`` verifies the TensorFlow of this
     interpreter, ``python=`` (one path or several) those interpreters'. ``jobs``: worker
-    processes analysing releases side by side (default: the CPUs, at most 4; 1: all in this
+    processes analysing releases side by side (default: the CPUs, at most 4, one more when
+    the files come over the network; 1: all in this
     process); a release showing the same files as one analysed before takes its stored answer.
 
     Returns the ``Report`` the CLI renders (``report.to_json_dict()`` is report.json). A release

@@ -244,7 +244,7 @@ def fetch_and_analyse(
     """``fetch`` then ``analyse``, overlapped when there are worker processes: each release is
     looked up, or handed to a worker, as soon as its tree is open (the others still opening).
     ``progress`` gets a pattern run's milestones."""
-    workers = min(jobs or default_jobs(), len(records))
+    workers = min(jobs or default_jobs(_fetching(source, ctx)), len(records))
     if workers <= 1 or parse_source(str(source)).is_local:
         fetch(records, source, ctx, detail=detail, max_workers=max_fetchers, steps=steps)
         analyse(records, specs, dims, ctx, detail, jobs, steps, progress)
@@ -256,6 +256,26 @@ def fetch_and_analyse(
         _analyse_in_workers(list(records), specs, dims, ctx, detail, workers, step,
                             arrival=dict(zip(map(id, records), opened, strict=True)),
                             progress=progress)
+
+
+def _fetching(source: str | SourceSpec, ctx: SourceContext) -> bool:
+    """Whether the analyses will read files over the network (an index source, online): the
+    workers then sleep on round trips part of their time (``workers.default_jobs``)."""
+    return not ctx.offline and not parse_source(str(source)).is_local
+
+
+def _work_estimate(record: VersionReport) -> float | None:
+    """What a release's analysis is expected to cost: the bytes its own read plan says it
+    reads (``planned_bytes``); None when nothing is known (no plan yet, no tree). It decides
+    the order the releases are handed to workers, never an answer."""
+    estimate = getattr(record.tree, "planned_bytes", None)
+    if estimate is None:
+        return None
+    try:
+        found = estimate()
+    except (AuditError, OSError):  # a part that cannot say: no estimate
+        return None
+    return float(found) if found is not None else None
 
 
 def raise_if_all_failed_on_input(records: Sequence[VersionReport]) -> None:
@@ -385,15 +405,17 @@ def analyse(
     """Analyse several releases. Each takes first the answer stored for any release showing the
     same files (``analysis/results.py``: a patch release whose files on the resolution path are
     byte-identical to an analysed one's costs no analysis); the others are analysed in ``jobs``
-    worker processes (default ``workers.default_jobs()``: the CPUs, at most 4; 1: in this
-    process). Releases of one series (``2.6.*``) go one after the other, oldest first, so each
-    can take its predecessor's answer; that order is a schedule, never part of an answer.
+    worker processes (default ``workers.default_jobs()``: the CPUs, at most 4, and one more
+    when the files come over the network; 1: in this process). Releases of one series
+    (``2.6.*``) go one after the other, oldest first, so each can take its predecessor's
+    answer; the series whose read plan says most is left to read go first
+    (``_work_estimate``); that order is a schedule, never part of an answer.
     ``steps`` hears each release start ("analyse") and finish ("done"); a release that failed
     to fetch was done then. ``progress`` gets the milestones of long runs (patterns:
     ``analyse_release``)."""
     step = _Steps(steps, records)
     todo = [r for r in records if not _settled(r, specs, dims, ctx, detail, step)]
-    workers = min(jobs or default_jobs(), len(todo))
+    workers = min(jobs or default_jobs(bool(todo) and _fetching(todo[0].source, ctx)), len(todo))
     if workers <= 1 or len({r.source for r in todo}) != 1 or parse_source(
             todo[0].source).is_local:
         for r in todo:  # one after the other: each may take what the one before stored
@@ -443,7 +465,8 @@ def _analyse_in_workers(
 
     how: Chains[VersionReport] = Chains(
         settled=lambda r: _settled(r, specs, dims, ctx, detail, step), task=task, done=done,
-        died=died, arrival=(lambda r: arrival[id(r)]) if arrival is not None else None)
+        died=died, arrival=(lambda r: arrival[id(r)]) if arrival is not None else None,
+        cost=_work_estimate)
     run_chains(_series_chains(records), how, workers, _worker_lines(specs, detail, progress))
 
 

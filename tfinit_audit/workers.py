@@ -8,6 +8,13 @@ once. Before an item is handed to a worker, ``settled(item)`` may finish it in t
 answer is already stored). A task's result comes back pickled (plain data: the report model's
 records, never a source tree).
 
+Order: when a worker is free, the chain it takes is decided by what is known of the items, not
+by their names (``Chains.cost``: e.g. the bytes a release's read plan says its analysis reads).
+A chain whose next item has no estimate goes first, in the order given (e.g. a release that
+has no read plan of its own yet: in order, it replays the plan its predecessor recorded);
+then the chain with the most estimated work left (its arrived items' costs added up), so the
+longest chain does not run alone at the end. Without ``cost``: the order given.
+
 Bounds and failures: each worker runs one task at a time. Forked from a fork server (the
 usual case), a worker runs one task and ends: its memory goes back to the system at once, and
 its cyclic garbage collector stays off (an analysis leaves some 300,000 objects in cycles;
@@ -42,14 +49,18 @@ Say = Callable[[str], None]
 
 MAX_TASKS_PER_WORKER = 8  # spawn: a worker is replaced after this many tasks (memory returned)
 DEFAULT_MAX_WORKERS = 4  # the default number of workers is the CPUs, at most this many
+FETCHING_EXTRA = 1  # ...and this many more when the tasks fetch their files over the network
 JOBS_ENV = "TFINIT_AUDIT_JOBS"
 
 _events: Any = None  # in a worker: the queue its lines go to (None: nobody listens)
 
 
-def default_jobs() -> int:
+def default_jobs(fetching: bool = False) -> int:
     """Worker processes by default: ``$TFINIT_AUDIT_JOBS``, else the CPUs this process may use
-    (at most ``DEFAULT_MAX_WORKERS``)."""
+    (at most ``DEFAULT_MAX_WORKERS``); with ``fetching`` (the tasks read files over the
+    network, so each worker sleeps on round trips part of its time: a cold analysis ~20 %, and
+    alone at the end of a run half of it) ``FETCHING_EXTRA`` more, so that the CPUs have an
+    analysis to run while one waits. Bounded: one more worker's memory (~130 MB)."""
     env = os.environ.get(JOBS_ENV, "").strip()
     if env.isdigit() and int(env) > 0:
         return int(env)
@@ -57,7 +68,7 @@ def default_jobs() -> int:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    return max(1, min(cpus, DEFAULT_MAX_WORKERS))
+    return max(1, min(cpus, DEFAULT_MAX_WORKERS)) + (FETCHING_EXTRA if fetching else 0)
 
 
 def say(line: str) -> None:
@@ -199,12 +210,14 @@ class Chains(Generic[T]):
         done: Callable[[T, Any], None],
         died: Callable[[T, str], None],
         arrival: Callable[[T], Future[Any]] | None = None,
+        cost: Callable[[T], float | None] | None = None,
     ) -> None:
         self.settled = settled  # True when the item is finished here (no task needed)
         self.task = task  # the picklable function and arguments of the item's task
         self.done = done  # the task's result for the item
         self.died = died  # the item's worker died even when it ran alone
         self.arrival = arrival  # done when the item may start (its release fetched)
+        self.cost = cost  # the item's estimated work once arrived (None: not known), asked once
 
 
 def run_chains(chains: Sequence[Sequence[T]], how: Chains[T], workers: int,
@@ -215,9 +228,13 @@ def run_chains(chains: Sequence[Sequence[T]], how: Chains[T], workers: int,
     pool = _Pool(workers, detail)
     running: dict[Future[Any], tuple[int, T]] = {}
     asked: set[int] = set()
+    costs: dict[int, float | None] = {}
     try:
         while True:
-            waiting = _fill(queues, running, how, pool, workers, asked)
+            waiting = _settle(queues, running, how, asked)
+            if len(running) < workers:
+                _fill(queues, running, how, pool, workers, asked,
+                      _order(queues, how, costs, asked))
             if not running and not waiting:
                 return
             finished, _ = wait([*running, *waiting], return_when=FIRST_COMPLETED)
@@ -246,11 +263,44 @@ def run_chains(chains: Sequence[Sequence[T]], how: Chains[T], workers: int,
         pool.close()
 
 
-def _fill(queues: list[deque[T]], running: dict[Future[Any], tuple[int, T]], how: Chains[T],
-          pool: _Pool, workers: int, asked: set[int]) -> list[Future[Any]]:
-    """Settle or start the heads of chains that have nothing running (at most ``workers``
-    started at once; ``settled`` is asked once per item, ``asked`` holds their ids); returns
-    the arrival futures of heads not yet arrived, to wait for."""
+def _arrived(item: T, how: Chains[T]) -> bool:
+    arrived = how.arrival(item) if how.arrival is not None else None
+    return arrived is None or arrived.done()
+
+
+def _order(queues: list[deque[T]], how: Chains[T], costs: dict[int, float | None],
+           asked: set[int]) -> list[int]:
+    """The chains' indices in the order their heads are offered a worker (module docstring):
+    a head of unknown cost first (in the order given), then the most estimated work left.
+    Only chains whose head needs a task (asked, not settled) are estimated, and only their
+    arrived items; ``costs`` keeps each item's estimate by id (asked once)."""
+    if how.cost is None:
+        return list(range(len(queues)))
+    cost = how.cost
+
+    def known(item: T) -> float | None:
+        if id(item) not in costs:
+            if not _arrived(item, how):
+                return None  # asked once it has arrived
+            costs[id(item)] = cost(item)
+        return costs[id(item)]
+
+    def key(i: int) -> tuple[int, float, int]:
+        queue = queues[i]
+        if not queue or id(queue[0]) not in asked:
+            return (2, 0.0, i)
+        left = [known(item) for item in queue]
+        return (0 if left[0] is None else 1, -sum(c for c in left if c is not None), i)
+
+    return sorted(range(len(queues)), key=key)
+
+
+def _settle(queues: list[deque[T]], running: dict[Future[Any], tuple[int, T]], how: Chains[T],
+            asked: set[int]) -> list[Future[Any]]:
+    """Settle the heads of chains that have nothing running, in the order given, each chain
+    up to a head that needs a task (``settled`` is asked once per item, ``asked`` holds their
+    ids); returns the arrival futures of heads not yet arrived, to wait for. Before any cost is
+    asked: a run whose answers are all stored estimates nothing."""
     busy = {i for i, _ in running.values()}
     waiting: list[Future[Any]] = []
     for i, queue in enumerate(queues):
@@ -260,18 +310,31 @@ def _fill(queues: list[deque[T]], running: dict[Future[Any], tuple[int, T]], how
             if arrived is not None and not arrived.done():
                 waiting.append(arrived)
                 break
-            if id(item) not in asked:
-                asked.add(id(item))
-                if how.settled(item):
-                    queue.popleft()
-                    continue
-            if len(running) >= workers:
+            if id(item) in asked:
+                break
+            asked.add(id(item))
+            if not how.settled(item):
                 break
             queue.popleft()
-            fn, args = how.task(item)
-            running[_submit(pool, fn, args)] = (i, item)
-            busy.add(i)
     return waiting
+
+
+def _fill(queues: list[deque[T]], running: dict[Future[Any], tuple[int, T]], how: Chains[T],
+          pool: _Pool, workers: int, asked: set[int], order: Sequence[int]) -> None:
+    """Start the heads of chains that have nothing running and that ``_settle`` asked (and
+    could not settle), chains in ``order``, while fewer than ``workers`` tasks run. A head
+    that arrived since is left to the next ``_settle`` (its stored answer is asked first)."""
+    busy = {i for i, _ in running.values()}
+    for i in order:
+        if len(running) >= workers:
+            break
+        queue = queues[i]
+        if not queue or i in busy or id(queue[0]) not in asked:
+            continue
+        item = queue.popleft()
+        fn, args = how.task(item)
+        running[_submit(pool, fn, args)] = (i, item)
+        busy.add(i)
 
 
 def _alone(item: T, how: Chains[T], detail: Say | None) -> None:

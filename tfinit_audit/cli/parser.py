@@ -119,7 +119,8 @@ def _add_jobs(p: argparse.ArgumentParser, *, sub: bool) -> None:
     p.add_argument(
         "--jobs", type=_positive_int, default=_default(sub, "jobs"), metavar="N",
         help="worker processes analysing releases side by side (default: the CPUs, at most 4, "
-        "or $TFINIT_AUDIT_JOBS; 1: all in this process). A release whose files on the "
+        "one more when the files are fetched over the network, or $TFINIT_AUDIT_JOBS; 1: all "
+        "in this process). A release whose files on the "
         "resolution path equal an analysed one's takes its answer without any. "
         "Example: --jobs 2",
     )

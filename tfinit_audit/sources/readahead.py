@@ -174,6 +174,32 @@ class ReadAhead:
             self.family = family_of([p.package.name for p in self._parts])
         return self.family
 
+    def planned_bytes(self) -> int | None:
+        """What the analysis of this tree is expected to read: the archive bytes of the files
+        its own read plan lists (what an analysis of this release read before; a part that
+        cannot say counts 1 a file); None when it has none -- a neighbour's plan is not taken:
+        a release without its own goes in the order asked, after the neighbour whose plan it
+        will replay. Fetches nothing: the run's scheduler orders releases by it
+        (``workers.Chains.cost``)."""
+        with self._lock:
+            book = self.plans
+            if book is None or not self._parts:
+                return None
+            family = self._family()
+        try:
+            paths = book.plans(family).get(self.release)
+        except OSError:  # an unreadable cache entry: no plan
+            return None
+        if not paths:
+            return None
+        total = 0
+        for path in paths:
+            hit = self._owner.get(path)
+            if hit is not None:
+                stretch = getattr(hit[0], "stretch", None)
+                total += stretch(hit[1]) if stretch is not None else 1
+        return total
+
     def start_plan(self) -> None:
         """Fetch what the plan of this release's family says the analysis will read (the files
         of it this tree has and the cache has not), and follow the nearest release of the
