@@ -261,7 +261,9 @@ def fetch_and_analyse(
 def _fetching(source: str | SourceSpec, ctx: SourceContext) -> bool:
     """Whether the analyses will read files over the network (an index source, online): the
     workers then sleep on round trips part of their time (``workers.default_jobs``)."""
-    return not ctx.offline and not parse_source(str(source)).is_local
+    # a release's recorded source may be its kind alone ("wheel"): only the kind decides
+    kind = source.kind if isinstance(source, SourceSpec) else str(source).partition(":")[0]
+    return not ctx.offline and not SourceSpec(kind.strip().lower()).is_local
 
 
 def _work_estimate(record: VersionReport) -> float | None:
