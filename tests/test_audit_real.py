@@ -642,3 +642,37 @@ def test_tf14_gru_block_cell_is_called_on_its_zero_state(real_ctx: SourceContext
         "GRUBlockCell/w_c": [96, 64], "GRUBlockCell/b_c": [64]}
     assert (w["GRUBlockCell/b_ru"].initializer.kind,
             w["GRUBlockCell/b_ru"].initializer.params) == ("constant", {"value": 1.0})
+
+
+# 1.2.1: LSTM and ConvLSTM2D; 1.3.0: ConvLSTM2D only (its LSTM has the nested initializer)
+SET_VALUE = [("1.2.1", "tf.contrib.keras.layers.LSTM", 64),
+             ("1.2.1", "tf.contrib.keras.layers.ConvLSTM2D", 8),
+             ("1.3.0", "tf.contrib.keras.layers.ConvLSTM2D", 8)]
+
+
+@pytest.mark.parametrize(("version", "sym", "n"), SET_VALUE)
+def test_tf1_contrib_keras_forget_bias_is_the_value_set_value_writes(
+        real_ctx: SourceContext, version: str, sym: str, n: int) -> None:
+    # tf.contrib.keras LSTM/ConvLSTM2D.build create the bias with zeros, then
+    # K.set_value(self.bias, bias_value) with ones in [units:2*units] (rules/set_value.py)
+    tree = tree_of(real_ctx, version)
+    r = one(tree, sym)
+    b = weights(r)["bias"]
+    assert [(p["initializer"].kind, p["start"], p["stop"]) for p in
+            b.initializer.params["parts"]] == [("zeros", 0, n), ("ones", n, 2 * n),
+                                               ("zeros", 2 * n, 4 * n)], (version, sym)
+    last = b.provenance[-1]
+    assert last.code == "K.set_value(self.bias, bias_value)", (version, sym)
+    assert last.note.startswith("set_value writes bias_value into 'bias': "), (version, sym)
+    assert_hops_real(tree, r)
+
+
+@pytest.mark.parametrize(("version", "sym"), [("1.3.0", "tf.contrib.keras.layers.LSTM"),
+                                              ("1.4.1", "tf.keras.layers.LSTM")])
+def test_keras_forget_bias_of_a_nested_initializer_stays_the_composite(
+        real_ctx: SourceContext, version: str, sym: str) -> None:
+    # 1.3's Keras LSTM and 1.4's build the ones into a nested bias initializer: no set_value
+    b = weights(one(tree_of(real_ctx, version), sym))["bias"]
+    assert [p["initializer"].kind for p in b.initializer.params["parts"]] == [
+        "zeros", "ones", "zeros"]
+    assert all("set_value" not in h.code for h in b.provenance)

@@ -651,6 +651,41 @@ def graph_variables(tf):
     return out
 
 
+def initialize_rest(tf, sess, all_vars):
+    """Run, in ``sess``, the initializers of the variables not initialized yet: the graph's
+    global ones, then its local ones, then the others among ``all_vars`` (a Keras metric's
+    state is in no collection). A variable the build already initialized in this session
+    keeps its value: Keras' backend ``get_session()`` initializes the graph's variables when
+    the build runs in a session, and ``set_value`` then writes into them (TF 1.2/1.3
+    ``LSTM.build``'s ``unit_forget_bias``); running their initializers again would lose what
+    Keras' user gets."""
+    v1 = v1api(tf)
+    global_vars = list(v1.global_variables())
+    local = getattr(v1, "local_variables", None)
+    local_vars = list(local()) if local is not None else []
+    phases, seen = [], set()
+    for group in (global_vars, local_vars, all_vars):
+        phase = [v for v in group if id(v) not in seen]
+        seen.update(id(v) for v in phase)
+        phases.append(phase)
+    todo = [v for phase in phases for v in phase]
+    checks = []
+    for v in todo:
+        try:
+            checks.append((v, v1.is_variable_initialized(v)))
+        except Exception:
+            pass  # no such test for this variable: initialized below, as before
+    try:
+        flags = sess.run([c for _, c in checks]) if checks else []
+    except Exception:
+        flags = []  # not answerable: every initializer runs, as before
+    done = set(id(v) for (v, _), f in zip(checks, flags) if f)
+    for phase in phases:
+        ops = [v.initializer for v in phase if id(v) not in done]
+        if ops:
+            sess.run(ops)
+
+
 def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
     """Graph mode (TF1 everywhere; v1 cells, tf.layers and get_variable in TF2).
 
@@ -674,8 +709,11 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
         # the build runs with a session of this graph as the default one: Keras' backend
         # get_session() gives the default session, else its global one, made for the graph
         # of the first symbol probed (TF 1.2 ConvLSTM2D.build's K.set_value fed a
-        # placeholder of this graph to it: 'not an element of this graph')
-        with v1api(tf).Session(graph=g):  # entered: the default session, closed after
+        # placeholder of this graph to it: 'not an element of this graph'). The values are
+        # read in that same session: what Keras initialized or wrote there while building
+        # (TF 1.2 LSTM.build's K.set_value of the forget-gate ones) is what its user gets
+        sess = v1api(tf).Session(graph=g)
+        with sess.as_default():
             for i, _seed in enumerate(seeds):
                 before = set(id(v) for v in graph_variables(tf))
                 with v1api(tf).variable_scope("seed%d" % i):
@@ -732,13 +770,8 @@ def build_graph(tf, fam, obj, name, dims, args, seeds, want_forward, spec=None):
                             if id(v) not in seen and getattr(v, "graph", None) is g]
                 built.append((instance, new))
         all_vars = [v for _, vs in built for v in vs]
-        with v1api(tf).Session(graph=g) as sess:
-            sess.run(v1api(tf).global_variables_initializer())
-            sess.run(v1api(tf).local_variables_initializer())
-            known = set(id(v) for v in graph_variables(tf))
-            rest = [v.initializer for v in all_vars if id(v) not in known]
-            if rest:
-                sess.run(rest)
+        with sess:  # closed after
+            initialize_rest(tf, sess, all_vars)
             values = sess.run(all_vars)
             adjust = None
             if want_forward and forward is not None:

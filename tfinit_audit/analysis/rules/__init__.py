@@ -40,6 +40,7 @@ from tfinit_audit.analysis.rules.serialization import (
     SerializedInitializerRule,
     SerializedObjectRule,
 )
+from tfinit_audit.analysis.rules.set_value import SetValueRule
 from tfinit_audit.analysis.rules.shapes import TensorShapeRule
 from tfinit_audit.analysis.rules.tensors import NestRule, TensorOpsRule, TensorRule
 from tfinit_audit.analysis.rules.undocumented import RemoveUndocumentedRule
@@ -59,6 +60,7 @@ ENGINE_RULES: list[Rule] = [
     InitializerClassRule(),
     InitializerFactoryRule(),
     CompositeRule(),
+    SetValueRule(),
     ElementwiseConstantRule(),
     RandomOpRule(),
     SerializedInitializerRule(),
