@@ -75,3 +75,45 @@ def test_a_pure_python_flatten_of_a_nest_module_is_decided_too() -> None:
             return _native_flatten(nested)
         ''', NATIVE)
     assert isinstance(shapes, Seq)
+
+
+FIRST = '''
+    """Mimics Keras 2 StackedRNNCells.build: the batch size of a shape tuple, by flattening."""
+    from tensorflow.python.util import nest
+
+
+    def batch_of(shape):
+        return nest.flatten(shape)[0]
+
+
+    def width_of(shape):
+        return nest.flatten(shape)[-1]
+    '''
+
+
+def _first(shape: Value, fn: str = "batch_of") -> Value:
+    t = make_tree({NEST: '''
+        def flatten(nested):
+            return _native_flatten(nested)
+        ''', CALLER: FIRST})
+    it = interp(t)
+    f = it.value_at(CALLER, fn)
+    assert isinstance(f, FunctionV)
+    return it.call(f, [shape], {}, mode=EAGER)
+
+
+def test_flatten_of_a_shape_tuple_is_its_items() -> None:
+    # TF 2.15 StackedRNNCells: ``batch_size = tf.nest.flatten(input_shape)[0]`` of (None, 32)
+    # is None, so the next cell's input shape (None, 64) stays known (it was unknown, and the
+    # second cell's kernel had no shape once decorated builds ran)
+    shape = Seq(items=[Const(value=None), Const(value=32)], kind="tuple")
+    batch = _first(shape)
+    assert isinstance(batch, Const) and batch.value is None
+    width = _first(shape, "width_of")
+    assert isinstance(width, Const) and width.value == 32
+
+
+def test_flatten_of_a_nested_structure_is_left_to_the_source() -> None:
+    nested = Seq(items=[Seq(items=[Const(value=None), Const(value=32)], kind="tuple")],
+                 kind="list")
+    assert not isinstance(_first(nested), Const)

@@ -60,6 +60,13 @@ def _c_helper(written: str, name: str) -> bool:
     return name in _C_HELPERS or name == "".join(p.title() for p in written.split("_"))
 
 
+def _leaf(v: Value) -> bool:
+    """An item ``nest.flatten`` keeps as it is: a tensor, or a number, string or None (a
+    shape tuple's ``(None, 32)``); a nested structure is left to the source."""
+    return isinstance(v, TensorV) or (isinstance(v, Const) and (
+        v.value is None or isinstance(v.value, int | float | str)))
+
+
 class NestRule(Rule):
     """``nest.is_sequence`` / ``is_nested`` / ``is_sequence_or_composite``
     (``tensorflow/python/util/nest.py``; in most releases a C helper bound to that name):
@@ -93,8 +100,8 @@ class NestRule(Rule):
         if name == "flatten":
             if isinstance(a, TensorV):
                 return Seq(items=[a])
-            if isinstance(a, Seq) and all(isinstance(x, TensorV) for x in a.items):
-                return Seq(items=list(a.items))
+            if isinstance(a, Seq) and a.kind != "shape" and all(_leaf(x) for x in a.items):
+                return Seq(items=list(a.items))  # a flat list/tuple: its items, in order
             return None
         if isinstance(a, Seq) and a.kind == "shape":  # a TensorShape is not a structure
             return Const(value=False)
