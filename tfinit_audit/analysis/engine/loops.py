@@ -18,8 +18,9 @@ watch, never counts as a repeat.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.frames import (
     Frame,
     LoopSignal,
@@ -44,11 +45,9 @@ from tfinit_audit.analysis.engine.values import (
     Value,
 )
 
-if TYPE_CHECKING:
-    from tfinit_audit.analysis.engine.statements import Statements
-
 MAX_ABSTRACT_LOOP = 64  # abstract mode runs loops over at most this many known items
 MAX_IMPORT_LOOP = 10_000  # import mode follows a ``while`` loop this many times at most
+FIXPOINT = True  # stop an abstract ``while`` at a fixpoint (tests compare with the full run)
 _MAX_DEPTH = 6  # how deep a state's fingerprint follows containers (deeper: not a repeat)
 
 _MUTATORS = ("append", "extend", "insert", "update", "pop", "remove", "add", "setdefault",
@@ -161,7 +160,7 @@ def _hops(v: Value) -> Any:
     return tuple(_hop(h) for h in v.hops) if v.hops else ()
 
 
-def _state(it: Statements, frame: Frame, acc: frozenset[str]) -> Any:
+def _state(it: InterpreterBase, frame: Frame, acc: frozenset[str]) -> Any:
     """The fingerprint of the frame's state between two iterations (None: not comparable).
     An accumulator counts by its last item only; the records a repeat must not add by size."""
     seen: set[int] = set()
@@ -179,7 +178,7 @@ def _state(it: Statements, frame: Frame, acc: frozenset[str]) -> Any:
             sum(len(a) for a in it.function_attrs.values()))
 
 
-def _complete(it: Statements, frame: Frame, grown: dict[str, list[Value]],
+def _complete(it: InterpreterBase, frame: Frame, grown: dict[str, list[Value]],
               steps: int, times: int) -> None:
     """The effect of ``times`` more iterations like the last one: their steps, their appends."""
     for name, items in grown.items():
@@ -195,7 +194,7 @@ def _lengths(frame: Frame, acc: frozenset[str]) -> dict[str, int]:
     return {n: len(v.items) for n in acc if type(v := frame.locals.get(n)) is Seq}
 
 
-def s_while(self: Statements, st: ast.While, frame: Frame) -> Signal:
+def s_while(self: InterpreterBase, st: ast.While, frame: Frame) -> Signal:
     """``while test:`` run while its test is decided true, at most ``MAX_ABSTRACT_LOOP``
     times (import mode: ``MAX_IMPORT_LOOP``); ``break``/``continue`` as Python does. An
     undecided test, an undecided exit or a longer loop: import mode cannot follow it,
@@ -203,7 +202,7 @@ def s_while(self: Statements, st: ast.While, frame: Frame) -> Signal:
     module's docstring)."""
     strict = frame.mode.strict
     bound = MAX_IMPORT_LOOP if strict else MAX_ABSTRACT_LOOP
-    track = not strict and frame.watch is None
+    track = FIXPOINT and not strict and frame.watch is None
     acc = accumulators(st) if track else frozenset()
     prev: tuple[Any, int, dict[str, list[Value]]] | None = None  # the last iteration's
     for i in range(bound):
