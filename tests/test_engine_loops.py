@@ -77,6 +77,37 @@ def grow(flag):
     return n
 
 
+def aliased(item):
+    # the list the loop appends to is also read whole under another name: its length counts
+    xs = []
+    ys = xs
+    while True:
+        if len(ys) > 10:
+            break
+        xs.append(item)
+    return len(xs)
+
+
+class Counter(object):
+    def __init__(self):
+        self.n = 0
+
+    def bump(self):
+        self.n += 1
+
+
+def bumped(flag):
+    # the state that changes is an instance's attribute, changed by a call
+    c = Counter()
+    while True:
+        if flag:
+            break
+        c.bump()
+        if c.n > 5:
+            break
+    return c.n
+
+
 def chain(flag, x):
     xs = [x]
     while True:
@@ -158,6 +189,15 @@ def test_a_length_the_loop_reads_is_followed_with_an_unknown_item(
         monkeypatch: pytest.MonkeyPatch) -> None:
     got, _ = run("fill", [Unknown(text="item")], True, monkeypatch)
     assert isinstance(got, Seq) and py(got.items[0]) == 11 == python()["fill"](object())[0]
+
+
+def test_state_changed_through_an_alias_or_a_call_is_followed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    real = python()
+    got, _ = run("aliased", [Unknown(text="item")], True, monkeypatch)
+    assert py(got) == real["aliased"](object()) == 11
+    got, _ = run("bumped", [Unknown(text="flag")], True, monkeypatch)
+    assert py(got) == real["bumped"](False) == 6
 
 
 def test_state_changing_loops_with_undecided_exits_are_bounded_and_forgotten(

@@ -54,9 +54,8 @@ _MUTATORS = ("append", "extend", "insert", "update", "pop", "remove", "add", "se
              "clear", "sort", "reverse")
 
 
-# values no statement changes in place (a function's attributes are ``function_attrs``,
-# counted with the state): the same object, the same value
-_FIXED = (FunctionV, ClassV, ModuleV, BuiltinV, BuiltinClassV, SuperV, ExceptionV)
+# values no statement changes in place: the same object, the same value
+_FIXED = (ClassV, ModuleV, BuiltinV, BuiltinClassV, SuperV, ExceptionV)
 
 
 class _Deep(Exception):  # noqa: N818 - the state is too deep or holds mutable opaque objects
@@ -95,7 +94,6 @@ def accumulators(st: ast.While) -> frozenset[str]:
     if memo is not None and memo[0] is st:
         return memo[1]
     allowed: set[int] = set()  # the Name nodes in an allowed position
-    seen: dict[str, int] = {}
     nested = False
     for node in ast.walk(ast.Module(body=[*st.body, ast.Expr(st.test)], type_ignores=[])):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
@@ -110,8 +108,6 @@ def accumulators(st: ast.While) -> frozenset[str]:
                 and isinstance(node.slice.operand, ast.Constant) \
                 and node.slice.operand.value == 1:
             allowed.add(id(node.value))
-        elif isinstance(node, ast.Name):
-            seen[node.id] = seen.get(node.id, 0)
     names: set[str] = set()
     bad: set[str] = set()
     for node in ast.walk(ast.Module(body=[*st.body, ast.Expr(st.test)], type_ignores=[])):
@@ -142,6 +138,10 @@ def _fp(v: Any, depth: int, seen: set[int]) -> Any:
     if type(v) is DictV:
         return ("D", id(v), _hops(v), tuple((repr(k), _fp(i, depth + 1, seen))
                                             for k, i in v.items.items()))
+    if type(v) is FunctionV:  # its attributes, receiver and closure can change
+        return ("F", id(v), _hops(v), _fp(v.bound, depth + 1, seen),
+                tuple((k, _fp(i, depth + 1, seen)) for k, i in v.attrs.items()),
+                tuple((k, _fp(i, depth + 1, seen)) for k, i in (v.closure or {}).items()))
     if type(v) is Instance:
         return ("I", id(v), v.pending is not None, _hops(v),
                 tuple((k, _fp(i, depth + 1, seen)) for k, i in v.attrs.items()),
@@ -162,16 +162,19 @@ def _hops(v: Value) -> Any:
 
 def _state(it: InterpreterBase, frame: Frame, acc: frozenset[str]) -> Any:
     """The fingerprint of the frame's state between two iterations (None: not comparable).
-    An accumulator counts by its last item only; the records a repeat must not add by size."""
+    An accumulator counts by its last item only; the records a repeat must not add by size.
+    The roots are the frame's locals and its closure."""
     seen: set[int] = set()
     out: list[Any] = []
     try:
         for k, v in frame.locals.items():
             if k in acc and type(v) is Seq:
-                seen.add(id(v))
+                # by its last item; not marked seen: reached another way (an alias), the
+                # list is compared whole, and its length counts
                 out.append((k, "A", id(v), _fp(v.items[-1], 1, seen) if v.items else None))
             else:
                 out.append((k, _fp(v, 0, seen)))
+        out.extend((k, _fp(v, 0, seen)) for k, v in (frame.closure or {}).items())
     except _Deep:
         return None
     return (tuple(out), len(it.raised), len(it.refusals), len(it.decided),
@@ -205,10 +208,12 @@ def s_while(self: InterpreterBase, st: ast.While, frame: Frame) -> Signal:
     track = FIXPOINT and not strict and frame.watch is None
     acc = accumulators(st) if track else frozenset()
     prev: tuple[Any, int, dict[str, list[Value]]] | None = None  # the last iteration's
+    after: Any = None
     for i in range(bound):
-        if track:
-            before, lens = _state(self, frame, acc), _lengths(frame, acc)
-            s0 = self.abstract_steps
+        if track:  # the state this iteration starts from: the one the last one left
+            before = after if i else _state(self, frame, acc)
+            lens, s0 = _lengths(frame, acc), self.abstract_steps
+            track = before is not None  # a state too deep to compare: not followed further
         t = self.truth(self.eval(st.test, frame), frame)
         if t is False:
             return self.exec_block(st.orelse, frame)
