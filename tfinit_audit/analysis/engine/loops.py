@@ -10,7 +10,9 @@ run stops there and completes the effect of the skipped iterations exactly: thei
 counted against the budget, and an *accumulator* (a local list the loop only grows with
 ``name.append(x)`` and reads only as ``name[-1]`` -- its length is not observable in the loop)
 gets the items they would have appended. The state compared is every local of the frame and
-what it reaches (lists, dicts, instances' attributes; other objects by identity), and an
+what it reaches (lists, dicts, instances' and functions' attributes, the values other values
+hold; classes, modules and builtins by identity; mutable containers of other kinds make a
+state not comparable), and an
 iteration that recorded a raise, a refused operator or a new decided branch, or ran under a
 watch, never counts as a repeat.
 """
@@ -121,9 +123,9 @@ def accumulators(st: ast.While) -> frozenset[str]:
 def _fp(v: Any, depth: int, seen: set[int]) -> Any:
     """A comparable fingerprint of what ``v`` holds (two equal fingerprints: the engine treats
     the values alike)."""
-    if isinstance(v, Const):
+    if type(v) is Const:
         return ("C", type(v.value), v.value, _hops(v))
-    if isinstance(v, Unknown):
+    if type(v) is Unknown:
         return ("U", v.text, v.path, v.line, v.module, _hops(v))
     if not isinstance(v, Value):
         return ("O", id(v))
@@ -146,10 +148,21 @@ def _fp(v: Any, depth: int, seen: set[int]) -> Any:
         return ("I", id(v), v.pending is not None, _hops(v),
                 tuple((k, _fp(i, depth + 1, seen)) for k, i in v.attrs.items()),
                 tuple((k, _hop(h)) for k, h in v.attr_lines.items()))
-    if not isinstance(v, _FIXED) and any(isinstance(x, list | dict | set)
-                                          for x in vars(v).values()):
-        raise _Deep  # a value with mutable contents this fingerprint does not follow
-    return ("V", id(v), _hops(v))
+    if isinstance(v, _FIXED):
+        return ("V", id(v), _hops(v))
+    return ("V", id(v), _hops(v), tuple(_field(x, depth, seen) for x in vars(v).values()))
+
+
+def _field(x: Any, depth: int, seen: set[int]) -> Any:
+    """A field of another value (a rule's tensor, an array): the values it holds compared
+    like the others."""
+    if isinstance(x, list | dict | set):
+        raise _Deep  # mutable contents this fingerprint does not follow
+    if isinstance(x, Value):
+        return _fp(x, depth + 1, seen)
+    if isinstance(x, tuple):
+        return tuple(_field(i, depth, seen) for i in x)
+    return ("O", id(x))
 
 
 def _hop(h: Any) -> Any:
