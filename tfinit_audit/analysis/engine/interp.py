@@ -60,6 +60,7 @@ class Interpreter(Builtins, Expressions, Statements, Calls, Attributes):
         self._mro_active = set()
         self._getattr_active = set()
         self.function_attrs = {}
+        self.calls_seen = 0
         self._globals = {}
         self.imports.ns.on_forget.extend([self._mro_memo.clear, self._globals.clear])
 

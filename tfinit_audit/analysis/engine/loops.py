@@ -191,7 +191,7 @@ def _state(it: InterpreterBase, frame: Frame, acc: frozenset[str]) -> Any:
     except _Deep:
         return None
     return (tuple(out), len(it.raised), len(it.refusals), len(it.decided),
-            sum(len(a) for a in it.function_attrs.values()))
+            sum(len(a) for a in it.function_attrs.values()), it.calls_seen)
 
 
 def _complete(it: InterpreterBase, frame: Frame, grown: dict[str, list[Value]],
