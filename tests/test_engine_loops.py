@@ -108,6 +108,19 @@ def bumped(flag):
     return c.n
 
 
+def noop():
+    return None
+
+
+def calling(flag):
+    # each iteration calls a source function (a rule may record each call): no repeat
+    while True:
+        if flag:
+            break
+        noop()
+    return 1
+
+
 def chain(flag, x):
     xs = [x]
     while True:
@@ -160,6 +173,22 @@ def test_a_loop_with_undecided_exits_stops_at_its_fixpoint(
     # what the loop assigned is forgotten either way, with the same text
     assert [v.describe() for v in fast.items] == [v.describe() for v in slow.items] == [
         "<unknown found after a loop while True>", "<unknown cur after a loop while True>"]
+
+
+def test_an_iteration_that_calls_a_source_function_is_no_repeat(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    completed: list[int] = []
+    real_complete = loops._complete
+
+    def spy(*a: Any) -> None:
+        completed.append(a[-1])
+        real_complete(*a)
+
+    monkeypatch.setattr(loops, "_complete", spy)
+    run("calling", [Unknown(text="flag")], True, monkeypatch)
+    assert completed == []
+    run("unwrap", [Unknown(text="fn")], True, monkeypatch)
+    assert completed and completed[0] > 50  # most of the 64 iterations were skipped
 
 
 def test_a_decided_unwrap_is_what_python_gives(monkeypatch: pytest.MonkeyPatch) -> None:

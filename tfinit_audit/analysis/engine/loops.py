@@ -13,7 +13,8 @@ gets the items they would have appended. The state compared is every local of th
 what it reaches (lists, dicts, instances' and functions' attributes, the values other values
 hold; classes, modules and builtins by identity; mutable containers of other kinds make a
 state not comparable), and an
-iteration that recorded a raise, a refused operator or a new decided branch, or ran under a
+iteration that recorded a raise, a refused operator or a new decided branch, called a source
+function or had a call answered by a rule (rules may record what they see), or ran under a
 watch, never counts as a repeat.
 """
 
