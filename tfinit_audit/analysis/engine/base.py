@@ -58,6 +58,10 @@ class InterpreterBase:
     # per function definition (path, qualname, line): the attributes code set on an object of
     # it (None: a name not known) -- ``hasattr`` of a function (engine/introspection.py)
     function_attrs: dict[tuple[str, str, int], set[str | None]]
+    # calls of source functions and classes, and calls a rule answered at their call site
+    # (rules may record what they see there): a loop iteration with one is no repeat
+    # (engine/loops.py)
+    calls_seen: int
 
     # ------------------------------------------------------------ shared helpers
     def tick(self, frame: Frame) -> None:

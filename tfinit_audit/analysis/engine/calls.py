@@ -84,14 +84,17 @@ class Calls(InterpreterBase):
             for rule in self.rules.extra_by_hook["call_site"]:
                 r = rule.call_site(self, site)
                 if r is not None:
+                    self.calls_seen += 1
                     return r
             if frame.watch is not None:
                 r = frame.watch.on_call(self, site)
                 if r is not None:
+                    self.calls_seen += 1
                     return r
             for rule in self.rules.by_hook["call_site"]:
                 r = rule.call_site(self, site)
                 if r is not None:
+                    self.calls_seen += 1
                     return r
         except Refused as exc:  # TensorFlow refuses these arguments: the call raises here
             return self.python_raises(frame, e, exc.exc, exc.message, exc.operands)
@@ -134,6 +137,7 @@ class Calls(InterpreterBase):
                 if mode.strict:
                     raise Undecidable(f"{fn.name}: {exc}") from None
                 return Unknown(text=fn.name)
+        self.calls_seen += 1
         for rule in self.rules.asked("call"):
             r = rule.call(self, fn, args, kwargs)
             if r is not None:

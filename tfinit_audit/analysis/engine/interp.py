@@ -61,6 +61,7 @@ class Interpreter(Builtins, Expressions, Statements, Calls, Attributes):
         self._getattr_active = set()
         self.decorated_members = {}
         self.function_attrs = {}
+        self.calls_seen = 0
         self._globals = {}
         self.imports.ns.on_forget.extend([self._mro_memo.clear, self._globals.clear,
                                           self.decorated_members.clear])

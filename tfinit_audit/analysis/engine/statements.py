@@ -25,6 +25,7 @@ from tfinit_audit.analysis.engine.frames import (
     Undecidable,
 )
 from tfinit_audit.analysis.engine.introspection import set_function_attr
+from tfinit_audit.analysis.engine.loops import MAX_ABSTRACT_LOOP, forget_loop_effects, s_while
 from tfinit_audit.analysis.engine.values import (
     MISSING,
     BuiltinClassV,
@@ -45,8 +46,6 @@ from tfinit_audit.analysis.engine.values import (
 # exception class -> its base, for ``except`` matching of the exceptions import code raises
 EXC_PARENTS = {"ModuleNotFoundError": "ImportError", "KeyError": "LookupError",
                "IndexError": "LookupError"}
-MAX_ABSTRACT_LOOP = 64  # abstract mode runs loops over at most this many known items
-MAX_IMPORT_LOOP = 10_000  # import mode follows a ``while`` loop this many times at most
 
 
 class Statements(InterpreterBase):
@@ -249,7 +248,7 @@ class Statements(InterpreterBase):
             if items is None:
                 raise Undecidable("loop over an unknown value")
         elif items is None or len(items) > MAX_ABSTRACT_LOOP:
-            _forget_loop_effects(st, frame)
+            forget_loop_effects(st, frame)
             return None
         for elem in items or []:
             self.assign(st.target, elem, frame, st, local=True)
@@ -259,7 +258,7 @@ class Statements(InterpreterBase):
             if isinstance(sig, LoopSignal) and sig.kind == "break":
                 return None  # ``else`` runs only when the loop was not broken
             if isinstance(sig, LoopSignal) and sig.kind == "unknown":
-                _forget_loop_effects(st, frame)
+                forget_loop_effects(st, frame)
                 return None
         return self.exec_block(st.orelse, frame)
 
@@ -484,32 +483,6 @@ def _handles_name(h: ast.ExceptHandler, exc: str | None) -> bool:
     return any(n in ("Exception", "BaseException") or n in chain for n in names)
 
 
-_MUTATORS = ("append", "extend", "insert", "update", "pop", "remove", "add", "setdefault",
-             "clear", "sort", "reverse")
-
-
-def _forget_loop_effects(st: ast.For | ast.While, frame: Frame) -> None:
-    """A loop the abstract run does not go through (an unknown or long iterable): what it
-    would have done is not known -- the names it assigns, and the local containers it changes
-    (``shape.append(d)``, ``m[k] = v``), become unknown rather than keep their values from
-    before the loop."""
-    names: set[str] = set()
-    for node in ast.walk(st):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in _MUTATORS and isinstance(node.func.value, ast.Name):
-            names.add(node.func.value.id)
-        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
-                and isinstance(node.value, ast.Name):
-            names.add(node.value.id)
-    for n in names:
-        if n in frame.locals:
-            what = f"over {ast.unparse(st.iter)}" if isinstance(st, ast.For) \
-                else f"while {ast.unparse(st.test)}"
-            frame.locals[n] = Unknown(text=f"{n} after a loop {what}")
-
-
 def exits(body: list[ast.stmt]) -> bool:
     """Does the block always leave (return/raise/break/continue as its last statement)?"""
     if not body:
@@ -555,31 +528,6 @@ def merge(a: Value | None, b: Value | None) -> Value:
     return Unknown(text=DIFFERS)
 
 
-def _s_while(self: Statements, st: ast.While, frame: Frame) -> Signal:
-    """``while test:`` run while its test is decided true, at most ``MAX_ABSTRACT_LOOP``
-    times (import mode: ``MAX_IMPORT_LOOP``); ``break``/``continue`` as Python does. An
-    undecided test, an undecided exit or a longer loop: import mode cannot follow it,
-    abstract mode forgets what the loop assigns."""
-    bound = MAX_IMPORT_LOOP if frame.mode.strict else MAX_ABSTRACT_LOOP
-    for _ in range(bound):
-        t = self.truth(self.eval(st.test, frame), frame)
-        if t is False:
-            return self.exec_block(st.orelse, frame)
-        if t is None:
-            break
-        sig = self.exec_block(st.body, frame)
-        if isinstance(sig, Return | RaiseSignal):
-            return sig
-        if isinstance(sig, LoopSignal) and sig.kind == "break":
-            return None
-        if isinstance(sig, LoopSignal) and sig.kind == "unknown":
-            break
-    if frame.mode.strict:
-        raise Undecidable("while loop")
-    _forget_loop_effects(st, frame)
-    return None
-
-
 def _s_delete(self: Statements, st: ast.Delete, frame: Frame) -> Signal:
     for t in st.targets:
         if isinstance(t, ast.Name) and not frame.module_level:
@@ -607,7 +555,7 @@ def _table() -> dict[type, Callable[[Any, Any, Frame], Signal]]:
     return {
         ast.Expr: s._s_expr, ast.Assign: s._s_assign, ast.AnnAssign: s._s_annassign,
         ast.AugAssign: s._s_augassign, ast.Return: s._s_return, ast.Raise: s._s_raise,
-        ast.If: s._s_if, ast.For: s._s_for, ast.While: _s_while, ast.Try: s._s_try,
+        ast.If: s._s_if, ast.For: s._s_for, ast.While: s_while, ast.Try: s._s_try,
         ast.With: s._s_with, ast.AsyncWith: s._s_with, ast.Import: s._s_import,
         ast.ImportFrom: s._s_importfrom, ast.FunctionDef: s._s_functiondef,
         ast.AsyncFunctionDef: s._s_functiondef, ast.ClassDef: s._s_classdef,
