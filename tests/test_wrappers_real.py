@@ -9,7 +9,9 @@ Known answer, read from the 1.4.1 source (``tensorflow/python/keras/_impl/keras/
 None -- so the table's first choice (LSTM) cannot be built inside it and the next one (Dense)
 is: ``kernel`` ``[32, 64]`` glorot_uniform, ``bias`` ``[64]`` zeros. (Checked in real TF
 1.4.1: ``TimeDistributed(LSTM(64)).build(...)`` raises that ValueError, and the Dense answer
-agrees live.) From 1.8 on, ``TimeDistributed(LSTM)`` builds and keeps LSTM.
+agrees live.) 1.8's decorated ``RNN.build`` raises the same way (its
+``shape_type_conversion`` wrapper reads the list; tests/test_live_time_distributed.py);
+1.12.3 builds ``TimeDistributed(LSTM)`` and keeps LSTM.
 
 Network tests: they fail (not skip) when PyPI is unreachable.
 """
@@ -51,9 +53,21 @@ def test_time_distributed_of_1_4_wraps_dense_because_lstm_cannot_be_built_in_it(
         "layer/kernel": ([32, 64], "glorot_uniform"), "layer/bias": ([64], "zeros")}
 
 
-def test_time_distributed_of_1_8_keeps_lstm(real_ctx: SourceContext,
-                                            tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_time_distributed_of_1_8_wraps_dense_too(real_ctx: SourceContext,
+                                                tmp_path_factory: pytest.TempPathFactory) -> None:
+    # 1.8's RNN.build is decorated with shape_type_conversion, whose wrapper reads the list
+    # TimeDistributed.build hands it as 1.4 does and raises (engine/decorators.py runs it)
     r = _analyse(real_ctx, "1.8.0", "tf.keras.layers.TimeDistributed", tmp_path_factory)
+    assert r.status == "resolved", r.message
+    [arg] = r.arguments
+    assert arg.value["symbol"].endswith("layers.Dense")
+    assert arg.value["note"].startswith("LSTM: its build raises ValueError")
+    assert {w.name: w.shape for w in r.weights} == {"layer/kernel": [32, 64], "layer/bias": [64]}
+
+
+def test_time_distributed_of_1_12_keeps_lstm(real_ctx: SourceContext,
+                                             tmp_path_factory: pytest.TempPathFactory) -> None:
+    r = _analyse(real_ctx, "1.12.3", "tf.keras.layers.TimeDistributed", tmp_path_factory)
     assert r.status == "resolved", r.message
     assert r.arguments[0].value["symbol"].endswith("layers.LSTM")
     assert {w.name: w.shape for w in r.weights} == {
