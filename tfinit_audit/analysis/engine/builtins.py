@@ -20,7 +20,7 @@ from typing import Any
 from tfinit_audit.analysis.engine import arrays, introspection
 from tfinit_audit.analysis.engine.base import InterpreterBase
 from tfinit_audit.analysis.engine.copying import copy_attr
-from tfinit_audit.analysis.engine.frames import Frame, Mode, Raised, Undecidable
+from tfinit_audit.analysis.engine.frames import Frame, Mode, Raised, Undecidable, undecided
 from tfinit_audit.analysis.engine.namespaces import dir_module
 from tfinit_audit.analysis.engine.ordering import keyed
 from tfinit_audit.analysis.engine.stdlib import stdlib_attr, stdlib_value_attr
@@ -250,7 +250,7 @@ def _index_fn(module: str, attr: str) -> Fn:
                 out = None
             if getattr(out, "ndim", None) == 1 and getattr(out.dtype, "kind", "") in "iu":
                 return Seq(items=[Const(value=int(x)) for x in out.tolist()])
-        return _undecided(mode, f"{module}.{attr}")
+        return undecided(mode, f"{module}.{attr}")
 
     return call
 
@@ -277,7 +277,7 @@ def _numeric_fn(module: str, attr: str) -> Fn:
                 out = item()
             if isinstance(out, int | float) and not isinstance(out, bool):
                 return Const(value=out)
-        return _undecided(mode, f"{module}.{attr}")
+        return undecided(mode, f"{module}.{attr}")
 
     return call
 
@@ -291,7 +291,7 @@ def _partial(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -
     """``functools.partial(func, *args, **keywords)``: calling it calls ``func`` with the
     stored arguments first and the call's keywords over the stored ones."""
     if not args:
-        return _undecided(mode, "functools.partial()")
+        return undecided(mode, "functools.partial()")
     func, stored, stored_kw = args[0], list(args[1:]), dict(kwargs)
 
     def call(it2: Any, a: list[Value], k: dict[str, Value], m: Mode) -> Value:
@@ -315,7 +315,7 @@ def _namedtuple(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode
         fields = [str(x.to_python()) for x in names.items]
     if not fields or set(kwargs) - {"typename", "field_names"} or not isinstance(
             typename, Const) or len(args) > 2:
-        return _undecided(mode, "collections.namedtuple(...)")
+        return undecided(mode, "collections.namedtuple(...)")
     return NamedTupleClassV(name=str(typename.value), fields=tuple(fields))
 
 
@@ -378,12 +378,6 @@ def _name(n: str) -> Any:
 
 
 # ----------------------------------------------------------------------------- functions
-def _undecided(mode: Mode, text: str) -> Value:
-    if mode.strict:
-        raise Undecidable(text)
-    return Unknown(text=text)
-
-
 def _convert(name: str, t: type, args: list[Value], kwargs: dict[str, Value],
              mode: Mode) -> Value:
     if name in ("list", "tuple", "set", "frozenset"):
@@ -395,7 +389,7 @@ def _convert(name: str, t: type, args: list[Value], kwargs: dict[str, Value],
             return Seq(items=[Const(value=k) for k in args[0].items], kind=_kind(name))
         if isinstance(args[0], Const) and isinstance(args[0].value, str):
             return Seq(items=[Const(value=c) for c in args[0].value], kind=_kind(name))
-        return _undecided(mode, name)
+        return undecided(mode, name)
     if name == "dict":
         d = DictV(items=dict(kwargs))
         if args and isinstance(args[0], DictV):
@@ -403,10 +397,10 @@ def _convert(name: str, t: type, args: list[Value], kwargs: dict[str, Value],
         elif args and isinstance(args[0], Seq):
             pairs = _pairs(args[0])
             if pairs is None:
-                return _undecided(mode, name)
+                return undecided(mode, name)
             d.items = {**pairs, **kwargs}
         elif args:
-            return _undecided(mode, name)
+            return undecided(mode, name)
         return d
     if not args:
         return Const(value=t())
@@ -415,7 +409,7 @@ def _convert(name: str, t: type, args: list[Value], kwargs: dict[str, Value],
             return to_value(t(*(from_value(a) for a in args)))
         except Exception:  # noqa: BLE001 - Python would raise: the value is not known
             pass
-    return _undecided(mode, name)
+    return undecided(mode, name)
 
 
 def _pairs(seq: Seq) -> dict[Any, Value] | None:
@@ -442,7 +436,7 @@ def _plain_fn(name: str) -> Fn:
                 return to_value(fn(*(from_value(a) for a in args)))
             except Exception:  # noqa: BLE001 - Python would raise: the value is not known
                 pass
-        return _undecided(mode, name)
+        return undecided(mode, name)
 
     return call
 
@@ -452,7 +446,7 @@ def _len(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Va
         return Const(value=len(args[0].items))
     if args and isinstance(args[0], Const):
         return Const(value=len(args[0].value))
-    return _undecided(mode, "len")
+    return undecided(mode, "len")
 
 
 def _callable(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
@@ -462,7 +456,7 @@ def _callable(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) 
 
 def _getattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
     if len(args) < 2 or not isinstance(args[1], Const) or not isinstance(args[1].value, str):
-        return _undecided(mode, "getattr with unknown name")
+        return undecided(mode, "getattr with unknown name")
     v = it.getattr(args[0], args[1].value, mode)
     if mode.strict:
         if v is MISSING:
@@ -477,7 +471,7 @@ def _getattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -
 
 def _hasattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
     if len(args) != 2 or not isinstance(args[1], Const) or not isinstance(args[1].value, str):
-        return _undecided(mode, "hasattr")
+        return undecided(mode, "hasattr")
     obj, name = args[0], args[1].value
     if mode.strict:
         try:
@@ -514,7 +508,7 @@ def _setattr(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -
 
 def _isinstance(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
     if len(args) != 2:
-        return _undecided(mode, "isinstance")
+        return undecided(mode, "isinstance")
     return isinstance_of(it, args[0], args[1])
 
 
@@ -568,7 +562,7 @@ def _enumerate(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode)
         if isinstance(start, Const) and isinstance(start.value, int):
             return Seq(items=[Seq(items=[Const(value=i), v], kind="tuple")
                               for i, v in enumerate(items, start.value)])
-    return _undecided(mode, "enumerate")
+    return undecided(mode, "enumerate")
 
 
 def _iterated(v: Value) -> list[Value] | None:
@@ -587,14 +581,14 @@ def _zip(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Va
     if args and all(isinstance(a, Seq) for a in args):
         seqs = [a.items for a in args if isinstance(a, Seq)]
         return Seq(items=[Seq(items=list(t), kind="tuple") for t in zip(*seqs, strict=False)])
-    return _undecided(mode, "zip")
+    return undecided(mode, "zip")
 
 
 def _range(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
     try:
         return Seq(items=[Const(value=i) for i in range(*[int(concrete(a)) for a in args])])
     except (KeyError, TypeError, ValueError):
-        return _undecided(mode, "range")
+        return undecided(mode, "range")
 
 
 def _print(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
@@ -606,7 +600,7 @@ def _dir(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Va
     lazy loader forwarding to the module it loads) answers through it. ``dir()`` of the
     calling scope is not modelled."""
     if len(args) != 1 or kwargs:
-        return _undecided(mode, "dir")
+        return undecided(mode, "dir")
     obj = args[0]
     if isinstance(obj, ModuleV) and obj.path is not None:
         return Seq(items=[Const(value=n) for n in dir_module(it.imports.ns, obj)])
@@ -614,7 +608,7 @@ def _dir(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Va
         found = it.member(obj.cls, "__dir__")
         if found is not None and isinstance(found[1], FunctionV):
             return it.call(found[1].with_receiver(obj), [], {}, mode=mode)
-    return _undecided(mode, "dir")
+    return undecided(mode, "dir")
 
 
 _FUNCTIONS: dict[str, Fn] = {
@@ -634,7 +628,7 @@ def _python_method(method: Callable[..., Any]) -> Fn:
         if all(is_plain(a) for a in args) and all(is_plain(v) for v in kwargs.values()):
             return to_value(method(*(from_value(a) for a in args),
                                    **{k: from_value(v) for k, v in kwargs.items()}))
-        return _undecided(mode, getattr(method, "__name__", "method"))
+        return undecided(mode, getattr(method, "__name__", "method"))
 
     return call
 
@@ -651,7 +645,7 @@ def _seq_extend(s: Seq) -> Fn:
         if args and isinstance(args[0], Seq):
             s.items.extend(args[0].items)
             return Const(value=None)
-        return _undecided(mode, "list.extend")
+        return undecided(mode, "list.extend")
     return call
 
 
@@ -660,7 +654,7 @@ def _seq_insert(s: Seq) -> Fn:
         if len(args) == 2 and isinstance(args[0], Const) and isinstance(args[0].value, int):
             s.items.insert(args[0].value, args[1])
             return Const(value=None)
-        return _undecided(mode, "list.insert")
+        return undecided(mode, "list.insert")
     return call
 
 
@@ -673,7 +667,7 @@ def _dict_get(d: DictV) -> Fn:
     def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
         if args and isinstance(args[0], Const):
             return d.items.get(args[0].value, args[1] if len(args) > 1 else Const(value=None))
-        return _undecided(mode, "dict.get")
+        return undecided(mode, "dict.get")
     return call
 
 
@@ -692,7 +686,7 @@ def _dict_update(d: DictV) -> Fn:
         if args and isinstance(args[0], DictV):
             d.items.update(args[0].items)
         elif args:
-            return _undecided(mode, "dict.update")
+            return undecided(mode, "dict.update")
         d.items.update(kwargs)
         return Const(value=None)
     return call
@@ -702,7 +696,7 @@ def _dict_pop(d: DictV) -> Fn:
     def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
         if args and isinstance(args[0], Const):
             return d.items.pop(args[0].value, args[1] if len(args) > 1 else Unknown())
-        return _undecided(mode, "dict.pop")
+        return undecided(mode, "dict.pop")
     return call
 
 
@@ -711,7 +705,7 @@ def _dict_setdefault(d: DictV) -> Fn:
         if args and isinstance(args[0], Const):
             return d.items.setdefault(args[0].value,
                                       args[1] if len(args) > 1 else Const(value=None))
-        return _undecided(mode, "dict.setdefault")
+        return undecided(mode, "dict.setdefault")
     return call
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfinit_audit.analysis.engine.frames import Mode, Undecidable
+from tfinit_audit.analysis.engine.frames import Mode, undecided
 from tfinit_audit.analysis.engine.values import (
     BuiltinClassV,
     BuiltinV,
@@ -24,7 +24,6 @@ from tfinit_audit.analysis.engine.values import (
     FunctionV,
     Instance,
     Seq,
-    Unknown,
     Value,
 )
 
@@ -42,7 +41,7 @@ def copy_attr(attr: str) -> Value | None:
 
 def _copy(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
     if len(args) != 1 or kwargs:
-        return _undecided(mode, "copy.copy(...)")
+        return undecided(mode, "copy.copy(...)")
     x = args[0]
     if isinstance(x, Const):
         return x
@@ -54,7 +53,7 @@ def _copy(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> V
         return DictV(items=dict(x.items))
     if isinstance(x, Instance) and isinstance(x.cls, ClassV):
         return _copy_instance(it, x, mode)
-    return _undecided(mode, f"copy.copy({x.describe()})")
+    return undecided(mode, f"copy.copy({x.describe()})")
 
 
 def _copy_instance(it: Any, x: Instance, mode: Mode) -> Value:
@@ -65,17 +64,12 @@ def _copy_instance(it: Any, x: Instance, mode: Mode) -> Value:
         out: Value = it.call(own[1].with_receiver(x), [], {}, mode=mode)
         return out
     if own is not None or any(it.member(cls, name) is not None for name in _PROTOCOL):
-        return _undecided(mode, f"copy.copy({x.describe()}): its class defines the protocol")
+        return undecided(mode, f"copy.copy({x.describe()}): its class defines the protocol")
     for c in it.mro(cls):
         if not isinstance(c, ClassV) and not (isinstance(c, BuiltinClassV)
                                               and c.name == "object"):
-            return _undecided(mode, f"copy.copy({x.describe()}): base {c.describe()}")
+            return undecided(mode, f"copy.copy({x.describe()}): base {c.describe()}")
     it.force(x)
     return Instance(cls=cls, attrs=dict(x.attrs), attr_lines=dict(x.attr_lines),
                     named_kwargs=x.named_kwargs)
 
-
-def _undecided(mode: Mode, text: str) -> Value:
-    if mode.strict:
-        raise Undecidable(text)
-    return Unknown(text=text)

@@ -30,7 +30,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from tfinit_audit.analysis.engine.values import ClassV, ExceptionV, ModuleV, Value
+from tfinit_audit.analysis.engine.values import ClassV, ExceptionV, ModuleV, Unknown, Value
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -220,6 +220,14 @@ class BudgetExceeded(BaseException):  # noqa: N818 - control flow
 
 class Undecidable(Exception):  # noqa: N818 - control flow
     """Import mode: the running call depends on something unknown; its result is Unknown."""
+
+
+def undecided(mode: Mode, text: str) -> Value:
+    """What a builtin the engine models gives when it cannot decide: in a strict mode it
+    aborts the running call (``Undecidable``), else an ``Unknown`` of ``text``."""
+    if mode.strict:
+        raise Undecidable(text)
+    return Unknown(text=text)
 
 
 ARGS = tuple[list[Value], dict[str, Value]]

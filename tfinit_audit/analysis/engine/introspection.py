@@ -11,7 +11,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
-from tfinit_audit.analysis.engine.frames import Mode, Raised, Undecidable
+from tfinit_audit.analysis.engine.frames import Mode, Raised, undecided
 from tfinit_audit.analysis.engine.values import (
     BuiltinClassV,
     BuiltinV,
@@ -133,23 +133,17 @@ def has_attr(it: Any, obj: Value, name: str) -> bool | None:
 
 
 # ------------------------------------------------------------------------------- inspect
-def _undecided(mode: Mode, text: str) -> Value:
-    if mode.strict:
-        raise Undecidable(text)
-    return Unknown(text=text)
-
-
 def _is_class(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
     """``inspect.isclass(x)``."""
     if len(args) != 1 or isinstance(args[0], Unknown):
-        return _undecided(mode, "inspect.isclass")
+        return undecided(mode, "inspect.isclass")
     return Const(value=isinstance(args[0], ClassV | BuiltinClassV))
 
 
 def _is_function(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
     """``inspect.isfunction(x)``: a function or lambda of the source."""
     if len(args) != 1 or isinstance(args[0], Unknown):
-        return _undecided(mode, "inspect.isfunction")
+        return undecided(mode, "inspect.isfunction")
     return Const(value=isinstance(args[0], FunctionV) and not isinstance(
         args[0].bound, Instance | ClassV))
 
@@ -160,14 +154,14 @@ def _is_method(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode)
     object of a source class (``types.MethodType`` cannot be subclassed) or plain value is
     not one."""
     if len(args) != 1 or kwargs:
-        return _undecided(mode, "inspect.ismethod")
+        return undecided(mode, "inspect.ismethod")
     x = args[0]
     if isinstance(x, FunctionV):
         return Const(value=x.bound is not None)
     if isinstance(x, MethodWrapperV | ClassV | BuiltinClassV | ModuleV | Const | Seq | DictV
                   | GeneratorV) or (isinstance(x, Instance) and isinstance(x.cls, ClassV)):
         return Const(value=False)
-    return _undecided(mode, "inspect.ismethod")
+    return undecided(mode, "inspect.ismethod")
 
 
 _ARGSPEC = ("args", "varargs", "keywords", "defaults")
@@ -221,7 +215,7 @@ def _getargspec(full: bool) -> Any:
         f = args[0] if len(args) == 1 and not kwargs else None
         spec = _spec_fields(it, f) if isinstance(f, FunctionV) else None
         if spec is None:
-            return _undecided(mode, name)
+            return undecided(mode, name)
         if full:
             return Seq(items=[spec[k] for k in _FULLARGSPEC], kind="tuple", fields=_FULLARGSPEC)
         kwonly = spec["kwonlyargs"]
@@ -256,14 +250,14 @@ def _iter(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> V
         return Seq(items=[Const(value=k) for k in x.items], kind="iterator")
     if isinstance(x, Const) and isinstance(x.value, str):
         return Seq(items=[Const(value=c) for c in x.value], kind="iterator")
-    return _undecided(mode, "iter")
+    return undecided(mode, "iter")
 
 
 def _next(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
     """``next(iterator[, default])``: the next item (the iterator advances), else the
     default, else StopIteration; a list or tuple is not an iterator (TypeError)."""
     if not 1 <= len(args) <= 2 or kwargs:
-        return _undecided(mode, "next")
+        return undecided(mode, "next")
     x = args[0]
     if isinstance(x, Seq) and x.kind in ITERATORS:
         if x.items:
@@ -273,7 +267,7 @@ def _next(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> V
         raise Raised("StopIteration", "")
     if (isinstance(x, Seq) and x.cls is None) or isinstance(x, DictV | Const):
         raise Raised("TypeError", "object is not an iterator")
-    return _undecided(mode, "next")
+    return undecided(mode, "next")
 
 
 FUNCTIONS: dict[str, Any] = {"iter": _iter, "next": _next}

@@ -10,16 +10,10 @@ import builtins as _py
 from collections.abc import Callable
 from typing import Any
 
-from tfinit_audit.analysis.engine.frames import Mode, Undecidable
-from tfinit_audit.analysis.engine.values import Const, Seq, Unknown, Value, from_value, is_plain
+from tfinit_audit.analysis.engine.frames import Mode, undecided
+from tfinit_audit.analysis.engine.values import Const, Seq, Value, from_value, is_plain
 
 Fn = Callable[[Any, list[Value], dict[str, Value], Mode], Value]
-
-
-def _undecided(mode: Mode, text: str) -> Value:
-    if mode.strict:
-        raise Undecidable(text)
-    return Unknown(text=text)
 
 
 def keyed(name: str, plain: Fn, iterated: Callable[[Value], list[Value] | None]) -> Fn:
@@ -38,10 +32,10 @@ def keyed(name: str, plain: Fn, iterated: Callable[[Value], list[Value] | None])
         options = {k: from_value(v) for k, v in rest.items() if is_plain(v)}
         allowed = {"reverse"} if name == "sorted" else {"default"}
         if items is None or len(options) != len(rest) or set(options) - allowed:
-            return _undecided(mode, name)
+            return undecided(mode, name)
         keys = [it.call(key, [v], {}, mode=mode) if key is not None else v for v in items]
         if not all(is_plain(k) for k in keys):
-            return _undecided(mode, name)
+            return undecided(mode, name)
         order = list(range(len(items)))
         try:
             if name == "sorted":
@@ -52,6 +46,6 @@ def keyed(name: str, plain: Fn, iterated: Callable[[Value], list[Value] | None])
                 return rest["default"]
             return items[fn(order, key=lambda i: from_value(keys[i]))]
         except (TypeError, ValueError):  # Python would raise: not known
-            return _undecided(mode, name)
+            return undecided(mode, name)
 
     return call
