@@ -22,6 +22,7 @@ decorated_build.py): the rules follow library functions by the names they are wr
 from __future__ import annotations
 
 import ast
+import dataclasses
 from typing import Any
 
 from tfinit_audit.analysis.engine.frames import ABSTRACT, Frame, Mode, PathEnds, Raised, Undecidable
@@ -71,7 +72,5 @@ def _apply(it: Any, m: FunctionV, node: ast.FunctionDef | ast.AsyncFunctionDef) 
     assert isinstance(value, FunctionV)
     if value.node is node:  # the decorator gave the function back
         return None
-    return FunctionV(src=value.src, info=value.info, owner=value.owner,
-                     closure=value.closure, fnode=value.fnode, modname=value.modname,
-                     attrs=value.attrs, hops=value.hops,
-                     decorates=Decorated(owner=m.owner, name=m.name, original=m))
+    return dataclasses.replace(value, decorates=Decorated(owner=m.owner, name=m.name,
+                                                          original=m))
