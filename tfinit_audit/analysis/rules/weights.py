@@ -259,18 +259,13 @@ def declared_shape(v: Value) -> list[int | None] | None:
 
 
 def concrete_shape(v: Value) -> list[int] | None:
-    if isinstance(v, Seq):
-        out = []
-        for i in v.items:
-            if isinstance(i, Const) and isinstance(i.value, int) and not isinstance(i.value,
-                                                                                    bool):
-                out.append(i.value)
-            else:
-                return None
-        return out
+    """A shape as written with every dimension known (one number: a shape of one)."""
     if isinstance(v, Const) and isinstance(v.value, int):
         return [v.value]
-    return None
+    declared = declared_shape(v)
+    if declared is None or None in declared:
+        return None
+    return [d for d in declared if d is not None]
 
 
 # ----------------------------------------------------------------------------- conversion
