@@ -81,23 +81,12 @@ class Calls(InterpreterBase):
             self.imports.ns.hop(frame.path, e.lineno, f"imports module {name}")
         site = CallSite(frame, e, f, args, kwargs)
         try:
-            for rule in self.rules.extra_by_hook["call_site"]:
-                r = rule.call_site(self, site)
-                if r is not None:
-                    self.calls_seen += 1
-                    return r
-            if frame.watch is not None:
-                r = frame.watch.on_call(self, site)
-                if r is not None:
-                    self.calls_seen += 1
-                    return r
-            for rule in self.rules.by_hook["call_site"]:
-                r = rule.call_site(self, site)
-                if r is not None:
-                    self.calls_seen += 1
-                    return r
+            r = _answered(self, site, frame)
         except Refused as exc:  # TensorFlow refuses these arguments: the call raises here
             return self.python_raises(frame, e, exc.exc, exc.message, exc.operands)
+        if r is not None:
+            self.calls_seen += 1  # rules record what they see (engine/loops.py)
+            return r
         return self.call(f, args, kwargs, (frame, e), mode=frame.mode)
 
     def _super(self, e: ast.Call, frame: Frame) -> Value:
@@ -370,6 +359,24 @@ class Calls(InterpreterBase):
             if isinstance(ctor, FunctionV):
                 self.call(ctor, args, kwargs, site)
         return obj
+
+
+def _answered(it: Any, site: CallSite, frame: Frame) -> Value | None:
+    """A call's value as a rule (the extra rules first, then the frame's watch, then the
+    registered ones) gives it; None: no rule answers, the function is called."""
+    for rule in it.rules.extra_by_hook["call_site"]:
+        r = rule.call_site(it, site)
+        if r is not None:
+            return r
+    if frame.watch is not None:
+        r = frame.watch.on_call(it, site)
+        if r is not None:
+            return r
+    for rule in it.rules.by_hook["call_site"]:
+        r = rule.call_site(it, site)
+        if r is not None:
+            return r
+    return None
 
 
 def _running(f: FunctionV, node: ast.AST) -> Any:
