@@ -87,18 +87,17 @@ def forget_loop_effects(st: ast.For | ast.While, frame: Frame) -> None:
             frame.locals[n] = Unknown(text=f"{n} after a loop {what}")
 
 
-_ACCUMULATORS: dict[int, tuple[ast.While, frozenset[str]]] = {}
-
-
 def accumulators(st: ast.While) -> frozenset[str]:
     """The names ``st`` uses only as ``name.append(x)`` and ``name[-1]`` (none when it defines
-    a function, lambda or class: those could see the name another way)."""
-    memo = _ACCUMULATORS.get(id(st))
-    if memo is not None and memo[0] is st:
-        return memo[1]
+    a function, lambda or class: those could see the name another way). A fact of the source
+    text, kept on the node (as calls.py keeps a function's signature)."""
+    memo = st.__dict__.get("_tfa_accumulators")
+    if memo is not None:
+        return memo
     allowed: set[int] = set()  # the Name nodes in an allowed position
     nested = False
-    for node in ast.walk(ast.Module(body=[*st.body, ast.Expr(st.test)], type_ignores=[])):
+    nodes = list(ast.walk(ast.Module(body=[*st.body, ast.Expr(st.test)], type_ignores=[])))
+    for node in nodes:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
             nested = True
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
@@ -113,11 +112,11 @@ def accumulators(st: ast.While) -> frozenset[str]:
             allowed.add(id(node.value))
     names: set[str] = set()
     bad: set[str] = set()
-    for node in ast.walk(ast.Module(body=[*st.body, ast.Expr(st.test)], type_ignores=[])):
+    for node in nodes:
         if isinstance(node, ast.Name):
             (names if id(node) in allowed else bad).add(node.id)
-    result = frozenset() if nested else frozenset(names - bad)
-    _ACCUMULATORS[id(st)] = (st, result)
+    result: frozenset[str] = frozenset() if nested else frozenset(names - bad)
+    st.__dict__["_tfa_accumulators"] = result
     return result
 
 
