@@ -205,7 +205,7 @@ def test_planned_bytes_measures_a_release_by_its_own_plan(
     small = tree.planned_bytes()
     book.record("tensorflow", "1.9.0", [*ORDER, "tensorflow/python/absent.py"])
     whole = tree.planned_bytes()
-    part = tree._owner[ORDER[0]][0]
-    assert small == sum(part.stretch(tree._owner[p][1]) for p in ORDER[:2]) > 0
-    assert whole == sum(part.stretch(tree._owner[p][1]) for p in ORDER) > small
+    part = tree._owner[ORDER[0]]
+    assert small == sum(part.stretch(part.paths()[p]) for p in ORDER[:2]) > 0
+    assert whole == sum(part.stretch(part.paths()[p]) for p in ORDER) > small
     assert not tree._read and not tree._inflight and not tree._spec_data  # nothing fetched

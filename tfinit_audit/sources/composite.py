@@ -51,7 +51,7 @@ class CompositeTree(ReadAhead):
         self.stats = stats or FetchStats()
         self.counter = counter or Counter()
         self._parts: list[Part] = []
-        self._owner: dict[str, tuple[Part, str]] = {}
+        self._owner: dict[str, Part] = {}  # path -> its part (the key: _hit)
         self._sorted: list[str] = []
         self._lazy = dict(lazy_parts or {})
         self._text: dict[str, str | None] = {}
@@ -78,10 +78,17 @@ class CompositeTree(ReadAhead):
         with self._lock:
             self._parts.append(part)
             owner = self._owner
-            for path, key in part.paths().items():
+            for path in part.paths():
                 if path not in owner:
-                    owner[path] = (part, key)
+                    owner[path] = part
             self._sorted = sorted(self._owner)
+
+    def _hit(self, path: str) -> tuple[Part, str] | None:
+        """The part holding ``path`` and the part's own key for it. A part's key is looked up
+        in its table rather than kept per path here: a parent process holds the tables of
+        every release of a run at once."""
+        part = self._owner.get(path)
+        return None if part is None else (part, part.paths()[path])
 
     def _ensure_lazy(self, path: str) -> None:
         top = path.split("/", 1)[0]
@@ -99,7 +106,7 @@ class CompositeTree(ReadAhead):
     # -- SourceTree -------------------------------------------------------------------------
     def read_bytes(self, path: str) -> bytes | None:
         self._ensure_lazy(path)
-        hit = self._owner.get(path)
+        hit = self._hit(path)
         if hit is None:
             return None
         part, key = hit
@@ -199,10 +206,10 @@ class CompositeTree(ReadAhead):
         p = path.strip("/")
         if not self.exists(p):
             return None
-        hit = self._owner.get(p)
+        hit = self._hit(p)
         if hit is None:
             below = self.list(p)
-            hit = self._owner.get(below[0]) if below else None
+            hit = self._hit(below[0]) if below else None
         return hit[0].package.name if hit else None
 
     def _decode(self, path: str, data: bytes) -> str:
@@ -239,7 +246,7 @@ class CompositeTree(ReadAhead):
         found: dict[str, bool] = {}
         waits: list[Future[bytes]] = []
         for p in wanted:
-            hit = self._owner.get(p)
+            hit = self._hit(p)
             found[p] = hit is not None
             if hit is not None:
                 with self._lock:
@@ -270,14 +277,14 @@ class CompositeTree(ReadAhead):
     def fingerprint(self, path: str) -> str | None:
         """Identity of ``path``'s content without reading it (its part's ``fingerprint``)."""
         self._ensure_lazy(path)
-        hit = self._owner.get(path)
+        hit = self._hit(path)
         fp: Callable[[str], str | None] | None = getattr(hit[0], "fingerprint", None) \
             if hit is not None else None
         return fp(hit[1]) if fp is not None and hit is not None else None
 
     def owner_key(self, path: str) -> tuple[str, str] | None:
         """(distribution, the part's own key: wheel member / repo path / local file) of ``path``."""
-        hit = self._owner.get(path)
+        hit = self._hit(path)
         return (hit[0].package.name, hit[1]) if hit else None
 
     def refresh_stats(self) -> FetchStats:

@@ -80,7 +80,10 @@ class WheelPart:
             if cached is not None:
                 lines = cached.decode("utf-8").split("\n")
                 half = len(lines) // 2
-                self._paths = dict(zip(lines[:half], lines[half:], strict=True))
+                # a member named as its path shares the path's string: a parent process
+                # holds every release's table at once (half its memory was the copies)
+                self._paths = {p: p if p == m else m
+                               for p, m in zip(lines[:half], lines[half:], strict=True)}
                 return self._paths
             out: dict[str, str] = {}
             for member in w.names():  # member_to_path inlined: 25k members

@@ -132,11 +132,13 @@ class ReadAhead:
     release: str
     _lock: threading.RLock
     _parts: list[Part]
-    _owner: dict[str, tuple[Part, str]]
+    _owner: dict[str, Part]
     _text: dict[str, str | None]
     _read: set[str]
 
     def refresh_stats(self) -> Any: ...
+
+    def _hit(self, path: str) -> tuple[Part, str] | None: ...
 
     def _init_readahead(self, speculate: bool | None, cap: int | None,
                         depth: int | None) -> None:
@@ -194,7 +196,7 @@ class ReadAhead:
             return None
         total = 0
         for path in paths:
-            hit = self._owner.get(path)
+            hit = self._hit(path)
             if hit is not None:
                 stretch = getattr(hit[0], "stretch", None)
                 total += stretch(hit[1]) if stretch is not None else 1
@@ -231,7 +233,7 @@ class ReadAhead:
             if self._done:
                 return
             for path in paths:
-                hit = self._owner.get(path)
+                hit = self._hit(path)
                 if hit is None or path in self._read or path in self._spec_seen \
                         or path in self._inflight:
                     continue
@@ -326,7 +328,7 @@ class ReadAhead:
         rank = {p: i for i, p in reversed(list(enumerate(cands)))}
         promote: dict[int, _Job] = {}  # queued by an earlier scan: move up to this batch
         for p in cands:
-            hit = owner.get(p)
+            hit = self._hit(p)
             if hit is None or p in self._text or p in self._read:
                 continue
             entry = self._inflight.get(p)
