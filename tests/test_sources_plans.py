@@ -209,3 +209,41 @@ def test_planned_bytes_measures_a_release_by_its_own_plan(
     assert small == sum(part.stretch(part.paths()[p]) for p in ORDER[:2]) > 0
     assert whole == sum(part.stretch(part.paths()[p]) for p in ORDER) > small
     assert not tree._read and not tree._inflight and not tree._spec_data  # nothing fetched
+
+
+# -- a tree held by the process that hands analyses to workers --------------------------------
+def test_a_trimmed_tree_loads_its_member_table_again_from_the_cache(
+    two: tuple[Published, Published], index: FakeIndex, server: LoopbackServer, tmp_path: Path
+) -> None:
+    ctx = ctx_for(index, tmp_path / "c")
+    tree = open_tree("pypi", "1.9.0", ctx=ctx)
+    PlanBook(Cache(tmp_path / "c")).record("tensorflow", "1.9.0", ORDER)
+    before = ([tree.fingerprint(p) for p in ORDER], tree.planned_bytes(), tree.list("tensorflow"))
+    (part,) = tree.parts
+    wheel = part.wheel  # type: ignore[attr-defined]
+    assert wheel._members is not None and wheel._tail is not None
+    mark = wheel_requests(server, two[1])
+    tree.trim()
+    assert wheel._members is None and wheel._tail is None  # ~2 MB a TensorFlow wheel
+    after = ([tree.fingerprint(p) for p in ORDER], tree.planned_bytes(), tree.list("tensorflow"))
+    assert after == before and all(before[0]) and before[1]
+    assert wheel_requests(server, two[1]) == mark  # the table came back from the cache
+    assert "# b\n" in (tree.read_text(ORDER[3]) or "")
+
+
+def test_the_process_handing_releases_to_workers_keeps_their_trees_trimmed(
+    two: tuple[Published, Published], index: FakeIndex, tmp_path: Path
+) -> None:
+    from tfinit_audit.analysis.model import Dims
+    from tfinit_audit.analysis.symbols import SymbolSpec
+    from tfinit_audit.report.model import VersionReport
+    from tfinit_audit.stages import fetch_and_analyse
+
+    ctx = ctx_for(index, tmp_path / "c")
+    records = [VersionReport(v, v, "pypi") for v in ("1.8.0", "1.9.0")]
+    fetch_and_analyse(records, "pypi", ctx, [SymbolSpec("tf.Dense")], Dims(), jobs=2)
+    assert [r.status for r in records] == ["ok", "ok"], [r.error for r in records]
+    for r in records:
+        (part,) = r.tree.parts  # type: ignore[union-attr]
+        assert part.wheel._members is None, r.label
+        assert r.symbols and r.fetch.files > 0  # analysed in a worker, which read the files

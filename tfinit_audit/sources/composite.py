@@ -300,6 +300,14 @@ class CompositeTree(ReadAhead):
             self.stats.plan_from = self.plan_from
         return self.stats
 
+    def trim(self) -> None:
+        """Let each part drop what it can load again (``WheelPart.trim``): for a process that
+        holds the trees of many releases and hands their analyses to workers."""
+        for p in self._parts:
+            trim = getattr(p, "trim", None)
+            if trim is not None:
+                trim()
+
     def close(self) -> None:
         self._done = True
         for p in self._parts:

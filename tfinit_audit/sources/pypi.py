@@ -144,6 +144,9 @@ class WheelPart:
     def forget(self) -> None:
         self.wheel.forget()
 
+    def trim(self) -> None:
+        self.wheel.trim()
+
     def metadata(self) -> dict[str, list[str]]:
         """Header fields of ``*.dist-info/METADATA`` (multi-valued), empty if none; kept with
         the wheel's directory, so a warm run reads and parses nothing."""

@@ -600,6 +600,17 @@ class RemoteWheel:
         with self._lock:
             self._held.clear()
 
+    def trim(self) -> None:
+        """Let go of what can be had again: the member table once the cache holds it (loaded
+        from there on demand, a few ms) and the bytes read with the directory. For a process
+        that holds many wheels open and reads no member of them (one handing the analyses to
+        workers): ~2 MB a TensorFlow wheel."""
+        with self._lock:
+            if self._members is not None and self.cache.has("zipdir", self.ident,
+                                                            "members.bin"):
+                self._members = None
+            self._tail = None
+
     def _fetch_group(self, group: list[Member], store: bool = True) -> dict[str, bytes]:
         """The members of ``group`` (close together in the archive) in one range request; a
         member whose bytes do not check out is fetched again on its own. Each is cached (or
