@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tfinit_audit.analysis.engine.parsing import text_sha
 from tfinit_audit.analysis.model import Analysis
 from tfinit_audit.sources.base import SourceTree
 
@@ -41,8 +42,7 @@ UNREADABLE = "unreadable"  # reads[path]: the tree lists the file but cannot rea
 LIST = "list:"  # reads[LIST + prefix]: sha256 of the listing below prefix
 
 
-def sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+sha = text_sha  # a read's record: the text's key, as its parse and summary are keyed
 
 
 @dataclass

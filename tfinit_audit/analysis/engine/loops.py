@@ -32,6 +32,7 @@ from tfinit_audit.analysis.engine.frames import (
     Signal,
     Undecidable,
 )
+from tfinit_audit.analysis.engine.parsing import node_fact
 from tfinit_audit.analysis.engine.values import (
     BuiltinClassV,
     BuiltinV,
@@ -70,21 +71,26 @@ def forget_loop_effects(st: ast.For | ast.While, frame: Frame) -> None:
     would have done is not known -- the names it assigns, and the local containers it changes
     (``shape.append(d)``, ``m[k] = v``), become unknown rather than keep their values from
     before the loop."""
-    names: set[str] = set()
-    for node in ast.walk(st):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in _MUTATORS and isinstance(node.func.value, ast.Name):
-            names.add(node.func.value.id)
-        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
-                and isinstance(node.value, ast.Name):
-            names.add(node.value.id)
-    for n in names:
+    for n in node_fact(st, "loop_changes", _changed_in):
         if n in frame.locals:
             what = f"over {ast.unparse(st.iter)}" if isinstance(st, ast.For) \
                 else f"while {ast.unparse(st.test)}"
             frame.locals[n] = Unknown(text=f"{n} after a loop {what}")
+
+
+def _changed_in(st: ast.For | ast.While) -> tuple[str, ...]:
+    """The names a loop assigns and the local containers it changes in place, first first."""
+    names: dict[str, None] = {}
+    for node in ast.walk(st):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names[node.id] = None
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in _MUTATORS and isinstance(node.func.value, ast.Name):
+            names[node.func.value.id] = None
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
+                and isinstance(node.value, ast.Name):
+            names[node.value.id] = None
+    return tuple(names)
 
 
 def accumulators(st: ast.While) -> frozenset[str]:

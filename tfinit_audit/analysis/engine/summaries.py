@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tfinit_audit.analysis.engine.parsing import ast_parse, parse
+from tfinit_audit.analysis.engine.parsing import ast_parse, parse, text_sha
 from tfinit_audit.sources.base import SourceTree
 
 SCHEMA = "summaries-v6"  # bump when the summary layout changes (invalidates the disk cache)
@@ -148,9 +148,7 @@ class ParseCache:
         self._trees: dict[str, ast.Module | Exception] = {}
         self.parsed = 0  # number of real parses (benchmarks)
 
-    @staticmethod
-    def sha(text: str) -> str:
-        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    sha = staticmethod(text_sha)
 
     def has(self, sha: str) -> bool:
         return sha in self._trees
@@ -188,12 +186,10 @@ _CLAUSE = re.compile(r"(?:else|elif|except|finally)\b")
 
 
 def _depth(text: str, a: int, b: int | None = None) -> int:
-    c = text.count
+    """Openers minus closers in ``text[a:b]``, ``text`` with every bracket made a parenthesis."""
     if b is None:
         b = len(text)
-    return (
-        c("(", a, b) + c("[", a, b) + c("{", a, b) - c(")", a, b) - c("]", a, b) - c("}", a, b)
-    )
+    return text.count("(", a, b) - text.count(")", a, b)
 
 
 def top_level_starts(text: str) -> list[int] | None:
@@ -208,10 +204,12 @@ def top_level_starts(text: str) -> list[int] | None:
     depth = 0
     last = 0
     deco = text.startswith("@")
+    # every bracket a parenthesis (same offsets): two counts a gap instead of six
+    flat = text.replace("[", "(").replace("{", "(").replace("]", ")").replace("}", ")")
     for m in _TOKENS.finditer(text):
         a = m.start()
         if a > last:
-            depth += _depth(text, last, a)
+            depth += _depth(flat, last, a)
         last = m.end()
         if text[a] == "\n":
             if depth < 0:
@@ -222,7 +220,7 @@ def top_level_starts(text: str) -> list[int] | None:
                     continue
                 starts.append(last)
                 deco = text.startswith("@", last)
-    if depth + _depth(text, last) != 0:
+    if depth + _depth(flat, last) != 0:
         return None
     return starts
 
@@ -240,7 +238,7 @@ def summarize(
 def _cache_file(text: str, path: str, package: str | None, cache_dir: Path | None) -> Path | None:
     if cache_dir is None:
         return None
-    sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    sha = text_sha(text)
     key = hashlib.sha256(f"{SCHEMA}\0{path}\0{package}\0{sha}".encode()).hexdigest()
     return cache_dir / "summaries" / key[:2] / f"{key}.pkl"
 
@@ -270,7 +268,7 @@ def summarize_text(
     cached = load_cached_summary(text, path, package, cache_dir)
     if cached is not None:
         return cached
-    sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    sha = text_sha(text)
     summary = _build(text, path, package, sha, asts)
     cfile = _cache_file(text, path, package, cache_dir)
     if cfile is not None:

@@ -26,6 +26,7 @@ from typing import Any
 
 from tfinit_audit.analysis.engine.frames import ABSTRACT, IMPORT, Frame
 from tfinit_audit.analysis.engine.hooks import Rule
+from tfinit_audit.analysis.engine.parsing import node_fact
 from tfinit_audit.analysis.engine.values import (
     BuiltinV,
     ClassV,
@@ -188,6 +189,11 @@ def _names(expr: ast.expr) -> list[str]:
 
 
 def _assignments(fn: ast.AST) -> dict[str, list[ast.expr]]:
+    """Each local name of ``fn`` -> the values assigned to it, in order (kept on the node)."""
+    return node_fact(fn, "assignments", _find_assignments)
+
+
+def _find_assignments(fn: ast.AST) -> dict[str, list[ast.expr]]:
     out: dict[str, list[ast.expr]] = {}
     for node in ast.walk(fn):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 \

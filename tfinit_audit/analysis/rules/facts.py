@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfinit_audit.analysis.engine.interp import Interpreter
+from tfinit_audit.analysis.engine.parsing import node_fact
 from tfinit_audit.analysis.engine.source import SourceModule
 from tfinit_audit.analysis.engine.values import (
     ClassV,
@@ -81,54 +82,67 @@ def _loc(mod: SourceModule, line: int) -> dict[str, Any]:
 
 def gate_order(it: Interpreter, cls: ClassV) -> dict[str, Any] | None:
     """Unpacking of a 3- or 4-way (or 2-way) ``split`` in ``call``; prefer splits of a kernel."""
-    best: tuple[int, list[str], SourceModule, int] | None = None
+    best: tuple[int, tuple[str, ...], SourceModule, int] | None = None
     for mod, fn in _methods(it, cls, _CALL_METHODS):
-        for node in ast.walk(fn):
-            if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
-                continue
-            t = node.targets[0]
-            if not (isinstance(t, ast.Tuple) and all(isinstance(x, ast.Name) for x in t.elts)):
-                continue
-            v = node.value
-            if not (isinstance(v, ast.Call) and ast.unparse(v.func).split(".")[-1] == "split"):
-                continue
-            names = [x.id for x in t.elts]  # type: ignore[attr-defined]
-            if len(names) < 2:
-                continue
-            src = ast.unparse(v.args[0]) if v.args else ast.unparse(v)
-            score = (2 if "kernel" in src else 1) * 10 + len(names)
-            if best is None or score > best[0]:
-                best = (score, names, mod, node.lineno)
+        found = node_fact(fn, "split_unpacking", _split_unpacking)
+        if found is not None and (best is None or found[0] > best[0]):
+            best = (found[0], found[1], mod, found[2])
     if best is None:
         return _slice_order(it, cls)
     _, names, mod, line = best
-    names = [n.rsplit("_", 1)[-1] for n in names]
-    return {"value": names, **_loc(mod, line)}
+    return {"value": [n.rsplit("_", 1)[-1] for n in names], **_loc(mod, line)}
+
+
+def _split_unpacking(fn: ast.AST) -> tuple[int, tuple[str, ...], int] | None:
+    """The best unpacking of a ``split`` in ``fn`` (score, names, line; the first of the
+    highest score; a split of a kernel scores higher), a fact kept on the node."""
+    best: tuple[int, tuple[str, ...], int] | None = None
+    for node in ast.walk(fn):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+            continue
+        t = node.targets[0]
+        if not (isinstance(t, ast.Tuple) and all(isinstance(x, ast.Name) for x in t.elts)):
+            continue
+        v = node.value
+        if not (isinstance(v, ast.Call) and ast.unparse(v.func).split(".")[-1] == "split"):
+            continue
+        names = tuple(x.id for x in t.elts)  # type: ignore[attr-defined]
+        if len(names) < 2:
+            continue
+        src = ast.unparse(v.args[0]) if v.args else ast.unparse(v)
+        score = (2 if "kernel" in src else 1) * 10 + len(names)
+        if best is None or score > best[0]:
+            best = (score, names, node.lineno)
+    return best
 
 
 def _slice_order(it: Interpreter, cls: ClassV) -> dict[str, Any] | None:
     """Keras 2.0-style cells: ``self.kernel_i = self.kernel[:, :self.units]`` in column order."""
     for mod, fn in _methods(it, cls, ("build", *_CALL_METHODS)):
-        names: list[str] = []
-        first = 0
-        for node in ast.walk(fn):
-            if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
-                continue
-            for v in ast.walk(node.value):
-                if isinstance(v, ast.Subscript) and ast.unparse(v.value) == "self.kernel":
-                    sl = v.slice
-                    if (
-                        isinstance(sl, ast.Tuple)
-                        and len(sl.elts) == 2
-                        and isinstance(sl.elts[1], ast.Slice)
-                    ):
-                        t = ast.unparse(node.targets[0]).split(".")[-1]
-                        names.append(t.rsplit("_", 1)[-1])
-                        first = first or node.lineno
-                        break
+        names, first = node_fact(fn, "kernel_slices", _kernel_slices)
         if len(names) >= 2:
-            return {"value": names, **_loc(mod, first)}
+            return {"value": list(names), **_loc(mod, first)}
     return None
+
+
+def _kernel_slices(fn: ast.AST) -> tuple[tuple[str, ...], int]:
+    """The gates ``fn`` slices out of ``self.kernel`` by column (``self.kernel_i =
+    self.kernel[:, :self.units]``), in order, and the line of the first (kept on the node)."""
+    names: list[str] = []
+    first = 0
+    for node in ast.walk(fn):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+            continue
+        for v in ast.walk(node.value):
+            if isinstance(v, ast.Subscript) and ast.unparse(v.value) == "self.kernel":
+                sl = v.slice
+                if isinstance(sl, ast.Tuple) and len(sl.elts) == 2 \
+                        and isinstance(sl.elts[1], ast.Slice):
+                    t = ast.unparse(node.targets[0]).split(".")[-1]
+                    names.append(t.rsplit("_", 1)[-1])
+                    first = first or node.lineno
+                    break
+    return tuple(names), first
 
 
 def _describe_callable(v: Value) -> str | None:

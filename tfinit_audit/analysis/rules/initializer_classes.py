@@ -8,6 +8,7 @@ from typing import Any
 
 from tfinit_audit.analysis.engine.frames import ABSTRACT, Frame
 from tfinit_audit.analysis.engine.hooks import Rule
+from tfinit_audit.analysis.engine.parsing import node_fact
 from tfinit_audit.analysis.engine.values import (
     MISSING,
     BuiltinV,
@@ -196,7 +197,7 @@ def _through_base(it: Any, cls: ClassV, args: list[Value], kwargs: dict[str, Val
     own = cls.src.function_node(own_info) if own_info is not None else None
     if not isinstance(own, ast.FunctionDef):
         return None
-    sup = _super_init_call(it, own)
+    sup = _super_init_call(own)
     if sup is None or not (sup.keywords or len(sup.args) > (0 if _is_super(sup) else 1)):
         return None
     f = FunctionV(src=cls.src, info=own_info, owner=cls, bound=Const(value=None),
@@ -235,14 +236,20 @@ def _is_super(c: ast.Call) -> bool:
             and isinstance(f.value.func, ast.Name) and f.value.func.id == "super")
 
 
-def _super_init_call(it: Any, fn: ast.FunctionDef) -> ast.Call | None:
+def _super_init_call(fn: ast.FunctionDef) -> ast.Call | None:
+    """The first ``super().__init__(...)`` or ``Base.__init__(self, ...)`` in ``fn`` (kept on
+    the node)."""
+    return node_fact(fn, "super_init_call", _find_super_init_call)
+
+
+def _find_super_init_call(fn: ast.FunctionDef) -> ast.Call | None:
     for n in ast.walk(fn):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) \
                 and n.func.attr == "__init__":
             if _is_super(n):
                 return n
             if isinstance(n.func.value, ast.Name) and n.args \
-                    and it.unparse(n.args[0]) == "self":
+                    and isinstance(n.args[0], ast.Name) and n.args[0].id == "self":
                 return n
     return None
 
