@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
-from tfinit_audit.analysis.engine.frames import IMPORT
+from tfinit_audit.analysis.engine.frames import IMPORT, Raised
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.values import Const, DictV, Seq, Unknown
 from tfinit_audit.analysis.rules import ENGINE_RULES
@@ -166,3 +166,38 @@ def test_sorted_min_max_with_a_key_function() -> None:
     assert names(longest_first) == ["ccc", "bb", "a"]
     assert names(Seq(items=[shortest, last_letter, empty])) == ["a", "ccc", 0]
     assert isinstance(opaque, Unknown)  # a key that cannot be computed: not known
+
+
+def test_an_index_past_a_known_sequence_raises_index_error_where_it_is_decided() -> None:
+    # import mode (what runs at import time): Python's IndexError, which ``except
+    # IndexError`` (and ``except LookupError``) catches -- not a KeyError
+    tree = MemoryTree({"q/__init__.py": textwrap.dedent("""
+        def first(axes):
+            try:
+                return axes[0]
+            except IndexError:
+                return -1
+
+        def last():
+            try:
+                return (1, 2)[5]
+            except LookupError:
+                return -2
+
+        def wrong():
+            try:
+                return (1, 2)[5]
+            except KeyError:
+                return -3
+        """)})
+    it = Interpreter(tree, ENGINE_RULES)
+    empty = Seq(kind="tuple", items=[])
+    got = [it.call(it.resolve("q.first"), [empty], {}, mode=IMPORT),
+           it.call(it.resolve("q.last"), [], {}, mode=IMPORT)]
+    assert [v.value if isinstance(v, Const) else v for v in got] == [-1, -2]
+    try:
+        it.call(it.resolve("q.wrong"), [], {}, mode=IMPORT)
+    except Raised as exc:
+        assert exc.message_line() == "IndexError: tuple index out of range"
+    else:
+        raise AssertionError("an IndexError caught as a KeyError")

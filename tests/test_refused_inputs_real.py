@@ -76,3 +76,22 @@ def test_highway_on_the_derived_input_agrees_with_tensorflow(venv: str, release:
     assert run.error is None, run.error
     assert run.tensorflow == release
     assert run.summary == {"agree": 4, "disagree": 0, "inconclusive": 0}, describe(run)
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_tf24_dropout_wrapper_refuses_the_tables_keras_lstm_cell(
+        real_ctx: SourceContext, tmp_path: Path) -> None:
+    # TF 2.4.4 rnn_cell_wrapper_v2.DropoutWrapper.__init__(self, *args, **kwargs) raises
+    # "keras LSTM cell does not work with DropoutWrapper" for the table's Keras LSTMCell (real
+    # TF 2.4.4 raises it too): the symbol needs another cell; a GRUCell is built
+    tree = open_tree("pypi", "2.4.4", ctx=real_ctx)
+    spec = parse_symbol("tf.nn.RNNCellDropoutWrapper")
+    [r] = analyze(tree, [spec], Dims(), cache_dir=tmp_path)
+    assert (r.status, r.missing_arguments, r.weights) == ("needs-args", ["cell"], [])
+    assert "ValueError: keras LSTM cell does not work with DropoutWrapper" in (r.message or "")
+    assert "tensorflow/python/keras/layers/rnn_cell_wrapper_v2.py:105" in (r.message or "")
+    [gru] = analyze(tree, [spec], Dims(given={"cell": "GRUCell"}), cache_dir=tmp_path)
+    assert gru.status == "resolved", gru.message
+    assert [(w.name, w.shape) for w in gru.weights] == [
+        ("kernel", [32, 192]), ("recurrent_kernel", [64, 192]), ("bias", [2, 192])]

@@ -76,7 +76,7 @@ def test_explain_says_what_was_supplied() -> None:
     assert "input: [?, 5, 5, 32] (input_spec min_ndim=4" in out
     assert "built with: layer=tf.keras.layers.LSTM(units=64) [table]" in out
     assert "built with: inputs=tensor[?, 32] [input]; units=64 [table]" in out
-    assert "needs: function (not in the argument table" in out
+    assert "needs function: not in the argument table (give SYMBOL[name=value]" in out
 
 
 def test_html_markdown_and_terminal_say_it_too() -> None:

@@ -87,10 +87,12 @@ def guard_parameters(it: Interpreter, cls: ClassV, path: str, line: int) -> list
     node = f.node
     if node is None:
         return []
+    mro = it.source_mro(cls)
+    bases = mro[mro.index(c) + 1:] if c in mro else []
     names: set[str] = set()
     for n in _guards(node, line):
         names |= {x.id for x in ast.walk(n.test) if isinstance(x, ast.Name)}
-        names |= {_param_of(c, x.attr) or "" for x in ast.walk(n.test)
+        names |= {_param_of([c, *bases], x.attr) or "" for x in ast.walk(n.test)
                   if isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name)
                   and x.value.id == "self"}
     params = parameters(f)[1:] if f.owner is not None else parameters(f)
@@ -98,6 +100,15 @@ def guard_parameters(it: Interpreter, cls: ClassV, path: str, line: int) -> list
     if init is not None and init is not info:  # a helper of the constructor
         params += [p for p in parameters(FunctionV(src=c.src, info=init, owner=c))[1:]
                    if p not in params]
+    elif init is info and isinstance(node, ast.FunctionDef) and (
+            node.args.vararg is not None or node.args.kwarg is not None):
+        # a constructor passing ``*args, **kwargs`` on: its bases' parameters are its own
+        # (TF 2.4 rnn_cell_wrapper_v2.DropoutWrapper's ``cell``, set by a base)
+        for b in bases:
+            b_init = b.info.methods.get("__init__")
+            if b_init is not None:
+                params += [p for p in parameters(FunctionV(src=b.src, info=b_init, owner=b))[1:]
+                           if p not in params]
     return [p for p in params if p in names]
 
 
@@ -131,15 +142,18 @@ def function_refused(it: Interpreter, f: FunctionV, raised: list[tuple[str, int,
     return None
 
 
-def _param_of(c: ClassV, attr: str) -> str | None:
-    """The ``__init__`` parameter stored as ``self.<attr>`` (``self._n = n``), if any."""
-    info = c.info.methods.get("__init__")
-    node = FunctionV(src=c.src, info=info, owner=c).node if info is not None else None
-    if node is None:
-        return None
-    for n in ast.walk(node):
-        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and any(
-                isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name)
-                and t.value.id == "self" for t in n.targets):
-            return n.value.id
+def _param_of(classes: list[ClassV], attr: str) -> str | None:
+    """The ``__init__`` parameter stored as ``self.<attr>`` (``self._n = n``) by the first of
+    ``classes`` (a class, then its bases in MRO order) whose constructor stores it, if any."""
+    for c in classes:
+        info = c.info.methods.get("__init__")
+        node = FunctionV(src=c.src, info=info, owner=c).node if info is not None else None
+        if node is None:
+            continue
+        for n in ast.walk(node):
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and any(
+                    isinstance(t, ast.Attribute) and t.attr == attr
+                    and isinstance(t.value, ast.Name) and t.value.id == "self"
+                    for t in n.targets):
+                return n.value.id
     return None

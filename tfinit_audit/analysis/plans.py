@@ -26,6 +26,20 @@ class Plan:
 def needs_args(result: SymbolResult, plan: Plan) -> None:
     result.status = "needs-args"
     result.missing_arguments = list(dict.fromkeys(plan.missing))
-    result.message = (f"needs {', '.join(result.missing_arguments)}: not in the argument "
-                      "table (give it as SYMBOL[name=value] or --dim name=value)"
+    result.message = (f"needs {needs_text(result.missing_arguments, plan.supplied)} (give it "
+                      "as SYMBOL[name=value] or --dim name=value)"
                       + (f"; {'; '.join(plan.notes)}" if plan.notes else ""))
+
+
+def needs_text(missing: list[str], supplied: list[SuppliedArgument]) -> str:
+    """What a needs-args symbol lacks: the parameters the argument table has no value for,
+    and those whose value it was given (from the table, a --dim, the symbol) its code
+    refuses (TF 2.4 ``tf.nn.RNNCellDropoutWrapper`` raises for the table's Keras
+    ``LSTMCell``)."""
+    given = {a.name: a.source for a in supplied}
+    absent = [m for m in missing if m not in given]
+    refused = [m for m in missing if m in given]
+    parts = [f"{', '.join(absent)}: not in the argument table"] if absent else []
+    parts += [f"{m}: another than the one given ({given[m]}), which its code refuses"
+              for m in refused]
+    return "; ".join(parts)

@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.text import Text
 
 from tfinit_audit.analysis.model import Dims, Initializer, SymbolResult
+from tfinit_audit.analysis.plans import needs_text
 from tfinit_audit.port.generate import snippet
 from tfinit_audit.port.model import TARGET_TITLES, PortError
 from tfinit_audit.report.fmt import arguments_text, input_text
@@ -85,8 +86,8 @@ def _render_symbol(version: VersionReport, sym: SymbolResult, console: Console) 
     if built:
         console.print(Text(f"  built with: {built}"))
     if sym.missing_arguments:
-        console.print(Text(f"  needs: {', '.join(sym.missing_arguments)} (not in the argument "
-                           "table; give SYMBOL[name=value] or --dim name=value)", style="yellow"))
+        console.print(Text(f"  needs {needs_text(sym.missing_arguments, sym.arguments)} (give "
+                           "SYMBOL[name=value] or --dim name=value)", style="yellow"))
     shape = input_text(sym)
     if shape:
         console.print(Text(f"  input: {shape}"))

@@ -338,7 +338,8 @@ class Expressions(InterpreterBase):
                 return obj.items[key.value]
             except IndexError:
                 if strict:
-                    raise Raised("KeyError", repr(key.value), frame.path, 0) from None
+                    raise Raised("IndexError", f"{obj.kind} index out of range",
+                                 frame.path, 0) from None
                 return Unknown(text=self.unparse(e))
         if isinstance(obj, DictV) and isinstance(key, Const):
             try:
