@@ -14,6 +14,10 @@ Known answers, read from each release's source:
   2.21.0: the same wrappers (tensorflow/python/keras) around Keras 3's ``LSTMCell``, whose
   random-seed state is no weight (``Layer.weights`` leaves it out; the probe compares the
   trainable variables of a wrapper built that way).
+- ``tf.nn.RNNCellDropoutWrapper`` in 2.4.4 (tensorflow/python/keras/layers/
+  rnn_cell_wrapper_v2.py, tf24): its constructor raises for a Keras ``LSTMCell``, the
+  table's cell -- ``needs-args`` naming ``cell``, as real TF raises; with ``GRUCell`` built
+  and agreeing.
 - ``tf.nn.rnn_cell.DeviceWrapper`` (1.15.5 tensorflow_core/python/ops/rnn_cell_impl.py) with
   the table's ``device='/cpu:0'``: the TF 1.x ``LSTMCell``'s ``kernel`` ``[32 + 64, 256]``
   glorot_uniform and ``bias`` ``[256]`` zeros, under the cell's scope ``lstm_cell``.
@@ -25,6 +29,8 @@ Known answers, read from each release's source:
 
 from __future__ import annotations
 
+import os
+import subprocess
 from typing import Any
 
 import pytest
@@ -90,3 +96,28 @@ def test_wrappers_are_built_and_agree_with_tensorflow(env: str, answers: dict[st
     assert run.error is None, run.error
     assert run.summary["disagree"] == 0 and run.summary["inconclusive"] == 0, describe(run)
     assert sum(len(s.weights) for s in run.symbols) == sum(len(w) for w in KNOWN[env].values())
+
+
+def test_tf24_dropout_wrapper_refuses_a_keras_lstm_cell_as_tensorflow_does() -> None:
+    # TF 2.4.4 rnn_cell_wrapper_v2.DropoutWrapper raises for a Keras LSTMCell (the table's
+    # cell): the static side says it needs another cell -- never LSTMCell's weights -- and
+    # real TF 2.4.4 raises the same; with a GRUCell both sides build it and agree
+    py = venv_python("tf24")
+    spec = parse_symbol("tf.nn.RNNCellDropoutWrapper")
+    [r] = analyze(open_installed(py), [spec], Dims())
+    assert (r.status, r.missing_arguments, r.weights) == ("needs-args", ["cell"], [])
+    probe = subprocess.run(
+        [py, "-c", "import tensorflow as tf\ntry:\n"
+                   "    tf.nn.RNNCellDropoutWrapper(tf.keras.layers.LSTMCell(64))\n"
+                   "except ValueError as exc:\n    print('ValueError:', exc)\n"],
+        capture_output=True, text=True, timeout=600,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert "ValueError: keras LSTM cell does not work with DropoutWrapper" in probe.stdout, \
+        probe.stderr[-2000:]
+    dims = Dims(given={"cell": "GRUCell"})
+    results = analyze(open_installed(py), [spec], dims)
+    assert results[0].status == "resolved", results[0].message
+    run = verify_interpreter(py, results, dims, timeout=600)
+    assert run.error is None, run.error
+    assert (run.summary["agree"], run.summary["disagree"], run.summary["inconclusive"]) \
+        == (3, 0, 0), describe(run)

@@ -50,7 +50,7 @@ from tfinit_audit.analysis.guards import (
 )
 from tfinit_audit.analysis.inner_names import lookup
 from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResult, Weight
-from tfinit_audit.analysis.plans import Plan, needs_args
+from tfinit_audit.analysis.plans import Plan, needs_args, unavailable
 from tfinit_audit.analysis.refused_defaults import constructor_of, refused_default
 from tfinit_audit.analysis.refused_inputs import FEATURES
 from tfinit_audit.analysis.rules import facts as facts_mod
@@ -201,6 +201,9 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     result.arguments = plan.supplied
     if plan.missing:
         needs_args(result, plan)
+        return
+    if plan.refused is not None:
+        unavailable(result, plan.refused)
         return
     r0 = len(it.refusals)
     search = Search(it, cls, required, kwargs, dims, namespace, resolve, plan)
@@ -364,6 +367,9 @@ def _guarded_arguments(it: Interpreter, cls: ClassV, required: list[str],
         return kwargs, plan
     path, line, what = raises[0]
     guard = guard_parameters(it, cls, path, line)
+    if not guard:  # under no test of a parameter: nothing to give would stop it
+        return kwargs, replace(plan, refused=f"its constructor raises {what} ({path}:{line}) "
+                                            "for the arguments given")
     values = dims.arguments
     tried = [p for p in guard if p not in kwargs and p in values
              and table.kind_of(p) == "parameter"]

@@ -21,6 +21,9 @@ class Plan:
     supplied: list[SuppliedArgument] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # the construction raises on a decided path for what is supplied, under no test of a
+    # parameter to give (then the symbol is ``unavailable``, this the why)
+    refused: str | None = None
 
 
 def needs_args(result: SymbolResult, plan: Plan) -> None:
@@ -43,3 +46,11 @@ def needs_text(missing: list[str], supplied: list[SuppliedArgument]) -> str:
     parts += [f"{m}: another than the one given ({given[m]}), which its code refuses"
               for m in refused]
     return "; ".join(parts)
+
+
+def unavailable(result: SymbolResult, why: str) -> None:
+    """The symbol cannot be built with what it was given, and no argument could change that:
+    TensorFlow raises (``why``: what and where); no weight list."""
+    result.status = "unavailable"
+    result.message = why
+    result.weights = []
