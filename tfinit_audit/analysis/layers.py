@@ -50,7 +50,7 @@ from tfinit_audit.analysis.guards import (
 )
 from tfinit_audit.analysis.inner_names import lookup
 from tfinit_audit.analysis.model import Dims, Hop, SuppliedArgument, SymbolResult, Weight
-from tfinit_audit.analysis.plans import Plan, needs_args, unavailable
+from tfinit_audit.analysis.plans import Plan, ends, needs_args
 from tfinit_audit.analysis.refused_defaults import constructor_of, refused_default
 from tfinit_audit.analysis.refused_inputs import FEATURES
 from tfinit_audit.analysis.rules import facts as facts_mod
@@ -193,17 +193,10 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     asked = dict(kwargs)
     required = class_requirements(it, cls)
     plan = plan_arguments(it, required, kwargs, dims, namespace, resolve, owner=cls)
-    result.arguments = plan.supplied
-    if plan.missing:
-        needs_args(result, plan)
+    if ends(result, plan):
         return
     kwargs, plan = _guarded_arguments(it, cls, required, kwargs, plan, dims, namespace, resolve)
-    result.arguments = plan.supplied
-    if plan.missing:
-        needs_args(result, plan)
-        return
-    if plan.refused is not None:
-        unavailable(result, plan.refused)
+    if ends(result, plan):
         return
     r0 = len(it.refusals)
     search = Search(it, cls, required, kwargs, dims, namespace, resolve, plan)

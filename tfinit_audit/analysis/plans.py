@@ -34,6 +34,17 @@ def needs_args(result: SymbolResult, plan: Plan) -> None:
                       + (f"; {'; '.join(plan.notes)}" if plan.notes else ""))
 
 
+def ends(result: SymbolResult, plan: Plan) -> bool:
+    """Records the plan's arguments on ``result``; when the plan cannot be built (a parameter
+    missing, a constructor raising for what is given) says so on ``result``: True then."""
+    result.arguments = plan.supplied
+    if plan.missing:
+        needs_args(result, plan)
+    elif plan.refused is not None:
+        unavailable(result, plan.refused)
+    return bool(plan.missing) or plan.refused is not None
+
+
 def needs_text(missing: list[str], supplied: list[SuppliedArgument]) -> str:
     """What a needs-args symbol lacks: the parameters the argument table has no value for,
     and those whose value it was given (from the table, a --dim, the symbol) its code
