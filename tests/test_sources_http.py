@@ -113,3 +113,54 @@ def test_deadline_past_before_the_socket_opens_still_ends_the_read(server: Loopb
     with pytest.raises(OverBound, match="no complete answer within"):
         Http(deadline=seconds).get(server.url + "/slow")
     assert time.monotonic() - started < 15
+
+
+def test_deadlines_share_one_watchdog_thread_and_its_heap_stays_bounded(
+        server: LoopbackServer) -> None:
+    """Each request arms its deadline with the process's one watchdog (was a thread per
+    request): 300 requests start no thread of their own, and the entries of the deadlines
+    they cancelled do not pile up."""
+    from tfinit_audit.sources import transport
+
+    server.put("/small", b"x" * 100)
+    http = Http(deadline=30.0)
+    http.get(server.url + "/small")
+    before = threading.active_count()
+    started: list[str] = []
+    real_start = threading.Thread.start
+
+    def start(self: threading.Thread) -> None:
+        started.append(self.name)
+        real_start(self)
+
+    threading.Thread.start = start  # type: ignore[method-assign]
+    try:
+        for _ in range(300):
+            assert http.get(server.url + "/small").content == b"x" * 100
+    finally:
+        threading.Thread.start = real_start  # type: ignore[method-assign]
+    assert started == [] and threading.active_count() <= before
+    assert len(transport.WATCHDOG._heap) <= 130  # compacted: at most twice the live ones + 64
+
+
+def test_a_deadline_ends_a_dripping_read_in_a_forked_child(server: LoopbackServer) -> None:
+    """A worker forked from a process whose watchdog runs has a watchdog of its own (the
+    parent's thread does not exist in the child): its deadlines still end slow answers."""
+    import multiprocessing
+
+    server.put("/small", b"x")
+    Http(deadline=30.0).get(server.url + "/small")  # the parent's watchdog runs
+    server.state.drip_headers["/slow"] = 0.5
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        took = pool.apply(_timed_slow_get, (server.url + "/slow",))
+    assert took < 15, took
+
+
+def _timed_slow_get(url: str) -> float:
+    started = time.monotonic()
+    try:
+        Http(deadline=1.0).get(url)
+    except OverBound:
+        return time.monotonic() - started
+    return float("inf")
