@@ -48,6 +48,9 @@ class ServerState:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: without TCP_NODELAY the client's delayed ACK held
+    # every answer ~40 ms (a real file host answers a range request in a few ms)
+    disable_nagle_algorithm = True
     server: LoopbackServer
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet

@@ -160,7 +160,9 @@ def test_audit_reads_the_same_with_and_without_prefetch(
     from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS
     from tfinit_audit.report.model import _plain
     from tfinit_audit.sources.composite import NO_PREFETCH_ENV
+    from tfinit_audit.sources.readahead import LATENCY_ENV
 
+    monkeypatch.setenv(LATENCY_ENV, "0")  # speculation however fast PyPI answers today
     runs = {}
     for flag in ("", "1"):
         monkeypatch.setenv(NO_PREFETCH_ENV, flag)

@@ -20,6 +20,14 @@ from tfinit_audit.sources import SourceContext, open_tree
 from tfinit_audit.sources.cache import Cache
 from tfinit_audit.sources.composite import CompositeTree
 from tfinit_audit.sources.plans import PlanBook, family_of
+from tfinit_audit.sources.readahead import LATENCY_ENV
+
+
+@pytest.fixture(autouse=True)
+def _guess_at_any_speed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Import speculation runs however fast the loopback server answers: these tests set a
+    plan against it (test_sources_prefetch.py has the tests of the latency gate)."""
+    monkeypatch.setenv(LATENCY_ENV, "0")
 
 # a release whose analysis reads ORDER; each module imports many others it does not need
 # (what import speculation would fetch), so a plan is visibly more precise
@@ -57,9 +65,10 @@ def settle(tree: CompositeTree, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with tree._lock:
-            if not tree._inflight:
-                tree.flush()  # and what was read after being fetched ahead is cached
-                return
+            idle = not tree._inflight
+        if idle:  # flushed outside the tree's lock: a worker's flush takes it
+            tree.flush()  # and what was read after being fetched ahead is cached
+            return
         time.sleep(0.01)
     raise AssertionError(f"prefetch still running: {sorted(tree._inflight)}")
 

@@ -1,6 +1,6 @@
 """Speculative import prefetch of the PyPI tree, against a real loopback server: it happens,
 is bounded (depth, cap), never fetches a member twice, stays out of offline and local trees,
-and never changes what a read returns."""
+never changes what a read returns, and waits for round trips to be slow."""
 
 from __future__ import annotations
 
@@ -24,6 +24,14 @@ from tfinit_audit.sources import SourceContext, open_tree
 from tfinit_audit.sources.composite import NO_PREFETCH_ENV, CompositeTree
 from tfinit_audit.sources.imports import imported_files, scan_imports
 from tfinit_audit.sources.local import open_dir
+from tfinit_audit.sources.readahead import LATENCY_ENV
+
+
+@pytest.fixture(autouse=True)
+def _guess_at_any_speed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about what speculation fetches: it runs however fast the loopback
+    server answers (the tests of the latency gate, at the end, set their own)."""
+    monkeypatch.setenv(LATENCY_ENV, "0")
 
 # A small import graph; imports of tensorflow/__init__.py are "depth 1", those of init_ops.py
 # only become candidates once init_ops.py itself is read.
@@ -90,9 +98,10 @@ def settle(tree: CompositeTree, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with tree._lock:
-            if not tree._inflight:
-                tree.flush()  # and what was read after being fetched ahead is cached
-                return
+            idle = not tree._inflight
+        if idle:  # flushed outside the tree's lock: a worker's flush takes it
+            tree.flush()  # and what was read after being fetched ahead is cached
+            return
         time.sleep(0.01)
     raise AssertionError(f"prefetch still running: {sorted(tree._inflight)}")
 
@@ -323,3 +332,63 @@ def test_reads_are_the_same_with_and_without_prefetch(
         assert stats.files == len(files)
         assert (stats.prefetched > 0) == (flag == "")
         assert set(stored) >= set(files) and max(stored.values()) == 1  # never fetched twice
+
+
+# -- the latency gate ----------------------------------------------------------------------------
+def test_fast_round_trips_are_not_guessed_at(
+    gpub: Published, index: FakeIndex, server: LoopbackServer, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reads answered in a few ms (the loopback server): the analysis reads on demand, no
+    import is fetched ahead, every read is right."""
+    monkeypatch.delenv(LATENCY_ENV)
+    tree = open_tree("pypi", "1.8.0", ctx=ctx_for(index, tmp_path))
+    assert tree.speculate and tree.speculate_latency == pytest.approx(0.025)
+    for p in ["tensorflow/__init__.py", *DEPTH1]:
+        assert tree.read_text(p) is not None
+    time.sleep(0.2)
+    for p in DEPTH2:  # imports of init_ops.py, read: not fetched ahead
+        assert requests_covering(server, gpub, p) == 0, p
+    assert tree.refresh_stats().prefetched == 0 and tree._workers is None
+
+
+def test_slow_round_trips_are_guessed_at(
+    gpub: Published, index: FakeIndex, server: LoopbackServer, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(LATENCY_ENV, "30")
+    tree = open_tree("pypi", "1.8.0", ctx=ctx_for(index, tmp_path))
+    assert tree.speculate_latency == pytest.approx(0.030)
+    server.state.delay = 0.08  # a file host whose edge has not seen these ranges
+    tree.read_text("tensorflow/__init__.py")  # one slow read may be a one-time cost
+    time.sleep(0.2)
+    assert tree.refresh_stats().prefetched == 0
+    tree.read_text("tensorflow/python/unrelated.py")  # the second: round trips are slow
+    settle(tree)
+    for p in DEPTH1:  # the imports of the first file read
+        assert requests_covering(server, gpub, p) == 1, p
+    assert tree.refresh_stats().prefetched == len(DEPTH1)
+
+
+def test_reads_turning_slow_guess_at_the_imports_of_what_was_read_before(
+    gpub: Published, index: FakeIndex, server: LoopbackServer, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Fast first (nothing guessed), then two slow reads make the median of the last three
+    slow: the imports of the files read while it was fast are fetched ahead then."""
+    monkeypatch.delenv(LATENCY_ENV)
+    tree = open_tree("pypi", "1.8.0", ctx=ctx_for(index, tmp_path))
+    tree.read_text("tensorflow/python/ops/init_ops.py")  # imports math_ops, deprecation
+    time.sleep(0.2)
+    assert tree.refresh_stats().prefetched == 0
+    server.state.delay = 0.08
+    tree.read_text("tensorflow/python/unrelated.py")
+    tree.read_text("tensorflow/python/util/tf_export.py")
+    settle(tree)
+    for p in DEPTH2:
+        assert requests_covering(server, gpub, p) == 1, p
+    mark = len(server.state.log)
+    for p in DEPTH2:  # served from what was fetched ahead
+        assert tree.read_text(p) is not None
+    assert len(server.state.log) == mark
+    assert tree.refresh_stats().prefetch_used == len(DEPTH2)

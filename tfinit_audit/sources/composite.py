@@ -45,6 +45,7 @@ class CompositeTree(ReadAhead):
         speculate: bool | None = None,
         speculate_cap: int | None = None,
         speculate_depth: int | None = None,
+        speculate_latency: float | None = None,
     ) -> None:
         self.release = release
         self.kind = kind
@@ -61,7 +62,7 @@ class CompositeTree(ReadAhead):
         self._hits_before = 0
         self.problems: list[str] = []  # files read without their text, one line each
         self.max_files = int(limits.FILES.value)
-        self._init_readahead(speculate, speculate_cap, speculate_depth)
+        self._init_readahead(speculate, speculate_cap, speculate_depth, speculate_latency)
         for p in parts:
             self._add(p)
 
@@ -163,8 +164,11 @@ class CompositeTree(ReadAhead):
                 return part.read(key), False
         try:
             remote = self._can_speculate(part) and not self._part_is_cached(part, key)
+            started = time.monotonic()
             with self._timed():
                 data = part.read(key)
+            if remote:
+                self._timed_read(time.monotonic() - started)
         except BaseException as exc:
             fut.set_exception(exc)
             raise

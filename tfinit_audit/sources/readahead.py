@@ -7,7 +7,13 @@ network, its imports are scanned (regex, ``imports.py``) and the files they load
 the background by a few worker threads, in coalesced ranges, so they are in memory when asked
 for. Bounded: only parts that opt in (remote, online wheels), only imports of files the analysis
 read (``depth`` 1; 2 adds the imports of prefetched files), and at most ``cap`` bytes of
-speculative requests per tree. A read of a file a worker is already fetching waits for it; one
+speculative requests per tree. Only while round trips are slow: the analysis's own reads are
+timed, and until two of the last three take ``latency`` or more (25 ms,
+``TFINIT_AUDIT_PREFETCH_LATENCY`` in ms; 0: always) the files read are only noted -- a
+request answered in a few ms costs the reader less than guessing costs the CPU (2.15.1 alone:
+0.5 s of CPU, no wall time gained, at ~3 ms a request) -- and their imports are speculated on
+as soon as the reads turn slow (a file host answers ~100 ms where its edge has not seen the
+range yet). A read of a file a worker is already fetching waits for it; one
 still queued is taken over by the reader. Answers never depend on it: a failed speculative fetch
 is simply fetched again by the reader. ``TFINIT_AUDIT_NO_PREFETCH=1`` turns it off.
 
@@ -45,6 +51,8 @@ from tfinit_audit.sources.imports import speculation_order
 from tfinit_audit.sources.plans import LIVE, PlanBook, family_of
 
 NO_PREFETCH_ENV = "TFINIT_AUDIT_NO_PREFETCH"
+LATENCY_ENV = "TFINIT_AUDIT_PREFETCH_LATENCY"  # ms; read when a tree is made
+SPEC_LATENCY = 0.025  # seconds: reads slower than this (2 of the last 3) are worth guessing at
 SPEC_CAP = int(os.environ.get("TFINIT_AUDIT_PREFETCH_CAP", str(4 * 1024 * 1024)))
 SPEC_DEPTH = int(os.environ.get("TFINIT_AUDIT_PREFETCH_DEPTH", "1"))
 # Per tree. Requests are latency-bound (~120 ms each on the public host), so throughput comes
@@ -117,6 +125,14 @@ class _Workers:
 _UNFLUSHED: weakref.WeakSet[ReadAhead] = weakref.WeakSet()  # trees with reads to cache
 
 
+def _latency_from_env() -> float:
+    raw = os.environ.get(LATENCY_ENV, "").strip()
+    try:
+        return max(0.0, float(raw) / 1000) if raw else SPEC_LATENCY
+    except ValueError:
+        return SPEC_LATENCY
+
+
 @atexit.register
 def _flush_at_exit() -> None:
     """The workers are daemon threads: what they have not cached yet is cached before exit."""
@@ -141,10 +157,13 @@ class ReadAhead:
     def _hit(self, path: str) -> tuple[Part, str] | None: ...
 
     def _init_readahead(self, speculate: bool | None, cap: int | None,
-                        depth: int | None) -> None:
+                        depth: int | None, latency: float | None = None) -> None:
         self.speculate = not env_flag(NO_PREFETCH_ENV) if speculate is None else speculate
         self.speculate_cap = SPEC_CAP if cap is None else cap
         self.speculate_depth = SPEC_DEPTH if depth is None else depth
+        self.speculate_latency = _latency_from_env() if latency is None else latency
+        self._latencies: collections.deque[float] = collections.deque(maxlen=3)
+        self._held_back: list[tuple[str, bytes]] = []  # read while round trips were fast
         self._inflight: dict[str, tuple[Future[bytes], _Job | None]] = {}
         self._spec_data: dict[str, bytes] = {}  # fetched speculatively, not yet read
         self._spec_spent = 0  # bytes of speculative requests planned
@@ -288,6 +307,7 @@ class ReadAhead:
         with self._lock:
             self._done = True
             order = list(self._order)
+            self._held_back.clear()
             self._spec_data.clear()
             self._text.clear()  # decoded texts: read again (from the cache) if asked again
             dropped = [(p, e[0]) for p, e in self._inflight.items()
@@ -313,11 +333,35 @@ class ReadAhead:
         is_cached = getattr(part, "is_cached", None)
         return bool(is_cached(key)) if is_cached is not None else False
 
+    def _slow(self) -> bool:
+        """Round trips are slow enough to guess at (under the lock): two of the last three
+        reads took ``speculate_latency`` or more (one alone may be a first read's one-time
+        cost: a connection, the member table); ``speculate_latency`` 0: always."""
+        if self.speculate_latency <= 0:
+            return True
+        return sum(t >= self.speculate_latency for t in self._latencies) >= 2
+
+    def _timed_read(self, seconds: float) -> None:
+        """The analysis waited ``seconds`` for one file over the network: when that makes
+        round trips slow, the imports of the files read meanwhile are speculated on now."""
+        with self._lock:
+            was = self._slow()
+            self._latencies.append(seconds)
+            if was or not self._slow() or self._done:
+                return
+            replay, self._held_back = self._held_back, []
+        for path, data in replay:  # in the order read: the last one's imports go first
+            self._speculate_from(path, data, 1)
+
     def _speculate_from(self, path: str, data: bytes, level: int) -> None:
         """Schedule background fetches of the files ``path``'s imports load."""
         if level > self.speculate_depth or not path.endswith(".py") or not self.speculate:
             return
         with self._lock:
+            if level == 1 and not self._slow():
+                if not self._done and path not in self._scanned:
+                    self._held_back.append((path, data))
+                return
             if path in self._scanned or self._spec_spent >= self.speculate_cap or self._done:
                 return
             self._scanned.add(path)
