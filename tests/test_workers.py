@@ -372,3 +372,29 @@ def test_a_pattern_through_the_workers(index: Any, tmp_path: Path) -> None:
     for a, b in zip(pooled.versions, alone.versions, strict=True):
         assert [_plain(s) for s in a.symbols] == [_plain(s) for s in b.symbols]
         assert [_plain(n) for n in a.namespaces] == [_plain(n) for n in b.namespaces]
+
+
+def test_the_collector_after_an_analysis_in_this_process() -> None:
+    """After an analysis in the calling process the collector is on again, what the analysis
+    allocated is not left to the first young collection (it would walk all of it: 0.15 s after
+    a 2.15.1 analysis), and the cyclic garbage it made is still collected by a full pass."""
+    import weakref
+
+    from tfinit_audit.analysis.audit import _cyclic_gc_paused
+
+    class Node:
+        other: object = None
+
+    assert gc.isenabled()
+    with _cyclic_gc_paused():
+        assert not gc.isenabled()
+        kept = [[i] for i in range(200_000)]  # what an analysis keeps (syntax trees, values)
+        a, b = Node(), Node()
+        a.other, b.other = b, a  # cyclic garbage once the names go
+        gone = weakref.ref(a)
+        del a, b
+    assert gc.isenabled()
+    assert gc.get_count()[0] < 1_000, gc.get_count()  # moved on, not waiting in generation 0
+    assert gone() is not None
+    gc.collect()
+    assert gone() is None and len(kept) == 200_000
