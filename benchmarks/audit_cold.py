@@ -3,13 +3,17 @@ in one run: wall time, requests, bytes, prefetch accuracy, and the cache it leav
 
     .venv/bin/python benchmarks/audit_cold.py [--versions 1.8 1.10 2.15] [--runs 3]
         [--baseline-python /work/main/.venv/bin/python] [--plans] [--warm 3] [--no-pip]
+        [--floor]
 
 Each round, in this order: a cold audit in a fresh, empty ``--cache-dir`` (this code); the same
 with ``--baseline-python`` (another checkout, e.g. main, for before/after in one run); with
 ``--plans``, a cold audit whose fresh cache holds only the read plans the first audit of the
 round recorded (what a run knows after an earlier run of the family: no member, directory,
 index answer or result); then ``pip download --no-deps --no-cache-dir`` of every wheel the
-audit read, all at once (one pip per wheel, in parallel). Medians and min-max over the rounds;
+audit read, all at once (one pip per wheel, in parallel); with ``--floor``, the audit again in
+the cold audit's cache with its analyses and plans removed -- every file and index answer cached,
+so nothing is fetched: what the analysis alone costs, the wall time a network that cost nothing
+would give -- all releases together and each alone. Medians and min-max over the rounds;
 the ratio audit/pip is taken round by round. CPU seconds and peak RSS (the largest sum at one
 instant) are those of the audit's whole process tree -- the tool and its worker processes --
 sampled from /proc (``scale.Sampler``); requests and bytes are the releases' fetch stats (every
@@ -158,6 +162,13 @@ def pip_download(filenames: list[str]) -> tuple[float, int]:
         shutil.rmtree(dest, ignore_errors=True)
 
 
+def without_analyses(cache: Path) -> None:
+    """Remove the stored analyses (summaries, results) and read plans: what is left are the
+    files, zip directories and index answers -- nothing to fetch, everything to analyse."""
+    shutil.rmtree(cache / "analysis", ignore_errors=True)
+    shutil.rmtree(cache / "blobs" / "plans", ignore_errors=True)
+
+
 def seed_plans(src: Path, dest: Path) -> None:
     """A fresh cache holding only the read plans of ``src``."""
     plans = src / "blobs" / "plans"
@@ -232,6 +243,9 @@ def main() -> int:
                     help="also a cold audit whose cache holds only the read plans")
     ap.add_argument("--warm", type=int, default=0, help="warm runs after the first cold one")
     ap.add_argument("--no-pip", action="store_true", help="no pip download baseline")
+    ap.add_argument("--floor", action="store_true",
+                    help="also the analysis alone: the audit in the cold cache without its "
+                         "analyses and plans (nothing fetched), together and each release")
     ap.add_argument("--no-prefetch", action="store_true",
                     help="set TFINIT_AUDIT_NO_PREFETCH=1 (no speculative prefetch)")
     args = ap.parse_args()
@@ -240,6 +254,7 @@ def main() -> int:
     if args.no_prefetch:
         env["TFINIT_AUDIT_NO_PREFETCH"] = "1"
     runs: dict[str, list[dict[str, Any]]] = {"cold": [], "baseline": [], "planned": []}
+    floor: dict[str, list[dict[str, Any]]] = {}
     pip: list[float] = []
     warm: list[float] = []
     answers: dict[str, set[str]] = {}
@@ -268,6 +283,13 @@ def main() -> int:
             if not args.no_pip:
                 wheels = [w for r in cold["rows"] for w in r["wheels"]]
                 pip.append(pip_download(wheels)[0])
+            if args.floor:
+                for vs in [args.versions, *([v] for v in args.versions)]:
+                    without_analyses(tmp / "cold")
+                    got = run_audit(sys.executable, vs, tmp / "cold", env)
+                    floor.setdefault(" ".join(vs), []).append(got)
+                    for row in got["rows"]:
+                        answers.setdefault(row["version"], set()).add(row["answer"])
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         for mode in runs.values():
@@ -285,6 +307,15 @@ def main() -> int:
         report("cold with the plans of an earlier run", runs["planned"], pip)
     if warm:
         print(f"warm: {spread(warm)} s")
+    for label, alone in floor.items():
+        fetched = sum(totals(r)["requests"] for r in alone)
+        ratio = [r["wall"] / p for r, p in zip(alone, pip, strict=False)]
+        print(f"analysis alone (nothing fetched), {label}: wall "
+              f"{spread([r['wall'] for r in alone])} s, CPU "
+              f"{spread([r['cpu'] for r in alone])} s"
+              + (f"  audit/pip x{spread(ratio)}" if pip and label == " ".join(args.versions)
+                 else "")
+              + (f"  ({fetched} requests: not all cached)" if fetched else ""))
     same = all(len(a) == 1 for a in answers.values())
     print(f"answers identical in every run: {'yes' if same else 'NO'} "
           + ", ".join(f"{v} {sorted(a)}" for v, a in answers.items()))
