@@ -374,8 +374,8 @@ def test_reads_turning_slow_guess_at_the_imports_of_what_was_read_before(
     gpub: Published, index: FakeIndex, server: LoopbackServer, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Fast first (nothing guessed), then two slow reads make the median of the last three
-    slow: the imports of the files read while it was fast are fetched ahead then."""
+    """Fast first (nothing guessed), then two slow reads of the last three: the imports of
+    the files read while it was fast are fetched ahead then."""
     monkeypatch.delenv(LATENCY_ENV)
     tree = open_tree("pypi", "1.8.0", ctx=ctx_for(index, tmp_path))
     tree.read_text("tensorflow/python/ops/init_ops.py")  # imports math_ops, deprecation

@@ -398,3 +398,13 @@ def test_the_collector_after_an_analysis_in_this_process() -> None:
     assert gone() is not None
     gc.collect()
     assert gone() is None and len(kept) == 200_000
+    # a process that froze objects of its own keeps them frozen
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with _cyclic_gc_paused():
+            more = [[i] for i in range(1000)]
+        # still frozen (some of them freed meanwhile); unfreezing would leave none
+        assert gc.isenabled() and gc.get_freeze_count() > frozen // 2 and len(more) == 1000
+    finally:
+        gc.unfreeze()

@@ -116,15 +116,18 @@ def _cyclic_gc_paused() -> Iterator[None]:
     them cost ~40 % of the run. Paused for one analysis, re-enabled (as it was) afterwards --
     with what the analysis allocated moved to the oldest generation first (``freeze`` then
     ``unfreeze``): else the first young collection after it walks them all (0.15 s at the end
-    of a 2.15.1 analysis); its cyclic garbage goes with the next full collection."""
+    of a 2.15.1 analysis); its cyclic garbage goes with the next full collection. Not where
+    the process had frozen objects of its own (a pre-forking server's ``gc.freeze()``):
+    ``unfreeze`` would let go of those too."""
     was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was:
-            gc.freeze()
-            gc.unfreeze()
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
