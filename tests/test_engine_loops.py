@@ -13,7 +13,7 @@ import pytest
 from tfinit_audit.analysis.engine import loops
 from tfinit_audit.analysis.engine.frames import ABSTRACT, IMPORT
 from tfinit_audit.analysis.engine.interp import Interpreter
-from tfinit_audit.analysis.engine.values import Const, Seq, Unknown, Value
+from tfinit_audit.analysis.engine.values import Const, FunctionV, Seq, Unknown, Value
 from tfinit_audit.analysis.rules import ENGINE_RULES
 from tfinit_audit.sources.base import MemoryTree
 
@@ -108,17 +108,82 @@ def bumped(flag):
     return c.n
 
 
-def noop():
-    return None
+SEEN = []
+
+
+def record():
+    SEEN.append(1)
 
 
 def calling(flag):
-    # each iteration calls a source function (a rule may record each call): no repeat
+    # each iteration calls a source function that may change what the loop's state does not
+    # show (a module's list; a rule may record each call): no repeat
     while True:
         if flag:
             break
-        noop()
+        record()
     return 1
+
+
+def _has_wrapping(obj):
+    # TF 2.x tf_decorator._has_tf_decorator_attr: it reads and changes nothing
+    return (hasattr(obj, "_wrapping") and
+            isinstance(getattr(obj, "_wrapping"), Wrapping))
+
+
+def unwrap_helper(fn):
+    # TF 2.x tf_decorator.unwrap: the test of its loop is a call of that helper
+    found = []
+    cur = fn
+    while True:
+        if isinstance(cur, Wrapping):
+            found.append(cur)
+        elif _has_wrapping(cur):
+            found.append(getattr(cur, "_wrapping"))
+        else:
+            break
+        if not hasattr(found[-1], "target"):
+            break
+        cur = found[-1].target
+    return found, cur
+
+
+def reads_global():
+    return len(SEEN) > 0
+
+
+def writes_global():
+    global SEEN
+    SEEN = []
+
+
+def stores_attribute(obj):
+    obj.seen = True
+
+
+def calls_another(obj):
+    return record()
+
+
+def loops_inside(obj):
+    n = 0
+    while n < 3:
+        n += 1
+    return n
+
+
+class Holder(object):
+    def check(self):
+        return hasattr(self, "x")
+
+
+def keep(fn):
+    return fn
+
+
+@keep
+def decorated(obj):
+    return hasattr(obj, "x")
 
 
 def chain(flag, x):
@@ -189,6 +254,41 @@ def test_an_iteration_that_calls_a_source_function_is_no_repeat(
     assert completed == []
     run("unwrap", [Unknown(text="fn")], True, monkeypatch)
     assert completed and completed[0] > 50  # most of the 64 iterations were skipped
+
+
+def test_a_loop_calling_a_function_that_changes_nothing_stops_at_its_fixpoint(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """TF 2.x ``unwrap`` asks ``_has_tf_decorator_attr(cur)`` each time round: a call that
+    can change nothing is no event, so the loop stops as the inline form does, with the same
+    answer and the same step count as the full run."""
+    completed: list[int] = []
+    real_complete = loops._complete
+
+    def spy(*a: Any) -> None:
+        completed.append(a[-1])
+        real_complete(*a)
+
+    monkeypatch.setattr(loops, "_complete", spy)
+    fast, fast_steps = run("unwrap_helper", [Unknown(text="fn")], True, monkeypatch)
+    assert completed and completed[0] > 50  # most of the 64 iterations were skipped
+    slow, slow_steps = run("unwrap_helper", [Unknown(text="fn")], False, monkeypatch)
+    assert fast_steps == slow_steps
+    assert isinstance(fast, Seq) and isinstance(slow, Seq)
+    assert [v.describe() for v in fast.items] == [v.describe() for v in slow.items]
+    got, _ = run("unwrap_helper", [Const(value=5)], True, monkeypatch)
+    assert isinstance(got, Seq)
+    assert (list(py(got.items[0])), py(got.items[1])) == python()["unwrap_helper"](5)
+
+
+@pytest.mark.parametrize("name, free", [
+    ("_has_wrapping", True), ("reads_global", True), ("record", False),
+    ("writes_global", False), ("stores_attribute", False), ("calls_another", False),
+    ("loops_inside", False), ("Holder.check", False), ("decorated", False)])
+def test_which_functions_can_change_nothing(name: str, free: bool) -> None:
+    it = interp()
+    f = it.resolve(f"pkg.m.{name}")
+    assert isinstance(f, FunctionV)
+    assert loops.effect_free(f) is free
 
 
 def test_a_decided_unwrap_is_what_python_gives(monkeypatch: pytest.MonkeyPatch) -> None:

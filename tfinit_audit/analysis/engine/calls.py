@@ -21,6 +21,7 @@ from tfinit_audit.analysis.engine.frames import (
     Undecidable,
 )
 from tfinit_audit.analysis.engine.hooks import Watch
+from tfinit_audit.analysis.engine.loops import effect_free
 from tfinit_audit.analysis.engine.values import (
     BuiltinClassV,
     BuiltinV,
@@ -126,10 +127,14 @@ class Calls(InterpreterBase):
                 if mode.strict:
                     raise Undecidable(f"{fn.name}: {exc}") from None
                 return Unknown(text=fn.name)
-        self.calls_seen += 1
+        # a loop's fixpoint does not count a function that can change nothing (loops.py)
+        unseen = isinstance(fn, FunctionV) and effect_free(fn)
+        if not unseen:
+            self.calls_seen += 1
         for rule in self.rules.asked("call"):
             r = rule.call(self, fn, args, kwargs)
             if r is not None:
+                self.calls_seen += unseen  # a rule's answer counts (it may record what it saw)
                 return r
         effects = self.imports.effects_of
         if effects is not None and isinstance(fn, FunctionV | ClassV) and fn.module != effects:

@@ -15,7 +15,9 @@ hold; classes, modules and builtins by identity; mutable containers of other kin
 state not comparable), and an
 iteration that recorded a raise, a refused operator or a new decided branch, called a source
 function or had a call answered by a rule (rules may record what they see), or ran under a
-watch, never counts as a repeat.
+watch, never counts as a repeat -- but for a call of a plain function that can change nothing
+(``effect_free``: TF 2.x ``unwrap`` calls ``_has_tf_decorator_attr`` each time round, and ran
+all 64 iterations for every Keras layer's name).
 """
 
 from __future__ import annotations
@@ -91,6 +93,46 @@ def _changed_in(st: ast.For | ast.While) -> tuple[str, ...]:
                 and isinstance(node.value, ast.Name):
             names[node.value.id] = None
     return tuple(names)
+
+
+# builtins that change nothing (a property or ``__getattr__`` they reach runs as a call of its own)
+_INERT_BUILTINS = frozenset({"hasattr", "isinstance", "issubclass", "getattr", "callable", "len",
+                             "type"})
+# statements and expressions through which a function could change what it did not create,
+# bind a name outside itself, or run code the call itself does not show
+_EFFECTFUL = (ast.Global, ast.Nonlocal, ast.Delete, ast.For, ast.AsyncFor, ast.While, ast.With,
+              ast.AsyncWith, ast.Try, ast.TryStar, ast.FunctionDef, ast.AsyncFunctionDef,
+              ast.ClassDef, ast.Lambda, ast.Import, ast.ImportFrom, ast.Yield, ast.YieldFrom,
+              ast.Await, ast.NamedExpr, ast.ListComp, ast.SetComp, ast.DictComp,
+              ast.GeneratorExp, ast.Match)
+
+
+def effect_free(f: FunctionV) -> bool:
+    """A plain function (not a method, not decorated) whose code cannot change anything but its
+    own locals: no ``global``/``nonlocal``, no attribute or item stored or deleted, no loop,
+    ``with``, ``try``, nested scope or import, and calls only of the inert builtins
+    (``hasattr``, ``isinstance``, ``getattr``...) -- TF's ``_has_tf_decorator_attr``. Its call
+    is no event for a loop's fixpoint: what it reads, a later iteration reads alike, and a
+    source function it reaches (a property, a shadowing definition) is a call of its own,
+    counted. A fact of the source text, kept on the node."""
+    node = f.node
+    if f.owner is not None or f.bound is not None or not isinstance(node, ast.FunctionDef):
+        return False
+    return node_fact(node, "effect_free", _effect_free)
+
+
+def _effect_free(node: ast.FunctionDef) -> bool:
+    if node.decorator_list:
+        return False
+    for n in ast.walk(ast.Module(body=node.body, type_ignores=[])):
+        if isinstance(n, _EFFECTFUL):
+            return False
+        if isinstance(n, ast.Attribute | ast.Subscript) and not isinstance(n.ctx, ast.Load):
+            return False
+        if isinstance(n, ast.Call) and not (isinstance(n.func, ast.Name)
+                                            and n.func.id in _INERT_BUILTINS):
+            return False
+    return True
 
 
 def accumulators(st: ast.While) -> frozenset[str]:
