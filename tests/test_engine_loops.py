@@ -240,8 +240,8 @@ def test_a_loop_with_undecided_exits_stops_at_its_fixpoint(
         "<unknown found after a loop while True>", "<unknown cur after a loop while True>"]
 
 
-def test_an_iteration_that_calls_a_source_function_is_no_repeat(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def completions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The iterations each fixpoint of the runs that follow skipped (``loops._complete``)."""
     completed: list[int] = []
     real_complete = loops._complete
 
@@ -250,6 +250,12 @@ def test_an_iteration_that_calls_a_source_function_is_no_repeat(
         real_complete(*a)
 
     monkeypatch.setattr(loops, "_complete", spy)
+    return completed
+
+
+def test_an_iteration_that_calls_a_source_function_is_no_repeat(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    completed = completions(monkeypatch)
     run("calling", [Unknown(text="flag")], True, monkeypatch)
     assert completed == []
     run("unwrap", [Unknown(text="fn")], True, monkeypatch)
@@ -261,14 +267,7 @@ def test_a_loop_calling_a_function_that_changes_nothing_stops_at_its_fixpoint(
     """TF 2.x ``unwrap`` asks ``_has_tf_decorator_attr(cur)`` each time round: a call that
     can change nothing is no event, so the loop stops as the inline form does, with the same
     answer and the same step count as the full run."""
-    completed: list[int] = []
-    real_complete = loops._complete
-
-    def spy(*a: Any) -> None:
-        completed.append(a[-1])
-        real_complete(*a)
-
-    monkeypatch.setattr(loops, "_complete", spy)
+    completed = completions(monkeypatch)
     fast, fast_steps = run("unwrap_helper", [Unknown(text="fn")], True, monkeypatch)
     assert completed and completed[0] > 50  # most of the 64 iterations were skipped
     slow, slow_steps = run("unwrap_helper", [Unknown(text="fn")], False, monkeypatch)
