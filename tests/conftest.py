@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +10,9 @@ import pytest
 from httpserver import FakeIndex, LoopbackServer
 
 from tfinit_audit.sources import SourceContext
+from tfinit_audit.sources.composite import CompositeTree
 from tfinit_audit.sources.http import Http, make_session
+from tfinit_audit.sources.readahead import LATENCY_ENV
 
 
 @pytest.fixture()
@@ -29,6 +32,28 @@ def index(server: LoopbackServer) -> FakeIndex:
 def fast_http() -> Http:
     """Retries with tiny backoff so fault-injection tests stay quick."""
     return Http(make_session(backoff=0.01), backoff=0.01)
+
+
+@pytest.fixture()
+def guess_at_any_speed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Import speculation runs however fast the loopback server answers (it is gated on slow
+    round trips): for the tests of what it fetches and of plans against it
+    (test_sources_prefetch.py has the tests of the gate itself, which set their own)."""
+    monkeypatch.setenv(LATENCY_ENV, "0")
+
+
+def settle(tree: CompositeTree, timeout: float = 10.0) -> None:
+    """Wait until no speculative fetch is queued or running, then cache what was read after
+    being fetched ahead."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with tree._lock:
+            idle = not tree._inflight
+        if idle:  # flushed outside the tree's lock: a worker's flush takes it
+            tree.flush()
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"prefetch still running: {sorted(tree._inflight)}")
 
 
 @pytest.fixture()

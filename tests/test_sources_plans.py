@@ -9,25 +9,17 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from conftest import fast_http
+from conftest import fast_http, settle
 from httpserver import FakeIndex, LoopbackServer, Published
 
 from tfinit_audit.sources import SourceContext, open_tree
 from tfinit_audit.sources.cache import Cache
-from tfinit_audit.sources.composite import CompositeTree
 from tfinit_audit.sources.plans import PlanBook, family_of
-from tfinit_audit.sources.readahead import LATENCY_ENV
 
-
-@pytest.fixture(autouse=True)
-def _guess_at_any_speed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Import speculation runs however fast the loopback server answers: these tests set a
-    plan against it (test_sources_prefetch.py has the tests of the latency gate)."""
-    monkeypatch.setenv(LATENCY_ENV, "0")
+pytestmark = pytest.mark.usefixtures("guess_at_any_speed")
 
 # a release whose analysis reads ORDER; each module imports many others it does not need
 # (what import speculation would fetch), so a plan is visibly more precise
@@ -59,18 +51,6 @@ def two(index: FakeIndex) -> tuple[Published, Published]:
 
 def ctx_for(index: FakeIndex, cache: Path) -> SourceContext:
     return SourceContext.create(cache_dir=cache, index_url=index.url, http=fast_http())
-
-
-def settle(tree: CompositeTree, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with tree._lock:
-            idle = not tree._inflight
-        if idle:  # flushed outside the tree's lock: a worker's flush takes it
-            tree.flush()  # and what was read after being fetched ahead is cached
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"prefetch still running: {sorted(tree._inflight)}")
 
 
 def wheel_requests(server: LoopbackServer, pub: Published) -> int:

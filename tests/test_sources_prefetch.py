@@ -16,22 +16,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import fast_http
+from conftest import fast_http, settle
 from httpserver import FakeIndex, LoopbackServer, Published
 
 from tfinit_audit.errors import FetchError
 from tfinit_audit.sources import SourceContext, open_tree
-from tfinit_audit.sources.composite import NO_PREFETCH_ENV, CompositeTree
+from tfinit_audit.sources.composite import NO_PREFETCH_ENV
 from tfinit_audit.sources.imports import imported_files, scan_imports
 from tfinit_audit.sources.local import open_dir
 from tfinit_audit.sources.readahead import LATENCY_ENV
 
-
-@pytest.fixture(autouse=True)
-def _guess_at_any_speed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests are about what speculation fetches: it runs however fast the loopback
-    server answers (the tests of the latency gate, at the end, set their own)."""
-    monkeypatch.setenv(LATENCY_ENV, "0")
+pytestmark = pytest.mark.usefixtures("guess_at_any_speed")
 
 # A small import graph; imports of tensorflow/__init__.py are "depth 1", those of init_ops.py
 # only become candidates once init_ops.py itself is read.
@@ -91,19 +86,6 @@ def requests_covering(server: LoopbackServer, pub: Published, member: str) -> in
         if m and int(m.group(1)) <= start <= int(m.group(2)):
             n += 1
     return n
-
-
-def settle(tree: CompositeTree, timeout: float = 10.0) -> None:
-    """Wait until no speculative fetch is queued or running."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with tree._lock:
-            idle = not tree._inflight
-        if idle:  # flushed outside the tree's lock: a worker's flush takes it
-            tree.flush()  # and what was read after being fetched ahead is cached
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"prefetch still running: {sorted(tree._inflight)}")
 
 
 def ctx_for(index: FakeIndex, cache: Path, offline: bool = False) -> SourceContext:
