@@ -7,6 +7,7 @@ index) fails alone, with the same report as in one process."""
 from __future__ import annotations
 
 import gc
+import json
 import subprocess
 import sys
 import textwrap
@@ -408,3 +409,37 @@ def test_the_collector_after_an_analysis_in_this_process() -> None:
         assert gc.isenabled() and gc.get_freeze_count() > frozen // 2 and len(more) == 1000
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.network
+def test_a_worker_imports_nothing_its_fork_server_did_not(tmp_path: Path) -> None:
+    # a worker forks from a server that imported workers.PRELOAD; a real task (a release of
+    # PyPI the asking process has opened, analysed and its read plan recorded) imports nothing
+    # more: each module imported there is paid again by every task (filelock: ~30 ms)
+    cache = tmp_path / "cache"
+    opened = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            from tfinit_audit import stages
+            (r,) = stages.open_releases(["1.10.1"], cache_dir={str(cache)!r})
+            assert r.tree is not None, r.error
+        """)], capture_output=True, text=True, timeout=300)
+    assert opened.returncode == 0, opened.stderr
+    task = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import json, sys
+            from tfinit_audit import workers
+            for name in workers.PRELOAD:
+                __import__(name)
+            before = set(sys.modules)
+            from tfinit_audit import stages
+            setting = stages.WorkerSetting(
+                "pypi", {str(cache)!r}, None, False,
+                tuple(stages.symbol_specs(["tf.keras.layers.Dense"])), stages.make_dims())
+            record = stages._analyse_in_worker(setting, "1.10.1", "1.10.1")
+            print(json.dumps([record.status, len(record.symbols),
+                              sorted(set(sys.modules) - before)]))
+        """)], capture_output=True, text=True, timeout=300)
+    assert task.returncode == 0, task.stderr
+    status, symbols, imported = json.loads(task.stdout.splitlines()[-1])
+    assert (status, symbols) == ("ok", 1)
+    assert imported == []

@@ -133,8 +133,12 @@ def _context() -> Any:
 
 
 # What the fork server imports once, so that a worker forked from it (one a task) starts with
-# the analysis and the HTTP transport loaded (~0.4 s of imports each otherwise).
-PRELOAD = ["tfinit_audit.stages", "tfinit_audit.analysis.run", "tfinit_audit.sources.transport"]
+# the analysis and the HTTP transport loaded (~0.4 s of imports each otherwise), and with what
+# the tool imports only when first needed (to keep a warm run light) that every remote task
+# needs: the cache's file locks (a read plan is recorded under one, ~30 ms) and what requests
+# reads the netrc file with.
+PRELOAD = ["tfinit_audit.stages", "tfinit_audit.analysis.run", "tfinit_audit.sources.transport",
+           "filelock", "netrc"]
 
 
 def tasks_per_worker(mp: Any) -> int:
