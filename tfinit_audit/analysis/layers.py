@@ -195,11 +195,17 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     plan = plan_arguments(it, required, kwargs, dims, namespace, resolve, owner=cls)
     if ends(result, plan):
         return
-    kwargs, plan = _guarded_arguments(it, cls, required, kwargs, plan, dims, namespace, resolve)
-    if ends(result, plan):
-        return
     r0 = len(it.refusals)
-    search = Search(it, cls, required, kwargs, dims, namespace, resolve, plan)
+    made = _construct(it, cls, plan.kwargs)
+    first: Made | None = made  # the object the first build takes
+    if made.raised:  # not that object: the arguments change, or the symbol ends here
+        del it.raised[made.raised_from:]
+        kwargs, plan = _guarded_arguments(it, cls, required, kwargs, plan, dims, namespace,
+                                          resolve, made.raised)
+        if ends(result, plan):
+            return
+        first, r0 = None, len(it.refusals)
+    search = Search(it, cls, required, kwargs, dims, namespace, resolve, plan, made=first)
     best, hint, mismatch = search.run(1)
     if not best[1]:  # nothing made: the inner layer may be one the wrapper cannot build
         why = inner_raises.refused_inner(
@@ -297,6 +303,8 @@ class Search:
     refusals: dict[int, list[Refusal]] = field(default_factory=dict)
     # per build (id of its instance): what its build was handed ("TensorShape" | "tuple")
     handed: dict[int, str | None] = field(default_factory=dict)
+    # the object of the first build on one input, constructed already (taken by that build)
+    made: Made | None = None
 
     def run(self, count: int, ranks: list[int] | None = None,
             part: tuple[int, int] | None = None) -> tuple[Built, RankHint, str | None]:
@@ -315,10 +323,11 @@ class Search:
             # each attempt builds fresh objects (inner layers included)
             todo = ranks if ranks is not None else hint.ranks if hint is not None else None
             rank = todo[attempt] if todo is not None else None
-            n0 = len(it.refusals)
+            made, self.made = (self.made, None) if plan is self.plan else (None, self.made)
+            n0 = made.refusals_from if made is not None else len(it.refusals)
             try:
                 obj, captured, h, shape = _build(it, self.cls, plan.kwargs, rank, args,
-                                                 count=count, part=part)
+                                                 count=count, part=part, made=made)
                 self.refusals[id(obj)] = it.refusals[n0:]
                 self.handed[id(obj)] = h.handed
             except BudgetExceeded:
@@ -350,14 +359,13 @@ class Search:
 
 def _guarded_arguments(it: Interpreter, cls: ClassV, required: list[str],
                        kwargs: dict[str, Any], plan: Plan, dims: Dims, namespace: str,
-                       resolve: ResolveInner | None) -> tuple[dict[str, Any], Plan]:
-    """A constructor that raises for the arguments given, under a test of optional
-    parameters (``if (cell_size is None) == (num_units is None): raise ValueError(...)``):
-    each of those parameters the table has is tried in turn (``num_units``); when none stops
-    the raise, the test's parameters are what the symbol needs."""
-    raises = constructor_raises(it, cls, plan.kwargs)
-    if not raises:
-        return kwargs, plan
+                       resolve: ResolveInner | None, raises: list[tuple[str, int, str]]
+                       ) -> tuple[dict[str, Any], Plan]:
+    """A constructor that raises (``raises``: where, what) for the arguments given, under a
+    test of optional parameters (``if (cell_size is None) == (num_units is None): raise
+    ValueError(...)``): each of those parameters the table has is tried in turn
+    (``num_units``); when none stops the raise, the test's parameters are what the symbol
+    needs."""
     path, line, what = raises[0]
     guard = guard_parameters(it, cls, path, line)
     if not guard:  # under no test of a parameter: nothing to give would stop it
@@ -382,21 +390,58 @@ def _guarded_arguments(it: Interpreter, cls: ClassV, required: list[str],
     return kwargs, plan
 
 
-def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: int | None,
-           args: dict[str, Any], given: list[int | None] | None = None, count: int = 1,
-           part: tuple[int, int] | None = None
-           ) -> tuple[Instance, list[Captured], RankHint, list[int | None]]:
-    """Construct ``cls`` and run its build on an input of ``rank`` (None: the first rank the
-    instance declares) or on the ``given`` shape -- a list of ``count`` such inputs when
-    ``count`` > 1; the instance, captured weights, the rank hint and the input shape. A layer
-    whose build creates nothing is called once on that input (``_call_once``)."""
+@dataclass
+class Made:
+    """``cls(**kwargs)`` constructed under the rules of a build (``_construct``), which its
+    build then runs under: the object (an ``Instance``, or what the call gave), those rules,
+    and what the class's own code raised on decided paths while it was constructed (the
+    guards of ``_guarded_arguments``). ``raised_from``/``refusals_from``: the lengths of the
+    interpreter's ``raised`` and ``refusals`` before the construction."""
+
+    obj: Value
+    scopes: VariableScopes
+    collector: WeightCollector  # active in the constructor too (a metric's state)
+    ranks: SubLayerRanks
+    calls: sublayers.LayerCalls
+    outputs: CellOutputs
+    raised: list[tuple[str, int, str]]
+    raised_from: int
+    refusals_from: int
+
+    def rules(self, it: Interpreter) -> contextlib.AbstractContextManager[None]:
+        return it.hooks(self.ranks, self.collector, self.scopes, self.calls, self.outputs)
+
+
+def _construct(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value]) -> Made:
+    """Construct ``cls`` (forced: its constructor runs now) under the rules of a build. Once
+    per build: the constructor's raises decide the arguments (``analyze_class``), and when
+    they change nothing the same object is built."""
     scopes = VariableScopes()
-    collector = WeightCollector(scopes)  # active in the constructor too (a metric's state)
+    collector = WeightCollector(scopes)
     ranks = SubLayerRanks(lambda: collector.step_shape)
-    with it.hooks(ranks, collector, scopes, sublayers.LayerCalls(collector), CellOutputs()):
+    made = Made(Unknown(), scopes, collector, ranks, sublayers.LayerCalls(collector),
+                CellOutputs(), [], len(it.raised), len(it.refusals))
+    with made.rules(it):
         obj = it.instantiate(cls, [], call_kwargs, None)
         if isinstance(obj, Instance):
             it.force(obj)
+    own = {c.path for c in it.source_mro(cls)}
+    made.obj, made.raised = obj, [r for r in it.raised[made.raised_from:] if r[0] in own]
+    return made
+
+
+def _build(it: Interpreter, cls: ClassV, call_kwargs: dict[str, Value], rank: int | None,
+           args: dict[str, Any], given: list[int | None] | None = None, count: int = 1,
+           part: tuple[int, int] | None = None, made: Made | None = None
+           ) -> tuple[Instance, list[Captured], RankHint, list[int | None]]:
+    """Construct ``cls`` (or take ``made``, constructed with ``call_kwargs`` already) and run
+    its build on an input of ``rank`` (None: the first rank the instance declares) or on the
+    ``given`` shape -- a list of ``count`` such inputs when ``count`` > 1; the instance,
+    captured weights, the rank hint and the input shape. A layer whose build creates nothing
+    is called once on that input (``_call_once``)."""
+    made = made or _construct(it, cls, call_kwargs)
+    obj, collector, ranks = made.obj, made.collector, made.ranks
+    with made.rules(it):
         if not isinstance(obj, Instance):
             hint = RankHint([2], "the class could not be constructed")
             return Instance(cls=cls), [], hint, input_shape(2, args["features"],
