@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -443,3 +444,50 @@ def test_a_worker_imports_nothing_its_fork_server_did_not(tmp_path: Path) -> Non
     status, symbols, imported = json.loads(task.stdout.splitlines()[-1])
     assert (status, symbols) == ("ok", 1)
     assert imported == []
+
+
+def test_prepare_starts_the_fork_server_once_and_the_pool_uses_it() -> None:
+    from multiprocessing import forkserver
+
+    workers.prepare()  # returns at once; the server imports workers.PRELOAD meanwhile
+    pid = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+    assert pid is not None
+    os.kill(pid, 0)  # alive
+    workers.prepare()
+    assert forkserver._forkserver._forkserver_pid == pid  # type: ignore[attr-defined]
+    log = Log()
+    run_chains([[1, 2], [3]], log.how(), workers=2)
+    assert sorted(log.done) == [1, 2, 3] and not log.died
+    assert forkserver._forkserver._forkserver_pid == pid  # type: ignore[attr-defined]
+
+
+@pytest.mark.network
+def test_the_workers_server_starts_before_any_tree_when_nothing_is_stored(
+        index: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # nothing stored for these symbols: every release will be analysed, so the fork server
+    # starts before the first tree is open (it imports the tool while the trees open); run
+    # again, every answer is stored: no server is started
+    from tfinit_audit import stages
+
+    for version in ("1.0.0", "1.1.0"):
+        index.add("tensorflow", version, {k: textwrap.dedent(v) for k, v in FILES.items()})
+    events: list[str] = []
+    prepare = stages.prepare_workers
+
+    def spy() -> None:
+        events.append("prepare")
+        prepare()
+
+    monkeypatch.setattr(stages, "prepare_workers", spy)
+
+    def run() -> Any:
+        return pipeline.audit(["1.0.0", "1.1.0"], symbols=["tf.Dense"], index_url=index.url,
+                              cache_dir=tmp_path / "c", jobs=2,
+                              steps=lambda s: events.append(s.stage))
+
+    assert [v.status for v in run().versions] == ["ok", "ok"]
+    assert events.count("prepare") == 1
+    assert events.index("prepare") < events.index("fetch") < events.index("analyse")
+    events.clear()
+    assert [v.status for v in run().versions] == ["ok", "ok"]
+    assert "prepare" not in events and events.count("done") == 2

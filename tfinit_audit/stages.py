@@ -26,7 +26,7 @@ from tfinit_audit import defaults
 from tfinit_audit._version import __version__
 from tfinit_audit.analysis import arguments as argtable
 from tfinit_audit.analysis.audit import analyze_release as analyze_tree
-from tfinit_audit.analysis.audit import stored
+from tfinit_audit.analysis.audit import nothing_stored, stored
 from tfinit_audit.analysis.model import Analysis, Dims, SymbolResult
 from tfinit_audit.analysis.symbols import DEFAULT_SYMBOLS, SymbolSpec, parse_symbol
 from tfinit_audit.errors import AnalysisError, AuditError, FetchError, UsageError, one_line
@@ -43,6 +43,7 @@ from tfinit_audit.sources import (
 from tfinit_audit.sources.base import FetchStats, SourceTree
 from tfinit_audit.sources.wheel import ProgressFn
 from tfinit_audit.workers import Chains, default_jobs, run_chains
+from tfinit_audit.workers import prepare as prepare_workers
 from tfinit_audit.workers import say as worker_say
 
 if TYPE_CHECKING:
@@ -250,6 +251,8 @@ def fetch_and_analyse(
         analyse(records, specs, dims, ctx, detail, jobs, steps, progress)
         return
     (detail or _quiet)(f"fetching {len(records)} release(s)")
+    if nothing_stored(parse_source(str(source)).kind, specs, dims, analysis_cache_dir(ctx)):
+        prepare_workers()  # every release will be analysed: the workers' server starts now
     step = _Steps(steps, records)
     with ThreadPoolExecutor(max_workers=max(1, min(max_fetchers, len(records)))) as pool:
         opened = [pool.submit(_open_light, r, source, ctx, step) for r in records]

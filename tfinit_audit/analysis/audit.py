@@ -90,6 +90,12 @@ def stored(
     return results
 
 
+def nothing_stored(kind: str, specs: list[SymbolSpec], dims: Dims, cache_dir: Path) -> bool:
+    """No answer to these specs and sizes is stored for any tree of ``kind`` by this code:
+    every release of that kind asked now will be analysed (known before any tree is open)."""
+    return _store_of(kind, specs, dims, cache_dir).empty()
+
+
 def _stored(tree: SourceTree, store: ResultStore | None, found: list[str], release_key: str
             ) -> Analysis | None:
     hit = store.lookup(tree, release_key) if store is not None else None
@@ -157,9 +163,11 @@ def _store_for(
     tree: SourceTree, specs: list[SymbolSpec], dims: Dims, cache_dir: Path | None
 ) -> ResultStore | None:
     """The stored analyses of these specs and sizes by this code, for trees of this kind."""
-    if cache_dir is None:
-        return None
-    family = hashlib.sha256(f"{_spec_key(specs, dims)}|{tree.kind}".encode()).hexdigest()[:24]
+    return None if cache_dir is None else _store_of(tree.kind, specs, dims, cache_dir)
+
+
+def _store_of(kind: str, specs: list[SymbolSpec], dims: Dims, cache_dir: Path) -> ResultStore:
+    family = hashlib.sha256(f"{_spec_key(specs, dims)}|{kind}".encode()).hexdigest()[:24]
     return ResultStore(cache_dir, family)
 
 

@@ -217,6 +217,10 @@ class ResultStore:
             return stored
         return None
 
+    def empty(self) -> bool:
+        """No analysis is stored in this family (no tree can be served from it)."""
+        return not self._names()
+
     def _names(self) -> list[str]:
         try:
             return sorted(n[:-4] for n in os.listdir(self.dir) if n.endswith(".pkl"))
