@@ -8,7 +8,7 @@ import ast
 
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.summaries import FunctionInfo
-from tfinit_audit.analysis.engine.values import ClassV, FunctionV, Instance, Value
+from tfinit_audit.analysis.engine.values import ClassV, FunctionV
 from tfinit_audit.analysis.model import SuppliedArgument
 from tfinit_audit.analysis.plans import Plan
 from tfinit_audit.analysis.rules.inputs import parameters
@@ -60,19 +60,6 @@ def _method_at(it: Interpreter, cls: ClassV, path: str, line: int
             if info.line <= line <= info.end_line:
                 return c, info
     return None
-
-
-def constructor_raises(it: Interpreter, cls: ClassV,
-                        call_kwargs: dict[str, Value]) -> list[tuple[str, int, str]]:
-    """The raises on decided paths of the class's own code while it is constructed."""
-    n0 = len(it.raised)
-    obj = it.instantiate(cls, [], call_kwargs, None)
-    if isinstance(obj, Instance):
-        it.force(obj)
-    own = {c.path for c in it.source_mro(cls)}
-    out = [r for r in it.raised[n0:] if r[0] in own]
-    del it.raised[n0:]
-    return out
 
 
 def guard_parameters(it: Interpreter, cls: ClassV, path: str, line: int) -> list[str]:

@@ -43,7 +43,6 @@ from tfinit_audit.analysis.engine.values import (
     Value,
 )
 from tfinit_audit.analysis.guards import (
-    constructor_raises,
     function_refused,
     guard_parameters,
     refused_by_guard,
@@ -200,11 +199,11 @@ def analyze_class(it: Interpreter, cls: ClassV, kwargs: dict[str, Any], dims: Di
     first: Made | None = made  # the object the first build takes
     if made.raised:  # not that object: the arguments change, or the symbol ends here
         del it.raised[made.raised_from:]
-        kwargs, plan = _guarded_arguments(it, cls, required, kwargs, plan, dims, namespace,
-                                          resolve, made.raised)
+        kwargs, plan, first = _guarded_arguments(it, cls, required, kwargs, plan, dims,
+                                                 namespace, resolve, made.raised)
         if ends(result, plan):
             return
-        first, r0 = None, len(it.refusals)
+        r0 = first.refusals_from if first is not None else len(it.refusals)
     search = Search(it, cls, required, kwargs, dims, namespace, resolve, plan, made=first)
     best, hint, mismatch = search.run(1)
     if not best[1]:  # nothing made: the inner layer may be one the wrapper cannot build
@@ -360,34 +359,40 @@ class Search:
 def _guarded_arguments(it: Interpreter, cls: ClassV, required: list[str],
                        kwargs: dict[str, Any], plan: Plan, dims: Dims, namespace: str,
                        resolve: ResolveInner | None, raises: list[tuple[str, int, str]]
-                       ) -> tuple[dict[str, Any], Plan]:
+                       ) -> tuple[dict[str, Any], Plan, Made | None]:
     """A constructor that raises (``raises``: where, what) for the arguments given, under a
     test of optional parameters (``if (cell_size is None) == (num_units is None): raise
     ValueError(...)``): each of those parameters the table has is tried in turn
-    (``num_units``); when none stops the raise, the test's parameters are what the symbol
-    needs."""
+    (``num_units``), constructed under the rules of a build as the first was; the first that
+    stops the raise gives the arguments and the object the build takes. When none does, the
+    test's parameters are what the symbol needs."""
     path, line, what = raises[0]
     guard = guard_parameters(it, cls, path, line)
     if not guard:  # under no test of a parameter: nothing to give would stop it
         return kwargs, replace(plan, refused=f"its constructor raises {what} ({path}:{line}) "
-                                            "for the arguments given")
+                                            "for the arguments given"), None
     values = dims.arguments
     tried = [p for p in guard if p not in kwargs and p in values
              and table.kind_of(p) == "parameter"]
     for p in tried:
         more = {**kwargs, p: values[p]}
         again = plan_arguments(it, required, more, dims, namespace, resolve, owner=cls)
-        if not again.missing and not constructor_raises(it, cls, again.kwargs):
-            for a in again.supplied:
-                if a.name == p:
-                    a.source = _origin(dims, p)
-            return more, again
+        if again.missing:
+            continue
+        made = _construct(it, cls, again.kwargs)
+        if made.raised:
+            del it.raised[made.raised_from:]
+            continue
+        for a in again.supplied:
+            if a.name == p:
+                a.source = _origin(dims, p)
+        return more, again, made
     plan = Plan(supplied=plan.supplied,
                 missing=[p for p in guard if p not in kwargs and p not in tried] or guard,
                 notes=[f"its constructor raises {what} ({path}:{line}) for the arguments "
                        "given" + (f", also with {', '.join(tried)} from the table" if tried
                                   else "")])
-    return kwargs, plan
+    return kwargs, plan, None
 
 
 @dataclass
