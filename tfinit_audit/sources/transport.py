@@ -105,6 +105,11 @@ class _Watchdog:
     child starts its own (the parent's thread does not exist there)."""
 
     def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        """No deadline armed and no thread: as made, and in a forked child (the parent's
+        thread does not exist there; its lock may have been held when the process forked)."""
         self._cond = threading.Condition(threading.Lock())
         self._heap: list[tuple[float, int, Deadline, HTTPConnection]] = []
         self._seq = 0
@@ -142,15 +147,9 @@ class _Watchdog:
                 heapq.heappop(self._heap)
             deadline.expire(conn)
 
-    def _after_fork(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._heap = []
-        self._compact_at = 64
-        self._thread = None
-
 
 WATCHDOG = _Watchdog()
-os.register_at_fork(after_in_child=WATCHDOG._after_fork)
+os.register_at_fork(after_in_child=WATCHDOG._reset)
 
 
 def shut(conn: HTTPConnection) -> None:
