@@ -15,7 +15,7 @@ from packaging.version import Version
 from tfinit_audit.errors import FetchError, UsageError
 from tfinit_audit.sources.cache import Cache
 from tfinit_audit.sources.index import IndexClient, index_url_from_env
-from tfinit_audit.sources.versions import resolve_spec, resolve_versions
+from tfinit_audit.sources.versions import may_name_several, resolve_spec, resolve_versions
 
 AVAILABLE = [Version(v) for v in (
     "1.7.0", "1.8.0rc1", "1.8.0", "1.9.0", "1.10.0", "1.10.1", "2.0.0", "2.15.0", "2.15.1",
@@ -158,3 +158,11 @@ def test_range_on_the_real_index_is_listed_in_the_header(tmp_path: Path,
     assert got == [(">=1.8,<1.11", v) for v in ("1.8.0", "1.9.0", "1.10.0", "1.10.1")]
     assert res.stdout.splitlines()[0] == "Releases: >=1.8,<1.11 → 1.8.0, 1.9.0, 1.10.0, 1.10.1"
     assert "releases: >=1.8,<1.11 → 1.8.0, 1.9.0, 1.10.0, 1.10.1" in res.stderr
+
+
+def test_specs_that_may_name_several_releases() -> None:
+    # known before the index is asked (the workers' server may start meanwhile)
+    assert not may_name_several([]) and not may_name_several(["1.8"])
+    assert not may_name_several(["2.15.1"]) and not may_name_several(["latest"])
+    assert may_name_several(["1.8", "2.15"]) and may_name_several(["all"])
+    assert may_name_several([">=1.8,<1.11"]) and may_name_several(["~=2.15.0"])

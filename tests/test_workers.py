@@ -465,8 +465,8 @@ def test_prepare_starts_the_fork_server_once_and_the_pool_uses_it() -> None:
 def test_the_workers_server_starts_before_any_tree_when_nothing_is_stored(
         index: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # nothing stored for these symbols: every release will be analysed, so the fork server
-    # starts before the first tree is open (it imports the tool while the trees open); run
-    # again, every answer is stored: no server is started
+    # starts before the index is asked (it imports the tool while the releases are resolved
+    # and their trees open); run again, every answer is stored: no server is started
     from tfinit_audit import stages
 
     for version in ("1.0.0", "1.1.0"):
@@ -486,8 +486,12 @@ def test_the_workers_server_starts_before_any_tree_when_nothing_is_stored(
                               steps=lambda s: events.append(s.stage))
 
     assert [v.status for v in run().versions] == ["ok", "ok"]
-    assert events.count("prepare") == 1
-    assert events.index("prepare") < events.index("fetch") < events.index("analyse")
+    assert events[0] == "prepare" and events.index("resolve") < events.index("fetch")
     events.clear()
     assert [v.status for v in run().versions] == ["ok", "ok"]
     assert "prepare" not in events and events.count("done") == 2
+    # one release, nothing stored: analysed in this process, no server
+    one = pipeline.audit("1.1.0", symbols=["tf.Dense"], index_url=index.url,
+                         cache_dir=tmp_path / "other", jobs=2,
+                         steps=lambda s: events.append(s.stage))
+    assert [v.status for v in one.versions] == ["ok"] and "prepare" not in events

@@ -46,6 +46,7 @@ from tfinit_audit.sources import (
     SourceContext,
     parse_source,
 )
+from tfinit_audit.sources.versions import may_name_several
 from tfinit_audit.sources.wheel import ProgressFn
 from tfinit_audit.stages import (
     PathLike,
@@ -70,6 +71,7 @@ from tfinit_audit.stages import (
     raise_if_all_failed_on_input,
     raise_if_nothing_known,
     resolve,
+    start_workers,
     symbol_specs,
     unknown_symbols,
     verify_python,
@@ -188,9 +190,12 @@ def audit(
     say = progress or _quiet
     ctx = open_context(cache_dir=cache_dir, index_url=index_url, offline=offline,
                        download=download)
+    asked = _as_list(versions)
+    if may_name_several(asked):  # the workers' server starts while the index answers
+        start_workers(source, ctx, specs, sizes, jobs)
     if steps:
         steps(Step("resolve", "", -1, 0))
-    records = resolve(parse_source(source), _as_list(versions) or None, ctx)
+    records = resolve(parse_source(source), asked or None, ctx)
     say(f"releases: {fmt.releases_line(records, fmt.RELEASES_LISTED)}")
     say(f"analysing {len(records)} release(s), {_count(specs)}")
     fetch_and_analyse(records, source, ctx, specs, sizes, detail, jobs, steps, progress=say)

@@ -251,14 +251,29 @@ def fetch_and_analyse(
         analyse(records, specs, dims, ctx, detail, jobs, steps, progress)
         return
     (detail or _quiet)(f"fetching {len(records)} release(s)")
-    if nothing_stored(parse_source(str(source)).kind, specs, dims, analysis_cache_dir(ctx)):
-        prepare_workers()  # every release will be analysed: the workers' server starts now
+    start_workers(source, ctx, specs, dims, workers)
     step = _Steps(steps, records)
     with ThreadPoolExecutor(max_workers=max(1, min(max_fetchers, len(records)))) as pool:
         opened = [pool.submit(_open_light, r, source, ctx, step) for r in records]
         _analyse_in_workers(list(records), specs, dims, ctx, detail, workers, step,
                             arrival=dict(zip(map(id, records), opened, strict=True)),
                             progress=progress)
+
+
+def start_workers(source: str | SourceSpec, ctx: SourceContext, specs: list[SymbolSpec],
+                  dims: Dims, workers: int | None = None) -> None:
+    """Start the worker processes' server now, without waiting for it (``workers.prepare``:
+    it imports the tool, ~0.25 s, while this process asks the index and opens the trees),
+    when the releases will be analysed in workers: more than one job (``workers`` None: the
+    default), a source that is not local, and no answer to these specs and sizes stored for
+    any release of its kind (so every release will be analysed). Called before the releases
+    are known (``pipeline.audit``, when the version specs may name several) and again once
+    they are (idempotent)."""
+    spec = parse_source(str(source))
+    if (workers or default_jobs(_fetching(source, ctx))) <= 1 or spec.is_local:
+        return
+    if nothing_stored(spec.kind, specs, dims, analysis_cache_dir(ctx)):
+        prepare_workers()
 
 
 def _open_light(record: VersionReport, source: str | SourceSpec, ctx: SourceContext,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -38,6 +39,15 @@ class Release:
 
 def is_installed_spec(spec: str) -> bool:
     return spec == "installed" or spec.startswith("installed:")
+
+
+def may_name_several(specs: Sequence[str]) -> bool:
+    """Whether ``specs`` can stand for more than one release (known before the index is
+    asked): more than one spec, ``all``, or a PEP 440 specifier set."""
+    if len(specs) > 1:
+        return True
+    return any(s.strip().lower() == "all" or s.strip()[:1] in _OPERATORS or "," in s
+               for s in specs)
 
 
 def resolve_versions(
