@@ -47,6 +47,10 @@ class Attributes(InterpreterBase):
     def getattr(self, obj: Value, attr: str, mode: Mode = ABSTRACT) -> Any:
         """``getattr(obj, attr)``: a value, or MISSING when Python would raise AttributeError."""
         if isinstance(obj, ModuleV):
+            if self.global_writes and not mode.strict:
+                written = self.global_writes.get((obj.name, attr))
+                if written is not None:  # set through ``global`` by a function of the module
+                    return written
             for rule in self.rules.asked("module_attr"):
                 r = rule.module_attr(self, obj, attr)
                 if r is not None:

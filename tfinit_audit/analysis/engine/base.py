@@ -52,6 +52,12 @@ class InterpreterBase:
     raised: list[tuple[str, int, str]]  # abstract mode: raises on decided paths (path, line, what)
     refusals: list[Refusal]  # abstract mode: operators Python refuses, on decided paths
     speculating: int  # arms of undecidable ``if`` statements running (calls in them included)
+    # module globals that functions set through ``global`` in this question ((module, name) ->
+    # value, MISSING after ``del``): function code reads them (the module's source binding is
+    # what import made); ``globals_before``: for each undecidable ``if`` running, the values
+    # the globals its arms set had when it began
+    global_writes: dict[tuple[str, str], Any]
+    globals_before: list[dict[tuple[str, str], Any]]
     # abstract mode: what each ``if`` (path, line) decided in this question; None when it was
     # undecided or went both ways
     decided: dict[tuple[str, int], bool | None]
@@ -104,6 +110,9 @@ class InterpreterBase:
         raise NotImplementedError
 
     def exec_block(self, body: list[ast.stmt], frame: Frame) -> Signal:
+        raise NotImplementedError
+
+    def global_name(self, frame: Frame, name: str) -> Any:
         raise NotImplementedError
 
     def assign(self, target: ast.expr, value: Value, frame: Frame, st: ast.stmt,

@@ -94,7 +94,13 @@ class Expressions(InterpreterBase):
         return v
 
     def global_name(self, frame: Frame, name: str) -> Any:
-        """A module-level name of the frame's module (no builtins), or MISSING."""
+        """A module-level name of the frame's module (no builtins), or MISSING. What a
+        function set through ``global`` is what function code reads (module-level code, run
+        at import, reads the module's own binding)."""
+        if self.global_writes:
+            written = self.global_writes.get((frame.mod.name, name))
+            if written is not None and (not frame.mode.strict or name in frame.declared):
+                return written
         ns = self.imports.ns
         if frame.mode.strict:
             if frame.quiet:

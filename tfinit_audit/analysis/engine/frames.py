@@ -83,6 +83,9 @@ class Frame:
     # its ``as``) and gives what is sent back
     on_yield: Callable[[Value], Value] | None = None
     speculative: bool = False  # one arm of an undecidable ``if`` (may not happen at all)
+    # names a ``global`` statement of the running function made its module's: assigning one
+    # sets the module's global (``InterpreterBase.global_writes``), not a local
+    declared: frozenset[str] = frozenset()
 
     @property
     def path(self) -> str | None:

@@ -55,6 +55,8 @@ class Interpreter(Builtins, Expressions, Statements, Calls, Attributes):
         self.raised = []
         self.refusals = []
         self.speculating = 0
+        self.global_writes = {}
+        self.globals_before = []
         self.decided = {}
         self._mro_memo = {}
         self._mro_active = set()

@@ -100,6 +100,9 @@ class Statements(InterpreterBase):
         if isinstance(target, ast.Name):
             if frame.module_level and not local:
                 return  # module-level names are the summary's binding events
+            if target.id in frame.declared:
+                self.set_global(frame, target.id, value, st)
+                return
             if frame.watch is not None:
                 frame.watch.on_assign(self, frame, target.id, value, st)
             if frame.src is not None:
@@ -121,6 +124,48 @@ class Statements(InterpreterBase):
             obj = self.eval(target.value, frame)
             key = self.eval(target.slice, frame)
             self.set_item(obj, key, value, frame)
+
+    def set_global(self, frame: Frame, name: str, value: Value, st: ast.stmt) -> None:
+        """``name = value`` in a function that declared ``global name`` (``value`` MISSING:
+        ``del name``): the module's global from now on, for this question's function code.
+        In an arm of an undecidable ``if`` (or a call made there) the arms' writes are joined
+        as locals are (``_join_globals``)."""
+        key = (frame.mod.name, name)
+        if frame.src is not None and value is not MISSING \
+                and self.rules.traced(self, value, "assign"):
+            value = with_hops(value, [frame.hop(
+                st.lineno, f"{frame.func_name}: global {name} = {value.describe()}")])
+        for before in self.globals_before:  # its value when each running ``if`` began
+            if key not in before:
+                before[key] = self.global_name(frame, name)
+        self.global_writes[key] = value
+
+    def _join_globals(self, saved: dict[tuple[str, str], Any],
+                      before: dict[tuple[str, str], Any], w1: dict[tuple[str, str], Any],
+                      w2: dict[tuple[str, str], Any]) -> None:
+        """After the arms of an undecidable ``if`` (``w1``, ``w2``: the globals each left;
+        ``saved``: those before it, updated here): a global both arms leave alike keeps that
+        value, one they disagree on is ``merge``d as a local is, one that may be undefined is
+        unknown."""
+        for key in {*w1, *w2}:
+            old = saved[key] if key in saved else before.get(key, MISSING)
+            v1, v2 = w1.get(key, old), w2.get(key, old)
+            if v1 is v2:
+                value = v1
+            elif v1 is MISSING or v2 is MISSING:
+                value = Unknown(text=key[1])
+            else:
+                value = merge(v1, v2)
+            if key in saved or value is not old:
+                saved[key] = value
+
+    def _s_global(self, st: ast.Global, frame: Frame) -> Signal:
+        """``global a, b``: from here on the function's assignments to ``a`` and ``b`` set the
+        module's globals (Python refuses a use before the declaration, so the rest of the
+        function is all it applies to); a no-op at module level."""
+        if not frame.module_level:
+            frame.declared = frame.declared | frozenset(st.names)
+        return None
 
     def _assign_attr(self, target: ast.Attribute, value: Value, frame: Frame,
                      st: ast.stmt) -> None:
@@ -204,10 +249,20 @@ class Statements(InterpreterBase):
             return self._under(st.body, frame, text)
         f1, f2 = frame.branch(text), frame.branch(f"not ({text})")
         self.speculating += 1  # what the arms call may not happen either
+        saved = self.global_writes  # each arm sets globals from the same start
+        before: dict[tuple[str, str], Any] = {}
+        self.globals_before.append(before)
         try:
-            s1, s2 = self.exec_block(st.body, f1), self.exec_block(st.orelse, f2)
+            self.global_writes = dict(saved)
+            s1 = self.exec_block(st.body, f1)
+            w1, self.global_writes = self.global_writes, dict(saved)
+            s2 = self.exec_block(st.orelse, f2)
+            w2 = self.global_writes
         finally:
             self.speculating -= 1
+            self.globals_before.pop()
+            self.global_writes = saved
+        self._join_globals(saved, before, w1, w2)
         if isinstance(s1, Return) and isinstance(s2, Return):
             return s1 if not isinstance(s1.value, Unknown) else s2
         if isinstance(s1, Return):
@@ -530,7 +585,9 @@ def merge(a: Value | None, b: Value | None) -> Value:
 
 def _s_delete(self: Statements, st: ast.Delete, frame: Frame) -> Signal:
     for t in st.targets:
-        if isinstance(t, ast.Name) and not frame.module_level:
+        if isinstance(t, ast.Name) and t.id in frame.declared and not frame.module_level:
+            self.set_global(frame, t.id, MISSING, st)
+        elif isinstance(t, ast.Name) and not frame.module_level:
             frame.locals.pop(t.id, None)
         elif isinstance(t, ast.Subscript) and not frame.module_level:
             # ``del d[key]`` of a dict with a known key (a config copied and trimmed)
@@ -559,7 +616,7 @@ def _table() -> dict[type, Callable[[Any, Any, Frame], Signal]]:
         ast.With: s._s_with, ast.AsyncWith: s._s_with, ast.Import: s._s_import,
         ast.ImportFrom: s._s_importfrom, ast.FunctionDef: s._s_functiondef,
         ast.AsyncFunctionDef: s._s_functiondef, ast.ClassDef: s._s_classdef,
-        ast.Delete: _s_delete, ast.Pass: s._s_nothing, ast.Global: s._s_nothing,
+        ast.Delete: _s_delete, ast.Pass: s._s_nothing, ast.Global: s._s_global,
         ast.Nonlocal: s._s_nothing, ast.Assert: s._s_nothing, ast.Break: _s_loop_control,
         ast.Continue: _s_loop_control,
     }
