@@ -89,6 +89,30 @@ FILES = {
                     sorted(words, key=opaque))
 
 
+        class Runner(object):
+            def __init__(self, scale):
+                self.scale = scale
+
+            def call(self, x):
+                return x * self.scale
+
+            def traced(self):
+                return self.call
+
+            def run(self, eager, x):
+                # Keras Layer.__call__: ``call_fn = self.call if eager else traced()``
+                if eager:
+                    call_fn = self.call
+                else:
+                    call_fn = self.traced()
+                return call_fn(x)
+
+
+        def other_receiver(eager):
+            fn = Runner(2).call if eager else Runner(3).call
+            return fn(1)
+
+
         def wrong_handler(flag):
             try:
                 check(flag)
@@ -201,3 +225,15 @@ def test_an_index_past_a_known_sequence_raises_index_error_where_it_is_decided()
         assert exc.message_line() == "IndexError: tuple index out of range"
     else:
         raise AssertionError("an IndexError caught as a KeyError")
+
+
+def test_the_same_method_either_way_is_known_after_an_undecided_branch() -> None:
+    # Python: a bound method equals another of the same function and receiver
+    it = interp()
+    runner = it.call(it.resolve("pkg.sub.Runner"), [Const(value=4)], {})
+    run = it.getattr(runner, "run")
+    out = it.call(run, [Unknown(text="eager"), Const(value=5)], {})
+    assert isinstance(out, Const) and out.value == 20
+    # other receivers: not the same call
+    assert isinstance(it.call(it.resolve("pkg.sub.other_receiver"), [Unknown(text="e")], {}),
+                      Unknown)

@@ -570,6 +570,8 @@ def merge(a: Value | None, b: Value | None) -> Value:
         return a
     if any(isinstance(v, Unknown) and v.text == DIFFERS for v in (a, b)):
         return Unknown(text=DIFFERS)
+    if isinstance(a, FunctionV) and isinstance(b, FunctionV) and _same_function(a, b):
+        return a  # ``self.call`` either way (two lookups make two bound-method objects)
     if isinstance(a, Unknown):
         return b
     if isinstance(b, Unknown):
@@ -581,6 +583,19 @@ def merge(a: Value | None, b: Value | None) -> Value:
         except KeyError:
             pass
     return Unknown(text=DIFFERS)
+
+
+def _same_function(a: FunctionV, b: FunctionV) -> bool:
+    """Two function values Python would call alike: the same code, bound to the same object
+    (a bound method compares equal by its function and receiver), with the same closure,
+    function attributes and decoration."""
+    if a.bound is not b.bound or a.closure is not b.closure or a.decorates is not b.decorates:
+        return False
+    if a.attrs is not b.attrs and (a.attrs or b.attrs):
+        return False
+    if a.info is not None and a.info is b.info:
+        return True
+    return a.node is not None and a.node is b.node
 
 
 def _s_delete(self: Statements, st: ast.Delete, frame: Frame) -> Signal:
