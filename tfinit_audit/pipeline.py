@@ -53,7 +53,6 @@ from tfinit_audit.stages import (
     Say,
     Step,
     StepFn,
-    UnknownSymbol,
     _as_list,
     _count,
     _quiet,
@@ -69,14 +68,13 @@ from tfinit_audit.stages import (
     open_context,
     open_releases,
     raise_if_all_failed_on_input,
-    raise_if_nothing_known,
     resolve,
     start_workers,
     symbol_specs,
-    unknown_symbols,
     verify_python,
     verify_pythons,
 )
+from tfinit_audit.typos import UnknownSymbol, raise_if_nothing_known, unknown_symbols
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -25,6 +25,7 @@ from tfinit_audit.analysis.engine.frames import (
     Undecidable,
 )
 from tfinit_audit.analysis.engine.introspection import set_function_attr
+from tfinit_audit.analysis.engine.joins import join_globals, merge
 from tfinit_audit.analysis.engine.loops import MAX_ABSTRACT_LOOP, forget_loop_effects, s_while
 from tfinit_audit.analysis.engine.values import (
     MISSING,
@@ -39,7 +40,6 @@ from tfinit_audit.analysis.engine.values import (
     Seq,
     Unknown,
     Value,
-    from_value,
     with_hops,
 )
 
@@ -101,7 +101,7 @@ class Statements(InterpreterBase):
             if frame.module_level and not local:
                 return  # module-level names are the summary's binding events
             if target.id in frame.declared:
-                self.set_global(frame, target.id, value, st)
+                set_global(self, frame, target.id, value, st)
                 return
             if frame.watch is not None:
                 frame.watch.on_assign(self, frame, target.id, value, st)
@@ -124,48 +124,6 @@ class Statements(InterpreterBase):
             obj = self.eval(target.value, frame)
             key = self.eval(target.slice, frame)
             self.set_item(obj, key, value, frame)
-
-    def set_global(self, frame: Frame, name: str, value: Value, st: ast.stmt) -> None:
-        """``name = value`` in a function that declared ``global name`` (``value`` MISSING:
-        ``del name``): the module's global from now on, for this question's function code.
-        In an arm of an undecidable ``if`` (or a call made there) the arms' writes are joined
-        as locals are (``_join_globals``)."""
-        key = (frame.mod.name, name)
-        if frame.src is not None and value is not MISSING \
-                and self.rules.traced(self, value, "assign"):
-            value = with_hops(value, [frame.hop(
-                st.lineno, f"{frame.func_name}: global {name} = {value.describe()}")])
-        for before in self.globals_before:  # its value when each running ``if`` began
-            if key not in before:
-                before[key] = self.global_name(frame, name)
-        self.global_writes[key] = value
-
-    def _join_globals(self, saved: dict[tuple[str, str], Any],
-                      before: dict[tuple[str, str], Any], w1: dict[tuple[str, str], Any],
-                      w2: dict[tuple[str, str], Any]) -> None:
-        """After the arms of an undecidable ``if`` (``w1``, ``w2``: the globals each left;
-        ``saved``: those before it, updated here): a global both arms leave alike keeps that
-        value, one they disagree on is ``merge``d as a local is, one that may be undefined is
-        unknown."""
-        for key in {*w1, *w2}:
-            old = saved[key] if key in saved else before.get(key, MISSING)
-            v1, v2 = w1.get(key, old), w2.get(key, old)
-            if v1 is v2:
-                value = v1
-            elif v1 is MISSING or v2 is MISSING:
-                value = Unknown(text=key[1])
-            else:
-                value = merge(v1, v2)
-            if key in saved or value is not old:
-                saved[key] = value
-
-    def _s_global(self, st: ast.Global, frame: Frame) -> Signal:
-        """``global a, b``: from here on the function's assignments to ``a`` and ``b`` set the
-        module's globals (Python refuses a use before the declaration, so the rest of the
-        function is all it applies to); a no-op at module level."""
-        if not frame.module_level:
-            frame.declared = frame.declared | frozenset(st.names)
-        return None
 
     def _assign_attr(self, target: ast.Attribute, value: Value, frame: Frame,
                      st: ast.stmt) -> None:
@@ -248,21 +206,7 @@ class Statements(InterpreterBase):
         if else_exits and not body_exits:
             return self._under(st.body, frame, text)
         f1, f2 = frame.branch(text), frame.branch(f"not ({text})")
-        self.speculating += 1  # what the arms call may not happen either
-        saved = self.global_writes  # each arm sets globals from the same start
-        before: dict[tuple[str, str], Any] = {}
-        self.globals_before.append(before)
-        try:
-            self.global_writes = dict(saved)
-            s1 = self.exec_block(st.body, f1)
-            w1, self.global_writes = self.global_writes, dict(saved)
-            s2 = self.exec_block(st.orelse, f2)
-            w2 = self.global_writes
-        finally:
-            self.speculating -= 1
-            self.globals_before.pop()
-            self.global_writes = saved
-        self._join_globals(saved, before, w1, w2)
+        s1, s2 = _both_arms(self, st, f1, f2)
         if isinstance(s1, Return) and isinstance(s2, Return):
             return s1 if not isinstance(s1.value, Unknown) else s2
         if isinstance(s1, Return):
@@ -552,56 +496,56 @@ def exits(body: list[ast.stmt]) -> bool:
     return False
 
 
-DIFFERS = "value differs between branches"
+def _both_arms(self: Statements, st: ast.If, f1: Frame, f2: Frame) -> tuple[Signal, Signal]:
+    """Run both arms of an undecidable ``if`` (``f1``, ``f2``: their frames), each from the
+    module globals as they were before it; the globals they set are joined after."""
+    self.speculating += 1  # what the arms call may not happen either
+    saved = self.global_writes
+    before: dict[tuple[str, str], Any] = {}
+    self.globals_before.append(before)
+    try:
+        self.global_writes = dict(saved)
+        s1 = self.exec_block(st.body, f1)
+        w1, self.global_writes = self.global_writes, dict(saved)
+        s2 = self.exec_block(st.orelse, f2)
+        w2 = self.global_writes
+    finally:
+        self.speculating -= 1
+        self.globals_before.pop()
+        self.global_writes = saved
+    join_globals(saved, before, w1, w2)
+    return s1, s2
 
 
-def merge(a: Value | None, b: Value | None) -> Value:
-    """The value of a local after an undecidable ``if`` whose arms gave it ``a`` and ``b``.
-
-    An arm that knows nothing of it (Unknown) leaves the other arm's value -- the
-    ``if x is None: x = default`` shortcut -- but arms that disagree give an Unknown that no
-    later merge takes for "nothing known" (an ``if``/``elif``/``else`` of three values)."""
-    if a is None:
-        return b or Unknown()
-    if b is None or a is b:
-        return a
-    if isinstance(a, Const) and isinstance(b, Const) and a.value == b.value \
-            and type(a.value) is type(b.value):
-        return a
-    if any(isinstance(v, Unknown) and v.text == DIFFERS for v in (a, b)):
-        return Unknown(text=DIFFERS)
-    if isinstance(a, FunctionV) and isinstance(b, FunctionV) and _same_function(a, b):
-        return a  # ``self.call`` either way (two lookups make two bound-method objects)
-    if isinstance(a, Unknown):
-        return b
-    if isinstance(b, Unknown):
-        return a
-    if isinstance(a, Seq) and isinstance(b, Seq):
-        try:
-            if from_value(a) == from_value(b):
-                return a
-        except KeyError:
-            pass
-    return Unknown(text=DIFFERS)
+def set_global(self: Statements, frame: Frame, name: str, value: Value, st: ast.stmt) -> None:
+    """``name = value`` in a function that declared ``global name`` (``value`` MISSING: ``del
+    name``): the module's global from now on, for this question's function code. In an arm of
+    an undecidable ``if`` (or a call made there) the arms' writes are joined as locals are
+    (``joins.join_globals``)."""
+    key = (frame.mod.name, name)
+    if frame.src is not None and value is not MISSING \
+            and self.rules.traced(self, value, "assign"):
+        value = with_hops(value, [frame.hop(
+            st.lineno, f"{frame.func_name}: global {name} = {value.describe()}")])
+    for before in self.globals_before:  # its value when each running ``if`` began
+        if key not in before:
+            before[key] = self.global_name(frame, name)
+    self.global_writes[key] = value
 
 
-def _same_function(a: FunctionV, b: FunctionV) -> bool:
-    """Two function values Python would call alike: the same code, bound to the same object
-    (a bound method compares equal by its function and receiver), with the same closure,
-    function attributes and decoration."""
-    if a.bound is not b.bound or a.closure is not b.closure or a.decorates is not b.decorates:
-        return False
-    if a.attrs is not b.attrs and (a.attrs or b.attrs):
-        return False
-    if a.info is not None and a.info is b.info:
-        return True
-    return a.node is not None and a.node is b.node
+def _s_global(self: Statements, st: ast.Global, frame: Frame) -> Signal:
+    """``global a, b``: from here on the function's assignments to ``a`` and ``b`` set the
+    module's globals (Python refuses a use before the declaration, so the rest of the function
+    is all it applies to); a no-op at module level."""
+    if not frame.module_level:
+        frame.declared = frame.declared | frozenset(st.names)
+    return None
 
 
 def _s_delete(self: Statements, st: ast.Delete, frame: Frame) -> Signal:
     for t in st.targets:
         if isinstance(t, ast.Name) and t.id in frame.declared and not frame.module_level:
-            self.set_global(frame, t.id, MISSING, st)
+            set_global(self, frame, t.id, MISSING, st)
         elif isinstance(t, ast.Name) and not frame.module_level:
             frame.locals.pop(t.id, None)
         elif isinstance(t, ast.Subscript) and not frame.module_level:
@@ -631,7 +575,7 @@ def _table() -> dict[type, Callable[[Any, Any, Frame], Signal]]:
         ast.With: s._s_with, ast.AsyncWith: s._s_with, ast.Import: s._s_import,
         ast.ImportFrom: s._s_importfrom, ast.FunctionDef: s._s_functiondef,
         ast.AsyncFunctionDef: s._s_functiondef, ast.ClassDef: s._s_classdef,
-        ast.Delete: _s_delete, ast.Pass: s._s_nothing, ast.Global: s._s_global,
+        ast.Delete: _s_delete, ast.Pass: s._s_nothing, ast.Global: _s_global,
         ast.Nonlocal: s._s_nothing, ast.Assert: s._s_nothing, ast.Break: _s_loop_control,
         ast.Continue: _s_loop_control,
     }
