@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -284,6 +285,19 @@ def test_workers_see_the_environment_of_now(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delenv("TFINIT_AUDIT_TEST_VALUE")
     run_chains([[3]], how, workers=1)
     assert log[3] is None
+
+
+def test_a_worker_starts_with_the_tls_context_its_fork_server_made() -> None:
+    # the CA bundle is loaded once, in the server (workers.PRELOAD: sources/tls_warm.py), not
+    # at each worker's first request (~20 ms of CPU each)
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.fail("this platform has no fork server; the test needs one")
+    log: dict[int, Any] = {}
+    how: Chains[int] = Chains(settled=lambda i: False,
+                              task=lambda i: (worker_tasks.tls_contexts, ()),
+                              done=log.__setitem__, died=lambda i, why: None)
+    run_chains([[1], [2]], how, workers=2)
+    assert log == {1: 1, 2: 1}
 
 
 def test_an_unguarded_script_runs_its_work_once(index: Any, tmp_path: Path) -> None:

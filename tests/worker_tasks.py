@@ -28,3 +28,10 @@ def env_value(name: str) -> str | None:
 def collector_on() -> tuple[int, bool]:
     """(worker pid, is the cyclic garbage collector on in it)."""
     return os.getpid(), gc.isenabled()
+
+
+def tls_contexts() -> int:
+    """How many TLS contexts this worker has made (or inherited) before any request."""
+    from tfinit_audit.sources import transport
+
+    return transport._tls_context.cache_info().currsize

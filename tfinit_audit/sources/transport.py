@@ -58,6 +58,11 @@ def _tls_context(bundle: str) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=bundle)
 
 
+def warm_tls() -> None:
+    """Make the TLS context of this environment's CA bundle now (``sources/tls_warm.py``)."""
+    _tls_context(_ca_bundle())
+
+
 
 # --------------------------------------------------------------------------------------------
 # Deadlines: one request, from sending it to the last byte of its answer
