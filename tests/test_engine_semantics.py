@@ -6,7 +6,9 @@ which raises on decided paths leave a call (a raise a ``try`` of a caller catche
 
 from __future__ import annotations
 
+import importlib.util
 import textwrap
+from pathlib import Path
 
 from tfinit_audit.analysis.engine.frames import IMPORT, Raised
 from tfinit_audit.analysis.engine.interp import Interpreter
@@ -111,6 +113,33 @@ FILES = {
         def other_receiver(eager):
             fn = Runner(2).call if eager else Runner(3).call
             return fn(1)
+
+
+        from typing import NamedTuple
+
+
+        class Attrs(NamedTuple):
+            # tf_export's API_ATTRS values (TF 2.13+)
+            names: str
+            constants: str = "c"
+
+            def both(self):
+                return self.names + self.constants
+
+
+        def attrs():
+            a = Attrs("n")
+            return a.names, a.constants, Attrs("n", "k")[1], a.both(), Attrs(constants="x",
+                                                                              names="y").both()
+
+
+        def either_tuple(flag):
+            # the same tuple of values on either arm: known after the if
+            if flag:
+                t = (1, "a")
+            else:
+                t = (1, "a")
+            return t
 
 
         def wrong_handler(flag):
@@ -237,3 +266,25 @@ def test_the_same_method_either_way_is_known_after_an_undecided_branch() -> None
     # other receivers: not the same call
     assert isinstance(it.call(it.resolve("pkg.sub.other_receiver"), [Unknown(text="e")], {}),
                       Unknown)
+
+
+def test_a_typing_namedtuple_class_is_a_namedtuple_of_its_annotated_fields(
+        tmp_path: Path) -> None:
+    # ``class Attrs(NamedTuple): names: str; constants: str = "c"``, as CPython runs it
+    src = tmp_path / "nt_mod.py"
+    src.write_text(textwrap.dedent(FILES["pkg/sub.py"]))
+    spec = importlib.util.spec_from_file_location("nt_mod", src)
+    assert spec is not None and spec.loader is not None
+    real = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(real)
+    expected = real.attrs()
+    assert expected == ("n", "c", "k", "nc", "yx")
+    it = interp()
+    out = it.call(it.resolve("pkg.sub.attrs"), [], {}, mode=IMPORT)
+    assert names(out) == list(expected)
+
+
+def test_a_tuple_alike_on_both_arms_is_known_after_the_if() -> None:
+    it = interp()
+    out = it.call(it.resolve("pkg.sub.either_tuple"), [Unknown(text="flag")], {})
+    assert names(out) == [1, "a"]

@@ -3,6 +3,7 @@ descriptors (methods, properties, static and class methods), ``super()``."""
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from typing import Any
 
@@ -214,8 +215,36 @@ class Attributes(InterpreterBase):
                 bv = None
             if not isinstance(bv, ClassV | BuiltinClassV):
                 bv = Unknown(text=btxt, module=c.module, path=c.path, line=c.info.line)
+            elif isinstance(bv, BuiltinClassV) and bv.name == "typing.NamedTuple":
+                bv = self._typed_namedtuple(c, mod) or Unknown(
+                    text=btxt, module=c.module, path=c.path, line=c.info.line)
             out.append(bv)
         return out or [BuiltinClassV(name="object")]
+
+    def _typed_namedtuple(self, c: ClassV, mod: ModuleV) -> NamedTupleClassV | None:
+        """``class C(NamedTuple): a: int; b: str = "x"`` is the namedtuple of the body's
+        annotated names, in order, the values assigned to the last ones their defaults (as
+        ``typing.NamedTupleMeta`` makes it); None when the body cannot be read or a default
+        cannot be evaluated."""
+        node = c.node
+        if node is None:
+            return None
+        fields: list[str] = []
+        defaults: list[Value] = []
+        for st in node.body:
+            if not isinstance(st, ast.AnnAssign) or not isinstance(st.target, ast.Name):
+                continue
+            fields.append(st.target.id)
+            if st.value is not None:
+                try:
+                    with self.imports.ns.quiet():
+                        defaults.append(self.imports.eval_text(
+                            ast.unparse(st.value), mod, st.value.lineno))
+                except (Undecidable, Raised, SyntaxError, RecursionError):
+                    return None
+            elif defaults:  # Python refuses a field without a default after one with
+                return None
+        return NamedTupleClassV(name=c.name, fields=tuple(fields), defaults=tuple(defaults))
 
     def c3_mro(self, cls: ClassV | BuiltinClassV | Unknown) -> list[Any] | None:
         """Python's C3 linearization of ``cls`` (``cls.__mro__``), bases resolved across

@@ -89,7 +89,7 @@ class Builtins(InterpreterBase):
         if cls.name == "type" and len(args) == 1 and not kwargs:
             return self.type_of(args[0])
         if isinstance(cls, NamedTupleClassV):
-            return _make_named(cls.fields)(self, args, kwargs, mode)
+            return _make_named(cls.fields, cls.defaults)(self, args, kwargs, mode)
         t = TYPES.get(cls.name)
         if t is not None:
             return _convert(cls.name, t, args, kwargs, mode)
@@ -148,6 +148,8 @@ class Builtins(InterpreterBase):
             return BuiltinV(name=n, fn=_os_path(attr))
         if n == "typing.TYPE_CHECKING":
             return Const(value=False)
+        if n == "typing.NamedTuple":  # as a base class: attributes.class_bases
+            return BuiltinClassV(name=n)
         found = stdlib_attr(mod.name, attr) or (copy_attr(attr) if mod.name == "copy" else None)
         if found is not None:
             return found
@@ -319,12 +321,14 @@ def _namedtuple(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode
     return NamedTupleClassV(name=str(typename.value), fields=tuple(fields))
 
 
-def _make_named(fields: tuple[str, ...]) -> Fn:
+def _make_named(fields: tuple[str, ...], defaults: tuple[Value, ...] = ()) -> Fn:
     def call(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
+        values = dict(zip(fields[len(fields) - len(defaults):], defaults, strict=True))
+        given = {**dict(zip(fields, args, strict=False)), **kwargs}
         if len(args) > len(fields) or set(kwargs) - set(fields[len(args):]) \
-                or len(args) + len(kwargs) != len(fields):
+                or set(fields) - set(given) - set(values):
             raise Raised("TypeError", "namedtuple arguments do not match its fields", "", 0)
-        values = {**dict(zip(fields, args, strict=False)), **kwargs}
+        values.update(given)
         return Seq(items=[values[f] for f in fields], kind="tuple", fields=fields)
 
     return call

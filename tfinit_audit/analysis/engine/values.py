@@ -224,6 +224,7 @@ class NamedTupleClassV(BuiltinClassV):
     ``tuple`` whose instances are ``Seq`` values with ``fields``."""
 
     fields: tuple[str, ...] = ()
+    defaults: tuple[Value, ...] = ()  # of the last fields (``typing.NamedTuple`` ``f: T = v``)
 
 
 @dataclass(eq=False)
