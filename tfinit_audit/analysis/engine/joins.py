@@ -34,19 +34,36 @@ def merge(a: Value | None, b: Value | None) -> Value:
         return a
     if any(isinstance(v, Unknown) and v.text == DIFFERS for v in (a, b)):
         return Unknown(text=DIFFERS)
-    if isinstance(a, FunctionV) and isinstance(b, FunctionV) and _same_function(a, b):
-        return a  # ``self.call`` either way (two lookups make two bound-method objects)
     if isinstance(a, Unknown):
         return b
     if isinstance(b, Unknown):
         return a
-    if isinstance(a, Seq) and isinstance(b, Seq):
-        try:
-            if from_value(a) == from_value(b):
-                return a
-        except KeyError:
-            pass
+    if _alike(a, b):
+        return a
     return Unknown(text=DIFFERS)
+
+
+def _alike(a: Value, b: Value) -> bool:
+    """Values the program would see as the same: one object, equal constants, the same
+    function (``self.call`` either way: two lookups make two bound-method objects), tuples and
+    lists of alike items, or what a value itself says (``Value.same_as``)."""
+    if a is b or a.same_as(b):
+        return True
+    if isinstance(a, Const) and isinstance(b, Const):
+        return a.value == b.value and type(a.value) is type(b.value)
+    if isinstance(a, FunctionV) and isinstance(b, FunctionV):
+        return _same_function(a, b)
+    if isinstance(a, Seq) and isinstance(b, Seq):
+        if a.kind != b.kind or a.fields != b.fields or len(a.items) != len(b.items) \
+                or a.cls is not b.cls:
+            return False
+        if all(_alike(x, y) for x, y in zip(a.items, b.items, strict=True)):
+            return True
+        try:
+            return bool(from_value(a) == from_value(b))
+        except KeyError:
+            return False
+    return False
 
 
 def _same_function(a: FunctionV, b: FunctionV) -> bool:

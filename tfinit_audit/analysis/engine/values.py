@@ -53,6 +53,13 @@ class Value:
     def describe(self) -> str:
         return type(self).__name__
 
+    def same_as(self, other: Value) -> bool:
+        """Would the program see ``other`` as this very value? Where two paths meet
+        (``joins.merge``) a value both give alike stays known. The object itself by default;
+        a rule's value that stands for a kind of thing rather than one object (a tensor of a
+        static shape) says when another is alike."""
+        return other is self
+
 
 class _Sentinel:
     def __init__(self, name: str) -> None:

@@ -78,6 +78,15 @@ class TensorV(Value):
     def describe(self) -> str:
         return f"tensor{self.shape}"
 
+    def same_as(self, other: Value) -> bool:
+        """A tensor is what the analysis knows of it: another plain tensor of the same static
+        shape and dtype, that is the same variable or none, is alike (Keras' ``outputs`` of
+        the same ``call`` on either arm of ``if build_graph:``)."""
+        return other is self or (type(self) is TensorV and type(other) is TensorV
+                                 and isinstance(other, TensorV) and other.shape == self.shape
+                                 and other.dtype == self.dtype
+                                 and other.variable is self.variable)
+
 
 @dataclass(eq=False)
 class ExprV(TensorV):
