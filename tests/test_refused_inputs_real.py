@@ -8,12 +8,12 @@ Answers written by hand from ``contrib/rnn/python/ops/rnn_cell.py`` of 1.15.5: t
 cell's kernel is ``[64 + 64, 4 * 64]``, ``carry_w`` ``[input_size, input_size]`` (glorot
 through ``get_variable``'s scope default), ``carry_b`` ``constant(carry_bias_init=1.0)``.
 
-TF 2.4.4's ``tf.compat.v1.nn.rnn_cell.ResidualWrapper`` likewise: ``inp + out`` of the table's
-32 features and the wrapped cell's 64 (real TF 2.4.4 raises ``Shapes (2, 32) and (2, 64) are
+``tf.compat.v1.nn.rnn_cell.ResidualWrapper`` (TF 2.4.4, 2.15.1) likewise: ``inp + out`` of the
+table's 32 features and the wrapped cell's 64 (real TF raises ``Shapes (2, 32) and (2, 64) are
 incompatible``), so it is built on 64 features.
 
 Network tests fail (not skip) when PyPI is unreachable; the live ones build the cell in the
-tf115, tf112, tf18 and tf24 virtualenvs (scripts/setup-test-envs.sh)."""
+tf115, tf112, tf18, tf24 and tf215 virtualenvs (scripts/setup-test-envs.sh)."""
 
 from __future__ import annotations
 
@@ -102,33 +102,40 @@ def test_tf24_dropout_wrapper_refuses_the_tables_keras_lstm_cell(
 
 
 RESIDUAL = "tf.compat.v1.nn.rnn_cell.ResidualWrapper"
-WRAPPERS_24 = "tensorflow/python/keras/layers/legacy_rnn/rnn_cell_wrapper_impl.py"
 
 
 @pytest.mark.network
 @pytest.mark.slow
-def test_tf24_residual_wrapper_is_built_on_the_width_its_refusal_asks_for(
-        real_ctx: SourceContext, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("release", "wrappers"), [
+    ("2.4.4", "tensorflow/python/keras/layers/legacy_rnn/rnn_cell_wrapper_impl.py"),
+    ("2.15.1", "keras/src/layers/rnn/legacy_cell_wrappers.py")])
+def test_residual_wrapper_is_built_on_the_width_its_refusal_asks_for(
+        real_ctx: SourceContext, tmp_path: Path, release: str, wrappers: str) -> None:
     # ``inp + out`` of the table's 32 features and the wrapped LSTMCell(num_units=64)'s
-    # output: TF 2.4.4 refuses it (Keras' Layer.__call__ reaches the cell's ``call`` through
-    # ``call_fn = self.call`` in either arm of ``if eager:``); asked alone, as in any batch
-    tree = open_tree("pypi", "2.4.4", ctx=real_ctx)
+    # output: TensorFlow refuses it. Keras' Layer.__call__ reaches the cell's ``call`` through
+    # ``call_fn = self.call`` in either arm of ``if eager:`` (2.4.4), gives the same outputs
+    # from either arm of ``if build_graph:`` (2.15.1, whose call signature is read through a
+    # ``typing.NamedTuple`` of tf_export), and ``nest.map_structure(fn, inputs, outputs)``
+    # pairs the two; asked alone, as in any batch
+    tree = open_tree("pypi", release, ctx=real_ctx)
     [r] = analyze(tree, [parse_symbol(RESIDUAL)], Dims(), cache_dir=tmp_path)
     assert r.status == "resolved", r.message
     assert r.input_shape == [None, 64]
     assert [(w.name, w.shape, w.initializer.kind) for w in r.weights] == [
         ("lstm_cell/kernel", [128, 256], "glorot_uniform"), ("lstm_cell/bias", [256], "zeros")]
     assert r.input_note is not None and r.input_note.startswith(
-        f"input of 64 features, not the table's 32: with 32, `inp + out` ({WRAPPERS_24}:")
+        f"input of 64 features, not the table's 32: with 32, `inp + out` ({wrappers}:")
 
 
 @pytest.mark.live
 @pytest.mark.slow
-def test_tf24_residual_wrapper_on_the_derived_input_agrees_with_tensorflow() -> None:
-    python = venv_python("tf24")
+@pytest.mark.parametrize(("venv", "release"), [("tf24", "2.4.4"), ("tf215", "2.15.1")])
+def test_residual_wrapper_on_the_derived_input_agrees_with_tensorflow(
+        venv: str, release: str) -> None:
+    python = venv_python(venv)
     static = analyze(open_installed(python), [parse_symbol(RESIDUAL)], Dims())
     assert static[0].input_shape == [None, 64], static[0].input_note
     run = verify_interpreter(python, static, Dims(), timeout=600)
     assert run.error is None, run.error
-    assert run.tensorflow == "2.4.4"
+    assert run.tensorflow == release
     assert run.summary == {"agree": 2, "disagree": 0, "inconclusive": 0}, describe(run)

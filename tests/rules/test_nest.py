@@ -117,3 +117,38 @@ def test_flatten_of_a_nested_structure_is_left_to_the_source() -> None:
     nested = Seq(items=[Seq(items=[Const(value=None), Const(value=32)], kind="tuple")],
                  kind="list")
     assert not isinstance(_first(nested), Const)
+
+
+RESIDUAL = '''
+    """Mimics Keras ResidualWrapper's default_residual_fn: the shapes checked and the tensors
+    added pairwise, over two structures."""
+    from tensorflow.python.util import nest
+
+
+    def residual(inputs, outputs):
+        nest.map_structure(lambda i, o: i.shape == o.shape, inputs, outputs)
+        return nest.map_structure(lambda i, o: (i.shape, o.shape), inputs, outputs)
+    '''
+OPAQUE_MAP = '''
+    def map_structure(func, *structure, **kwargs):
+        return _native_map(func, structure, kwargs)
+    '''
+
+
+def test_map_structure_over_two_structures_pairs_their_tensors() -> None:
+    # nest.map_structure(func, *structures): func gets the corresponding tensors of each
+    it = interp(make_tree({NEST: OPAQUE_MAP, HELPERS: NATIVE, CALLER: RESIDUAL}))
+    f = it.value_at(CALLER, "residual")
+    assert isinstance(f, FunctionV)
+    a, b = TensorV(shape=[None, 32]), TensorV(shape=[None, 64])
+    one = it.call(f, [a, b], {}, mode=EAGER)
+    assert isinstance(one, Seq) and [s.to_python() for s in one.items] == [(None, 32),
+                                                                           (None, 64)]
+    pairs = it.call(f, [Seq(items=[a, a], kind="list"), Seq(items=[b, a], kind="list")], {},
+                    mode=EAGER)
+    assert isinstance(pairs, Seq) and [[s.to_python() for s in p.items]
+                                       for p in pairs.items if isinstance(p, Seq)] == [
+        [(None, 32), (None, 64)], [(None, 32), (None, 32)]]
+    # structures that do not match (a list of two and a tensor): not decided here
+    odd = it.call(f, [Seq(items=[a, a], kind="list"), b], {}, mode=EAGER)
+    assert not isinstance(odd, Seq)

@@ -115,16 +115,22 @@ class NestRule(Rule):
 
 
 def _map_structure(it: Any, site: CallSite) -> Value | None:
-    """``nest.map_structure(func, structure)`` over a tensor or a list/tuple of tensors."""
-    if len(site.args) != 2 or site.kwargs:
+    """``nest.map_structure(func, *structures)`` over tensors, or over lists/tuples of tensors
+    of one length and kind: ``func`` gets the corresponding tensors of each (ResidualWrapper's
+    ``map_structure(assert_shape_match, inputs, outputs)``)."""
+    if len(site.args) < 2 or site.kwargs:
         return None
-    func, structure = site.args
-    if isinstance(structure, TensorV):
-        return it.call(func, [structure], {}, (site.frame, site.node))
-    if isinstance(structure, Seq) and all(isinstance(x, TensorV) for x in structure.items):
-        return Seq(items=[it.call(func, [x], {}, (site.frame, site.node))
-                          for x in structure.items], kind=structure.kind)
-    return None
+    func, *structures = site.args
+    where = (site.frame, site.node)
+    if all(isinstance(s, TensorV) for s in structures):
+        return it.call(func, list(structures), {}, where)
+    first = structures[0]
+    if not isinstance(first, Seq) or not all(
+            isinstance(s, Seq) and s.kind == first.kind and len(s.items) == len(first.items)
+            and all(isinstance(x, TensorV) for x in s.items) for s in structures):
+        return None
+    columns = zip(*(s.items for s in structures if isinstance(s, Seq)), strict=True)
+    return Seq(items=[it.call(func, list(xs), {}, where) for xs in columns], kind=first.kind)
 
 
 _UNARY = frozenset((
