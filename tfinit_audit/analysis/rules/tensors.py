@@ -73,9 +73,10 @@ class NestRule(Rule):
     true for lists, tuples and dicts, false for a tensor or a number -- so ``_linear(args)``
     sees its list of arguments as a list. ``nest.flatten`` of a tensor or a list of tensors is
     the list (Keras ``Layer.__call__`` flattens its inputs before it builds the layer on their
-    shapes); ``nest.map_structure(func, tensors)`` applies ``func`` to each. Recognised by the
-    name the call is written with and a callee in a ``nest`` module or the C helper it is bound
-    to (``_pywrap_tensorflow.IsSequence``; 1.12's ``flatten = _pywrap_tensorflow.Flatten``)."""
+    shapes); ``nest.map_structure(func, *structures)`` applies ``func`` to the corresponding
+    tensors of each. Recognised by the name the call is written with and a callee in a
+    ``nest`` module or the C helper it is bound to (``_pywrap_tensorflow.IsSequence``; 1.12's
+    ``flatten = _pywrap_tensorflow.Flatten``)."""
 
     name = "nest"
 
