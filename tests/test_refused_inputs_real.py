@@ -30,6 +30,7 @@ from tfinit_audit.sources import SourceContext, open_tree
 from tfinit_audit.sources.local import open_installed
 
 HIGHWAY = "tf.contrib.rnn.HighwayWrapper"
+RESIDUAL = "tf.compat.v1.nn.rnn_cell.ResidualWrapper"
 CELLS = "tensorflow_core/contrib/rnn/python/ops/rnn_cell.py"
 
 
@@ -70,16 +71,18 @@ def test_tf115_highway_on_an_input_the_user_gave_is_refused(
 
 @pytest.mark.live
 @pytest.mark.slow
-@pytest.mark.parametrize(("venv", "release"), [
-    ("tf115", "1.15.5"), ("tf112", "1.12.3"), ("tf18", "1.8.0")])
-def test_highway_on_the_derived_input_agrees_with_tensorflow(venv: str, release: str) -> None:
+@pytest.mark.parametrize(("venv", "release", "symbol", "weights"), [
+    ("tf115", "1.15.5", HIGHWAY, 4), ("tf112", "1.12.3", HIGHWAY, 4), ("tf18", "1.8.0", HIGHWAY, 4),
+    ("tf24", "2.4.4", RESIDUAL, 2), ("tf215", "2.15.1", RESIDUAL, 2)])
+def test_on_the_derived_input_the_weights_agree_with_tensorflow(
+        venv: str, release: str, symbol: str, weights: int) -> None:
     python = venv_python(venv)
-    static = analyze(open_installed(python), [parse_symbol(HIGHWAY)], Dims())
+    static = analyze(open_installed(python), [parse_symbol(symbol)], Dims())
     assert static[0].input_shape == [None, 64], static[0].input_note
     run = verify_interpreter(python, static, Dims(), timeout=600)
     assert run.error is None, run.error
     assert run.tensorflow == release
-    assert run.summary == {"agree": 4, "disagree": 0, "inconclusive": 0}, describe(run)
+    assert run.summary == {"agree": weights, "disagree": 0, "inconclusive": 0}, describe(run)
 
 
 @pytest.mark.network
@@ -99,9 +102,6 @@ def test_tf24_dropout_wrapper_refuses_the_tables_keras_lstm_cell(
     assert gru.status == "resolved", gru.message
     assert [(w.name, w.shape) for w in gru.weights] == [
         ("kernel", [32, 192]), ("recurrent_kernel", [64, 192]), ("bias", [2, 192])]
-
-
-RESIDUAL = "tf.compat.v1.nn.rnn_cell.ResidualWrapper"
 
 
 @pytest.mark.network
@@ -125,17 +125,3 @@ def test_residual_wrapper_is_built_on_the_width_its_refusal_asks_for(
         ("lstm_cell/kernel", [128, 256], "glorot_uniform"), ("lstm_cell/bias", [256], "zeros")]
     assert r.input_note is not None and r.input_note.startswith(
         f"input of 64 features, not the table's 32: with 32, `inp + out` ({wrappers}:")
-
-
-@pytest.mark.live
-@pytest.mark.slow
-@pytest.mark.parametrize(("venv", "release"), [("tf24", "2.4.4"), ("tf215", "2.15.1")])
-def test_residual_wrapper_on_the_derived_input_agrees_with_tensorflow(
-        venv: str, release: str) -> None:
-    python = venv_python(venv)
-    static = analyze(open_installed(python), [parse_symbol(RESIDUAL)], Dims())
-    assert static[0].input_shape == [None, 64], static[0].input_note
-    run = verify_interpreter(python, static, Dims(), timeout=600)
-    assert run.error is None, run.error
-    assert run.tensorflow == release
-    assert run.summary == {"agree": 2, "disagree": 0, "inconclusive": 0}, describe(run)
