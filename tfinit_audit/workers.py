@@ -151,7 +151,7 @@ def prepare() -> None:
 # the analysis and the HTTP transport loaded (~0.4 s of imports each otherwise), and with what
 # the tool imports only when first needed (to keep a warm run light) that every remote task
 # needs: the cache's file locks (a read plan is recorded under one, ~30 ms) and what requests
-# reads the netrc file with; and the TLS context with the CA bundle loaded (~20 ms a worker).
+# reads the netrc file with; and the TLS context with the CA bundle loaded (sources/tls_warm.py).
 PRELOAD = ["tfinit_audit.stages", "tfinit_audit.analysis.run", "tfinit_audit.sources.transport",
            "filelock", "netrc", "tfinit_audit.sources.tls_warm"]
 
