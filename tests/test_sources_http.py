@@ -168,3 +168,35 @@ def test_a_deadline_ends_a_dripping_read_in_a_forked_child(server: LoopbackServe
     done = subprocess.run([sys.executable, "-c", script, server.url], timeout=60,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_threads_asking_at_once_share_one_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a fresh worker's read-ahead threads open their first connections at the same moment:
+    # the CA bundle is loaded once a process, not once a thread (a cold `all` made 330
+    # contexts in 52 processes before, 11 s of CPU)
+    from tfinit_audit.sources import transport
+
+    made: list[int] = []
+    real = ssl.create_default_context
+
+    def slow(*args: object, **kwargs: object) -> ssl.SSLContext:
+        made.append(threading.get_ident())
+        time.sleep(0.05)  # as loading a bundle takes: the other threads arrive meanwhile
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(transport.ssl, "create_default_context", slow)
+    monkeypatch.setattr(transport, "_TLS_CONTEXTS", {})
+    bundle = transport._ca_bundle()
+    start = threading.Barrier(8)
+    got: list[ssl.SSLContext] = []
+
+    def ask() -> None:
+        start.wait()
+        got.append(transport._tls_context(bundle))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(made) == 1 and len(got) == 8 and all(c is got[0] for c in got)

@@ -34,4 +34,4 @@ def tls_contexts() -> int:
     """How many TLS contexts this worker has made (or inherited) before any request."""
     from tfinit_audit.sources import transport
 
-    return transport._tls_context.cache_info().currsize
+    return len(transport._TLS_CONTEXTS)
