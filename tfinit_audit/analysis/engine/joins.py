@@ -29,9 +29,6 @@ def merge(a: Value | None, b: Value | None) -> Value:
         return b or Unknown()
     if b is None or a is b:
         return a
-    if isinstance(a, Const) and isinstance(b, Const) and a.value == b.value \
-            and type(a.value) is type(b.value):
-        return a
     if any(isinstance(v, Unknown) and v.text == DIFFERS for v in (a, b)):
         return Unknown(text=DIFFERS)
     if isinstance(a, Unknown):
