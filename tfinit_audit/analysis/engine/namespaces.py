@@ -14,6 +14,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from tfinit_audit.analysis.engine import mutations
 from tfinit_audit.analysis.engine.frames import IMPORT, Frame, Mode, Raised, Signal, Undecidable
 from tfinit_audit.analysis.engine.hooks import RuleSet
 from tfinit_audit.analysis.engine.source import Sources
@@ -99,7 +100,7 @@ class Namespaces:
         self._attr_memo: dict[tuple[str, str], tuple[Any, list[Hop]]] = {}
         self._ns_memo: dict[tuple[str, str, int | None], tuple[Any, list[Hop]]] = {}
         self._could_memo: dict[tuple[str, str], bool] = {}
-        self._guard_memo: dict[tuple[str, int, str], bool] = {}
+        self._guard_memo: dict[tuple[str, int, str], bool | None] = {}
         self._in_progress: set[tuple[str, str, int]] = set()
         self.binding_of: dict[tuple[str, str], Binding] = {}  # (module, name) -> last binding
         self._trace: list[Hop] | None = None
@@ -167,6 +168,11 @@ class Namespaces:
 
     # ------------------------------------------------------------ guards
     def guard_ok(self, mod: ModuleV, b: Binding) -> bool:
+        """May ``b`` run? (False only when its ``if`` guard is decided false.)"""
+        return self.guard_state(mod, b) is not False
+
+    def guard_state(self, mod: ModuleV, b: Binding) -> bool | None:
+        """Does ``b`` run: its ``if`` guard's truth, None when it cannot be decided."""
         if not b.guard:
             return True
         gk = (mod.name, b.line, b.guard)
@@ -174,17 +180,16 @@ class Namespaces:
             self._guard_memo[gk] = self._guard_eval(mod, b)
         return self._guard_memo[gk]
 
-    def _guard_eval(self, mod: ModuleV, b: Binding) -> bool:
+    def _guard_eval(self, mod: ModuleV, b: Binding) -> bool | None:
         assert b.guard is not None
         try:
             with self.quiet():
                 v = self.imports.eval_text(b.guard, mod, b.line)
         except (Raised, Undecidable, SyntaxError):
-            return True
+            return None
         if isinstance(v, DictV):
             return bool(v.items)
-        t = v.truth() if isinstance(v, Const | Seq) else None
-        return True if t is None else t
+        return v.truth() if isinstance(v, Const | Seq) else None
 
     # ------------------------------------------------------------ module attributes
     def getattr_module(self, mod: ModuleV, attr: str) -> Any:
@@ -295,6 +300,8 @@ class Namespaces:
                 self._in_progress.discard(key)
             if val is MISSING and b.kind == "del":
                 return DELETED
+            if val is not MISSING and origin.name == mod.name:
+                val = mutations.apply(self, mod, b, name, val, before)
             if val is not MISSING:
                 if before is None:
                     self.binding_of[(mod.name, name)] = b
@@ -446,6 +453,9 @@ class Namespaces:
                 val = with_hops(val, [src.hop(b.expr_line or b.line,
                                               f"module-level alias {name}")])
             return val
+        if b.kind == "augassign":
+            self.hop(mod.path, b.line, f"{name} {b.attr} ...")
+            return mutations.augmented(self, mod, b, name)
         return _opaque(b, mod, b.expr or b.kind)
 
     def _from_object(self, origin: Value, attr: str) -> Any:

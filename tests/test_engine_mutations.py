@@ -1,0 +1,126 @@
+"""A module-level list, set or dict changed in place after its assignment (engine/mutations.py):
+``X.extend(...)``/``X.append(...)``/``X.update(...)`` statements and ``X += ...`` apply, in
+source order, to the value a later line reads -- and not to the value an earlier line read;
+under a module-level ``if`` only when the guard holds; a change the engine cannot follow (a
+loop, an argument it cannot evaluate) leaves the value unknown. Each known case is checked
+against CPython importing the same module. TF 0.12-1.x build ``remove_undocumented``'s
+allowed list so (``_allowed_symbols.extend([...])``)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tfinit_audit.analysis.engine.interp import Interpreter
+from tfinit_audit.analysis.engine.values import Const, DictV, Seq, Unknown, Value
+from tfinit_audit.analysis.rules import ENGINE_RULES
+from tfinit_audit.sources.base import MemoryTree
+
+FILES = {
+    "m/__init__.py": "",
+    "m/lists.py": """
+        NEW = True
+        NAMES = ["a"]
+        EARLY = tuple(NAMES)  # read before the changes: ("a",)
+        NAMES.extend(["b", "c"])
+        NAMES.append("d")
+        NAMES.insert(0, "z")
+        if NEW:
+            NAMES.append("py3")
+        else:
+            NAMES.append("py2")
+        NAMES += ("e",)
+        LATE = tuple(NAMES)
+
+        TABLE = {"x": 1}
+        TABLE.update({"y": 2})
+        TABLE.setdefault("z", 3)
+
+        KINDS = {"a"}
+        KINDS.add("b")
+
+        COUNT = 1
+        COUNT += 2
+
+        LOOPED = []
+        for _i in range(3):
+            LOOPED.append(_i)
+
+
+        def names():
+            return tuple(NAMES)
+        """,
+}
+
+
+def interp() -> Interpreter:
+    tree = MemoryTree({p: textwrap.dedent(t) for p, t in FILES.items()})
+    return Interpreter(tree, ENGINE_RULES)
+
+
+@pytest.fixture()
+def cpython(tmp_path: Path) -> Any:
+    """The same modules imported by CPython (a fresh copy per test)."""
+    for path, text in FILES.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(textwrap.dedent(text))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        yield lambda name: importlib.import_module(name)
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [n for n in sys.modules if n == "m" or n.startswith("m.")]:
+            del sys.modules[name]
+
+
+def plain(v: Value) -> Any:
+    if isinstance(v, Const):
+        return v.value
+    if isinstance(v, Seq):
+        items = tuple(plain(i) for i in v.items)
+        return set(items) if v.kind == "set" else items
+    if isinstance(v, DictV):
+        return {k: plain(i) for k, i in v.items.items()}
+    return v
+
+
+def test_changes_apply_in_source_order_to_later_reads_only(cpython: Any) -> None:
+    lists = cpython("m.lists")
+    it = interp()
+    assert lists.LATE == ("z", "a", "b", "c", "d", "py3", "e")
+    assert plain(it.resolve("m.lists.LATE")) == lists.LATE
+    assert plain(it.resolve("m.lists.EARLY")) == lists.EARLY == ("a",)
+    assert plain(it.resolve("m.lists.NAMES")) == tuple(lists.NAMES)
+    # a function reads the module's final value
+    assert plain(it.call(it.resolve("m.lists.names"), [], {})) == lists.names()
+
+
+def test_dicts_and_augmented_assignment(cpython: Any) -> None:
+    lists = cpython("m.lists")
+    it = interp()
+    assert plain(it.resolve("m.lists.TABLE")) == lists.TABLE == {"x": 1, "y": 2, "z": 3}
+    assert plain(it.resolve("m.lists.COUNT")) == lists.COUNT == 3
+
+
+def test_a_change_the_engine_does_not_follow_leaves_the_value_unknown(cpython: Any) -> None:
+    lists = cpython("m.lists")
+    assert lists.LOOPED == [0, 1, 2]
+    kinds = lists.KINDS
+    assert kinds == {"a", "b"}
+    assert isinstance(interp().resolve("m.lists.LOOPED"), Unknown)  # not [] (no guess)
+    assert isinstance(interp().resolve("m.lists.KINDS"), Unknown)  # set.add: not modelled
+    unreadable = {**FILES, "m/lists.py": FILES["m/lists.py"].replace(
+        'NAMES.append("d")', "NAMES.append(compute())")}
+    it = Interpreter(MemoryTree({p: textwrap.dedent(t) for p, t in unreadable.items()}),
+                     ENGINE_RULES)
+    assert isinstance(it.resolve("m.lists.LATE"), Unknown)
+    assert plain(it.resolve("m.lists.EARLY")) == ("a",)  # before the change: still known
+    undecided = {**FILES, "m/lists.py": FILES["m/lists.py"].replace("if NEW:", "if compute():")}
+    it = Interpreter(MemoryTree({p: textwrap.dedent(t) for p, t in undecided.items()}),
+                     ENGINE_RULES)
+    assert isinstance(it.resolve("m.lists.LATE"), Unknown)  # one arm or the other: unknown

@@ -1,0 +1,133 @@
+"""A module-level list, set or dict changed in place after its assignment, as Python runs it.
+
+``_allowed_symbols = [...]`` and then ``_allowed_symbols.extend([...])`` at module level (TF
+0.12-1.x ``tensorflow/python/__init__.py`` before its ``remove_undocumented`` call), or
+``X = [...]`` and ``X += [...]``: the name's value at a line is the value its assignment made
+with every such change before that line applied, in source order -- a method call on the name
+(``append``, ``extend``, ``insert``, ``update``, ``setdefault`` ...) as a statement of its own,
+or an augmented assignment. Each change is applied to a copy, so the value the name had before
+the change stays what it was for the lines before it (and a list imported from another module
+and changed here changes here only). A change the engine cannot make (an argument it cannot
+evaluate, a method it does not model: ``sort``, ``set.add`` ...) leaves the value unknown, as
+does a module-level loop whose text changes the name, or a change under an ``if`` whose test
+cannot be decided. ``__all__`` has its own reading (summaries.py). Not seen: changes by
+subscript assignment (``X[k] = v``) and by a function called at module level.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from tfinit_audit.analysis.engine.frames import IMPORT, Raised, Undecidable
+from tfinit_audit.analysis.engine.parsing import ast_parse
+from tfinit_audit.analysis.engine.source import SourceModule
+from tfinit_audit.analysis.engine.summaries import Binding
+from tfinit_audit.analysis.engine.values import MISSING, DictV, ModuleV, Seq, Unknown, Value
+
+MUTATORS = ("append", "extend", "insert", "update", "add", "setdefault", "remove", "discard",
+            "pop", "clear", "sort", "reverse", "popitem")
+
+
+def changes(src: SourceModule, name: str) -> list[Binding]:
+    """The module-level statements of ``src`` that may change ``name`` in place (method-call
+    statements on it; loops whose text does), in source order; text only, read once per
+    file and name. Empty without a parse when no line has ``name.<mutator>(``."""
+    key = "mutations:" + name
+    hit = src.derived.get(key)
+    if hit is not None:
+        return hit
+    out: list[Binding] = []
+    pattern = re.compile(rf"^[ \t]*{re.escape(name)}[ \t]*\.[ \t]*(?:{'|'.join(MUTATORS)})"
+                         r"[ \t]*\(", re.M)
+    if pattern.search(src.text):
+        for b in src.full().bindings:
+            if b.kind == "effect" and not b.handler and b.expr and pattern.search(b.expr):
+                out.append(b)
+    src.derived[key] = out
+    return out
+
+
+def _call_on(expr: str, name: str) -> tuple[ast.Call, str] | None:
+    """``name.<mutator>(...)``, when that is the whole statement: the call and the method."""
+    try:
+        tree = ast_parse(expr.strip(), mode="eval")
+    except SyntaxError:
+        return None
+    call = tree.body
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
+            and isinstance(call.func.value, ast.Name) and call.func.value.id == name \
+            and call.func.attr in MUTATORS:
+        return call, call.func.attr
+    return None
+
+
+def _copy(val: Value) -> Value | None:
+    if isinstance(val, Seq) and val.kind in ("list", "set") and val.fields is None \
+            and val.cls is None:
+        return Seq(items=list(val.items), kind=val.kind)
+    if type(val) is DictV:
+        return DictV(items=dict(val.items))
+    return None
+
+
+def apply(ns: Any, mod: ModuleV, b: Binding, name: str, val: Any, before: int | None) -> Any:
+    """``val``, the value binding ``b`` gave ``name`` in ``mod``, with the in-place changes
+    after it and before line ``before`` (None: the module's end) applied."""
+    src = ns.it.sources.module(mod.path)
+    if src is None or not isinstance(val, Seq | DictV):
+        return val
+    todo = [e for e in changes(src, name)
+            if e.line > b.line and (before is None or e.line < before)]
+    if not todo:
+        return val
+    out = _copy(val)
+    for e in todo:
+        runs = ns.guard_state(mod, e)
+        if runs is False:
+            continue
+        found = _call_on(e.expr or "", name)
+        if out is None or found is None or runs is None:
+            return Unknown(text=f"{name}, changed at module level by code the analysis does "
+                                "not follow", module=mod.name, path=mod.path or "", line=e.line)
+        call, attr = found
+        try:
+            method = ns.it.getattr(out, attr, IMPORT)
+            if method is MISSING:
+                raise Undecidable(f"a method the engine does not model: {attr}")
+            args = [ns.imports.eval_text(ast.unparse(a), mod, e.line) for a in call.args]
+            kwargs = {k.arg: ns.imports.eval_text(ast.unparse(k.value), mod, e.line)
+                      for k in call.keywords if k.arg}
+            if len(kwargs) != len(call.keywords) or any(
+                    isinstance(a, ast.Starred) for a in call.args):
+                raise Undecidable("** or * arguments")
+            ns.it.call(method, args, kwargs, mode=IMPORT)
+        except (Raised, Undecidable, RecursionError):
+            return Unknown(text=(e.expr or "").strip(), module=mod.name, path=mod.path or "",
+                           line=e.line)
+        ns.hop(mod.path, e.line, f"{name} is changed in place")
+    return out
+
+
+def augmented(ns: Any, mod: ModuleV, b: Binding, name: str) -> Any:
+    """``name op= expr`` at module level: the value before the line combined with the
+    expression's -- a list extended by any sequence (``+=`` on a list is ``extend``), else
+    the binary operator (what ``op=`` does on immutable values)."""
+    line = b.expr_line or b.line
+    prev = ns.module_attr(mod, name, b.line)
+    if prev is MISSING:
+        return prev
+    op = (b.attr or "?=")[:-1]
+    try:
+        if op == "+" and isinstance(prev, Seq) and prev.kind == "list":
+            rhs = ns.imports.eval_text(b.expr or "", mod, line)
+            if isinstance(rhs, Seq) and rhs.kind in ("list", "tuple"):
+                return Seq(items=[*prev.items, *rhs.items], kind="list")
+            raise Undecidable(f"list += {rhs.describe()}")
+        if op == "?":
+            raise Undecidable("an operator the summary does not name")
+        return ns.imports.eval_text(f"({name}) {op} ({b.expr})", mod, line)
+    except (Raised, Undecidable, RecursionError, SyntaxError):
+        return Unknown(text=f"{name} {b.attr} {b.expr}", module=mod.name, path=mod.path or "",
+                       line=b.line)
