@@ -235,8 +235,11 @@ class Namespaces:
 
     def _removed(self, mod: ModuleV, name: str, val: Any) -> bool:
         """Does a rule know that ``mod`` deletes public ``name`` at the end of its import?
-        (Submodules are left alone: a later import of one binds it again.)"""
-        if name.startswith("_") or isinstance(val, ModuleV):
+        Its own submodules (``mod.name`` + ``.`` + ``name``) are left alone: ``from mod import
+        name`` still finds one in ``sys.modules``. A module bound under another name (``vs``
+        for ``variable_scope``: an alias a star import brought) is deleted like any name."""
+        if name.startswith("_") or (isinstance(val, ModuleV)
+                                    and val.name == f"{mod.name}.{name}"):
             return False
         for rule in self.it.rules.asked("removed"):
             hop = rule.removed(self.it, mod, name)

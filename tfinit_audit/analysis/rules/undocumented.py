@@ -6,8 +6,11 @@ referenced as a line ``@@name`` in the docstring of the module (or of each of
 modules and classes the package does not document; after the call they are gone.
 
 ``documented_names`` reads that convention from the module's own source: the call (a
-module-level statement of the module, to a function named ``remove_undocumented``), its
-arguments evaluated at that line, and the ``@@`` lines of the docstrings. The namespace listing
+module-level statement of the module, to a function named ``remove_undocumented``, whose first
+argument is the module's own ``__name__``: TF 1.15's ``tf.contrib.framework`` also cleans its
+``nest`` module, ``remove_undocumented(nest.__name__, ...)``, which is not a call about
+itself; what such a call deletes from the other module is not modelled), its arguments evaluated at that line (a list the module extends before the call
+included, engine/mutations.py), and the ``@@`` lines of the docstrings. The namespace listing
 (analysis/listing.py) leaves the deleted names out, and ``RemoveUndocumentedRule`` makes them
 absent for the engine (engine hook ``removed``): ``tf.get_local_variable`` in 0.12 is bound by
 ``tensorflow.python`` but deleted there, so ``from tensorflow.python import *`` in
@@ -57,6 +60,11 @@ def documented_names(it: Any, mod: ModuleV) -> tuple[set[str], Hop] | None:
             return None
         if not (isinstance(fn, FunctionV) and fn.name == FUNCTION):
             continue
+        target = args[0] if args else kw.get("module_name")
+        if not (isinstance(target, Const) and isinstance(target.value, str)):
+            return None  # which module it cleans cannot be read: keep every name
+        if target.value != mod.name:
+            continue  # another module's (``remove_undocumented(nest.__name__, ...)``)
         allowed = args[1] if len(args) > 1 else kw.get("allowed_exception_list")
         docs = args[2] if len(args) > 2 else kw.get("doc_string_modules")
         listed = _strings(allowed) if allowed is not None else []
