@@ -1,0 +1,68 @@
+"""A namespace listed from a release's installed files (``--symbols 'tf.nn.*'``; ``all`` walks
+the same listings) names exactly what ``dir()`` of that namespace gives in the real TensorFlow
+of the virtualenv: no name the release lacks at run time (TF 0.12.1's ``tf.vs``,
+``tf.math_ops``: module aliases ``remove_undocumented`` deletes) and none it has missing (0.12.1's
+``tf.VERSION``, ``tf.arg_max``: names ``_allowed_symbols.extend([...])`` keeps) -- except
+submodules the import machinery binds on their package, which the listing leaves out (modules
+are not layers; README "Every layer of a release")."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from test_live_e2e import venv_python
+
+from tfinit_audit.analysis.engine.interp import Interpreter
+from tfinit_audit.analysis.listing import expand
+from tfinit_audit.analysis.rules import ENGINE_RULES
+from tfinit_audit.sources.local import open_installed
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
+PROBE = """
+import json, sys, types, warnings
+warnings.filterwarnings("ignore")
+import tensorflow as tf
+out = {}
+for prefix in sys.argv[1:]:
+    obj = tf
+    for p in prefix.split(".")[1:]:
+        obj = getattr(obj, p)
+    out[prefix] = {n: isinstance(getattr(obj, n), types.ModuleType)
+                   for n in dir(obj) if not n.startswith("_")}
+print(json.dumps(out))
+"""
+
+CASES = [
+    ("tf012", ["tf", "tf.nn", "tf.contrib.rnn", "tf.contrib.layers"]),
+    ("tf115", ["tf", "tf.nn", "tf.contrib.rnn", "tf.contrib.framework"]),
+]
+
+
+def listed(python: str, prefix: str) -> set[str]:
+    """The names ``prefix.*`` lists (members and their aliases), without those it says
+    ``remove_undocumented`` deleted."""
+    it = Interpreter(open_installed(python), ENGINE_RULES)
+    out: set[str] = set()
+    for m in expand(it, f"{prefix}.*").members:
+        if m.reason.startswith("deleted at import"):
+            continue
+        out.update(n.rpartition(".")[2] for n in [m.symbol, *m.aliases]
+                   if n.rpartition(".")[0] == prefix)
+    return out
+
+
+@pytest.mark.parametrize(("venv", "prefixes"), CASES, ids=[c[0] for c in CASES])
+def test_listing_is_dir_of_the_live_namespace(venv: str, prefixes: list[str]) -> None:
+    python = venv_python(venv)
+    run = subprocess.run([python, "-c", PROBE, *prefixes], capture_output=True, text=True,
+                         timeout=600, check=True)
+    live = json.loads(run.stdout.strip().splitlines()[-1])
+    for prefix in prefixes:
+        names = listed(python, prefix)
+        assert names - set(live[prefix]) == set(), prefix  # nothing the release lacks
+        missing = {n for n in set(live[prefix]) - names if not live[prefix][n]}
+        assert missing == set(), prefix  # only submodules may be left out
+        assert len(names) > 0.9 * len(live[prefix]), prefix
