@@ -8,14 +8,14 @@ modules and classes the package does not document; after the call they are gone.
 ``documented_names`` reads that convention from the module's own source: the call (a
 module-level statement of the module, to a function named ``remove_undocumented``, whose first
 argument is the module's own ``__name__``: TF 1.15's ``tf.contrib.framework`` also cleans its
-``nest`` module, ``remove_undocumented(nest.__name__, ...)``, which is not a call about
-itself; what such a call deletes from the other module is not modelled), its arguments evaluated at that line (a list the module extends before the call
-included, engine/mutations.py), and the ``@@`` lines of the docstrings. The namespace listing
-(analysis/listing.py) leaves the deleted names out, and ``RemoveUndocumentedRule`` makes them
-absent for the engine (engine hook ``removed``): ``tf.get_local_variable`` in 0.12 is bound by
-``tensorflow.python`` but deleted there, so ``from tensorflow.python import *`` in
-``tensorflow/__init__.py`` does not bring it and ``tf.get_local_variable`` raises
-AttributeError.
+``nest`` module, ``remove_undocumented(nest.__name__, ...)``, which is not a call about itself;
+what such a call deletes from the other module is not modelled), its arguments evaluated at
+that line (a list the module extends before the call included, engine/mutations.py), and the
+``@@`` lines of the docstrings. The namespace listing (analysis/listing.py) leaves the deleted
+names out, and ``RemoveUndocumentedRule`` makes them absent for the engine (engine hook
+``removed``): ``tf.get_local_variable`` in 0.12 is bound by ``tensorflow.python`` but deleted
+there, so ``from tensorflow.python import *`` in ``tensorflow/__init__.py`` does not bring it
+and ``tf.get_local_variable`` raises AttributeError.
 """
 
 from __future__ import annotations
