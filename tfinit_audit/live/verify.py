@@ -9,6 +9,7 @@ Typical CLI flow per interpreter::
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -25,9 +26,11 @@ from tfinit_audit.live.runner import (
     interpreter_info,
     run_probe,
 )
+from tfinit_audit.live.stats import MIN_SAMPLES, RANDOM_KINDS
 
 DEFAULT_SEEDS = (1, 2, 3)  # independent builds per symbol; values pooled for the tests
 MAX_VALUES = 200_000  # per tensor and seed; larger tensors are subsampled (summary stays full)
+MAX_SEEDS = 32  # builds of one symbol at most, when its smallest random weight is tiny
 
 __all__ = [
     "DEFAULT_SEEDS",
@@ -115,10 +118,31 @@ def probe_request(static_results: Iterable[SymbolResult], dims: Dims | None = No
                   seeds: Iterable[int] = DEFAULT_SEEDS, plugins: Iterable[str] = (),
                   max_values: int = MAX_VALUES) -> dict[str, Any]:
     """The JSON request probe.py reads: one entry per static symbol (``probe_entry``)."""
-    symbols = [probe_entry(sr) for sr in static_results]
+    seeds = list(seeds)
+    symbols = []
+    for sr in static_results:
+        entry = probe_entry(sr)
+        more = seeds_for(sr, seeds)
+        if more != seeds:
+            entry["seeds"] = more
+        symbols.append(entry)
     d = dims or Dims()
     return {"symbols": symbols, "dims": {"units": d.units, "input_dim": d.input_dim},
             "seeds": list(seeds), "plugins": list(plugins), "max_values": max_values}
+
+
+def seeds_for(sr: SymbolResult, seeds: list[int]) -> list[int]:
+    """``seeds``, or more of them when the symbol's smallest weight with a random initializer
+    has too few values for the distribution tests to decide on ``len(seeds)`` builds
+    (``stats.MIN_SAMPLES`` pooled values: a ``[3, 3, 1, 1]`` kernel, 9 values a build, is built
+    4 times), at most ``MAX_SEEDS``."""
+    sizes = [math.prod(w.shape) for w in sr.weights
+             if w.shape and w.initializer.kind in RANDOM_KINDS | {"expression"}
+             and all(isinstance(d, int) and d > 0 for d in w.shape)]
+    if not sizes or not seeds:
+        return seeds
+    need = min(MAX_SEEDS, -(-MIN_SAMPLES // min(sizes)))
+    return seeds + [max(seeds) + i for i in range(1, need - len(seeds) + 1)]
 
 
 def verify_interpreter(python: str, static_results: list[SymbolResult], dims: Dims | None = None,
