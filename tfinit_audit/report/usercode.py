@@ -53,8 +53,8 @@ def unknown_line(result: ScanResult, most: int = 6) -> str:
     shown = ", ".join(f"{k} ×{v}" if v > 1 else k for k, v in ranked[:most])
     more = f" and {len(ranked) - most} more (see --format json)" if len(ranked) > most else ""
     calls = sum(result.unknown.values())
-    return (f"{calls} call(s) of {len(ranked)} name(s) not found in either release, not counted: "
-            f"{shown}{more}")
+    return (f"{calls} call(s) of {len(ranked)} name(s) neither release is known to have (absent, "
+            f"or not followed), not counted: {shown}{more}")
 
 
 def change_text(ch: SiteChange) -> str:
