@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from tfinit_audit.analysis.engine import mutations
+from tfinit_audit.analysis.engine import globals_writers, mutations
 from tfinit_audit.analysis.engine.frames import IMPORT, Frame, Mode, Raised, Signal, Undecidable
 from tfinit_audit.analysis.engine.hooks import RuleSet
 from tfinit_audit.analysis.engine.source import Sources
@@ -223,6 +223,8 @@ class Namespaces:
                     val = sm
                     if isinstance(sm, ModuleV) and sm.path:
                         self.hop(sm.path, 1, f"submodule {mod.name}.{attr}")
+                else:
+                    val = self._maybe_set_through_globals(mod, attr)
             elif val is not _DELETED_ATTR and self._removed(mod, attr, val):
                 val = MISSING
         finally:
@@ -232,6 +234,19 @@ class Namespaces:
         self._replay(sub)
         self._attr_memo[key] = (val, sub)
         return val
+
+    def _maybe_set_through_globals(self, mod: ModuleV, attr: str) -> Any:
+        """A name no binding of ``mod`` gives: MISSING, or unknown when the module's code sets
+        names through ``globals()`` (engine/globals_writers.py)."""
+        src = self.it.sources.module(mod.path)
+        w = globals_writers.writer(src) if src is not None and not attr.startswith("__") \
+            else None
+        if w is None:
+            return MISSING
+        self.hop(mod.path, w.line, f"{attr} may be set through globals() here")
+        return Unknown(text=f"{mod.name}.{attr} (the module sets names through globals(), "
+                            "which the analysis does not run)",
+                       module=mod.name, path=mod.path or "", line=w.line)
 
     def _removed(self, mod: ModuleV, name: str, val: Any) -> bool:
         """Does a rule know that ``mod`` deletes public ``name`` at the end of its import?
