@@ -101,7 +101,12 @@ class Namespaces:
         self._ns_memo: dict[tuple[str, str, int | None], tuple[Any, list[Hop]]] = {}
         self._could_memo: dict[tuple[str, str], bool] = {}
         self._guard_memo: dict[tuple[str, int, str], bool | None] = {}
-        self._in_progress: set[tuple[str, str, int]] = set()
+        # (module, name or "*", line) of the bindings and star imports being evaluated -> the
+        # depth of the memoized lookup (module_attr, getattr_module) they were entered in; a
+        # lookup that met one entered further out is not memoized (``_enter``/``_leave``)
+        self._in_progress: dict[tuple[str, str, int], int] = {}
+        self._depth = 0
+        self._low = _NO_CYCLE
         self.binding_of: dict[tuple[str, str], Binding] = {}  # (module, name) -> last binding
         self._trace: list[Hop] | None = None
         self._quiet = 0
@@ -176,9 +181,16 @@ class Namespaces:
         if not b.guard:
             return True
         gk = (mod.name, b.line, b.guard)
-        if gk not in self._guard_memo:
-            self._guard_memo[gk] = self._guard_eval(mod, b)
-        return self._guard_memo[gk]
+        if gk in self._guard_memo:
+            return self._guard_memo[gk]
+        entered = self._enter()
+        try:
+            state = self._guard_eval(mod, b)
+        finally:
+            settled = self._leave(entered)
+        if settled:
+            self._guard_memo[gk] = state
+        return state
 
     def _guard_eval(self, mod: ModuleV, b: Binding) -> bool | None:
         assert b.guard is not None
@@ -210,6 +222,7 @@ class Namespaces:
             return Const(value=mod.path if mod.path.endswith(".py") else None)
         sub: list[Hop] = []
         saved = self._collecting(sub)
+        entered = self._enter()
         try:
             val = self.module_attr(mod, attr, None)
             if val is DELETED:
@@ -229,10 +242,12 @@ class Namespaces:
                 val = MISSING
         finally:
             self._restore(saved)
+            settled = self._leave(entered)
         if val is _DELETED_ATTR:
             val = MISSING
         self._replay(sub)
-        self._attr_memo[key] = (val, sub)
+        if settled:
+            self._attr_memo[key] = (val, sub)
         return val
 
     def _maybe_set_through_globals(self, mod: ModuleV, attr: str) -> Any:
@@ -272,13 +287,37 @@ class Namespaces:
             return hit[0]
         sub: list[Hop] = []
         saved = self._collecting(sub)
+        entered = self._enter()
         try:
             val = self._module_attr(mod, name, before)
         finally:
             self._restore(saved)
+            settled = self._leave(entered)
         self._replay(sub)
-        self._ns_memo[key] = (val, sub)
+        if settled:
+            self._ns_memo[key] = (val, sub)
         return val
+
+    def _enter(self) -> tuple[int, int]:
+        """A memoized lookup starts: its depth, and the cycle mark of the one around it."""
+        self._depth += 1
+        outer, self._low = self._low, _NO_CYCLE
+        return self._depth, outer
+
+    def _leave(self, entered: tuple[int, int]) -> bool:
+        """The lookup ``_enter`` started ends: may its value be memoized? Not when it met a
+        binding or star import still being evaluated by a lookup around it (a cycle: the
+        value it got there -- usually "not bound yet" -- holds only inside that cycle; TF
+        1.4's ``dir(tf)`` asked first left ``tf.keras`` MISSING for the rest of the question)."""
+        depth, outer = entered
+        self._depth -= 1
+        low = self._low
+        self._low = min(outer, low)
+        return low >= depth
+
+    def _met(self, key: tuple[str, str, int]) -> None:
+        """A binding or star import being evaluated was met again (a cycle)."""
+        self._low = min(self._low, self._in_progress[key])
 
     def _candidates(self, mod: ModuleV, name: str) -> list[tuple[int, int, Binding, ModuleV]]:
         """(order, line, binding, defining module) events that may bind ``name`` in ``mod``."""
@@ -310,12 +349,13 @@ class Namespaces:
                 continue
             key = (origin.name, name, b.line)
             if key in self._in_progress:
+                self._met(key)
                 continue
-            self._in_progress.add(key)
+            self._in_progress[key] = self._depth
             try:
                 val = self._binding_value(origin, b, name)
             finally:
-                self._in_progress.discard(key)
+                del self._in_progress[key]
             if val is MISSING and b.kind == "del":
                 return DELETED
             if val is not MISSING and origin.name == mod.name:
@@ -329,6 +369,7 @@ class Namespaces:
     def _from_star(self, origin: ModuleV, b: Binding, name: str) -> Any:
         guard_key = (origin.name, "*", b.line)
         if guard_key in self._in_progress:
+            self._met(guard_key)
             return MISSING
         with self.quiet():
             found = self.imports.find(b.module or "")
@@ -348,14 +389,14 @@ class Namespaces:
             smod = self.imports.import_module(b.module or "")
         if not isinstance(smod, ModuleV):
             return MISSING
-        self._in_progress.add(guard_key)
+        self._in_progress[guard_key] = self._depth
         sub: list[Hop] = []
         saved = self._trace
         self._trace = sub if saved is not None else None
         try:
             val = self._star_provides(smod, name)
         finally:
-            self._in_progress.discard(guard_key)
+            del self._in_progress[guard_key]
             self._trace = saved
         if val is not MISSING:
             self.hop(origin.path, b.line, f"{name} comes from star import of {b.module}")
@@ -517,6 +558,9 @@ class Namespaces:
 
 
 # ----------------------------------------------------------------------------- dir()
+_NO_CYCLE = 1 << 30  # the cycle mark of a lookup that met no binding evaluated around it
+
+
 def _opaque(b: Binding, mod: ModuleV, text: str) -> Unknown:
     """A binding whose value the import-time run cannot give: unknown, with where."""
     return Unknown(text=text, module=mod.name, path=mod.path or "", line=b.line)
