@@ -17,6 +17,8 @@
 #                                                            wheels the interpreter cannot run)
 #   tf24   Python 3.8   tensorflow-cpu==2.4.4 "protobuf<3.20" (tf.keras inside TF: its v2
 #                                                            cell wrappers check the cell's class)
+#   tf210  Python 3.10  tensorflow-cpu==2.10.1 "protobuf<3.20" "numpy<2" (Keras 2.10, its own
+#                                                            package before keras/src)
 #   tf215  Python 3.11  tensorflow-cpu==2.15.*               (Keras 2; compat.v1 cells live)
 #   tf221  Python 3.11  tensorflow-cpu==2.21.* scipy         (newest; Keras 3, no tf_keras;
 #                                                            scipy: STFTSpectrogram's window)
@@ -34,8 +36,8 @@
 #   jax==0.10.2 flax==0.12.8 (CPU jaxlib from PyPI)
 # unless it already imports them (a CUDA torch is replaced). Log: <venvs>/port-frameworks.log.
 # Interpreters: $TFINIT_AUDIT_PY36 / $TFINIT_AUDIT_PY37 / $TFINIT_AUDIT_PY38 /
-# $TFINIT_AUDIT_PY311, else pyenv's 3.6.x / 3.7.x / 3.8.x / 3.11.x, else python3.6 / python3.7 /
-# python3.8 / python3.11 on PATH. Each install logs to
+# $TFINIT_AUDIT_PY310 / $TFINIT_AUDIT_PY311, else pyenv's 3.6.x / 3.7.x / 3.8.x / 3.10.x / 3.11.x,
+# else python3.6 / python3.7 / python3.8 / python3.10 / python3.11 on PATH. Each install logs to
 # <venvs>/<name>.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -119,6 +121,7 @@ fi
 PY36=$(find_python 3.6 "${TFINIT_AUDIT_PY36:-}")
 PY37=$(find_python 3.7 "${TFINIT_AUDIT_PY37:-}")
 PY38=$(find_python 3.8 "${TFINIT_AUDIT_PY38:-}")
+PY310=$(find_python 3.10 "${TFINIT_AUDIT_PY310:-}")
 PY311=$(find_python 3.11 "${TFINIT_AUDIT_PY311:-}")
 
 PY36_PINS=("numpy==1.19.5" "protobuf<3.20")
@@ -129,6 +132,7 @@ make_env tf18 "$PY36" "pip==21.3.1" "1.8." "tensorflow==1.8.0" "${PY36_PINS[@]}"
 make_env tf112 "$PY36" "pip==21.3.1" "1.12." "tensorflow==1.12.3" "${PY36_PINS[@]}"
 make_env tf115 "$PY37" "pip==24.0" "1.15." "tensorflow==1.15.5" "protobuf<3.20"
 make_env tf24 "$PY38" "pip" "2.4." "tensorflow-cpu==2.4.4" "protobuf<3.20"
+make_env tf210 "$PY310" "pip" "2.10." "tensorflow-cpu==2.10.1" "protobuf<3.20" "numpy<2"
 make_env tf215 "$PY311" "pip" "2.15." "tensorflow-cpu==2.15.*"
 make_env tf221 "$PY311" "pip" "2.21." "tensorflow-cpu==2.21.*" "scipy"
 # also into a tf221 made before scipy was asked for: Keras 3 STFTSpectrogram (and its STFT

@@ -45,6 +45,7 @@ CASES = [
     ("tf012", ["tf", "tf.nn", "tf.contrib.rnn", "tf.contrib.layers"], set()),
     ("tf14", ["tf", "tf.keras.layers", "tf.layers"], {"keras", "data"}),
     ("tf115", ["tf", "tf.nn", "tf.contrib.rnn", "tf.contrib.framework"], set()),
+    ("tf210", ["tf", "tf.keras.layers", "tf.keras.initializers"], set()),
     ("tf215", ["tf.keras.layers", "tf.compat.v1", "tf.compat.v1.nn.rnn_cell"], set()),
 ]
 
