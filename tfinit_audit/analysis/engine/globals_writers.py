@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import Any
 
 from tfinit_audit.analysis.engine.parsing import ast_parse
 from tfinit_audit.analysis.engine.source import SourceModule
 from tfinit_audit.analysis.engine.summaries import Binding
+from tfinit_audit.analysis.engine.values import MISSING, ModuleV, Unknown
 
 _WRITE_RE = re.compile(r"\bglobals\(\)\s*(?:\.\s*(?:update|setdefault)\s*\(|\[[^\]\n]*\]\s*=(?!=))")
 
@@ -62,3 +64,16 @@ def _is_globals(node: ast.expr, aliases: set[str]) -> bool:
             and node.func.id == "globals" and not node.args and not node.keywords:
         return True
     return isinstance(node, ast.Name) and node.id in aliases
+
+
+def unknown_if_written(ns: Any, mod: ModuleV, attr: str) -> Any:
+    """A name no binding of ``mod`` gives: MISSING, or unknown (with the line) when the
+    module's code sets names through ``globals()``."""
+    src = ns.it.sources.module(mod.path)
+    w = writer(src) if src is not None and not attr.startswith("__") else None
+    if w is None:
+        return MISSING
+    ns.hop(mod.path, w.line, f"{attr} may be set through globals() here")
+    return Unknown(text=f"{mod.name}.{attr} (the module sets names through globals(), which "
+                        "the analysis does not run)", module=mod.name, path=mod.path or "",
+                   line=w.line)

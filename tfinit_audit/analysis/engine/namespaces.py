@@ -237,7 +237,7 @@ class Namespaces:
                     if isinstance(sm, ModuleV) and sm.path:
                         self.hop(sm.path, 1, f"submodule {mod.name}.{attr}")
                 else:
-                    val = self._maybe_set_through_globals(mod, attr)
+                    val = globals_writers.unknown_if_written(self, mod, attr)
             elif val is not _DELETED_ATTR and self._removed(mod, attr, val):
                 val = MISSING
         finally:
@@ -249,19 +249,6 @@ class Namespaces:
         if settled:
             self._attr_memo[key] = (val, sub)
         return val
-
-    def _maybe_set_through_globals(self, mod: ModuleV, attr: str) -> Any:
-        """A name no binding of ``mod`` gives: MISSING, or unknown when the module's code sets
-        names through ``globals()`` (engine/globals_writers.py)."""
-        src = self.it.sources.module(mod.path)
-        w = globals_writers.writer(src) if src is not None and not attr.startswith("__") \
-            else None
-        if w is None:
-            return MISSING
-        self.hop(mod.path, w.line, f"{attr} may be set through globals() here")
-        return Unknown(text=f"{mod.name}.{attr} (the module sets names through globals(), "
-                            "which the analysis does not run)",
-                       module=mod.name, path=mod.path or "", line=w.line)
 
     def _removed(self, mod: ModuleV, name: str, val: Any) -> bool:
         """Does a rule know that ``mod`` deletes public ``name`` at the end of its import?
@@ -353,7 +340,7 @@ class Namespaces:
                 continue
             self._in_progress[key] = self._depth
             try:
-                val = self._binding_value(origin, b, name)
+                val = binding_value(self, origin, b, name)
             finally:
                 del self._in_progress[key]
             if val is MISSING and b.kind == "del":
@@ -468,75 +455,6 @@ class Namespaces:
             self._replay(sub)
         return val
 
-    def _binding_value(self, mod: ModuleV, b: Binding, name: str) -> Any:
-        src = self.it.sources.module(mod.path)
-        if b.kind == "del" or src is None:
-            return MISSING
-        if b.kind == "class":
-            cinfo = src.class_info(name)
-            return ClassV(src=src, info=cinfo, modname=mod.name) if cinfo is not None else MISSING
-        if b.kind == "def":
-            finfo = src.function_info(name)
-            return FunctionV(src=src, info=finfo, modname=mod.name) if finfo is not None \
-                else MISSING
-        if b.kind == "import":
-            target = b.module or ""
-            m = self.imports.import_module(target if b.alias else target.split(".")[0])
-            if b.alias and m is not MISSING:
-                m = self.imports.import_module(target)  # ``import a.b as x`` binds a.b
-            if not b.alias:
-                self.imports.import_module(target)
-            self.hop(mod.path, b.line, f"{name} = module {target if b.alias else name}")
-            return m if m is not MISSING else _opaque(b, mod, b.expr or target)
-        if b.kind == "from":
-            origin = self.imports.import_module(b.module or "")
-            self.hop(mod.path, b.line, f"{name} is imported from {b.module}")
-            if origin is MISSING:
-                return _opaque(b, mod, b.expr or "")
-            attr = b.attr or name
-            if isinstance(origin, ModuleV):
-                val = self.it.getattr(origin, attr, IMPORT)  # submodules included
-            else:
-                val = self._from_object(origin, attr)
-            return _opaque(b, mod, b.expr or "") if val is MISSING else val
-        if b.kind in ("assign", "setattr", "attr"):
-            self.hop(mod.path, b.line, f"{name} is assigned")
-            try:
-                val = self.imports.eval_text(b.expr or "", mod, b.expr_line or b.line)
-            except Undecidable:
-                return _opaque(b, mod, b.expr or "")
-            if b.kind == "assign" and (isinstance(val, ClassV | FunctionV)
-                                       or self.it.rules.traced(self.it, val, "alias")):
-                # a name bound by assignment to a class, function or traced value: the line
-                # is part of the value's provenance
-                val = with_hops(val, [src.hop(b.expr_line or b.line,
-                                              f"module-level alias {name}")])
-            return val
-        if b.kind == "augassign":
-            self.hop(mod.path, b.line, f"{name} {b.attr} ...")
-            return mutations.augmented(self, mod, b, name)
-        return _opaque(b, mod, b.expr or b.kind)
-
-    def _from_object(self, origin: Value, attr: str) -> Any:
-        """``from X import attr`` where ``sys.modules['X']`` is not a module (a lazy loader):
-        the attribute, else (Python's ``_handle_fromlist``) the submodule named after the
-        object's ``__name__``."""
-        try:
-            val = self.it.getattr(origin, attr, IMPORT)
-        except Raised as exc:
-            if exc.exc != "AttributeError":
-                raise
-            val = MISSING
-        if val is not MISSING:
-            return val
-        try:
-            base = self.it.getattr(origin, "__name__", IMPORT)
-        except Raised:
-            return MISSING
-        if not (isinstance(base, Const) and isinstance(base.value, str)):
-            return MISSING
-        return self.imports.import_module(f"{base.value}.{attr}")
-
     def lookup_global(self, mod: ModuleV, name: str, before: int | None = None,
                       builtins: bool = True) -> Any:
         """A global name of ``mod``'s code (module namespace, then builtins), or MISSING."""
@@ -558,6 +476,77 @@ class Namespaces:
 
 
 # ----------------------------------------------------------------------------- dir()
+def binding_value(ns: Namespaces, mod: ModuleV, b: Binding, name: str) -> Any:
+    """The value binding ``b`` of ``mod`` gives ``name`` (import-time evaluation)."""
+    src = ns.it.sources.module(mod.path)
+    if b.kind == "del" or src is None:
+        return MISSING
+    if b.kind == "class":
+        cinfo = src.class_info(name)
+        return ClassV(src=src, info=cinfo, modname=mod.name) if cinfo is not None else MISSING
+    if b.kind == "def":
+        finfo = src.function_info(name)
+        return FunctionV(src=src, info=finfo, modname=mod.name) if finfo is not None \
+            else MISSING
+    if b.kind == "import":
+        target = b.module or ""
+        m = ns.imports.import_module(target if b.alias else target.split(".")[0])
+        if b.alias and m is not MISSING:
+            m = ns.imports.import_module(target)  # ``import a.b as x`` binds a.b
+        if not b.alias:
+            ns.imports.import_module(target)
+        ns.hop(mod.path, b.line, f"{name} = module {target if b.alias else name}")
+        return m if m is not MISSING else _opaque(b, mod, b.expr or target)
+    if b.kind == "from":
+        origin = ns.imports.import_module(b.module or "")
+        ns.hop(mod.path, b.line, f"{name} is imported from {b.module}")
+        if origin is MISSING:
+            return _opaque(b, mod, b.expr or "")
+        attr = b.attr or name
+        if isinstance(origin, ModuleV):
+            val = ns.it.getattr(origin, attr, IMPORT)  # submodules included
+        else:
+            val = _from_object(ns, origin, attr)
+        return _opaque(b, mod, b.expr or "") if val is MISSING else val
+    if b.kind in ("assign", "setattr", "attr"):
+        ns.hop(mod.path, b.line, f"{name} is assigned")
+        try:
+            val = ns.imports.eval_text(b.expr or "", mod, b.expr_line or b.line)
+        except Undecidable:
+            return _opaque(b, mod, b.expr or "")
+        if b.kind == "assign" and (isinstance(val, ClassV | FunctionV)
+                                   or ns.it.rules.traced(ns.it, val, "alias")):
+            # a name bound by assignment to a class, function or traced value: the line
+            # is part of the value's provenance
+            val = with_hops(val, [src.hop(b.expr_line or b.line,
+                                          f"module-level alias {name}")])
+        return val
+    if b.kind == "augassign":
+        ns.hop(mod.path, b.line, f"{name} {b.attr} ...")
+        return mutations.augmented(ns, mod, b, name)
+    return _opaque(b, mod, b.expr or b.kind)
+
+def _from_object(ns: Namespaces, origin: Value, attr: str) -> Any:
+    """``from X import attr`` where ``sys.modules['X']`` is not a module (a lazy loader):
+    the attribute, else (Python's ``_handle_fromlist``) the submodule named after the
+    object's ``__name__``."""
+    try:
+        val = ns.it.getattr(origin, attr, IMPORT)
+    except Raised as exc:
+        if exc.exc != "AttributeError":
+            raise
+        val = MISSING
+    if val is not MISSING:
+        return val
+    try:
+        base = ns.it.getattr(origin, "__name__", IMPORT)
+    except Raised:
+        return MISSING
+    if not (isinstance(base, Const) and isinstance(base.value, str)):
+        return MISSING
+    return ns.imports.import_module(f"{base.value}.{attr}")
+
+
 _NO_CYCLE = 1 << 30  # the cycle mark of a lookup that met no binding evaluated around it
 
 
