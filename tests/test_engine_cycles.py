@@ -7,16 +7,14 @@ import ``from tensorflow.python import *`` and kept it missing, so ``--symbols a
 
 from __future__ import annotations
 
-import importlib
-import sys
-import textwrap
 from pathlib import Path
+
+from engine_modules import imported
+from engine_modules import interp as engine_interp
 
 from tfinit_audit.analysis.engine.frames import IMPORT
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.values import Const, ModuleV, Seq
-from tfinit_audit.analysis.rules import ENGINE_RULES
-from tfinit_audit.sources.base import MemoryTree
 
 FILES = {
     "cy/__init__.py": """
@@ -37,8 +35,7 @@ FILES = {
 
 
 def interp() -> Interpreter:
-    return Interpreter(MemoryTree({p: textwrap.dedent(t) for p, t in FILES.items()}),
-                       ENGINE_RULES)
+    return engine_interp(FILES)
 
 
 def names(it: Interpreter, module: str) -> list[str]:
@@ -48,17 +45,9 @@ def names(it: Interpreter, module: str) -> list[str]:
 
 
 def test_a_name_met_inside_a_cycle_is_looked_up_again_after_it(tmp_path: Path) -> None:
-    for path, text in FILES.items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(textwrap.dedent(text))
-    sys.path.insert(0, str(tmp_path))
-    try:
-        cy = importlib.import_module("cy")
+    with imported(FILES, tmp_path) as get:
+        cy = get("cy")
         assert cy.EARLY is None and "keras" in dir(cy) and cy.keras.LAYER == 1
-    finally:
-        sys.path.remove(str(tmp_path))
-        for name in [n for n in sys.modules if n == "cy" or n.startswith("cy.")]:
-            del sys.modules[name]
     it = interp()  # dir() first: EARLY's lookup of cy.keras runs inside the star import
     assert "keras" in names(it, "cy") and "EARLY" in names(it, "cy")
     early = it.resolve("cy.EARLY")  # inside the cycle: the partial answer, as in Python

@@ -7,19 +7,14 @@ both ways agree. Each case is checked against CPython running the same module.""
 
 from __future__ import annotations
 
-import importlib
-import sys
-import textwrap
-from pathlib import Path
 from typing import Any
 
-import pytest
+from engine_modules import cpython_of, plain
+from engine_modules import interp as engine_interp
 
 from tfinit_audit.analysis.engine.frames import IMPORT
 from tfinit_audit.analysis.engine.interp import Interpreter
-from tfinit_audit.analysis.engine.values import Const, Instance, Seq, Unknown, Value
-from tfinit_audit.analysis.rules import ENGINE_RULES
-from tfinit_audit.sources.base import MemoryTree
+from tfinit_audit.analysis.engine.values import Const, Instance, Unknown
 
 FILES = {
     "g/__init__.py": "",
@@ -95,31 +90,10 @@ FILES = {
 
 
 def interp() -> Interpreter:
-    tree = MemoryTree({p: textwrap.dedent(t) for p, t in FILES.items()})
-    return Interpreter(tree, ENGINE_RULES)
+    return engine_interp(FILES)
 
 
-@pytest.fixture()
-def cpython(tmp_path: Path) -> Any:
-    """The same modules imported by CPython (a fresh copy per test)."""
-    for path, text in FILES.items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(textwrap.dedent(text))
-    sys.path.insert(0, str(tmp_path))
-    try:
-        yield lambda name: importlib.import_module(name)
-    finally:
-        sys.path.remove(str(tmp_path))
-        for name in [n for n in sys.modules if n == "g" or n.startswith("g.")]:
-            del sys.modules[name]
-
-
-def plain(v: Value) -> Any:
-    if isinstance(v, Const):
-        return v.value
-    if isinstance(v, Seq):
-        return tuple(plain(i) for i in v.items)
-    return v
+cpython = cpython_of(FILES)
 
 
 def test_a_singleton_made_on_first_use_is_made_once(cpython: Any) -> None:

@@ -7,15 +7,13 @@ module without any keeps answering "absent". The modules are run by CPython too.
 
 from __future__ import annotations
 
-import importlib
-import sys
-import textwrap
 from pathlib import Path
+
+from engine_modules import imported
+from engine_modules import interp as engine_interp
 
 from tfinit_audit.analysis.engine.interp import Interpreter
 from tfinit_audit.analysis.engine.values import MISSING, Const, Unknown
-from tfinit_audit.analysis.rules import ENGINE_RULES
-from tfinit_audit.sources.base import MemoryTree
 
 FILES = {
     "p/__init__.py": "",
@@ -53,8 +51,7 @@ FILES = {
 
 
 def interp() -> Interpreter:
-    return Interpreter(MemoryTree({p: textwrap.dedent(t) for p, t in FILES.items()}),
-                       ENGINE_RULES)
+    return engine_interp(FILES)
 
 
 def test_a_name_set_through_globals_is_unknown_with_the_line() -> None:
@@ -79,16 +76,7 @@ def test_without_such_code_a_missing_name_stays_absent() -> None:
 def test_cpython_has_the_names_the_engine_calls_unknown(tmp_path: Path) -> None:
     """What the engine cannot decide does exist at run time (so "absent" was wrong), and
     what it calls absent does not."""
-    for path, text in FILES.items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(textwrap.dedent(text))
-    sys.path.insert(0, str(tmp_path))
-    try:
-        get = importlib.import_module
+    with imported(FILES, tmp_path) as get:
         assert get("p.generated_pb2").Message == "d" and get("p.aliased").Message == "d"
         assert get("p.updated").alpha == 1 and get("p.looped").beta == 2
         assert not hasattr(get("p.lazy"), "Nope")
-    finally:
-        sys.path.remove(str(tmp_path))
-        for name in [n for n in sys.modules if n == "p" or n.startswith("p.")]:
-            del sys.modules[name]

@@ -8,18 +8,13 @@ allowed list so (``_allowed_symbols.extend([...])``)."""
 
 from __future__ import annotations
 
-import importlib
-import sys
-import textwrap
-from pathlib import Path
 from typing import Any
 
-import pytest
+from engine_modules import cpython_of, plain
+from engine_modules import interp as engine_interp
 
 from tfinit_audit.analysis.engine.interp import Interpreter
-from tfinit_audit.analysis.engine.values import Const, DictV, Seq, Unknown, Value
-from tfinit_audit.analysis.rules import ENGINE_RULES
-from tfinit_audit.sources.base import MemoryTree
+from tfinit_audit.analysis.engine.values import Unknown
 
 FILES = {
     "m/__init__.py": "",
@@ -59,34 +54,10 @@ FILES = {
 
 
 def interp() -> Interpreter:
-    tree = MemoryTree({p: textwrap.dedent(t) for p, t in FILES.items()})
-    return Interpreter(tree, ENGINE_RULES)
+    return engine_interp(FILES)
 
 
-@pytest.fixture()
-def cpython(tmp_path: Path) -> Any:
-    """The same modules imported by CPython (a fresh copy per test)."""
-    for path, text in FILES.items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(textwrap.dedent(text))
-    sys.path.insert(0, str(tmp_path))
-    try:
-        yield lambda name: importlib.import_module(name)
-    finally:
-        sys.path.remove(str(tmp_path))
-        for name in [n for n in sys.modules if n == "m" or n.startswith("m.")]:
-            del sys.modules[name]
-
-
-def plain(v: Value) -> Any:
-    if isinstance(v, Const):
-        return v.value
-    if isinstance(v, Seq):
-        items = tuple(plain(i) for i in v.items)
-        return set(items) if v.kind == "set" else items
-    if isinstance(v, DictV):
-        return {k: plain(i) for k, i in v.items.items()}
-    return v
+cpython = cpython_of(FILES)
 
 
 def test_changes_apply_in_source_order_to_later_reads_only(cpython: Any) -> None:
@@ -116,11 +87,9 @@ def test_a_change_the_engine_does_not_follow_leaves_the_value_unknown(cpython: A
     assert isinstance(interp().resolve("m.lists.KINDS"), Unknown)  # set.add: not modelled
     unreadable = {**FILES, "m/lists.py": FILES["m/lists.py"].replace(
         'NAMES.append("d")', "NAMES.append(compute())")}
-    it = Interpreter(MemoryTree({p: textwrap.dedent(t) for p, t in unreadable.items()}),
-                     ENGINE_RULES)
+    it = engine_interp(unreadable)
     assert isinstance(it.resolve("m.lists.LATE"), Unknown)
     assert plain(it.resolve("m.lists.EARLY")) == ("a",)  # before the change: still known
     undecided = {**FILES, "m/lists.py": FILES["m/lists.py"].replace("if NEW:", "if compute():")}
-    it = Interpreter(MemoryTree({p: textwrap.dedent(t) for p, t in undecided.items()}),
-                     ENGINE_RULES)
+    it = engine_interp(undecided)
     assert isinstance(it.resolve("m.lists.LATE"), Unknown)  # one arm or the other: unknown
