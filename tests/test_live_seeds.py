@@ -33,7 +33,8 @@ def test_seeds_grow_with_the_smallest_random_weight_only() -> None:
                              result(([10, 10], "glorot_uniform"))])
     assert request["seeds"] == [1, 2, 3]
     assert request["symbols"][0]["seeds"] == [1, 2, 3, 4]
-    assert "seeds" not in request["symbols"][1]
+    assert request["symbols"][0]["max_values"] == request["max_values"] * 3 // 4  # bounded
+    assert "seeds" not in request["symbols"][1] and "max_values" not in request["symbols"][1]
 
 
 @pytest.mark.live

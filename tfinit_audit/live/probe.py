@@ -1095,7 +1095,8 @@ def run(request):
     for spec in request.get("symbols") or []:
         t1 = time.time()
         try:
-            r = probe_symbol(tf, spec, dims, spec.get("seeds") or seeds, cap)
+            r = probe_symbol(tf, spec, dims, spec.get("seeds") or seeds,
+                             int(spec.get("max_values") or cap))
         except Exception as e:
             r = {"key": spec.get("key", spec.get("name")), "name": spec.get("name"),
                  "status": "error", "message": ("%s: %s" % (type(e).__name__, e))[:500]}

@@ -123,8 +123,9 @@ def probe_request(static_results: Iterable[SymbolResult], dims: Dims | None = No
     for sr in static_results:
         entry = probe_entry(sr)
         more = seeds_for(sr, seeds)
-        if more != seeds:
+        if more != seeds:  # as many values in all as 3 builds would send, at most
             entry["seeds"] = more
+            entry["max_values"] = max(1, max_values * len(seeds) // len(more))
         symbols.append(entry)
     d = dims or Dims()
     return {"symbols": symbols, "dims": {"units": d.units, "input_dim": d.input_dim},
