@@ -12,6 +12,8 @@ summary, once per file; the namespace then answers such a name "unknown" with th
 "absent" (never a guess either way). Handing ``globals()`` to a constructor whose value is
 assigned (TF's ``estimator = _LazyLoader("estimator", globals(), ...)``) is not such a
 statement: the object keeps the dictionary to set its own name later, which the engine models.
+Not seen: a function of the module that writes ``globals()`` when a module-level call with no
+such argument runs it.
 """
 
 from __future__ import annotations
