@@ -451,8 +451,8 @@ class Namespaces:
             self._restore(saved)
         if val is DELETED:
             val = MISSING
-        if val is not MISSING:
-            self._replay(sub)
+        # found: how; not found: only why a rule says a module on the way deleted it
+        self._replay(sub if val is not MISSING else [h for h in sub if REMOVED_NOTE in h.note])
         return val
 
     def lookup_global(self, mod: ModuleV, name: str, before: int | None = None,
