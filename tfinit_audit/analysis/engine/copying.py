@@ -47,13 +47,21 @@ def _copy(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> V
         return x
     if isinstance(x, Seq) and x.kind in ("tuple", "shape"):
         return x
+    copied = copy_container(x)
+    if copied is not None:
+        return copied
+    if isinstance(x, Instance) and isinstance(x.cls, ClassV):
+        return _copy_instance(it, x, mode)
+    return undecided(mode, f"copy.copy({x.describe()})")
+
+
+def copy_container(x: Value) -> Value | None:
+    """A new list, set or dict holding the same items as ``x`` (None: not one of those)."""
     if isinstance(x, Seq) and x.kind in _MUTABLE_SEQS:
         return Seq(items=list(x.items), kind=x.kind)
     if isinstance(x, DictV) and type(x) is DictV:
         return DictV(items=dict(x.items))
-    if isinstance(x, Instance) and isinstance(x.cls, ClassV):
-        return _copy_instance(it, x, mode)
-    return undecided(mode, f"copy.copy({x.describe()})")
+    return None
 
 
 def _copy_instance(it: Any, x: Instance, mode: Mode) -> Value:

@@ -20,11 +20,12 @@ import ast
 import re
 from typing import Any
 
+from tfinit_audit.analysis.engine.copying import copy_container
 from tfinit_audit.analysis.engine.frames import IMPORT, Raised, Undecidable
 from tfinit_audit.analysis.engine.parsing import ast_parse
 from tfinit_audit.analysis.engine.source import SourceModule
 from tfinit_audit.analysis.engine.summaries import Binding
-from tfinit_audit.analysis.engine.values import MISSING, DictV, ModuleV, Seq, Unknown, Value
+from tfinit_audit.analysis.engine.values import MISSING, DictV, ModuleV, Seq, Unknown
 
 MUTATORS = ("append", "extend", "insert", "update", "add", "setdefault", "remove", "discard",
             "pop", "clear", "sort", "reverse", "popitem")
@@ -63,26 +64,19 @@ def _call_on(expr: str, name: str) -> tuple[ast.Call, str] | None:
     return None
 
 
-def _copy(val: Value) -> Value | None:
-    if isinstance(val, Seq) and val.kind in ("list", "set") and val.fields is None \
-            and val.cls is None:
-        return Seq(items=list(val.items), kind=val.kind)
-    if type(val) is DictV:
-        return DictV(items=dict(val.items))
-    return None
-
-
 def apply(ns: Any, mod: ModuleV, b: Binding, name: str, val: Any, before: int | None) -> Any:
     """``val``, the value binding ``b`` gave ``name`` in ``mod``, with the in-place changes
     after it and before line ``before`` (None: the module's end) applied."""
+    if not isinstance(val, Seq | DictV):
+        return val
     src = ns.it.sources.module(mod.path)
-    if src is None or not isinstance(val, Seq | DictV):
+    if src is None:
         return val
     todo = [e for e in changes(src, name)
             if e.line > b.line and (before is None or e.line < before)]
     if not todo:
         return val
-    out = _copy(val)
+    out = copy_container(val)
     for e in todo:
         runs = ns.guard_state(mod, e)
         if runs is False:
