@@ -34,6 +34,7 @@ from tfinit_audit.analysis.engine.frames import (
     Signal,
     Undecidable,
 )
+from tfinit_audit.analysis.engine.mutations import MUTATORS
 from tfinit_audit.analysis.engine.parsing import node_fact
 from tfinit_audit.analysis.engine.values import (
     BuiltinClassV,
@@ -56,8 +57,6 @@ MAX_IMPORT_LOOP = 10_000  # import mode follows a ``while`` loop this many times
 FIXPOINT = True  # stop an abstract ``while`` at a fixpoint (tests compare with the full run)
 _MAX_DEPTH = 6  # how deep a state's fingerprint follows containers (deeper: not a repeat)
 
-_MUTATORS = ("append", "extend", "insert", "update", "pop", "remove", "add", "setdefault",
-             "clear", "sort", "reverse")
 
 
 # values no statement changes in place: the same object, the same value
@@ -87,7 +86,7 @@ def _changed_in(st: ast.For | ast.While) -> tuple[str, ...]:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names[node.id] = None
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in _MUTATORS and isinstance(node.func.value, ast.Name):
+                and node.func.attr in MUTATORS and isinstance(node.func.value, ast.Name):
             names[node.func.value.id] = None
         elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
                 and isinstance(node.value, ast.Name):

@@ -27,6 +27,7 @@ from tfinit_audit.analysis.engine.source import SourceModule
 from tfinit_audit.analysis.engine.summaries import Binding
 from tfinit_audit.analysis.engine.values import MISSING, DictV, ModuleV, Seq, Unknown
 
+# the methods of a list, set or dict that change it in place (engine/loops.py asks too)
 MUTATORS = ("append", "extend", "insert", "update", "add", "setdefault", "remove", "discard",
             "pop", "clear", "sort", "reverse", "popitem")
 
