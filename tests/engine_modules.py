@@ -29,18 +29,23 @@ def interp(files: dict[str, str]) -> Interpreter:
 @contextlib.contextmanager
 def imported(files: dict[str, str], where: Path) -> Iterator[Callable[[str], ModuleType]]:
     """``files`` written under ``where`` and importable by CPython for the block (an import
-    function is yielded); the packages they make are forgotten afterwards."""
+    function is yielded); the packages they make are forgotten before and afterwards."""
     for path, text in files.items():
         (where / path).parent.mkdir(parents=True, exist_ok=True)
         (where / path).write_text(textwrap.dedent(text))
     roots = {p.split("/")[0].removesuffix(".py") for p in files}
+
+    def forget() -> None:
+        for name in [n for n in sys.modules if n.split(".")[0] in roots]:
+            del sys.modules[name]
+
+    forget()
     sys.path.insert(0, str(where))
     try:
         yield importlib.import_module
     finally:
         sys.path.remove(str(where))
-        for name in [n for n in sys.modules if n.split(".")[0] in roots]:
-            del sys.modules[name]
+        forget()
 
 
 def cpython_of(files: dict[str, str]) -> Any:

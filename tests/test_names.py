@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from engine_modules import imported
 
 from tfinit_audit.analysis.engine.summaries import ClassInfo
 from tfinit_audit.analysis.names import PublicResolution, Resolver
@@ -535,23 +536,9 @@ C3_FILES = {
 
 def _real_mro(tmp_path: Path, files: dict[str, str], module: str, name: str) -> list[str]:
     """``__mro__`` qualnames as real CPython computes them for the same files."""
-    import importlib
-    import sys
-
-    for rel, text in files.items():
-        f = tmp_path / rel
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text(textwrap.dedent(text))
-    sys.path.insert(0, str(tmp_path))
-    try:
-        for m in [m for m in sys.modules if m == "pkg" or m.startswith("pkg.")]:
-            del sys.modules[m]
-        cls = getattr(importlib.import_module(module), name)
+    with imported(files, tmp_path) as get:
+        cls = getattr(get(module), name)
         return [c.__qualname__ for c in cls.__mro__]
-    finally:
-        sys.path.remove(str(tmp_path))
-        for m in [m for m in sys.modules if m == "pkg" or m.startswith("pkg.")]:
-            del sys.modules[m]
 
 
 @pytest.mark.parametrize("name", ["Z", "Diamond"])
