@@ -5,6 +5,7 @@ agree with CPython running the same module wherever the engine decides."""
 
 from __future__ import annotations
 
+import ast
 import textwrap
 from typing import Any
 
@@ -351,3 +352,18 @@ def test_an_accumulator_is_a_list_only_appended_to_and_read_at_its_end() -> None
     assert loops.accumulators(fn.node.body[2]) == {"found"}
     fill = it.resolve("pkg.m.fill")
     assert loops.accumulators(fill.node.body[1]) == frozenset()  # len(xs) reads its length
+
+
+def test_a_loop_not_run_forgets_every_container_it_changes_in_place() -> None:
+    """``forget_loop_effects``: the names a loop assigns and every container it changes with an
+    in-place method (mutations.MUTATORS: ``s.discard``, ``d.popitem`` too) or an item store."""
+    loop = ast.parse(textwrap.dedent("""
+        for x in xs:
+            s.discard(x)
+            d.popitem()
+            shape.append(x)
+            m[x] = 1
+            t = s.union(x)
+        """)).body[0]
+    assert isinstance(loop, ast.For)
+    assert loops._changed_in(loop) == ("x", "s", "d", "shape", "m", "t")
