@@ -15,7 +15,8 @@ from packaging.version import Version
 from tfinit_audit.errors import FetchError, UsageError
 from tfinit_audit.sources.cache import Cache
 from tfinit_audit.sources.index import IndexClient, index_url_from_env
-from tfinit_audit.sources.versions import may_name_several, resolve_spec, resolve_versions
+from tfinit_audit.sources.versions import resolve_spec, resolve_versions
+from tfinit_audit.startup import may_name_several
 
 AVAILABLE = [Version(v) for v in (
     "1.7.0", "1.8.0rc1", "1.8.0", "1.9.0", "1.10.0", "1.10.1", "2.0.0", "2.15.0", "2.15.1",

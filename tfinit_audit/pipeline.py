@@ -46,7 +46,6 @@ from tfinit_audit.sources import (
     SourceContext,
     parse_source,
 )
-from tfinit_audit.sources.versions import may_name_several
 from tfinit_audit.sources.wheel import ProgressFn
 from tfinit_audit.stages import (
     PathLike,
@@ -74,6 +73,7 @@ from tfinit_audit.stages import (
     verify_python,
     verify_pythons,
 )
+from tfinit_audit.startup import may_name_several
 from tfinit_audit.typos import UnknownSymbol, raise_if_nothing_known, unknown_symbols
 
 if TYPE_CHECKING:

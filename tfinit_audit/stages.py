@@ -268,7 +268,7 @@ def start_workers(source: str | SourceSpec, ctx: SourceContext, specs: list[Symb
     default), a source that is not local, and no answer to these specs and sizes stored for
     any release of its kind (so every release will be analysed). Called before the releases
     are known (``pipeline.audit``, when the version specs may name several) and again once
-    they are (idempotent)."""
+    they are (idempotent; the command line may have started it sooner, ``startup.py``)."""
     spec = parse_source(str(source))
     if (workers or default_jobs(_fetching(source, ctx))) <= 1 or spec.is_local:
         return

@@ -30,6 +30,7 @@ from tfinit_audit.errors import (
     ReleaseError,
     UsageError,
 )
+from tfinit_audit.startup import start_workers_early
 
 if TYPE_CHECKING:
     from tfinit_audit.report.model import Report, VersionReport
@@ -49,6 +50,7 @@ def _source_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_audit(args: argparse.Namespace) -> int:
     """The main job: resolve -> fetch -> analyse -> verify live -> report."""
+    start_workers_early(args.versions, args.source, args.cache_dir, args.jobs)
     from tfinit_audit import pipeline
 
     specs = pipeline.symbol_specs(args.symbols)
@@ -139,6 +141,7 @@ def run_port(args: argparse.Namespace) -> int:
 
 
 def run_diff(args: argparse.Namespace) -> int:
+    start_workers_early(args.diff_versions, args.source, args.cache_dir, args.jobs)
     from rich.console import Console
 
     from tfinit_audit import pipeline

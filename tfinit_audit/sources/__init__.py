@@ -26,6 +26,7 @@ from tfinit_audit.sources.local import open_dir, open_installed, open_wheel
 from tfinit_audit.sources.pypi import PyPISource
 from tfinit_audit.sources.versions import Release, resolve_spec, resolve_versions
 from tfinit_audit.sources.wheel import ProgressFn
+from tfinit_audit.startup import LOCAL_KINDS
 
 __all__ = [
     "CompositeTree", "FetchStats", "MemoryTree", "PackageFile", "Release", "SourceTree",
@@ -40,7 +41,7 @@ class SourceSpec:
 
     @property
     def is_local(self) -> bool:
-        return self.kind in ("dir", "wheel", "installed")
+        return self.kind in LOCAL_KINDS
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.arg}" if self.arg else self.kind

@@ -39,26 +39,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import platformdirs
+from tfinit_audit.startup import default_cache_dir
 
 if TYPE_CHECKING:
     from filelock import FileLock
 
-APP = "tfinit-audit"
-ENV_CACHE = "TFINIT_AUDIT_CACHE"
 _MAGIC_V1 = b"tfinit-audit-blob-v1 "  # + sha256 of the payload; payload stored as is
 _MAGIC = b"tfinit-audit-blob-v2 "  # + codec, size, CRC-32 of the payload; body per codec
 _DEFLATE, _STORED = b"z", b"s"
 COMPRESS_LEVEL = 1  # zlib level for what the cache compresses itself (fast; ~5x on JSON/names)
 COMPRESS_MIN = 256  # smaller payloads are stored as they are
 SCRATCH_MIN_AGE = 24 * 3600.0  # prune leaves younger scratch entries (a run may be using them)
-
-
-def default_cache_dir() -> Path:
-    env = os.environ.get(ENV_CACHE)
-    if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_cache_dir(APP, appauthor=False))
 
 
 ENV_VENVS = "TFINIT_AUDIT_VENVS"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -22,9 +21,9 @@ from packaging.version import InvalidVersion, Version
 from tfinit_audit.errors import UsageError
 from tfinit_audit.sources.index import IndexClient
 from tfinit_audit.sources.local import installed_release
+from tfinit_audit.startup import _OPERATORS
 
 DISTRIBUTION = "tensorflow"
-_OPERATORS = ("<", ">", "=", "!", "~")  # a spec starting with one is a PEP 440 specifier set
 _PREFIX = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(?:x|\*))?$", re.IGNORECASE)
 
 
@@ -39,15 +38,6 @@ class Release:
 
 def is_installed_spec(spec: str) -> bool:
     return spec == "installed" or spec.startswith("installed:")
-
-
-def may_name_several(specs: Sequence[str]) -> bool:
-    """Whether ``specs`` can stand for more than one release (known before the index is
-    asked): more than one spec, ``all``, or a PEP 440 specifier set."""
-    if len(specs) > 1:
-        return True
-    return any(s.strip().lower() == "all" or s.strip()[:1] in _OPERATORS or "," in s
-               for s in specs)
 
 
 def resolve_versions(
