@@ -466,6 +466,59 @@ def test_large_module_lookup_by_chunks_equals_whole_parse() -> None:
     assert fresh.sources.asts.parsed == 0  # no whole-module parse
 
 
+FORMS = """
+a = B = C = value()
+x = (p, q) = pair()
+left, *rest = items()
+chained: Callable[
+    ..., int] = convert
+annotated: int = 3
+bare_annotation: int
+counter += 1
+del dropped
+for looped in range(3):
+    pass
+with ctx() as entered:
+    pass
+import os.path as osp
+from pkg import thing as renamed, other
+if (walrus := compute()):
+    pass
+def func(): pass
+class Klass: pass
+mse = MSE = mean_squared_error
+kld = KLD = kullback_leibler_divergence
+try:
+    import fast
+except ImportError as missing:
+    fast = None
+"""
+
+
+def test_every_binding_form_is_found_by_chunks_as_by_the_whole_parse() -> None:
+    # a name bound in the middle of a chain (``kld = KLD = f``: TF 1.15 keras/losses.py) or by
+    # an annotation whose value is on a later line (TF 2.15 framework/ops.py) was missed by the
+    # chunk lookup: on a cold cache ``tf.keras.losses.KLD`` could not be followed, with the
+    # summary cached from an earlier run it could
+    from tfinit_audit.analysis.engine.source import LAZY_MIN, Sources
+
+    filler = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(800))
+    text = filler + textwrap.dedent(FORMS)
+    assert len(text) > LAZY_MIN
+    t = MemoryTree({"pkg/__init__.py": "", "pkg/big.py": text})
+    whole = Sources(t).module("pkg/big.py")
+    assert whole is not None
+    names = sorted({b.name for b in whole.full().bindings if b.name and not b.name[1:].isdigit()})
+    assert {"B", "C", "q", "rest", "chained", "annotated", "osp", "renamed", "KLD", "MSE",
+            "counter", "dropped", "func", "Klass", "fast"} <= set(names)
+    for n in names:
+        lazy = Sources(t).module("pkg/big.py")  # fresh: each name looked up first, by chunks
+        assert lazy is not None
+        got = [(b.kind, b.line, b.guard) for b in lazy.events(n)]
+        assert lazy.summary is None, n  # really read by chunks
+        assert got == [(b.kind, b.line, b.guard) for b in whole.events(n)], n
+
+
 def test_text_only_facts_of_a_module_equal_the_whole_parse() -> None:
     # the docstring read from the first chunk with a statement, star imports found from the
     # literal ``import``, ``name.attr =`` / ``setattr(name`` and a literal ``__all__`` read

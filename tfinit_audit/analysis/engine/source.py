@@ -468,9 +468,12 @@ def _binding_pattern(n: str) -> str:
     return (
         rf"^\s*(?:async\s+)?(?:def|class)\s+{n}\b"
         rf"|^\s*{n}\s*(?::[^=\n]*)?=(?!=)"
+        rf"|^\s*{n}\s*:(?!=)"  # an annotation whose ``= value`` is on a later line
         rf"|^\s*{n}\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)="
         rf"|{w}\s*:="
         rf"|,\s*{n}\s*=(?!=)"
+        rf"|(?<![=!<>])=\s*{n}\s*=(?!=)"  # the middle of a chain: ``a = {n} = value``
+        rf"|\*\s*{n}\s*(?:,|\)|\]|=(?!=))"  # a starred target: ``first, *{n} = items``
         rf"|\bimport\b.*{w}(?!\s+as\b)"
         rf"|\bas\s+{n}\b"
         rf"|^\s*{n}\s*(?:,|\)|$)"
