@@ -2,9 +2,10 @@
 ``X.extend(...)``/``X.append(...)``/``X.update(...)`` statements and ``X += ...`` apply, in
 source order, to the value a later line reads -- and not to the value an earlier line read;
 under a module-level ``if`` only when the guard holds; a change the engine cannot follow (a
-loop, an argument it cannot evaluate) leaves the value unknown. Each known case is checked
-against CPython importing the same module. TF 0.12-1.x build ``remove_undocumented``'s
-allowed list so (``_allowed_symbols.extend([...])``)."""
+loop, an argument it cannot evaluate) leaves the value unknown. ``X[k] = v`` sets a key or an
+index the same way; another statement starting ``X[`` leaves ``X`` unknown. Each known case is
+checked against CPython importing the same module. TF 0.12-1.x build
+``remove_undocumented``'s allowed list so (``_allowed_symbols.extend([...])``)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,29 @@ FILES = {
         def names():
             return tuple(NAMES)
         """,
+    "m/items.py": """
+        KEY = "k"
+        TABLE = {"a": 1}
+        BEFORE = dict(TABLE)
+        TABLE["b"] = 2
+        TABLE[KEY] = 3
+        TABLE["a"] = TABLE["b"] + 10
+        if KEY == "k":
+            TABLE["t"] = "guarded"
+        ORDER = ["x", "y", "z"]
+        ORDER[0] = "first"
+        ORDER[-1] = TABLE["b"]
+        AFTER = dict(TABLE)
+
+        GROWN = {"a": []}
+        GROWN["a"].append(1)  # an element changed in place
+
+        COUNTS = {"a": 1}
+        COUNTS["a"] += 1
+
+        SLICED = [1, 2, 3]
+        SLICED[0:2] = [9]
+        """,
 }
 
 
@@ -93,3 +117,30 @@ def test_a_change_the_engine_does_not_follow_leaves_the_value_unknown(cpython: A
     undecided = {**FILES, "m/lists.py": FILES["m/lists.py"].replace("if NEW:", "if compute():")}
     it = engine_interp(undecided)
     assert isinstance(it.resolve("m.lists.LATE"), Unknown)  # one arm or the other: unknown
+
+
+def test_subscript_assignments_set_keys_and_indices_in_source_order(cpython: Any) -> None:
+    items = cpython("m.items")
+    it = interp()
+    assert plain(it.resolve("m.items.BEFORE")) == items.BEFORE == {"a": 1}
+    assert items.AFTER == {"a": 12, "b": 2, "k": 3, "t": "guarded"}
+    assert plain(it.resolve("m.items.AFTER")) == items.AFTER
+    assert plain(it.resolve("m.items.TABLE")) == items.TABLE
+    assert plain(it.resolve("m.items.ORDER")) == tuple(items.ORDER) == ("first", "y", 2)
+
+
+def test_an_element_changed_or_a_key_not_followed_leaves_the_container_unknown(
+        cpython: Any) -> None:
+    items = cpython("m.items")
+    assert (items.GROWN, items.COUNTS, items.SLICED) == ({"a": [1]}, {"a": 2}, [9, 3])
+    it = interp()
+    for name in ("GROWN", "COUNTS", "SLICED"):  # not {"a": []}, {"a": 1}, [1, 2, 3]
+        assert isinstance(it.resolve(f"m.items.{name}"), Unknown), name
+    unreadable = {**FILES, "m/items.py": FILES["m/items.py"].replace(
+        'TABLE["b"] = 2', "TABLE[compute()] = 2")}
+    it = engine_interp(unreadable)
+    assert isinstance(it.resolve("m.items.AFTER"), Unknown)
+    assert plain(it.resolve("m.items.BEFORE")) == {"a": 1}
+    out_of_range = {**FILES, "m/items.py": FILES["m/items.py"].replace(
+        'ORDER[0] = "first"', 'ORDER[5] = "first"')}
+    assert isinstance(engine_interp(out_of_range).resolve("m.items.ORDER"), Unknown)

@@ -10,8 +10,11 @@ the change stays what it was for the lines before it (and a list imported from a
 and changed here changes here only). A change the engine cannot make (an argument it cannot
 evaluate, a method it does not model: ``sort``, ``set.add`` ...) leaves the value unknown, as
 does a module-level loop whose text changes the name, or a change under an ``if`` whose test
-cannot be decided. ``__all__`` has its own reading (summaries.py). Not seen: changes by
-subscript assignment (``X[k] = v``) and by a function called at module level.
+cannot be decided. A subscript assignment ``X[k] = v`` as a statement of its own sets the key
+of a dict or the index of a list the same way (a key that is not a plain constant, a slice, an
+index out of range: unknown); any other statement starting ``X[...]`` (``X[k] += v``,
+``X[k].append(v)``: a change of an element) leaves ``X`` unknown. ``__all__`` has its own
+reading (summaries.py). Not seen: changes by a function called at module level.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from tfinit_audit.analysis.engine.frames import IMPORT, Raised, Undecidable
 from tfinit_audit.analysis.engine.parsing import ast_parse
 from tfinit_audit.analysis.engine.source import SourceModule
 from tfinit_audit.analysis.engine.summaries import Binding
-from tfinit_audit.analysis.engine.values import MISSING, DictV, ModuleV, Seq, Unknown
+from tfinit_audit.analysis.engine.values import MISSING, Const, DictV, ModuleV, Seq, Unknown
 
 # the methods of a list, set or dict that change it in place (engine/loops.py asks too)
 MUTATORS = ("append", "extend", "insert", "update", "add", "setdefault", "remove", "discard",
@@ -34,15 +37,16 @@ MUTATORS = ("append", "extend", "insert", "update", "add", "setdefault", "remove
 
 def changes(src: SourceModule, name: str) -> list[Binding]:
     """The module-level statements of ``src`` that may change ``name`` in place (method-call
-    statements on it; loops whose text does), in source order; text only, read once per
-    file and name. Empty without a parse when no line has ``name.<mutator>(``."""
+    statements on it, statements starting ``name[``; loops whose text has either), in source
+    order; text only, read once per file and name. Empty without a parse when no line starts
+    ``name.<mutator>(`` or ``name[``."""
     key = "mutations:" + name
     hit = src.derived.get(key)
     if hit is not None:
         return hit
     out: list[Binding] = []
-    pattern = re.compile(rf"^[ \t]*{re.escape(name)}[ \t]*\.[ \t]*(?:{'|'.join(MUTATORS)})"
-                         r"[ \t]*\(", re.M)
+    pattern = re.compile(rf"^[ \t]*{re.escape(name)}[ \t]*(?:\.[ \t]*(?:{'|'.join(MUTATORS)})"
+                         r"[ \t]*\(|\[)", re.M)
     if pattern.search(src.text):
         for b in src.full().bindings:
             if b.kind == "effect" and not b.handler and b.expr and pattern.search(b.expr):
@@ -65,6 +69,43 @@ def _call_on(expr: str, name: str) -> tuple[ast.Call, str] | None:
     return None
 
 
+def _item_set(expr: str, name: str) -> tuple[ast.expr, ast.expr] | None:
+    """``name[key] = value``, when that is the whole statement: the key and the value."""
+    try:
+        tree = ast_parse(expr.strip())
+    except SyntaxError:
+        return None
+    st = tree.body[0] if len(tree.body) == 1 else None
+    if isinstance(st, ast.Assign) and len(st.targets) == 1:
+        t = st.targets[0]
+        if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) \
+                and t.value.id == name and not isinstance(t.slice, ast.Slice):
+            return t.slice, st.value
+    return None
+
+
+def _set_item(ns: Any, mod: ModuleV, line: int, out: Any, key_node: ast.expr,
+              value_node: ast.expr) -> None:
+    """``out[key] = value`` as CPython would do it, or Undecidable."""
+    key = ns.imports.eval_text(ast.unparse(key_node), mod, line)
+    value = ns.imports.eval_text(ast.unparse(value_node), mod, line)
+    if not isinstance(key, Const):
+        raise Undecidable(f"a key the engine cannot evaluate: {ast.unparse(key_node)}")
+    if isinstance(out, DictV):
+        try:
+            out.items[key.value] = value
+        except TypeError:  # unhashable
+            raise Undecidable("an unhashable key") from None
+        return
+    index = key.value
+    if isinstance(out, Seq) and out.kind == "list" and isinstance(index, int) \
+            and not isinstance(index, bool) \
+            and -len(out.items) <= index < len(out.items):
+        out.items[index] = value
+        return
+    raise Undecidable(f"{out.describe()}[{index!r}] = ...")
+
+
 def apply(ns: Any, mod: ModuleV, b: Binding, name: str, val: Any, before: int | None) -> Any:
     """``val``, the value binding ``b`` gave ``name`` in ``mod``, with the in-place changes
     after it and before line ``before`` (None: the module's end) applied."""
@@ -83,11 +124,17 @@ def apply(ns: Any, mod: ModuleV, b: Binding, name: str, val: Any, before: int | 
         if runs is False:
             continue
         found = _call_on(e.expr or "", name)
-        if out is None or found is None or runs is None:
+        item = _item_set(e.expr or "", name) if found is None else None
+        if out is None or (found is None and item is None) or runs is None:
             return Unknown(text=f"{name}, changed at module level by code the analysis does "
                                 "not follow", module=mod.name, path=mod.path or "", line=e.line)
-        call, attr = found
         try:
+            if item is not None:
+                _set_item(ns, mod, e.line, out, *item)
+                ns.hop(mod.path, e.line, f"{name}[...] is set")
+                continue
+            assert found is not None
+            call, attr = found
             method = ns.it.getattr(out, attr, IMPORT)
             if method is MISSING:
                 raise Undecidable(f"a method the engine does not model: {attr}")

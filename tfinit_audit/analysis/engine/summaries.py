@@ -510,6 +510,9 @@ class SummaryBuilder:
                     elif extra is None:
                         self.all_computed = True
                         self.all_names = None
+            else:  # ``X[k] += v``: a change of X (mutations.py), kept as an effect
+                self.add(Binding("", "effect", expr=self.code(small), line=ln, end_line=ln),
+                         guard, handler)
         elif isinstance(small, ast.Delete):
             for t in small.targets:
                 for el in _del_targets(t):
