@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import libcst as cst
@@ -240,3 +241,23 @@ def test_top_level_starts_match_the_parser() -> None:
     ]
     assert got == want
     assert top_level_starts("x = (1,\n") is None  # unbalanced: callers parse the whole module
+
+
+def test_a_summary_cached_by_other_builder_code_is_built_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the disk cache is keyed by the builder's own source (builder_key): a summary an older
+    # SummaryBuilder made -- one that read some statement differently -- is not read back
+    tree = MemoryTree({PATH: SRC, "pkg/__init__.py": ""})
+    first = summarize(tree, PATH, tmp_path)
+    assert first is not None
+    assert summaries.builder_key() != summaries.SCHEMA
+    for cached in (tmp_path / "summaries").rglob("*.pkl"):  # what other code would have made
+        stale = summarize_text("", PATH, "dist")
+        cached.write_bytes(pickle.dumps(stale))
+    assert summarize(tree, PATH, tmp_path) != first  # same builder: the cached entry is read
+    summaries.builder_key.cache_clear()
+    with monkeypatch.context() as m:
+        m.setattr(summaries, "__file__", str(tmp_path / "other_builder.py"))
+        (tmp_path / "other_builder.py").write_text("# another SummaryBuilder\n")
+        assert summarize(tree, PATH, tmp_path) == first  # not the entry of the other code
+    summaries.builder_key.cache_clear()

@@ -14,6 +14,8 @@ source``) and parsed again only if an interpreter needs them.
 from __future__ import annotations
 
 import ast
+import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -27,7 +29,18 @@ from pathlib import Path
 from tfinit_audit.analysis.engine.parsing import ast_parse, parse, text_sha
 from tfinit_audit.sources.base import SourceTree
 
-SCHEMA = "summaries-v6"  # bump when the summary layout changes (invalidates the disk cache)
+SCHEMA = "summaries-v6"  # the layout; a cached summary is keyed by this and by the builder's code
+
+
+@functools.cache
+def builder_key() -> str:
+    """What a summary cached on disk is keyed by besides its text: ``SCHEMA`` and the code
+    that builds it (this module's source), so a summary built by other code -- an older
+    ``SummaryBuilder`` that read some statement differently -- is never read back."""
+    h = hashlib.sha256(SCHEMA.encode())
+    with contextlib.suppress(OSError):
+        h.update(Path(__file__).read_bytes())
+    return h.hexdigest()[:24]
 
 
 @dataclass
@@ -239,7 +252,7 @@ def _cache_file(text: str, path: str, package: str | None, cache_dir: Path | Non
     if cache_dir is None:
         return None
     sha = text_sha(text)
-    key = hashlib.sha256(f"{SCHEMA}\0{path}\0{package}\0{sha}".encode()).hexdigest()
+    key = hashlib.sha256(f"{builder_key()}\0{path}\0{package}\0{sha}".encode()).hexdigest()
     return cache_dir / "summaries" / key[:2] / f"{key}.pkl"
 
 
