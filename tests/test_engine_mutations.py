@@ -3,8 +3,8 @@
 source order, to the value a later line reads -- and not to the value an earlier line read;
 under a module-level ``if`` only when the guard holds; a change the engine cannot follow (a
 loop, an argument it cannot evaluate) leaves the value unknown. ``X[k] = v`` sets a key or an
-index the same way; another statement starting ``X[`` leaves ``X`` unknown. Each known case is
-checked against CPython importing the same module. TF 0.12-1.x build
+index the same way, ``del X[k]`` removes it; another statement starting ``X[`` leaves ``X``
+unknown. Each known case is checked against CPython importing the same module. TF 0.12-1.x build
 ``remove_undocumented``'s allowed list so (``_allowed_symbols.extend([...])``)."""
 
 from __future__ import annotations
@@ -73,6 +73,12 @@ FILES = {
 
         SLICED = [1, 2, 3]
         SLICED[0:2] = [9]
+
+        PRUNED = {"a": 1, "b": 2, "c": 3}
+        del PRUNED["b"]
+        SHORTER = ["x", "y", "z"]
+        del SHORTER[-1]
+        del SHORTER[0]
         """,
 }
 
@@ -127,6 +133,8 @@ def test_subscript_assignments_set_keys_and_indices_in_source_order(cpython: Any
     assert plain(it.resolve("m.items.AFTER")) == items.AFTER
     assert plain(it.resolve("m.items.TABLE")) == items.TABLE
     assert plain(it.resolve("m.items.ORDER")) == tuple(items.ORDER) == ("first", "y", 2)
+    assert plain(it.resolve("m.items.PRUNED")) == items.PRUNED == {"a": 1, "c": 3}
+    assert plain(it.resolve("m.items.SHORTER")) == tuple(items.SHORTER) == ("y",)
 
 
 def test_an_element_changed_or_a_key_not_followed_leaves_the_container_unknown(
@@ -144,3 +152,10 @@ def test_an_element_changed_or_a_key_not_followed_leaves_the_container_unknown(
     out_of_range = {**FILES, "m/items.py": FILES["m/items.py"].replace(
         'ORDER[0] = "first"', 'ORDER[5] = "first"')}
     assert isinstance(engine_interp(out_of_range).resolve("m.items.ORDER"), Unknown)
+    # a key not there: the import raises KeyError; the engine does not pretend it went on
+    gone = {**FILES, "m/items.py": FILES["m/items.py"].replace('del PRUNED["b"]',
+                                                               'del PRUNED["zz"]')}
+    assert isinstance(engine_interp(gone).resolve("m.items.PRUNED"), Unknown)
+    both = {**FILES, "m/items.py": FILES["m/items.py"].replace('del PRUNED["b"]',
+                                                               'del KEY, PRUNED["b"]')}
+    assert isinstance(engine_interp(both).resolve("m.items.PRUNED"), Unknown)

@@ -13,8 +13,9 @@ does a module-level loop whose text changes the name, or a change under an ``if`
 cannot be decided. A subscript assignment ``X[k] = v`` as a statement of its own sets the key
 of a dict or the index of a list the same way (a key that is not a plain constant, a slice, an
 index out of range: unknown); any other statement starting ``X[...]`` (``X[k] += v``,
-``X[k].append(v)``: a change of an element) leaves ``X`` unknown. ``__all__`` has its own
-reading (summaries.py). Not seen: changes by a function called at module level.
+``X[k].append(v)``: a change of an element) leaves ``X`` unknown; ``del X[k]`` removes the key
+or index (a missing one: unknown). ``__all__`` has its own reading (summaries.py). Not seen:
+changes by a function called at module level.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ def changes(src: SourceModule, name: str) -> list[Binding]:
     if hit is not None:
         return hit
     out: list[Binding] = []
-    pattern = re.compile(rf"^[ \t]*{re.escape(name)}[ \t]*(?:\.[ \t]*(?:{'|'.join(MUTATORS)})"
-                         r"[ \t]*\(|\[)", re.M)
+    pattern = re.compile(rf"^[ \t]*(?:del\b[^\n#]*?(?<![\w.]))?{re.escape(name)}[ \t]*"
+                         rf"(?:\.[ \t]*(?:{'|'.join(MUTATORS)})[ \t]*\(|\[)", re.M)
     if pattern.search(src.text):
         for b in src.full().bindings:
             if b.kind == "effect" and not b.handler and b.expr and pattern.search(b.expr):
@@ -82,6 +83,41 @@ def _item_set(expr: str, name: str) -> tuple[ast.expr, ast.expr] | None:
                 and t.value.id == name and not isinstance(t.slice, ast.Slice):
             return t.slice, st.value
     return None
+
+
+def _item_del(expr: str, name: str) -> ast.expr | None:
+    """``del name[key]``, when that is the whole statement: the key."""
+    try:
+        tree = ast_parse(expr.strip())
+    except SyntaxError:
+        return None
+    st = tree.body[0] if len(tree.body) == 1 else None
+    if isinstance(st, ast.Delete) and len(st.targets) == 1:
+        t = st.targets[0]
+        if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) \
+                and t.value.id == name and not isinstance(t.slice, ast.Slice):
+            return t.slice
+    return None
+
+
+def _del_item(ns: Any, mod: ModuleV, line: int, out: Any, key_node: ast.expr) -> None:
+    """``del out[key]`` as CPython would do it (a missing key or index: Undecidable -- the
+    import would raise), or Undecidable."""
+    key = ns.imports.eval_text(ast.unparse(key_node), mod, line)
+    if not isinstance(key, Const):
+        raise Undecidable(f"a key the engine cannot evaluate: {ast.unparse(key_node)}")
+    index = key.value
+    try:
+        if isinstance(out, DictV):
+            del out.items[index]
+            return
+        if isinstance(out, Seq) and out.kind == "list" and isinstance(index, int) \
+                and not isinstance(index, bool):
+            del out.items[index]
+            return
+    except (KeyError, IndexError, TypeError):
+        pass
+    raise Undecidable(f"del {out.describe()}[{index!r}]")
 
 
 def _set_item(ns: Any, mod: ModuleV, line: int, out: Any, key_node: ast.expr,
@@ -125,13 +161,18 @@ def apply(ns: Any, mod: ModuleV, b: Binding, name: str, val: Any, before: int | 
             continue
         found = _call_on(e.expr or "", name)
         item = _item_set(e.expr or "", name) if found is None else None
-        if out is None or (found is None and item is None) or runs is None:
+        gone = _item_del(e.expr or "", name) if found is None and item is None else None
+        if out is None or (found is None and item is None and gone is None) or runs is None:
             return Unknown(text=f"{name}, changed at module level by code the analysis does "
                                 "not follow", module=mod.name, path=mod.path or "", line=e.line)
         try:
             if item is not None:
                 _set_item(ns, mod, e.line, out, *item)
                 ns.hop(mod.path, e.line, f"{name}[...] is set")
+                continue
+            if gone is not None:
+                _del_item(ns, mod, e.line, out, gone)
+                ns.hop(mod.path, e.line, f"{name}[...] is deleted")
                 continue
             assert found is not None
             call, attr = found

@@ -530,6 +530,10 @@ class SummaryBuilder:
             for t in small.targets:
                 for el in _del_targets(t):
                     self.add(Binding(el, "del", line=ln), guard, handler)
+            if any(isinstance(t, ast.Subscript) for t in small.targets):
+                # ``del X[k]``: a change of X (mutations.py), kept as an effect
+                self.add(Binding("", "effect", expr=self.code(small), line=ln, end_line=ln),
+                         guard, handler)
         elif isinstance(small, ast.Expr):
             self.expr_stmt(small, ln, guard, handler)
         elif isinstance(small, ast.Raise):
