@@ -60,7 +60,7 @@ INITIALIZERS = '''
     from kl.initializers import base
     from kl.initializers.base import Initializer, Zeros, RandomUniform, RandomNormal
 
-    ALL_OBJECTS = {"uniform": RandomUniform}
+    ALL_OBJECTS = {"uniform": RandomUniform, "random_normal": RandomNormal}
     ALL_OBJECTS["normal"] = ALL_OBJECTS["random_normal"]
     zero = Zeros
 
@@ -170,7 +170,7 @@ def test_dict_alias_entry() -> None:
     v = init("initializers.get('uniform')", t)
     assert (v.kind, v.params) == ("random_uniform", {"minval": -0.05, "maxval": 0.05})
     assert where(v.hops) == [
-        at(t, INIT, 'ALL_OBJECTS = {"uniform": RandomUniform}'),
+        at(t, INIT, 'ALL_OBJECTS = {"uniform": RandomUniform, "random_normal": RandomNormal}'),
         at(t, BASE_PATH, "class RandomUniform(Initializer):"),
         at(t, BASE_PATH, "def __init__(self, minval=-0.05, maxval=0.05, seed=None):"),
     ]
@@ -234,7 +234,7 @@ def test_the_rule_alone_decides_with_the_class_rule() -> None:
 
 
 def test_the_answer_follows_the_alias_table() -> None:
-    changed = tree(INITIALIZERS.replace('{"uniform": RandomUniform}', '{"uniform": RandomNormal}'))
+    changed = tree(INITIALIZERS.replace('{"uniform": RandomUniform,', '{"uniform": RandomNormal,'))
     v = init("initializers.get('uniform')", changed)
     assert (v.kind, v.params) == ("random_normal", {"mean": 0.0, "stddev": 0.05})
 
@@ -246,9 +246,9 @@ def test_the_answer_follows_the_constructor_defaults() -> None:
 
 def test_a_later_table_entry_overrides_an_earlier_one() -> None:
     changed = tree(INITIALIZERS.replace(
-        'ALL_OBJECTS = {"uniform": RandomUniform}',
-        'ALL_OBJECTS = {}\n    ALL_OBJECTS["uniform"] = RandomUniform\n'
-        '    ALL_OBJECTS["uniform"] = RandomNormal'))
+        'ALL_OBJECTS = {"uniform": RandomUniform, "random_normal": RandomNormal}',
+        'ALL_OBJECTS = {"random_normal": RandomNormal}\n    ALL_OBJECTS["uniform"] = '
+        'RandomUniform\n    ALL_OBJECTS["uniform"] = RandomNormal'))
     assert init("initializers.get('uniform')", changed).kind == "random_normal"
 
 
