@@ -695,3 +695,18 @@ def test_names_bound_or_deleted_by_module_level_code(real_ctx: SourceContext) ->
         "uniform_unit_scaling"
     proto = one(tree_of(real_ctx, "2.15.1"), "tf.compat.v1.ConfigProto")
     assert proto.status == "partial" and "globals()" in (proto.message or "")
+
+
+@pytest.mark.parametrize(("sym", "names"), [
+    ("tf.layers.dense", ["dense/kernel", "dense/bias"]),
+    ("tf.contrib.slim.fully_connected", ["fully_connected/weights", "fully_connected/biases"]),
+])
+def test_tf10_layers_names_through_the_scope_s_own_custom_getter(
+        real_ctx: SourceContext, sym: str, names: list[str]) -> None:
+    # TF 1.0 tf.layers read ``vs.get_variable_scope().custom_getter`` (None outside any
+    # scope) before wrapping theirs, and TF 1.0's scopes replace an enclosing scope's getter
+    # rather than wrap it (no _maybe_wrap_custom_getter): live TF 1.0.1 names them so
+    tree = tree_of(real_ctx, "1.0.1")
+    r = one(tree, sym)
+    assert list(weights(r)) == names, [w.name for w in r.weights]
+    assert_hops_real(tree, r)

@@ -166,3 +166,75 @@ def test_a_getter_that_never_reaches_the_store_leaves_the_name_unknown() -> None
     # no guess: the name is shown as what the getter would decide
     _, ws = weights("lost_like")
     assert list(ws) == ["lost_like/{custom getter(kernel)}"]
+
+
+# ------------------------------------------------------------------ nesting, as the release does it
+NESTING = LAYERS + '''
+
+    def _renamed(getter, name, *args, **kwargs):
+        return getter(name + "_outer", *args, **kwargs)
+
+
+    def _suffixed(getter, name, *args, **kwargs):
+        return getter(name + "_inner", *args, **kwargs)
+
+
+    def nested_like(inputs, num_outputs):
+        with vs.variable_scope(None, "outer", custom_getter=_renamed):
+            with vs.variable_scope(None, "inner", custom_getter=_suffixed):
+                return vs.get_variable("kernel", [3, num_outputs])
+
+
+    def reads_the_scope_getter(inputs, num_outputs):
+        current = vs.get_variable_scope().custom_getter
+
+        def wrapper(getter, name, *args, **kwargs):
+            if current is not None:
+                getter = functools.partial(current, getter)
+            return getter(name, *args, **kwargs)
+
+        with vs.variable_scope(None, "reads", custom_getter=wrapper):
+            return vs.get_variable("kernel", [3, num_outputs])
+    '''
+
+GET_SCOPE = '''
+
+    def get_variable_scope():
+        return VariableScope("")
+    '''
+
+WRAPS = '''
+
+    def _maybe_wrap_custom_getter(custom_getter, old_getter):
+        return custom_getter
+    '''
+
+
+def nesting_weights(fn: str, variable_scope: str) -> dict[str, Weight]:
+    t = make_tree({"tensorflow/python/ops/init_ops.py": INIT_OPS, VS: variable_scope,
+                   L: NESTING})
+    it = interp(t)
+    f = it.value_at(L, fn)
+    assert isinstance(f, FunctionV)
+    result = SymbolResult(symbol=fn, status="resolved")
+    analyze_function(it, f, {}, Dims(units=4, input_dim=3), result)
+    return {w.name: w for w in result.weights}
+
+
+def test_nested_getters_wrap_where_the_release_wraps_them_else_the_inner_replaces() -> None:
+    # TF 1.2 on (_maybe_wrap_custom_getter): the inner scope's getter runs, then the outer's;
+    # TF 1.0-1.1 (set_custom_getter): the inner one takes the outer one's place
+    wrapped = nesting_weights("nested_like", VARIABLE_SCOPE + GET_SCOPE + WRAPS)
+    assert list(wrapped) == ["outer/inner/kernel_inner_outer"]
+    replaced = nesting_weights("nested_like", VARIABLE_SCOPE + GET_SCOPE)
+    assert list(replaced) == ["outer/inner/kernel_inner"]
+    hop = next(h for h in replaced["outer/inner/kernel_inner"].provenance
+               if "custom_getter=_suffixed" in h.note)
+    assert "in place of the enclosing scope's" in hop.note
+
+
+def test_a_getter_reading_the_scope_s_own_getter_finds_none_outside_any() -> None:
+    # TF 1.0-1.2 tf.layers: ``vs.get_variable_scope().custom_getter`` (None for the layer
+    # called outside any scope), wrapped in only when set -- the name is then decided
+    for scope in (VARIABLE_SCOPE + GET_SCOPE, VARIABLE_SCOPE + GET_SCOPE + WRAPS):
+        assert list(nesting_weights("reads_the_scope_getter", scope)) == ["reads/kernel"]

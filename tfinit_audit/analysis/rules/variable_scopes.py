@@ -33,7 +33,12 @@ class VariableScopes(Rule):
     default_name="x")`` is named "x" (its first use). ``scope.set_initializer(init)`` sets the
     default for the rest of the scope. ``custom_getter=`` is kept on the scope (a sub-scope
     or the scope re-entered keeps it; a nested scope's getter runs first and gets the outer
-    one as its ``getter``): rules/custom_getters.py runs it for each variable made inside.
+    one as its ``getter`` where the release's ``variable_scope`` module wraps them --
+    ``_maybe_wrap_custom_getter``, TF 1.2 on --, else it replaces the outer one):
+    rules/custom_getters.py runs it for each variable made inside; a scope's
+    ``custom_getter`` attribute is None without one, the getter itself with one, the wrapped
+    getters with several (TF 1.0-1.2 ``tf.layers`` read ``get_variable_scope().custom_getter``
+    before wrapping theirs).
     ``reuse=True`` (inherited by sub-scopes) only gets
     existing variables, ``reuse=tf.AUTO_REUSE`` gets or creates. Names are relative to the
     layer's own scope, and the layer is called outside any scope of the user's (as in a fresh
@@ -100,10 +105,13 @@ class VariableScopes(Rule):
                                       f"variables created in it)")
         getter = env.get("custom_getter", Const(value=None))
         if not (isinstance(getter, Const) and getter.value is None):
-            getters = ((getter, site.frame.hop(
+            nests = _nests(f)
+            hop = site.frame.hop(
                 site.node.lineno, f"{site.frame.func_name}: variable_scope with custom_getter="
                                   f"{_shown(getter)} (the variables created in it are got "
-                                  f"through it)")), *getters)
+                                  f"through it" + ("" if nests or not getters else
+                                                   ", in place of the enclosing scope's") + ")")
+            getters = ((getter, hop), *getters) if nests else ((getter, hop),)
         return ScopeV(path=path, initializer=inherited, init_hop=init_hop,
                       reuse=reuse if reuse is not None else inherited_reuse,
                       name_hops=name_hops, getters=getters)
@@ -135,12 +143,46 @@ class VariableScopes(Rule):
             return DType(name="float32")
         if attr == "reuse":
             return Const(value=False)
+        if attr == "custom_getter":
+            return _composed([g for g, _ in obj.getters]) if obj.getters else Const(value=None)
         if attr == "set_initializer":
             return BuiltinV(name="VariableScope.set_initializer", fn=_set_initializer(obj),
                             bound=obj)
         if attr in _SETTERS:
             return BuiltinV(name=f"VariableScope.{attr}", fn=_none, bound=obj)
         return Unknown(text=f"variable_scope.{attr}")
+
+
+def _nests(f: FunctionV | ClassV) -> bool:
+    """Whether this release's scopes nest custom getters: its ``variable_scope`` module wraps
+    a scope's getter around the enclosing one's (``_maybe_wrap_custom_getter``, TF 1.2 on);
+    before, a scope's ``custom_getter`` took the enclosing one's place (TF 1.0-1.1
+    ``set_custom_getter``)."""
+    return f.src.function_info("_maybe_wrap_custom_getter") is not None
+
+
+def _composed(getters: list[Value]) -> Value:
+    """A scope's ``custom_getter`` as ``_maybe_wrap_custom_getter`` makes it from its getters
+    (innermost first): one getter is itself; a getter nested in others is wrapped so that it
+    gets the outer ones, bound to the getter it is given, as its ``getter``."""
+    inner = getters[0]
+    if len(getters) == 1:
+        return inner
+    outer = _composed(getters[1:])
+
+    def wrapped(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Any) -> Value:
+        rest = dict(kwargs)
+        getter = args[0] if args else rest.pop("getter", Unknown(text="getter"))
+
+        def bound(it2: Any, a2: list[Value], k2: dict[str, Value], m2: Any) -> Value:
+            out: Value = it2.call(outer, [getter, *a2], k2)
+            return out
+
+        out: Value = it.call(inner, [BuiltinV(name="functools.partial(old_getter, getter)",
+                                              fn=bound), *args[1:]], rest)
+        return out
+
+    return BuiltinV(name="wrapped_custom_getter", fn=wrapped)
 
 
 def _shown(v: Value) -> str:
