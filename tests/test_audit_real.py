@@ -710,3 +710,23 @@ def test_tf10_layers_names_through_the_scope_s_own_custom_getter(
     r = one(tree, sym)
     assert list(weights(r)) == names, [w.name for w in r.weights]
     assert_hops_real(tree, r)
+
+
+def test_tf11_contrib_keras_fans_are_its_own_and_its_shapes_come_first(
+        real_ctx: SourceContext) -> None:
+    # Keras 2.0.0 in TF 1.1: add_weight(shape, initializer, name=None) takes the shape first,
+    # and _compute_fans takes the receptive field as np.prod(shape[:2]); live TF 1.1.0 draws
+    # a Conv1D kernel [3, 32, 8] with std 0.0226 (limit 0.0395), not glorot's usual 0.129
+    tree = tree_of(real_ctx, "1.1.0")
+    r = one(tree, "tf.contrib.keras.layers.Conv1D")
+    k = weights(r)["kernel"]
+    assert k.shape == [3, 32, 8]
+    assert k.initializer.params["fans"] == [3072.0, 768.0]
+    assert k.initializer.limit is not None and abs(k.initializer.limit - 0.0395285) < 1e-6
+    assert k.provenance[-1].code == "fan_in, fan_out = _compute_fans(shape)"
+    assert_hops_real(tree, r)
+    d = weights(one(tree, "tf.contrib.keras.layers.Dense"))["kernel"]
+    assert d.shape == [32, 64] and "fans" not in d.initializer.params
+    # TF 1.3.0's Keras computes them the usual way: nothing added
+    later = weights(one(tree_of(real_ctx, "1.3.0"), "tf.contrib.keras.layers.Conv1D"))["kernel"]
+    assert "fans" not in later.initializer.params

@@ -121,7 +121,9 @@ def predicted_distribution(init: Initializer, shape: list[int] | None) -> tuple[
         if scale is None or mode not in ("fan_in", "fan_out", "fan_avg") or shape is None:
             return None, (f"cannot derive {kind} parameters "
                           f"(scale={scale}, mode={mode}, shape={shape})")
-        if "input_axes" in p or "output_axes" in p:  # Keras 3.15+: fans over those axes
+        if "fans" in p:  # the release's own fans for the shape (analysis/rules/fans.py)
+            fan_in, fan_out = (float(x) for x in p["fans"])
+        elif "input_axes" in p or "output_axes" in p:  # Keras 3.15+: fans over those axes
             fans = axes_fans(shape, p.get("input_axes"), p.get("output_axes"))
             if fans is None:
                 return None, (f"the fans are taken over axes the static answer does not know "

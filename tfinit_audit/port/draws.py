@@ -140,7 +140,7 @@ def _variance_scaling(init: Initializer, shape: list[int], what: str) -> Draw:
     scale = _number(p.get("scale", scale0), what, "scale")
     mode = str(p.get("mode", mode0)).lower()
     dist = str(p.get("distribution", dist0)).lower()
-    fan_in, fan_out = compute_fans(shape)
+    fan_in, fan_out = (float(x) for x in p["fans"]) if "fans" in p else compute_fans(shape)
     fans = {"fan_in": (fan_in, f"fan_in {fan_in:g}"), "fan_out": (fan_out, f"fan_out {fan_out:g}")}
     n, n_text = fans.get(mode, ((fan_in + fan_out) / 2.0,
                                 f"fan_avg ({fan_in:g} + {fan_out:g}) / 2 = "

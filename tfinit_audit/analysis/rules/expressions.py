@@ -275,11 +275,16 @@ def to_initializer(v: Value, shape: list[int] | None, text: str) -> Initializer 
         "tree": tree(v, shape)})
 
 
-def leaf_initializer(v: InitV, shape: list[int] | None) -> Initializer:
+def leaf_initializer(v: InitV, shape: list[int] | None,
+                     fans: tuple[float, float] | None = None) -> Initializer:
+    """The report's initializer for ``v`` on ``shape``; ``fans``: those the release's own
+    code computes for the shape when they are not the usual ones (rules/fans.py)."""
     ini = Initializer(kind=v.kind, params=dict(v.params))
     if v.truncation is not None and ini.kind in ("glorot_normal", "he_normal", "lecun_normal",
                                                  "variance_scaling"):
         ini.params["truncation"] = v.truncation
+    if fans is not None:
+        ini.params["fans"] = [fans[0], fans[1]]
     return vocab.with_numbers(ini, shape)
 
 

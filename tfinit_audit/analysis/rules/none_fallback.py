@@ -148,19 +148,32 @@ class ParamWatch:
 def initializer_arg(f: FunctionV | ClassV, args: list[Value],
                     kwargs: dict[str, Value]) -> Value | None:
     """The value a call passes as ``initializer`` (keyword or by position), if any."""
-    if "initializer" in kwargs:
-        return kwargs["initializer"]
-    if isinstance(f, FunctionV):
-        node = f.node
-        if node is not None and not isinstance(node, ast.Lambda):
-            pos = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
-            if f.bound is not None:
-                pos = pos[1:]
-            if "initializer" in pos:
-                i = pos.index("initializer")
-                if i < len(args):
-                    return args[i]
-    return None
+    return passed_arg(f, args, kwargs, "initializer")
+
+
+def arg_position(f: FunctionV | ClassV, name: str) -> int | None:
+    """Where a call of ``f`` passes parameter ``name`` by position (the receiver of a bound
+    method left out), from ``f``'s own signature; None when it has no such positional
+    parameter or its signature is not known. Keras 2.0's ``add_weight(shape, initializer,
+    name=None, ...)`` takes the shape first, later ones ``add_weight(name, shape, ...)``."""
+    if not isinstance(f, FunctionV):
+        return None
+    node = f.node
+    if node is None or isinstance(node, ast.Lambda):
+        return None
+    pos = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+    if f.bound is not None:
+        pos = pos[1:]
+    return pos.index(name) if name in pos else None
+
+
+def passed_arg(f: FunctionV | ClassV, args: list[Value], kwargs: dict[str, Value],
+               name: str) -> Value | None:
+    """The value a call passes as parameter ``name`` (keyword or by position), if any."""
+    if name in kwargs:
+        return kwargs[name]
+    i = arg_position(f, name)
+    return args[i] if i is not None and i < len(args) else None
 
 
 def has_param(f: FunctionV, name: str) -> bool:

@@ -74,6 +74,7 @@ _PRESETS: dict[tuple[float, str, bool], str] = {
     (1.0, "fan_in", False): "lecun_normal",
 }
 _PRESET_ARGS = {v: k for k, v in _PRESETS.items()}
+PRESET_KINDS = tuple(_PRESET_ARGS)  # glorot_uniform ...: variance scaling under another name
 _TRUNCATED = ("normal", "truncated_normal")  # "normal" meant truncated in TF 1.x sources
 
 
@@ -168,7 +169,8 @@ def with_numbers(init: Initializer, shape: list[int] | None) -> Initializer:
             "mode": mode,
             "distribution": "uniform" if uniform else "truncated_normal",
         }
-        tmp = Initializer(init.kind, {**p2, "truncation": p.get("truncation")})
+        extra = {"fans": p["fans"]} if "fans" in p else {}
+        tmp = Initializer(init.kind, {**p2, "truncation": p.get("truncation"), **extra})
         _variance_scaling_numbers(tmp, shape)
         init.limit, init.stddev = tmp.limit, tmp.stddev
     elif init.kind == "random_uniform":
@@ -196,7 +198,10 @@ def _variance_scaling_numbers(init: Initializer, shape: list[int]) -> None:
         scale = float(p["scale"])
     except (KeyError, TypeError, ValueError):
         return
-    if "input_axes" in p or "output_axes" in p:
+    fan_in, fan_out = 0.0, 0.0
+    if "fans" in p:  # what the release's own code computes for this shape (rules/fans.py)
+        fan_in, fan_out = (float(x) for x in p["fans"])
+    elif "input_axes" in p or "output_axes" in p:
         fans = axes_fans(shape, p.get("input_axes"), p.get("output_axes"))
         if fans is None:
             return  # fans over axes the analysis does not know: no number

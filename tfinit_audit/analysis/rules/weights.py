@@ -23,6 +23,7 @@ from tfinit_audit.analysis.engine.values import (
 from tfinit_audit.analysis.model import Hop, Initializer, Weight
 from tfinit_audit.analysis.rules import expressions
 from tfinit_audit.analysis.rules.custom_getters import Got, through_custom_getters
+from tfinit_audit.analysis.rules.fans import release_fans
 from tfinit_audit.analysis.rules.initializer_classes import (
     initializer_function,
     is_initializer_class,
@@ -33,6 +34,7 @@ from tfinit_audit.analysis.rules.inline_none import (
 )
 from tfinit_audit.analysis.rules.none_fallback import (
     Fixed,
+    arg_position,
     follow_none_initializer,
     initializer_arg,
     undecided,
@@ -138,7 +140,7 @@ class WeightCollector(Rule):
         the collector off: what they call is the library's, not the layer's."""
         if scope is None or not scope.getters:
             return None
-        shape = site.kwargs.get("shape", site.args[1] if len(site.args) > 1 else Unknown())
+        shape = _arg(f, site.args, site.kwargs, "shape", 1) or Unknown()
         init = initializer_arg(f, site.args, site.kwargs) or Const(value=None)
         self._following(False)
         try:
@@ -149,13 +151,13 @@ class WeightCollector(Rule):
     @staticmethod
     def _name(site: CallSite, scope: ScopeV | None) -> str:
         """The created variable's name, under the variable scopes opened on the way."""
-        e, args, kwargs = site.node, site.args, site.kwargs
-        name_v = kwargs.get("name", args[0] if args else Unknown())
+        e, f = site.node, site.callee
+        name_v = _arg(f, site.args, site.kwargs, "name", 0) or Unknown()
         if isinstance(name_v, Const):
             name = str(name_v.value)
         else:
-            name = ast.unparse(next((k.value for k in e.keywords if k.arg == "name"),
-                                    e.args[0] if e.args else e))
+            name_node = _arg_node(f, e, "name", 0)
+            name = ast.unparse(name_node if name_node is not None else e)
         if scope is not None and scope.path:
             name = "/".join([*scope.path, name])
         return name
@@ -163,9 +165,8 @@ class WeightCollector(Rule):
     def _capture(self, it: Any, site: CallSite, f: FunctionV, name: str,
                  scope: ScopeV | None, got: Got | None = None) -> Captured:
         e, frame, args, kwargs = site.node, site.frame, site.args, site.kwargs
-        shape_v = kwargs.get("shape", args[1] if len(args) > 1 else Unknown())
-        shape_node = next((k.value for k in e.keywords if k.arg == "shape"),
-                          e.args[1] if len(e.args) > 1 else None)
+        shape_v = _arg(f, args, kwargs, "shape", 1) or Unknown()
+        shape_node = _arg_node(f, e, "shape", 1)
         shape_expr = ast.unparse(shape_node) if shape_node is not None else ""
         if shape_node is None and not any(k.arg is None for k in e.keywords) \
                 and not any(isinstance(a, ast.Starred) for a in e.args):
@@ -300,6 +301,10 @@ def _to_weight(it: Any, c: Captured) -> Weight:
     as_function = initializer_function(it, v)
     if as_function is not None:
         hops.extend(as_function.hops)
+    if isinstance(v, InitV) and "fans" in ini.params:
+        fans = release_fans(it, v, c.shape)
+        if fans is not None:
+            hops.append(fans.hop)
     shape = c.shape
     if shape is None and ini.kind == "constant":
         shape = open_shape(c.declared, ini.params.get("value"))
@@ -344,7 +349,9 @@ def to_initializer(it: Any, v: Value, shape: list[int] | None,
     if expression is not None:
         return expression
     if isinstance(v, InitV):
-        return expressions.leaf_initializer(v, shape)
+        fans = release_fans(it, v, shape)
+        return expressions.leaf_initializer(
+            v, shape, (fans.fan_in, fans.fan_out) if fans is not None else None)
     if isinstance(v, Composite):
         parts = []
         for sub, a, b in v.parts:
@@ -474,3 +481,35 @@ def _dedupe(hops: list[Hop]) -> list[Hop]:
 def _key(h: Hop) -> tuple[str, int, str]:
     """A hop as a set member (``Hop`` is mutable, so unhashable)."""
     return (h.path, h.line, h.note)
+
+
+def _position(f: Any, name: str, usual: int) -> int | None:
+    """Where a creator call passes ``name`` by position: from the creator's own signature;
+    ``usual`` (name 0, shape 1) when the signature is not known or takes ``*args``."""
+    i = arg_position(f, name) if isinstance(f, FunctionV | ClassV) else None
+    if i is not None:
+        return i
+    node = f.node if isinstance(f, FunctionV) else None
+    if node is None or isinstance(node, ast.Lambda) or node.args.vararg is not None:
+        return usual
+    return None
+
+
+def _arg(f: Any, args: list[Value], kwargs: dict[str, Value], name: str,
+         usual: int) -> Value | None:
+    """What a creator call passes as ``name``: by keyword, else by position (``_position``)."""
+    if name in kwargs:
+        return kwargs[name]
+    i = _position(f, name, usual)
+    return args[i] if i is not None and i < len(args) else None
+
+
+def _arg_node(f: Any, e: ast.Call, name: str, usual: int) -> ast.expr | None:
+    """The expression a creator call writes for ``name`` (see ``_arg``)."""
+    node = next((k.value for k in e.keywords if k.arg == name), None)
+    if node is not None:
+        return node
+    i = _position(f, name, usual)
+    if i is None or i >= len(e.args) or any(isinstance(a, ast.Starred) for a in e.args[:i + 1]):
+        return None
+    return e.args[i]
