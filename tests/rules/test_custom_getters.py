@@ -121,8 +121,9 @@ VS = "tensorflow/python/ops/variable_scope.py"
 L = "mylib/layers.py"
 
 
-def weights(fn: str, layers: str = LAYERS) -> tuple[Any, dict[str, Weight]]:
-    t = make_tree({"tensorflow/python/ops/init_ops.py": INIT_OPS, VS: VARIABLE_SCOPE,
+def weights(fn: str, layers: str = LAYERS,
+            variable_scope: str = VARIABLE_SCOPE) -> tuple[Any, dict[str, Weight]]:
+    t = make_tree({"tensorflow/python/ops/init_ops.py": INIT_OPS, VS: variable_scope,
                    L: layers})
     it = interp(t)
     f = it.value_at(L, fn)
@@ -211,14 +212,7 @@ WRAPS = '''
 
 
 def nesting_weights(fn: str, variable_scope: str) -> dict[str, Weight]:
-    t = make_tree({"tensorflow/python/ops/init_ops.py": INIT_OPS, VS: variable_scope,
-                   L: NESTING})
-    it = interp(t)
-    f = it.value_at(L, fn)
-    assert isinstance(f, FunctionV)
-    result = SymbolResult(symbol=fn, status="resolved")
-    analyze_function(it, f, {}, Dims(units=4, input_dim=3), result)
-    return {w.name: w for w in result.weights}
+    return weights(fn, NESTING, variable_scope)[1]
 
 
 def test_nested_getters_wrap_where_the_release_wraps_them_else_the_inner_replaces() -> None:

@@ -9,44 +9,20 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from keras_fixture import BASE, answer, tree
+from keras_fixture import BASE, INITS, answer, tree
 from rule_fixtures import line_of
 
 from tfinit_audit.analysis.model import Weight
 
-FANS = '''
-    """A Keras-like initializers module whose fans are computed its own way."""
+# the fixture's initializers, with a ``__call__`` computing its fans the Keras 2.0.0 way
+FANS = INITS.replace(
+    "            self.distribution = distribution\n",
+    "            self.distribution = distribution\n\n"
+    "        def __call__(self, shape, dtype=None):\n"
+    "            fan_in, fan_out = _compute_fans(shape)\n"
+    "            return fan_in\n", 1) + '''
+
     import numpy as np
-
-
-    class Initializer(object):
-        pass
-
-
-    class Zeros(Initializer):
-        pass
-
-
-    class VarianceScaling(Initializer):
-        def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal"):
-            self.scale = scale
-            self.mode = mode
-            self.distribution = distribution
-
-        def __call__(self, shape, dtype=None):
-            fan_in, fan_out = _compute_fans(shape)
-            return fan_in
-
-
-    class GlorotUniform(VarianceScaling):
-        def __init__(self):
-            super().__init__(scale=1.0, mode="fan_avg", distribution="uniform")
-
-
-    def get(identifier):
-        if isinstance(identifier, str):
-            return {"glorot_uniform": GlorotUniform, "zeros": Zeros}[identifier]()
-        return identifier
 
 
     def _compute_fans(shape):

@@ -72,31 +72,31 @@ def _call_on(expr: str, name: str) -> tuple[ast.Call, str] | None:
 
 def _item_set(expr: str, name: str) -> tuple[ast.expr, ast.expr] | None:
     """``name[key] = value``, when that is the whole statement: the key and the value."""
-    try:
-        tree = ast_parse(expr.strip())
-    except SyntaxError:
-        return None
-    st = tree.body[0] if len(tree.body) == 1 else None
-    if isinstance(st, ast.Assign) and len(st.targets) == 1:
-        t = st.targets[0]
-        if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) \
-                and t.value.id == name and not isinstance(t.slice, ast.Slice):
-            return t.slice, st.value
+    found = _item_statement(expr, name)
+    if found is not None and isinstance(found[0], ast.Assign):
+        return found[1], found[0].value
     return None
 
 
 def _item_del(expr: str, name: str) -> ast.expr | None:
     """``del name[key]``, when that is the whole statement: the key."""
+    found = _item_statement(expr, name)
+    return found[1] if found is not None and isinstance(found[0], ast.Delete) else None
+
+
+def _item_statement(expr: str, name: str) -> tuple[ast.stmt, ast.expr] | None:
+    """An assignment or ``del`` whose one target is ``name[key]`` (not a slice), when that
+    is the whole statement: the statement and the key."""
     try:
         tree = ast_parse(expr.strip())
     except SyntaxError:
         return None
     st = tree.body[0] if len(tree.body) == 1 else None
-    if isinstance(st, ast.Delete) and len(st.targets) == 1:
-        t = st.targets[0]
-        if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) \
-                and t.value.id == name and not isinstance(t.slice, ast.Slice):
-            return t.slice
+    targets = st.targets if isinstance(st, ast.Assign | ast.Delete) else []
+    t = targets[0] if len(targets) == 1 else None
+    if st is not None and isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) \
+            and t.value.id == name and not isinstance(t.slice, ast.Slice):
+        return st, t.slice
     return None
 
 
