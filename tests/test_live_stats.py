@@ -21,6 +21,7 @@ from tfinit_audit.analysis.model import (
     SymbolResult,
     Weight,
 )
+from tfinit_audit.analysis.rules.vocabulary import compute_fans
 from tfinit_audit.live import stats
 from tfinit_audit.live.compare import compare_run, compare_symbol, runtime_kind
 from tfinit_audit.live.stats import Distribution, check_values, distribution_checks
@@ -29,7 +30,7 @@ SEEDS = (101, 202, 303)
 
 
 def glorot(shape: list[int], limit: bool = True) -> Initializer:
-    fi, fo = stats.compute_fans(shape)
+    fi, fo = compute_fans(shape)
     return Initializer("glorot_uniform", {}, limit=math.sqrt(6 / (fi + fo)) if limit else None)
 
 
@@ -50,7 +51,7 @@ def failed(checks: list[stats.Check]) -> set[str]:
 # --------------------------------------------------------------------------- distributions
 @pytest.mark.parametrize("shape", [[32, 64], [96, 256], [64], [3, 3, 3, 8]])
 def test_glorot_uniform_sample_agrees(shape: list[int]) -> None:
-    lim = math.sqrt(6 / sum(stats.compute_fans(shape)))
+    lim = math.sqrt(6 / sum(compute_fans(shape)))
     checks = check_values(glorot(shape), shape, uniform_samples(shape, lim))
     assert passed(checks), [c.detail for c in checks]
     assert {c.check for c in checks} == {"bounds", "mean", "variance", "ks"}

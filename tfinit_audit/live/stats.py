@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from tfinit_audit.analysis.model import Initializer
-from tfinit_audit.analysis.rules.vocabulary import axes_fans, compute_fans
+from tfinit_audit.analysis.rules.vocabulary import fans_of
 
 ALPHA = 1e-4  # per-weight false-alarm rate of the statistical tests (Bonferroni over 3 tests)
 MIN_SAMPLES = 30  # fewer pooled values than this: too weak to call agree -> inconclusive
@@ -121,17 +121,12 @@ def predicted_distribution(init: Initializer, shape: list[int] | None) -> tuple[
         if scale is None or mode not in ("fan_in", "fan_out", "fan_avg") or shape is None:
             return None, (f"cannot derive {kind} parameters "
                           f"(scale={scale}, mode={mode}, shape={shape})")
-        if "fans" in p:  # the release's own fans for the shape (analysis/rules/fans.py)
-            fan_in, fan_out = (float(x) for x in p["fans"])
-        elif "input_axes" in p or "output_axes" in p:  # Keras 3.15+: fans over those axes
-            fans = axes_fans(shape, p.get("input_axes"), p.get("output_axes"))
-            if fans is None:
-                return None, (f"the fans are taken over axes the static answer does not know "
-                              f"(input_axes={p.get('input_axes')}, "
-                              f"output_axes={p.get('output_axes')})")
-            fan_in, fan_out = fans
-        else:
-            fan_in, fan_out = compute_fans(shape)
+        fans = fans_of(p, shape)  # the release's own, over Keras 3.15+ axes, or the usual
+        if fans is None:
+            return None, (f"the fans are taken over axes the static answer does not know "
+                          f"(input_axes={p.get('input_axes')}, "
+                          f"output_axes={p.get('output_axes')})")
+        fan_in, fan_out = fans
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
         s = scale / max(1.0, fan)
         if distribution == "uniform":

@@ -19,6 +19,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
+from tfinit_audit.analysis.engine.parsing import node_fact
 from tfinit_audit.analysis.engine.values import ClassV, Const, FunctionV, Seq
 from tfinit_audit.analysis.model import Hop
 from tfinit_audit.analysis.rules import vocabulary as vocab
@@ -44,7 +45,7 @@ def release_fans(it: Any, v: InitV, shape: list[int] | None) -> Fans | None:
     call = found[1] if found is not None else None
     if not isinstance(call, FunctionV) or not isinstance(call.node, ast.FunctionDef):
         return None
-    site = _fans_call(call.node)
+    site = node_fact(call.node, "fans_call", _fans_call)
     if site is None:
         return None
     fn = it.value_at(call.src.path, site[0], call.module)
@@ -60,12 +61,12 @@ def release_fans(it: Any, v: InitV, shape: list[int] | None) -> Fans | None:
             isinstance(n, int | float) and not isinstance(n, bool) for n in numbers):
         return None
     fan_in, fan_out = float(numbers[0]), float(numbers[1])
-    if (fan_in, fan_out) == vocab.compute_fans(shape):
+    usual = vocab.compute_fans(shape)
+    if (fan_in, fan_out) == usual:
         return None
     hop = call.src.hop(site[1], f"{call.qualname}: {site[0]}({list(shape)}) gives fan_in "
                                 f"{fan_in:g}, fan_out {fan_out:g} (not the usual "
-                                f"{vocab.compute_fans(shape)[0]:g}, "
-                                f"{vocab.compute_fans(shape)[1]:g})")
+                                f"{usual[0]:g}, {usual[1]:g})")
     return Fans(fan_in, fan_out, hop)
 
 

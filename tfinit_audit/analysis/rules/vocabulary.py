@@ -128,6 +128,19 @@ def axes_fans(shape: list[int], input_axes: Any, output_axes: Any) -> tuple[floa
     return None if fi is None or fo is None else (fi, fo)
 
 
+def fans_of(params: dict[str, Any], shape: list[int]) -> tuple[float, float] | None:
+    """A variance-scaling initializer's fans for ``shape``: those its release computes when
+    they are not the usual ones (the ``fans`` parameter, rules/fans.py), those over the axes it
+    names (Keras 3.15+ ``input_axes``/``output_axes``; None when they are not known), else the
+    usual ones (``compute_fans``)."""
+    if "fans" in params:
+        fan_in, fan_out = params["fans"]
+        return float(fan_in), float(fan_out)
+    if "input_axes" in params or "output_axes" in params:
+        return axes_fans(shape, params.get("input_axes"), params.get("output_axes"))
+    return compute_fans(shape)
+
+
 _TRUNC_RE = re.compile(r"/\s*(0?\.879\d+)")
 
 
@@ -198,16 +211,10 @@ def _variance_scaling_numbers(init: Initializer, shape: list[int]) -> None:
         scale = float(p["scale"])
     except (KeyError, TypeError, ValueError):
         return
-    fan_in, fan_out = 0.0, 0.0
-    if "fans" in p:  # what the release's own code computes for this shape (rules/fans.py)
-        fan_in, fan_out = (float(x) for x in p["fans"])
-    elif "input_axes" in p or "output_axes" in p:
-        fans = axes_fans(shape, p.get("input_axes"), p.get("output_axes"))
-        if fans is None:
-            return  # fans over axes the analysis does not know: no number
-        fan_in, fan_out = fans
-    else:
-        fan_in, fan_out = compute_fans(shape)
+    fans = fans_of(p, shape)
+    if fans is None:
+        return  # fans over axes the analysis does not know: no number
+    fan_in, fan_out = fans
     mode = str(p.get("mode", "fan_in")).lower()
     n = {"fan_in": fan_in, "fan_out": fan_out}.get(mode, (fan_in + fan_out) / 2.0)
     scale /= max(1.0, n)
