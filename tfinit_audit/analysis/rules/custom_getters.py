@@ -54,19 +54,10 @@ def through_custom_getters(it: Any, scope: ScopeV, name: str, shape: Value,
         reached.append((got, kwargs.get("initializer", init)))
         return Unknown(text=f"variable {name}")
 
-    def level(i: int) -> BuiltinV:
-        def call(it2: Any, args: list[Value], kwargs: dict[str, Value], mode: Mode) -> Value:
-            if i == len(scope.getters):
-                return true_getter(it2, args, kwargs, mode)
-            out: Value = it2.call(scope.getters[i][0], [level(i + 1), *args], kwargs)
-            return out
-
-        return BuiltinV(name="custom getter" if i < len(scope.getters) else "true getter",
-                        fn=call)
-
-    it.call(scope.getters[0][0], [], {
-        "getter": level(1), "name": Const(value=name), "shape": shape,
-        "dtype": Unknown(text="dtype"), "initializer": init})
+    # the store calls the scope's getter with the true one (``_true_getter``) by keyword
+    it.call(composed([g for g, _ in scope.getters]), [], {
+        "getter": BuiltinV(name="true getter", fn=true_getter), "name": Const(value=name),
+        "shape": shape, "dtype": Unknown(text="dtype"), "initializer": init})
     got_name = reached[0][0] if len(reached) == 1 else None
     if isinstance(got_name, Const) and isinstance(got_name.value, str):
         got_init = reached[0][1]
@@ -76,6 +67,30 @@ def through_custom_getters(it: Any, scope: ScopeV, name: str, shape: Value,
     head, _, last = name.rpartition("/")
     shown = "{custom getter(" + last + ")}"
     return Got(name=f"{head}/{shown}" if head else shown, init=init, hops=hops)
+
+
+def composed(getters: list[Value]) -> Value:
+    """A scope's custom getter as ``_maybe_wrap_custom_getter`` makes it from its getters
+    (innermost first): one getter is itself; a getter nested in others is wrapped so that it
+    gets the outer ones, bound to the getter it is given, as its ``getter``."""
+    inner = getters[0]
+    if len(getters) == 1:
+        return inner
+    outer = composed(getters[1:])
+
+    def wrapped(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Any) -> Value:
+        rest = dict(kwargs)
+        getter = args[0] if args else rest.pop("getter", Unknown(text="getter"))
+
+        def bound(it2: Any, a2: list[Value], k2: dict[str, Value], m2: Any) -> Value:
+            out: Value = it2.call(outer, [getter, *a2], k2)
+            return out
+
+        out: Value = it.call(inner, [BuiltinV(name="functools.partial(old_getter, getter)",
+                                              fn=bound), *args[1:]], rest)
+        return out
+
+    return BuiltinV(name="wrapped_custom_getter", fn=wrapped)
 
 
 def _renamed_hop(getter: tuple[Value, Hop], name: str, new: str) -> Hop:

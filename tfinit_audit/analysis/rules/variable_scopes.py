@@ -15,6 +15,7 @@ from tfinit_audit.analysis.engine.values import (
     Unknown,
     Value,
 )
+from tfinit_audit.analysis.rules.custom_getters import composed
 from tfinit_audit.analysis.rules.none_fallback import is_initializer
 from tfinit_audit.analysis.rules.values import DType, ScopeV
 
@@ -144,7 +145,7 @@ class VariableScopes(Rule):
         if attr == "reuse":
             return Const(value=False)
         if attr == "custom_getter":
-            return _composed([g for g, _ in obj.getters]) if obj.getters else Const(value=None)
+            return composed([g for g, _ in obj.getters]) if obj.getters else Const(value=None)
         if attr == "set_initializer":
             return BuiltinV(name="VariableScope.set_initializer", fn=_set_initializer(obj),
                             bound=obj)
@@ -159,30 +160,6 @@ def _nests(f: FunctionV | ClassV) -> bool:
     before, a scope's ``custom_getter`` took the enclosing one's place (TF 1.0-1.1
     ``set_custom_getter``)."""
     return f.src.function_info("_maybe_wrap_custom_getter") is not None
-
-
-def _composed(getters: list[Value]) -> Value:
-    """A scope's ``custom_getter`` as ``_maybe_wrap_custom_getter`` makes it from its getters
-    (innermost first): one getter is itself; a getter nested in others is wrapped so that it
-    gets the outer ones, bound to the getter it is given, as its ``getter``."""
-    inner = getters[0]
-    if len(getters) == 1:
-        return inner
-    outer = _composed(getters[1:])
-
-    def wrapped(it: Any, args: list[Value], kwargs: dict[str, Value], mode: Any) -> Value:
-        rest = dict(kwargs)
-        getter = args[0] if args else rest.pop("getter", Unknown(text="getter"))
-
-        def bound(it2: Any, a2: list[Value], k2: dict[str, Value], m2: Any) -> Value:
-            out: Value = it2.call(outer, [getter, *a2], k2)
-            return out
-
-        out: Value = it.call(inner, [BuiltinV(name="functools.partial(old_getter, getter)",
-                                              fn=bound), *args[1:]], rest)
-        return out
-
-    return BuiltinV(name="wrapped_custom_getter", fn=wrapped)
 
 
 def _shown(v: Value) -> str:
