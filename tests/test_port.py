@@ -197,6 +197,28 @@ def test_numpy_orthogonal_and_truncated_normal_helpers() -> None:
     assert np.abs(k - 0.5).max() <= 0.2 + 1e-6 and abs(float(k.mean()) - 0.5) < 0.01
 
 
+def test_fans_over_named_axes_are_those_of_the_draw_and_its_formula() -> None:
+    # Keras 3.15+ EinsumDense kernels: VarianceScaling(input_axes, output_axes); the limit the
+    # analysis computed and the formula written beside it both use the fans over those axes
+    init = Initializer("glorot_uniform", {"scale": 1.0, "mode": "fan_avg",
+                                          "distribution": "uniform", "input_axes": (0,),
+                                          "output_axes": (1, 2)}, limit=math.sqrt(3 / 24))
+    s = fx.sym("tf.keras.layers.EinsumDense", [fx.w("kernel", [32, 2, 8], init)], {})
+    p = generate(s, "numpy", Dims(), "2.21.0")
+    assert ("fans of TF's shape [32, 2, 8] over input_axes (0,), output_axes (1, 2): fan_avg "
+            "(32 + 16) / 2 = 24; limit = sqrt(3 * 1 / 24) = 0.353553") in " ".join(
+                line.strip(" #") for line in p.code.splitlines())
+    k = p.load("port_axes").build(0)["kernel"]
+    assert k.shape == (32, 2, 8) and 0.33 < np.abs(k).max() <= math.sqrt(3 / 24)
+    unknown = Initializer("glorot_uniform", {"scale": 1.0, "mode": "fan_avg",
+                                             "distribution": "uniform", "input_axes": None,
+                                             "output_axes": (1, 2)})
+    s = fx.sym("tf.keras.layers.EinsumDense", [fx.w("kernel", [32, 2, 8], unknown)], {})
+    with pytest.raises(PortError, match=r"fans over input_axes=None, output_axes=\(1, 2\) "
+                                        r"of \[32, 2, 8\] are not known"):
+        generate(s, "numpy", Dims(), "2.21.0")
+
+
 def test_convert_finds_each_weight_by_its_tf_name() -> None:
     m = port("tf1_lstm_peep_proj", "numpy").load()
     w = m.tf_weights(0)
@@ -381,6 +403,24 @@ def test_port_refusals_on_a_real_release_are_one_line(
     assert code == 0 and out, err
     assert err.startswith("tfinit-audit: note: no PyTorch equivalent") and "attention_output/" \
         "kernel [2, 8, 32]" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.network
+def test_port_of_a_keras3_einsum_kernel_uses_its_axes_fans(
+    real_cache: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    # TF 2.21 (Keras 3): MultiHeadAttention's EinsumDense kernels carry input/output axes
+    code, out, err = _main(["port", "tf.keras.layers.MultiHeadAttention[num_heads=2,key_dim=8]",
+                            "--version", "2.21", "--to", "numpy", "--cache-dir",
+                            str(real_cache)], capsys)
+    assert code == 0 and out, err
+    text = " ".join(line.strip(" #") for line in out.splitlines())
+    assert ("query/kernel [32, 2, 8]: glorot_uniform" in text and "fans of TF's shape "
+            "[32, 2, 8] over input_axes (0,), output_axes (1, 2): fan_avg (32 + 16) / 2 = 24; "
+            "limit = sqrt(3 * 1 / 24) = 0.353553") in text
+    assert ("fans of TF's shape [2, 8, 32] over input_axes (0, 1), output_axes (2,): fan_avg "
+            "(16 + 32) / 2 = 24") in text
+    assert "(64 + 256) / 2" not in text  # the usual fans of [32, 2, 8] are not TF's here
 
 
 @pytest.mark.network

@@ -1,10 +1,11 @@
 """Each weight's initializer as a concrete draw: a distribution family with its numbers.
 
-The numbers are TensorFlow's, for TensorFlow's shape of the weight: fans from
-``compute_fans`` (the concatenated ``[input + hidden, 4 * units]`` kernel of a TF 1.x LSTM cell
-gives one glorot limit for what PyTorch splits into ``weight_ih`` and ``weight_hh``), limits and
-standard deviations from ``with_numbers``. A target's vocabulary table then says which call
-draws each family (``port/targets/*.py``).
+The numbers are TensorFlow's, for TensorFlow's shape of the weight: fans from ``fans_of`` (the
+release's own when they are not the usual ones, over Keras 3.15+ ``input_axes``/``output_axes``
+where the initializer names them, else ``compute_fans``: the concatenated ``[input + hidden,
+4 * units]`` kernel of a TF 1.x LSTM cell gives one glorot limit for what PyTorch splits into
+``weight_ih`` and ``weight_hh``), limits and standard deviations from ``with_numbers``. A
+target's vocabulary table then says which call draws each family (``port/targets/*.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 
 from tfinit_audit.analysis.model import Initializer, Weight
-from tfinit_audit.analysis.rules.vocabulary import DEFAULT_TRUNCATION, compute_fans, with_numbers
+from tfinit_audit.analysis.rules.vocabulary import DEFAULT_TRUNCATION, fans_of, with_numbers
 from tfinit_audit.port.model import PortError
 
 _VS_PRESETS = {
@@ -140,12 +141,18 @@ def _variance_scaling(init: Initializer, shape: list[int], what: str) -> Draw:
     scale = _number(p.get("scale", scale0), what, "scale")
     mode = str(p.get("mode", mode0)).lower()
     dist = str(p.get("distribution", dist0)).lower()
-    fan_in, fan_out = (float(x) for x in p["fans"]) if "fans" in p else compute_fans(shape)
+    got = fans_of(p, shape)
+    if got is None:
+        raise PortError(f"{what}: {init.kind}'s fans over input_axes={p.get('input_axes')}, "
+                        f"output_axes={p.get('output_axes')} of {shape} are not known")
+    fan_in, fan_out = got
     fans = {"fan_in": (fan_in, f"fan_in {fan_in:g}"), "fan_out": (fan_out, f"fan_out {fan_out:g}")}
     n, n_text = fans.get(mode, ((fan_in + fan_out) / 2.0,
                                 f"fan_avg ({fan_in:g} + {fan_out:g}) / 2 = "
                                 f"{(fan_in + fan_out) / 2.0:g}"))
-    base = f"{init.kind}: fans of TF's shape {shape}: {n_text}"
+    axes = ("" if "fans" in p or not ("input_axes" in p or "output_axes" in p) else
+            f" over input_axes {p.get('input_axes')}, output_axes {p.get('output_axes')}")
+    base = f"{init.kind}: fans of TF's shape {shape}{axes}: {n_text}"
     if dist == "uniform":
         if init.limit is None:
             raise PortError(f"{what}: no limit for {init.kind} on {shape}")
