@@ -22,10 +22,12 @@ process's) or what the tool's own process saw on the wire, whichever is more.
 Each audit is a fresh interpreter (``python -c`` calling ``tfinit_audit.cli.main`` with
 ``--no-live --format none``) that reports its releases' fetch stats and every request and
 byte on the wire (index answers included) on a side channel; the answers are hashed per
-release and must be the same in every run. ``cache/fetched`` is the cache's size after the
-cold audit (apparent bytes of every file; on disk, whole blocks, in brackets) over the bytes
-the audit fetched. ``accuracy`` is the prefetch's bytes used / bytes fetched (releases
-together); baselines that do not count prefetch bytes show files used / files prefetched.
+release and must be the same in every run. ``PYTHONDONTWRITEBYTECODE`` is unset for them: the
+tool's modules are compiled once, as an installed package's (and pip's own) are.
+``cache/fetched`` is the cache's size after the cold audit (apparent bytes of every file; on
+disk, whole blocks, in brackets) over the bytes the audit fetched. ``accuracy`` is the
+prefetch's bytes used / bytes fetched (releases together); baselines that do not count prefetch
+bytes show files used / files prefetched.
 """
 
 from __future__ import annotations
@@ -251,6 +253,8 @@ def main() -> int:
     args = ap.parse_args()
     env = dict(os.environ)
     env.pop("TFINIT_AUDIT_CACHE", None)
+    # as installed (and as pip's own modules are): each module compiled once, not at every run
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if args.no_prefetch:
         env["TFINIT_AUDIT_NO_PREFETCH"] = "1"
     runs: dict[str, list[dict[str, Any]]] = {"cold": [], "baseline": [], "planned": []}
