@@ -297,10 +297,15 @@ class CompositeTree(ReadAhead):
             self.stats.bytes = self.counter.bytes
             self.stats.from_cache = sum(p.cache_hits() for p in self._parts)
             self.stats.files = len(self._read)
-            self.stats.prefetched = self._prefetched
-            self.stats.prefetch_used = self._prefetch_used
-            self.stats.prefetch_bytes = self._prefetch_bytes
-            self.stats.prefetch_used_bytes = self._prefetch_used_bytes
+            pre = [0, 0, 0, 0]  # preloaded (RemoteWheel.preload): members, bytes, read, bytes
+            for p in self._parts:
+                stats = getattr(p, "preload_stats", None)
+                if stats is not None:
+                    pre = [a + b for a, b in zip(pre, stats(), strict=True)]
+            self.stats.prefetched = self._prefetched + pre[0]
+            self.stats.prefetch_used = self._prefetch_used + pre[2]
+            self.stats.prefetch_bytes = self._prefetch_bytes + pre[1]
+            self.stats.prefetch_used_bytes = self._prefetch_used_bytes + pre[3]
             self.stats.plan_from = self.plan_from
         return self.stats
 

@@ -25,6 +25,8 @@ from tfinit_audit.sources.plans import PlanBook
 from tfinit_audit.sources.wheel import ProgressFn, RemoteWheel, choose_wheel
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from packaging.requirements import Requirement
 
 TF_DIST = "tensorflow"
@@ -137,6 +139,17 @@ class WheelPart:
     def read_ahead(self, keys: list[str]) -> dict[str, bytes]:
         """Members fetched ahead of the analysis: cached only once ``commit`` says used."""
         return self.wheel.read_many(keys, store=False)
+
+    def preload(self, keys: list[str], gap: int, span: int,
+                cap: int) -> list[Callable[[], None]]:
+        """Members fetched ahead in a few large requests, inflated only when read
+        (``RemoteWheel.preload``): one callable per request."""
+        return self.wheel.preload(keys, gap, span, cap)
+
+    def preload_stats(self) -> tuple[int, int, int, int]:
+        """Preloaded members, bytes of their requests, members then read, their bytes."""
+        a, b, c, d = self.wheel.preloaded
+        return a, b, c, d
 
     def commit(self, key: str) -> None:
         self.wheel.commit(key)

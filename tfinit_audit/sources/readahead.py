@@ -25,6 +25,10 @@ process follow each other (``plans.LiveReads``). ``end_plan(ok)`` ends it when t
 over: it records what this release read if the analysis succeeded, drops what is queued and
 lets go of what was fetched ahead and not read (memory stays bounded over many releases).
 
+No plan at all (a first run of the family): every Python file of each remote wheel none of whose
+Python is cached is fetched at once in a few large requests and inflated only when read
+(``_preload_python``, ``RemoteWheel.preload``); their imports are not speculated on.
+
 What is fetched ahead goes into the cache only once the analysis reads it (the cache holds
 what was used; a release that fails leaves no read-ahead behind). What reading ahead cost and
 bought is in the stats: ``prefetched`` / ``prefetch_used`` files,
@@ -63,6 +67,13 @@ SPEC_SPAN = 512 * 1024  # ...up to this many bytes (a reader may wait for a whol
 PLAN_GAP = int(os.environ.get("TFINIT_AUDIT_PLAN_GAP", str(16 * 1024)))  # plans: likelier used
 PLAN_SPAN = 1024 * 1024
 PLAN_CAP = 32 * 1024 * 1024  # bytes of range requests a plan may make (a real one: 1-3 MB)
+# No plan at all (a first run of the family): every Python file of a remote part is fetched
+# at once in a few large requests (a TensorFlow wheel: 5-7 MB of Python in ~50 requests of
+# members within PRELOAD_GAP of each other) and inflated only when read. Over PRELOAD_CAP bytes
+# of requests for one part, nothing is preloaded (import speculation alone, as before).
+PRELOAD_GAP = 64 * 1024
+PRELOAD_SPAN = 2 * 1024 * 1024
+PRELOAD_CAP = int(os.environ.get("TFINIT_AUDIT_PRELOAD_CAP", str(32 * 1024 * 1024)))
 
 
 class _Job:
@@ -241,8 +252,36 @@ class ReadAhead:
         if plan is not None:
             self.plan_from = plan.release
             self._fetch_planned(plan.paths)
+        else:
+            self._preload_python()
         if plan is None or plan.release != self.release:
             LIVE.join(self)
+
+    def _preload_python(self) -> None:
+        """No plan to go by: fetch every Python file of each remote part that can preload, in
+        a few large requests, inflated only when read (``RemoteWheel.preload``). On a fast
+        file host a first cold analysis otherwise waits on ~150 small requests one after
+        another (a few ms each, ~1 ms of CPU each); one bytes-heavy request costs less than
+        that and the archive bytes of a wheel's Python are a few MB. Their imports are not
+        speculated on (they are all coming)."""
+        batch: list[Callable[[], None]] = []
+        for part in list(self._parts):
+            preload = getattr(part, "preload", None)
+            if preload is None or not self._can_speculate(part):
+                continue
+            keys = {k: p for p, k in part.paths().items() if p.endswith(".py")}
+            jobs = preload(list(keys), PRELOAD_GAP, PRELOAD_SPAN, PRELOAD_CAP)
+            if jobs:
+                with self._lock:
+                    self._planned.update(keys.values())
+                batch.extend(jobs)
+        if not batch:
+            return
+        with self._lock:
+            if self._workers is None:
+                self._workers = _Workers(SPEC_WORKERS)
+            workers = self._workers
+        workers.submit(batch)
 
     def _fetch_planned(self, paths: Iterable[str]) -> None:
         """Fetch ``paths`` ahead of the analysis (those this tree has, not read, fetched or

@@ -353,6 +353,22 @@ def _remote_zip(wheel: RemoteWheel, fetcher: Callable[..., Any]) -> Any:
             raise
         raise FetchError(f"{wheel.filename} is not a readable zip: {exc}") from exc
 
+class _Span:
+    """A stretch of the archive fetched ahead in one range request (``RemoteWheel.preload``),
+    kept as fetched: a member in it is inflated and checked only when it is read."""
+
+    __slots__ = ("start", "end", "data", "started", "done")
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start, self.end = start, end
+        self.data: bytes | None = None  # None until fetched, or when the fetch failed
+        self.started = False
+        self.done = threading.Event()
+
+    def holds(self, m: Member) -> bool:
+        return self.start <= m.offset and m.end <= self.end
+
+
 class RemoteWheel:
     """One wheel on a file host; members read on demand, cached by (sha256, member name)."""
 
@@ -388,6 +404,8 @@ class RemoteWheel:
         self._local: Path | None = None
         self._tail: tuple[int, bytes] | None = None  # bytes read at the end with the directory
         self._held: dict[str, tuple[Member, bytes]] = {}  # read ahead, not stored until used
+        self._spans: list[_Span] = []  # fetched ahead by preload, let go by forget
+        self.preloaded = [0, 0, 0, 0]  # members, request bytes, members read, their bytes
         self._lock = threading.RLock()
 
     @property
@@ -556,6 +574,54 @@ class RemoteWheel:
         ms = [m for m in (self.members().get(n) for n in dict.fromkeys(names)) if m is not None]
         return [([m.name for m in g], g[-1].end - g[0].offset) for g in coalesce(ms, gap, span)]
 
+    def preload(self, names: Iterable[str], gap: int, span: int,
+                cap: int) -> list[Callable[[], None]]:
+        """Plan fetching the members ``names`` not cached yet ahead of their reads, in range
+        requests of members within ``gap`` bytes of each other (up to ``span`` bytes each):
+        one callable per request, which fetches it. The bytes are kept as fetched until
+        ``forget``: a member read meanwhile is inflated, checked and cached from them (a read
+        of a member whose request has started waits for it; one not started yet is fetched on
+        its own). Nothing is planned when the requests would take more than ``cap`` bytes or a
+        quarter of what is left of the release's byte budget, or when the cache holds any of the
+        members already: an earlier run read them (what it read is likely what this one reads).
+        Members over the bounds of one file are left out (their reads fail as before)."""
+        todo: list[Member] = []
+        for m in (self.members().get(n) for n in dict.fromkeys(names)):
+            if m is None:
+                continue
+            if self.is_cached(m.name):
+                return []
+            with contextlib.suppress(OverBound):
+                check_member(m, self.filename)
+                todo.append(m)
+        budget = self.counter.budget
+        if budget is not None:
+            cap = min(cap, (budget - self.counter.asked) // 4)
+        groups = coalesce(todo, gap, span)
+        if not groups or sum(g[-1].end - g[0].offset for g in groups) > cap:
+            return []
+        spans = [_Span(g[0].offset, g[-1].end) for g in groups]
+        with self._lock:
+            self._spans.extend(spans)
+            self.preloaded[0] += len(todo)
+        return [functools.partial(self._fetch_span, sp) for sp in spans]
+
+    def _fetch_span(self, sp: _Span) -> None:
+        with self._lock:
+            if sp.started or sp not in self._spans:  # let go of (forget) before it ran
+                sp.done.set()
+                return
+            sp.started = True
+        try:
+            sp.data = self.http.get_range(self.url, sp.start, sp.end - 1, counter=self.counter,
+                                          what=self.filename)
+            with self._lock:
+                self.preloaded[1] += sp.end - sp.start
+        except Exception:  # noqa: BLE001 - its members are fetched on their own when read
+            sp.data = None
+        finally:
+            sp.done.set()
+
     def read_many(self, names: Iterable[str], gap: int = COALESCE_GAP,
                   span: int = COALESCE_SPAN, *, store: bool = True) -> dict[str, bytes]:
         """Several members at once: cached ones from disk, the rest in coalesced range
@@ -596,9 +662,11 @@ class RemoteWheel:
             self._store(*held)
 
     def forget(self) -> None:
-        """Let go of what ``read_many(store=False)`` fetched and nobody committed."""
+        """Let go of what ``read_many(store=False)`` fetched and nobody committed, and of what
+        ``preload`` fetched (or would fetch)."""
         with self._lock:
             self._held.clear()
+            self._spans.clear()
 
     def trim(self) -> None:
         """Let go of what can be had again: the member table once the cache holds it (loaded
@@ -660,6 +728,18 @@ class RemoteWheel:
             self.cache.put("wheel", self.ident, m.name, data)
 
     def _from_tail(self, m: Member, store: bool = True) -> bytes | None:
+        """``m`` from bytes already fetched: those read with the directory, or a preloaded span
+        (waiting for it when its request has started); None when neither holds it."""
+        if self._spans:
+            with self._lock:
+                sp = next((x for x in self._spans if x.holds(m) and x.started), None)
+            if sp is not None and sp.done.wait(limits.DEADLINE.value) and sp.data is not None:
+                with contextlib.suppress(CorruptMember):
+                    out = self._take(m, sp.data[m.offset - sp.start : m.end - sp.start], store)
+                    with self._lock:
+                        self.preloaded[2] += 1
+                        self.preloaded[3] += m.end - m.offset
+                    return out
         if self._tail is None:
             return None
         t0, tdata = self._tail
