@@ -41,9 +41,10 @@ class FetchStats:
     seconds: float = 0.0
     from_cache: int = 0  # number of file reads served from the on-disk cache
     files: int = 0  # number of distinct files read
-    prefetched: int = 0  # files fetched speculatively (imports of files read; in requests/bytes)
+    prefetched: int = 0  # files fetched ahead: a plan's, a first run's preload, imports of
+    # files read (in requests/bytes)
     prefetch_used: int = 0  # ...of which were then read (the rest is the speculation's waste)
-    prefetch_bytes: int = 0  # bytes of the range requests the speculation made
+    prefetch_bytes: int = 0  # bytes of the range requests that read ahead
     prefetch_used_bytes: int = 0  # archive bytes of the prefetched files then read
     plan_from: str | None = None  # the release whose read plan was replayed (plans.py)
 
