@@ -43,9 +43,8 @@ def wheel_log(server: LoopbackServer, pub: Published) -> list[str]:
 def wait_preloaded(tree: CompositeTree, timeout: float = 10.0) -> None:
     """Until every preload request of the tree's wheels has run."""
     deadline = time.monotonic() + timeout
-    spans = [sp for part in tree.parts for sp in getattr(part, "wheel", None)._spans]
     while time.monotonic() < deadline:
-        if all(sp.done.is_set() for sp in spans):
+        if all(part.wheel._spans.settled() for part in tree.parts):  # type: ignore[attr-defined]
             return
         time.sleep(0.01)
     raise AssertionError("preload still running")
@@ -75,7 +74,7 @@ def test_first_run_preloads_every_python_file_and_caches_only_what_is_read(
     assert stats.prefetch_used_bytes == sum(offs[p][1] - offs[p][0] for p in read)
     tree.end_plan(True)
     wheel = tree.parts[0].wheel
-    assert not wheel._spans  # let go of at the end of the analysis
+    assert len(wheel._spans) == 0  # let go of at the end of the analysis
     cached = {p for p in GRAPH if wheel.is_cached(p)}
     assert cached == set(read)  # fetched ahead and never read: not cached
     # after the end, a file not read yet is fetched on its own, as without a preload

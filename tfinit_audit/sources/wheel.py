@@ -14,7 +14,6 @@ from __future__ import annotations
 import array
 import contextlib
 import functools
-import hashlib
 import io
 import re
 import shutil
@@ -34,8 +33,10 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from tfinit_audit.errors import FetchError
 from tfinit_audit.sources import limits
 from tfinit_audit.sources.cache import Cache
+from tfinit_audit.sources.download import download_whole
 from tfinit_audit.sources.http import Counter, Http, OverBound, RangeNotHonoured
 from tfinit_audit.sources.index import IndexFile
+from tfinit_audit.sources.spans import Spans
 
 PLACEHOLDER_MAX = 64 * 1024  # wheels below this carry no sources (2 KB stubs that only depend)
 TAIL_BYTES = 256 * 1024  # first read at the end of the wheel: end record + small directories
@@ -178,6 +179,45 @@ class MemberTable:
         if len(names) != n or len(nums) != n * 6:
             return None
         return cls(names, nums)
+
+
+def parse_directory(cd: bytes, count: int, cd_off: int) -> MemberTable:
+    """The member table of a plain central directory ``cd`` (``count`` records, at archive
+    offset ``cd_off``), parsed with ``struct``; _Unusual for anything else (zipfile reads it)."""
+    raw_names: list[bytes] = []
+    nums: list[int] = []  # offset, csize, size, crc, method per member; end added below
+    utf8 = []
+    pos = 0
+    unpack = _CDH.unpack_from
+    for _ in range(count):
+        (sig, _, _, flags, method, _, _, crc, csize, usize, nlen, xlen, clen, _, _, _,
+         off) = unpack(cd, pos)
+        if sig != b"PK\x01\x02" or 0xFFFFFFFF in (csize, usize, off):
+            raise _Unusual("zip64 entry or bad directory record")
+        raw_names.append(cd[pos + 46 : pos + 46 + nlen])
+        utf8.append(flags & 0x800)
+        nums += (off, csize, usize, crc, method)
+        pos += 46 + nlen + xlen + clen
+    if pos != len(cd):
+        raise _Unusual("directory size does not match its records")
+    joined = b"\n".join(raw_names)
+    if joined.isascii():  # one decode for all names (ASCII reads the same in both codecs)
+        names = joined.decode("ascii").split("\n") if raw_names else []
+    else:
+        names = [r.decode("utf-8" if u else "cp437") for r, u in zip(raw_names, utf8,
+                                                                      strict=True)]
+    offsets = sorted(set(nums[0::5])) + [cd_off]
+    nxt = dict(zip(offsets, offsets[1:], strict=False))
+    keep_names: list[str] = []
+    table: array.array[int] = array.array("q")
+    for i, name in enumerate(names):
+        if name.endswith("/"):
+            continue
+        row = nums[i * 5 : i * 5 + 5]
+        keep_names.append(name)
+        table.extend(row)
+        table.append(nxt.get(row[0], cd_off))
+    return MemberTable(keep_names, table)
 
 
 def member_data(m: Member, raw: bytes, where: str) -> bytes:
@@ -353,22 +393,6 @@ def _remote_zip(wheel: RemoteWheel, fetcher: Callable[..., Any]) -> Any:
             raise
         raise FetchError(f"{wheel.filename} is not a readable zip: {exc}") from exc
 
-class _Span:
-    """A stretch of the archive fetched ahead in one range request (``RemoteWheel.preload``),
-    kept as fetched: a member in it is inflated and checked only when it is read."""
-
-    __slots__ = ("start", "end", "data", "started", "done")
-
-    def __init__(self, start: int, end: int) -> None:
-        self.start, self.end = start, end
-        self.data: bytes | None = None  # None until fetched, or when the fetch failed
-        self.started = False
-        self.done = threading.Event()
-
-    def holds(self, m: Member) -> bool:
-        return self.start <= m.offset and m.end <= self.end
-
-
 class RemoteWheel:
     """One wheel on a file host; members read on demand, cached by (sha256, member name)."""
 
@@ -404,8 +428,7 @@ class RemoteWheel:
         self._local: Path | None = None
         self._tail: tuple[int, bytes] | None = None  # bytes read at the end with the directory
         self._held: dict[str, tuple[Member, bytes]] = {}  # read ahead, not stored until used
-        self._spans: list[_Span] = []  # fetched ahead by preload, let go by forget
-        self.preloaded = [0, 0, 0, 0]  # members, request bytes, members read, their bytes
+        self._spans = Spans()  # fetched ahead by preload, let go of by forget
         self._lock = threading.RLock()
 
     @property
@@ -475,41 +498,9 @@ class RemoteWheel:
         if tail_start + i != cd_off + cd_size:
             raise _Unusual("data before the archive or between directory and end record")
         cd = fetcher._get(cd_off, cd_off + cd_size - 1) if cd_size else b""
-        raw_names: list[bytes] = []
-        nums: list[int] = []  # offset, csize, size, crc, method per member; end added below
-        utf8 = []
-        pos = 0
-        unpack = _CDH.unpack_from
-        for _ in range(count):
-            (sig, _, _, flags, method, _, _, crc, csize, usize, nlen, xlen, clen, _, _, _,
-             off) = unpack(cd, pos)
-            if sig != b"PK\x01\x02" or 0xFFFFFFFF in (csize, usize, off):
-                raise _Unusual("zip64 entry or bad directory record")
-            raw_names.append(cd[pos + 46 : pos + 46 + nlen])
-            utf8.append(flags & 0x800)
-            nums += (off, csize, usize, crc, method)
-            pos += 46 + nlen + xlen + clen
-        if pos != len(cd):
-            raise _Unusual("directory size does not match its records")
-        joined = b"\n".join(raw_names)
-        if joined.isascii():  # one decode for all names (ASCII reads the same in both codecs)
-            names = joined.decode("ascii").split("\n") if raw_names else []
-        else:
-            names = [r.decode("utf-8" if u else "cp437") for r, u in zip(raw_names, utf8,
-                                                                          strict=True)]
-        offsets = sorted(set(nums[0::5])) + [cd_off]
-        nxt = dict(zip(offsets, offsets[1:], strict=False))
+        table = parse_directory(cd, count, cd_off)
         self._tail = fetcher._have
-        keep_names: list[str] = []
-        table: array.array[int] = array.array("q")
-        for i, name in enumerate(names):
-            if name.endswith("/"):
-                continue
-            row = nums[i * 5 : i * 5 + 5]
-            keep_names.append(name)
-            table.extend(row)
-            table.append(nxt.get(row[0], cd_off))
-        return MemberTable(keep_names, table)
+        return table
 
     def _check_directory(self, cd_size: int, count: int) -> None:
         """OverBound for a directory larger than ``limits.DIRECTORY`` or with more entries than
@@ -600,27 +591,14 @@ class RemoteWheel:
         groups = coalesce(todo, gap, span)
         if not groups or sum(g[-1].end - g[0].offset for g in groups) > cap:
             return []
-        spans = [_Span(g[0].offset, g[-1].end) for g in groups]
-        with self._lock:
-            self._spans.extend(spans)
-            self.preloaded[0] += len(todo)
-        return [functools.partial(self._fetch_span, sp) for sp in spans]
+        return self._spans.add([(g[0].offset, g[-1].end) for g in groups], len(todo),
+                               lambda a, b: self.http.get_range(
+                                   self.url, a, b - 1, counter=self.counter, what=self.filename))
 
-    def _fetch_span(self, sp: _Span) -> None:
-        with self._lock:
-            if sp.started or sp not in self._spans:  # let go of (forget) before it ran
-                sp.done.set()
-                return
-            sp.started = True
-        try:
-            sp.data = self.http.get_range(self.url, sp.start, sp.end - 1, counter=self.counter,
-                                          what=self.filename)
-            with self._lock:
-                self.preloaded[1] += sp.end - sp.start
-        except Exception:  # noqa: BLE001 - its members are fetched on their own when read
-            sp.data = None
-        finally:
-            sp.done.set()
+    @property
+    def preloaded(self) -> list[int]:
+        """Preloaded members, bytes of their requests, members then read, their bytes."""
+        return self._spans.counts
 
     def read_many(self, names: Iterable[str], gap: int = COALESCE_GAP,
                   span: int = COALESCE_SPAN, *, store: bool = True) -> dict[str, bytes]:
@@ -666,7 +644,7 @@ class RemoteWheel:
         ``preload`` fetched (or would fetch)."""
         with self._lock:
             self._held.clear()
-            self._spans.clear()
+        self._spans.clear()
 
     def trim(self) -> None:
         """Let go of what can be had again: the member table once the cache holds it (loaded
@@ -730,16 +708,12 @@ class RemoteWheel:
     def _from_tail(self, m: Member, store: bool = True) -> bytes | None:
         """``m`` from bytes already fetched: those read with the directory, or a preloaded span
         (waiting for it when its request has started); None when neither holds it."""
-        if self._spans:
-            with self._lock:
-                sp = next((x for x in self._spans if x.holds(m) and x.started), None)
-            if sp is not None and sp.done.wait(limits.DEADLINE.value) and sp.data is not None:
-                with contextlib.suppress(CorruptMember):
-                    out = self._take(m, sp.data[m.offset - sp.start : m.end - sp.start], store)
-                    with self._lock:
-                        self.preloaded[2] += 1
-                        self.preloaded[3] += m.end - m.offset
-                    return out
+        raw = self._spans.raw(m.offset, m.end, limits.DEADLINE.value)
+        if raw is not None:
+            with contextlib.suppress(CorruptMember):
+                out = self._take(m, raw, store)
+                self._spans.served(m.end - m.offset)
+                return out
         if self._tail is None:
             return None
         t0, tdata = self._tail
@@ -776,7 +750,7 @@ class RemoteWheel:
         assert last is not None
         raise last
 
-    # -- full-download fallback -----------------------------------------------------------------
+    # -- full-download fallback (sources/download.py) --------------------------------------------
     def _download(self) -> Path:
         """One streamed download of the whole wheel (server ignores Range), sha256-checked."""
         with self._lock:
@@ -784,34 +758,13 @@ class RemoteWheel:
                 return self._local
             if self.offline:
                 raise FetchError(f"offline: cannot download {self.filename}")
-            tmpdir = self.cache.tempdir()
-            path = tmpdir / "download.whl"  # never a name from the index (it may hold ../)
-            digest = hashlib.sha256()
-            with open(path, "wb") as fh:
-
-                def write(chunk: bytes) -> None:
-                    digest.update(chunk)
-                    fh.write(chunk)
-
-                def report(done: int, total: int | None) -> None:
-                    if self.progress is not None:
-                        self.progress(f"download {self.filename}", done, total)
-
-                try:
-                    self.http.stream_to(
-                        self.url, write, max_bytes=self.max_download, counter=self.counter,
-                        progress=report, what=self.filename, expected=self._size,
-                    )
-                except BaseException:
-                    fh.close()
-                    shutil.rmtree(tmpdir, ignore_errors=True)
-                    raise
-            if self.sha256 and digest.hexdigest() != self.sha256.lower():
-                shutil.rmtree(tmpdir, ignore_errors=True)
-                raise FetchError(f"download of {self.filename} does not match the index sha256")
+            path = download_whole(self.http, self.url, self.cache.tempdir(), what=self.filename,
+                                  sha256=self.sha256, size=self._size,
+                                  max_bytes=self.max_download, counter=self.counter,
+                                  progress=self.progress)
             self._local = path
             self.used_full_download = True
-            weakref.finalize(self, shutil.rmtree, str(tmpdir), True)
+            weakref.finalize(self, shutil.rmtree, str(path.parent), True)
             return path
 
     def _read_directory_local(self, path: Path) -> dict[str, Member]:
