@@ -567,7 +567,7 @@ class RemoteWheel:
 
     def preload(self, names: Iterable[str], gap: int, span: int,
                 cap: int) -> list[Callable[[], None]]:
-        """Plan fetching the members ``names`` not cached yet ahead of their reads, in range
+        """Plan fetching the members ``names`` ahead of their reads, in range
         requests of members within ``gap`` bytes of each other (up to ``span`` bytes each):
         one callable per request, which fetches it. The bytes are kept as fetched until
         ``forget``: a member read meanwhile is inflated, checked and cached from them (a read
