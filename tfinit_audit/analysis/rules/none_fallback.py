@@ -151,28 +151,30 @@ def initializer_arg(f: FunctionV | ClassV, args: list[Value],
     return passed_arg(f, args, kwargs, "initializer")
 
 
-def arg_position(f: FunctionV | ClassV, name: str) -> int | None:
+def arg_position(f: Any, name: str, usual: int | None = None) -> int | None:
     """Where a call of ``f`` passes parameter ``name`` by position (the receiver of a bound
-    method left out), from ``f``'s own signature; None when it has no such positional
-    parameter or its signature is not known. Keras 2.0's ``add_weight(shape, initializer,
-    name=None, ...)`` takes the shape first, later ones ``add_weight(name, shape, ...)``."""
-    if not isinstance(f, FunctionV):
-        return None
-    node = f.node
+    method left out), from ``f``'s own signature; ``usual`` when the signature is not known
+    or takes ``*args`` without naming ``name``; None when it has no such positional
+    parameter. Keras 2.0's ``add_weight(shape, initializer, name=None, ...)`` takes the shape
+    first, later ones ``add_weight(name, shape, ...)``."""
+    node = f.node if isinstance(f, FunctionV) else None
     if node is None or isinstance(node, ast.Lambda):
-        return None
+        return usual
     pos = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
     if f.bound is not None:
         pos = pos[1:]
-    return pos.index(name) if name in pos else None
+    if name in pos:
+        return pos.index(name)
+    return usual if node.args.vararg is not None else None
 
 
-def passed_arg(f: FunctionV | ClassV, args: list[Value], kwargs: dict[str, Value],
-               name: str) -> Value | None:
-    """The value a call passes as parameter ``name`` (keyword or by position), if any."""
+def passed_arg(f: Any, args: list[Value], kwargs: dict[str, Value], name: str,
+               usual: int | None = None) -> Value | None:
+    """The value a call passes as parameter ``name`` (keyword or by position, ``usual`` as
+    ``arg_position`` takes it), if any."""
     if name in kwargs:
         return kwargs[name]
-    i = arg_position(f, name)
+    i = arg_position(f, name, usual)
     return args[i] if i is not None and i < len(args) else None
 
 

@@ -37,6 +37,7 @@ from tfinit_audit.analysis.rules.none_fallback import (
     arg_position,
     follow_none_initializer,
     initializer_arg,
+    passed_arg,
     undecided,
 )
 from tfinit_audit.analysis.rules.values import (
@@ -140,7 +141,7 @@ class WeightCollector(Rule):
         the collector off: what they call is the library's, not the layer's."""
         if scope is None or not scope.getters:
             return None
-        shape = _arg(f, site.args, site.kwargs, "shape", 1) or Unknown()
+        shape = passed_arg(f, site.args, site.kwargs, "shape", 1) or Unknown()
         init = initializer_arg(f, site.args, site.kwargs) or Const(value=None)
         self._following(False)
         try:
@@ -152,7 +153,7 @@ class WeightCollector(Rule):
     def _name(site: CallSite, scope: ScopeV | None) -> str:
         """The created variable's name, under the variable scopes opened on the way."""
         e, f = site.node, site.callee
-        name_v = _arg(f, site.args, site.kwargs, "name", 0) or Unknown()
+        name_v = passed_arg(f, site.args, site.kwargs, "name", 0) or Unknown()
         if isinstance(name_v, Const):
             name = str(name_v.value)
         else:
@@ -165,7 +166,7 @@ class WeightCollector(Rule):
     def _capture(self, it: Any, site: CallSite, f: FunctionV, name: str,
                  scope: ScopeV | None, got: Got | None = None) -> Captured:
         e, frame, args, kwargs = site.node, site.frame, site.args, site.kwargs
-        shape_v = _arg(f, args, kwargs, "shape", 1) or Unknown()
+        shape_v = passed_arg(f, args, kwargs, "shape", 1) or Unknown()
         shape_node = _arg_node(f, e, "shape", 1)
         shape_expr = ast.unparse(shape_node) if shape_node is not None else ""
         if shape_node is None and not any(k.arg is None for k in e.keywords) \
@@ -483,33 +484,14 @@ def _key(h: Hop) -> tuple[str, int, str]:
     return (h.path, h.line, h.note)
 
 
-def _position(f: Any, name: str, usual: int) -> int | None:
-    """Where a creator call passes ``name`` by position: from the creator's own signature;
-    ``usual`` (name 0, shape 1) when the signature is not known or takes ``*args``."""
-    i = arg_position(f, name) if isinstance(f, FunctionV | ClassV) else None
-    if i is not None:
-        return i
-    node = f.node if isinstance(f, FunctionV) else None
-    if node is None or isinstance(node, ast.Lambda) or node.args.vararg is not None:
-        return usual
-    return None
-
-
-def _arg(f: Any, args: list[Value], kwargs: dict[str, Value], name: str,
-         usual: int) -> Value | None:
-    """What a creator call passes as ``name``: by keyword, else by position (``_position``)."""
-    if name in kwargs:
-        return kwargs[name]
-    i = _position(f, name, usual)
-    return args[i] if i is not None and i < len(args) else None
-
-
 def _arg_node(f: Any, e: ast.Call, name: str, usual: int) -> ast.expr | None:
-    """The expression a creator call writes for ``name`` (see ``_arg``)."""
+    """The expression a creator call writes for ``name``: by keyword, else at the position the
+    creator's own signature gives it (``arg_position``; ``usual`` -- name 0, shape 1 -- when
+    the signature is not known or takes ``*args``)."""
     node = next((k.value for k in e.keywords if k.arg == name), None)
     if node is not None:
         return node
-    i = _position(f, name, usual)
+    i = arg_position(f, name, usual)
     if i is None or i >= len(e.args) or any(isinstance(a, ast.Starred) for a in e.args[:i + 1]):
         return None
     return e.args[i]
